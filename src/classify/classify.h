@@ -1,0 +1,38 @@
+/* Classifier interface: turns the topics and payloads one target delivered into findings.
+ * Rules are data (classify/rules_*.c tables); this engine applies them. It never publishes
+ * and never touches sockets.
+ *
+ * Use: cls_new() per target; cls_message() for each PUBLISH as it arrives (payload may be
+ * any bytes); cls_finish() appends findings to the record, sets write_access and the
+ * measurement-honesty tags; cls_free(). cls_redact_sample() gives the payload sample that
+ * may be stored in the topic list under the configured --evidence policy. */
+#ifndef MSW_CLASSIFY_H
+#define MSW_CLASSIFY_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/config.h"
+#include "output/record.h"
+
+struct classify_ctx;
+
+struct classify_ctx *cls_new(const struct msw_config *cfg);
+void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
+		 const uint8_t *payload, size_t plen, bool retained);
+/* Service-level facts known after the MQTT exchange (anonymous access, clear-text
+ * credentials, broker identity): called once before cls_finish. */
+void cls_service(struct classify_ctx *c, const struct msw_record *rec);
+void cls_finish(struct classify_ctx *c, struct msw_record *rec);
+void cls_free(struct classify_ctx *c);
+
+/* Redacted (or raw/minimal) copy of a payload for the topic sample. Returns a malloc'ed
+ * buffer and its length in *outlen (NULL + 0 when nothing may be stored). */
+uint8_t *cls_redact_sample(const struct msw_config *cfg, const uint8_t *topic, size_t tlen,
+			   const uint8_t *payload, size_t plen, size_t cap, size_t *outlen);
+/* Topic as it may be shown under the --evidence policy (minimal: generalised filter). */
+char *cls_redact_topic(const struct msw_config *cfg, const uint8_t *topic, size_t tlen);
+
+/* Classify a file read from a share (issue 5, --read-secrets). */
+void cls_file(struct classify_ctx *c, const char *path, const uint8_t *data, size_t len);
+
+#endif

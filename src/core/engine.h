@@ -1,0 +1,29 @@
+/* The scan engine: one epoll loop, preallocated connection slots, a timing wheel for
+ * per-connection deadlines (connect, idle, total), a token-bucket rate limiter and a
+ * per-address connection cap. It pulls hosts from the target iterator, runs the probes
+ * on each port, and hands finished records to the output. */
+#ifndef MSW_ENGINE_H
+#define MSW_ENGINE_H
+#include <stdint.h>
+#include "core/err.h"
+
+struct msw_config;
+struct target_iter;
+struct output;
+
+struct scan_stats {
+	uint64_t hosts, targets_tried, connected, refused, timed_out, blocklisted, unresolved;
+	uint64_t mqtt, anonymous, any_credentials, auth_required, interrupted, errors;
+	uint64_t findings, records;
+	int64_t start_us, end_us;
+};
+
+/* Runs until the iterator is exhausted and every target finished, or a stop signal.
+ * Returns MSW_OK, MSW_ERR_INTERRUPTED (signal) or MSW_ERR_SINK. */
+msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+		   struct scan_stats *st);
+/* Async-signal-safe request to stop (SIGINT/SIGTERM handler). */
+void engine_request_stop(int signo);
+int engine_stop_signal(void);
+
+#endif

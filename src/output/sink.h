@@ -1,0 +1,32 @@
+/* Output sinks: thin writers over the one record model (record_to_json()). Each sink is a
+ * const table. write() gets every record as JSON; meta() gets the scan metadata record
+ * (at start and again, complete, at the end). A failing sink makes the scan exit 3 after
+ * the others are flushed. */
+#ifndef MSW_SINK_H
+#define MSW_SINK_H
+#include <cjson/cJSON.h>
+#include "core/err.h"
+
+struct msw_config;
+struct sink;
+struct sink_ops {
+	const char *name;
+	msw_err (*open)(struct sink *s, const char *path, const struct msw_config *cfg);
+	msw_err (*write)(struct sink *s, const cJSON *rec);
+	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
+	msw_err (*flush)(struct sink *s);
+	void (*close)(struct sink *s);
+};
+struct sink {
+	const struct sink_ops *ops;
+	void *priv;
+	const struct msw_config *cfg;
+};
+
+extern const struct sink_ops sink_ndjson;
+extern const struct sink_ops sink_sqlite;
+extern const struct sink_ops sink_csv;
+extern const struct sink_ops sink_html;
+extern const struct sink_ops sink_text;   /* terminal summary */
+
+#endif
