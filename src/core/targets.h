@@ -17,9 +17,11 @@
 
 struct msw_config;
 
+struct probe;
 struct port_spec {
 	uint16_t port;
 	int transport;               /* enum msw_transport */
+	const struct probe *probe;   /* NULL = MQTT */
 };
 
 /* One host handed to the engine: address + the ports to probe on it. */

@@ -17,6 +17,13 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 		    struct output **out);
 msw_err output_record(struct output *o, struct msw_record *r);
 msw_err output_json(struct output *o, const cJSON *rec);    /* already-built record (workers) */
+/* A host (target-space index) is finished: every record of it has been given. The SQLite
+ * sink commits the host's records and this marker in one transaction, so --resume after
+ * kill -9 neither skips nor repeats a host. */
+msw_err output_host_done(struct output *o, uint64_t index);
+/* --resume: scan id, seed and original arguments of an interrupted scan, and its done set. */
+msw_err output_resume_load(const char *db, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+			   bool (**is_done)(void *arg, uint64_t index), void **arg);
 void output_progress(struct output *o, const struct scan_stats *st, uint64_t total);
 msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_code);
 void output_close(struct output *o);

@@ -22,6 +22,7 @@ struct msw_config;
 struct msw_record;
 struct msw_target;
 struct pctx;
+struct port_spec;
 
 enum probe_rc { PROBE_CONTINUE, PROBE_DONE, PROBE_RECONNECT, PROBE_ERROR };
 
@@ -38,6 +39,12 @@ struct probe {
 	 * MSW_ERR_TLS/HANDSHAKE (transport), MSW_ERR_INTERRUPTED, ... */
 	enum probe_rc (*on_close)(struct pctx *c, msw_err why);
 	void (*finish)(struct pctx *c);  /* fill the final record fields, free owned state */
+	/* Blocking probes (libsmbclient): when set, the engine does not connect; it runs this
+	 * in its bounded worker-thread pool with a hard deadline, then calls finish(). */
+	msw_err (*run_blocking)(struct pctx *c);
+	/* Host-stage probes (depth host): the ports/transports to try on a host that has an
+	 * MQTT service (or on every host with --probe-all). Returns how many were written. */
+	size_t (*host_ports)(const struct msw_config *cfg, struct port_spec *out, size_t max);
 	const char *help;
 };
 
@@ -60,5 +67,8 @@ int64_t pctx_now_ms(struct pctx *c);
 
 extern const struct probe probe_mqtt;
 extern const struct probe probe_http;
+extern const struct probe probe_smb;
+/* Every host-stage probe, NULL-terminated (depth host). */
+extern const struct probe *const host_probes[];
 
 #endif
