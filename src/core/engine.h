@@ -22,7 +22,13 @@ struct scan_stats {
  * Returns MSW_OK, MSW_ERR_INTERRUPTED (signal) or MSW_ERR_SINK. */
 msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct output *out,
 		   struct scan_stats *st);
-/* Async-signal-safe request to stop (SIGINT/SIGTERM handler). */
+/* Scan identity, set by main before engine_run: the scan id copied into every record and
+ * the permutation seed (the --workers children re-open the target iterator with it). */
+extern char msw_scan_id[40];
+void engine_set_scan(const char *scan_id, uint64_t seed);
+
+/* Async-signal-safe request to stop (SIGINT/SIGTERM handler). A second request ends the
+ * grace period at once. */
 void engine_request_stop(int signo);
 int engine_stop_signal(void);
 

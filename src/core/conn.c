@@ -1,0 +1,546 @@
+/* Connections and probe driving. A target's life on the wire:
+ *   conn_start: socket + non-blocking connect, connect deadline on the wheel
+ *   → EPOLLOUT: SO_ERROR decides; stack_build; handshake() until MSW_OK (io deadline)
+ *   → probe on_connected, then every read goes to on_data (picohttpparser contract:
+ *     the probe sees all unconsumed bytes; the remainder is kept in a capped dbuf that is
+ *     only allocated when a message spans reads)
+ *   → PROBE_DONE: flush, FIN (shutdown SHUT_WR), linger briefly for the peer's FIN, close;
+ *     the record is emitted at once, the slot is freed when the linger ends
+ *   → PROBE_RECONNECT: close now, queue a new connection to the same target
+ *   → EOF / error / timeout: on_close(why) lets the probe decide and set the status; when
+ *     it sets none, the engine maps `why` (refused, connection-timeout, io-timeout, ...).
+ * The idle deadline is lazy: reads only stamp last_rx_ms and the timer re-arms itself for
+ * the remainder when it fires, so a busy connection never touches the wheel. While the
+ * probe has its own timer armed (e.g. a listen window) the idle deadline is suspended;
+ * the total deadline still bounds everything. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "classify/classify.h"
+#include "core/engine_priv.h"
+#include "transport/layer.h"
+
+#define MAX_ATTEMPTS 16
+#define DEFAULT_MAX_INPUT (256u * 1024u)
+
+int64_t eng_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t eng_wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void set_events(struct eng *e, struct conn *c, uint32_t ev)
+{
+	if (c->evmask == ev || c->fd < 0)
+		return;
+	struct epoll_event ee = { .events = ev, .data.ptr = c };
+	if (epoll_ctl(e->epfd, c->evmask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ee) == 0)
+		c->evmask = ev;
+}
+
+static void arm(struct eng *e, struct conn *c, uint32_t ms)
+{
+	tw_add(&e->tw, &c->tm.e, e->now_ms, ms);
+}
+
+/* Want EPOLLOUT only while something is queued. */
+static void update_out(struct eng *e, struct conn *c)
+{
+	if (!c->top)
+		return;
+	set_events(e, c, EPOLLIN | (stack_pending_out(c->top) ? EPOLLOUT : 0));
+}
+
+/* Read and drop whatever the peer sent; true when it has closed (or failed). */
+static bool drain_fd(int fd)
+{
+	uint8_t buf[2048];
+	for (int i = 0; i < 64; i++) {
+		ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r > 0)
+			continue;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+	return false;
+}
+
+void conn_release(struct eng *e, struct conn *c)
+{
+	struct addr_ent *a = c->addr;
+
+	tw_del(&e->tw, &c->tm.e);
+	dbuf_free(&c->rx);
+	if (c->tr)
+		c->tr->conn = NULL;
+	c->tr = NULL;
+	c->top = NULL;
+	c->fd = -1;
+	c->evmask = 0;
+	if (c->st == CS_LINGER)
+		e->lingering--;
+	c->st = CS_FREE;
+	c->addr = NULL;
+	c->next_free = e->free_conns;
+	e->free_conns = c;
+	e->used--;
+	if (a) {
+		a->active--;
+		eng_addr_freed(e, a);
+		am_unref(&e->am, a);
+	}
+}
+
+/* Close at once. polite: flush what is queued, read what the peer sent and send FIN
+ * (not RST) where the transport allows. */
+void conn_close(struct eng *e, struct conn *c, bool polite)
+{
+	if (c->top) {
+		if (polite) {
+			(void)stack_flush(c->top);
+			drain_fd(c->fd);
+		}
+		if (c->tr)
+			stack_describe(c->top, &c->tr->rec);
+		stack_destroy(c->top); /* the tcp layer closes the fd */
+	} else if (c->fd >= 0) {
+		close(c->fd);
+	}
+	conn_release(e, c);
+}
+
+enum msw_status eng_map_why(msw_err why, enum conn_state phase)
+{
+	switch (why) {
+	case MSW_ERR_REFUSED:
+		return ST_CONNECTION_REFUSED;
+	case MSW_ERR_TIMEOUT:
+		return phase == CS_CONNECTING ? ST_CONNECTION_TIMEOUT : ST_IO_TIMEOUT;
+	case MSW_ERR_CLOSED:
+		return ST_CONNECTION_CLOSED;
+	case MSW_ERR_TLS:
+	case MSW_ERR_HANDSHAKE:
+		return ST_HANDSHAKE_ERROR;
+	case MSW_ERR_MALFORMED:
+	case MSW_ERR_TOO_BIG:
+	case MSW_ERR_PROTOCOL:
+		return ST_PROTOCOL_ERROR;
+	case MSW_ERR_INTERRUPTED:
+		return ST_INTERRUPTED;
+	default:
+		return ST_UNKNOWN_ERROR;
+	}
+}
+
+static const char *phase_str(enum conn_state phase)
+{
+	switch (phase) {
+	case CS_CONNECTING:
+		return "connect";
+	case CS_HANDSHAKE:
+		return "handshake";
+	case CS_OPEN:
+		return "read";
+	default:
+		return "target";
+	}
+}
+
+/* The connection ended without the probe asking (EOF, error, deadline): close it, let the
+ * probe decide what follows, and fill the status when the probe set none. */
+void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
+{
+	struct conn *c = tr->conn;
+	enum conn_state phase = c ? c->st : CS_FREE;
+
+	if (c)
+		conn_close(e, c, false);
+	enum msw_status saved = tr->rec.status;
+	tr->rec.status = ST__COUNT;
+	enum probe_rc rc = tr->probe->on_close ? tr->probe->on_close(&tr->pc, why) : PROBE_ERROR;
+	if (tr->rec.status == ST__COUNT) {
+		if (!tr->ever_connected || rc == PROBE_ERROR || tr->expired) {
+			tr->rec.status = eng_map_why(why, phase);
+			if (!tr->rec.error)
+				record_set_error(&tr->rec, "%s: %s", phase_str(phase), msw_err_str(why));
+		} else {
+			tr->rec.status = saved;
+		}
+	}
+	if (rc == PROBE_RECONNECT && !tr->expired && !e->stopping &&
+	    tr->pc.attempt + 1 < MAX_ATTEMPTS) {
+		tr->pc.attempt++;
+		eng_queue_connect(e, tr);
+		return;
+	}
+	tr_finish(e, tr);
+}
+
+/* PROBE_DONE: the target is finished; the connection closes politely on its own. */
+static void conn_graceful(struct eng *e, struct conn *c)
+{
+	struct trun *tr = c->tr;
+	stack_describe(c->top, &tr->rec);
+	tr->conn = NULL;
+	c->tr = NULL;
+	dbuf_free(&c->rx);
+	c->st = CS_LINGER;
+	e->lingering++;
+	arm(e, c, e->linger_ms);
+	msw_err rc = stack_flush(c->top);
+	if (rc == MSW_ERR_AGAIN) {
+		set_events(e, c, EPOLLIN | EPOLLOUT);
+		return;
+	}
+	if (rc) {
+		conn_close(e, c, false);
+		return;
+	}
+	if (c->top->below) { /* tls/ws: their destroy says goodbye; close now */
+		conn_close(e, c, true);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->fin_sent = true;
+	if (drain_fd(c->fd)) {
+		conn_close(e, c, false);
+		return;
+	}
+	set_events(e, c, EPOLLIN);
+}
+
+void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
+{
+	struct conn *c = tr->conn;
+
+	switch (rc) {
+	case PROBE_CONTINUE:
+		if (c && c->st == CS_OPEN)
+			update_out(e, c);
+		return;
+	case PROBE_DONE:
+		if (c && c->top && c->st == CS_OPEN)
+			conn_graceful(e, c);
+		else if (c)
+			conn_close(e, c, false);
+		tr_finish(e, tr);
+		return;
+	case PROBE_RECONNECT:
+		if (c)
+			conn_close(e, c, true);
+		if (tr->queued)
+			return;
+		if (tr->expired || e->stopping || tr->pc.attempt + 1 >= MAX_ATTEMPTS) {
+			tr_finish(e, tr);
+			return;
+		}
+		tr->pc.attempt++;
+		eng_queue_connect(e, tr);
+		return;
+	case PROBE_ERROR:
+	default:
+		if (c)
+			conn_close(e, c, false);
+		tr_finish(e, tr);
+		return;
+	}
+}
+
+/* Feed bytes to on_data until it wants more, stops, or consumes nothing. */
+static enum probe_rc feed(struct trun *tr, const uint8_t *p, size_t n, size_t *off)
+{
+	enum probe_rc rc = PROBE_CONTINUE;
+	*off = 0;
+	if (!tr->probe->on_data)
+		return rc;
+	while (*off < n) {
+		size_t used = 0;
+		rc = tr->probe->on_data(&tr->pc, p + *off, n - *off, &used);
+		if (used > n - *off)
+			used = n - *off;
+		*off += used;
+		if (rc != PROBE_CONTINUE || !used)
+			break;
+	}
+	return rc;
+}
+
+/* Returns the probe's verdict, or -1 when the unconsumed input would pass the cap. */
+static int deliver(struct conn *c, struct trun *tr, const uint8_t *p, size_t n)
+{
+	size_t off;
+	enum probe_rc rc;
+
+	if (!c->rx.len) {
+		rc = feed(tr, p, n, &off);
+		if (rc != PROBE_CONTINUE)
+			return rc;
+		if (off < n && dbuf_append(&c->rx, p + off, n - off))
+			return -1;
+		return rc;
+	}
+	if (dbuf_append(&c->rx, p, n))
+		return -1;
+	rc = feed(tr, c->rx.p, c->rx.len, &off);
+	dbuf_consume(&c->rx, off);
+	if (!c->rx.len && c->rx.alloc > 4096)
+		dbuf_free(&c->rx);
+	return rc;
+}
+
+static void conn_read(struct eng *e, struct conn *c)
+{
+	struct trun *tr = c->tr;
+
+	for (int spins = 0; spins < 4096; spins++) {
+		size_t got = 0;
+		msw_err rc = c->top->ops->recv(c->top, e->rbuf, e->rbuf_len, &got);
+		if (rc == MSW_ERR_AGAIN)
+			break;
+		if (rc) {
+			tr_end_conn(e, tr, rc);
+			return;
+		}
+		if (!got)
+			continue;
+		c->last_rx_ms = e->now_ms;
+		int prc = deliver(c, tr, e->rbuf, got);
+		if (prc < 0) {
+			tr_end_conn(e, tr, MSW_ERR_TOO_BIG);
+			return;
+		}
+		if (prc != PROBE_CONTINUE) {
+			tr_handle(e, tr, (enum probe_rc)prc);
+			return;
+		}
+	}
+	update_out(e, c);
+}
+
+static void conn_open(struct eng *e, struct conn *c)
+{
+	struct trun *tr = c->tr;
+
+	c->st = CS_OPEN;
+	c->last_rx_ms = e->now_ms;
+	arm(e, c, e->io_ms);
+	set_events(e, c, EPOLLIN);
+	enum probe_rc rc = tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
+	tr_handle(e, tr, rc);
+	/* a tls/ws layer may already hold application bytes that epoll cannot see */
+	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN && c->top->below)
+		conn_read(e, c);
+}
+
+static void conn_handshake(struct eng *e, struct conn *c)
+{
+	bool want_write = false;
+	msw_err rc = c->top->ops->handshake(c->top, &want_write);
+	if (rc == MSW_ERR_AGAIN) {
+		set_events(e, c, EPOLLIN | (want_write ? EPOLLOUT : 0));
+		return;
+	}
+	if (rc) {
+		tr_end_conn(e, c->tr, rc);
+		return;
+	}
+	conn_open(e, c);
+}
+
+static void fill_source_ip(struct conn *c, struct msw_record *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl))
+		return;
+	const void *a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+						 : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+	if (!inet_ntop(ss.ss_family, a, r->source_ip, sizeof(r->source_ip)))
+		r->source_ip[0] = 0;
+}
+
+static void conn_connected(struct eng *e, struct conn *c)
+{
+	struct trun *tr = c->tr;
+
+	if (!tr->ever_connected) {
+		tr->ever_connected = true;
+		e->st->connected++;
+	}
+	fill_source_ip(c, &tr->rec);
+	msw_err rc = stack_build(c->fd, tr->tgt.transport, &tr->tgt, e->cfg, &c->top);
+	if (rc) {
+		c->top = NULL;
+		c->fd = -1; /* the tcp layer was pushed first and closed it */
+		tr_end_conn(e, tr, rc == MSW_ERR_NOMEM ? rc : MSW_ERR_HANDSHAKE);
+		return;
+	}
+	c->st = CS_HANDSHAKE;
+	arm(e, c, e->io_ms);
+	conn_handshake(e, c);
+}
+
+static msw_err errno_err(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return MSW_ERR_REFUSED;
+	case ETIMEDOUT:
+		return MSW_ERR_TIMEOUT;
+	case ECONNRESET:
+		return MSW_ERR_CLOSED;
+	default:
+		return MSW_ERR_IO;
+	}
+}
+
+static void connect_failed(struct eng *e, struct conn *c, int err)
+{
+	struct trun *tr = c->tr;
+	if (!tr->rec.error && err != ECONNREFUSED && err != ETIMEDOUT)
+		record_set_error(&tr->rec, "connect: %s", strerror(err));
+	tr_end_conn(e, tr, errno_err(err));
+}
+
+msw_err conn_start(struct eng *e, struct trun *tr)
+{
+	struct conn *c = e->free_conns;
+	if (!c)
+		return MSW_ERR_INTERNAL;
+	int fd = socket(tr->tgt.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int err = errno;
+		record_set_error(&tr->rec, "socket: %s", strerror(err));
+		tr_end_conn(e, tr, MSW_ERR_IO);
+		return MSW_OK;
+	}
+	e->free_conns = c->next_free;
+	e->used++;
+	memset(c, 0, sizeof(*c));
+	c->tm.kind = TK_CONN;
+	c->tm.owner = c;
+	c->fd = fd;
+	c->st = CS_CONNECTING;
+	c->tr = tr;
+	tr->conn = c;
+	c->addr = tr->addr;
+	am_ref(c->addr);
+	c->addr->active++;
+	dbuf_init(&c->rx, tr->probe->max_input ? tr->probe->max_input : DEFAULT_MAX_INPUT);
+	int r = connect(fd, (const struct sockaddr *)&tr->tgt.sa, tr->tgt.salen);
+	if (r == 0) {
+		conn_connected(e, c);
+		return MSW_OK;
+	}
+	if (errno != EINPROGRESS) {
+		connect_failed(e, c, errno);
+		return MSW_OK;
+	}
+	set_events(e, c, EPOLLOUT);
+	arm(e, c, e->connect_ms);
+	return MSW_OK;
+}
+
+static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
+{
+	if (!c->fin_sent) {
+		msw_err rc = stack_flush(c->top);
+		if (rc == MSW_ERR_AGAIN)
+			return;
+		if (rc || c->top->below) {
+			conn_close(e, c, !rc);
+			return;
+		}
+		shutdown(c->fd, SHUT_WR);
+		c->fin_sent = true;
+		set_events(e, c, EPOLLIN);
+	}
+	if (drain_fd(c->fd) || (ev & (EPOLLERR | EPOLLHUP)))
+		conn_close(e, c, false);
+}
+
+void conn_event(struct eng *e, struct conn *c, uint32_t ev)
+{
+	switch (c->st) {
+	case CS_CONNECTING: {
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+		if (err)
+			connect_failed(e, c, err);
+		else if (ev & EPOLLOUT)
+			conn_connected(e, c);
+		return;
+	}
+	case CS_HANDSHAKE:
+		conn_handshake(e, c);
+		return;
+	case CS_OPEN:
+		if (ev & EPOLLOUT) {
+			msw_err rc = stack_flush(c->top);
+			if (rc && rc != MSW_ERR_AGAIN) {
+				tr_end_conn(e, c->tr, rc);
+				return;
+			}
+		}
+		if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			conn_read(e, c);
+		else
+			update_out(e, c);
+		return;
+	case CS_LINGER:
+		linger_event(e, c, ev);
+		return;
+	default:
+		return;
+	}
+}
+
+void conn_timer(struct eng *e, struct conn *c)
+{
+	struct trun *tr = c->tr;
+
+	switch (c->st) {
+	case CS_CONNECTING:
+	case CS_HANDSHAKE:
+		tr_end_conn(e, tr, MSW_ERR_TIMEOUT);
+		return;
+	case CS_OPEN: {
+		if (tw_armed(&tr->ptimer.e)) { /* the probe is waiting on its own timer */
+			c->last_rx_ms = e->now_ms;
+			arm(e, c, e->io_ms);
+			return;
+		}
+		int64_t idle = e->now_ms - c->last_rx_ms;
+		if (idle < (int64_t)e->io_ms) {
+			arm(e, c, e->io_ms - (uint32_t)idle);
+			return;
+		}
+		tr_end_conn(e, tr, MSW_ERR_TIMEOUT);
+		return;
+	}
+	case CS_LINGER:
+		conn_close(e, c, false);
+		return;
+	default:
+		return;
+	}
+}

@@ -1,0 +1,300 @@
+/* --workers N: past one process's 20,000 open files. The parent forks N children; child k
+ * re-opens the target iterator on sub-shard k of N of the scan's shard (the iterator takes
+ * every n-th element of the permutation for shard k of n, so shard s of S split N ways is
+ * shard s + S*k of S*N) with the same seed, runs the ordinary engine, and writes every
+ * record to the parent as one JSON line on a pipe, plus control lines:
+ *   {"__host_done": index}   {"__progress": {stats}}   {"__stats": {stats}}
+ * The parent hands records to output_json(), host markers to output_host_done(), sums
+ * the stats, and forwards a stop signal to the children. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "core/engine_priv.h"
+#include "output/output.h"
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0"
+#endif
+#define MAX_WORKERS 64
+#define MAX_LINE (64u * 1024u * 1024u)
+
+extern int eng_child_fd;
+msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+		    struct scan_stats *st);
+
+#define STAT_FIELDS(X) X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) \
+	X(blocklisted) X(unresolved) X(mqtt) X(anonymous) X(any_credentials) X(auth_required) \
+	X(interrupted) X(errors) X(findings) X(records)
+
+static cJSON *stats_json(const struct scan_stats *st)
+{
+	cJSON *o = cJSON_CreateObject();
+#define X(f) cJSON_AddNumberToObject(o, #f, (double)st->f);
+	if (o) {
+		STAT_FIELDS(X)
+	}
+#undef X
+	return o;
+}
+
+static void stats_from(struct scan_stats *st, const cJSON *o)
+{
+#define X(f) { const cJSON *v = cJSON_GetObjectItem(o, #f); if (cJSON_IsNumber(v) && v->valuedouble >= 0) st->f = (uint64_t)v->valuedouble; }
+	STAT_FIELDS(X)
+#undef X
+}
+
+static void stats_add(struct scan_stats *sum, const struct scan_stats *a)
+{
+#define X(f) sum->f += a->f;
+	STAT_FIELDS(X)
+#undef X
+}
+
+static msw_err write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return MSW_ERR_SINK;
+		p += w;
+		n -= (size_t)w;
+	}
+	return MSW_OK;
+}
+
+static msw_err send_obj(cJSON *o)
+{
+	if (!o)
+		return MSW_ERR_NOMEM;
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return MSW_ERR_NOMEM;
+	size_t n = strlen(s);
+	s[n] = 0;
+	msw_err rc = write_all(eng_child_fd, s, n);
+	if (!rc)
+		rc = write_all(eng_child_fd, "\n", 1);
+	free(s);
+	return rc;
+}
+
+msw_err eng_child_emit(struct eng *e, struct msw_record *r)
+{
+	return send_obj(record_to_json(r, MSW_VERSION));
+}
+
+void eng_child_host_done(struct eng *e, uint64_t index)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o)
+		cJSON_AddNumberToObject(o, "__host_done", (double)index);
+	if (send_obj(o))
+		e->sink_failed = true;
+}
+
+static void send_stats(const char *key, const struct scan_stats *st)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o)
+		cJSON_AddItemToObject(o, key, stats_json(st));
+	(void)send_obj(o);
+}
+
+void eng_child_progress(struct eng *e) { send_stats("__progress", e->st); }
+
+static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd)
+{
+	struct msw_config c2 = *cfg;
+	unsigned shards = cfg->shards ? cfg->shards : 1;
+	struct target_iter *it = NULL;
+	char *err = NULL;
+	struct scan_stats st = { 0 };
+
+	eng_child_fd = fd;
+	eng_rng_reseed();
+	c2.shards = shards * n;
+	c2.shard = cfg->shard + shards * k;
+	c2.workers = 1;
+	if (targets_open(&c2, eng_scan_seed(), &it, &err)) {
+		fprintf(stderr, "mqttsweep: worker %u: %s\n", k, err ? err : "cannot open targets");
+		_exit(3);
+	}
+	msw_err rc = eng_run_one(&c2, it, NULL, &st);
+	send_stats("__stats", &st);
+	targets_close(it);
+	_exit(rc == MSW_OK ? 0 : rc == MSW_ERR_INTERRUPTED ? 4 : 3);
+}
+
+struct wchild {
+	pid_t pid;
+	int fd;
+	struct dbuf buf;
+	struct scan_stats prog, final;
+	bool done, have_final;
+};
+
+static void handle_line(struct output *out, struct wchild *w, char *line, bool *failed)
+{
+	cJSON *o = cJSON_Parse(line);
+	if (!o)
+		return;
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItem(o, "__stats"))) {
+		stats_from(&w->final, v);
+		w->have_final = true;
+	} else if ((v = cJSON_GetObjectItem(o, "__progress"))) {
+		stats_from(&w->prog, v);
+	} else if ((v = cJSON_GetObjectItem(o, "__host_done"))) {
+		if (cJSON_IsNumber(v) && output_host_done(out, (uint64_t)v->valuedouble))
+			*failed = true;
+	} else if (output_json(out, o)) {
+		*failed = true;
+	}
+	cJSON_Delete(o);
+}
+
+/* Read what a child wrote; split complete lines. Returns false at EOF. */
+static bool child_read(struct output *out, struct wchild *w, bool *failed)
+{
+	char tmp[65536];
+	ssize_t r = read(w->fd, tmp, sizeof(tmp));
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (r == 0)
+		return false;
+	if (dbuf_append(&w->buf, tmp, (size_t)r)) {
+		dbuf_reset(&w->buf); /* a line past the cap: drop it */
+		return true;
+	}
+	size_t start = 0;
+	for (size_t i = 0; i < w->buf.len; i++) {
+		if (w->buf.p[i] != '\n')
+			continue;
+		w->buf.p[i] = 0;
+		handle_line(out, w, (char *)w->buf.p + start, failed);
+		start = i + 1;
+	}
+	dbuf_consume(&w->buf, start);
+	return true;
+}
+
+static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bool final)
+{
+	struct scan_stats sum = { 0 };
+	for (unsigned i = 0; i < n; i++)
+		stats_add(&sum, final && w[i].have_final ? &w[i].final : &w[i].prog);
+	sum.start_us = st->start_us;
+	sum.end_us = st->end_us;
+	*st = sum;
+}
+
+static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n, int ep)
+{
+	unsigned started = 0;
+	fflush(NULL);
+	for (unsigned k = 0; k < n; k++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC))
+			break;
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			for (unsigned i = 0; i < started; i++)
+				close(w[i].fd);
+			close(ep);
+			child_main(cfg, k, n, p[1]);
+		}
+		close(p[1]);
+		if (pid < 0) {
+			close(p[0]);
+			break;
+		}
+		w[started].pid = pid;
+		w[started].fd = p[0];
+		dbuf_init(&w[started].buf, MAX_LINE);
+		struct epoll_event ee = { .events = EPOLLIN, .data.u32 = started };
+		epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ee);
+		started++;
+	}
+	return started;
+}
+
+static void parent_loop(struct output *out, struct target_iter *it, struct wchild *w, unsigned n,
+			int ep, struct scan_stats *st, bool *failed)
+{
+	unsigned open = n;
+	int forwarded = 0;
+	int64_t next_progress = eng_mono_ms() + 1000;
+	while (open) {
+		int sig = engine_stop_signal();
+		if (sig && eng_stop_count() > forwarded) {
+			for (unsigned i = 0; i < n; i++)
+				kill(w[i].pid, sig);
+			forwarded = eng_stop_count();
+		}
+		struct epoll_event ev[16];
+		int k = epoll_wait(ep, ev, 16, 250);
+		for (int i = 0; i < k; i++) {
+			struct wchild *c = &w[ev[i].data.u32];
+			if (!c->done && !child_read(out, c, failed)) {
+				c->done = true;
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				open--;
+			}
+		}
+		if (eng_mono_ms() >= next_progress) {
+			sum_progress(w, n, st, false);
+			output_progress(out, st, targets_total(it));
+			next_progress = eng_mono_ms() + 1000;
+		}
+	}
+}
+
+msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+			struct scan_stats *st)
+{
+	unsigned n = cfg->workers > MAX_WORKERS ? MAX_WORKERS : cfg->workers;
+	struct wchild w[MAX_WORKERS];
+	bool failed = false, child_failed = false;
+
+	memset(w, 0, sizeof(w));
+	if (!st->start_us)
+		st->start_us = eng_wall_us();
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return MSW_ERR_IO;
+	unsigned started = spawn(cfg, w, n, ep);
+	if (started < n) {
+		for (unsigned i = 0; i < started; i++)
+			kill(w[i].pid, SIGTERM);
+	}
+	parent_loop(out, it, w, started, ep, st, &failed);
+	for (unsigned i = 0; i < started; i++) {
+		int status = 0;
+		while (waitpid(w[i].pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 4))
+			child_failed = true;
+		close(w[i].fd);
+		dbuf_free(&w[i].buf);
+	}
+	close(ep);
+	st->end_us = eng_wall_us();
+	sum_progress(w, started, st, true);
+	if (engine_stop_signal())
+		return MSW_ERR_INTERRUPTED;
+	if (started < n || child_failed)
+		return MSW_ERR_INTERNAL;
+	return failed || output_failed(out) ? MSW_ERR_SINK : MSW_OK;
+}
