@@ -5,6 +5,7 @@
 #ifndef MSW_OUTPUT_H
 #define MSW_OUTPUT_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "core/err.h"
 
@@ -28,5 +29,15 @@ void output_progress(struct output *o, const struct scan_stats *st, uint64_t tot
 msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_code);
 void output_close(struct output *o);
 bool output_failed(const struct output *o);
+
+/* Added by the output part (additive):
+ * output_set_argv(): the raw command line, echoed in the scan metadata (and stored for
+ *   --resume) with secret option values and URL passwords replaced by "***". Call before
+ *   output_open(). The strings are copied.
+ * output_resume_free(): frees the done set returned through output_resume_load()'s arg.
+ * output_build_meta(): the scan metadata record ("mqttsweep.scan/1"), for tests/tools. */
+void output_set_argv(int argc, char **argv);
+void output_resume_free(void *arg);
+cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int final, int exit_code);
 
 #endif

@@ -4,6 +4,7 @@
  * the others are flushed. */
 #ifndef MSW_SINK_H
 #define MSW_SINK_H
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "core/err.h"
 
@@ -16,6 +17,8 @@ struct sink_ops {
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
+	/* optional: a host's records are all written (SQLite commits them with the marker) */
+	msw_err (*host_done)(struct sink *s, uint64_t index);
 };
 struct sink {
 	const struct sink_ops *ops;

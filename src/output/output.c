@@ -1,0 +1,636 @@
+/* The output fan-out.
+ *
+ * output_open() picks the sinks from the configuration: stdout gets JSON lines when it is
+ * not a terminal or with --format json (or -oJ -), else the plain-language text summary;
+ * -oJ FILE, --db (or the --resume database), --csv and --html add sinks. Each record is
+ * converted once (record_to_json) and given to every sink still alive; a sink that fails
+ * is reported once on stderr, skipped from then on, and makes output_failed() true (exit
+ * 3) while the others go on and are flushed at the end.
+ *
+ * Secrets: the options echo comes from options_echo() (secret options flagged in the
+ * option table); the raw argv echo replaces the values of secret options and URL
+ * passwords with "***". As a last line of defence every record is checked for the
+ * configured secrets (password, PSK, URL passwords) before any sink sees it, and any
+ * string holding one has it replaced by "***".
+ *
+ * The scan metadata record ("mqttsweep.scan/1") goes to --metadata-file (written at the
+ * start and rewritten, complete, at the end, each time via a temporary file + rename) and
+ * to the sinks' meta() (SQLite scans table, HTML/text summaries). It is never mixed into
+ * the JSON lines stream, so every line there is a mqttsweep.record/1. */
+#include "output/output.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/options.h"
+#include "output/record.h"
+#include "output/sink.h"
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0.0.0"
+#endif
+
+#define MAX_SINKS 8
+#define MAX_SECRETS 16
+
+struct output {
+	const struct msw_config *cfg;
+	char scan_id[40];
+	uint64_t seed;
+	struct sink sinks[MAX_SINKS];
+	bool dead[MAX_SINKS];
+	int nsinks;
+	bool failed;
+	int64_t start_us;
+	char *secrets[MAX_SECRETS];
+	int nsecrets;
+	/* progress line */
+	bool progress;
+	bool progress_shown;
+	int64_t last_progress_us;
+	int64_t last_flush_us;
+};
+
+static char **g_argv;
+static int g_argc;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- argv echo without secrets ---- */
+
+static bool is_secret_opt(const char *a, const char **inline_val)
+{
+	static const char *const longs[] = {"--password", "--psk", "--hash-key", NULL};
+
+	*inline_val = NULL;
+	for (int i = 0; longs[i]; i++) {
+		size_t n = strlen(longs[i]);
+
+		if (strncmp(a, longs[i], n) == 0 && (a[n] == 0 || a[n] == '=')) {
+			*inline_val = a[n] == '=' ? a + n + 1 : NULL;
+			return true;
+		}
+	}
+	if (strncmp(a, "-P", 2) == 0) {
+		*inline_val = a[2] ? a + 2 : NULL;
+		return true;
+	}
+	return false;
+}
+
+/* "scheme://user:pass@host" → "scheme://user:***@host". Returns a malloc'ed copy. */
+static char *mask_url(const char *a)
+{
+	const char *s = strstr(a, "://"), *at, *colon;
+	size_t n;
+	char *o;
+
+	if (!s)
+		return strdup(a);
+	s += 3;
+	at = strchr(s, '@');
+	colon = strchr(s, ':');
+	if (!at || !colon || colon > at || (strchr(s, '/') && strchr(s, '/') < at))
+		return strdup(a);
+	n = (size_t)(colon - a) + 1 + 3 + strlen(at) + 1;
+	o = malloc(n);
+	if (o)
+		snprintf(o, n, "%.*s:***%s", (int)(colon - a), a, at);
+	return o;
+}
+
+void output_set_argv(int argc, char **argv)
+{
+	for (int i = 0; i < g_argc; i++)
+		free(g_argv[i]);
+	free(g_argv);
+	g_argv = NULL;
+	g_argc = 0;
+	if (argc <= 0 || !argv)
+		return;
+	g_argv = calloc((size_t)argc, sizeof(char *));
+	if (!g_argv)
+		return;
+	for (int i = 0; i < argc && argv[i]; i++) {
+		const char *iv;
+
+		if (is_secret_opt(argv[i], &iv)) {
+			size_t n = (size_t)(iv ? iv - argv[i] : (long)strlen(argv[i])) + 4;
+			char *m = malloc(n);
+
+			if (m)
+				snprintf(m, n, "%.*s%s", (int)(n - 4), argv[i], iv ? "***" : "");
+			g_argv[g_argc++] = m;
+			if (!iv && i + 1 < argc && argv[i + 1]) {
+				g_argv[g_argc++] = strdup("***");
+				i++;
+			}
+			continue;
+		}
+		g_argv[g_argc++] = mask_url(argv[i]);
+	}
+}
+
+/* ---- secrets: the last line of defence ---- */
+
+static void add_secret(struct output *o, const char *s, size_t n)
+{
+	char *c;
+
+	if (!s || n < 3 || o->nsecrets >= MAX_SECRETS)
+		return;
+	c = strndup(s, n);
+	if (c)
+		o->secrets[o->nsecrets++] = c;
+}
+
+static void collect_secrets(struct output *o)
+{
+	const struct msw_config *cfg = o->cfg;
+
+	add_secret(o, cfg->password, cfg->password ? strlen(cfg->password) : 0);
+	add_secret(o, cfg->psk, cfg->psk ? strlen(cfg->psk) : 0);
+	add_secret(o, cfg->hash_key, cfg->hash_key ? strlen(cfg->hash_key) : 0);
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const char *t = cfg->targets[i], *s = strstr(t, "://"), *at, *colon;
+
+		if (!s)
+			continue;
+		s += 3;
+		at = strchr(s, '@');
+		colon = strchr(s, ':');
+		if (at && colon && colon < at)
+			add_secret(o, colon + 1, (size_t)(at - colon - 1));
+	}
+}
+
+/* Replace every occurrence of a secret inside string values (and keys) with "***". */
+static void scrub_string(char **sp, const char *secret)
+{
+	char *s = *sp, *hit;
+	size_t sl = strlen(secret);
+
+	while (s && (hit = strstr(s, secret))) {
+		size_t pre = (size_t)(hit - s), n = strlen(s) - sl + 4;
+		char *r = malloc(n);
+
+		if (!r) {
+			memset(hit, '*', sl);   /* same length: cannot fail */
+			continue;
+		}
+		snprintf(r, n, "%.*s***%s", (int)pre, s, hit + sl);
+		cJSON_free(s);
+		s = r;
+	}
+	*sp = s;
+}
+
+static void scrub_tree(cJSON *node, const char *secret, int depth)
+{
+	cJSON *it;
+
+	if (depth > 64)
+		return;
+	cJSON_ArrayForEach(it, node) {
+		if (cJSON_IsString(it) && it->valuestring && strstr(it->valuestring, secret))
+			scrub_string(&it->valuestring, secret);
+		if (it->string && !(it->type & cJSON_StringIsConst) && strstr(it->string, secret))
+			scrub_string(&it->string, secret);
+		if (cJSON_IsObject(it) || cJSON_IsArray(it))
+			scrub_tree(it, secret, depth + 1);
+	}
+}
+
+static void scrub_secrets(struct output *o, cJSON *rec)
+{
+	char *txt;
+
+	if (!o->nsecrets)
+		return;
+	txt = cJSON_PrintUnformatted(rec);
+	if (!txt)
+		return;
+	for (int i = 0; i < o->nsecrets; i++)
+		if (strstr(txt, o->secrets[i]))
+			scrub_tree(rec, o->secrets[i], 0);
+	cJSON_free(txt);
+}
+
+/* ---- sinks ---- */
+
+static void sink_failed(struct output *o, int i, msw_err rc, const char *what)
+{
+	if (!o->dead[i])
+		fprintf(stderr, "mqttsweep: output %s failed while %s: %s\n",
+			o->sinks[i].ops->name, what, msw_err_str(rc));
+	o->dead[i] = true;
+	o->failed = true;
+}
+
+static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char *path)
+{
+	struct sink *s;
+	msw_err rc;
+
+	if (o->nsinks >= MAX_SINKS)
+		return MSW_ERR_INTERNAL;
+	s = &o->sinks[o->nsinks];
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->cfg = o->cfg;
+	rc = ops->open(s, path, o->cfg);
+	if (rc) {
+		fprintf(stderr, "mqttsweep: cannot open %s output%s%s: %s\n", ops->name,
+			path ? " " : "", path ? path : "", msw_err_str(rc));
+		return MSW_ERR_SINK;
+	}
+	o->nsinks++;
+	return MSW_OK;
+}
+
+static bool stdout_is_json(const struct msw_config *cfg)
+{
+	if (cfg->format == FORMAT_JSON)
+		return true;
+	if (cfg->format == FORMAT_TEXT)
+		return false;
+	return !isatty(STDOUT_FILENO);
+}
+
+static msw_err open_sinks(struct output *o)
+{
+	const struct msw_config *cfg = o->cfg;
+	bool json_stdout = cfg->json_out && strcmp(cfg->json_out, "-") == 0;
+	const char *db = cfg->db_path ? cfg->db_path : cfg->resume_db;
+	msw_err rc = MSW_OK;
+
+	if (stdout_is_json(cfg) || json_stdout)
+		rc = add_sink(o, &sink_ndjson, NULL);
+	else
+		rc = add_sink(o, &sink_text, NULL);
+	if (!rc && cfg->json_out && !json_stdout)
+		rc = add_sink(o, &sink_ndjson, cfg->json_out);
+	if (!rc && db)
+		rc = add_sink(o, &sink_sqlite, db);
+	if (!rc && cfg->csv_out)
+		rc = add_sink(o, &sink_csv, cfg->csv_out);
+	if (!rc && cfg->html_out)
+		rc = add_sink(o, &sink_html, cfg->html_out);
+	return rc;
+}
+
+/* ---- metadata ---- */
+
+static void fmt_time(int64_t us, char *out, size_t cap)
+{
+	time_t s = (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)((us / 1000) % 1000));
+}
+
+static void add_counts(cJSON *m, const struct scan_stats *st)
+{
+	cJSON *c = cJSON_AddObjectToObject(m, "counts");
+	static const struct scan_stats zero;
+
+	if (!c)
+		return;
+	if (!st)
+		st = &zero;
+#define CNT(f) cJSON_AddNumberToObject(c, #f, (double)st->f)
+	CNT(hosts); CNT(targets_tried); CNT(connected); CNT(refused); CNT(timed_out);
+	CNT(blocklisted); CNT(unresolved); CNT(mqtt); CNT(anonymous); CNT(any_credentials);
+	CNT(auth_required); CNT(interrupted); CNT(errors); CNT(findings); CNT(records);
+#undef CNT
+}
+
+static void add_opt_in(cJSON *m, const struct msw_config *cfg)
+{
+	static const char *const ev[] = {"redacted", "minimal", "raw"};
+	cJSON *a = cJSON_AddObjectToObject(m, "opt_in");
+
+	cJSON_AddStringToObject(m, "evidence",
+				(unsigned)cfg->evidence < 3 ? ev[cfg->evidence] : "redacted");
+	if (!a)
+		return;
+	cJSON_AddBoolToObject(a, "auth_probe", cfg->auth_probe || cfg->mode == MODE_AUDIT);
+	cJSON_AddBoolToObject(a, "try_default_logins", cfg->try_default_logins);
+	cJSON_AddBoolToObject(a, "read_secrets", cfg->read_secrets);
+	cJSON_AddBoolToObject(a, "publish_proof", cfg->publish_proof);
+	cJSON_AddBoolToObject(a, "evidence_raw", cfg->evidence == EVIDENCE_RAW);
+	cJSON_AddBoolToObject(a, "credentials_given", cfg->username || cfg->password);
+}
+
+/* argv as given (secrets masked); an argument that is not UTF-8 becomes {"b64": ...}. */
+static void add_argv(cJSON *m)
+{
+	cJSON *a = cJSON_AddArrayToObject(m, "argv");
+
+	for (int i = 0; a && i < g_argc; i++) {
+		const char *s = g_argv[i] ? g_argv[i] : "";
+		cJSON *tmp;
+
+		if (utf8_valid((const uint8_t *)s, strlen(s))) {
+			cJSON_AddItemToArray(a, cJSON_CreateString(s));
+			continue;
+		}
+		tmp = cJSON_CreateObject();
+		if (!tmp)
+			continue;
+		json_add_bytes(tmp, "arg", (const uint8_t *)s, strlen(s));
+		cJSON_AddItemToArray(a, tmp);
+	}
+}
+
+cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int final, int exit_code)
+{
+	static const char *const depth[] = {"connack", "topics", "host"};
+	const struct msw_config *cfg = o->cfg;
+	cJSON *m = cJSON_CreateObject(), *opts;
+	char buf[40];
+
+	if (!m)
+		return NULL;
+	cJSON_AddStringToObject(m, "schema", "mqttsweep.scan/1");
+	cJSON_AddStringToObject(m, "kind", "scan");
+	cJSON_AddStringToObject(m, "scan_id", o->scan_id);
+	cJSON_AddStringToObject(m, "tool_version", MSW_VERSION);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->seed);
+	cJSON_AddStringToObject(m, "seed", buf);
+	cJSON_AddStringToObject(m, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
+	cJSON_AddStringToObject(m, "depth", (unsigned)cfg->depth < 3 ? depth[cfg->depth] : "connack");
+	add_opt_in(m, cfg);
+	cJSON_AddBoolToObject(m, "resumed", cfg->resume_db != NULL);
+	if (cfg->shards > 1) {
+		snprintf(buf, sizeof(buf), "%u/%u", cfg->shard, cfg->shards);
+		cJSON_AddStringToObject(m, "shard", buf);
+	}
+	fmt_time(st && st->start_us ? st->start_us : o->start_us, buf, sizeof(buf));
+	cJSON_AddStringToObject(m, "start", buf);
+	if (final) {
+		fmt_time(st && st->end_us ? st->end_us : now_us(), buf, sizeof(buf));
+		cJSON_AddStringToObject(m, "end", buf);
+		cJSON_AddNumberToObject(m, "exit_code", exit_code);
+	} else {
+		cJSON_AddNullToObject(m, "end");
+		cJSON_AddNullToObject(m, "exit_code");
+	}
+	cJSON_AddBoolToObject(m, "final", final != 0);
+	cJSON_AddBoolToObject(m, "output_failed", o->failed);
+	add_counts(m, st);
+	opts = options_echo(cfg);
+	cJSON_AddItemToObject(m, "options", opts ? opts : cJSON_CreateNull());
+	add_argv(m);
+	scrub_secrets(o, m);
+	return m;
+}
+
+static msw_err write_metadata_file(const char *path, const cJSON *m)
+{
+	char tmp[4096];
+	char *txt = cJSON_Print(m);
+	FILE *f;
+	int bad;
+
+	if (!txt)
+		return MSW_ERR_NOMEM;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		cJSON_free(txt);
+		return MSW_ERR_IO;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		cJSON_free(txt);
+		return MSW_ERR_IO;
+	}
+	bad = fputs(txt, f) < 0 || fputc('\n', f) == EOF;
+	bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	cJSON_free(txt);
+	if (bad || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+static void emit_meta(struct output *o, const struct scan_stats *st, int final, int exit_code)
+{
+	cJSON *m = output_build_meta(o, st, final, exit_code);
+
+	if (!m) {
+		o->failed = true;
+		return;
+	}
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+
+		if (o->dead[i] || !o->sinks[i].ops->meta)
+			continue;
+		rc = o->sinks[i].ops->meta(&o->sinks[i], m, final);
+		if (rc)
+			sink_failed(o, i, rc, "writing the scan metadata");
+	}
+	if (o->cfg->metadata_file && write_metadata_file(o->cfg->metadata_file, m) != MSW_OK) {
+		fprintf(stderr, "mqttsweep: cannot write --metadata-file %s: %s\n",
+			o->cfg->metadata_file, strerror(errno));
+		o->failed = true;
+	}
+	cJSON_Delete(m);
+}
+
+/* ---- public ---- */
+
+msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t seed,
+		    struct output **out)
+{
+	struct output *o = calloc(1, sizeof(*o));
+	msw_err rc;
+
+	*out = NULL;
+	if (!o)
+		return MSW_ERR_NOMEM;
+	o->cfg = cfg;
+	snprintf(o->scan_id, sizeof(o->scan_id), "%s", scan_id ? scan_id : "");
+	o->seed = seed;
+	o->start_us = now_us();
+	o->last_flush_us = o->start_us;
+	o->progress = !cfg->quiet && isatty(STDERR_FILENO);
+	collect_secrets(o);
+	rc = open_sinks(o);
+	if (rc) {
+		output_close(o);
+		return rc;
+	}
+	emit_meta(o, NULL, 0, 0);
+	*out = o;
+	return MSW_OK;
+}
+
+msw_err output_json(struct output *o, const cJSON *rec)
+{
+	cJSON *copy = NULL;
+
+	if (!o || !rec)
+		return MSW_ERR_INTERNAL;
+	if (o->nsecrets) {
+		copy = cJSON_Duplicate(rec, 1);
+		if (!copy)
+			return MSW_ERR_NOMEM;
+		scrub_secrets(o, copy);
+		rec = copy;
+	}
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+
+		if (o->dead[i])
+			continue;
+		rc = o->sinks[i].ops->write(&o->sinks[i], rec);
+		if (rc)
+			sink_failed(o, i, rc, "writing a record");
+	}
+	cJSON_Delete(copy);
+	return o->failed ? MSW_ERR_SINK : MSW_OK;
+}
+
+msw_err output_record(struct output *o, struct msw_record *r)
+{
+	cJSON *j;
+	msw_err rc;
+
+	if (!o || !r)
+		return MSW_ERR_INTERNAL;
+	if (!r->scan_id[0])
+		snprintf(r->scan_id, sizeof(r->scan_id), "%s", o->scan_id);
+	j = record_to_json(r, MSW_VERSION);
+	if (!j)
+		return MSW_ERR_NOMEM;
+	if (o->nsecrets)
+		scrub_secrets(o, j);
+	for (int i = 0; i < o->nsinks; i++) {
+		if (o->dead[i])
+			continue;
+		rc = o->sinks[i].ops->write(&o->sinks[i], j);
+		if (rc)
+			sink_failed(o, i, rc, "writing a record");
+	}
+	cJSON_Delete(j);
+	return o->failed ? MSW_ERR_SINK : MSW_OK;
+}
+
+msw_err output_host_done(struct output *o, uint64_t index)
+{
+	if (!o)
+		return MSW_ERR_INTERNAL;
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+
+		if (o->dead[i] || !o->sinks[i].ops->host_done)
+			continue;
+		rc = o->sinks[i].ops->host_done(&o->sinks[i], index);
+		if (rc)
+			sink_failed(o, i, rc, "marking a host done");
+	}
+	return o->failed ? MSW_ERR_SINK : MSW_OK;
+}
+
+static void flush_all(struct output *o)
+{
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+
+		if (o->dead[i] || !o->sinks[i].ops->flush)
+			continue;
+		rc = o->sinks[i].ops->flush(&o->sinks[i]);
+		if (rc)
+			sink_failed(o, i, rc, "flushing");
+	}
+}
+
+static void fmt_eta(double secs, char *out, size_t cap)
+{
+	long s = secs > 0 && secs < 1e8 ? (long)secs : 0;
+
+	if (s >= 3600)
+		snprintf(out, cap, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+	else
+		snprintf(out, cap, "%ldm%02lds", s / 60, s % 60);
+}
+
+/* Called by the engine now and then: draws the progress line (at most 5 times a second)
+ * and commits batched sink work that has waited 200 ms. */
+void output_progress(struct output *o, const struct scan_stats *st, uint64_t total)
+{
+	int64_t now = now_us();
+	double el, rate;
+	char eta[32];
+
+	if (!o || !st)
+		return;
+	if (now - o->last_flush_us >= 200000) {
+		o->last_flush_us = now;
+		flush_all(o);
+	}
+	if (!o->progress || now - o->last_progress_us < 200000)
+		return;
+	o->last_progress_us = now;
+	el = (double)(now - (st->start_us ? st->start_us : o->start_us)) / 1e6;
+	rate = el > 0 ? (double)st->targets_tried / el : 0;
+	if (total > st->targets_tried && rate > 0)
+		fmt_eta((double)(total - st->targets_tried) / rate, eta, sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "-");
+	fprintf(stderr, "\r\033[K%llu/%llu done, %llu open, %llu MQTT, %llu anonymous, %.0f/s, ETA %s",
+		(unsigned long long)st->targets_tried, (unsigned long long)total,
+		(unsigned long long)st->connected, (unsigned long long)st->mqtt,
+		(unsigned long long)st->anonymous, rate, eta);
+	fflush(stderr);
+	o->progress_shown = true;
+}
+
+msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_code)
+{
+	if (!o)
+		return MSW_ERR_INTERNAL;
+	if (o->progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		o->progress_shown = false;
+	}
+	flush_all(o);
+	emit_meta(o, st, 1, exit_code);
+	flush_all(o);
+	return o->failed ? MSW_ERR_SINK : MSW_OK;
+}
+
+void output_close(struct output *o)
+{
+	if (!o)
+		return;
+	for (int i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].ops->close)
+			o->sinks[i].ops->close(&o->sinks[i]);
+	for (int i = 0; i < o->nsecrets; i++)
+		free(o->secrets[i]);
+	free(o);
+}
+
+bool output_failed(const struct output *o)
+{
+	return o && o->failed;
+}

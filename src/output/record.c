@@ -1,0 +1,671 @@
+/* The one record model → JSON.
+ *
+ * Every vocabulary (status, auth, read/write access, transport, severity, confidence,
+ * category) is a table indexed by its enum, so the strings here, the enums in
+ * docs/record.schema.json and the columns in SQLite stay one list each.
+ *
+ * Network strings are kept as bytes; json_add_bytes() writes them as a JSON string only
+ * when they are valid UTF-8 with no NUL (cJSON strings are NUL-terminated, so an embedded
+ * NUL would silently truncate), and otherwise as "<name>_b64" with the exact bytes in
+ * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
+ * (error, broker product/version, finding texts) go through the same gate. */
+#include "output/record.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NAMEFN(fn, type, table, count, fallback)                 \
+	const char *fn(type v)                                   \
+	{                                                        \
+		if ((unsigned)v >= (unsigned)(count) || !table[v]) \
+			return fallback;                         \
+		return table[v];                                 \
+	}
+
+static const char *const status_names[ST__COUNT] = {
+	[ST_SUCCESS] = "success",
+	[ST_CONNECTION_REFUSED] = "connection-refused",
+	[ST_CONNECTION_TIMEOUT] = "connection-timeout",
+	[ST_CONNECTION_CLOSED] = "connection-closed",
+	[ST_IO_TIMEOUT] = "io-timeout",
+	[ST_HANDSHAKE_ERROR] = "handshake-error",
+	[ST_PROTOCOL_ERROR] = "protocol-error",
+	[ST_APPLICATION_ERROR] = "application-error",
+	[ST_INVALID_INPUTS] = "invalid-inputs",
+	[ST_BLOCKLISTED_TARGET] = "blocklisted-target",
+	[ST_UNKNOWN_ERROR] = "unknown-error",
+	[ST_INTERRUPTED] = "interrupted",
+};
+static const char *const auth_names[AUTH__COUNT] = {
+	[AUTH_UNKNOWN] = "unknown",
+	[AUTH_ANONYMOUS] = "anonymous",
+	[AUTH_ANY_CREDENTIALS] = "any_credentials",
+	[AUTH_AUTHENTICATED] = "authenticated",
+	[AUTH_CREDENTIALS_REQUIRED] = "credentials_required",
+	[AUTH_CLIENT_CERT_REQUIRED] = "client_cert_required",
+	[AUTH_NOT_AUTHORIZED] = "not_authorized",
+	[AUTH_BANNED] = "banned",
+	[AUTH_SERVER_MOVED] = "server_moved",
+	[AUTH_USE_ANOTHER_SERVER] = "use_another_server",
+};
+static const char *const read_names[READ__COUNT] = {
+	[READ_UNTESTED] = "untested",
+	[READ_GRANTED_WITH_DATA] = "granted_with_data",
+	[READ_GRANTED_NO_DATA] = "granted_no_data",
+	[READ_DENIED] = "denied",
+};
+static const char *const write_names[WRITE__COUNT] = {
+	[WRITE_UNTESTED] = "untested",
+	[WRITE_INFERRED] = "inferred",
+	[WRITE_CONFIRMED] = "confirmed",
+	[WRITE_DENIED] = "denied",
+};
+static const char *const transport_names[TRANSPORT__COUNT] = {
+	[TRANSPORT_TCP] = "tcp",
+	[TRANSPORT_TLS] = "tls",
+	[TRANSPORT_WS] = "ws",
+	[TRANSPORT_WSS] = "wss",
+};
+static const char *const severity_names[SEV__COUNT] = {
+	[SEV_INFO] = "info",
+	[SEV_LOW] = "low",
+	[SEV_MEDIUM] = "medium",
+	[SEV_HIGH] = "high",
+	[SEV_CRITICAL] = "critical",
+};
+static const char *const confidence_names[CONF__COUNT] = {
+	[CONF_CONFIRMED] = "confirmed",
+	[CONF_INFERRED] = "inferred",
+};
+static const char *const category_names[CAT__COUNT] = {
+	[CAT_LOCATION] = "location",
+	[CAT_PRESENCE] = "presence",
+	[CAT_DOOR_STATE] = "door_state",
+	[CAT_ACTUATOR_CONTROL] = "actuator_control",
+	[CAT_CREDENTIAL] = "credential",
+	[CAT_NETWORK_KEY] = "network_key",
+	[CAT_DEVICE_INVENTORY] = "device_inventory",
+	[CAT_BROKER_INFO] = "broker_info",
+	[CAT_DASHBOARD] = "dashboard",
+	[CAT_FILE_SHARE] = "file_share",
+};
+
+NAMEFN(status_str, enum msw_status, status_names, ST__COUNT, "unknown-error")
+NAMEFN(auth_str, enum msw_auth, auth_names, AUTH__COUNT, "unknown")
+NAMEFN(read_access_str, enum msw_read_access, read_names, READ__COUNT, "untested")
+NAMEFN(write_access_str, enum msw_write_access, write_names, WRITE__COUNT, "untested")
+NAMEFN(transport_str, enum msw_transport, transport_names, TRANSPORT__COUNT, "tcp")
+NAMEFN(severity_str, enum msw_severity, severity_names, SEV__COUNT, "info")
+NAMEFN(confidence_str, enum msw_confidence, confidence_names, CONF__COUNT, "inferred")
+NAMEFN(category_str, enum msw_category, category_names, CAT__COUNT, "device_inventory")
+
+static int lookup(const char *const *table, int n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (table[i] && strcmp(table[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int severity_from_str(const char *s) { return lookup(severity_names, SEV__COUNT, s); }
+int category_from_str(const char *s) { return lookup(category_names, CAT__COUNT, s); }
+
+/* ---- bytes ---- */
+
+msw_err mbytes_set(struct mbytes *b, const void *p, size_t n)
+{
+	uint8_t *q;
+
+	if (n == SIZE_MAX)
+		return MSW_ERR_TOO_BIG;
+	q = malloc(n + 1);
+	if (!q)
+		return MSW_ERR_NOMEM;
+	if (n)
+		memcpy(q, p, n);
+	q[n] = 0;
+	free(b->p);
+	b->p = q;
+	b->len = n;
+	return MSW_OK;
+}
+
+void mbytes_free(struct mbytes *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+}
+
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool utf8_valid(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t need;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			need = 1; cp = c & 0x1F; min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2; cp = c & 0x0F; min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i - 1 < need)
+			return false;
+		for (size_t k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+static char *b64_encode(const uint8_t *p, size_t n)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t olen = 4 * ((n + 2) / 3) + 1, j = 0;
+	char *o = malloc(olen);
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		size_t rem = n - i;
+
+		if (rem > 1)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (rem > 2)
+			v |= p[i + 2];
+		o[j++] = tbl[(v >> 18) & 63];
+		o[j++] = tbl[(v >> 12) & 63];
+		o[j++] = rem > 1 ? tbl[(v >> 6) & 63] : '=';
+		o[j++] = rem > 2 ? tbl[v & 63] : '=';
+	}
+	o[j] = 0;
+	return o;
+}
+
+void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n)
+{
+	char key[96];
+	char *s;
+
+	if (!p)
+		n = 0;
+	if (n == 0 || (utf8_valid(p, n) && !memchr(p, 0, n))) {
+		s = malloc(n + 1);
+		if (!s)
+			return;
+		if (n)
+			memcpy(s, p, n);
+		s[n] = 0;
+		cJSON_AddStringToObject(o, name, s);
+		free(s);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s_b64", name);
+	s = b64_encode(p, n);
+	if (!s)
+		return;
+	cJSON_AddStringToObject(o, key, s);
+	free(s);
+}
+
+/* A C string that may hold peer bytes: null when absent, else through json_add_bytes. */
+static void json_add_cstr(cJSON *o, const char *name, const char *s)
+{
+	if (!s)
+		cJSON_AddNullToObject(o, name);
+	else
+		json_add_bytes(o, name, (const uint8_t *)s, strlen(s));
+}
+
+/* ---- record life ---- */
+
+void record_init(struct msw_record *r, const char *probe)
+{
+	memset(r, 0, sizeof(*r));
+	r->probe = probe ? strdup(probe) : NULL;
+	r->connack_code = -1;
+	r->status = ST_UNKNOWN_ERROR;
+}
+
+static void finding_free(struct msw_finding *f)
+{
+	free(f->id);
+	free(f->title);
+	free(f->evidence);
+	free(f->remediation);
+	free(f->reproduce);
+	mbytes_free(&f->topic);
+}
+
+void record_free(struct msw_record *r)
+{
+	free(r->probe);
+	free(r->kind);
+	free(r->hostname);
+	free(r->error);
+	mbytes_free(&r->connack_raw);
+	cJSON_Delete(r->connack_props);
+	cJSON_Delete(r->versions);
+	free(r->broker_product);
+	free(r->broker_version);
+	cJSON_Delete(r->broker_evidence);
+	for (size_t i = 0; i < r->ntopics; i++) {
+		mbytes_free(&r->topics[i].topic);
+		mbytes_free(&r->topics[i].sample);
+	}
+	free(r->topics);
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding_free(&r->findings[i]);
+	free(r->findings);
+	cJSON_Delete(r->tls);
+	cJSON_Delete(r->websocket);
+	cJSON_Delete(r->extra);
+	free(r->transport_security);
+	memset(r, 0, sizeof(*r));
+	r->connack_code = -1;
+}
+
+struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tlen, size_t cap)
+{
+	struct msw_topic *e;
+
+	/* newest first: live topics repeat in bursts */
+	for (size_t i = r->ntopics; i-- > 0;) {
+		e = &r->topics[i];
+		if (e->topic.len == tlen && (tlen == 0 || memcmp(e->topic.p, t, tlen) == 0))
+			return e;
+	}
+	if (r->ntopics >= cap)
+		return NULL;
+	if (r->ntopics == r->topics_alloc) {
+		size_t na = r->topics_alloc ? r->topics_alloc * 2 : 16;
+		struct msw_topic *nt;
+
+		if (na > cap)
+			na = cap;
+		nt = realloc(r->topics, na * sizeof(*nt));
+		if (!nt)
+			return NULL;
+		r->topics = nt;
+		r->topics_alloc = na;
+	}
+	e = &r->topics[r->ntopics];
+	memset(e, 0, sizeof(*e));
+	if (mbytes_set(&e->topic, t, tlen) != MSW_OK)
+		return NULL;
+	r->ntopics++;
+	return e;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f)
+{
+	struct msw_finding *n;
+
+	if (r->nfindings == r->findings_alloc) {
+		size_t na = r->findings_alloc ? r->findings_alloc * 2 : 8;
+		struct msw_finding *nf = realloc(r->findings, na * sizeof(*nf));
+
+		if (!nf)
+			return NULL;
+		r->findings = nf;
+		r->findings_alloc = na;
+	}
+	n = &r->findings[r->nfindings];
+	memset(n, 0, sizeof(*n));
+	n->category = f->category;
+	n->severity = f->severity;
+	n->confidence = f->confidence;
+	n->cwe = f->cwe;
+	n->id = dup_or_null(f->id);
+	n->title = dup_or_null(f->title);
+	n->evidence = dup_or_null(f->evidence);
+	n->remediation = dup_or_null(f->remediation);
+	n->reproduce = dup_or_null(f->reproduce);
+	if ((f->id && !n->id) || (f->title && !n->title) || (f->evidence && !n->evidence) ||
+	    (f->remediation && !n->remediation) || (f->reproduce && !n->reproduce) ||
+	    (f->topic.len && mbytes_set(&n->topic, f->topic.p, f->topic.len) != MSW_OK)) {
+		finding_free(n);
+		return NULL;
+	}
+	r->nfindings++;
+	return n;
+}
+
+void record_set_error(struct msw_record *r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(r->error);
+	r->error = strdup(buf);
+}
+
+/* ---- JSON ---- */
+
+/* CONNACK codes: MQTT 3.1/3.1.1 return codes (§3.2.2.3) and MQTT 5 reason codes
+ * (§3.2.2.2). The same number means different things in each, hence two tables. */
+static const char *connack_reason(int code, const char *version)
+{
+	static const char *const v3[] = {
+		"Connection Accepted",
+		"unacceptable protocol version",
+		"identifier rejected",
+		"server unavailable",
+		"bad user name or password",
+		"not authorized",
+	};
+	static const struct { int code; const char *s; } v5[] = {
+		{0x00, "Success"}, {0x80, "Unspecified error"}, {0x81, "Malformed Packet"},
+		{0x82, "Protocol Error"}, {0x83, "Implementation specific error"},
+		{0x84, "Unsupported Protocol Version"}, {0x85, "Client Identifier not valid"},
+		{0x86, "Bad User Name or Password"}, {0x87, "Not authorized"},
+		{0x88, "Server unavailable"}, {0x89, "Server busy"}, {0x8A, "Banned"},
+		{0x8C, "Bad authentication method"}, {0x90, "Topic Name invalid"},
+		{0x95, "Packet too large"}, {0x97, "Quota exceeded"}, {0x99, "Payload format invalid"},
+		{0x9A, "Retain not supported"}, {0x9B, "QoS not supported"},
+		{0x9C, "Use another server"}, {0x9D, "Server moved"},
+		{0x9F, "Connection rate exceeded"},
+	};
+
+	if (version && strcmp(version, "5.0") == 0) {
+		for (size_t i = 0; i < sizeof(v5) / sizeof(v5[0]); i++)
+			if (v5[i].code == code)
+				return v5[i].s;
+		return NULL;
+	}
+	if (code >= 0 && code < (int)(sizeof(v3) / sizeof(v3[0])))
+		return v3[code];
+	return NULL;
+}
+
+static char *hex_encode(const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *o = malloc(2 * n + 1);
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		o[2 * i] = hx[p[i] >> 4];
+		o[2 * i + 1] = hx[p[i] & 15];
+	}
+	o[2 * n] = 0;
+	return o;
+}
+
+/* RFC 3339 UTC with milliseconds. */
+static void format_ts(int64_t us, char *out, size_t cap)
+{
+	time_t s = (time_t)(us >= 0 ? us / 1000000 : 0);
+	int ms = (int)(us >= 0 ? (us / 1000) % 1000 : 0);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+static cJSON *dup_or_null_json(const cJSON *j)
+{
+	return j ? cJSON_Duplicate(j, 1) : cJSON_CreateNull();
+}
+
+static void add_connack(cJSON *o, const struct msw_record *r)
+{
+	cJSON *c;
+	const char *reason;
+	char *hex;
+
+	if (r->connack_code < 0) {
+		cJSON_AddNullToObject(o, "connack");
+		return;
+	}
+	c = cJSON_AddObjectToObject(o, "connack");
+	if (!c)
+		return;
+	cJSON_AddNumberToObject(c, "code", r->connack_code);
+	reason = connack_reason(r->connack_code, r->mqtt_version);
+	if (reason)
+		cJSON_AddStringToObject(c, "reason", reason);
+	else
+		cJSON_AddNullToObject(c, "reason");
+	hex = hex_encode(r->connack_raw.p, r->connack_raw.len);
+	cJSON_AddStringToObject(c, "raw_hex", hex ? hex : "");
+	free(hex);
+	cJSON_AddItemToObject(c, "properties", dup_or_null_json(r->connack_props));
+}
+
+static void add_broker(cJSON *o, const struct msw_record *r)
+{
+	cJSON *b = cJSON_AddObjectToObject(o, "broker");
+
+	if (!b)
+		return;
+	json_add_cstr(b, "product", r->broker_product);
+	json_add_cstr(b, "version", r->broker_version);
+	if (r->broker_evidence)
+		cJSON_AddItemToObject(b, "evidence", cJSON_Duplicate(r->broker_evidence, 1));
+	else
+		cJSON_AddArrayToObject(b, "evidence");
+}
+
+static void add_topics(cJSON *o, const struct msw_record *r)
+{
+	cJSON *t = cJSON_AddObjectToObject(o, "topics"), *list;
+
+	if (!t)
+		return;
+	cJSON_AddNumberToObject(t, "count", r->topic_count);
+	cJSON_AddNumberToObject(t, "retained", r->retained_count);
+	cJSON_AddNumberToObject(t, "messages", (double)r->messages_total);
+	cJSON_AddNumberToObject(t, "bytes", (double)r->bytes_total);
+	cJSON_AddBoolToObject(t, "truncated", r->topics_truncated);
+	list = cJSON_AddArrayToObject(t, "list");
+	if (!list)
+		return;
+	for (size_t i = 0; i < r->ntopics; i++) {
+		const struct msw_topic *e = &r->topics[i];
+		cJSON *j = cJSON_CreateObject();
+
+		if (!j)
+			return;
+		json_add_bytes(j, "topic", e->topic.p, e->topic.len);
+		cJSON_AddBoolToObject(j, "retained", e->retained);
+		cJSON_AddNumberToObject(j, "messages", e->messages);
+		cJSON_AddNumberToObject(j, "bytes", (double)e->bytes);
+		if (e->sample.p)
+			json_add_bytes(j, "sample", e->sample.p, e->sample.len);
+		else
+			cJSON_AddNullToObject(j, "sample");
+		cJSON_AddBoolToObject(j, "sample_truncated", e->sample_truncated);
+		cJSON_AddItemToArray(list, j);
+	}
+}
+
+static cJSON *finding_json(const struct msw_finding *f)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	if (!j)
+		return NULL;
+	json_add_cstr(j, "id", f->id ? f->id : "unknown");
+	cJSON_AddStringToObject(j, "category", category_str(f->category));
+	cJSON_AddStringToObject(j, "severity", severity_str(f->severity));
+	cJSON_AddStringToObject(j, "confidence", confidence_str(f->confidence));
+	if (f->cwe > 0)
+		cJSON_AddNumberToObject(j, "cwe", f->cwe);
+	else
+		cJSON_AddNullToObject(j, "cwe");
+	if (f->topic.len)
+		json_add_bytes(j, "topic", f->topic.p, f->topic.len);
+	else
+		cJSON_AddNullToObject(j, "topic");
+	json_add_cstr(j, "title", f->title ? f->title : "");
+	json_add_cstr(j, "evidence", f->evidence);
+	json_add_cstr(j, "remediation", f->remediation);
+	json_add_cstr(j, "reproduce", f->reproduce);
+	return j;
+}
+
+static void add_findings(cJSON *o, const struct msw_record *r)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "findings");
+
+	if (!a)
+		return;
+	for (size_t i = 0; i < r->nfindings; i++) {
+		cJSON *j = finding_json(&r->findings[i]);
+
+		if (j)
+			cJSON_AddItemToArray(a, j);
+	}
+}
+
+static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_version)
+{
+	char ts[40];
+
+	cJSON_AddStringToObject(o, "schema", MSW_RECORD_SCHEMA);
+	cJSON_AddStringToObject(o, "kind", r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service");
+	json_add_cstr(o, "probe", r->probe ? r->probe : "mqtt");
+	json_add_cstr(o, "scan_id", r->scan_id);
+	format_ts(r->start_us, ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "timestamp", ts);
+	cJSON_AddStringToObject(o, "tool_version", tool_version ? tool_version : "unknown");
+	json_add_cstr(o, "source_ip", r->source_ip[0] ? r->source_ip : NULL);
+	json_add_cstr(o, "ip", r->ip);
+	cJSON_AddNumberToObject(o, "port", r->port);
+	json_add_cstr(o, "hostname", r->hostname);
+	cJSON_AddStringToObject(o, "transport", transport_str(r->transport));
+	if (r->transport_security)
+		json_add_cstr(o, "transport_security", r->transport_security);
+	cJSON_AddStringToObject(o, "status", status_str(r->status));
+}
+
+/* Probe-specific blocks join the top level; they never replace an envelope field. */
+static void merge_extra(cJSON *o, const cJSON *extra)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(extra))
+		return;
+	cJSON_ArrayForEach(it, extra) {
+		if (!it->string || cJSON_GetObjectItemCaseSensitive(o, it->string))
+			continue;
+		cJSON_AddItemToObject(o, it->string, cJSON_Duplicate(it, 1));
+	}
+}
+
+/* Subtrees built by other parts (CONNACK properties, tls, http, smb blocks) may hold peer
+ * strings: any value that is not valid UTF-8 becomes "<key>_b64" (or, inside an array,
+ * {"b64": ...}); an invalid key is replaced by "_b64:" + its base64. */
+static void sanitize_tree(cJSON *node, int depth)
+{
+	cJSON *it;
+
+	if (depth > 64)
+		return;
+	cJSON_ArrayForEach(it, node) {
+		if (it->string && !utf8_valid((const uint8_t *)it->string, strlen(it->string))) {
+			char *b = b64_encode((const uint8_t *)it->string, strlen(it->string));
+			size_t n = b ? strlen(b) + 6 : 0;
+			char *k = b ? malloc(n) : NULL;
+
+			if (k) {
+				snprintf(k, n, "_b64:%s", b);
+				if (!(it->type & cJSON_StringIsConst))
+					cJSON_free(it->string);
+				it->string = k;
+				it->type &= ~cJSON_StringIsConst;
+			}
+			free(b);
+		}
+		if (cJSON_IsString(it) && it->valuestring &&
+		    !utf8_valid((const uint8_t *)it->valuestring, strlen(it->valuestring))) {
+			char *b = b64_encode((const uint8_t *)it->valuestring, strlen(it->valuestring));
+
+			if (!b)
+				continue;
+			if (cJSON_IsArray(node)) {
+				cJSON *w = cJSON_CreateObject();
+
+				if (w) {
+					cJSON_AddStringToObject(w, "b64", b);
+					cJSON_ReplaceItemViaPointer(node, it, w);
+					it = w;
+				}
+			} else if (it->string) {
+				char key[256];
+
+				snprintf(key, sizeof(key), "%s_b64", it->string);
+				cJSON_SetValuestring(it, b);
+				if (!(it->type & cJSON_StringIsConst))
+					cJSON_free(it->string);
+				it->string = strdup(key);
+				it->type &= ~cJSON_StringIsConst;
+			}
+			free(b);
+		}
+		if (cJSON_IsObject(it) || cJSON_IsArray(it))
+			sanitize_tree(it, depth + 1);
+	}
+}
+
+cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	add_identity(o, r, tool_version);
+	cJSON_AddBoolToObject(o, "mqtt", r->mqtt);
+	json_add_cstr(o, "mqtt_version", r->mqtt_version[0] ? r->mqtt_version : NULL);
+	cJSON_AddStringToObject(o, "auth", auth_str(r->auth));
+	add_connack(o, r);
+	if (r->versions)
+		cJSON_AddItemToObject(o, "versions", cJSON_Duplicate(r->versions, 1));
+	cJSON_AddStringToObject(o, "read_access", read_access_str(r->read_access));
+	cJSON_AddStringToObject(o, "write_access", write_access_str(r->write_access));
+	add_broker(o, r);
+	add_topics(o, r);
+	add_findings(o, r);
+	if (r->tls)
+		cJSON_AddItemToObject(o, "tls", cJSON_Duplicate(r->tls, 1));
+	if (r->websocket)
+		cJSON_AddItemToObject(o, "websocket", cJSON_Duplicate(r->websocket, 1));
+	cJSON_AddNumberToObject(o, "duration_ms", (double)(r->duration_ms > 0 ? r->duration_ms : 0));
+	json_add_cstr(o, "error", r->error);
+	merge_extra(o, r->extra);
+	sanitize_tree(o, 0);
+	return o;
+}

@@ -1,0 +1,645 @@
+/* SQLite sink (--db) and the --resume loader.
+ *
+ * Tables: scans (one row per scan id: metadata, options and argv echo for --resume),
+ * services (one row per record: main columns + the full JSON), topics, findings, hosts
+ * (per-address picture, recomputed from services/findings whenever one of its records
+ * lands), done (scan_id, idx): the target-space indexes of finished hosts.
+ *
+ * Durability: WAL, synchronous=NORMAL. Records go into a transaction that is committed
+ * every BATCH_MAX records or BATCH_US microseconds, and at every host_done(): a host's
+ * done marker is inserted in the same transaction as (or after) its records, so after a
+ * kill -9 a host is either marked done with every record present or not marked at all.
+ * Records of a host that was still in flight may have been committed by a batch before
+ * the kill; on --resume such a host is probed again and its new records replace the old
+ * ones (same scan, address, port, transport, probe), so no target appears twice.
+ *
+ * Every value goes through bound parameters; no SQL is ever built from data. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+#include "core/config.h"
+#include "output/jget.h"
+#include "output/output.h"
+#include "output/record.h"
+#include "output/sink.h"
+
+#define BATCH_MAX 256
+#define BATCH_US 200000
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS scans(scan_id TEXT PRIMARY KEY, schema TEXT, tool_version TEXT,"
+	" seed TEXT, mode TEXT, depth TEXT, evidence TEXT, started TEXT, ended TEXT,"
+	" exit_code INTEGER, resumes INTEGER NOT NULL DEFAULT 0, argv TEXT, options TEXT,"
+	" counts TEXT, meta TEXT);"
+	"CREATE TABLE IF NOT EXISTS services(id INTEGER PRIMARY KEY, scan_id TEXT NOT NULL,"
+	" kind TEXT, probe TEXT, ip TEXT, port INTEGER, hostname TEXT, transport TEXT,"
+	" transport_security TEXT, status TEXT, mqtt INTEGER, mqtt_version TEXT, auth TEXT,"
+	" connack_code INTEGER, read_access TEXT, write_access TEXT, broker_product TEXT,"
+	" broker_version TEXT, topic_count INTEGER, retained_count INTEGER, messages INTEGER,"
+	" bytes INTEGER, finding_count INTEGER, worst_severity TEXT, timestamp TEXT,"
+	" duration_ms INTEGER, error TEXT, json TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS services_host ON services(scan_id, ip, port);"
+	"CREATE TABLE IF NOT EXISTS topics(service_id INTEGER NOT NULL, scan_id TEXT, ip TEXT,"
+	" port INTEGER, topic TEXT, topic_b64 TEXT, retained INTEGER, messages INTEGER,"
+	" bytes INTEGER, sample TEXT, sample_b64 TEXT, sample_truncated INTEGER);"
+	"CREATE INDEX IF NOT EXISTS topics_service ON topics(service_id);"
+	"CREATE TABLE IF NOT EXISTS findings(service_id INTEGER NOT NULL, scan_id TEXT, ip TEXT,"
+	" port INTEGER, probe TEXT, finding_id TEXT, category TEXT, severity TEXT,"
+	" severity_rank INTEGER, confidence TEXT, cwe INTEGER, topic TEXT, topic_b64 TEXT,"
+	" title TEXT, evidence TEXT, remediation TEXT, reproduce TEXT);"
+	"CREATE INDEX IF NOT EXISTS findings_service ON findings(service_id);"
+	"CREATE INDEX IF NOT EXISTS findings_host ON findings(scan_id, ip);"
+	"CREATE TABLE IF NOT EXISTS hosts(scan_id TEXT NOT NULL, ip TEXT NOT NULL,"
+	" services INTEGER, mqtt_services INTEGER, findings INTEGER, worst_severity TEXT,"
+	" worst_finding TEXT, categories TEXT, open_dashboard INTEGER, open_share INTEGER,"
+	" chain INTEGER, PRIMARY KEY(scan_id, ip));"
+	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" PRIMARY KEY(scan_id, idx)) WITHOUT ROWID;";
+
+enum {
+	Q_SERVICE, Q_TOPIC, Q_FINDING, Q_HOST, Q_DONE, Q_DEL_TOPICS, Q_DEL_FINDINGS,
+	Q_DEL_SERVICE, Q_SCAN_START, Q_SCAN_END, Q__COUNT
+};
+
+static const char *const qsql[Q__COUNT] = {
+	[Q_SERVICE] = "INSERT INTO services(scan_id, kind, probe, ip, port, hostname, transport,"
+		" transport_security, status, mqtt, mqtt_version, auth, connack_code, read_access,"
+		" write_access, broker_product, broker_version, topic_count, retained_count,"
+		" messages, bytes, finding_count, worst_severity, timestamp, duration_ms, error, json)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
+		"?21,?22,?23,?24,?25,?26,?27)",
+	[Q_TOPIC] = "INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained,"
+		" messages, bytes, sample, sample_b64, sample_truncated)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+	[Q_FINDING] = "INSERT INTO findings(service_id, scan_id, ip, port, probe, finding_id,"
+		" category, severity, severity_rank, confidence, cwe, topic, topic_b64, title,"
+		" evidence, remediation, reproduce)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+	[Q_HOST] = "INSERT OR REPLACE INTO hosts(scan_id, ip, services, mqtt_services, findings,"
+		" worst_severity, worst_finding, categories, open_dashboard, open_share, chain)"
+		" SELECT ?1, ?2, s.n, s.m, f.n, f.sev, f.fid, f.cats, f.dash, f.share,"
+		"  (s.m > 0 AND f.dash AND f.share)"
+		" FROM (SELECT count(*) FILTER (WHERE kind = 'service') AS n,"
+		"   count(*) FILTER (WHERE mqtt = 1) AS m FROM services WHERE scan_id = ?1 AND ip = ?2) s,"
+		"  (SELECT count(*) AS n,"
+		"   (SELECT severity FROM findings WHERE scan_id = ?1 AND ip = ?2"
+		"     ORDER BY severity_rank DESC LIMIT 1) AS sev,"
+		"   (SELECT finding_id FROM findings WHERE scan_id = ?1 AND ip = ?2"
+		"     ORDER BY severity_rank DESC LIMIT 1) AS fid,"
+		"   (SELECT json_group_object(category, c) FROM (SELECT category, count(*) AS c"
+		"     FROM findings WHERE scan_id = ?1 AND ip = ?2 GROUP BY category)) AS cats,"
+		"   coalesce(max(category = 'dashboard' AND severity_rank >= 2), 0) AS dash,"
+		"   coalesce(max(category = 'file_share' AND severity_rank >= 2), 0) AS share"
+		"   FROM findings WHERE scan_id = ?1 AND ip = ?2) f",
+	[Q_DONE] = "INSERT OR IGNORE INTO done(scan_id, idx) VALUES(?1, ?2)",
+	[Q_DEL_TOPICS] = "DELETE FROM topics WHERE service_id IN (SELECT id FROM services"
+		" WHERE scan_id = ?1 AND ip = ?2 AND port = ?3 AND transport IS ?4 AND probe IS ?5"
+		" AND kind IS ?6)",
+	[Q_DEL_FINDINGS] = "DELETE FROM findings WHERE service_id IN (SELECT id FROM services"
+		" WHERE scan_id = ?1 AND ip = ?2 AND port = ?3 AND transport IS ?4 AND probe IS ?5"
+		" AND kind IS ?6)",
+	[Q_DEL_SERVICE] = "DELETE FROM services WHERE scan_id = ?1 AND ip = ?2 AND port = ?3"
+		" AND transport IS ?4 AND probe IS ?5 AND kind IS ?6",
+	[Q_SCAN_START] = "INSERT INTO scans(scan_id, schema, tool_version, seed, mode, depth,"
+		" evidence, started, argv, options, counts, meta)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+		" ON CONFLICT(scan_id) DO UPDATE SET resumes = resumes + 1, ended = NULL,"
+		" exit_code = NULL",
+	[Q_SCAN_END] = "UPDATE scans SET ended = ?2, exit_code = ?3, counts = ?4, meta = ?5"
+		" WHERE scan_id = ?1",
+};
+
+struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q__COUNT];
+	char scan_id[64];
+	bool resume;
+	bool in_tx;
+	int pending;
+	int64_t tx_start_us;
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static msw_err exec(struct sq *q, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(q->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "mqttsweep: sqlite: %s\n", err ? err : "error");
+		sqlite3_free(err);
+		return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+static msw_err tx_begin(struct sq *q)
+{
+	msw_err rc;
+
+	if (q->in_tx)
+		return MSW_OK;
+	rc = exec(q, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	q->in_tx = true;
+	q->pending = 0;
+	q->tx_start_us = mono_us();
+	return MSW_OK;
+}
+
+static msw_err tx_commit(struct sq *q)
+{
+	if (!q->in_tx)
+		return MSW_OK;
+	q->in_tx = false;
+	q->pending = 0;
+	return exec(q, "COMMIT");
+}
+
+static msw_err sq_open(struct sink *s, const char *path, const struct msw_config *cfg)
+{
+	struct sq *q = calloc(1, sizeof(*q));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	if (!q)
+		return MSW_ERR_NOMEM;
+	s->priv = q;
+	q->resume = cfg && cfg->resume_db;
+	if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
+		fprintf(stderr, "mqttsweep: sqlite %s: %s\n", path, sqlite3_errmsg(q->db));
+		return MSW_ERR_IO;
+	}
+	sqlite3_busy_timeout(q->db, 5000);
+	if (exec(q, "PRAGMA journal_mode=WAL") || exec(q, "PRAGMA synchronous=NORMAL") ||
+	    exec(q, schema_sql))
+		return MSW_ERR_IO;
+	for (int i = 0; i < Q__COUNT; i++) {
+		if (sqlite3_prepare_v2(q->db, qsql[i], -1, &q->q[i], NULL) != SQLITE_OK) {
+			fprintf(stderr, "mqttsweep: sqlite prepare: %s\n", sqlite3_errmsg(q->db));
+			return MSW_ERR_INTERNAL;
+		}
+	}
+	return MSW_OK;
+}
+
+/* ---- binding helpers ---- */
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_jstr(sqlite3_stmt *st, int i, const cJSON *o, const char *k)
+{
+	bind_str(st, i, jstr(o, k));
+}
+
+static void bind_jint(sqlite3_stmt *st, int i, const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	if (cJSON_IsNumber(v))
+		sqlite3_bind_int64(st, i, (sqlite3_int64)v->valuedouble);
+	else if (cJSON_IsBool(v))
+		sqlite3_bind_int(st, i, cJSON_IsTrue(v));
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static msw_err step(struct sq *q, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fprintf(stderr, "mqttsweep: sqlite: %s\n", sqlite3_errmsg(q->db));
+		return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+/* ---- records ---- */
+
+static const char *worst_severity(const cJSON *rec, int *count)
+{
+	const cJSON *f, *arr = jget(rec, "findings");
+	int worst = -1;
+
+	*count = 0;
+	cJSON_ArrayForEach(f, arr) {
+		int r = severity_from_str(jstr(f, "severity"));
+
+		(*count)++;
+		if (r > worst)
+			worst = r;
+	}
+	return worst >= 0 ? severity_str((enum msw_severity)worst) : NULL;
+}
+
+static msw_err insert_service(struct sq *q, const cJSON *rec, sqlite3_int64 *id)
+{
+	sqlite3_stmt *st = q->q[Q_SERVICE];
+	const cJSON *broker = jget(rec, "broker"), *topics = jget(rec, "topics");
+	const cJSON *connack = jget(rec, "connack");
+	char *txt = cJSON_PrintUnformatted(rec);
+	int nf;
+	const char *worst = worst_severity(rec, &nf);
+	msw_err rc;
+
+	if (!txt)
+		return MSW_ERR_NOMEM;
+	bind_str(st, 1, q->scan_id);
+	bind_jstr(st, 2, rec, "kind");
+	bind_jstr(st, 3, rec, "probe");
+	bind_jstr(st, 4, rec, "ip");
+	bind_jint(st, 5, rec, "port");
+	bind_jstr(st, 6, rec, "hostname");
+	bind_jstr(st, 7, rec, "transport");
+	bind_jstr(st, 8, rec, "transport_security");
+	bind_jstr(st, 9, rec, "status");
+	bind_jint(st, 10, rec, "mqtt");
+	bind_jstr(st, 11, rec, "mqtt_version");
+	bind_jstr(st, 12, rec, "auth");
+	bind_jint(st, 13, connack, "code");
+	bind_jstr(st, 14, rec, "read_access");
+	bind_jstr(st, 15, rec, "write_access");
+	bind_jstr(st, 16, broker, "product");
+	bind_jstr(st, 17, broker, "version");
+	bind_jint(st, 18, topics, "count");
+	bind_jint(st, 19, topics, "retained");
+	bind_jint(st, 20, topics, "messages");
+	bind_jint(st, 21, topics, "bytes");
+	sqlite3_bind_int(st, 22, nf);
+	bind_str(st, 23, worst);
+	bind_jstr(st, 24, rec, "timestamp");
+	bind_jint(st, 25, rec, "duration_ms");
+	bind_jstr(st, 26, rec, "error");
+	sqlite3_bind_text(st, 27, txt, -1, SQLITE_TRANSIENT);
+	rc = step(q, st);
+	cJSON_free(txt);
+	*id = sqlite3_last_insert_rowid(q->db);
+	return rc;
+}
+
+static void bind_key(struct sq *q, sqlite3_stmt *st, sqlite3_int64 id, const cJSON *rec)
+{
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, q->scan_id);
+	bind_jstr(st, 3, rec, "ip");
+	bind_jint(st, 4, rec, "port");
+}
+
+static msw_err insert_topics(struct sq *q, const cJSON *rec, sqlite3_int64 id)
+{
+	const cJSON *t, *list = jget(jget(rec, "topics"), "list");
+	sqlite3_stmt *st = q->q[Q_TOPIC];
+
+	cJSON_ArrayForEach(t, list) {
+		bind_key(q, st, id, rec);
+		bind_jstr(st, 5, t, "topic");
+		bind_jstr(st, 6, t, "topic_b64");
+		bind_jint(st, 7, t, "retained");
+		bind_jint(st, 8, t, "messages");
+		bind_jint(st, 9, t, "bytes");
+		bind_jstr(st, 10, t, "sample");
+		bind_jstr(st, 11, t, "sample_b64");
+		bind_jint(st, 12, t, "sample_truncated");
+		if (step(q, st))
+			return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+static msw_err insert_findings(struct sq *q, const cJSON *rec, sqlite3_int64 id)
+{
+	const cJSON *f, *arr = jget(rec, "findings");
+	sqlite3_stmt *st = q->q[Q_FINDING];
+
+	cJSON_ArrayForEach(f, arr) {
+		bind_key(q, st, id, rec);
+		bind_jstr(st, 5, rec, "probe");
+		bind_jstr(st, 6, f, "id");
+		bind_jstr(st, 7, f, "category");
+		bind_jstr(st, 8, f, "severity");
+		sqlite3_bind_int(st, 9, severity_from_str(jstr(f, "severity")));
+		bind_jstr(st, 10, f, "confidence");
+		bind_jint(st, 11, f, "cwe");
+		bind_jstr(st, 12, f, "topic");
+		bind_jstr(st, 13, f, "topic_b64");
+		bind_jstr(st, 14, f, "title");
+		bind_jstr(st, 15, f, "evidence");
+		bind_jstr(st, 16, f, "remediation");
+		bind_jstr(st, 17, f, "reproduce");
+		if (step(q, st))
+			return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+/* On --resume, a host probed again replaces the rows an interrupted run left for it. */
+static msw_err delete_previous(struct sq *q, const cJSON *rec)
+{
+	static const int qs[] = {Q_DEL_TOPICS, Q_DEL_FINDINGS, Q_DEL_SERVICE};
+
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		sqlite3_stmt *st = q->q[qs[i]];
+
+		bind_str(st, 1, q->scan_id);
+		bind_jstr(st, 2, rec, "ip");
+		bind_jint(st, 3, rec, "port");
+		bind_jstr(st, 4, rec, "transport");
+		bind_jstr(st, 5, rec, "probe");
+		bind_jstr(st, 6, rec, "kind");
+		if (step(q, st))
+			return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+static msw_err update_host(struct sq *q, const cJSON *rec)
+{
+	sqlite3_stmt *st = q->q[Q_HOST];
+
+	bind_str(st, 1, q->scan_id);
+	bind_jstr(st, 2, rec, "ip");
+	return step(q, st);
+}
+
+static msw_err sq_write(struct sink *s, const cJSON *rec)
+{
+	struct sq *q = s->priv;
+	sqlite3_int64 id;
+	msw_err rc;
+
+	if (!q->scan_id[0])
+		snprintf(q->scan_id, sizeof(q->scan_id), "%s",
+			 jstr(rec, "scan_id") ? jstr(rec, "scan_id") : "");
+	rc = tx_begin(q);
+	if (!rc && q->resume)
+		rc = delete_previous(q, rec);
+	if (!rc)
+		rc = insert_service(q, rec, &id);
+	if (!rc)
+		rc = insert_topics(q, rec, id);
+	if (!rc)
+		rc = insert_findings(q, rec, id);
+	if (!rc)
+		rc = update_host(q, rec);
+	if (rc)
+		return rc;
+	q->pending++;
+	if (q->pending >= BATCH_MAX || mono_us() - q->tx_start_us >= BATCH_US)
+		return tx_commit(q);
+	return MSW_OK;
+}
+
+static msw_err sq_host_done(struct sink *s, uint64_t index)
+{
+	struct sq *q = s->priv;
+	sqlite3_stmt *st = q->q[Q_DONE];
+	msw_err rc = tx_begin(q);
+
+	if (rc)
+		return rc;
+	bind_str(st, 1, q->scan_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	rc = step(q, st);
+	if (rc)
+		return rc;
+	return tx_commit(q);
+}
+
+static char *json_text(const cJSON *o)
+{
+	return o ? cJSON_PrintUnformatted(o) : NULL;
+}
+
+static msw_err scan_start(struct sq *q, const cJSON *m)
+{
+	sqlite3_stmt *st = q->q[Q_SCAN_START];
+	char *argv = json_text(jget(m, "argv")), *opts = json_text(jget(m, "options"));
+	char *counts = json_text(jget(m, "counts")), *all = json_text(m);
+	msw_err rc;
+
+	bind_str(st, 1, q->scan_id);
+	bind_jstr(st, 2, m, "schema");
+	bind_jstr(st, 3, m, "tool_version");
+	bind_jstr(st, 4, m, "seed");
+	bind_jstr(st, 5, m, "mode");
+	bind_jstr(st, 6, m, "depth");
+	bind_jstr(st, 7, m, "evidence");
+	bind_jstr(st, 8, m, "start");
+	bind_str(st, 9, argv);
+	bind_str(st, 10, opts);
+	bind_str(st, 11, counts);
+	bind_str(st, 12, all);
+	rc = step(q, st);
+	cJSON_free(argv);
+	cJSON_free(opts);
+	cJSON_free(counts);
+	cJSON_free(all);
+	return rc;
+}
+
+static msw_err scan_end(struct sq *q, const cJSON *m)
+{
+	sqlite3_stmt *st = q->q[Q_SCAN_END];
+	char *counts = json_text(jget(m, "counts")), *all = json_text(m);
+	msw_err rc;
+
+	bind_str(st, 1, q->scan_id);
+	bind_jstr(st, 2, m, "end");
+	bind_jint(st, 3, m, "exit_code");
+	bind_str(st, 4, counts);
+	bind_str(st, 5, all);
+	rc = step(q, st);
+	cJSON_free(counts);
+	cJSON_free(all);
+	return rc;
+}
+
+static msw_err sq_meta(struct sink *s, const cJSON *m, int final)
+{
+	struct sq *q = s->priv;
+	msw_err rc;
+
+	if (jstr(m, "scan_id"))
+		snprintf(q->scan_id, sizeof(q->scan_id), "%s", jstr(m, "scan_id"));
+	rc = tx_begin(q);
+	if (rc)
+		return rc;
+	rc = final ? scan_end(q, m) : scan_start(q, m);
+	if (rc)
+		return rc;
+	return tx_commit(q);
+}
+
+static msw_err sq_flush(struct sink *s)
+{
+	return tx_commit(s->priv);
+}
+
+static void sq_close(struct sink *s)
+{
+	struct sq *q = s->priv;
+
+	if (!q)
+		return;
+	if (q->db)
+		tx_commit(q);
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(q->q[i]);
+	if (q->db)
+		sqlite3_close(q->db);
+	free(q);
+	s->priv = NULL;
+}
+
+const struct sink_ops sink_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.write = sq_write,
+	.meta = sq_meta,
+	.flush = sq_flush,
+	.close = sq_close,
+	.host_done = sq_host_done,
+};
+
+/* ---- --resume ---- */
+
+struct done_set {
+	uint64_t *v;
+	size_t n;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool done_lookup(void *arg, uint64_t index)
+{
+	const struct done_set *d = arg;
+
+	return d && d->n && bsearch(&index, d->v, d->n, sizeof(uint64_t), cmp_u64) != NULL;
+}
+
+void output_resume_free(void *arg)
+{
+	struct done_set *d = arg;
+
+	if (!d)
+		return;
+	free(d->v);
+	free(d);
+}
+
+static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT idx FROM done WHERE scan_id = ?1", -1, &st, NULL))
+		return MSW_ERR_IO;
+	sqlite3_bind_text(st, 1, scan_id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (d->n == cap) {
+			size_t nc = cap ? cap * 2 : 1024;
+			uint64_t *nv = realloc(d->v, nc * sizeof(*nv));
+
+			if (!nv) {
+				sqlite3_finalize(st);
+				return MSW_ERR_NOMEM;
+			}
+			d->v = nv;
+			cap = nc;
+		}
+		d->v[d->n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return MSW_ERR_IO;
+	if (d->n)
+		qsort(d->v, d->n, sizeof(uint64_t), cmp_u64);
+	return MSW_OK;
+}
+
+static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **argv_echo)
+{
+	sqlite3_stmt *st;
+	const char *sid, *sd, *av;
+	char *end;
+	msw_err rc = MSW_ERR_USAGE;
+
+	if (sqlite3_prepare_v2(db, "SELECT scan_id, seed, argv FROM scans ORDER BY rowid DESC"
+			       " LIMIT 1", -1, &st, NULL))
+		return MSW_ERR_USAGE;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		sid = (const char *)sqlite3_column_text(st, 0);
+		sd = (const char *)sqlite3_column_text(st, 1);
+		av = (const char *)sqlite3_column_text(st, 2);
+		*seed = sd ? strtoull(sd, &end, 10) : 0;
+		*scan_id = sid ? strdup(sid) : NULL;
+		*argv_echo = av ? cJSON_Parse(av) : cJSON_CreateArray();
+		rc = *scan_id && *argv_echo ? MSW_OK : MSW_ERR_NOMEM;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+			   bool (**is_done)(void *arg, uint64_t index), void **arg)
+{
+	sqlite3 *db = NULL;
+	struct done_set *d;
+	msw_err rc;
+
+	*scan_id = NULL;
+	*argv_echo = NULL;
+	*arg = NULL;
+	*is_done = NULL;
+	*seed = 0;
+	/* read-write (no create): the WAL of a killed scan is recovered on open */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		fprintf(stderr, "mqttsweep: --resume %s: %s\n", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return MSW_ERR_USAGE;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	d = calloc(1, sizeof(*d));
+	rc = d ? load_scan(db, scan_id, seed, argv_echo) : MSW_ERR_NOMEM;
+	if (rc == MSW_ERR_USAGE)
+		fprintf(stderr, "mqttsweep: --resume %s: no scan recorded in this database\n", path);
+	if (!rc)
+		rc = load_done(db, *scan_id, d);
+	sqlite3_close(db);
+	if (rc) {
+		output_resume_free(d);
+		free(*scan_id);
+		*scan_id = NULL;
+		cJSON_Delete(*argv_echo);
+		*argv_echo = NULL;
+		return rc;
+	}
+	*is_done = done_lookup;
+	*arg = d;
+	return MSW_OK;
+}

@@ -1,0 +1,268 @@
+/* Terminal summary sink: one plain-language sentence per record, e.g.
+ *   127.0.0.1:1883 mosquitto 2.0.11 — anyone can connect without a password and read 42
+ *   topics, including people's locations and door and lock state (critical)
+ * and a closing line with the scan counts. Every string that came from the network (or
+ * from the user: hostnames) goes through escape_term(), so control characters, escape
+ * sequences and bidi overrides in a broker's version string are shown as \x1b etc. and
+ * never reach the terminal as such. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/config.h"
+#include "output/escape.h"
+#include "output/jget.h"
+#include "output/record.h"
+#include "output/sink.h"
+
+struct text {
+	FILE *f;
+	bool color;
+	unsigned long printed;
+};
+
+static const char *const cat_phrase[CAT__COUNT] = {
+	[CAT_LOCATION] = "people's locations",
+	[CAT_PRESENCE] = "who is at home",
+	[CAT_DOOR_STATE] = "door and lock state",
+	[CAT_ACTUATOR_CONTROL] = "devices anyone could switch or open",
+	[CAT_CREDENTIAL] = "passwords or tokens",
+	[CAT_NETWORK_KEY] = "network keys",
+	[CAT_DEVICE_INVENTORY] = "a list of the home's devices",
+	[CAT_BROKER_INFO] = "broker details",
+	[CAT_DASHBOARD] = "an open dashboard",
+	[CAT_FILE_SHARE] = "an open file share",
+};
+
+static const struct { const char *auth, *text; } verdicts[] = {
+	{"anonymous", "anyone can connect without a password"},
+	{"any_credentials", "accepts any username and password"},
+	{"authenticated", "accepted the credentials given"},
+	{"credentials_required", "requires a username and password"},
+	{"client_cert_required", "requires a client certificate"},
+	{"not_authorized", "refuses unauthorised clients"},
+	{"banned", "refused us as banned"},
+	{"server_moved", "redirects clients to another server"},
+	{"use_another_server", "redirects clients to another server"},
+};
+
+static msw_err text_open(struct sink *s, const char *path, const struct msw_config *cfg)
+{
+	struct text *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return MSW_ERR_NOMEM;
+	t->f = stdout;
+	t->color = cfg && cfg->color && isatty(STDOUT_FILENO);
+	s->priv = t;
+	return MSW_OK;
+}
+
+/* Print a string from the record, escaped for the terminal. */
+static void put_esc(FILE *f, const char *s)
+{
+	char *e = escape_term_s(s);
+
+	if (e) {
+		fputs(e, f);
+		free(e);
+	}
+}
+
+static void put_target(FILE *f, const cJSON *r)
+{
+	const char *host = jstr(r, "hostname"), *tr = jstr(r, "transport");
+	const cJSON *b = jget(r, "broker");
+
+	put_esc(f, jstr(r, "ip"));
+	if (strcmp(jstr(r, "kind") ? jstr(r, "kind") : "", "host") != 0)
+		fprintf(f, ":%.0f", jnum(r, "port", 0));
+	if (host) {
+		fputs(" (", f);
+		put_esc(f, host);
+		fputs(")", f);
+	}
+	if (tr && strcmp(tr, "tcp") != 0)
+		fprintf(f, " [%s]", tr);
+	if (jstr(r, "probe") && strcmp(jstr(r, "probe"), "mqtt") != 0) {
+		fputc(' ', f);
+		put_esc(f, jstr(r, "probe"));
+	}
+	if (jstr(b, "product")) {
+		fputc(' ', f);
+		put_esc(f, jstr(b, "product"));
+		if (jstr(b, "version")) {
+			fputc(' ', f);
+			put_esc(f, jstr(b, "version"));
+		}
+	}
+}
+
+/* Worst severity and the categories present, worst first (at most 4 named). */
+static int categories(const cJSON *r, int *order, int max, int *n, const char **worst_title)
+{
+	int rank[CAT__COUNT], worst = -1;
+	const cJSON *fi;
+
+	for (int i = 0; i < CAT__COUNT; i++)
+		rank[i] = -1;
+	*worst_title = NULL;
+	cJSON_ArrayForEach(fi, jget(r, "findings")) {
+		int c = category_from_str(jstr(fi, "category"));
+		int sv = severity_from_str(jstr(fi, "severity"));
+
+		if (c < 0 || sv < 0)
+			continue;
+		if (sv > rank[c])
+			rank[c] = sv;
+		if (sv > worst) {
+			worst = sv;
+			*worst_title = jstr(fi, "title");
+		}
+	}
+	*n = 0;
+	for (int sv = SEV__COUNT - 1; sv >= SEV_LOW && *n < max; sv--)
+		for (int c = 0; c < CAT__COUNT && *n < max; c++)
+			if (rank[c] == sv && c != CAT_BROKER_INFO)
+				order[(*n)++] = c;
+	return worst;
+}
+
+static void put_severity(struct text *t, int worst)
+{
+	static const char *const col[SEV__COUNT] = {"", "", "\033[33m", "\033[31m", "\033[1;31m"};
+
+	if (worst < 0)
+		return;
+	if (t->color && col[worst][0])
+		fprintf(t->f, " (%s%s\033[0m)", col[worst], severity_str((enum msw_severity)worst));
+	else
+		fprintf(t->f, " (%s)", severity_str((enum msw_severity)worst));
+}
+
+static void put_mqtt_verdict(FILE *f, const cJSON *r)
+{
+	const char *auth = jstr(r, "auth"), *ra = jstr(r, "read_access");
+	const char *v = "speaks MQTT";
+	double count = jnum(jget(r, "topics"), "count", 0);
+
+	for (size_t i = 0; auth && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		if (strcmp(auth, verdicts[i].auth) == 0)
+			v = verdicts[i].text;
+	fputs(v, f);
+	if (!ra)
+		return;
+	if (strcmp(ra, "granted_with_data") == 0)
+		fprintf(f, " and read %.0f topic%s", count, count == 1 ? "" : "s");
+	else if (strcmp(ra, "granted_no_data") == 0)
+		fputs(", but subscribing to everything delivered nothing (deliveries may be "
+		      "filtered by an ACL)", f);
+	else if (strcmp(ra, "denied") == 0)
+		fputs(", but subscribing was refused", f);
+	if (jstr(r, "write_access") && strcmp(jstr(r, "write_access"), "confirmed") == 0)
+		fputs(", and anyone can publish", f);
+}
+
+static void put_failure(FILE *f, const cJSON *r)
+{
+	const char *st = jstr(r, "status"), *err = jstr(r, "error");
+	char buf[64];
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", st ? st : "unknown-error");
+	for (i = 0; buf[i]; i++)
+		if (buf[i] == '-')
+			buf[i] = ' ';
+	fputs(buf, f);
+	if (err) {
+		fputs(": ", f);
+		put_esc(f, err);
+	}
+}
+
+static void put_findings(FILE *f, const int *order, int n)
+{
+	if (!n)
+		return;
+	fputs(", including ", f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputs(i == n - 1 ? " and " : ", ", f);
+		fputs(cat_phrase[order[i]], f);
+	}
+}
+
+static msw_err text_write(struct sink *s, const cJSON *r)
+{
+	struct text *t = s->priv;
+	int order[4], n, worst;
+	const char *title;
+	bool is_mqtt = jbool(r, "mqtt"), ok = jstr(r, "status") &&
+		strcmp(jstr(r, "status"), "success") == 0;
+
+	worst = categories(r, order, 4, &n, &title);
+	put_target(t->f, r);
+	fputs(" \xe2\x80\x94 ", t->f);   /* em dash */
+	if (is_mqtt) {
+		put_mqtt_verdict(t->f, r);
+		put_findings(t->f, order, n);
+		if (!ok) {
+			fputs("; stopped early: ", t->f);
+			put_failure(t->f, r);
+		}
+	} else if (title) {
+		put_esc(t->f, title);
+	} else if (ok) {
+		fputs("nothing exposed found", t->f);
+	} else {
+		put_failure(t->f, r);
+	}
+	put_severity(t, worst);
+	fputc('\n', t->f);
+	t->printed++;
+	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
+}
+
+static msw_err text_meta(struct sink *s, const cJSON *m, int final)
+{
+	struct text *t = s->priv;
+	const cJSON *c = jget(m, "counts");
+
+	if (!final)
+		return MSW_OK;
+	if (!t->printed)
+		fputs("No service found.\n", t->f);
+	fprintf(t->f, "Scan %s: %.0f targets tried, %.0f answered, %.0f speak MQTT, "
+		"%.0f without a password, %.0f findings.\n",
+		jstr(m, "scan_id") ? jstr(m, "scan_id") : "", jnum(c, "targets_tried", 0),
+		jnum(c, "connected", 0), jnum(c, "mqtt", 0), jnum(c, "anonymous", 0),
+		jnum(c, "findings", 0));
+	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
+}
+
+static msw_err text_flush(struct sink *s)
+{
+	struct text *t = s->priv;
+
+	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
+}
+
+static void text_close(struct sink *s)
+{
+	struct text *t = s->priv;
+
+	if (t)
+		fflush(t->f);
+	free(t);
+	s->priv = NULL;
+}
+
+const struct sink_ops sink_text = {
+	.name = "text",
+	.open = text_open,
+	.write = text_write,
+	.meta = text_meta,
+	.flush = text_flush,
+	.close = text_close,
+};
