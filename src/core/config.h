@@ -90,6 +90,10 @@ struct msw_config {
 	const char *hash_key;      /* key for --evidence minimal level hashes */
 	bool quiet, verbose;
 	bool color;
+
+	/* appended for issue 5 (host probes): --smb-port N, an extra SMB port for the smb
+	 * host probe besides 445 (tests run smbd on 4445); 0 = none */
+	uint32_t smb_port;
 };
 
 #endif
