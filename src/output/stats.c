@@ -1,0 +1,353 @@
+/* `mqttsweep stats DB [--format text|json] [--scan ID]`: the 2018 study's numbers over a
+ * SQLite result (the --db of one or more scans).
+ *
+ * Units: brokers are distinct (address, port, transport) MQTT services; hosts are distinct
+ * addresses. A broker is "reached" when it accepted the connection (records of refused,
+ * timed-out, blocklisted targets exist only with --all and are not counted). People or
+ * devices whose location leaks are counted by the topic that carries it: for OwnTracks
+ * the first three levels (owntracks/{user}/{device}), otherwise the full topic, per
+ * broker; a location finding without a topic counts once per broker and finding id.
+ * "Open" dashboards and file shares are findings of those categories at severity medium
+ * or worse (a login page alone is info). The full chain is a host with an MQTT service,
+ * an open dashboard and an open file share, as the hosts table records it.
+ *
+ * Every query binds the scan filter as a parameter; nothing is built from data. */
+#include "output/stats.h"
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#define SCAN_F " (?1 IS NULL OR scan_id = ?1) "
+#define REACHED " kind = 'service' AND probe = 'mqtt' AND status NOT IN ('connection-refused'," \
+	" 'connection-timeout', 'blocklisted-target', 'invalid-inputs', 'unknown-error')"
+#define BROKER_KEY " ip || ':' || port || '/' || transport "
+
+enum base { B_NONE, B_TRIED, B_REACHED, B_MQTT, B_HOSTS };
+
+struct metric {
+	const char *key, *label;
+	enum base base;
+	const char *sql;      /* one integer; NULL = computed in C */
+};
+
+static const struct metric metrics[] = {
+	{"brokers_reached", "Brokers reached", B_TRIED,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED},
+	{"speaking_mqtt", "Speaking MQTT", B_REACHED,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1"},
+	{"anonymous", "Open to anyone (no password)", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND auth = 'anonymous'"},
+	{"any_credentials", "Accepting any credentials", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND auth = 'any_credentials'"},
+	{"password_protected", "Asking for credentials", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND auth IN ('credentials_required', 'not_authorized',"
+	 " 'client_cert_required', 'authenticated')"},
+	{"readable", "Letting anyone read messages", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND read_access = 'granted_with_data'"},
+	{"brokers_leaking_location", "Leaking people's location", B_MQTT,
+	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
+	 "AND category = 'location' AND severity_rank >= 1"},
+	{"people_located", "  people/devices located", B_NONE, NULL},
+	{"brokers_leaking_presence", "Revealing who is at home", B_MQTT,
+	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
+	 "AND category = 'presence'"},
+	{"door_lock_state", "Exposing door/lock state", B_MQTT,
+	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
+	 "AND category = 'door_state'"},
+	{"operable_actuators", "Exposing operable actuators", B_MQTT,
+	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
+	 "AND category = 'actuator_control'"},
+	{"actuators", "  actuators (distinct topics)", B_NONE,
+	 "SELECT count(*) FROM (SELECT DISTINCT ip, port, coalesce(topic, topic_b64, finding_id)"
+	 " FROM findings WHERE" SCAN_F "AND category = 'actuator_control')"},
+	{"leaking_credentials", "Leaking credentials or keys", B_HOSTS,
+	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
+	 "AND category IN ('credential', 'network_key')"},
+	{"hosts", "Hosts with a service", B_NONE,
+	 "SELECT count(DISTINCT ip) FROM services WHERE" SCAN_F "AND kind = 'service'"
+	 " AND status NOT IN ('connection-refused', 'connection-timeout', 'blocklisted-target')"},
+	{"dashboards_open", "Dashboards open", B_HOSTS,
+	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
+	 "AND category = 'dashboard' AND severity_rank >= 2"},
+	{"file_shares_open", "File shares open", B_HOSTS,
+	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
+	 "AND category = 'file_share' AND severity_rank >= 2"},
+	{"full_chain", "Hosts with the full chain", B_HOSTS,
+	 "SELECT count(DISTINCT ip) FROM hosts WHERE" SCAN_F "AND chain = 1"},
+	{"protected_broker_open_dashboard", "  broker protected, dashboard open", B_HOSTS,
+	 "SELECT count(DISTINCT s.ip) FROM services s JOIN findings f ON f.scan_id = s.scan_id"
+	 " AND f.ip = s.ip WHERE (?1 IS NULL OR s.scan_id = ?1) AND s.probe = 'mqtt'"
+	 " AND s.auth IN ('credentials_required', 'not_authorized', 'client_cert_required')"
+	 " AND f.category IN ('dashboard', 'file_share') AND f.severity_rank >= 2"},
+};
+#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+
+static int64_t q_int(sqlite3 *db, const char *sql, const char *scan, bool *err)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "mqttsweep stats: %s\n", sqlite3_errmsg(db));
+		*err = true;
+		return 0;
+	}
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The person/device key of a location topic: owntracks/{user}/{device}, else the topic. */
+static size_t location_key_len(const char *t)
+{
+	const char *p = t;
+	int levels = 0;
+
+	if (strncmp(t, "owntracks/", 10) != 0)
+		return strlen(t);
+	while (*p) {
+		if (*p == '/' && ++levels == 3)
+			return (size_t)(p - t);
+		p++;
+	}
+	return strlen(t);
+}
+
+static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
+{
+	static const char sql[] = "SELECT ip, port, coalesce(topic, topic_b64), finding_id"
+		" FROM findings WHERE" SCAN_F "AND category = 'location' AND severity_rank >= 1";
+	sqlite3_stmt *st;
+	char **keys = NULL;
+	size_t n = 0, cap = 0, distinct = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*err = true;
+		return 0;
+	}
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *ip = (const char *)sqlite3_column_text(st, 0);
+		const char *topic = (const char *)sqlite3_column_text(st, 2);
+		const char *fid = (const char *)sqlite3_column_text(st, 3);
+		const char *k = topic ? topic : (fid ? fid : "");
+		size_t kl = topic ? location_key_len(topic) : strlen(k), len;
+		char *key;
+
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nk = realloc(keys, nc * sizeof(*nk));
+
+			if (!nk)
+				break;
+			keys = nk;
+			cap = nc;
+		}
+		len = strlen(ip ? ip : "") + kl + 32;
+		key = malloc(len);
+		if (!key)
+			break;
+		snprintf(key, len, "%s:%d|%.*s", ip ? ip : "", sqlite3_column_int(st, 1), (int)kl, k);
+		keys[n++] = key;
+	}
+	sqlite3_finalize(st);
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
+			distinct++;
+		if (i)
+			free(keys[i - 1]);
+	}
+	if (n)
+		free(keys[n - 1]);
+	free(keys);
+	return (int64_t)distinct;
+}
+
+static int usage(void)
+{
+	fputs("usage: mqttsweep stats DB [--format text|json] [--scan SCAN_ID]\n"
+	      "  The study-style summary of a scan database (--db): brokers reached, speaking\n"
+	      "  MQTT, open to anyone, leaking locations, door/lock state, actuators,\n"
+	      "  credentials, open dashboards and shares, and hosts with the full chain.\n", stderr);
+	return 2;
+}
+
+struct stats_args {
+	const char *db, *scan;
+	bool json;
+};
+
+static int parse_args(int argc, char **argv, struct stats_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--format") == 0 && i + 1 < argc) {
+			s = argv[++i];
+			if (strcmp(s, "json") && strcmp(s, "text")) {
+				fprintf(stderr, "mqttsweep stats: unknown format '%s'\n", s);
+				return 2;
+			}
+			a->json = strcmp(s, "json") == 0;
+		} else if (strcmp(s, "--format=json") == 0 || strcmp(s, "--json") == 0) {
+			a->json = true;
+		} else if (strcmp(s, "--format=text") == 0) {
+			a->json = false;
+		} else if (strcmp(s, "--scan") == 0 && i + 1 < argc) {
+			a->scan = argv[++i];
+		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+			return usage();
+		} else if (s[0] == '-' || a->db) {
+			fprintf(stderr, "mqttsweep stats: unexpected argument '%s'\n", s);
+			return usage();
+		} else {
+			a->db = s;
+		}
+	}
+	if (!a->db) {
+		fputs("mqttsweep stats: no database given\n", stderr);
+		return usage();
+	}
+	return 0;
+}
+
+static int64_t targets_tried(sqlite3 *db, const char *scan, bool *err)
+{
+	return q_int(db, "SELECT coalesce(sum(json_extract(counts, '$.targets_tried')), 0)"
+		     " FROM scans WHERE" SCAN_F, scan, err);
+}
+
+static int64_t metric_value(const int64_t *v, const char *key)
+{
+	for (size_t i = 0; i < NMETRICS; i++)
+		if (strcmp(metrics[i].key, key) == 0)
+			return v[i];
+	return 0;
+}
+
+static int64_t base_value(enum base b, const int64_t *v, int64_t tried)
+{
+	switch (b) {
+	case B_TRIED: return tried;
+	case B_REACHED: return metric_value(v, "brokers_reached");
+	case B_MQTT: return metric_value(v, "speaking_mqtt");
+	case B_HOSTS: return metric_value(v, "hosts");
+	default: return 0;
+	}
+}
+
+static const char *base_name(enum base b)
+{
+	static const char *const n[] = {NULL, "targets_tried", "brokers_reached", "speaking_mqtt",
+					"hosts"};
+	return n[b];
+}
+
+static void print_text(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
+{
+	printf("mqttsweep stats: %s (%s)\n", a->db, a->scan ? a->scan : "all scans");
+	printf("  %-38s %10lld  (%lld scan%s)\n", "Targets tried", (long long)tried,
+	       (long long)nscans, nscans == 1 ? "" : "s");
+	for (size_t i = 0; i < NMETRICS; i++) {
+		int64_t b = base_value(metrics[i].base, v, tried);
+
+		printf("  %-38s %10lld", metrics[i].label, (long long)v[i]);
+		if (metrics[i].base != B_NONE && b > 0)
+			printf("  (%5.1f%% of %s)", 100.0 * (double)v[i] / (double)b,
+			       base_name(metrics[i].base));
+		putchar('\n');
+	}
+}
+
+static void print_json(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
+{
+	cJSON *o = cJSON_CreateObject(), *m;
+	char *txt;
+
+	cJSON_AddStringToObject(o, "schema", "mqttsweep.stats/1");
+	cJSON_AddStringToObject(o, "db", a->db);
+	if (a->scan)
+		cJSON_AddStringToObject(o, "scan_id", a->scan);
+	else
+		cJSON_AddNullToObject(o, "scan_id");
+	cJSON_AddNumberToObject(o, "scans", (double)nscans);
+	cJSON_AddNumberToObject(o, "targets_tried", (double)tried);
+	m = cJSON_AddObjectToObject(o, "metrics");
+	for (size_t i = 0; m && i < NMETRICS; i++) {
+		cJSON *e = cJSON_AddObjectToObject(m, metrics[i].key);
+		int64_t b = base_value(metrics[i].base, v, tried);
+
+		if (!e)
+			continue;
+		cJSON_AddNumberToObject(e, "count", (double)v[i]);
+		if (metrics[i].base == B_NONE) {
+			cJSON_AddNullToObject(e, "percent");
+			cJSON_AddNullToObject(e, "of");
+			continue;
+		}
+		if (b > 0)
+			cJSON_AddNumberToObject(e, "percent",
+						(double)(int64_t)(1000.0 * (double)v[i] / (double)b + 0.5) / 10.0);
+		else
+			cJSON_AddNullToObject(e, "percent");
+		cJSON_AddStringToObject(e, "of", base_name(metrics[i].base));
+	}
+	txt = cJSON_Print(o);
+	if (txt)
+		puts(txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+int stats_main(int argc, char **argv)
+{
+	struct stats_args a;
+	sqlite3 *db = NULL;
+	int64_t v[NMETRICS], tried, nscans;
+	bool err = false;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc)
+		return rc;
+	if (sqlite3_open_v2(a.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "mqttsweep stats: cannot open %s: %s\n", a.db, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return 2;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	nscans = q_int(db, "SELECT count(*) FROM scans WHERE" SCAN_F, a.scan, &err);
+	tried = targets_tried(db, a.scan, &err);
+	for (size_t i = 0; i < NMETRICS && !err; i++)
+		v[i] = metrics[i].sql ? q_int(db, metrics[i].sql, a.scan, &err)
+				      : people_located(db, a.scan, &err);
+	sqlite3_close(db);
+	if (err) {
+		fprintf(stderr, "mqttsweep stats: %s is not a mqttsweep database\n", a.db);
+		return 2;
+	}
+	if (a.json)
+		print_json(&a, v, tried, nscans);
+	else
+		print_text(&a, v, tried, nscans);
+	return fflush(stdout) == 0 ? 0 : 3;
+}

@@ -1,0 +1,441 @@
+/* The output fan-out and every sink, with hostile broker strings and a sentinel secret:
+ * JSON lines (schema-valid), SQLite (WAL, rows, done markers, resume), CSV (formula
+ * defence), HTML (nothing executable from data), text (escapes shown, not executed),
+ * metadata file (secrets masked), a failing sink (exit-3 path). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include "core/config.h"
+#include "core/engine.h"
+#include "output/output.h"
+#include "output/record.h"
+
+#define SECRET "S3ntinelPa55word"
+#define PSK "PSKsentinel4242"
+#define URLPW "UrlSecret7777"
+
+static char dir[64];
+static char *tgt[] = {"mqtt://bob:" URLPW "@127.0.0.1:1883", NULL};
+
+static const char *src_dir(void)
+{
+	const char *d = getenv("MSW_SOURCE_DIR");
+#ifdef MSW_SOURCE_DIR
+	if (!d)
+		d = MSW_SOURCE_DIR;
+#endif
+	return d ? d : ".";
+}
+
+static char *path_in(const char *name)
+{
+	static char buf[8][256];
+	static int k;
+	char *p = buf[k++ % 8];
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	return p;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (fread(b, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	b[n] = 0;
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return b;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	size_t n;
+	char *b = slurp(path, &n);
+	bool hit = b && memmem(b, n, needle, strlen(needle)) != NULL;
+
+	free(b);
+	return hit;
+}
+
+static void base_cfg(struct msw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = MODE_AUDIT;
+	c->depth = DEPTH_HOST;
+	c->format = FORMAT_JSON;
+	c->quiet = true;
+	c->password = SECRET;
+	c->username = "bob";
+	c->psk = PSK;
+	c->targets = tgt;
+	c->ntargets = 1;
+}
+
+static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
+{
+	static const char *const topics[] = {
+		"<script>alert(1)</script>", "\x1b]0;pwned\x07", "\x1b[2J", "=cmd|' /C calc'!A0",
+		"\" onmouseover=\"alert(1)", "bad\xff\xfeutf8", "owntracks/jo/phone",
+	};
+	struct msw_finding f = {0};
+
+	record_init(r, "mqtt");
+	r->start_us = 1764091547000000LL;
+	snprintf(r->ip, sizeof(r->ip), "%s", ip);
+	r->port = port;
+	r->status = ST_SUCCESS;
+	r->mqtt = true;
+	snprintf(r->mqtt_version, sizeof(r->mqtt_version), "3.1.1");
+	r->auth = AUTH_ANONYMOUS;
+	r->connack_code = 0;
+	r->read_access = READ_GRANTED_WITH_DATA;
+	r->broker_product = strdup("mosquitto");
+	r->broker_version = strdup("2.0.11\x1b]0;pwned\x07<script>");
+	for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
+		struct msw_topic *t = record_topic(r, (const uint8_t *)topics[i], strlen(topics[i]), 100);
+		t->retained = true;
+		t->messages = 1;
+		t->bytes = 10;
+		mbytes_set(&t->sample, topics[i], strlen(topics[i]));
+	}
+	r->topic_count = r->retained_count = (uint32_t)r->ntopics;
+	f.id = "owntracks.location";
+	f.category = CAT_LOCATION;
+	f.severity = SEV_CRITICAL;
+	f.confidence = CONF_CONFIRMED;
+	f.cwe = 359;
+	mbytes_set(&f.topic, "owntracks/jo/phone", 18);
+	f.title = "=HYPERLINK(\"http://x\") <script>alert(2)</script>";
+	f.evidence = "password seen: " SECRET;   /* must be scrubbed everywhere */
+	f.remediation = "\" onmouseover=\"alert(3)";
+	f.reproduce = "mosquitto_sub -t '#'";
+	record_add_finding(r, &f);
+	mbytes_free(&f.topic);
+	mbytes_set(&f.topic, topics[3], strlen(topics[3]));
+	f.id = "generic.actuator";
+	f.category = CAT_ACTUATOR_CONTROL;
+	f.severity = SEV_HIGH;
+	f.confidence = CONF_INFERRED;
+	f.evidence = "-1+2";
+	f.title = "@SUM(1)";
+	record_add_finding(r, &f);
+	mbytes_free(&f.topic);
+	record_set_error(r, "peer said %s and %s", PSK, URLPW);
+}
+
+static int redirect_stdout(const char *path)
+{
+	int saved = dup(STDOUT_FILENO);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	return saved;
+}
+
+static void restore_stdout(int saved)
+{
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
+
+static void run_scan(struct msw_config *cfg, const char *scan_id, uint64_t seed, int hosts)
+{
+	struct output *o;
+	struct scan_stats stt = {0};
+	struct msw_record r;
+	char *argv[] = {"scan", "-P", SECRET, "--psk=" PSK, "-u", "bob", tgt[0], "--db", "x.db"};
+
+	output_set_argv(9, argv);
+	assert_int_equal(output_open(cfg, scan_id, seed, &o), MSW_OK);
+	for (int h = 0; h < hosts; h++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "127.0.0.%d", h + 1);
+		hostile_record(&r, ip, 1883);
+		assert_int_equal(output_record(o, &r), MSW_OK);
+		record_free(&r);
+		assert_int_equal(output_host_done(o, (uint64_t)h * 3), MSW_OK);
+		stt.targets_tried++;
+		stt.mqtt++;
+		stt.anonymous++;
+	}
+	output_progress(o, &stt, 10);
+	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
+	assert_false(output_failed(o));
+	output_close(o);
+}
+
+static int64_t q1(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void check_no_secret_anywhere(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int files = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		files++;
+		assert_false(file_has(path_in(e->d_name), SECRET));
+		assert_false(file_has(path_in(e->d_name), PSK));
+		assert_false(file_has(path_in(e->d_name), URLPW));
+	}
+	closedir(d);
+	assert_true(files >= 6);
+}
+
+static void test_all_sinks(void **st)
+{
+	struct msw_config cfg;
+	char cmd[1024];
+	int saved;
+	(void)st;
+
+	base_cfg(&cfg);
+	cfg.json_out = path_in("out.ndjson");
+	cfg.db_path = path_in("scan.db");
+	cfg.csv_out = path_in("out.csv");
+	cfg.html_out = path_in("report.html");
+	cfg.metadata_file = path_in("meta.json");
+	saved = redirect_stdout(path_in("stdout.ndjson"));
+	run_scan(&cfg, "scan-A", 123456789012345ULL, 3);
+	restore_stdout(saved);
+
+	check_no_secret_anywhere();
+	/* JSON lines: stdout and -oJ, schema-valid */
+	if (system("python3 -c 'import jsonschema' 2>/dev/null") == 0) {
+		snprintf(cmd, sizeof(cmd), "python3 %s/tests/tools/validate_schema.py "
+			 "%s/docs/record.schema.json %s %s", src_dir(), src_dir(),
+			 path_in("out.ndjson"), path_in("stdout.ndjson"));
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_true(file_has(path_in("out.ndjson"), "\"topic_b64\""));
+	assert_true(file_has(path_in("stdout.ndjson"), "\"ip\":\"127.0.0.3\""));
+	assert_false(file_has(path_in("stdout.ndjson"), "mqttsweep.scan/1"));
+	/* CSV: formulas defused, quotes doubled */
+	assert_true(file_has(path_in("out.csv"), "\"'=cmd|' /C calc'!A0\""));
+	assert_true(file_has(path_in("out.csv"), "\"'=HYPERLINK(\"\"http://x\"\")"));
+	assert_false(file_has(path_in("out.csv"), ",\"=HYPERLINK"));
+	assert_true(file_has(path_in("out.csv"), ",\"'-1+2\","));
+	assert_true(file_has(path_in("out.csv"), ",\"'@SUM(1)\","));
+	/* HTML: nothing executable from data */
+	assert_false(file_has(path_in("report.html"), "<script"));
+	assert_false(file_has(path_in("report.html"), "<SCRIPT"));
+	assert_false(file_has(path_in("report.html"), "\" onmouseover"));
+	assert_false(file_has(path_in("report.html"), "\x1b"));
+	assert_true(file_has(path_in("report.html"), "&lt;script&gt;alert(1)"));
+	assert_true(file_has(path_in("report.html"), "</html>"));
+	/* metadata */
+	{
+		char *m = slurp(path_in("meta.json"), NULL);
+		cJSON *j = cJSON_Parse(m);
+
+		assert_non_null(j);
+		assert_string_equal(cJSON_GetObjectItem(j, "schema")->valuestring, "mqttsweep.scan/1");
+		assert_string_equal(cJSON_GetObjectItem(j, "seed")->valuestring, "123456789012345");
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "final")));
+		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counts"), "mqtt")->valueint, 3);
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "opt_in"), "auth_probe")));
+		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 2)->valuestring, "***");
+		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 3)->valuestring,
+				    "--psk=***");
+		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 6)->valuestring,
+				    "mqtt://bob:***@127.0.0.1:1883");
+		cJSON_Delete(j);
+		free(m);
+	}
+}
+
+static void test_sqlite_and_resume(void **st)
+{
+	struct msw_config cfg;
+	sqlite3 *db;
+	char *sid;
+	uint64_t seed;
+	cJSON *av;
+	bool (*is_done)(void *, uint64_t);
+	void *arg;
+	int saved;
+	(void)st;
+
+	/* scan.db from test_all_sinks */
+	assert_int_equal(sqlite3_open(path_in("scan.db"), &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+		sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+		sqlite3_finalize(s);
+	}
+	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 21);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics WHERE topic_b64 IS NOT NULL"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM findings WHERE category = 'location'"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM done WHERE scan_id = 'scan-A'"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM hosts WHERE worst_severity = 'critical'"), 3);
+	assert_int_equal(q1(db, "SELECT exit_code FROM scans WHERE scan_id = 'scan-A'"), 0);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE json LIKE '%\"schema\":\"mqttsweep.record/1\"%'"), 3);
+	sqlite3_close(db);
+
+	assert_int_equal(output_resume_load(path_in("scan.db"), &sid, &seed, &av, &is_done, &arg), MSW_OK);
+	assert_string_equal(sid, "scan-A");
+	assert_true(seed == 123456789012345ULL);
+	assert_true(cJSON_IsArray(av));
+	assert_string_equal(cJSON_GetArrayItem(av, 0)->valuestring, "scan");
+	assert_true(is_done(arg, 0));
+	assert_true(is_done(arg, 3));
+	assert_true(is_done(arg, 6));
+	assert_false(is_done(arg, 1));
+	assert_false(is_done(arg, 9));
+	output_resume_free(arg);
+	cJSON_Delete(av);
+
+	/* resume: same scan id, host 127.0.0.1 again (replaced, not duplicated), one more */
+	base_cfg(&cfg);
+	cfg.resume_db = path_in("scan.db");
+	saved = redirect_stdout(path_in("stdout2.ndjson"));
+	run_scan(&cfg, sid, seed, 4);
+	restore_stdout(saved);
+	free(sid);
+	assert_int_equal(sqlite3_open(path_in("scan.db"), &db), SQLITE_OK);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 4);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 28);
+	assert_int_equal(q1(db, "SELECT count(*) FROM findings"), 8);
+	assert_int_equal(q1(db, "SELECT count(*) FROM done"), 4);
+	assert_int_equal(q1(db, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(q1(db, "SELECT resumes FROM scans"), 1);
+	sqlite3_close(db);
+	unlink(path_in("stdout2.ndjson"));
+}
+
+static void test_text(void **st)
+{
+	struct msw_config cfg;
+	struct output *o;
+	struct msw_record r;
+	struct scan_stats stt = {0};
+	int saved;
+	(void)st;
+
+	base_cfg(&cfg);
+	cfg.format = FORMAT_TEXT;
+	saved = redirect_stdout(path_in("text.out"));
+	assert_int_equal(output_open(&cfg, "scan-T", 1, &o), MSW_OK);
+	hostile_record(&r, "127.0.0.9", 1883);
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+	record_init(&r, "mqtt");
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.10");
+	r.port = 1884;
+	r.status = ST_CONNECTION_REFUSED;
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
+	output_close(o);
+	restore_stdout(saved);
+	if (getenv("MSW_DEBUG")) { char *t = slurp(path_in("text.out"), NULL); fputs(t, stderr); free(t); }
+	assert_true(file_has(path_in("text.out"), "127.0.0.9:1883 mosquitto 2.0.11\\x1b]0;pwned\\x07<script> "));
+	assert_true(file_has(path_in("text.out"), "anyone can connect without a password and read 7 topics, including people's locations and devices anyone could switch or open (critical)"));
+	assert_true(file_has(path_in("text.out"), "127.0.0.10:1884 \xe2\x80\x94 connection refused"));
+	assert_false(file_has(path_in("text.out"), "\x1b"));
+	assert_false(file_has(path_in("text.out"), "\x07"));
+	assert_false(file_has(path_in("text.out"), SECRET));
+	unlink(path_in("text.out"));
+}
+
+static void test_failing_sink(void **st)
+{
+	struct msw_config cfg;
+	struct output *o;
+	struct msw_record r;
+	struct scan_stats stt = {0};
+	sqlite3 *db;
+	int saved;
+	(void)st;
+
+	base_cfg(&cfg);
+	cfg.json_out = path_in("no/such/dir/out.ndjson");
+	assert_int_equal(output_open(&cfg, "scan-F", 1, &o), MSW_ERR_SINK);
+	assert_null(o);
+
+	/* a sink that fails mid-scan: the others go on, output_failed() says so */
+	cfg.json_out = "/dev/full";
+	cfg.db_path = path_in("fail.db");
+	saved = redirect_stdout(path_in("stdout3.ndjson"));
+	assert_int_equal(output_open(&cfg, "scan-F", 1, &o), MSW_OK);
+	hostile_record(&r, "127.0.0.5", 1883);
+	assert_int_equal(output_record(o, &r), MSW_ERR_SINK);
+	assert_true(output_failed(o));
+	assert_int_equal(output_record(o, &r), MSW_ERR_SINK);
+	record_free(&r);
+	assert_int_equal(output_finish(o, &stt, 3), MSW_ERR_SINK);
+	output_close(o);
+	restore_stdout(saved);
+	assert_int_equal(sqlite3_open(path_in("fail.db"), &db), SQLITE_OK);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 2);
+	assert_int_equal(q1(db, "SELECT exit_code FROM scans"), 3);
+	sqlite3_close(db);
+	unlink(path_in("stdout3.ndjson"));
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/msw_sinks_XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	char cmd[128];
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_sinks),
+		cmocka_unit_test(test_sqlite_and_resume),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_failing_sink),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
