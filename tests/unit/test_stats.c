@@ -1,0 +1,242 @@
+/* `mqttsweep stats` over a small database written by the real SQLite sink: every metric
+ * checked against a population built by hand (brokers, people located, the host chain). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "core/config.h"
+#include "core/engine.h"
+#include "output/output.h"
+#include "output/record.h"
+#include "output/stats.h"
+
+static char dir[64], dbpath[128], outpath[128];
+
+static void add_finding(struct msw_record *r, enum msw_category c, enum msw_severity s,
+			const char *topic)
+{
+	struct msw_finding f = {0};
+
+	f.id = "test.finding";
+	f.category = c;
+	f.severity = s;
+	f.confidence = CONF_CONFIRMED;
+	f.cwe = 306;
+	f.title = "test";
+	if (topic)
+		mbytes_set(&f.topic, topic, strlen(topic));
+	assert_non_null(record_add_finding(r, &f));
+	mbytes_free(&f.topic);
+}
+
+static void rec(struct output *o, const char *probe, const char *ip, uint16_t port,
+		enum msw_status st, bool mqtt, enum msw_auth auth, void (*more)(struct msw_record *))
+{
+	struct msw_record r;
+
+	record_init(&r, probe);
+	snprintf(r.ip, sizeof(r.ip), "%s", ip);
+	r.port = port;
+	r.status = st;
+	r.mqtt = mqtt;
+	r.auth = auth;
+	if (mqtt)
+		snprintf(r.mqtt_version, sizeof(r.mqtt_version), "3.1.1");
+	if (more)
+		more(&r);
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+}
+
+static void home(struct msw_record *r)
+{
+	r->read_access = READ_GRANTED_WITH_DATA;
+	add_finding(r, CAT_LOCATION, SEV_CRITICAL, "owntracks/alice/phone");
+	add_finding(r, CAT_LOCATION, SEV_CRITICAL, "owntracks/alice/phone/event");
+	add_finding(r, CAT_LOCATION, SEV_CRITICAL, "owntracks/bob/tablet");
+	add_finding(r, CAT_DOOR_STATE, SEV_CRITICAL, "zigbee2mqtt/front_door");
+	add_finding(r, CAT_ACTUATOR_CONTROL, SEV_CRITICAL, "homeassistant/cover/garage/config");
+	add_finding(r, CAT_ACTUATOR_CONTROL, SEV_HIGH, "cmnd/plug/POWER");
+	add_finding(r, CAT_BROKER_INFO, SEV_INFO, "$SYS/broker/version");
+}
+
+static void dash(struct msw_record *r) { add_finding(r, CAT_DASHBOARD, SEV_CRITICAL, NULL); }
+static void dash_login(struct msw_record *r) { add_finding(r, CAT_DASHBOARD, SEV_INFO, NULL); }
+
+static void share(struct msw_record *r)
+{
+	add_finding(r, CAT_FILE_SHARE, SEV_CRITICAL, NULL);
+	add_finding(r, CAT_CREDENTIAL, SEV_CRITICAL, NULL);
+}
+
+static void build_db(void)
+{
+	struct msw_config cfg;
+	struct output *o;
+	struct scan_stats st = {0};
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.format = FORMAT_JSON;
+	cfg.quiet = true;
+	cfg.db_path = dbpath;
+	cfg.json_out = "/dev/null";
+	cfg.format = FORMAT_TEXT;
+	{
+		int saved = dup(1), fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		close(fd);
+		assert_int_equal(output_open(&cfg, "scan-S", 7, &o), MSW_OK);
+		rec(o, "mqtt", "127.0.0.1", 1883, ST_SUCCESS, true, AUTH_ANONYMOUS, home);
+		rec(o, "mqtt", "127.0.0.2", 1883, ST_SUCCESS, true, AUTH_CREDENTIALS_REQUIRED, NULL);
+		rec(o, "http", "127.0.0.2", 8123, ST_SUCCESS, false, AUTH_UNKNOWN, dash);
+		rec(o, "smb", "127.0.0.2", 445, ST_SUCCESS, false, AUTH_UNKNOWN, share);
+		rec(o, "mqtt", "127.0.0.3", 1883, ST_SUCCESS, true, AUTH_ANY_CREDENTIALS, NULL);
+		rec(o, "http", "127.0.0.3", 3000, ST_SUCCESS, false, AUTH_UNKNOWN, dash_login);
+		rec(o, "mqtt", "127.0.0.4", 1883, ST_CONNECTION_REFUSED, false, AUTH_UNKNOWN, NULL);
+		rec(o, "mqtt", "127.0.0.5", 1883, ST_PROTOCOL_ERROR, false, AUTH_UNKNOWN, NULL);
+		st.targets_tried = 8;
+		assert_int_equal(output_finish(o, &st, 0), MSW_OK);
+		output_close(o);
+		fflush(stdout);
+		dup2(saved, 1);
+		close(saved);
+	}
+}
+
+static int run_stats(char **argv, int argc)
+{
+	int saved = dup(1), fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600), rc;
+
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
+	rc = stats_main(argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc;
+}
+
+static cJSON *read_json(void)
+{
+	FILE *f = fopen(outpath, "r");
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	fclose(f);
+	buf[n] = 0;
+	return cJSON_Parse(buf);
+}
+
+static double metric(cJSON *j, const char *k, const char *field)
+{
+	cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), k);
+	cJSON *v = cJSON_GetObjectItem(m, field);
+
+	assert_non_null(v);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static void test_stats_json(void **st)
+{
+	char *argv[] = {"stats", dbpath, "--format", "json"};
+	cJSON *j;
+	static const struct { const char *k; double v; } want[] = {
+		{"brokers_reached", 4}, {"speaking_mqtt", 3}, {"anonymous", 1},
+		{"any_credentials", 1}, {"password_protected", 1}, {"readable", 1},
+		{"brokers_leaking_location", 1}, {"people_located", 2}, {"door_lock_state", 1},
+		{"operable_actuators", 1}, {"actuators", 2}, {"leaking_credentials", 1},
+		{"hosts", 4}, {"dashboards_open", 1}, {"file_shares_open", 1}, {"full_chain", 1},
+		{"protected_broker_open_dashboard", 1},
+	};
+	(void)st;
+
+	build_db();
+	assert_int_equal(run_stats(argv, 4), 0);
+	j = read_json();
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetObjectItem(j, "schema")->valuestring, "mqttsweep.stats/1");
+	assert_int_equal(cJSON_GetObjectItem(j, "targets_tried")->valueint, 8);
+	assert_int_equal(cJSON_GetObjectItem(j, "scans")->valueint, 1);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (metric(j, want[i].k, "count") != want[i].v)
+			fail_msg("%s: %g, expected %g", want[i].k, metric(j, want[i].k, "count"), want[i].v);
+	}
+	assert_true(metric(j, "speaking_mqtt", "percent") == 75.0);
+	assert_true(metric(j, "anonymous", "percent") == 33.3);
+	assert_true(metric(j, "brokers_reached", "percent") == 50.0);
+	assert_true(metric(j, "full_chain", "percent") == 25.0);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"),
+					       "anonymous"), "of")->valuestring, "speaking_mqtt");
+	cJSON_Delete(j);
+}
+
+static void test_stats_text_and_filters(void **st)
+{
+	char *argv[] = {"stats", dbpath};
+	char *argv_scan[] = {"stats", dbpath, "--scan", "other", "--format", "json"};
+	char *bad1[] = {"stats"};
+	char *bad2[] = {"stats", "/nonexistent/x.db"};
+	char *bad3[] = {"stats", dbpath, "--format", "xml"};
+	cJSON *j;
+	FILE *f;
+	char line[256];
+	bool seen = false;
+	(void)st;
+
+	assert_int_equal(run_stats(argv, 2), 0);
+	f = fopen(outpath, "r");
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "Speaking MQTT") && strstr(line, "3") && strstr(line, "75.0%"))
+			seen = true;
+	fclose(f);
+	assert_true(seen);
+	assert_int_equal(run_stats(argv_scan, 6), 0);
+	j = read_json();
+	assert_int_equal(cJSON_GetObjectItem(j, "scans")->valueint, 0);
+	assert_true(metric(j, "brokers_reached", "count") == 0);
+	cJSON_Delete(j);
+	assert_int_equal(run_stats(bad1, 1), 2);
+	assert_int_equal(run_stats(bad2, 2), 2);
+	assert_int_equal(run_stats(bad3, 4), 2);
+	/* a database that is not ours */
+	{
+		char *other[] = {"stats", outpath};
+		assert_int_equal(run_stats(other, 2), 2);
+	}
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/msw_stats_XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/s.db", dir);
+	snprintf(outpath, sizeof(outpath), "%s/out.txt", dir);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	char cmd[128];
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stats_json),
+		cmocka_unit_test(test_stats_text_and_filters),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
