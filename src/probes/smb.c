@@ -1,0 +1,617 @@
+/* The SMB probe (issue 5, vector 3): anonymous and guest sessions only, via libsmbclient.
+ *
+ * libsmbclient blocks, so this is a run_blocking probe: the engine runs smb_run() on its
+ * bounded worker pool with a hard deadline; every libsmbclient operation also has its own
+ * timeout (smbc_setTimeout). Each job builds its own contexts (contexts are not shared
+ * between threads; smbc_thread_posix() makes the library's globals thread-safe).
+ *
+ * Steps: list the shares (anonymous, then guest); when listing is refused, try the Home
+ * Assistant Samba add-on's share names directly. For each file share, open it as anonymous
+ * then guest; a share that opens gets its top level (and a few known subdirectories)
+ * listed and compared with the Home Assistant files below — names and sizes only. Only
+ * with --read-secrets, and only for hosts the user named, the first few KB of the secret
+ * files are read and handed to the classifier (cls_file), which reports them redacted.
+ * Nothing is ever written. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libsmbclient.h>
+#include "classify/classify.h"
+#include "core/config.h"
+#include "core/target.h"
+#include "core/targets.h"
+#include "output/record.h"
+#include "probes/probe.h"
+
+#define SMB_MAX_SHARES 32
+#define SMB_MAX_ENTRIES 512     /* directory entries read per directory */
+#define SMB_READ_CAP 8192       /* --read-secrets: bytes read per file */
+#define SMB_NAME_MAX 128
+#define SMB_TIMEOUT_MS 5000
+
+/* Home Assistant files worth knowing about (paths relative to a share). A pattern
+ * starting with '*' matches a suffix (backups). */
+struct ha_file {
+	const char *path;
+	const char *what;
+	enum msw_severity severity;
+	enum msw_category category;
+	bool read;              /* --read-secrets reads it (text, small) */
+};
+
+static const struct ha_file ha_files[] = {
+	{ "secrets.yaml", "plain-text passwords and API keys", SEV_CRITICAL, CAT_CREDENTIAL, true },
+	{ "configuration.yaml", "configuration: inline passwords, home coordinates", SEV_HIGH,
+	  CAT_CREDENTIAL, true },
+	{ ".storage/auth", "refresh tokens and their JWT keys (mint admin API tokens)", SEV_CRITICAL,
+	  CAT_CREDENTIAL, true },
+	{ ".storage/auth_provider.homeassistant", "user names and password hashes", SEV_CRITICAL,
+	  CAT_CREDENTIAL, true },
+	{ ".storage/core.config_entries", "integration credentials: MQTT password, tokens, webhook secrets",
+	  SEV_CRITICAL, CAT_CREDENTIAL, true },
+	{ ".storage/core.config", "home coordinates", SEV_HIGH, CAT_LOCATION, true },
+	{ "known_devices.yaml", "names and MAC addresses of the household's phones and laptops",
+	  SEV_MEDIUM, CAT_DEVICE_INVENTORY, true },
+	{ "home-assistant_v2.db", "full state history, positions included", SEV_CRITICAL,
+	  CAT_LOCATION, false },
+	{ "zigbee2mqtt/configuration.yaml", "the Zigbee network key and the MQTT password",
+	  SEV_CRITICAL, CAT_NETWORK_KEY, true },
+	{ "esphome/secrets.yaml", "Wi-Fi passwords and device API keys", SEV_CRITICAL,
+	  CAT_CREDENTIAL, true },
+	{ "privkey.pem", "the TLS private key", SEV_CRITICAL, CAT_CREDENTIAL, false },
+	{ "*.tar", "a full Home Assistant backup (every secret above)", SEV_CRITICAL, CAT_CREDENTIAL,
+	  false },
+};
+#define N_HA_FILES (sizeof(ha_files) / sizeof(ha_files[0]))
+
+/* Subdirectories listed one level down. */
+static const char *const ha_dirs[] = { ".storage", "zigbee2mqtt", "esphome", "backup", "backups" };
+
+/* Share names of the Home Assistant Samba add-on, tried when listing is refused. */
+static const char *const ha_shares[] = {
+	"config", "homeassistant", "backup", "share", "ssl", "addons", "addon_configs",
+	"local_apps", "app_configs", "media",
+};
+
+struct found {
+	char path[2 * SMB_NAME_MAX + 2];
+	uint64_t size;
+	const struct ha_file *kind;
+};
+
+struct smb_job {
+	struct pctx *c;
+	SMBCCTX *ctx[2];        /* [0] anonymous, [1] guest (created lazily) */
+	char base[200];         /* smb://host[:port] */
+	uint16_t port;
+	bool answered;          /* the server spoke SMB to us at least once */
+	int conn_errno;         /* first connection-level errno */
+	unsigned secrets_read;
+	cJSON *shares;
+};
+
+static char guest_marker;
+
+static void auth_fn(SMBCCTX *ctx, const char *srv, const char *shr, char *wg, int wglen,
+		    char *un, int unlen, char *pw, int pwlen)
+{
+	bool guest = smbc_getOptionUserData(ctx) == &guest_marker;
+	(void)wg;
+	(void)wglen;
+	snprintf(un, (size_t)unlen, "%s", guest ? "guest" : "");
+	snprintf(pw, (size_t)pwlen, "%s", "");
+}
+
+static void thread_init(void)
+{
+	smbc_thread_posix();
+}
+
+static SMBCCTX *ctx_new(const struct msw_config *cfg, uint16_t port, bool guest)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, thread_init);
+	SMBCCTX *ctx = smbc_new_context();
+	if (!ctx)
+		return NULL;
+	uint32_t to = cfg->io_timeout_ms ? cfg->io_timeout_ms : SMB_TIMEOUT_MS;
+	smbc_setDebug(ctx, 0);
+	smbc_setOptionUseKerberos(ctx, 0);
+	smbc_setOptionFallbackAfterKerberos(ctx, 1);
+	smbc_setOptionUseCCache(ctx, 0);
+	smbc_setOptionNoAutoAnonymousLogin(ctx, guest);
+	smbc_setOptionUserData(ctx, guest ? &guest_marker : NULL);
+	smbc_setFunctionAuthDataWithContext(ctx, auth_fn);
+	smbc_setTimeout(ctx, (int)(to > 30000 ? 30000 : to));
+	smbc_setPort(ctx, port == 445 ? 0 : port);
+	if (!smbc_init_context(ctx)) {
+		smbc_free_context(ctx, 1);
+		return NULL;
+	}
+	return ctx;
+}
+
+static SMBCCTX *job_ctx(struct smb_job *j, int which)
+{
+	if (!j->ctx[which])
+		j->ctx[which] = ctx_new(j->c->cfg, j->port, which == 1);
+	return j->ctx[which];
+}
+
+/* Errors that mean "no SMB conversation happened" rather than "the server said no". */
+static bool conn_level(int e)
+{
+	return e == ECONNREFUSED || e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH ||
+	       e == ECONNRESET || e == EPIPE;
+}
+
+/* Errors that can only come from an SMB server answering (success, access denied, no such
+ * share) mark the host as speaking SMB; others are kept for the record's status. */
+static void note_errno(struct smb_job *j, int e)
+{
+	if (e == 0 || e == EACCES || e == EPERM || e == ENOENT || e == ENODEV || e == ENOTDIR)
+		j->answered = true;
+	else if (!j->conn_errno)
+		j->conn_errno = e;
+}
+
+/* A name from the network that we are willing to put in a URL and a record. */
+static bool name_ok(const char *n)
+{
+	size_t l = strlen(n);
+	if (l == 0 || l >= SMB_NAME_MAX || strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)n; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return false;
+	return true;
+}
+
+/* smb://host[:port]/share[/a[/b]] with each component URL-encoded. */
+static bool make_url(const struct smb_job *j, const char *share, const char *a, const char *b,
+		     char *out, size_t n)
+{
+	char es[3 * SMB_NAME_MAX + 1] = "", ea[3 * SMB_NAME_MAX + 1] = "", eb[3 * SMB_NAME_MAX + 1] = "";
+	if (share)
+		smbc_urlencode(es, (char *)share, (int)sizeof(es));
+	if (a)
+		smbc_urlencode(ea, (char *)a, (int)sizeof(ea));
+	if (b)
+		smbc_urlencode(eb, (char *)b, (int)sizeof(eb));
+	int k = snprintf(out, n, "%s/%s%s%s%s%s", j->base, es, a ? "/" : "", ea, b ? "/" : "", eb);
+	return k > 0 && (size_t)k < n;
+}
+
+static const struct ha_file *match_file(const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	for (size_t i = 0; i < N_HA_FILES; i++) {
+		const char *p = ha_files[i].path;
+		if (p[0] == '*') {
+			size_t bl = strlen(base), sl = strlen(p + 1);
+			if (bl > sl && strcasecmp(base + bl - sl, p + 1) == 0)
+				return &ha_files[i];
+		} else if (strcasecmp(rel, p) == 0) {
+			return &ha_files[i];
+		}
+	}
+	return NULL;
+}
+
+static bool is_ha_dir(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ha_dirs) / sizeof(ha_dirs[0]); i++)
+		if (strcasecmp(name, ha_dirs[i]) == 0)
+			return true;
+	return false;
+}
+
+struct listing {
+	struct found *f;
+	size_t nf, cap;
+	char subdirs[sizeof(ha_dirs) / sizeof(ha_dirs[0])][SMB_NAME_MAX];
+	size_t nsub;
+	unsigned entries;
+};
+
+static void take_entry(struct listing *l, const char *dir, const struct libsmb_file_info *fi)
+{
+	bool isdir = fi->attrs & 0x10;  /* FILE_ATTRIBUTE_DIRECTORY */
+	if (!fi->name || !name_ok(fi->name))
+		return;
+	l->entries++;
+	if (isdir) {
+		if (!dir && is_ha_dir(fi->name) && l->nsub < sizeof(l->subdirs) / sizeof(l->subdirs[0]))
+			snprintf(l->subdirs[l->nsub++], SMB_NAME_MAX, "%s", fi->name);
+		return;
+	}
+	char rel[sizeof(l->f[0].path)];
+	snprintf(rel, sizeof(rel), "%s%s%s", dir ? dir : "", dir ? "/" : "", fi->name);
+	const struct ha_file *k = match_file(rel);
+	if (!k || l->nf >= l->cap)
+		return;
+	struct found *f = &l->f[l->nf++];
+	snprintf(f->path, sizeof(f->path), "%s", rel);
+	f->size = fi->size;
+	f->kind = k;
+}
+
+/* List share[/dir]; returns 0 or an errno. */
+static int list_dir(struct smb_job *j, SMBCCTX *ctx, const char *share, const char *dir,
+		    struct listing *l)
+{
+	char url[1024];
+	if (!make_url(j, share, dir, NULL, url, sizeof(url)))
+		return ENAMETOOLONG;
+	errno = 0;
+	SMBCFILE *d = smbc_getFunctionOpendir(ctx)(ctx, url);
+	if (!d)
+		return errno ? errno : EIO;
+	const struct libsmb_file_info *fi;
+	unsigned n = 0;
+	while (n++ < SMB_MAX_ENTRIES && (fi = smbc_getFunctionReaddirPlus(ctx)(ctx, d)))
+		take_entry(l, dir, fi);
+	smbc_getFunctionClosedir(ctx)(ctx, d);
+	return 0;
+}
+
+/* Read the first SMB_READ_CAP bytes of a file and hand them to the classifier. */
+static void read_secret(struct smb_job *j, SMBCCTX *ctx, const char *share, const struct found *f)
+{
+	char url[1024], dir[SMB_NAME_MAX + 1];
+	const char *slash = strchr(f->path, '/');
+	bool ok;
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
+		ok = make_url(j, share, dir, slash + 1, url, sizeof(url));
+	} else {
+		ok = make_url(j, share, f->path, NULL, url, sizeof(url));
+	}
+	if (!ok)
+		return;
+	SMBCFILE *fh = smbc_getFunctionOpen(ctx)(ctx, url, O_RDONLY, 0);
+	if (!fh)
+		return;
+	uint8_t *buf = malloc(SMB_READ_CAP);
+	size_t len = 0;
+	while (buf && len < SMB_READ_CAP) {
+		ssize_t k = smbc_getFunctionRead(ctx)(ctx, fh, buf + len, SMB_READ_CAP - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	smbc_getFunctionClose(ctx)(ctx, fh);
+	if (buf && len) {
+		char name[sizeof(f->path) + SMB_NAME_MAX + 2];
+		snprintf(name, sizeof(name), "%s/%s", share, f->path);
+		cls_file(j->c->cls, name, buf, len);
+		j->secrets_read++;
+	}
+	if (buf)
+		explicit_bzero(buf, SMB_READ_CAP);
+	free(buf);
+}
+
+static bool may_read_secrets(const struct smb_job *j)
+{
+	return j->c->cfg->read_secrets && j->c->target->named && j->c->cls;
+}
+
+/* --- findings --- */
+
+static void size_text(uint64_t n, char *buf, size_t sz)
+{
+	if (n < 1024)
+		snprintf(buf, sz, "%llu B", (unsigned long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, sz, "%.1f KB", (double)n / 1024);
+	else
+		snprintf(buf, sz, "%.1f MB", (double)n / (1024 * 1024));
+}
+
+static void reproduce(const struct smb_job *j, const char *share, const char *session,
+		      const char *cmd, char *buf, size_t n)
+{
+	char port[16] = "";
+	if (j->port != 445)
+		snprintf(port, sizeof(port), " -p %u", (unsigned)j->port);
+	snprintf(buf, n, "smbclient %s '//%s/%s'%s -c '%s'",
+		 strcmp(session, "guest") == 0 ? "-U 'guest%'" : "-N", j->c->target->ip, share, port, cmd);
+}
+
+static void add(struct smb_job *j, const char *id, enum msw_category cat, enum msw_severity sev,
+		enum msw_confidence conf, int cwe, const char *title, const char *ev, const char *rem,
+		const char *rep)
+{
+	struct msw_finding f = {
+		.id = (char *)id, .category = cat, .severity = sev, .confidence = conf, .cwe = cwe,
+		.title = (char *)title, .evidence = (char *)ev, .remediation = (char *)rem,
+		.reproduce = (char *)rep,
+	};
+	record_add_finding(j->c->rec, &f);
+}
+
+#define REM_SHARE "Turn guest access off (guest ok = no, map to guest = Never, restrict anonymous = 2), " \
+	"require a strong password for the share and allow only the local network (hosts allow)."
+#define REM_SECRETS REM_SHARE " Then rotate every secret the listed files hold: MQTT and integration " \
+	"passwords, tokens, webhook secrets, and the Zigbee network key."
+
+static void file_findings(struct smb_job *j, const char *share, const char *session,
+			  const struct listing *l)
+{
+	for (size_t i = 0; i < l->nf; i++) {
+		const struct found *f = &l->f[i];
+		char title[512], ev[512], rep[700], sz[32], cmd[300];
+		size_text(f->size, sz, sizeof(sz));
+		snprintf(title, sizeof(title), "'%s' on SMB share '%s' is readable without a password: %s",
+			 f->path, share, f->kind->what);
+		snprintf(ev, sizeof(ev), "listed as %s: %s (%s)", session, f->path, sz);
+		snprintf(cmd, sizeof(cmd), "allinfo \"%s\"", f->path);
+		reproduce(j, share, session, cmd, rep, sizeof(rep));
+		add(j, "smb.ha_file", f->kind->category, f->kind->severity, CONF_INFERRED, 552, title, ev,
+		    REM_SECRETS, rep);
+	}
+}
+
+static void share_findings(struct smb_job *j, const char *share, const char *session,
+			   const struct listing *l)
+{
+	char title[300], ev[600], rep[600];
+	reproduce(j, share, session, "ls", rep, sizeof(rep));
+	if (!l->nf) {
+		snprintf(title, sizeof(title), "SMB share '%s' opens without a password", share);
+		snprintf(ev, sizeof(ev), "opened as %s; %u entries at the top level; no Home Assistant "
+			 "files recognised", session, l->entries);
+		add(j, "smb.guest_share", CAT_FILE_SHARE, SEV_MEDIUM, CONF_CONFIRMED, 306, title, ev,
+		    REM_SHARE, rep);
+		return;
+	}
+	snprintf(title, sizeof(title), "Anyone can read your Home Assistant secrets: SMB share '%s' "
+		 "opens without a password", share);
+	size_t k = (size_t)snprintf(ev, sizeof(ev), "opened as %s; ", session);
+	for (size_t i = 0; i < l->nf && k < sizeof(ev); i++) {
+		char sz[32];
+		size_text(l->f[i].size, sz, sizeof(sz));
+		k += (size_t)snprintf(ev + k, sizeof(ev) - k, "%s%s (%s)", i ? ", " : "", l->f[i].path, sz);
+	}
+	add(j, "smb.ha_files", CAT_FILE_SHARE, SEV_CRITICAL, CONF_CONFIRMED, 552, title, ev,
+	    REM_SECRETS, rep);
+	file_findings(j, share, session, l);
+}
+
+static void denied_finding(struct smb_job *j, const char *share)
+{
+	char title[300], ev[200], rep[600];
+	snprintf(title, sizeof(title), "SMB share '%s' requires a password", share);
+	snprintf(ev, sizeof(ev), "anonymous and guest sessions were refused access to '%s'", share);
+	reproduce(j, share, "anonymous", "ls", rep, sizeof(rep));
+	add(j, "smb.protected_share", CAT_FILE_SHARE, SEV_INFO, CONF_CONFIRMED, 0, title, ev,
+	    "Keep the password; make sure it is not a default or shared one.", rep);
+}
+
+/* --- shares --- */
+
+static cJSON *files_json(const struct listing *l)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i < l->nf; i++) {
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "path", l->f[i].path);
+		cJSON_AddNumberToObject(o, "size", (double)l->f[i].size);
+		cJSON_AddStringToObject(o, "what", l->f[i].kind->what);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* Open share as anonymous, then guest. Returns the session that worked or NULL (*err). */
+static const char *open_share(struct smb_job *j, const char *share, struct listing *l, int *err,
+			      SMBCCTX **used)
+{
+	*err = 0;
+	for (int which = 0; which < 2; which++) {
+		SMBCCTX *ctx = job_ctx(j, which);
+		if (!ctx)
+			continue;
+		l->nf = l->nsub = l->entries = 0;
+		int rc = list_dir(j, ctx, share, NULL, l);
+		note_errno(j, rc);
+		if (!rc) {
+			*used = ctx;
+			return which ? "guest" : "anonymous";
+		}
+		*err = rc;
+		if (conn_level(rc) || rc == ENOENT || rc == ENODEV)
+			break;
+	}
+	return NULL;
+}
+
+static void process_share(struct smb_job *j, const char *share, bool guessed)
+{
+	struct found f[48];
+	struct listing l = { .f = f, .cap = sizeof(f) / sizeof(f[0]) };
+	SMBCCTX *ctx = NULL;
+	int err;
+	const char *session = open_share(j, share, &l, &err, &ctx);
+	if (!session && (guessed && (err == ENOENT || err == ENODEV || conn_level(err))))
+		return;  /* a guessed name that does not exist */
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, "name", share);
+	if (guessed)
+		cJSON_AddBoolToObject(o, "guessed", true);
+	if (!session) {
+		bool denied = err == EACCES || err == EPERM;
+		cJSON_AddStringToObject(o, "access", denied ? "denied" : "error");
+		if (!denied)
+			cJSON_AddStringToObject(o, "error", strerror(err));
+		else
+			denied_finding(j, share);
+		cJSON_AddItemToArray(j->shares, o);
+		return;
+	}
+	for (size_t i = 0; i < l.nsub; i++)
+		list_dir(j, ctx, share, l.subdirs[i], &l);
+	cJSON_AddStringToObject(o, "access", "guest");
+	cJSON_AddStringToObject(o, "session", session);
+	cJSON_AddNumberToObject(o, "entries", l.entries);
+	cJSON_AddItemToObject(o, "files", files_json(&l));
+	cJSON_AddItemToArray(j->shares, o);
+	share_findings(j, share, session, &l);
+	if (!may_read_secrets(j))
+		return;
+	for (size_t i = 0; i < l.nf; i++)
+		if (l.f[i].kind->read)
+			read_secret(j, ctx, share, &l.f[i]);
+}
+
+/* Share names from smb://host/ (anonymous, then guest). Returns 0 or an errno. */
+static int list_shares(struct smb_job *j, char (*names)[SMB_NAME_MAX], size_t *n,
+		       const char **session)
+{
+	int err = EIO;
+	char url[256];
+	snprintf(url, sizeof(url), "%s/", j->base);
+	for (int which = 0; which < 2; which++) {
+		SMBCCTX *ctx = job_ctx(j, which);
+		if (!ctx)
+			continue;
+		errno = 0;
+		SMBCFILE *d = smbc_getFunctionOpendir(ctx)(ctx, url);
+		if (!d) {
+			err = errno ? errno : EIO;
+			note_errno(j, err);
+			if (conn_level(err))
+				return err;
+			continue;
+		}
+		j->answered = true;
+		struct smbc_dirent *de;
+		unsigned k = 0;
+		while (k++ < SMB_MAX_ENTRIES && *n < SMB_MAX_SHARES &&
+		       (de = smbc_getFunctionReaddir(ctx)(ctx, d)))
+			if (de->smbc_type == SMBC_FILE_SHARE && name_ok(de->name))
+				snprintf(names[(*n)++], SMB_NAME_MAX, "%s", de->name);
+		smbc_getFunctionClosedir(ctx)(ctx, d);
+		*session = which ? "guest" : "anonymous";
+		return 0;
+	}
+	return err;
+}
+
+static void set_base(struct smb_job *j)
+{
+	const struct msw_target *t = j->c->target;
+	bool v6 = strchr(t->ip, ':') != NULL;
+	char port[16] = "";
+	if (j->port != 445)
+		snprintf(port, sizeof(port), ":%u", (unsigned)j->port);
+	snprintf(j->base, sizeof(j->base), v6 ? "smb://[%s]%s" : "smb://%s%s", t->ip, port);
+}
+
+static void build_record(struct smb_job *j, const char *enumeration)
+{
+	cJSON *s = cJSON_CreateObject();
+	if (!s) {
+		cJSON_Delete(j->shares);
+		j->shares = NULL;
+		return;
+	}
+	cJSON_AddStringToObject(s, "share_listing", enumeration);
+	cJSON_AddItemToObject(s, "shares", j->shares ? j->shares : cJSON_CreateArray());
+	j->shares = NULL;
+	if (j->c->cfg->read_secrets) {
+		if (!j->c->target->named)
+			cJSON_AddStringToObject(s, "read_secrets", "refused: the host was not named (part of a range)");
+		else
+			cJSON_AddNumberToObject(s, "secrets_read", j->secrets_read);
+	}
+	struct msw_record *r = j->c->rec;
+	if (!r->extra)
+		r->extra = cJSON_CreateObject();
+	if (r->extra)
+		cJSON_AddItemToObject(r->extra, "smb", s);
+	else
+		cJSON_Delete(s);
+}
+
+static msw_err smb_status(struct smb_job *j)
+{
+	struct msw_record *r = j->c->rec;
+	if (j->answered) {
+		r->status = ST_SUCCESS;
+		return MSW_OK;
+	}
+	int e = j->conn_errno;
+	if (e == ECONNREFUSED) {
+		r->status = ST_CONNECTION_REFUSED;
+		return MSW_ERR_REFUSED;
+	}
+	if (e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH) {
+		r->status = ST_CONNECTION_TIMEOUT;
+		return MSW_ERR_TIMEOUT;
+	}
+	r->status = ST_PROTOCOL_ERROR;
+	record_set_error(r, "no SMB answer: %s", e ? strerror(e) : "unknown error");
+	return MSW_ERR_PROTOCOL;
+}
+
+static msw_err smb_run(struct pctx *c)
+{
+	struct smb_job j = { .c = c, .port = c->target->port };
+	char (*list)[SMB_NAME_MAX] = calloc(SMB_MAX_SHARES, SMB_NAME_MAX);
+	if (!list)
+		return MSW_ERR_NOMEM;
+	set_base(&j);
+	j.shares = cJSON_CreateArray();
+	size_t n = 0;
+	const char *session = "denied";
+	int rc = list_shares(&j, list, &n, &session);
+	if (!rc) {
+		for (size_t i = 0; i < n; i++)
+			process_share(&j, list[i], false);
+	} else if (j.answered) {
+		for (size_t i = 0; i < sizeof(ha_shares) / sizeof(ha_shares[0]); i++)
+			process_share(&j, ha_shares[i], true);
+	}
+	free(list);
+	msw_err st = smb_status(&j);
+	if (j.answered)
+		build_record(&j, session);
+	cJSON_Delete(j.shares);
+	for (int i = 0; i < 2; i++)
+		if (j.ctx[i])
+			smbc_free_context(j.ctx[i], 1);
+	return st;
+}
+
+static size_t smb_host_ports(const struct msw_config *cfg, struct port_spec *out, size_t max)
+{
+	size_t n = 0;
+	/* 445 only: for port 445 libsmbclient is given port 0, which tries 445 then 139 */
+	if (n < max)
+		out[n++] = (struct port_spec){ .port = 445, .transport = TRANSPORT_TCP, .probe = &probe_smb };
+	if (cfg->smb_port && cfg->smb_port != 445 && cfg->smb_port <= 65535 && n < max)
+		out[n++] = (struct port_spec){ .port = (uint16_t)cfg->smb_port,
+					       .transport = TRANSPORT_TCP, .probe = &probe_smb };
+	return n;
+}
+
+const struct probe probe_smb = {
+	.name = "smb",
+	.default_port = 445,
+	.state_size = 0,
+	.run_blocking = smb_run,
+	.host_ports = smb_host_ports,
+	.help = "SMB shares a guest can open, and Home Assistant files on them (names and sizes; "
+		"--read-secrets reads a few KB of secret files on named hosts, redacted).",
+};
