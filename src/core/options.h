@@ -15,4 +15,11 @@ cJSON *options_echo(const struct msw_config *cfg);
 void options_help(FILE *f, enum msw_mode mode);
 void options_free(struct msw_config *cfg);
 
+/* --resume: rebuild the command line of the interrupted scan from its argv echo (a JSON
+ * array: program, "scan"|"audit", arguments; secrets masked as "***", which the parser
+ * never takes as a value) followed by the new arguments argv (options only: no targets).
+ * *nargv is {"mqttsweep", mode, ...}, NULL-terminated, malloc'ed strings. */
+msw_err options_resume_argv(const cJSON *echo, int argc, char **argv, enum msw_mode *mode,
+			    int *nargc, char ***nargv, char **errmsg);
+
 #endif

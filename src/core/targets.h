@@ -47,7 +47,9 @@ msw_err targets_next(struct target_iter *it, struct target_host **h);
 void targets_release(struct target_iter *it, struct target_host *h);
 int targets_fd(struct target_iter *it);    /* eventfd signalled by resolver threads, or -1 */
 uint64_t targets_total(const struct target_iter *it); /* hosts × ports estimate (progress) */
-uint64_t targets_excluded(const struct target_iter *it);
+uint64_t targets_excluded(const struct target_iter *it);   /* dropped or blocklisted so far */
+uint64_t targets_blocklisted(const struct target_iter *it); /* of which reserved-range hits */
+uint64_t targets_hosts(const struct target_iter *it);       /* hosts in the space (unfiltered) */
 /* Resume support: skip hosts whose index is in the done set (callback returns true). */
 void targets_set_skip(struct target_iter *it, bool (*done)(void *arg, uint64_t index), void *arg);
 void targets_close(struct target_iter *it);
