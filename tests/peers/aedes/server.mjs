@@ -1,0 +1,109 @@
+// Aedes (a second, independent MQTT broker implementation) for mqttsweep's tests.
+// Listens only where told (tests use 127.x addresses):
+//   --tcp HOST:PORT            plain MQTT
+//   --ws HOST:PORT[/path]      MQTT over WebSocket (default path /mqtt)
+//   --wss HOST:PORT[/path]     MQTT over WebSocket over TLS (needs --cert and --key)
+//   --auth none|any|reject     none: anonymous allowed (no hook); any: any username with any
+//                              password accepted, anonymous refused (CONNACK 5); reject:
+//                              every CONNECT refused (4 with a username, 5 without)
+//   --retain TOPIC:BYTES       publish a retained message of BYTES 'x' at start
+// Prints "ready" on stdout once every listener is up. Stop it with SIGTERM.
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+
+function parseArgs(argv) {
+	const o = { tcp: [], ws: [], wss: [], auth: 'none', retain: [] };
+	for (let i = 2; i < argv.length; i++) {
+		const k = argv[i], v = argv[i + 1];
+		switch (k) {
+		case '--tcp': o.tcp.push(v); i++; break;
+		case '--ws': o.ws.push(v); i++; break;
+		case '--wss': o.wss.push(v); i++; break;
+		case '--cert': o.cert = v; i++; break;
+		case '--key': o.key = v; i++; break;
+		case '--auth': o.auth = v; i++; break;
+		case '--retain': o.retain.push(v); i++; break;
+		default: throw new Error(`unknown argument ${k}`);
+		}
+	}
+	if (!['none', 'any', 'reject'].includes(o.auth))
+		throw new Error('--auth none|any|reject');
+	return o;
+}
+
+function hostPort(spec) {
+	const m = /^([0-9.]+):(\d+)(\/.*)?$/.exec(spec);
+	if (!m || !m[1].startsWith('127.'))
+		throw new Error(`bad listen spec ${spec} (127.x.y.z:PORT[/path] only)`);
+	return { host: m[1], port: Number(m[2]), path: m[3] || '/mqtt' };
+}
+
+function authHook(mode) {
+	if (mode === 'none')
+		return undefined;
+	return (client, username, password, cb) => {
+		if (mode === 'any' && username) {
+			cb(null, true);
+			return;
+		}
+		const err = new Error('refused');
+		err.returnCode = username ? 4 : 5;
+		cb(err, false);
+	};
+}
+
+function listen(server, host, port) {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, resolve);
+	});
+}
+
+function wsServer(broker, server, path) {
+	const wss = new WebSocketServer({ server, path });
+	wss.on('connection', (socket, req) => {
+		const stream = createWebSocketStream(socket);
+		stream.on('error', () => {});
+		broker.handle(stream, req);
+	});
+}
+
+async function main() {
+	const o = parseArgs(process.argv);
+	const opts = {};
+	const hook = authHook(o.auth);
+	if (hook)
+		opts.authenticate = hook;
+	const broker = await Aedes.createBroker(opts);
+	for (const spec of o.tcp) {
+		const { host, port } = hostPort(spec);
+		await listen(net.createServer(broker.handle), host, port);
+	}
+	for (const spec of o.ws) {
+		const { host, port, path } = hostPort(spec);
+		const srv = http.createServer((req, res) => { res.writeHead(404); res.end('not found'); });
+		wsServer(broker, srv, path);
+		await listen(srv, host, port);
+	}
+	for (const spec of o.wss) {
+		const { host, port, path } = hostPort(spec);
+		const srv = https.createServer({ cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) },
+			(req, res) => { res.writeHead(404); res.end('not found'); });
+		wsServer(broker, srv, path);
+		await listen(srv, host, port);
+	}
+	for (const r of o.retain) {
+		const i = r.lastIndexOf(':');
+		const payload = Buffer.alloc(Number(r.slice(i + 1)), 'x');
+		await new Promise((res) => broker.publish({ cmd: 'publish', topic: r.slice(0, i), payload,
+			qos: 0, retain: true, dup: false }, res));
+	}
+	process.on('SIGTERM', () => broker.close(() => process.exit(0)));
+	process.stdout.write('ready\n');
+}
+
+main().catch((e) => { process.stderr.write(`aedes peer: ${e.message}\n`); process.exit(1); });
