@@ -45,13 +45,16 @@ int64_t eng_wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Edge-triggered, registered once for everything: no epoll_ctl per state change. Every
+ * reader therefore reads until EAGAIN (or gives the connection up). */
 static void set_events(struct eng *e, struct conn *c, uint32_t ev)
 {
-	if (c->evmask == ev || c->fd < 0)
+	(void)ev;
+	if (c->evmask || c->fd < 0)
 		return;
-	struct epoll_event ee = { .events = ev, .data.ptr = c };
-	if (epoll_ctl(e->epfd, c->evmask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ee) == 0)
-		c->evmask = ev;
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ee) == 0)
+		c->evmask = ee.events;
 }
 
 static void arm(struct eng *e, struct conn *c, uint32_t ms)
@@ -70,8 +73,8 @@ static void update_out(struct eng *e, struct conn *c)
 /* Read and drop whatever the peer sent; true when it has closed (or failed). */
 static bool drain_fd(int fd)
 {
-	uint8_t buf[2048];
-	for (int i = 0; i < 64; i++) {
+	uint8_t buf[4096];
+	for (int i = 0; i < 256; i++) {
 		ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (r > 0)
 			continue;
@@ -334,7 +337,7 @@ static void conn_read(struct eng *e, struct conn *c)
 	update_out(e, c);
 }
 
-static void conn_open(struct eng *e, struct conn *c)
+static void conn_open(struct eng *e, struct conn *c, bool readable)
 {
 	struct trun *tr = c->tr;
 
@@ -344,12 +347,12 @@ static void conn_open(struct eng *e, struct conn *c)
 	set_events(e, c, EPOLLIN);
 	enum probe_rc rc = tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
 	tr_handle(e, tr, rc);
-	/* a tls/ws layer may already hold application bytes that epoll cannot see */
-	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN && c->top->below)
+	/* input that arrived with the connect edge, or that a tls/ws layer already holds */
+	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN && (readable || c->top->below))
 		conn_read(e, c);
 }
 
-static void conn_handshake(struct eng *e, struct conn *c)
+static void conn_handshake(struct eng *e, struct conn *c, bool readable)
 {
 	bool want_write = false;
 	msw_err rc = c->top->ops->handshake(c->top, &want_write);
@@ -361,7 +364,7 @@ static void conn_handshake(struct eng *e, struct conn *c)
 		tr_end_conn(e, c->tr, rc);
 		return;
 	}
-	conn_open(e, c);
+	conn_open(e, c, readable);
 }
 
 static void fill_source_ip(struct conn *c, struct msw_record *r)
@@ -376,7 +379,7 @@ static void fill_source_ip(struct conn *c, struct msw_record *r)
 		r->source_ip[0] = 0;
 }
 
-static void conn_connected(struct eng *e, struct conn *c)
+static void conn_connected(struct eng *e, struct conn *c, bool readable)
 {
 	struct trun *tr = c->tr;
 
@@ -394,7 +397,7 @@ static void conn_connected(struct eng *e, struct conn *c)
 	}
 	c->st = CS_HANDSHAKE;
 	arm(e, c, e->io_ms);
-	conn_handshake(e, c);
+	conn_handshake(e, c, readable);
 }
 
 static msw_err errno_err(int err)
@@ -446,7 +449,8 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	dbuf_init(&c->rx, tr->probe->max_input ? tr->probe->max_input : DEFAULT_MAX_INPUT);
 	int r = connect(fd, (const struct sockaddr *)&tr->tgt.sa, tr->tgt.salen);
 	if (r == 0) {
-		conn_connected(e, c);
+		set_events(e, c, 0);
+		conn_connected(e, c, true);
 		return MSW_OK;
 	}
 	if (errno != EINPROGRESS) {
@@ -487,11 +491,11 @@ void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 		if (err)
 			connect_failed(e, c, err);
 		else if (ev & EPOLLOUT)
-			conn_connected(e, c);
+			conn_connected(e, c, ev & EPOLLIN);
 		return;
 	}
 	case CS_HANDSHAKE:
-		conn_handshake(e, c);
+		conn_handshake(e, c, true);
 		return;
 	case CS_OPEN:
 		if (ev & EPOLLOUT) {
@@ -501,7 +505,7 @@ void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 				return;
 			}
 		}
-		if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
 			conn_read(e, c);
 		else
 			update_out(e, c);

@@ -243,8 +243,8 @@ static void host_check(struct eng *e, struct hrun *h)
 		if (e->stopping)
 			complete = false; /* --resume redoes it */
 	}
-	if (complete && e->depth_host)
-		hs_emit(e, h);
+	if (complete && e->depth_host && h->services && cJSON_GetArraySize(h->services) > 0)
+		hs_emit(e, h); /* only hosts where something answered */
 	host_drop(e, h, complete);
 }
 
