@@ -89,6 +89,8 @@ static void put_target(FILE *f, const cJSON *r)
 		fputc(' ', f);
 		put_esc(f, jstr(r, "probe"));
 	}
+	if (!jstr(b, "product"))
+		b = jget(r, "http");   /* dashboards: the fingerprinted product */
 	if (jstr(b, "product")) {
 		fputc(' ', f);
 		put_esc(f, jstr(b, "product"));
@@ -193,6 +195,22 @@ static void put_findings(FILE *f, const int *order, int n)
 	}
 }
 
+/* Host summary (depth host): the chain of open doors, when there is one. */
+static msw_err text_host(struct text *t, const cJSON *r)
+{
+	const cJSON *risk = jget(r, "risk");
+	const char *chain = jstr(risk, "chain");
+
+	if (!chain || !chain[0])
+		return MSW_OK;
+	put_esc(t->f, jstr(r, "ip"));
+	fputs(" host \xe2\x80\x94 open doors: ", t->f);
+	put_esc(t->f, chain);
+	put_severity(t, severity_from_str(jstr(risk, "worst_severity")));
+	fputc('\n', t->f);
+	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
+}
+
 static msw_err text_write(struct sink *s, const cJSON *r)
 {
 	struct text *t = s->priv;
@@ -201,6 +219,8 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	bool is_mqtt = jbool(r, "mqtt"), ok = jstr(r, "status") &&
 		strcmp(jstr(r, "status"), "success") == 0;
 
+	if (jstr(r, "kind") && strcmp(jstr(r, "kind"), "host") == 0)
+		return text_host(t, r);
 	worst = categories(r, order, 4, &n, &title);
 	put_target(t->f, r);
 	fputs(" \xe2\x80\x94 ", t->f);   /* em dash */

@@ -366,6 +366,19 @@ static void test_text(void **st)
 	r.status = ST_CONNECTION_REFUSED;
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
+	record_init(&r, "host");
+	r.kind = strdup("host");
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.9");
+	r.status = ST_SUCCESS;
+	r.extra = cJSON_CreateObject();
+	{
+		cJSON *risk = cJSON_AddObjectToObject(r.extra, "risk");
+		cJSON_AddStringToObject(risk, "worst_severity", "critical");
+		cJSON_AddStringToObject(risk, "chain", "mqtt:1883 anonymous [high] -> http:1880 [critical]\x1b[2J");
+		cJSON_AddArrayToObject(r.extra, "services");
+	}
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
 	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
 	output_close(o);
 	restore_stdout(saved);
@@ -373,6 +386,7 @@ static void test_text(void **st)
 	assert_true(file_has(path_in("text.out"), "127.0.0.9:1883 mosquitto 2.0.11\\x1b]0;pwned\\x07<script> "));
 	assert_true(file_has(path_in("text.out"), "anyone can connect without a password and read 7 topics, including people's locations and devices anyone could switch or open (critical)"));
 	assert_true(file_has(path_in("text.out"), "127.0.0.10:1884 \xe2\x80\x94 connection refused"));
+	assert_true(file_has(path_in("text.out"), "127.0.0.9 host \xe2\x80\x94 open doors: mqtt:1883 anonymous [high] -> http:1880 [critical]\\x1b[2J (critical)"));
 	assert_false(file_has(path_in("text.out"), "\x1b"));
 	assert_false(file_has(path_in("text.out"), "\x07"));
 	assert_false(file_has(path_in("text.out"), SECRET));
