@@ -358,22 +358,23 @@ static msw_err exclude_name(struct exclude_list *x, const char *tok, char **errm
 bool msw_valid_hostname(const char *s)
 {
 	size_t len = strlen(s), label = 0;
+	char prev = '.';
 
 	if (len == 0 || len > 253)
 		return false;
-	for (; *s; s++) {
+	for (; *s; prev = *s++) {
 		if (*s == '.') {
-			if (label == 0)
+			if (label == 0 || prev == '-')
 				return false;
 			label = 0;
-		} else if (isalnum((unsigned char)*s) || *s == '-' || *s == '_') {
+		} else if (isalnum((unsigned char)*s) || *s == '_' || (*s == '-' && label)) {
 			if (++label > 63)
 				return false;
 		} else {
 			return false;
 		}
 	}
-	return true;
+	return prev != '-';
 }
 
 msw_err exclude_add(struct exclude_list *x, const char *tok, char **errmsg)
