@@ -221,7 +221,7 @@ static msw_err send_request(struct layer *l, struct ws_state *s)
 	if (rc)
 		return fail(s, rc, "send failed");
 	if (s->ntries < WS_NPATHS) {
-		snprintf(s->tries[s->ntries].path, sizeof(s->tries[0].path), "%s", s->paths[s->cur]);
+		memcpy(s->tries[s->ntries].path, s->paths[s->cur], sizeof(s->tries[0].path));
 		s->tries[s->ntries++].status = 0;
 	}
 	dbuf_reset(&s->resp);
