@@ -1,0 +1,69 @@
+/* Fuzz the payload/JSON classifier and the redaction of samples. Input: TOPIC \0 PAYLOAD
+ * (several messages separated by \0\0), byte 0 chooses the --evidence level and the
+ * retain flag. Every message goes through cls_message(); the target is finished into a
+ * record that must render to JSON; the sample/topic redaction functions run too. */
+#include <assert.h>
+#include <cjson/cJSON.h>
+#include "fuzz_common.h"
+#include "classify/classify.h"
+#include "core/config.h"
+#include "output/record.h"
+
+static void message(struct classify_ctx *c, const struct msw_config *cfg, const uint8_t *m,
+		    size_t n, bool retained)
+{
+	const uint8_t *payload = (const uint8_t *)"";
+	size_t tlen = n, plen = 0;
+	fuzz_split(m, n, &payload, &tlen, &plen);
+	cls_message(c, m, tlen, payload, plen, retained);
+	size_t outlen = 0;
+	uint8_t *s = cls_redact_sample(cfg, m, tlen, payload, plen, 256, &outlen);
+	assert(s || outlen == 0);
+	assert(outlen <= 256 || !s);
+	free(s);
+	free(cls_redact_topic(cfg, m, tlen));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	struct msw_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.evidence = (enum msw_evidence)(data[0] % 3);
+	cfg.mode = MODE_AUDIT;
+	cfg.depth = DEPTH_TOPICS;
+	bool retained = data[0] & 4;
+	data++;
+	size--;
+	struct classify_ctx *c = cls_new(&cfg);
+	if (!c)
+		return 0;
+	struct msw_record rec;
+	record_init(&rec, "mqtt");
+	rec.mqtt = true;
+	rec.auth = AUTH_ANONYMOUS;
+	/* messages separated by "\0\0" */
+	size_t start = 0;
+	for (size_t i = 0; i + 1 < size; i++) {
+		if (data[i] == 0 && data[i + 1] == 0) {
+			message(c, &cfg, data + start, i - start, retained);
+			start = i + 2;
+			i++;
+		}
+	}
+	if (start <= size)
+		message(c, &cfg, data + start, size - start, retained);
+	cls_service(c, &rec);
+	cls_finish(c, &rec);
+	cls_free(c);
+	cJSON *j = record_to_json(&rec, "fuzz");
+	if (j) {
+		char *s = cJSON_PrintUnformatted(j);
+		assert(s);
+		free(s);
+		cJSON_Delete(j);
+	}
+	record_free(&rec);
+	return 0;
+}
