@@ -1,0 +1,913 @@
+/* The MQTT probe: one target (host:port), one or more connections, one record.
+ *
+ * Design. A named-state enum with a single setter drives each connection:
+ *   IDLE → (CONNECT sent) WAIT_CONNACK → (depth ≥ topics: SUBSCRIBE # and $SYS/#)
+ *   WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
+ *   → CLOSING (DISCONNECT sent, engine closes politely).
+ * Across connections a small plan decides which protocol level to speak:
+ *   - fallback (scan, default --versions 3.1.1): 3.1.1, then 3.1, then 5.0 — moving on
+ *     only when the broker refuses the version (3.x rc 1, 5.0 0x84, a 3.1.1-style reply to
+ *     5.0) or closes right after CONNECT without a CONNACK;
+ *   - matrix (audit / --versions all): 3.1.1, 3.1, 5.0 each on its own connection,
+ *     outcome per version in rec->versions; the best accepted version (5.0 > 3.1.1 > 3.1)
+ *     then carries the main verdict and, at depth topics, the subscription (on the same
+ *     connection when the last version tried is the best, else on one more connection).
+ * After the plan: identifier rejected → one retry with a fresh, strictly [0-9A-Za-z] id;
+ * refused as unauthorised with --auth-probe → one connection with a random username and
+ * password (accepted → any_credentials).
+ *
+ * Decisions (documented behaviour):
+ *   - A server that sends CONNECT, SUBSCRIBE, UNSUBSCRIBE, UNSUBACK, PUBACK, PUBREC,
+ *     PUBCOMP or AUTH (we never started any of these flows), a PUBLISH before CONNACK, a
+ *     SUBACK for a packet id we did not use, a Topic Alias (we advertise 0), or any
+ *     malformed packet: status protocol-error, everything gathered so far is kept.
+ *     A server PINGREQ is harmless and ignored; PINGRESP is expected.
+ *   - A packet whose remaining length exceeds cfg->max_packet: a PUBLISH is skipped
+ *     without buffering (QoS 1/2 still acknowledged; counted in messages/bytes with no
+ *     sample, topic recorded); any other type is a protocol error.
+ *   - Connection closed by the broker after SUBSCRIBE and before SUBACK: read_access
+ *     denied (some brokers drop clients instead of returning a failure code).
+ *   - Our CONNECT: clean session, no Will, keepalive 60, 5.0 with Session Expiry 0,
+ *     Receive Maximum 16, Maximum Packet Size = our cap, Topic Alias Maximum 0, Request
+ *     Problem Information 1. Subscriptions at QoS 0, DISCONNECT before every close we
+ *     initiate after an accepted CONNACK. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/classify.h"
+#include "core/config.h"
+#include "core/target.h"
+#include "output/record.h"
+#include "probes/broker_db.h"
+#include "probes/mqtt_codec.h"
+#include "probes/probe.h"
+
+#define MQ_KEEPALIVE 60
+#define MQ_PING_MS 30000
+#define MQ_RECEIVE_MAX 16
+#define MQ_INPUT_CAP (1024u * 1024u)           /* hard cap on any packet we buffer */
+#define MQ_MAX_INPUT (MQ_INPUT_CAP + 64)       /* engine rx buffer: header + packet */
+#define MQ_DEFAULT_PACKET (256u * 1024u)
+#define MQ_SUB_PID 1
+#define MQ_SEEN_SLOTS 4096                     /* distinct topics counted past the list cap */
+
+enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
+
+/* Outcome of one protocol level, for rec->versions. */
+enum vres {
+	VR_UNTESTED, VR_ACCEPTED, VR_REFUSED, VR_IDENTIFIER, VR_BAD_CREDS, VR_NOT_AUTH, VR_BANNED,
+	VR_MOVED, VR_OTHER_SERVER, VR_UNAVAILABLE, VR_CLOSED, VR_TIMEOUT, VR_ERROR
+};
+static const char *const vres_names[] = {
+	"untested", "accepted", "refused", "identifier_rejected", "bad_credentials",
+	"not_authorized", "banned", "server_moved", "use_another_server", "unavailable",
+	"closed", "timeout", "error",
+};
+
+struct mq {
+	enum mq_state st;
+	/* the plan, kept across the target's connections */
+	bool matrix, plan_done, tried_multiple;
+	uint8_t order[3], norder, vi;
+	uint8_t vres[3];            /* indexed 0 = 3.1, 1 = 3.1.1, 2 = 5.0 */
+	int ver, main_ver;
+	int best_rank;              /* rank of the CONNACK the record holds, -1 = none */
+	int best_ver;
+	enum mqtt_connack_class best_class;
+	bool id_retried, auth_probe_done, random_creds, subscribed_any;
+	char client_id[24];
+	char rnd_user[13], rnd_pass[17];
+	/* this connection */
+	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
+	uint64_t skip;              /* bytes of an oversized PUBLISH still to discard */
+	int64_t window_end, next_ping;
+	uint32_t msgs, oversized;
+	uint64_t bytes;
+	uint32_t *seen;             /* lazily allocated hash set (topics past the list cap) */
+	uint32_t nseen;
+};
+
+static void set_state(struct mq *m, enum mq_state s)
+{
+	/* the only place the connection state changes */
+	m->st = s;
+}
+
+static int vidx(int level)
+{
+	return level == MQTT_V31 ? 0 : level == MQTT_V311 ? 1 : 2;
+}
+
+static uint32_t eff_cap(const struct msw_config *cfg)
+{
+	uint32_t cap = cfg->max_packet ? cfg->max_packet : MQ_DEFAULT_PACKET;
+	return cap > MQ_INPUT_CAP ? MQ_INPUT_CAP : cap;
+}
+
+/* ------------------------------------------------------------ plan and identity */
+
+static void plan_init(struct mq *m, const struct msw_config *cfg)
+{
+	static const uint8_t fallback[3] = { MQTT_V311, MQTT_V31, MQTT_V5 };
+	static const unsigned bit[6] = { [MQTT_V31] = MSW_V31, [MQTT_V311] = MSW_V311, [MQTT_V5] = MSW_V5 };
+	unsigned v = cfg->versions;
+
+	m->matrix = v == MSW_VALL || (v == 0 && cfg->mode == MODE_AUDIT);
+	m->norder = 0;
+	if (m->matrix) {
+		m->order[0] = MQTT_V311;
+		m->order[1] = MQTT_V31;
+		m->order[2] = MQTT_V5;
+		m->norder = 3;
+		return;
+	}
+	/* the scan default (3.1.1 alone) falls back to 3.1 and 5.0; an explicit list is
+	 * tried in the same order and nothing outside it is sent */
+	for (int i = 0; i < 3; i++)
+		if (v == 0 || v == MSW_V311 || (v & bit[fallback[i]]))
+			m->order[m->norder++] = fallback[i];
+}
+
+static void random_alnum(struct pctx *c, char *out, size_t n)
+{
+	static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	uint64_t r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i % 8 == 0)
+			r = pctx_random(c);
+		out[i] = al[r % 62];
+		r /= 62;
+	}
+	out[n] = 0;
+}
+
+/* prefix + random, at most 23 characters, at least 8 random. strict: keep only
+ * [0-9A-Za-z] of the prefix (3.1.1 §3.1.3.1 guarantees only those). */
+static void new_client_id(struct pctx *c, struct mq *m, bool strict)
+{
+	const char *pfx = c->cfg->client_id_prefix ? c->cfg->client_id_prefix : "msw-";
+	size_t n = 0;
+	for (const char *s = pfx; *s && n < 15; s++) {
+		bool alnum = (*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z');
+		if (alnum || !strict)
+			m->client_id[n++] = *s;
+	}
+	random_alnum(c, m->client_id + n, 23 - n);
+}
+
+/* ------------------------------------------------------------ sending */
+
+static bool send_or_fail(struct pctx *c, const uint8_t *p, size_t n)
+{
+	return pctx_send(c, p, n) == MSW_OK;
+}
+
+static void creds(struct pctx *c, struct mq *m, const char **user, const char **pass)
+{
+	if (m->random_creds) {
+		*user = m->rnd_user;
+		*pass = m->rnd_pass;
+	} else if (c->target && c->target->username) {
+		*user = c->target->username;
+		*pass = c->target->password;
+	} else {
+		*user = c->cfg->username;
+		*pass = c->cfg->username ? c->cfg->password : NULL;
+	}
+}
+
+static bool user_creds(const struct pctx *c)
+{
+	return (c->target && c->target->username) || c->cfg->username;
+}
+
+static msw_err send_connect(struct pctx *c, struct mq *m)
+{
+	struct mqtt_connect o = {
+		.version = m->ver, .keepalive = MQ_KEEPALIVE, .clean = true,
+		.client_id = m->client_id, .receive_maximum = MQ_RECEIVE_MAX,
+		.maximum_packet_size = eff_cap(c->cfg) + 5,
+	};
+	creds(c, m, &o.username, &o.password);
+	if ((o.username && strlen(o.username) > 0xffff) || (o.password && strlen(o.password) > 0xffff))
+		return MSW_ERR_USAGE;
+	size_t n = mqtt_encode_connect(&o, NULL, 0);
+	uint8_t *b = malloc(n);
+	if (!b)
+		return MSW_ERR_NOMEM;
+	mqtt_encode_connect(&o, b, n);
+	msw_err rc = pctx_send(c, b, n);
+	memset(b, 0, n);  /* the packet may hold a password */
+	free(b);
+	return rc;
+}
+
+static void send_disconnect(struct pctx *c, struct mq *m)
+{
+	uint8_t b[2];
+	if (!m->accepted)
+		return;
+	mqtt_encode_disconnect(m->ver, b, sizeof(b));
+	(void)pctx_send(c, b, sizeof(b));
+	m->accepted = false;  /* once */
+}
+
+/* Close this connection politely and finish the target. */
+static enum probe_rc finish_conn(struct pctx *c, struct mq *m)
+{
+	send_disconnect(c, m);
+	pctx_timer(c, 0);
+	set_state(m, MQ_CLOSING);
+	return PROBE_DONE;
+}
+
+/* Close this connection politely and open another one. */
+static enum probe_rc reconnect(struct pctx *c, struct mq *m)
+{
+	send_disconnect(c, m);
+	pctx_timer(c, 0);
+	set_state(m, MQ_IDLE);
+	return PROBE_RECONNECT;
+}
+
+static enum probe_rc proto_err(struct pctx *c, struct mq *m, const char *what)
+{
+	c->rec->status = ST_PROTOCOL_ERROR;
+	record_set_error(c->rec, "%s", what);
+	if (m->st == MQ_WAIT_CONNACK)
+		m->vres[vidx(m->ver)] = VR_ERROR;
+	return finish_conn(c, m);
+}
+
+/* ------------------------------------------------------------ CONNACK */
+
+static enum vres vres_of(enum mqtt_connack_class k)
+{
+	switch (k) {
+	case CK_ACCEPTED: return VR_ACCEPTED;
+	case CK_BAD_VERSION: return VR_REFUSED;
+	case CK_BAD_CLIENT_ID: return VR_IDENTIFIER;
+	case CK_BAD_CREDENTIALS: case CK_BAD_AUTH_METHOD: return VR_BAD_CREDS;
+	case CK_NOT_AUTHORIZED: return VR_NOT_AUTH;
+	case CK_BANNED: return VR_BANNED;
+	case CK_SERVER_MOVED: return VR_MOVED;
+	case CK_USE_ANOTHER_SERVER: return VR_OTHER_SERVER;
+	case CK_UNAVAILABLE: return VR_UNAVAILABLE;
+	default: return VR_ERROR;
+	}
+}
+
+static bool unauthorised(enum mqtt_connack_class k)
+{
+	return k == CK_BAD_CREDENTIALS || k == CK_NOT_AUTHORIZED || k == CK_BAD_AUTH_METHOD;
+}
+
+/* Which CONNACK the record shows: accepted beats an auth refusal beats a redirect or
+ * ban beats other errors beats a version refusal; a newer protocol level breaks ties. */
+static int rank_of(enum mqtt_connack_class k, int ver)
+{
+	int r;
+	if (k == CK_ACCEPTED)
+		r = 100;
+	else if (unauthorised(k))
+		r = 60;
+	else if (k == CK_BANNED || k == CK_SERVER_MOVED || k == CK_USE_ANOTHER_SERVER)
+		r = 50;
+	else if (k == CK_BAD_VERSION)
+		r = 10;
+	else
+		r = 30;
+	return r + ver;
+}
+
+static enum msw_auth auth_of(const struct pctx *c, const struct mq *m, enum mqtt_connack_class k)
+{
+	switch (k) {
+	case CK_ACCEPTED:
+		if (m->random_creds)
+			return AUTH_ANY_CREDENTIALS;
+		return user_creds(c) ? AUTH_AUTHENTICATED : AUTH_ANONYMOUS;
+	case CK_BAD_CREDENTIALS: case CK_BAD_AUTH_METHOD:
+		return AUTH_CREDENTIALS_REQUIRED;
+	case CK_NOT_AUTHORIZED:
+		/* Mosquitto answers an anonymous 3.1.1 client with rc 5: without credentials
+		 * of our own this means credentials are required */
+		return user_creds(c) && !m->random_creds ? AUTH_NOT_AUTHORIZED : AUTH_CREDENTIALS_REQUIRED;
+	case CK_BANNED: return AUTH_BANNED;
+	case CK_SERVER_MOVED: return AUTH_SERVER_MOVED;
+	case CK_USE_ANOTHER_SERVER: return AUTH_USE_ANOTHER_SERVER;
+	default: return AUTH_UNKNOWN;
+	}
+}
+
+static enum msw_status status_of(enum mqtt_connack_class k)
+{
+	switch (k) {
+	case CK_BAD_VERSION: case CK_BAD_CLIENT_ID: case CK_UNAVAILABLE: case CK_OTHER:
+		return ST_APPLICATION_ERROR;
+	default:
+		return ST_SUCCESS;
+	}
+}
+
+/* Put this CONNACK into the record (when it ranks at least as high as the one there). */
+static void keep_connack(struct pctx *c, struct mq *m, const struct mqtt_connack *ck, int nver,
+			 enum mqtt_connack_class k, const uint8_t *raw, size_t rawlen)
+{
+	struct msw_record *r = c->rec;
+	int rank = rank_of(k, m->ver);
+	if (rank < m->best_rank)
+		return;
+	m->best_rank = rank;
+	m->best_ver = m->ver;
+	m->best_class = k;
+	r->mqtt = true;
+	snprintf(r->mqtt_version, sizeof(r->mqtt_version), "%s", mqtt_ver_str(m->ver));
+	r->connack_code = ck->code;
+	mbytes_free(&r->connack_raw);
+	(void)mbytes_set(&r->connack_raw, raw, rawlen);
+	cJSON_Delete(r->connack_props);
+	r->connack_props = m->ver == MQTT_V5 && !ck->legacy ? mqtt_props_json(&ck->props) : NULL;
+	r->auth = auth_of(c, m, k);
+	r->status = status_of(k);
+	free(r->error);
+	r->error = NULL;
+	if (k != CK_ACCEPTED)
+		record_set_error(r, "CONNACK refused: %s (code 0x%02x)", mqtt_connack_str(nver, ck->code), ck->code);
+	if (k == CK_ACCEPTED && m->ver == MQTT_V5 && !ck->legacy)
+		broker_db_observe_connack(r, &ck->props);
+}
+
+static bool auth_probe_wanted(const struct pctx *c, const struct mq *m)
+{
+	return c->cfg->auth_probe && !m->auth_probe_done && !user_creds(c) &&
+	       unauthorised(m->best_class);
+}
+
+static enum probe_rc start_auth_probe(struct pctx *c, struct mq *m)
+{
+	m->auth_probe_done = true;
+	m->random_creds = true;
+	m->main_ver = m->best_ver;
+	random_alnum(c, m->rnd_user, sizeof(m->rnd_user) - 1);
+	random_alnum(c, m->rnd_pass, sizeof(m->rnd_pass) - 1);
+	return reconnect(c, m);
+}
+
+static msw_err send_subscribe(struct pctx *c, struct mq *m)
+{
+	static const char *const filters[] = { "#", "$SYS/#" };
+	struct mqtt_subscribe s = { .version = m->ver, .packet_id = MQ_SUB_PID, .filters = filters,
+				    .nfilters = 2, .qos = 0 };
+	uint8_t b[32];
+	size_t n = mqtt_encode_subscribe(&s, b, sizeof(b));
+	return pctx_send(c, b, n);
+}
+
+/* The verdict is known and this connection was accepted: subscribe or stop. */
+static enum probe_rc start_main(struct pctx *c, struct mq *m)
+{
+	if (c->cfg->depth == DEPTH_CONNACK)
+		return finish_conn(c, m);
+	if (send_subscribe(c, m))
+		return finish_conn(c, m);
+	m->subscribed_any = true;
+	set_state(m, MQ_WAIT_SUBACK);
+	return PROBE_CONTINUE;
+}
+
+/* The version plan is over; the record holds the best CONNACK. Decide what follows
+ * when the current connection is not the one to continue on. */
+static enum probe_rc after_plan(struct pctx *c, struct mq *m)
+{
+	m->plan_done = true;
+	m->main_ver = m->best_ver;
+	if (m->best_rank >= 0 && m->best_class == CK_ACCEPTED && c->cfg->depth != DEPTH_CONNACK &&
+	    !m->subscribed_any)
+		return reconnect(c, m);
+	if (m->best_rank >= 0 && auth_probe_wanted(c, m))
+		return start_auth_probe(c, m);
+	return finish_conn(c, m);
+}
+
+static enum probe_rc plan_step(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
+{
+	bool more = m->vi + 1 < m->norder;
+	if (m->matrix) {
+		if (more) {
+			m->vi++;
+			return reconnect(c, m);
+		}
+		m->plan_done = true;
+		m->main_ver = m->best_ver;
+		if (k == CK_ACCEPTED && m->best_ver == m->ver)
+			return start_main(c, m);
+		return after_plan(c, m);
+	}
+	if (k == CK_BAD_VERSION && more) {
+		m->vi++;
+		m->tried_multiple = true;
+		return reconnect(c, m);
+	}
+	m->plan_done = true;
+	m->main_ver = m->ver;
+	return PROBE_CONTINUE;  /* go on with the main phase */
+}
+
+static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
+{
+	if (k == CK_BAD_CLIENT_ID && !m->id_retried) {
+		m->id_retried = true;
+		new_client_id(c, m, true);
+		return reconnect(c, m);
+	}
+	if (!m->plan_done) {
+		enum probe_rc rc = plan_step(c, m, k);
+		if (rc != PROBE_CONTINUE || m->st != MQ_WAIT_CONNACK)
+			return rc;
+	}
+	if (k == CK_ACCEPTED)
+		return start_main(c, m);
+	if (auth_probe_wanted(c, m))
+		return start_auth_probe(c, m);
+	return finish_conn(c, m);
+}
+
+static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_connack ck;
+
+	if (m->st != MQ_WAIT_CONNACK)
+		return proto_err(c, m, "unexpected second CONNACK");
+	if (mqtt_decode_connack(m->ver, f->body, f->remaining, &ck))
+		return proto_err(c, m, "malformed CONNACK");
+	int nver = ck.legacy ? MQTT_V311 : m->ver;
+	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
+	m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
+	m->accepted = k == CK_ACCEPTED;
+	keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
+	return after_connack(c, m, k);
+}
+
+/* ------------------------------------------------------------ SUBACK */
+
+static void arm_collect_timer(struct pctx *c, struct mq *m)
+{
+	int64_t now = pctx_now_ms(c);
+	int64_t next = m->window_end < m->next_ping ? m->window_end : m->next_ping;
+	int64_t d = next - now;
+	pctx_timer(c, d < 1 ? 1 : (uint32_t)d);
+}
+
+static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_suback sa;
+
+	if (m->st != MQ_WAIT_SUBACK)
+		return proto_err(c, m, "SUBACK without a pending SUBSCRIBE");
+	if (mqtt_decode_suback(m->ver, f->body, f->remaining, &sa))
+		return proto_err(c, m, "malformed SUBACK");
+	if (sa.packet_id != MQ_SUB_PID)
+		return proto_err(c, m, "SUBACK for a packet identifier we did not use");
+	if (sa.ncodes != 2)
+		return proto_err(c, m, "SUBACK with a return code count that does not match the SUBSCRIBE");
+	m->suback_seen = true;
+	m->hash_granted = mqtt_suback_granted(sa.codes[0]);
+	m->any_granted = m->hash_granted || mqtt_suback_granted(sa.codes[1]);
+	set_state(m, MQ_COLLECT);
+	if (!c->cfg->window_ms) {
+		m->finish_pending = true;  /* count what came with the SUBACK, then stop */
+		return PROBE_CONTINUE;
+	}
+	int64_t now = pctx_now_ms(c);
+	m->window_end = now + c->cfg->window_ms;
+	m->next_ping = now + MQ_PING_MS;
+	arm_collect_timer(c, m);
+	return PROBE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ PUBLISH */
+
+static uint32_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h | 1;  /* 0 marks an empty slot */
+}
+
+/* Count a topic that did not fit in the record's list: true when seen for the first
+ * time (approximate: the set stops growing when three quarters full). */
+static bool seen_add(struct mq *m, const uint8_t *t, size_t n)
+{
+	if (!m->seen && !(m->seen = calloc(MQ_SEEN_SLOTS, sizeof(uint32_t))))
+		return false;
+	uint32_t h = fnv1a(t, n);
+	for (uint32_t i = 0, s = h % MQ_SEEN_SLOTS; i < MQ_SEEN_SLOTS; i++, s = (s + 1) % MQ_SEEN_SLOTS) {
+		if (m->seen[s] == h)
+			return false;
+		if (!m->seen[s]) {
+			if (m->nseen >= MQ_SEEN_SLOTS / 4 * 3)
+				return false;
+			m->seen[s] = h;
+			m->nseen++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice *topic,
+			 const uint8_t *payload, size_t plen)
+{
+	const struct msw_config *cfg = c->cfg;
+	size_t outlen = 0;
+	if (!payload)
+		return;  /* oversized: skipped, nothing to sample */
+	uint8_t *s = cls_redact_sample(cfg, topic->p, topic->len, payload, plen, cfg->sample_bytes, &outlen);
+	if (s) {
+		(void)mbytes_set(&t->sample, s, outlen);
+		free(s);
+	}
+	t->sample_truncated = plen > cfg->sample_bytes;
+}
+
+/* Account one delivery (payload NULL when the PUBLISH was too large to read). */
+static void record_publish(struct pctx *c, struct mq *m, const struct slice *topic, bool retain,
+			   const uint8_t *payload, uint64_t plen)
+{
+	struct msw_record *r = c->rec;
+	m->msgs++;
+	m->bytes += plen;
+	r->messages_total++;
+	r->bytes_total += plen;
+	struct msw_topic *t = record_topic(r, topic->p, topic->len, c->cfg->max_topics);
+	if (t) {
+		if (!t->messages) {
+			r->topic_count++;
+			t->retained = retain;
+			r->retained_count += retain;
+			first_sample(c, t, topic, payload, (size_t)plen);
+		}
+		t->messages++;
+		t->bytes += plen;
+	} else {
+		r->topics_truncated = true;
+		if (seen_add(m, topic->p, topic->len)) {
+			r->topic_count++;
+			r->retained_count += retain;
+		}
+	}
+	if (!payload)
+		return;
+	if (c->cls)
+		cls_message(c->cls, topic->p, topic->len, payload, (size_t)plen, retain);
+	if (topic->len >= 5 && !memcmp(topic->p, "$SYS/", 5))
+		broker_db_observe_sys(r, topic->p, topic->len, payload, (size_t)plen);
+}
+
+static void ack_publish(struct pctx *c, uint8_t qos, uint16_t pid)
+{
+	uint8_t b[4];
+	if (qos == 1)
+		send_or_fail(c, b, mqtt_encode_ack(MQTT_PUBACK, pid, b, sizeof(b)));
+	else if (qos == 2)
+		send_or_fail(c, b, mqtt_encode_ack(MQTT_PUBREC, pid, b, sizeof(b)));
+}
+
+static void check_caps(struct pctx *c, struct mq *m)
+{
+	const struct msw_config *cfg = c->cfg;
+	if ((cfg->max_messages && m->msgs >= cfg->max_messages) ||
+	    (cfg->max_bytes && m->bytes >= cfg->max_bytes))
+		m->finish_pending = true;
+}
+
+static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_publish pub;
+
+	if (m->st == MQ_WAIT_CONNACK || m->st == MQ_IDLE)
+		return proto_err(c, m, "PUBLISH before CONNACK");
+	if (m->st == MQ_CLOSING)
+		return PROBE_CONTINUE;
+	msw_err e = mqtt_decode_publish(m->ver, f->flags, f->body, f->remaining, &pub);
+	if (e)
+		return proto_err(c, m, "malformed PUBLISH");
+	if (mqtt_props_has(&pub.props, MQTT_P_TOPIC_ALIAS))
+		return proto_err(c, m, "PUBLISH with a Topic Alias although we allowed none");
+	record_publish(c, m, &pub.topic, pub.retain, pub.payload.p ? pub.payload.p : (const uint8_t *)"",
+		       pub.payload.len);
+	ack_publish(c, pub.qos, pub.packet_id);
+	check_caps(c, m);
+	return PROBE_CONTINUE;
+}
+
+/* A PUBLISH over our cap: read the topic (and packet id) from its first bytes, account
+ * it, acknowledge it, and discard the rest as it streams in. Returns bytes used (0 with
+ * CONTINUE: wait for the variable header). */
+static enum probe_rc on_oversized(struct pctx *c, struct mq *m, const uint8_t *p, size_t n,
+				  const struct mqtt_frame *f, size_t *used)
+{
+	struct cursor cur;
+	struct slice topic;
+	uint16_t pid = 0;
+	uint8_t qos = (f->flags >> 1) & 3;
+
+	*used = 0;
+	if (f->type != MQTT_PUBLISH)
+		return proto_err(c, m, "packet larger than --max-packet");
+	if (m->st != MQ_WAIT_SUBACK && m->st != MQ_COLLECT)
+		return proto_err(c, m, "oversized PUBLISH before SUBSCRIBE");
+	cur_init_stream(&cur, p + f->hdr_len, n - f->hdr_len);
+	msw_err e = cur_utf8(&cur, &topic);
+	if (!e && qos)
+		e = cur_u16(&cur, &pid);
+	if (e == MSW_ERR_NEED_MORE)
+		return PROBE_CONTINUE;
+	if (e || (qos && !pid))
+		return proto_err(c, m, "malformed PUBLISH");
+	m->oversized++;
+	record_publish(c, m, &topic, f->flags & 1, NULL, f->remaining - cur.off);
+	ack_publish(c, qos, pid);
+	m->skip = f->total;
+	*used = n < m->skip ? n : (size_t)m->skip;
+	m->skip -= *used;
+	check_caps(c, m);
+	return PROBE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ other packets */
+
+static enum probe_rc on_pubrel(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_ack a;
+	uint8_t b[4];
+	if (m->st == MQ_WAIT_CONNACK)
+		return proto_err(c, m, "PUBREL before CONNACK");
+	if (mqtt_decode_ack(m->ver, MQTT_PUBREL, f->body, f->remaining, &a))
+		return proto_err(c, m, "malformed PUBREL");
+	send_or_fail(c, b, mqtt_encode_ack(MQTT_PUBCOMP, a.packet_id, b, sizeof(b)));
+	return PROBE_CONTINUE;
+}
+
+static enum probe_rc on_server_disconnect(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_disconnect d;
+	if (m->ver != MQTT_V5 || m->st == MQ_WAIT_CONNACK)
+		return proto_err(c, m, "DISCONNECT from the server");
+	if (mqtt_decode_disconnect(m->ver, f->body, f->remaining, &d))
+		return proto_err(c, m, "malformed DISCONNECT");
+	const struct slice *ref = &d.props.v[MQTT_P_SERVER_REFERENCE].s;
+	if (mqtt_props_has(&d.props, MQTT_P_SERVER_REFERENCE))
+		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x), server reference %.*s",
+				 mqtt_reason_str(d.reason), d.reason, (int)(ref->len > 200 ? 200 : ref->len),
+				 (const char *)ref->p);
+	else
+		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x)", mqtt_reason_str(d.reason),
+				 d.reason);
+	m->accepted = false;  /* the session is over: no DISCONNECT back */
+	return finish_conn(c, m);
+}
+
+static enum probe_rc dispatch(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	switch (f->type) {
+	case MQTT_CONNACK: return on_connack(c, m, f);
+	case MQTT_PUBLISH: return on_publish(c, m, f);
+	case MQTT_SUBACK: return on_suback(c, m, f);
+	case MQTT_PUBREL: return on_pubrel(c, m, f);
+	case MQTT_PINGRESP: return PROBE_CONTINUE;
+	case MQTT_PINGREQ: return PROBE_CONTINUE;  /* not a server packet, but harmless */
+	case MQTT_DISCONNECT: return on_server_disconnect(c, m, f);
+	case MQTT_AUTH: return proto_err(c, m, "AUTH from the server (we did not ask for enhanced authentication)");
+	default: {
+		char what[96];
+		snprintf(what, sizeof(what), "%s from the server", mqtt_type_str(f->type));
+		return proto_err(c, m, what);
+	}
+	}
+}
+
+/* The first bytes did not frame as MQTT: say what came instead. */
+static enum probe_rc not_mqtt(struct pctx *c, struct mq *m, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char h[33];
+	size_t k = n < 16 ? n : 16;
+	for (size_t i = 0; i < k; i++) {
+		h[2 * i] = hx[p[i] >> 4];
+		h[2 * i + 1] = hx[p[i] & 0xf];
+	}
+	h[2 * k] = 0;
+	if (m->st == MQ_WAIT_CONNACK) {
+		c->rec->status = ST_PROTOCOL_ERROR;
+		record_set_error(c->rec, "not an MQTT reply (first bytes %s)", h);
+		m->vres[vidx(m->ver)] = VR_ERROR;
+		return finish_conn(c, m);
+	}
+	return proto_err(c, m, "malformed packet header");
+}
+
+static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size_t *consumed)
+{
+	struct mq *m = c->state;
+	enum probe_rc rc = PROBE_CONTINUE;
+	size_t off = 0;
+
+	while (off < n && rc == PROBE_CONTINUE && m->st != MQ_CLOSING && m->st != MQ_IDLE) {
+		if (m->skip) {
+			size_t k = n - off < m->skip ? n - off : (size_t)m->skip;
+			off += k;
+			m->skip -= k;
+			continue;
+		}
+		struct mqtt_frame f;
+		msw_err e = mqtt_frame_parse(p + off, n - off, m->ver, eff_cap(c->cfg), &f);
+		if (e == MSW_ERR_NEED_MORE)
+			break;
+		if (e == MSW_ERR_TOO_BIG) {
+			size_t used;
+			rc = on_oversized(c, m, p + off, n - off, &f, &used);
+			if (rc == PROBE_CONTINUE && !used)
+				break;
+			off += used;
+			continue;
+		}
+		if (e) {
+			rc = not_mqtt(c, m, p + off, n - off);
+			break;
+		}
+		off += f.total;
+		rc = dispatch(c, m, &f);
+	}
+	*consumed = off;
+	if (rc == PROBE_CONTINUE && m->finish_pending && m->st == MQ_COLLECT)
+		rc = finish_conn(c, m);
+	return rc;
+}
+
+static enum probe_rc mq_on_timer(struct pctx *c)
+{
+	struct mq *m = c->state;
+	if (m->st != MQ_COLLECT)
+		return PROBE_CONTINUE;
+	int64_t now = pctx_now_ms(c);
+	if (now >= m->window_end)
+		return finish_conn(c, m);
+	if (now >= m->next_ping) {
+		uint8_t b[2];
+		send_or_fail(c, b, mqtt_encode_pingreq(b, sizeof(b)));
+		m->next_ping = now + MQ_PING_MS;
+	}
+	arm_collect_timer(c, m);
+	return PROBE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ connection life */
+
+static enum probe_rc mq_init(struct pctx *c)
+{
+	struct mq *m = c->state;
+	plan_init(m, c->cfg);
+	m->best_rank = -1;
+	m->best_class = CK_OTHER;
+	new_client_id(c, m, false);
+	return m->norder ? PROBE_CONTINUE : PROBE_ERROR;
+}
+
+static enum probe_rc mq_on_connected(struct pctx *c)
+{
+	struct mq *m = c->state;
+	m->ver = m->plan_done ? m->main_ver : m->order[m->vi];
+	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
+	m->skip = 0;
+	m->msgs = 0;
+	m->bytes = 0;
+	msw_err rc = send_connect(c, m);
+	if (rc) {
+		record_set_error(c->rec, "sending CONNECT: %s", msw_err_str(rc));
+		return PROBE_ERROR;
+	}
+	set_state(m, MQ_WAIT_CONNACK);
+	return PROBE_CONTINUE;
+}
+
+/* No CONNACK on this connection: what happened, for the version matrix and the record. */
+static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err why)
+{
+	struct msw_record *r = c->rec;
+	bool more = m->vi + 1 < m->norder;
+	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED ? VR_CLOSED : why == MSW_ERR_TIMEOUT ? VR_TIMEOUT : VR_ERROR;
+	/* closed right after CONNECT: the usual answer of a server that does not speak
+	 * this version. A timeout moves on only in the matrix once the broker has answered
+	 * another version (a silent port would otherwise cost the timeout three times). */
+	if (!m->plan_done && more && (why == MSW_ERR_CLOSED || (m->matrix && m->best_rank >= 0))) {
+		m->vi++;
+		m->tried_multiple = true;
+		return reconnect(c, m);
+	}
+	if (!m->plan_done && m->best_rank >= 0)
+		return after_plan(c, m) == PROBE_RECONNECT ? PROBE_RECONNECT : PROBE_DONE;
+	m->plan_done = true;
+	if (m->best_rank >= 0)
+		return PROBE_DONE;  /* an earlier connection decided the verdict */
+	if (why == MSW_ERR_CLOSED) {
+		r->status = ST_CONNECTION_CLOSED;
+		record_set_error(r, "connection closed after CONNECT without a CONNACK");
+	} else if (why == MSW_ERR_TIMEOUT) {
+		r->status = ST_IO_TIMEOUT;
+		record_set_error(r, "no CONNACK before the timeout");
+	} else if (why == MSW_ERR_TOO_BIG) {
+		r->status = ST_PROTOCOL_ERROR;
+		record_set_error(r, "reply larger than the receive cap");
+	} else {
+		return PROBE_ERROR;  /* the engine maps the transport error */
+	}
+	return PROBE_DONE;
+}
+
+static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
+{
+	struct mq *m = c->state;
+	struct msw_record *r = c->rec;
+	enum mq_state st = m->st;
+
+	m->accepted = false;
+	pctx_timer(c, 0);
+	set_state(m, MQ_IDLE);
+	switch (st) {
+	case MQ_WAIT_CONNACK:
+		return closed_before_connack(c, m, why);
+	case MQ_WAIT_SUBACK:
+		if (why == MSW_ERR_CLOSED) {
+			m->suback_seen = true;  /* dropped for subscribing: read denied */
+			record_set_error(r, "connection closed after SUBSCRIBE without a SUBACK");
+		} else {
+			r->status = why == MSW_ERR_TIMEOUT ? ST_IO_TIMEOUT : r->status;
+			record_set_error(r, "no SUBACK: %s", msw_err_str(why));
+		}
+		return PROBE_DONE;
+	case MQ_COLLECT:
+		if (why != MSW_ERR_TIMEOUT && why != MSW_ERR_INTERRUPTED)
+			record_set_error(r, "connection ended during the listen window: %s", msw_err_str(why));
+		return PROBE_DONE;
+	default:
+		/* the connection failed before CONNECT (a fallback or main-pass reconnect) */
+		if (m->best_rank >= 0)
+			return PROBE_DONE;
+		return PROBE_ERROR;
+	}
+}
+
+static void fill_versions(struct pctx *c, struct mq *m)
+{
+	struct msw_record *r = c->rec;
+	static const char *const names[3] = { "3.1", "3.1.1", "5.0" };
+	if (!m->matrix && !m->tried_multiple)
+		return;
+	cJSON_Delete(r->versions);
+	r->versions = cJSON_CreateObject();
+	for (int i = 0; r->versions && i < 3; i++) {
+		int lvl = i + MQTT_V31;
+		bool planned = memchr(m->order, lvl, m->norder) != NULL;
+		if (planned)
+			cJSON_AddStringToObject(r->versions, names[i], vres_names[m->vres[i]]);
+	}
+}
+
+static void mq_finish(struct pctx *c)
+{
+	struct mq *m = c->state;
+	struct msw_record *r = c->rec;
+
+	if (!m->subscribed_any)
+		r->read_access = READ_UNTESTED;
+	else if (r->messages_total)
+		r->read_access = READ_GRANTED_WITH_DATA;
+	else if (m->hash_granted)
+		r->read_access = READ_GRANTED_NO_DATA;
+	else if (m->suback_seen)
+		r->read_access = READ_DENIED;
+	else
+		r->read_access = READ_UNTESTED;  /* no SUBACK: unknown */
+	fill_versions(c, m);
+	broker_db_findings(r);
+	free(m->seen);
+	m->seen = NULL;
+	memset(m->rnd_pass, 0, sizeof(m->rnd_pass));
+}
+
+const struct probe probe_mqtt = {
+	.name = "mqtt",
+	.default_port = 1883,
+	.state_size = sizeof(struct mq),
+	.max_input = MQ_MAX_INPUT,
+	.init = mq_init,
+	.on_connected = mq_on_connected,
+	.on_data = mq_on_data,
+	.on_timer = mq_on_timer,
+	.on_close = mq_on_close,
+	.finish = mq_finish,
+	.help = "MQTT 3.1/3.1.1/5.0: CONNACK verdict, optional subscription to # and $SYS/#",
+};
