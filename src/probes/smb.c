@@ -2,8 +2,12 @@
  *
  * libsmbclient blocks, so this is a run_blocking probe: the engine runs smb_run() on its
  * bounded worker pool with a hard deadline; every libsmbclient operation also has its own
- * timeout (smbc_setTimeout). Each job builds its own contexts (contexts are not shared
- * between threads; smbc_thread_posix() makes the library's globals thread-safe).
+ * timeout (smbc_setTimeout). Each job builds its own contexts, and jobs hold one process-
+ * wide lock while they use libsmbclient: its globals (loadparm, talloc stack frames) are
+ * only thread-safe after smbc_thread_posix(), which Debian's build does not export. Before
+ * taking the lock a job checks with a plain non-blocking connect that the port answers, so
+ * refused and filtered hosts never hold it; the lock is taken with a time limit so a job
+ * that waited past its deadline gives up instead of running late.
  *
  * Steps: list the shares (anonymous, then guest); when listing is refused, try the Home
  * Assistant Samba add-on's share names directly. For each file share, open it as anonymous
@@ -14,7 +18,11 @@
  * Nothing is ever written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,15 +114,10 @@ static void auth_fn(SMBCCTX *ctx, const char *srv, const char *shr, char *wg, in
 	snprintf(pw, (size_t)pwlen, "%s", "");
 }
 
-static void thread_init(void)
-{
-	smbc_thread_posix();
-}
+static pthread_mutex_t smb_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static SMBCCTX *ctx_new(const struct msw_config *cfg, uint16_t port, bool guest)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, thread_init);
 	SMBCCTX *ctx = smbc_new_context();
 	if (!ctx)
 		return NULL;
@@ -565,7 +568,78 @@ static msw_err smb_status(struct smb_job *j)
 	return MSW_ERR_PROTOCOL;
 }
 
+/* Does ip:port accept TCP within timeout_ms? 0, or an errno (ECONNREFUSED, ETIMEDOUT). */
+static int tcp_check(const struct msw_target *t, uint16_t port, uint32_t timeout_ms)
+{
+	struct sockaddr_storage sa = t->sa;
+	if (sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&sa)->sin_port = htons(port);
+	else if (sa.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+	else
+		return EAFNOSUPPORT;
+	int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	if (connect(fd, (struct sockaddr *)&sa, t->salen) < 0) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			int k = poll(&p, 1, (int)timeout_ms);
+			socklen_t l = sizeof(err);
+			err = k == 0 ? ETIMEDOUT : k < 0 ? errno : 0;
+			if (k > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+				err = errno;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static int reachable(const struct pctx *c)
+{
+	uint32_t to = c->cfg->connect_timeout_ms ? c->cfg->connect_timeout_ms : SMB_TIMEOUT_MS;
+	int e = tcp_check(c->target, c->target->port, to);
+	if (e == ECONNREFUSED && c->target->port == 445)
+		e = tcp_check(c->target, 139, to);  /* libsmbclient falls back to 139 too */
+	return e;
+}
+
+static bool lock_smb(const struct pctx *c)
+{
+	struct timespec ts;
+	uint32_t ms = c->cfg->host_timeout_ms ? c->cfg->host_timeout_ms : 60000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(&smb_lock, &ts) == 0;
+}
+
+static msw_err smb_job_locked(struct pctx *c);
+
 static msw_err smb_run(struct pctx *c)
+{
+	int e = reachable(c);
+	if (e) {
+		struct smb_job j = { .c = c, .conn_errno = e };
+		return smb_status(&j);
+	}
+	if (!lock_smb(c)) {
+		c->rec->status = ST_IO_TIMEOUT;
+		record_set_error(c->rec, "waited too long for the SMB worker");
+		return MSW_ERR_TIMEOUT;
+	}
+	msw_err rc = smb_job_locked(c);
+	pthread_mutex_unlock(&smb_lock);
+	return rc;
+}
+
+static msw_err smb_job_locked(struct pctx *c)
 {
 	struct smb_job j = { .c = c, .port = c->target->port };
 	char (*list)[SMB_NAME_MAX] = calloc(SMB_MAX_SHARES, SMB_NAME_MAX);

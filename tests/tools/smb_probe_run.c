@@ -1,0 +1,77 @@
+/* Runs the smb probe's blocking job directly against one SMB server and prints the
+ * record as JSON (what the engine would emit, classifier findings included), so the
+ * probe can be tested against a real smbd without the rest of the scan pipeline.
+ *
+ * usage: smb_probe_run IP PORT [--read-secrets] [--range] [--evidence raw|redacted]
+ *   --range: the host came from a range (t->named = false): --read-secrets is refused. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/classify.h"
+#include "core/config.h"
+#include "core/target.h"
+#include "output/record.h"
+#include "probes/probe.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: smb_probe_run IP PORT [--read-secrets] [--range] [--evidence raw|redacted]\n");
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct msw_config *cfg, struct msw_target *t)
+{
+	char *end;
+	unsigned long port = strtoul(argv[2], &end, 10);
+	if (*end || port == 0 || port > 65535)
+		return -1;
+	snprintf(t->ip, sizeof(t->ip), "%s", argv[1]);
+	t->port = (uint16_t)port;
+	t->named = true;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&t->sa;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(t->port);
+	if (inet_pton(AF_INET, argv[1], &sin->sin_addr) != 1)
+		return -1;
+	t->salen = sizeof(*sin);
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--read-secrets") == 0)
+			cfg->read_secrets = true;
+		else if (strcmp(argv[i], "--range") == 0)
+			t->named = false;
+		else if (strcmp(argv[i], "--evidence") == 0 && i + 1 < argc)
+			cfg->evidence = strcmp(argv[++i], "raw") == 0 ? EVIDENCE_RAW : EVIDENCE_REDACTED;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct msw_config cfg = { .mode = MODE_AUDIT, .depth = DEPTH_HOST, .io_timeout_ms = 5000 };
+	struct msw_target t = { 0 };
+	if (argc < 3 || parse_args(argc, argv, &cfg, &t))
+		return usage();
+	struct msw_record rec;
+	record_init(&rec, probe_smb.name);
+	snprintf(rec.ip, sizeof(rec.ip), "%s", t.ip);
+	rec.port = t.port;
+	struct pctx pc = { .rec = &rec, .cfg = &cfg, .target = &t, .cls = cls_new(&cfg) };
+	msw_err rc = probe_smb.run_blocking(&pc);
+	if (pc.cls) {
+		cls_finish(pc.cls, &rec);
+		cls_free(pc.cls);
+	}
+	cJSON *j = record_to_json(&rec, "test");
+	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(j);
+	record_free(&rec);
+	fflush(stdout);
+	fprintf(stderr, "run_blocking: %s\n", msw_err_str(rc));
+	return s ? 0 : 1;
+}
