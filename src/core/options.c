@@ -713,7 +713,8 @@ static cJSON *echo_value(const struct msw_config *cfg, const struct opt *o)
 	case OT_LIST: {
 		size_t n = *(const size_t *)((const char *)p + sizeof(char **));
 
-		return cJSON_CreateStringArray((const char *const *)*(char *const *)p, (int)n);
+		return n ? cJSON_CreateStringArray((const char *const *)*(char *const *)p, (int)n)
+			 : cJSON_CreateArray();
 	}
 	case OT_U32:
 	case OT_BYTES32:
@@ -749,8 +750,8 @@ cJSON *options_echo(const struct msw_config *cfg)
 	if (!o)
 		return NULL;
 	cJSON_AddStringToObject(o, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
-	cJSON_AddItemToObject(o, "targets", cJSON_CreateStringArray(
-		(const char *const *)cfg->targets, (int)cfg->ntargets));
+	cJSON_AddItemToObject(o, "targets", cfg->ntargets ? cJSON_CreateStringArray(
+		(const char *const *)cfg->targets, (int)cfg->ntargets) : cJSON_CreateArray());
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *t = &table[i];
 
