@@ -8,6 +8,7 @@
 #include <string.h>
 #include "output/escape.h"
 #include "output/jget.h"
+#include "core/config.h"
 #include "output/sink.h"
 
 struct csv {
@@ -59,12 +60,15 @@ static msw_err csv_open(struct sink *s, const char *path, const struct msw_confi
 
 	if (!c)
 		return MSW_ERR_NOMEM;
-	c->f = fopen(path, "w");
+	/* --resume continues the same file: append, header only when it is empty */
+	c->f = fopen(path, cfg && cfg->resume_db ? "a" : "w");
 	if (!c->f) {
 		free(c);
 		return MSW_ERR_IO;
 	}
 	s->priv = c;
+	if (fseek(c->f, 0, SEEK_END) == 0 && ftell(c->f) > 0)
+		return MSW_OK;
 	for (int i = 0; columns[i]; i++)
 		cell(c, columns[i], i == 0);
 	end_row(c);

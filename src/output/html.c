@@ -10,6 +10,7 @@
 #include "output/escape.h"
 #include "output/jget.h"
 #include "output/record.h"
+#include "core/config.h"
 #include "output/sink.h"
 
 #define HTML_MAX_TOPICS 200
@@ -67,12 +68,17 @@ static msw_err html_open(struct sink *s, const char *path, const struct msw_conf
 
 	if (!h)
 		return MSW_ERR_NOMEM;
-	h->f = fopen(path, "w");
+	/* --resume: append the rest of the scan to the same report */
+	h->f = fopen(path, cfg && cfg->resume_db ? "a" : "w");
 	if (!h->f) {
 		free(h);
 		return MSW_ERR_IO;
 	}
 	s->priv = h;
+	if (fseek(h->f, 0, SEEK_END) == 0 && ftell(h->f) > 0) {
+		put(h, "<hr><h2>Resumed scan</h2>\n");
+		return fflush(h->f) == 0 ? MSW_OK : MSW_ERR_IO;
+	}
 	put(h, head);
 	return fflush(h->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }

@@ -5,12 +5,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "core/config.h"
 #include "output/sink.h"
 
 struct nd {
 	FILE *f;
 	bool own;
 };
+
+/* A scan killed in the middle of a line leaves a partial last line: cut it off before
+ * appending, so every line stays one whole record. */
+static void drop_partial_line(FILE *f)
+{
+	char buf[4096];
+	long end, pos;
+
+	if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0)
+		return;
+	for (pos = end; pos > 0;) {
+		long chunk = pos > (long)sizeof(buf) ? (long)sizeof(buf) : pos;
+		size_t got;
+
+		pos -= chunk;
+		if (fseek(f, pos, SEEK_SET) != 0)
+			return;
+		got = fread(buf, 1, (size_t)chunk, f);
+		for (size_t i = got; i-- > 0;) {
+			if (buf[i] != '\n')
+				continue;
+			if (pos + (long)i + 1 < end && ftruncate(fileno(f), pos + (long)i + 1) != 0)
+				return;
+			fseek(f, 0, SEEK_END);
+			return;
+		}
+	}
+	if (ftruncate(fileno(f), 0) == 0)
+		fseek(f, 0, SEEK_END);
+}
 
 static msw_err nd_open(struct sink *s, const char *path, const struct msw_config *cfg)
 {
@@ -21,12 +53,15 @@ static msw_err nd_open(struct sink *s, const char *path, const struct msw_config
 	if (!path || strcmp(path, "-") == 0) {
 		n->f = stdout;
 	} else {
-		n->f = fopen(path, "w");
+		/* --resume continues the same files: append, never truncate */
+		n->f = fopen(path, cfg && cfg->resume_db ? "a+" : "w");
 		n->own = true;
 		if (!n->f) {
 			free(n);
 			return MSW_ERR_IO;
 		}
+		if (cfg && cfg->resume_db)
+			drop_partial_line(n->f);
 	}
 	s->priv = n;
 	return MSW_OK;

@@ -148,7 +148,7 @@ static void add_secret(struct output *o, const char *s, size_t n)
 {
 	char *c;
 
-	if (!s || n < 3 || o->nsecrets >= MAX_SECRETS)
+	if (!s || n < 4 || o->nsecrets >= MAX_SECRETS || strspn(s, "*") >= n)
 		return;
 	c = strndup(s, n);
 	if (c)
@@ -175,25 +175,35 @@ static void collect_secrets(struct output *o)
 	}
 }
 
-/* Replace every occurrence of a secret inside string values (and keys) with "***". */
+/* Replace every occurrence of a secret inside a string with "***" (one pass, so a
+ * replacement can never recreate a match). */
 static void scrub_string(char **sp, const char *secret)
 {
-	char *s = *sp, *hit;
-	size_t sl = strlen(secret);
+	const char *s = *sp, *p, *hit;
+	size_t sl = strlen(secret), n = 0, len = strlen(s);
+	char *r, *w;
 
-	while (s && (hit = strstr(s, secret))) {
-		size_t pre = (size_t)(hit - s), n = strlen(s) - sl + 4;
-		char *r = malloc(n);
-
-		if (!r) {
-			memset(hit, '*', sl);   /* same length: cannot fail */
-			continue;
-		}
-		snprintf(r, n, "%.*s***%s", (int)pre, s, hit + sl);
-		cJSON_free(s);
-		s = r;
+	for (p = s; (hit = strstr(p, secret)); p = hit + sl)
+		n++;
+	if (!n)
+		return;
+	r = malloc(len - n * sl + n * 3 + 1);
+	if (!r) {
+		/* same length in place: cannot fail */
+		for (char *q = *sp; (q = strstr(q, secret));)
+			memset(q, '*', sl);
+		return;
 	}
-	*sp = s;
+	w = r;
+	for (p = s; (hit = strstr(p, secret)); p = hit + sl) {
+		memcpy(w, p, (size_t)(hit - p));
+		w += hit - p;
+		memcpy(w, "***", 3);
+		w += 3;
+	}
+	memcpy(w, p, strlen(p) + 1);
+	cJSON_free(*sp);
+	*sp = r;
 }
 
 static void scrub_tree(cJSON *node, const char *secret, int depth)
@@ -250,6 +260,8 @@ static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char
 	s->ops = ops;
 	s->cfg = o->cfg;
 	rc = ops->open(s, path, o->cfg);
+	if (rc && s->priv && ops->close)
+		ops->close(s);
 	if (rc) {
 		fprintf(stderr, "mqttsweep: cannot open %s output%s%s: %s\n", ops->name,
 			path ? " " : "", path ? path : "", msw_err_str(rc));
@@ -362,7 +374,7 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 	static const char *const depth[] = {"connack", "topics", "host"};
 	const struct msw_config *cfg = o->cfg;
 	cJSON *m = cJSON_CreateObject(), *opts;
-	char buf[40];
+	char buf[80];
 
 	if (!m)
 		return NULL;

@@ -553,7 +553,7 @@ static void add_findings(cJSON *o, const struct msw_record *r)
 
 static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_version)
 {
-	char ts[40];
+	char ts[80];
 
 	cJSON_AddStringToObject(o, "schema", MSW_RECORD_SCHEMA);
 	cJSON_AddStringToObject(o, "kind", r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service");
