@@ -39,11 +39,11 @@ static const char *src_dir(void)
 
 static char *path_in(const char *name)
 {
-	static char buf[8][256];
+	static char buf[8][512];
 	static int k;
 	char *p = buf[k++ % 8];
 
-	snprintf(p, 256, "%s/%s", dir, name);
+	snprintf(p, 512, "%s/%.200s", dir, name);
 	return p;
 }
 
