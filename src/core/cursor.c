@@ -82,7 +82,7 @@ msw_err cur_bytes(struct cursor *c, size_t n, struct slice *s)
 
 msw_err cur_skip(struct cursor *c, size_t n)
 {
-	struct slice s;
+	struct slice s = { 0 };
 	return cur_bytes(c, n, &s);
 }
 
@@ -94,7 +94,7 @@ msw_err cur_rest(struct cursor *c, struct slice *s)
 msw_err cur_binary(struct cursor *c, struct slice *s)
 {
 	size_t save = c->off;
-	uint16_t n;
+	uint16_t n = 0;
 	msw_err rc = cur_u16(c, &n);
 	if (rc)
 		return rc;
@@ -119,7 +119,7 @@ msw_err cur_utf8(struct cursor *c, struct slice *s)
 
 msw_err cur_sub(struct cursor *c, size_t n, struct cursor *sub)
 {
-	struct slice s;
+	struct slice s = { 0 };
 	msw_err rc = cur_bytes(c, n, &s);
 	if (rc)
 		return rc;
