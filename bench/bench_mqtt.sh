@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# mqttsweep benchmark against one real Mosquitto on loopback (see bench/README.md).
+# Not a test: run it by hand on an otherwise idle machine.
+#
+#   bash bench/bench_mqtt.sh            full run (about 5 minutes)
+#   bash bench/bench_mqtt.sh --smoke    tiny sizes, checks that everything runs
+#
+# One Mosquitto listens on 0.0.0.0:$BENCH_PORT, so it answers every 127.x.y.z, and in one run:
+#  (a) handshake rate: shared/perf's mqttrate (the minimal C client: CONNECT, SUBSCRIBE '#',
+#      DISCONNECT) vs mqttsweep at --depth topics --window 0, same count and concurrency;
+#  (b) nmap --script mqtt-subscribe with a listen time vs mqttsweep with the same window on
+#      a /24 (hosts/s each, the ratio), nmap also with --max-parallelism 256 (tuned);
+#  (c) mqttsweep's peak RSS (VmHWM) with 1,000 and 5,000 connections in flight, and the
+#      RSS per in-flight connection (difference / 4,000).
+# Environment: BENCH_PORT (21883), BENCH_N (20000), BENCH_CONC (1000), BENCH_WINDOW (1, s),
+# BENCH_PARTS ("a b c"), MSW_BIN (build/mqttsweep).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED="$(cd "$ROOT/.." && pwd)/shared"
+[ -d "$SHARED" ] || SHARED=/work/shared
+MSW_BIN=${MSW_BIN:-$ROOT/build/mqttsweep}
+PORT=${BENCH_PORT:-21883}
+N=${BENCH_N:-20000}
+CONC=${BENCH_CONC:-1000}
+WIN=${BENCH_WINDOW:-1}
+PARTS=${BENCH_PARTS:-a b c}
+NMAP_NET=127.2.0.0/24
+NMAP_HOSTS=256
+RSS_C1=1000
+RSS_C2=5000
+if [ "${1:-}" = "--smoke" ]; then
+	N=300; CONC=100; NMAP_NET=127.2.0.0/28; NMAP_HOSTS=16; RSS_C1=50; RSS_C2=150
+	echo "smoke run: tiny sizes, figures are meaningless"
+fi
+
+T=$(mktemp -d /tmp/msw-bench.XXXXXX)
+chmod 0777 "$T"
+MPID=""
+cleanup() {
+	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+[ -x "$MSW_BIN" ] || { echo "no mqttsweep binary at $MSW_BIN (build first)"; exit 2; }
+ulimit -n 20000 || true
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
+
+# peak RSS (KiB) of a process tree while it runs; usage: sample_rss PID > file
+sample_rss() {
+	local pid=$1 peak=0 kb c
+	while kill -0 "$pid" 2>/dev/null; do
+		kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+		for c in $(pgrep -P "$pid" 2>/dev/null); do
+			kb=$((kb + $(awk '/^VmHWM:/ {print $2}' "/proc/$c/status" 2>/dev/null || echo 0)))
+		done
+		[ "${kb:-0}" -gt "$peak" ] && peak=$kb
+		sleep 0.05
+	done
+	echo "$peak"
+}
+
+echo "== building shared/perf (mqttrate) in $T/perf"
+cp -r "$SHARED/perf" "$T/perf" && chmod -R u+w "$T/perf" && make -s -C "$T/perf" >/dev/null 2>&1 ||
+	{ echo "cannot build $SHARED/perf"; exit 2; }
+
+echo "== mosquitto on 0.0.0.0:$PORT (max_connections -1, log_dest none, persistence false)"
+cat >"$T/mosq.conf" <<EOF
+listener $PORT 0.0.0.0
+allow_anonymous true
+max_connections -1
+persistence false
+log_dest none
+EOF
+chmod 0644 "$T/mosq.conf"
+(ulimit -n 20000; exec mosquitto -c "$T/mosq.conf") >"$T/mosq.log" 2>&1 &
+MPID=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+for i in 1 2 3; do
+	mosquitto_pub -h 127.0.0.1 -p "$PORT" -r -t "owntracks/user$i/phone" \
+		-m "{\"_type\":\"location\",\"lat\":52.5$i,\"lon\":13.4$i,\"tst\":1700000000}"
+done
+
+ROWS=()
+row() { ROWS+=("$(printf '%-44s %14s %14s %8s' "$1" "$2" "$3" "$4")"); }
+
+# ---- (a) handshake rate ------------------------------------------------------------------
+part_a() {
+	echo "== (a) handshakes: $N hosts of 127.1.0.0/16, concurrency $CONC"
+	local out r_ref t0 t1 ok r_msw
+	out=$("$T/perf/mqttrate" -a 127.1.0.0/16 -p "$PORT" -n "$N" -c "$CONC" 2>/dev/null | grep '^RESULT')
+	echo "mqttrate: $out"
+	r_ref=$(sed -nE 's/.* ok_per_s=([0-9.]+).*/\1/p' <<<"$out")
+	t0=$(now)
+	"$MSW_BIN" scan 127.1.0.0/16 -p "$PORT" -n "$N" --depth topics --window 0 --rate 100000 \
+		--concurrency "$CONC" -oJ "$T/a.json" --metadata-file "$T/a.meta" -q \
+		>"$T/a.out" 2>"$T/a.err" </dev/null
+	t1=$(now)
+	ok=$(grep -c '"status":"success"' "$T/a.json" 2>/dev/null || echo 0)
+	r_msw=$(calc "$ok / ($t1 - $t0)")
+	echo "mqttsweep: $ok successful handshakes in $(calc "$t1 - $t0" 2) s (process wall time)"
+	row "(a) handshakes/s, c=$CONC, n=$N" "${r_ref:-?}" "$r_msw" "$(calc "$r_msw / ${r_ref:-1}" 2)"
+}
+
+# ---- (b) nmap mqtt-subscribe vs mqttsweep, same window -------------------------------------
+part_b() {
+	echo "== (b) $NMAP_NET, listen window ${WIN}s"
+	local t0 t1 nm_s nm2_s msw_s seen
+	t0=$(now)
+	nmap -Pn -n -p "$PORT" --script mqtt-subscribe \
+		--script-args "mqtt-subscribe.listen-time=${WIN}s" "$NMAP_NET" -oN "$T/nmap.txt" >/dev/null 2>&1
+	t1=$(now)
+	nm_s=$(calc "$t1 - $t0" 2)
+	echo "nmap: $nm_s s; hosts listing owntracks/user1/phone: $(grep -c 'owntracks/user1/phone' "$T/nmap.txt")"
+	t0=$(now)
+	nmap -Pn -n -p "$PORT" --script mqtt-subscribe --max-parallelism 256 \
+		--script-args "mqtt-subscribe.listen-time=${WIN}s" "$NMAP_NET" -oN "$T/nmap2.txt" >/dev/null 2>&1
+	t1=$(now)
+	nm2_s=$(calc "$t1 - $t0" 2)
+	t0=$(now)
+	"$MSW_BIN" scan "$NMAP_NET" -p "$PORT" --depth topics --window "$WIN" -oJ "$T/b.json" -q \
+		>"$T/b.out" 2>"$T/b.err" </dev/null
+	t1=$(now)
+	msw_s=$(calc "$t1 - $t0" 2)
+	seen=$(grep -c 'owntracks/user1/phone' "$T/b.json" 2>/dev/null || echo 0)
+	echo "mqttsweep: $msw_s s; records naming owntracks/user1/phone: $seen"
+	row "(b) hosts/s, $NMAP_HOSTS hosts, window ${WIN}s" "$(calc "$NMAP_HOSTS / $nm_s" 1)" \
+		"$(calc "$NMAP_HOSTS / $msw_s" 1)" "$(calc "$nm_s / $msw_s" 1)"
+	row "(b') same, nmap --max-parallelism 256" "$(calc "$NMAP_HOSTS / $nm2_s" 1)" \
+		"$(calc "$NMAP_HOSTS / $msw_s" 1)" "$(calc "$nm2_s / $msw_s" 1)"
+}
+
+# ---- (c) memory --------------------------------------------------------------------------
+rss_at() { # concurrency -> peak KiB
+	local c=$1 pid
+	"$MSW_BIN" scan 127.3.0.0/16 -p "$PORT" -n $((c * 3)) --depth topics --window 3 \
+		--rate 100000 --concurrency "$c" -oJ /dev/null -q >/dev/null 2>"$T/c$c.err" </dev/null &
+	pid=$!
+	sample_rss "$pid"
+	wait "$pid" 2>/dev/null
+}
+
+part_c() {
+	echo "== (c) peak RSS at concurrency $RSS_C1 and $RSS_C2 (window 3 s keeps them in flight)"
+	local k1 k2 per
+	k1=$(rss_at "$RSS_C1")
+	k2=$(rss_at "$RSS_C2")
+	per=$(calc "($k2 - $k1) * 1024 / ($RSS_C2 - $RSS_C1)")
+	echo "VmHWM: $k1 KiB at $RSS_C1, $k2 KiB at $RSS_C2 -> $per bytes per in-flight connection"
+	row "(c) peak RSS at c=$RSS_C1 (KiB)" "-" "$k1" "-"
+	row "(c) peak RSS at c=$RSS_C2 (KiB)" "-" "$k2" "-"
+	row "(c) RSS per in-flight connection (bytes)" "-" "$per" "-"
+}
+
+for p in $PARTS; do "part_$p"; done
+
+echo
+printf '%-44s %14s %14s %8s\n' "measure" "reference" "mqttsweep" "ratio"
+printf '%s\n' "${ROWS[@]}"
+echo "(reference: mqttrate for (a), nmap 7.93 for (b); ratio = mqttsweep/reference for (a),"
+echo " reference time / mqttsweep time for (b); mosquitto pid $MPID, $(nproc) cores)"
