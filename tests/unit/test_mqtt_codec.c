@@ -42,8 +42,13 @@ static void parse_line(struct vec *v, const char *line, uint8_t *tmp, size_t *tn
 	if (line[0] == '#') {
 		if (!strncmp(line, "# ver: ", 7))
 			v->ver = (int)strtol(line + 7, NULL, 10);
-		else if (!strncmp(line, "# expect: ", 10))
-			snprintf(v->expect, sizeof(v->expect), "%.*s", (int)strcspn(line + 10, "\r\n"), line + 10);
+		else if (!strncmp(line, "# expect: ", 10)) {
+			size_t n = strcspn(line + 10, "\r\n");
+			if (n >= sizeof(v->expect))
+				n = sizeof(v->expect) - 1;
+			memcpy(v->expect, line + 10, n);
+			v->expect[n] = 0;
+		}
 		return;
 	}
 	for (const char *s = line; s[0] && s[1]; s += 2) {
@@ -56,7 +61,7 @@ static void parse_line(struct vec *v, const char *line, uint8_t *tmp, size_t *tn
 
 static int load_vec(const char *dir, const char *fname, struct vec *v)
 {
-	char path[1024], line[8192];
+	char path[2048], line[8192];
 	static uint8_t tmp[4096];
 	size_t tn = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, fname);
@@ -89,7 +94,7 @@ static char vecdir[1024];
 static struct vec *get_vec(const char *name)
 {
 	static struct vec v;
-	char fn[300];
+	char fn[512];
 	snprintf(fn, sizeof(fn), "%s.hex", name);
 	free(v.p);
 	v.p = NULL;
