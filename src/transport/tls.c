@@ -14,13 +14,15 @@
  * TLS_VERDICT_MS) for the server's verdict: an alert (refused → MSW_ERR_TLS, like a TLS 1.2
  * handshake failure) or a session ticket / data (accepted).
  *
- * --tls-legacy-check: after the main handshake the layer opens a second, non-blocking
- * connection to the same address and offers only TLS 1.0/1.1 (security level 0). It is
- * driven from handshake() calls: while it runs, handshake() returns MSW_ERR_AGAIN with
- * *want_write set, so the engine polls the (writable) main socket and calls back at once;
- * it ends within WS_LEGACY_MS at the latest. The result is remembered per ip:port, so the
- * probe's later reconnections (version fallback, auth probe) do not repeat it. Choice made
- * so that no engine change is needed; the cost is a busy poll of one socket while it runs. */
+ * --tls-legacy-check: a second, non-blocking connection to the same address offers only
+ * TLS 1.0/1.1 (security level 0). It is opened in open() and stepped on every handshake()
+ * call, so it runs alongside the main handshake; the engine is edge-triggered and only
+ * wakes us for the main socket, so if the side check is still running when the main
+ * handshake is done, handshake() finishes it with poll() on the side socket, at most
+ * TLS_LEGACY_WAIT_MS (the only place the layer blocks; opt-in, and on a LAN the check is
+ * done by then). A check that did not finish is recorded as null (unknown). The result is
+ * remembered per ip:port, so the probe's later reconnections do not repeat it. If the main
+ * handshake itself negotiated TLS 1.0/1.1, that is the answer and no side check is kept. */
 #include "transport/tls.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,12 +44,13 @@
 #include "transport/layer.h"
 #include "transport/tlsinfo.h"
 
-#define TLS_LEGACY_MS 3000
+#define TLS_LEGACY_MS 3000       /* whole side check */
+#define TLS_LEGACY_WAIT_MS 1000  /* blocking tail after the main handshake */
 #define TLS_VERDICT_MS 1500
 #define TLS_MEMO_SLOTS 256
 #define TLS_PSK_MAX 64
 
-enum tls_phase { TP_HANDSHAKE, TP_VERDICT, TP_LEGACY, TP_OPEN, TP_FAILED };
+enum tls_phase { TP_HANDSHAKE, TP_VERDICT, TP_OPEN, TP_FAILED };
 
 struct legacy {
 	int fd;
@@ -399,6 +402,8 @@ static bool is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
 }
 
+static bool legacy_start(struct tls_state *s);
+
 static msw_err tls_open(struct layer *l, const struct msw_target *t, const struct msw_config *cfg)
 {
 	struct tls_state *s = l->state;
@@ -432,6 +437,8 @@ static msw_err tls_open(struct layer *l, const struct msw_target *t, const struc
 	SSL_set_connect_state(s->ssl);
 	if (s->host[0] && !is_ip_literal(s->host))
 		SSL_set_tlsext_host_name(s->ssl, s->host);
+	if (cfg && cfg->tls_legacy_check && !lg_memo_get(s->ip, s->port, &s->legacy, &s->legacy_version))
+		(void)legacy_start(s);  /* could not start: the verdict stays unknown */
 	return MSW_OK;
 }
 
@@ -488,22 +495,24 @@ static bool legacy_start(struct tls_state *s)
 	return true;
 }
 
-/* One non-blocking step; true when finished (s->legacy set). */
-static bool legacy_step(struct tls_state *s)
+/* One non-blocking step; true when finished (s->legacy set). *events: what to wait for. */
+static bool legacy_step(struct tls_state *s, short *events)
 {
 	struct legacy *g = s->lg;
+	*events = POLLIN;
 	if (mono_ms() > g->deadline_ms) {
-		legacy_end(s, 0, 0, true);  /* no TLS 1.0/1.1 handshake within the limit */
+		legacy_end(s, -1, 0, false);  /* unknown: no answer within the limit */
 		return true;
 	}
 	if (!g->connected) {
 		struct pollfd pf = {.fd = g->fd, .events = POLLOUT};
+		*events = POLLOUT;
 		if (poll(&pf, 1, 0) <= 0)
 			return false;
 		int e = 0;
 		socklen_t el = sizeof(e);
 		if (getsockopt(g->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e) {
-			legacy_end(s, 0, 0, true);
+			legacy_end(s, -1, 0, false);
 			return true;
 		}
 		g->connected = true;
@@ -515,11 +524,29 @@ static bool legacy_step(struct tls_state *s)
 		return true;
 	}
 	int e = SSL_get_error(g->ssl, r);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		*events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
 		return false;
+	}
 	ERR_clear_error();
-	legacy_end(s, 0, 0, true);
+	legacy_end(s, 0, 0, true);  /* refused: an alert or a close */
 	return true;
+}
+
+/* The blocking tail (see the file comment). */
+static void legacy_finish(struct tls_state *s)
+{
+	int64_t until = mono_ms() + TLS_LEGACY_WAIT_MS;
+	short ev;
+	while (s->lg && !legacy_step(s, &ev)) {
+		int64_t left = until - mono_ms();
+		if (left <= 0) {
+			legacy_end(s, -1, 0, false);
+			return;
+		}
+		struct pollfd pf = {.fd = s->lg->fd, .events = ev};
+		poll(&pf, 1, (int)left);
+	}
 }
 
 /* ---- handshake ---- */
@@ -556,29 +583,26 @@ static bool version_is_legacy(int v)
 	return v == TLS1_VERSION || v == TLS1_1_VERSION || v == SSL3_VERSION;
 }
 
-/* After the main handshake: start (or skip) the legacy check. */
-static void start_legacy(struct tls_state *s)
+/* After the main handshake: the legacy verdict from the main session, or the side check. */
+static void finish_legacy(struct tls_state *s)
 {
 	s->ph = TP_OPEN;
 	if (version_is_legacy(SSL_version(s->ssl))) {
+		if (s->lg)
+			legacy_end(s, -1, 0, false);
 		s->legacy = 1;
 		s->legacy_version = SSL_version(s->ssl);
 		return;
 	}
-	if (!s->cfg || !s->cfg->tls_legacy_check)
-		return;
-	int res, ver;
-	if (lg_memo_get(s->ip, s->port, &res, &ver)) {
-		s->legacy = res;
-		s->legacy_version = ver;
-	} else if (legacy_start(s)) {
-		s->ph = TP_LEGACY;
-	}
+	if (s->lg)
+		legacy_finish(s);
 }
 
 /* TLS 1.3 with a CertificateRequest we could not answer: the server's verdict comes after
- * our Finished — an alert (refused) or a session ticket / data (accepted). Waits for it,
- * at most TLS_VERDICT_MS, so that a refusal is a handshake failure like in TLS 1.2.
+ * our Finished — an alert (refused) or a session ticket / data (accepted). Waits for it
+ * (checked on each wake-up; past TLS_VERDICT_MS we go on), so that a refusal is a
+ * handshake failure like in TLS 1.2. A server that sends neither leaves us waiting for the
+ * engine's io timeout.
  * MSW_OK: go on; MSW_ERR_AGAIN: poll again; else failed. */
 static msw_err await_verdict(struct tls_state *s)
 {
@@ -615,7 +639,7 @@ static msw_err do_handshake(struct layer *l, struct tls_state *s, bool *want_wri
 		s->ph = TP_VERDICT;
 		s->verdict_deadline = mono_ms() + TLS_VERDICT_MS;
 	} else {
-		start_legacy(s);
+		finish_legacy(s);
 	}
 	return MSW_OK;
 }
@@ -630,22 +654,16 @@ static msw_err tls_handshake(struct layer *l, bool *want_write)
 		if (rc)
 			return rc;
 	}
+	short ev;
+	if (s->lg)
+		(void)legacy_step(s, &ev);  /* alongside the main handshake */
 	if (s->ph == TP_HANDSHAKE && (rc = do_handshake(l, s, want_write)))
 		return rc;
 	if (s->ph == TP_VERDICT) {
 		rc = await_verdict(s);
-		if (rc == MSW_ERR_AGAIN)
-			*want_write = true;  /* bounded busy poll, see the file comment */
 		if (rc)
 			return rc;
-		start_legacy(s);
-	}
-	if (s->ph == TP_LEGACY) {
-		if (!legacy_step(s)) {
-			*want_write = true;  /* see the file comment: poll again at once */
-			return MSW_ERR_AGAIN;
-		}
-		s->ph = TP_OPEN;
+		finish_legacy(s);
 	}
 	if (s->ph != TP_OPEN)
 		return MSW_ERR_TLS;
@@ -752,10 +770,13 @@ static void add_cert_facts(cJSON *o, struct tls_state *s, bool *psk, struct tls_
 	if (cert) {
 		cJSON_AddItemToObject(o, "certificate", tlsinfo_cert_json(cert));
 		STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
-		X509_STORE *store = SSL_CTX_get_cert_store(s->ctx);
+		bool skip = s->cfg && s->cfg->insecure;  /* --insecure: facts yes, trust no */
+		X509_STORE *store = skip ? NULL : SSL_CTX_get_cert_store(s->ctx);
 		tlsinfo_verdicts(cert, chain, store, s->host[0] ? s->host : NULL, s->ip, time(NULL), v);
 		cJSON_AddNumberToObject(o, "chain_length", chain ? sk_X509_num(chain) : 0);
-		if (v->verify_error)
+		if (skip)
+			cJSON_AddStringToObject(o, "verification", "skipped (--insecure)");
+		else if (v->verify_error)
 			cJSON_AddStringToObject(o, "verify_error",
 						X509_verify_cert_error_string(v->verify_error));
 		cJSON *vj = tlsinfo_verdicts_json(v);

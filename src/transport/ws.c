@@ -280,9 +280,9 @@ static msw_err read_response(struct layer *l, struct ws_state *s)
 	if (dbuf_append(&s->resp, tmp, got))
 		return fail(s, MSW_ERR_HANDSHAKE, "response too big");
 	rc = ws_parse_response(s->resp.p, s->resp.len, s->key, s->r);
-	if (rc == MSW_ERR_NEED_MORE)
+	if (rc == MSW_ERR_NEED_MORE)  /* read on until the layer below says AGAIN (edge-triggered) */
 		return s->resp.len >= WS_RESP_MAX ? fail(s, MSW_ERR_HANDSHAKE, "response head too big")
-						  : MSW_ERR_AGAIN;
+						  : MSW_OK;
 	if (rc)
 		return fail(s, MSW_ERR_HANDSHAKE, rc == MSW_ERR_TOO_BIG ? "response head too big"
 									 : "malformed HTTP response");

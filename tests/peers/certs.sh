@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the certificates the TLS tests need, with the openssl CLI, into OUTDIR:
 #   ca.crt/ca.key                  a test CA
-#   valid.crt/key                  CA-signed, CN+SAN DNS=HOST, SAN IP=IP (EC P-256)
+#   valid.crt/key                  CA-signed, CN+SAN DNS=HOST, SAN IP=each of IPS (EC P-256)
 #   selfsigned.crt/key             self-signed, same names
 #   expired.crt/key                CA-signed, valid 2020-01-01..2021-01-01 (openssl ca:
 #                                  OpenSSL 3.0's x509 has no date options)
@@ -10,12 +10,13 @@
 #   client.crt/key                 CA-signed client certificate (clientAuth)
 #   psk.txt                        mosquitto psk_file line "mqttsweep:<hex>"; PSK hex in psk.hex
 # Everything is world-readable: mosquitto run as root drops to the mosquitto user.
-# usage: certs.sh OUTDIR [HOST] [IP]
+# usage: certs.sh OUTDIR [HOST] [IPS]   (IPS: comma-separated addresses)
 set -euo pipefail
 
-out=${1:?usage: certs.sh OUTDIR [HOST] [IP]}
+out=${1:?usage: certs.sh OUTDIR [HOST] [IPS]}
 host=${2:-broker.test}
-ip=${3:-127.0.94.1}
+ips=${3:-127.0.94.1}
+ipsan=$(echo "$ips" | sed 's/\([^,]*\)/IP:\1/g')
 mkdir -p "$out"
 cd "$out"
 q() { "$@" >/dev/null 2>&1 || { echo "certs.sh: failed: $*" >&2; "$@"; exit 1; }; }
@@ -25,7 +26,7 @@ cat >ext.cnf <<EOF
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:$host, IP:$ip
+subjectAltName = DNS:$host, $ipsan
 [wrong]
 basicConstraints = CA:FALSE
 extendedKeyUsage = serverAuth
@@ -62,7 +63,7 @@ sign weak "/O=mqttsweep tests/CN=$host" server 1024
 sign client "/O=mqttsweep tests/CN=mqttsweep-client" client 2048
 
 q openssl req -x509 -newkey rsa:2048 -nodes -keyout selfsigned.key -out selfsigned.crt -days 30 \
-	-subj "/O=mqttsweep tests/CN=$host" -addext "subjectAltName=DNS:$host,IP:$ip"
+	-subj "/O=mqttsweep tests/CN=$host" -addext "subjectAltName=DNS:$host,$ipsan"
 
 # expired: openssl ca with explicit past dates
 mkdir -p ca.db/new
@@ -87,7 +88,7 @@ commonName = supplied
 organizationName = optional
 EOF
 q openssl req -newkey rsa:2048 -nodes -keyout expired.key -out expired.csr \
-	-subj "/O=mqttsweep tests/CN=$host" -addext "subjectAltName=DNS:$host,IP:$ip"
+	-subj "/O=mqttsweep tests/CN=$host" -addext "subjectAltName=DNS:$host,$ipsan"
 q openssl ca -batch -config ca.cnf -startdate 20200101000000Z -enddate 20210101000000Z \
 	-in expired.csr -out expired.crt -notext
 
