@@ -131,6 +131,8 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 		_exit(3);
 	}
 	msw_err rc = eng_run_one(&c2, it, NULL, &st);
+	if (targets_blocklisted(it) > st.blocklisted)
+		st.blocklisted = targets_blocklisted(it); /* the parent's iterator never ran */
 	send_stats("__stats", &st);
 	targets_close(it);
 	_exit(rc == MSW_OK ? 0 : rc == MSW_ERR_INTERRUPTED ? 4 : 3);
