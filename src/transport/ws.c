@@ -524,6 +524,10 @@ static void ws_describe(struct layer *l, struct msw_record *rec)
 	add_response(w, s);
 	if (tried)
 		cJSON_AddItemToObject(w, "paths_tried", tried);
+	if (s->ph == WSP_OPEN || s->dec.frames) {
+		cJSON_AddNumberToObject(w, "frames_received", (double)s->dec.frames);
+		cJSON_AddNumberToObject(w, "messages_received", (double)s->dec.messages);
+	}
 	if (s->close_rcvd)
 		cJSON_AddNumberToObject(w, "close_code", s->close_code);
 	if (s->ph == WSP_FAILED && s->fail[0]) {

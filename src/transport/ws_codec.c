@@ -401,6 +401,9 @@ static msw_err take_header(struct ws_decoder *d, const uint8_t *in, size_t n, si
 	rc = check_frame(d, &d->f);
 	if (rc)
 		return rc;
+	d->frames++;
+	if (!(d->f.opcode & 0x8) && d->f.fin)
+		d->messages++;
 	d->in_frame = true;
 	d->frame_left = d->f.len;
 	d->frame_off = 0;

@@ -137,6 +137,8 @@ struct ws_decoder {
 	uint8_t hdr[WS_FRAME_HDR_MAX];  /* a header split across inputs */
 	size_t hdr_have;
 	bool closed;           /* a close frame was decoded: nothing may follow */
+	uint64_t frames;       /* frames decoded (statistics) */
+	uint64_t messages;     /* data messages completed (statistics) */
 };
 
 void ws_decoder_init(struct ws_decoder *d, uint64_t max_message);

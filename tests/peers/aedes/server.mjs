@@ -7,6 +7,7 @@
 //                              password accepted, anonymous refused (CONNACK 5); reject:
 //                              every CONNECT refused (4 with a username, 5 without)
 //   --retain TOPIC:BYTES       publish a retained message of BYTES 'x' at start
+//   --heartbeat MS             $SYS/<id>/heartbeat interval (Aedes default: 60000)
 // Prints "ready" on stdout once every listener is up. Stop it with SIGTERM.
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -27,6 +28,7 @@ function parseArgs(argv) {
 		case '--key': o.key = v; i++; break;
 		case '--auth': o.auth = v; i++; break;
 		case '--retain': o.retain.push(v); i++; break;
+		case '--heartbeat': o.heartbeat = Number(v); i++; break;
 		default: throw new Error(`unknown argument ${k}`);
 		}
 	}
@@ -78,6 +80,8 @@ async function main() {
 	const hook = authHook(o.auth);
 	if (hook)
 		opts.authenticate = hook;
+	if (o.heartbeat)
+		opts.heartbeatInterval = o.heartbeat;
 	const broker = await Aedes.createBroker(opts);
 	for (const spec of o.tcp) {
 		const { host, port } = hostPort(spec);

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Aedes (npm aedes@1 + ws@8, tests/peers/aedes) as a second, independent broker: plain TCP,
+# WebSocket (/mqtt), WSS; an "accept any username/password" hook, a "reject all" hook, and
+# a WebSocket listener on /ws only (path retry). Aedes has no MQTT 5: a 5.0 CONNECT is
+# refused, which exercises version fallback.
+#   127.0.98.1  --auth none    tcp 18830, ws 18831, wss 18832, retained 300 KB message
+#   127.0.98.2  --auth any     tcp 18830, ws 18831
+#   127.0.98.3  --auth reject  tcp 18830, ws 18831
+#   127.0.98.4  --auth none    ws 18831 at /ws only
+# Part 1 drives the layer stack (tests/tools/layer_client); part 2 runs mqttsweep.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+T=$(msw_tmpdir)
+C=$T/certs
+A=$MSW_SOURCE_DIR/tests/peers/aedes
+LC=${MSW_LAYER_CLIENT:-$MSW_BUILD_DIR/layer_client}
+
+if [ ! -d "$A/node_modules/aedes" ]; then
+	(cd "$A" && npm install --no-audit --no-fund --loglevel=error) >"$T/npm.log" 2>&1 ||
+		{ cat "$T/npm.log" >&2; fail "npm install in tests/peers/aedes"; finish; }
+fi
+bash "$MSW_SOURCE_DIR/tests/peers/certs.sh" "$C" localhost 127.0.98.1 || { fail "certs.sh"; finish; }
+
+aedes() { # name args...
+	local name=$1
+	shift
+	node "$A/server.mjs" "$@" >"$T/aedes-$name.out" 2>"$T/aedes-$name.err" &
+	track_pid $!
+}
+aedes open --tcp 127.0.98.1:18830 --ws 127.0.98.1:18831 --wss 127.0.98.1:18832 \
+	--cert "$C/valid.crt" --key "$C/valid.key" --retain big/topic:300000 --heartbeat 300
+aedes any --auth any --tcp 127.0.98.2:18830 --ws 127.0.98.2:18831 --heartbeat 300
+aedes reject --auth reject --tcp 127.0.98.3:18830 --ws 127.0.98.3:18831
+aedes wspath --ws 127.0.98.4:18831/ws --heartbeat 300
+for hp in 127.0.98.1:18830 127.0.98.1:18831 127.0.98.1:18832 127.0.98.2:18830 127.0.98.2:18831 \
+	127.0.98.3:18830 127.0.98.3:18831 127.0.98.4:18831; do
+	wait_port "${hp%:*}" "${hp#*:}" 20 || { cat "$T"/aedes-*.err >&2; fail "aedes on $hp"; finish; }
+done
+
+# ---- part 1: layers ----
+lc() { # name args...
+	local name=$1
+	shift
+	"$LC" "$@" >"$T/lc-$name.json" 2>"$T/lc-$name.err"
+	no_asan_report "$T/lc-$name.err"
+}
+if [ -x "$LC" ]; then
+	lc tcp -t tcp -a 127.0.98.1 -p 18830 -s 'big/#'
+	assert_json "$T/lc-tcp.json" '.handshake=="ok" and .connack_code==0 and .publish_bytes==300015' "layers: Aedes tcp, 300 KB retained message"
+	lc ws -t ws -a 127.0.98.1 -p 18831 -s 'big/#'
+	assert_json "$T/lc-ws.json" '.handshake=="ok" and .connack_code==0 and .publish_bytes==300015
+		and .transport_security=="plaintext" and .websocket.upgraded and .websocket.subprotocol=="mqtt"
+		and .websocket.path=="/mqtt" and .websocket.http_status==101 and .websocket.accept_ok
+		and .websocket.messages_received > 3' \
+		"layers: Aedes ws, one MQTT packet across WebSocket messages"
+	lc wss -t wss -a 127.0.98.1 -p 18832 --cafile "$C/ca.crt" -s 'big/#'
+	assert_json "$T/lc-wss.json" '.handshake=="ok" and .connack_code==0 and .publish_bytes==300015
+		and .transport_security=="tls_verified" and .websocket.upgraded and .tls.verdicts.chain_verified' \
+		"layers: Aedes wss (ws over tls), verified"
+	lc v5 -t ws -a 127.0.98.1 -p 18831 -V 5
+	assert_json "$T/lc-v5.json" '.handshake=="ok" and .connack_code!=0' "layers: Aedes refuses an MQTT 5.0 CONNECT"
+	lc any -t ws -a 127.0.98.2 -p 18831 -u nobody -P whatever
+	assert_json "$T/lc-any.json" '.connack_code==0' "layers: accept-any hook takes made-up credentials"
+	lc anyanon -t ws -a 127.0.98.2 -p 18831
+	assert_json "$T/lc-anyanon.json" '.connack_code==5' "layers: accept-any hook refuses anonymous"
+	lc rej -t tcp -a 127.0.98.3 -p 18830 -u nobody -P whatever
+	assert_json "$T/lc-rej.json" '.connack_code==4' "layers: reject hook → 4"
+	lc path -t ws -a 127.0.98.4 -p 18831
+	assert_json "$T/lc-path.json" '.handshake=="ok" and .connack_code==0 and .connections==3 and .websocket.path=="/ws"
+		and ([.websocket.paths_tried[].status]==[400,400,101]) and .error==null' \
+		"layers: /mqtt and / refused, /ws found on the third connection"
+	lc fixed -t ws -a 127.0.98.4 -p 18831 --ws-path /nope
+	assert_json "$T/lc-fixed.json" '.handshake=="handshake failed" and .connections==1 and .websocket.http_status==400
+		and (.error|test("400"))' "layers: --ws-path is the only path tried"
+	lc notws -t ws -a 127.0.98.1 -p 18830
+	assert_json "$T/lc-notws.json" '.handshake=="handshake failed" and (.websocket.upgraded|not)' \
+		"layers: WebSocket against plain MQTT fails cleanly"
+else
+	fail "layer_client not built ($LC)"
+fi
+
+# ---- part 2: mqttsweep ----
+if [ ! -x "$MSW_BIN" ]; then
+	fail "mqttsweep binary missing ($MSW_BIN)"
+	finish
+fi
+run() { # name args...
+	local name=$1
+	shift
+	"$MSW_BIN" audit -q --window 2 --seed 1 "$@" -oJ "$T/$name.json" >"$T/$name.out" 2>"$T/$name.err"
+	echo "$?" >"$T/$name.rc"
+	no_asan_report "$T/$name.err"
+}
+run open 127.0.98.1 -p 18830/tcp,18831/ws,18832/wss --cafile "$C/ca.crt"
+R=$T/open.json
+assert_eq 0 "$(cat "$T/open.rc")" "mqttsweep exit code"
+validate_schema "$R"
+for tp in 18830:tcp 18831:ws 18832:wss; do
+	port=${tp%:*} tr=${tp#*:}
+	assert_json "$R" ".port==$port and .transport==\"$tr\" and .status==\"success\" and .auth==\"anonymous\"
+		and .mqtt_version==\"3.1.1\" and .versions[\"5.0\"]!=\"accepted\" and .versions[\"3.1.1\"]==\"accepted\"" \
+		"scan: Aedes $tr → anonymous, 3.1.1 accepted, 5.0 refused"
+	assert_json "$R" ".port==$port and (.broker.product|ascii_downcase|test(\"aedes\"))" "scan: Aedes $tr → broker aedes"
+done
+assert_json "$R" '.port==18830 and .transport_security=="plaintext"' "scan: tcp → plaintext"
+assert_json "$R" '.port==18831 and .transport_security=="plaintext" and .websocket.subprotocol=="mqtt" and .websocket.path=="/mqtt" and .tls==null' \
+	"scan: ws → websocket block, plaintext"
+assert_json "$R" '.port==18832 and .transport_security=="tls_verified" and .websocket.upgraded and .tls.verdicts.chain_verified' \
+	"scan: wss → websocket and tls blocks, tls_verified"
+assert_json "$R" '.port==18831 and .read_access=="granted_with_data"' "scan: ws subscription reads the retained message"
+
+run any 127.0.98.2 -p 18830/tcp,18831/ws --auth-probe
+assert_json "$T/any.json" '.port==18830 and .auth=="any_credentials"' "scan: accept-any hook over tcp → any_credentials"
+assert_json "$T/any.json" '.port==18831 and .transport=="ws" and .auth=="any_credentials"' "scan: accept-any hook over ws → any_credentials"
+run reject 127.0.98.3 -p 18830/tcp,18831/ws --auth-probe
+assert_json_all "$T/reject.json" '.auth=="credentials_required"' "scan: reject hook → credentials_required (tcp and ws)"
+run wspath 127.0.98.4 -p 18831/ws
+assert_json "$T/wspath.json" '.transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"' \
+	"scan: WebSocket found at /ws after /mqtt and / were refused"
+finish
