@@ -17,22 +17,24 @@ REGRESS="$ROOT/tests/vectors/regress"
 SHARED="$(cd "$ROOT/.." && pwd)/shared"
 [ -d "$SHARED" ] || SHARED=/work/shared
 JOBS=${MSW_JOBS:-2}
+LOGS="$ROOT/build-logs"
+mkdir -p "$LOGS"
 
 # Only the fuzz targets (and the library) are built. Warnings are not errors here: the
 # product build (-Werror) already judges them, and a fuzz run should not be lost to one.
 mapfile -t ALL < <(cd "$ROOT/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
 echo "fuzz: building $BUILD (clang, -DMSW_FUZZ=ON): ${ALL[*]}"
 if ! { cmake -S "$ROOT" -B "$BUILD" -DMSW_FUZZ=ON -DCMAKE_C_COMPILER=clang -DMSW_WERROR=OFF \
-	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 &&
-	cmake --build "$BUILD" -j"$JOBS" --target msw >"$BUILD.build.log" 2>&1; }; then
-	grep -E 'error|Error' "$BUILD.configure.log" "$BUILD.build.log" | head -30
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$LOGS/fuzz.configure.log" 2>&1 &&
+	cmake --build "$BUILD" -j"$JOBS" --target msw >"$LOGS/fuzz.build.log" 2>&1; }; then
+	grep -E 'error|Error' "$LOGS/fuzz.configure.log" "$LOGS/fuzz.build.log" | head -30
 	echo "fuzz: build failed"
 	echo "fuzz: 0 passed, 1 failed"
 	exit 1
 fi
 for t in "${ALL[@]}"; do  # one by one: a target that does not link fails alone
-	cmake --build "$BUILD" -j"$JOBS" --target "$t" >>"$BUILD.build.log" 2>&1 ||
-		{ echo "fuzz: $t does not build:"; grep -E 'error' "$BUILD.build.log" | tail -5; }
+	cmake --build "$BUILD" -j"$JOBS" --target "$t" >>"$LOGS/fuzz.build.log" 2>&1 ||
+		{ echo "fuzz: $t does not build:"; grep -E 'error' "$LOGS/fuzz.build.log" | tail -5; }
 done
 
 mkdir -p "$WORK"
