@@ -85,7 +85,7 @@ const struct fp_rule fp_rules[] = {
 	LOGIN("node_red", "/settings", 401, FPF_STATUS, NULL, "nodered.login_required"),
 	LOGIN("node_red", "/auth/login", A2, FPF_JSON, "type=credentials", "nodered.login_required"),
 	LOGIN("node_red", "/auth/login", A2, FPF_JSON, "type=strategy", "nodered.login_required"),
-	SIDE("node_red", "/ui/", A2, FPF_BODY, "<title", "nodered.dashboard_open"),
+	SIDE("node_red", "/ui/", A2, FPF_BODY, "nr-dashboard", "nodered.dashboard_open"),
 	SIDE("node_red", "/dashboard/", A2, FPF_BODY, "<title", "nodered.dashboard_open"),
 
 	ID("zigbee2mqtt", "/", A2, FPF_BODY, "<title>Zigbee2MQTT", 2),

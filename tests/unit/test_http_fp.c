@@ -161,7 +161,7 @@ static void test_nodered_adminauth(void **st)
 		{ .path = "/flows", .status = 401, .body = "Unauthorized" },
 		{ .path = "/auth/login", .status = 200, .body =
 		  "{\"type\":\"credentials\",\"prompts\":[{\"id\":\"username\"},{\"id\":\"password\"}]}" },
-		{ .path = "/ui/", .status = 200, .body = "<html><title>Node-RED Dashboard</title></html>" },
+		{ .path = "/ui/", .status = 200, .body = "<html><body id=\"nr-dashboard\" ng-app=\"ui\"></body></html>" },
 	};
 	struct fp_acc a;
 	struct fp_result res;
