@@ -494,12 +494,25 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 	return MSW_OK;
 }
 
+/* A record line is about to reach the terminal: take the progress line away first (it is
+ * drawn again at the next output_progress()). */
+static void progress_clear(struct output *o)
+{
+	if (!o->progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	o->progress_shown = false;
+	o->last_progress_us = 0;
+}
+
 msw_err output_json(struct output *o, const cJSON *rec)
 {
 	cJSON *copy = NULL;
 
 	if (!o || !rec)
 		return MSW_ERR_INTERNAL;
+	progress_clear(o);
 	if (o->nsecrets) {
 		copy = cJSON_Duplicate(rec, 1);
 		if (!copy)
@@ -529,6 +542,7 @@ msw_err output_record(struct output *o, struct msw_record *r)
 		return MSW_ERR_INTERNAL;
 	if (!r->scan_id[0])
 		snprintf(r->scan_id, sizeof(r->scan_id), "%s", o->scan_id);
+	progress_clear(o);
 	j = record_to_json(r, MSW_VERSION);
 	if (!j)
 		return MSW_ERR_NOMEM;
@@ -619,11 +633,7 @@ msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_co
 {
 	if (!o)
 		return MSW_ERR_INTERNAL;
-	if (o->progress_shown) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-		o->progress_shown = false;
-	}
+	progress_clear(o);
 	flush_all(o);
 	emit_meta(o, st, 1, exit_code);
 	flush_all(o);
