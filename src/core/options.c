@@ -766,23 +766,25 @@ cJSON *options_echo(const struct msw_config *cfg)
 
 static void help_row(FILE *f, const struct opt *o, enum msw_mode mode)
 {
-	char left[64];
+	char left[80];
 	size_t n = 0;
 	const char *d = o->def[mode == MODE_AUDIT];
 
-	for (int j = 3; j >= 0; j--)   /* short spellings first */
-		if (o->names[j] && o->names[j][1] != '-' && n < sizeof(left))
-			n += (size_t)snprintf(left + n, sizeof(left) - n, "%s, ", o->names[j]);
-	for (int j = 0; j < 4; j++)
-		if (o->names[j] && o->names[j][1] == '-' && n < sizeof(left))
-			n += (size_t)snprintf(left + n, sizeof(left) - n, "%s, ", o->names[j]);
-	if (n >= 2 && n < sizeof(left))
-		left[n - 2] = '\0';
-	fprintf(f, "  %-28s %s%s%s", left, o->arg ? o->arg : "", o->arg ? "  " : "", o->help);
+	for (int pass = 0; pass < 2; pass++)   /* short spellings first, then long ones */
+		for (int j = 0; j < 4 && o->names[j]; j++)
+			if ((o->names[j][1] == '-') == (pass == 1) && n < sizeof(left))
+				n += (size_t)snprintf(left + n, sizeof(left) - n, "%s%s",
+						      n ? ", " : "", o->names[j]);
+	if (o->arg && n < sizeof(left))
+		snprintf(left + n, sizeof(left) - n, " %s", o->arg);
+	if (strlen(left) > 31)
+		fprintf(f, "  %s\n  %-31s %s", left, "", o->help);
+	else
+		fprintf(f, "  %-31s %s", left, o->help);
 	if (d && o->type != OT_BOOL && !(o->type == OT_U64 && !strcmp(d, "0")))
 		fprintf(f, " [%s]", d);
 	else if (d && o->type == OT_BOOL && !strcmp(d, "true"))
-		fprintf(f, " [on; --no-%s]", o->names[0] + 2);
+		fprintf(f, " [on; --no-%s turns it off]", o->names[0] + 2);
 	fputc('\n', f);
 }
 
