@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/engine_priv.h"
@@ -123,6 +124,12 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 
 	eng_child_fd = fd;
 	eng_rng_reseed();
+	/* own process group: a terminal ^C reaches the parent only, which forwards it once;
+	 * and a child never outlives its parent */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(3);
 	c2.shards = shards * n;
 	c2.shard = cfg->shard + shards * k;
 	c2.workers = 1;
