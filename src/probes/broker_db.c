@@ -420,9 +420,12 @@ static void add_cve(struct msw_record *r, const struct cve_row *row)
 			return;  /* a CVE listed for two ranges */
 	snprintf(title, sizeof(title), "%s %s is affected by %s: %s", product_name(row->product),
 		 r->broker_version, row->cve, row->title);
-	snprintf(ev, sizeof(ev), "broker version %s (%s); affected range %s%s to before %s; source: %.120s",
-		 r->broker_version, row->product, row->from ? ">= " : "any ", row->from ? row->from : "",
-		 row->fixed, row->source);
+	if (row->from)
+		snprintf(ev, sizeof(ev), "broker version %s (%s); affected: %s up to before %s; source: %.120s",
+			 r->broker_version, row->product, row->from, row->fixed, row->source);
+	else
+		snprintf(ev, sizeof(ev), "broker version %s (%s); affected: every version before %s; source: %.120s",
+			 r->broker_version, row->product, row->fixed, row->source);
 	snprintf(rem, sizeof(rem), "upgrade %s to %s or later", product_name(row->product), row->fixed);
 	struct msw_finding f = {
 		.id = id, .category = CAT_BROKER_INFO, .severity = sev_of(row->cvss),

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# The MQTT probe against real Mosquitto brokers on 127.0.91.x:
+#   1. anonymous broker, depth connack: verdict only, no SUBSCRIBE reaches the broker
+#   2. anonymous broker, depth topics: retained topics (retained: true), a live topic
+#      published during the window, $SYS version → broker block and CVE findings
+#   3. audit / --versions all: 3.1, 3.1.1 and 5.0 all accepted, 5.0 CONNACK properties
+#   4. password broker: credentials_required; --auth-probe tries once and stays refused;
+#      authenticated with -u/-P; the password appears in no output (stdout, -oJ, --db,
+#      --metadata-file)
+#   5. ACL broker that grants '#' but delivers nothing: granted_no_data
+#   6. identifier rejected (stand-in strict broker): one retry with a fresh alphanumeric id
+#   7. politeness: DISCONNECT (not a dropped socket), no session and no retained message
+#      of ours left behind; client ids are msw-… and at most 23 characters
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(msw_tmpdir)
+A1=127.0.91.1 A2=127.0.91.2 A3=127.0.91.3 A4=127.0.91.4 A5=127.0.91.5
+P=18831
+SECRET='S3cr3t-pa55-Zq9'
+
+msw() {
+	"$MSW_BIN" "$@" 2>>"$T/stderr.txt"
+}
+
+jqr() {  # jqr FILE EXPR: first record's value
+	jq -r -s ".[0] | $2" "$1"
+}
+
+# ---------------------------------------------------------------- 1. depth connack
+start_mosquitto $A1 $P "sys_interval 1" || { fail "mosquitto on $A1"; finish; }
+ANON_LOG=$MOSQ_LOG
+mosquitto_pub -h $A1 -p $P -r -t home/door/front -m open
+mosquitto_pub -h $A1 -p $P -r -t owntracks/alice/phone -m '{"_type":"location","lat":52.37,"lon":4.89}'
+msw scan $A1 -p $P --format json >"$T/connack.json"
+validate_schema "$T/connack.json"
+assert_json_all "$T/connack.json" '.status == "success" and .mqtt == true and .auth == "anonymous"' "connack: anonymous verdict"
+assert_json_all "$T/connack.json" '.mqtt_version == "3.1.1" and .connack.code == 0 and .connack.raw_hex == "20020000"' "connack: 3.1.1 first, raw CONNACK"
+assert_json_all "$T/connack.json" '.read_access == "untested" and .topics.count == 0' "connack: nothing read"
+sleep 0.3
+if grep -E "Received SUBSCRIBE from msw-" "$ANON_LOG" >/dev/null; then
+	fail "connack: a SUBSCRIBE reached the broker"
+else
+	pass "connack: no SUBSCRIBE in the broker log"
+fi
+if grep -E "New client connected .* as msw-" "$ANON_LOG" >/dev/null; then
+	pass "connack: client id carries the msw- prefix"
+else
+	fail "connack: no msw- client in the broker log"
+fi
+ID=$(grep -oE "as msw-[0-9A-Za-z]+" "$ANON_LOG" | head -1 | cut -c4-)
+assert_eq 1 "$([ ${#ID} -le 23 ] && [ ${#ID} -gt 4 ] && echo 1 || echo 0)" "client id length ${#ID} <= 23"
+grep -E "Client $ID disconnected\." "$ANON_LOG" >/dev/null && pass "connack: explicit DISCONNECT" ||
+	fail "connack: no clean DISCONNECT from $ID"
+
+# ---------------------------------------------------------------- 2. depth topics
+: >"$ANON_LOG"
+(
+	sleep 1
+	for i in 1 2 3; do
+		mosquitto_pub -h $A1 -p $P -t sensors/livingroom/temp -m "21.$i"
+		sleep 0.3
+	done
+) &
+track_pid $!
+msw scan $A1 -p $P --depth topics --window 3 --format json >"$T/topics.json"
+validate_schema "$T/topics.json"
+assert_json_all "$T/topics.json" '.status == "success" and .read_access == "granted_with_data"' "topics: granted_with_data"
+assert_json "$T/topics.json" '.topics.list | map(select(.topic == "home/door/front" and .retained == true and .sample == "open")) | length == 1' "topics: retained topic with retained:true and sample"
+assert_json "$T/topics.json" '.topics.list | map(select(.topic == "owntracks/alice/phone" and .retained == true)) | length == 1' "topics: second retained topic"
+assert_json "$T/topics.json" '.topics.list | map(select(.topic == "sensors/livingroom/temp" and .retained == false and .messages >= 2)) | length == 1' "topics: live topic seen during the window"
+assert_json "$T/topics.json" '.broker.product == "mosquitto" and (.broker.version | test("^[0-9]+\\.[0-9]+"))' "topics: \$SYS version parsed"
+assert_json "$T/topics.json" '.broker.evidence | map(select(.source == "$SYS/broker/version")) | length == 1' "topics: evidence names \$SYS/broker/version"
+assert_json "$T/topics.json" '.topics.retained >= 2 and .topics.count >= 3' "topics: counts"
+if [ "$(mosquitto -h 2>&1 | head -1 | grep -o '2\.0\.1[01]$')" != "" ]; then
+	assert_json "$T/topics.json" '.findings | map(select(.id == "broker.cve.CVE-2023-28366" and .category == "broker_info")) | length == 1' "topics: CVE finding from the version table"
+fi
+grep -E "Received SUBSCRIBE from msw-" "$ANON_LOG" >/dev/null && pass "topics: SUBSCRIBE sent" || fail "topics: no SUBSCRIBE"
+if grep -qF "	# (QoS 0)" "$ANON_LOG" && grep -qF "	\$SYS/# (QoS 0)" "$ANON_LOG"; then
+	pass "topics: # and \$SYS/# subscribed at QoS 0"
+else
+	fail "topics: subscriptions not at QoS 0 in the log"
+fi
+
+# window 0 (benchmark mode): still SUBSCRIBE and wait for SUBACK
+msw scan $A1 -p $P --depth topics --window 0 --format json >"$T/w0.json"
+assert_json_all "$T/w0.json" '.status == "success" and (.read_access == "granted_with_data" or .read_access == "granted_no_data")' "window 0: SUBACK awaited"
+
+# ---------------------------------------------------------------- 3. version matrix
+msw audit $A1:$P --window 1 --format json >"$T/audit.json"
+validate_schema "$T/audit.json"
+assert_json "$T/audit.json" '.probe == "mqtt" and .versions["3.1"] == "accepted" and .versions["3.1.1"] == "accepted" and .versions["5.0"] == "accepted"' "audit: every version recorded"
+assert_json "$T/audit.json" '.probe == "mqtt" and .mqtt_version == "5.0" and .connack.properties.receive_maximum > 0' "audit: main verdict on 5.0 with CONNACK properties"
+msw scan $A1 -p $P --versions all --format json >"$T/vall.json"
+assert_json "$T/vall.json" '(.versions | length) == 3 and .read_access == "untested"' "--versions all at depth connack"
+grep -E "as msw-[0-9A-Za-z]+ \(p2, c1, k60\)" "$ANON_LOG" >/dev/null && pass "3.1 CONNECT (p2) seen" || fail "no 3.1 CONNECT"
+grep -E "as msw-[0-9A-Za-z]+ \(p5, c1, k60\)" "$ANON_LOG" >/dev/null && pass "5.0 CONNECT (p5) seen" || fail "no 5.0 CONNECT"
+
+# ---------------------------------------------------------------- 4. password broker
+make_passwd "$T/passwd" owner "$SECRET"
+start_mosquitto $A2 $P "allow_anonymous false" "password_file $T/passwd" || { fail "mosquitto on $A2"; finish; }
+PW_LOG=$MOSQ_LOG
+msw scan $A2 -p $P --format json >"$T/pw_anon.json"
+validate_schema "$T/pw_anon.json"
+assert_json_all "$T/pw_anon.json" '.status == "success" and .auth == "credentials_required" and .mqtt == true' "password: credentials_required"
+: >"$PW_LOG"
+msw scan $A2 -p $P --auth-probe --format json >"$T/pw_probe.json"
+assert_json_all "$T/pw_probe.json" '.auth == "credentials_required"' "password: --auth-probe with random credentials refused"
+assert_eq 2 "$(grep -c 'Sending CONNACK' "$PW_LOG")" "password: --auth-probe made exactly one extra attempt"
+grep -q "owner" "$PW_LOG" && fail "auth probe used a real user name" || pass "auth probe user name is random"
+msw scan $A2 -p $P -u owner -P "$SECRET" --depth topics --window 1 --format json -oJ "$T/pw_oj.json" \
+	--db "$T/pw.db" --metadata-file "$T/pw_meta.json" >"$T/pw_auth.json"
+validate_schema "$T/pw_auth.json"
+assert_json_all "$T/pw_auth.json" '.status == "success" and .auth == "authenticated"' "password: authenticated with -u/-P"
+assert_json_all "$T/pw_oj.json" '.auth == "authenticated"' "password: -oJ record"
+[ -s "$T/pw.db" ] && pass "password: --db written" || fail "password: --db missing"
+[ -s "$T/pw_meta.json" ] && pass "password: metadata written" || fail "password: metadata missing"
+leaks=0
+for f in "$T/pw_auth.json" "$T/pw_oj.json" "$T/pw.db" "$T/pw.db-wal" "$T/pw_meta.json" "$T/stderr.txt"; do
+	[ -e "$f" ] || continue
+	if grep -a -q -- "$SECRET" "$f"; then
+		fail "password leaked into $(basename "$f")"
+		leaks=1
+	fi
+done
+[ $leaks -eq 0 ] && pass "password in no output (stdout, -oJ, --db, metadata, stderr)"
+# a wrong password: credentials_required (not authenticated)
+msw scan $A2 -p $P -u owner -P wrong --format json >"$T/pw_bad.json"
+assert_json_all "$T/pw_bad.json" '.auth == "credentials_required" or .auth == "not_authorized"' "password: wrong password refused"
+# credentials from the target URL
+msw scan "mqtt://owner:$SECRET@$A2:$P" --format json >"$T/pw_url.json"
+assert_json_all "$T/pw_url.json" '.auth == "authenticated"' "password: credentials from an mqtt:// URL"
+grep -a -q -- "$SECRET" "$T/pw_url.json" && fail "URL password leaked into the record" || pass "URL password not in the record"
+
+# ---------------------------------------------------------------- 5. ACL: # granted, nothing delivered
+make_passwd "$T/passwd_acl" admin adminpw
+cat >"$T/acl" <<'EOF'
+# anonymous clients may read one topic nobody publishes
+topic read nothing/here
+user admin
+topic readwrite #
+EOF
+chmod 0644 "$T/acl"
+start_mosquitto $A3 $P "allow_anonymous true" "password_file $T/passwd_acl" "acl_file $T/acl" ||
+	{ fail "mosquitto on $A3"; finish; }
+mosquitto_pub -h $A3 -p $P -u admin -P adminpw -r -t home/alarm/code -m 1234
+msw scan $A3 -p $P --depth topics --window 1 --format json >"$T/acl.json"
+validate_schema "$T/acl.json"
+assert_json_all "$T/acl.json" '.auth == "anonymous" and .read_access == "granted_no_data" and .topics.count == 0' "ACL: granted_no_data"
+
+# ---------------------------------------------------------------- 6. identifier rejected
+# Mosquitto cannot be made to answer rc 2, so a tiny stand-in broker that (like a strict
+# 3.1.1 server) refuses any client id outside [0-9A-Za-z] and accepts the rest.
+cat >"$T/idbroker.py" <<'EOF'
+import socket, sys
+host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, port)); s.listen(8)
+while True:
+    c, _ = s.accept(); c.settimeout(5)
+    try:
+        d = c.recv(4096)
+        n = d[1]; body = d[2:2 + n]
+        pl = int.from_bytes(body[0:2], 'big'); i = 2 + pl + 4
+        il = int.from_bytes(body[i:i + 2], 'big'); cid = body[i + 2:i + 2 + il].decode()
+        open(out, 'a').write(cid + '\n')
+        ok = cid.isalnum() and cid.isascii()
+        c.sendall(bytes([0x20, 2, 0, 0 if ok else 2]))
+        while c.recv(16): pass
+    except Exception:
+        pass
+    c.close()
+EOF
+"$(msw_python)" "$T/idbroker.py" "$A4" "$P" "$T/ids.txt" &
+track_pid $!
+wait_port $A4 $P 10
+msw scan $A4 -p $P --format json >"$T/idrej.json"
+assert_json_all "$T/idrej.json" '.status == "success" and .auth == "anonymous" and .connack.code == 0' "identifier rejected: accepted after the retry"
+assert_eq 2 "$(wc -l <"$T/ids.txt" | tr -d ' ')" "identifier rejected: exactly one retry"
+first=$(sed -n 1p "$T/ids.txt")
+second=$(sed -n 2p "$T/ids.txt")
+case $first in msw-*) pass "first id has the msw- prefix ($first)" ;; *) fail "first id '$first'" ;; esac
+if [[ $second =~ ^msw[0-9A-Za-z]+$ ]] && [ "$first" != "$second" ] && [ ${#second} -le 23 ]; then
+	pass "retry id is fresh and alphanumeric ($second)"
+else
+	fail "retry id '$second'"
+fi
+
+# ---------------------------------------------------------------- 7. nothing of ours left behind
+# no retained message of ours: only the two we published and $SYS
+mosquitto_sub -h $A1 -p $P -v -t '#' -W 2 >"$T/retained.txt" 2>/dev/null
+if grep -vE '^(home/door/front|owntracks/alice/phone) ' "$T/retained.txt" | grep -q .; then
+	fail "unexpected retained messages: $(grep -vE '^(home/door/front|owntracks/alice/phone) ' "$T/retained.txt" | head -3)"
+else
+	pass "no retained message of ours"
+fi
+# no session: reconnect with our last client id and clean session off → session present 0
+LASTID=$(grep -oE "as msw-[0-9A-Za-z]+" "$ANON_LOG" | tail -1 | cut -c4-)
+sp=$("$(msw_python)" - "$A1" "$P" "$LASTID" <<'EOF'
+import socket, sys
+host, port, cid = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+def s(b): return len(b).to_bytes(2, 'big') + b
+body = s(b'MQTT') + bytes([4, 0x00, 0, 60]) + s(cid)   # clean session 0
+so = socket.create_connection((host, port), timeout=5)
+so.sendall(bytes([0x10, len(body)]) + body)
+ack = so.recv(4)
+print(ack[2] & 1 if len(ack) == 4 and ack[0] == 0x20 else 'bad')
+# leave no session of our own either: reconnect clean and disconnect
+so.close()
+body = s(b'MQTT') + bytes([4, 0x02, 0, 60]) + s(cid)
+so = socket.create_connection((host, port), timeout=5)
+so.sendall(bytes([0x10, len(body)]) + body); so.recv(4); so.sendall(b'\xe0\x00'); so.close()
+EOF
+)
+assert_eq 0 "$sp" "no session kept for $LASTID (session present flag)"
+sleep 1.5
+total=$(mosquitto_sub -h $A1 -p $P -t '$SYS/broker/clients/total' -C 1 -W 5 2>/dev/null)
+if [ -n "$total" ] && [ "$total" -le 1 ]; then
+	pass "\$SYS/broker/clients/total = $total: no session of ours"
+else
+	fail "\$SYS/broker/clients/total = '$total'"
+fi
+no_asan_report "$T/stderr.txt" && pass "no sanitizer report"
+
+finish
