@@ -63,8 +63,10 @@ static msw_err build_space(struct target_iter *it, const struct msw_config *cfg,
 		rc = add_excl_cb(&it->excl, cfg->excludes[i], errmsg);
 	if (!rc && cfg->exclude_file)
 		rc = tspace_add_file(it, cfg->exclude_file, errmsg, add_excl_cb, &it->excl);
-	if (!rc && it->nsegs == 0)
-		rc = errf(errmsg, "no targets given (name hosts, ranges or URLs, or use -iL FILE)");
+	if (!rc && it->nsegs == 0 && cfg->input_list)
+		rc = errf(errmsg, "empty target list: '%s' holds no targets", cfg->input_list);
+	else if (!rc && it->nsegs == 0)
+		rc = errf(errmsg, "empty target list: name hosts, ranges or URLs, or use -iL FILE");
 	exclude_seal(&it->excl);
 	return rc;
 }

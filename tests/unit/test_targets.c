@@ -500,6 +500,13 @@ static void test_input_list(void **state)
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
 	assert_non_null(strstr(err, "127.0.0.0/40"));
 	free(err);
+	f = fopen(path, "w");
+	fprintf(f, "# nothing here\n\n");
+	fclose(f);
+	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
+	assert_non_null(strstr(err, "empty target list"));
+	assert_non_null(strstr(err, path));
+	free(err);
 	unlink(path);
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
 	assert_non_null(strstr(err, path));   /* unreadable file named */
@@ -507,7 +514,7 @@ static void test_input_list(void **state)
 
 	cfg.input_list = NULL;                 /* empty target list */
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
-	assert_non_null(strstr(err, "no targets"));
+	assert_non_null(strstr(err, "empty target list"));
 	free(err);
 	cfg.exclude_file = "/nonexistent/msw-excl";
 	static const char *const t[] = { "127.0.0.1" };
