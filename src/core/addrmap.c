@@ -94,7 +94,10 @@ struct addr_ent *am_get(struct addrmap *m, const struct sockaddr_storage *sa)
 	return e;
 }
 
-void am_ref(struct addr_ent *e) { e->refs++; }
+void am_ref(struct addr_ent *e)
+{
+	e->refs++;
+}
 
 /* Remove slot i and shift later members of its probe run back (no tombstones). */
 static void remove_at(struct addrmap *m, size_t i)

@@ -9,18 +9,18 @@
 #include <sys/socket.h>
 #include "core/err.h"
 
-#define ADDR_KEY_LEN 17  /* family byte + 16 address bytes */
+#define ADDR_KEY_LEN 17 /* family byte + 16 address bytes */
 
 struct addr_ent {
 	uint8_t key[ADDR_KEY_LEN];
-	uint32_t active;   /* open connections (and running blocking jobs) to this address */
-	uint32_t refs;     /* owners holding this entry */
-	void *waiters;     /* engine: hosts waiting for a free place under the cap */
+	uint32_t active; /* open connections (and running blocking jobs) to this address */
+	uint32_t refs;   /* owners holding this entry */
+	void *waiters;   /* engine: hosts waiting for a free place under the cap */
 };
 
 struct addrmap {
 	struct addr_ent **tab;
-	size_t cap, n;     /* cap: power of two */
+	size_t cap, n; /* cap: power of two */
 };
 
 void addr_key(const struct sockaddr_storage *sa, uint8_t key[ADDR_KEY_LEN]);

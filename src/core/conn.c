@@ -28,7 +28,7 @@
 #include "core/engine_priv.h"
 #include "transport/layer.h"
 
-#define MAX_ATTEMPTS 16
+#define MAX_ATTEMPTS      16
 #define DEFAULT_MAX_INPUT (256u * 1024u)
 
 int64_t eng_mono_ms(void)
@@ -52,7 +52,8 @@ static void set_events(struct eng *e, struct conn *c, uint32_t ev)
 	(void)ev;
 	if (c->evmask || c->fd < 0)
 		return;
-	struct epoll_event ee = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+	struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				 .data.ptr = c};
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ee) == 0)
 		c->evmask = ee.events;
 }
@@ -182,7 +183,8 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 		if (!tr->ever_connected || rc == PROBE_ERROR || tr->expired) {
 			tr->rec.status = eng_map_why(why, phase);
 			if (!tr->rec.error)
-				record_set_error(&tr->rec, "%s: %s", phase_str(phase), msw_err_str(why));
+				record_set_error(&tr->rec, "%s: %s", phase_str(phase),
+						 msw_err_str(why));
 		} else {
 			tr->rec.status = saved;
 		}
@@ -345,10 +347,12 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 	c->last_rx_ms = e->now_ms;
 	arm(e, c, e->io_ms);
 	set_events(e, c, EPOLLIN);
-	enum probe_rc rc = tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
+	enum probe_rc rc =
+		tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
 	tr_handle(e, tr, rc);
 	/* input that arrived with the connect edge, or that a tls/ws layer already holds */
-	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN && (readable || c->top->below))
+	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN &&
+	    (readable || c->top->below))
 		conn_read(e, c);
 }
 
@@ -373,8 +377,9 @@ static void fill_source_ip(struct conn *c, struct msw_record *r)
 	socklen_t sl = sizeof(ss);
 	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl))
 		return;
-	const void *a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-						 : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+	const void *a = ss.ss_family == AF_INET6
+				? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+				: (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
 	if (!inet_ntop(ss.ss_family, a, r->source_ip, sizeof(r->source_ip)))
 		r->source_ip[0] = 0;
 }

@@ -24,7 +24,7 @@
 #include "output/output.h"
 #include "transport/layer.h"
 
-#define GRACE_MS 2000
+#define GRACE_MS   2000
 #define FD_RESERVE 64
 #define MAX_STAGE2 64
 
@@ -38,7 +38,7 @@ void eng_child_progress(struct eng *e);
 
 void eng_watch_fd(struct eng *e, int fd, void *tag)
 {
-	struct epoll_event ee = { .events = EPOLLIN | EPOLLET, .data.ptr = tag };
+	struct epoll_event ee = {.events = EPOLLIN | EPOLLET, .data.ptr = tag};
 	epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ee);
 }
 
@@ -223,7 +223,8 @@ static size_t build_stage2(struct eng *e, struct hrun *h)
 
 static bool needs_stage2(const struct eng *e, const struct hrun *h)
 {
-	return e->depth_host && h->stage == 1 && (h->any_mqtt || e->cfg->probe_all) && host_probes[0];
+	return e->depth_host && h->stage == 1 && (h->any_mqtt || e->cfg->probe_all) &&
+	       host_probes[0];
 }
 
 static void host_check(struct eng *e, struct hrun *h)
@@ -262,7 +263,8 @@ static void host_static_records(struct eng *e, struct target_host *th, enum msw_
 		eng_record_identity(&r, &t, now);
 		r.status = st;
 		if (st != ST_BLOCKLISTED_TARGET)
-			record_set_error(&r, "name did not resolve%s%s", th->resolve_error ? ": " : "",
+			record_set_error(&r, "name did not resolve%s%s",
+					 th->resolve_error ? ": " : "",
 					 th->resolve_error ? th->resolve_error : "");
 		if (st != ST_BLOCKLISTED_TARGET || e->cfg->record_all)
 			emit(e, &r); /* counted per host by the caller */
@@ -294,7 +296,8 @@ static void pull_host(struct eng *e)
 		else if (th->unresolved)
 			e->st->unresolved++;
 		if (th->nports)
-			host_static_records(e, th, th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_UNKNOWN_ERROR);
+			host_static_records(
+				e, th, th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_UNKNOWN_ERROR);
 		if (eng_child_fd >= 0)
 			eng_child_host_done(e, th->base.index);
 		else if (output_host_done(e->out, th->base.index))
@@ -386,7 +389,10 @@ static bool token_ready(struct eng *e)
 	return false;
 }
 
-static uint32_t host_cap(const struct eng *e) { return e->nconns * 2 + 1024; }
+static uint32_t host_cap(const struct eng *e)
+{
+	return e->nconns * 2 + 1024;
+}
 
 static void fill(struct eng *e)
 {

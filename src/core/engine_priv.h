@@ -30,7 +30,7 @@
 enum tkind { TK_CONN, TK_TOTAL, TK_PROBE };
 
 struct etimer {
-	struct tw_entry e;  /* first member: the wheel hands back &e */
+	struct tw_entry e; /* first member: the wheel hands back &e */
 	uint8_t kind;
 	void *owner;
 };
@@ -44,11 +44,11 @@ struct conn {
 	struct etimer tm;
 	enum conn_state st;
 	int fd;
-	uint32_t evmask;          /* events registered with epoll */
+	uint32_t evmask; /* events registered with epoll */
 	struct layer *top;
-	struct trun *tr;          /* NULL while lingering */
-	struct addr_ent *addr;    /* referenced; counted in addr->active */
-	struct dbuf rx;           /* unconsumed input, allocated lazily */
+	struct trun *tr;       /* NULL while lingering */
+	struct addr_ent *addr; /* referenced; counted in addr->active */
+	struct dbuf rx;        /* unconsumed input, allocated lazily */
 	int64_t last_rx_ms;
 	bool fin_sent;
 	struct conn *next_free;
@@ -57,35 +57,35 @@ struct conn {
 struct hrun;
 
 struct trun {
-	struct wp_job job;        /* blocking probes: first member */
+	struct wp_job job; /* blocking probes: first member */
 	struct etimer total, ptimer;
 	struct eng *eng;
-	struct hrun *host;        /* NULL once abandoned */
+	struct hrun *host; /* NULL once abandoned */
 	const struct probe *probe;
 	struct pctx pc;
 	struct msw_record rec;
-	struct msw_target tgt;    /* private copy; strings below */
+	struct msw_target tgt; /* private copy; strings below */
 	char *s_host, *s_user, *s_pass, *s_path;
-	struct addr_ent *addr;    /* referenced */
+	struct addr_ent *addr; /* referenced */
 	struct conn *conn;
 	struct trun *prev, *next; /* engine's in-flight list */
 	struct trun *qnext;       /* connect queue */
 	int64_t start_ms;
 	msw_err job_rc;
 	bool queued, ever_connected, expired, blocking, running_job, abandoned, interrupted;
-	bool no_connect;           /* finished without a connection (init stopped it, blocking) */
+	bool no_connect; /* finished without a connection (init stopped it, blocking) */
 };
 
 struct hrun {
 	struct target_host *h;
 	struct addr_ent *addr;
-	struct port_spec *ports;  /* current stage */
+	struct port_spec *ports; /* current stage */
 	size_t nports, next;
 	struct port_spec *stage2; /* owned (depth host) */
 	int stage;
-	unsigned active;          /* targets in flight */
+	unsigned active; /* targets in flight */
 	bool any_mqtt, queued, parked, interrupted;
-	struct hrun *qnext;       /* runnable queue or address waiters */
+	struct hrun *qnext;         /* runnable queue or address waiters */
 	struct hrun *hprev, *hnext; /* engine's host list */
 	/* depth host summary */
 	cJSON *services;
@@ -104,20 +104,20 @@ struct eng {
 	struct addrmap am;
 	struct conn *conns;
 	struct conn *free_conns;
-	uint32_t nconns, used;    /* used: open conns + running blocking jobs */
-	uint32_t lingering;       /* conns closing politely after their target finished */
+	uint32_t nconns, used; /* used: open conns + running blocking jobs */
+	uint32_t lingering;    /* conns closing politely after their target finished */
 	uint32_t per_host;
 	uint32_t connect_ms, io_ms, total_ms, linger_ms;
-	struct trun *trs;         /* in flight */
+	struct trun *trs;               /* in flight */
 	struct trun *cq_head, *cq_tail; /* waiting to (re)connect */
-	struct hrun *hosts;       /* in flight */
+	struct hrun *hosts;             /* in flight */
 	struct hrun *rq_head, *rq_tail; /* hosts with ports to start */
 	struct workpool *wp;
 	bool iter_done, iter_wait, iter_fd_added;
 	bool stopping, rate_blocked, sink_failed;
 	int64_t grace_end_ms;
-	int64_t now_ms;           /* cached monotonic time */
-	uint8_t *rbuf;            /* shared receive buffer */
+	int64_t now_ms; /* cached monotonic time */
+	uint8_t *rbuf;  /* shared receive buffer */
 	size_t rbuf_len;
 	bool depth_host;
 };
@@ -137,7 +137,8 @@ void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc);
 enum msw_status eng_map_why(msw_err why, enum conn_state phase);
 
 /* trun.c */
-struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp, const struct probe *p);
+struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
+		    const struct probe *p);
 void tr_timer(struct eng *e, struct trun *tr, enum tkind k);
 void tr_finish(struct eng *e, struct trun *tr);
 void tr_interrupt(struct eng *e, struct trun *tr);

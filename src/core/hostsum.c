@@ -51,10 +51,12 @@ static void chain(const struct hrun *h, char *buf, size_t len)
 	size_t n = 0;
 	const cJSON *s;
 	buf[0] = 0;
-	cJSON_ArrayForEach(s, h->services) {
+	cJSON_ArrayForEach(s, h->services)
+	{
 		const char *auth = cJSON_GetStringValue(cJSON_GetObjectItem(s, "auth"));
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(s, "worst_severity"));
-		bool open = auth && (!strcmp(auth, "anonymous") || !strcmp(auth, "any_credentials"));
+		bool open =
+			auth && (!strcmp(auth, "anonymous") || !strcmp(auth, "any_credentials"));
 		if (!open && !sev)
 			continue;
 		int k = snprintf(buf + n, len - n, "%s%s:%d%s%s%s%s%s", n ? " -> " : "",
@@ -74,13 +76,15 @@ static cJSON *risk(const struct hrun *h)
 	if (!r)
 		return NULL;
 	if (h->worst >= 0)
-		cJSON_AddStringToObject(r, "worst_severity", severity_str((enum msw_severity)h->worst));
+		cJSON_AddStringToObject(r, "worst_severity",
+					severity_str((enum msw_severity)h->worst));
 	else
 		cJSON_AddNullToObject(r, "worst_severity");
 	cJSON *cats = cJSON_AddObjectToObject(r, "findings_by_category");
 	for (int i = 0; cats && i < CAT__COUNT; i++)
 		if (h->cats[i])
-			cJSON_AddNumberToObject(cats, category_str((enum msw_category)i), h->cats[i]);
+			cJSON_AddNumberToObject(cats, category_str((enum msw_category)i),
+						h->cats[i]);
 	char buf[1024];
 	chain(h, buf, sizeof(buf));
 	cJSON_AddStringToObject(r, "chain", buf);
@@ -101,7 +105,8 @@ void hs_emit(struct eng *e, struct hrun *h)
 	r.extra = cJSON_CreateObject();
 	cJSON *rk = risk(h);
 	if (r.extra) {
-		cJSON_AddItemToObject(r.extra, "services", h->services ? h->services : cJSON_CreateArray());
+		cJSON_AddItemToObject(r.extra, "services",
+				      h->services ? h->services : cJSON_CreateArray());
 		h->services = NULL;
 		if (rk)
 			cJSON_AddItemToObject(r.extra, "risk", rk);

@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 struct ratelimit {
-	uint32_t rate;      /* tokens per second, 0 = unlimited */
-	uint64_t cap;       /* burst in micro-tokens */
-	uint64_t tokens;    /* micro-tokens available */
+	uint32_t rate;   /* tokens per second, 0 = unlimited */
+	uint64_t cap;    /* burst in micro-tokens */
+	uint64_t tokens; /* micro-tokens available */
 	int64_t last_us;
 };
 

@@ -4,7 +4,10 @@
 #include "core/timerwheel.h"
 #include <stdlib.h>
 
-static void list_init(struct tw_entry *h) { h->next = h->prev = h; }
+static void list_init(struct tw_entry *h)
+{
+	h->next = h->prev = h;
+}
 
 static void list_add_tail(struct tw_entry *h, struct tw_entry *e)
 {

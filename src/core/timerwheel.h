@@ -18,20 +18,26 @@ struct tw_entry {
 };
 
 struct timerwheel {
-	struct tw_entry *slots;       /* nslots list heads */
-	size_t nslots;                /* power of two */
+	struct tw_entry *slots; /* nslots list heads */
+	size_t nslots;          /* power of two */
 	uint32_t tick_ms;
-	uint64_t cur;                 /* next tick to process */
-	int64_t base_ms;              /* time of tick 0 */
-	size_t count;                 /* armed entries */
+	uint64_t cur;    /* next tick to process */
+	int64_t base_ms; /* time of tick 0 */
+	size_t count;    /* armed entries */
 };
 
 typedef void (*tw_fire_fn)(struct tw_entry *e, void *arg);
 
 msw_err tw_init(struct timerwheel *tw, size_t nslots, uint32_t tick_ms, int64_t now_ms);
 void tw_free(struct timerwheel *tw);
-static inline void tw_entry_init(struct tw_entry *e) { e->next = e->prev = NULL; }
-static inline bool tw_armed(const struct tw_entry *e) { return e->next != NULL; }
+static inline void tw_entry_init(struct tw_entry *e)
+{
+	e->next = e->prev = NULL;
+}
+static inline bool tw_armed(const struct tw_entry *e)
+{
+	return e->next != NULL;
+}
 /* Arm (or re-arm) e to fire at now_ms + ms (rounded up to the next tick, at least one). */
 void tw_add(struct timerwheel *tw, struct tw_entry *e, int64_t now_ms, uint32_t ms);
 void tw_del(struct timerwheel *tw, struct tw_entry *e);

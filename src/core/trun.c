@@ -24,7 +24,10 @@ void engine_set_scan(const char *scan_id, uint64_t seed)
 	scan_seed = seed;
 }
 
-uint64_t eng_scan_seed(void) { return scan_seed; }
+uint64_t eng_scan_seed(void)
+{
+	return scan_seed;
+}
 
 void engine_request_stop(int signo)
 {
@@ -32,14 +35,23 @@ void engine_request_stop(int signo)
 	stop_count = stop_count + 1;
 }
 
-int engine_stop_signal(void) { return stop_sig; }
-int eng_stop_count(void) { return stop_count; }
+int engine_stop_signal(void)
+{
+	return stop_sig;
+}
+int eng_stop_count(void)
+{
+	return stop_count;
+}
 
 /* xoshiro256**, one state per thread, seeded from getrandom() */
 static __thread uint64_t rng[4];
 static __thread bool rng_ready;
 
-void eng_rng_reseed(void) { rng_ready = false; }
+void eng_rng_reseed(void)
+{
+	rng_ready = false;
+}
 
 static void rng_seed(void)
 {
@@ -56,7 +68,10 @@ static void rng_seed(void)
 	rng_ready = true;
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
 
 uint64_t pctx_random(struct pctx *c)
 {
@@ -73,7 +88,10 @@ uint64_t pctx_random(struct pctx *c)
 	return r;
 }
 
-int64_t pctx_now_ms(struct pctx *c) { return eng_mono_ms(); }
+int64_t pctx_now_ms(struct pctx *c)
+{
+	return eng_mono_ms();
+}
 
 msw_err pctx_send(struct pctx *c, const void *p, size_t n)
 {
@@ -95,7 +113,10 @@ void pctx_timer(struct pctx *c, uint32_t ms)
 		tw_add(&tr->eng->tw, &tr->ptimer.e, eng_mono_ms(), ms);
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
 
 static void set_port(struct sockaddr_storage *sa, uint16_t port)
 {
@@ -131,7 +152,8 @@ static void tr_free(struct trun *tr, struct addrmap *am)
 	free(tr);
 }
 
-static void tr_copy_target(struct trun *tr, const struct msw_target *base, const struct port_spec *sp)
+static void tr_copy_target(struct trun *tr, const struct msw_target *base,
+			   const struct port_spec *sp)
 {
 	tr->tgt = *base;
 	tr->tgt.port = sp->port;
@@ -147,7 +169,8 @@ static void tr_copy_target(struct trun *tr, const struct msw_target *base, const
 	tr->tgt.ws_path = tr->s_path;
 }
 
-struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp, const struct probe *p)
+struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
+		    const struct probe *p)
 {
 	struct trun *tr = calloc(1, sizeof(*tr));
 	if (!tr)
@@ -253,7 +276,8 @@ void tr_finish(struct eng *e, struct trun *tr)
 void tr_timer(struct eng *e, struct trun *tr, enum tkind k)
 {
 	if (k == TK_PROBE) {
-		enum probe_rc rc = tr->probe->on_timer ? tr->probe->on_timer(&tr->pc) : PROBE_CONTINUE;
+		enum probe_rc rc =
+			tr->probe->on_timer ? tr->probe->on_timer(&tr->pc) : PROBE_CONTINUE;
 		tr_handle(e, tr, rc);
 		return;
 	}
@@ -318,7 +342,8 @@ void job_abandon(struct eng *e, struct trun *tr, enum msw_status st)
 	record_init(&r, tr->probe->name);
 	eng_record_identity(&r, &tr->tgt, tr->rec.start_us);
 	r.status = st;
-	record_set_error(&r, st == ST_INTERRUPTED ? "interrupted" : "blocking probe passed its deadline");
+	record_set_error(&r, st == ST_INTERRUPTED ? "interrupted"
+						  : "blocking probe passed its deadline");
 	r.duration_ms = e->now_ms - tr->start_ms;
 	tw_del(&e->tw, &tr->total.e);
 	tw_del(&e->tw, &tr->ptimer.e);

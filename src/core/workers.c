@@ -24,15 +24,18 @@
 #define MSW_VERSION "0"
 #endif
 #define MAX_WORKERS 64
-#define MAX_LINE (64u * 1024u * 1024u)
+#define MAX_LINE    (64u * 1024u * 1024u)
 
 extern int eng_child_fd;
 msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
 		    struct scan_stats *st);
 
-#define STAT_FIELDS(X) X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) \
-	X(blocklisted) X(unresolved) X(mqtt) X(anonymous) X(any_credentials) X(auth_required) \
+/* clang-format off */
+#define STAT_FIELDS(X) \
+	X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) X(blocklisted) \
+	X(unresolved) X(mqtt) X(anonymous) X(any_credentials) X(auth_required) \
 	X(interrupted) X(errors) X(findings) X(records)
+/* clang-format on */
 
 static cJSON *stats_json(const struct scan_stats *st)
 {
@@ -47,7 +50,12 @@ static cJSON *stats_json(const struct scan_stats *st)
 
 static void stats_from(struct scan_stats *st, const cJSON *o)
 {
-#define X(f) { const cJSON *v = cJSON_GetObjectItem(o, #f); if (cJSON_IsNumber(v) && v->valuedouble >= 0) st->f = (uint64_t)v->valuedouble; }
+#define X(f)                                                  \
+	{                                                     \
+		const cJSON *v = cJSON_GetObjectItem(o, #f);  \
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0) \
+			st->f = (uint64_t)v->valuedouble;     \
+	}
 	STAT_FIELDS(X)
 #undef X
 }
@@ -112,7 +120,10 @@ static void send_stats(const char *key, const struct scan_stats *st)
 	(void)send_obj(o);
 }
 
-void eng_child_progress(struct eng *e) { send_stats("__progress", e->st); }
+void eng_child_progress(struct eng *e)
+{
+	send_stats("__progress", e->st);
+}
 
 static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd)
 {
@@ -120,7 +131,7 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	unsigned shards = cfg->shards ? cfg->shards : 1;
 	struct target_iter *it = NULL;
 	char *err = NULL;
-	struct scan_stats st = { 0 };
+	struct scan_stats st = {0};
 
 	eng_child_fd = fd;
 	eng_rng_reseed();
@@ -200,7 +211,7 @@ static bool child_read(struct output *out, struct wchild *w, bool *failed)
 
 static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bool final)
 {
-	struct scan_stats sum = { 0 };
+	struct scan_stats sum = {0};
 	for (unsigned i = 0; i < n; i++)
 		stats_add(&sum, final && w[i].have_final ? &w[i].final : &w[i].prog);
 	sum.start_us = st->start_us;
@@ -232,7 +243,7 @@ static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n
 		w[started].pid = pid;
 		w[started].fd = p[0];
 		dbuf_init(&w[started].buf, MAX_LINE);
-		struct epoll_event ee = { .events = EPOLLIN, .data.u32 = started };
+		struct epoll_event ee = {.events = EPOLLIN, .data.u32 = started};
 		epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ee);
 		started++;
 	}

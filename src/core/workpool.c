@@ -15,8 +15,8 @@
 struct workpool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct wp_job *qhead, *qtail;  /* waiting */
-	struct wp_job *done;           /* finished, not reaped */
+	struct wp_job *qhead, *qtail; /* waiting */
+	struct wp_job *done;          /* finished, not reaped */
 	size_t busy;
 	unsigned nthreads, started;
 	pthread_t *th;
@@ -70,7 +70,10 @@ msw_err wp_open(struct workpool **out, unsigned nthreads)
 	return MSW_OK;
 }
 
-int wp_fd(struct workpool *wp) { return wp->efd; }
+int wp_fd(struct workpool *wp)
+{
+	return wp->efd;
+}
 
 msw_err wp_submit(struct workpool *wp, struct wp_job *j)
 {

@@ -16,11 +16,11 @@ struct wp_job {
 struct workpool;
 
 msw_err wp_open(struct workpool **wp, unsigned nthreads);
-int wp_fd(struct workpool *wp);                 /* readable when jobs are done */
+int wp_fd(struct workpool *wp); /* readable when jobs are done */
 msw_err wp_submit(struct workpool *wp, struct wp_job *j);
 /* Detach and return the list of finished jobs (linked by next), or NULL. */
 struct wp_job *wp_reap(struct workpool *wp);
-size_t wp_busy(struct workpool *wp);            /* submitted and not yet reaped */
+size_t wp_busy(struct workpool *wp); /* submitted and not yet reaped */
 /* Stop the threads: waits up to wait_ms for running jobs; threads still stuck after that
  * are detached and their jobs leaked (never freed under them). Returns the jobs that never
  * ran or finished unreaped (linked by next) for the caller to free. */
