@@ -48,7 +48,10 @@ static const struct metric metrics[] = {
 	{"password_protected", "Asking for credentials", B_MQTT,
 	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
 	 " AND mqtt = 1 AND auth IN ('credentials_required', 'not_authorized',"
-	 " 'client_cert_required', 'authenticated')"},
+	 " 'client_cert_required', 'banned')"},
+	{"authenticated", "Logged in with the credentials given", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND auth = 'authenticated'"},
 	{"readable", "Letting anyone read messages", B_MQTT,
 	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
 	 " AND mqtt = 1 AND read_access = 'granted_with_data'"},

@@ -150,7 +150,7 @@ static void test_stats_json(void **st)
 	cJSON *j;
 	static const struct { const char *k; double v; } want[] = {
 		{"brokers_reached", 4}, {"speaking_mqtt", 3}, {"anonymous", 1},
-		{"any_credentials", 1}, {"password_protected", 1}, {"readable", 1},
+		{"any_credentials", 1}, {"password_protected", 1}, {"authenticated", 0}, {"readable", 1},
 		{"brokers_leaking_location", 1}, {"people_located", 2}, {"door_lock_state", 1},
 		{"operable_actuators", 1}, {"actuators", 2}, {"leaking_credentials", 1},
 		{"hosts", 4}, {"dashboards_open", 1}, {"file_shares_open", 1}, {"full_chain", 1},
