@@ -17,49 +17,47 @@
 #include <string.h>
 #include "core/blocklist.h"
 
-#define V4(a, b, c, d) { a, b, c, d }
-
 static const struct bl_range reserved4[] = {
-	{ V4(255, 255, 255, 255), 32, "limited broadcast", "RFC 919, RFC 8190" },
-	{ V4(0, 0, 0, 0), 8, "\"this network\"", "RFC 1122 3.2.1.3" },
-	{ V4(224, 0, 0, 0), 4, "multicast", "RFC 5771" },
-	{ V4(240, 0, 0, 0), 4, "reserved for future use", "RFC 1112 4" },
-	{ V4(192, 0, 2, 0), 24, "documentation (TEST-NET-1)", "RFC 5737" },
-	{ V4(198, 51, 100, 0), 24, "documentation (TEST-NET-2)", "RFC 5737" },
-	{ V4(203, 0, 113, 0), 24, "documentation (TEST-NET-3)", "RFC 5737" },
-	{ V4(198, 18, 0, 0), 15, "benchmarking", "RFC 2544" },
+	{{255, 255, 255, 255}, 32, "limited broadcast", "RFC 919, RFC 8190"},
+	{{0, 0, 0, 0}, 8, "\"this network\"", "RFC 1122 3.2.1.3"},
+	{{224, 0, 0, 0}, 4, "multicast", "RFC 5771"},
+	{{240, 0, 0, 0}, 4, "reserved for future use", "RFC 1112 4"},
+	{{192, 0, 2, 0}, 24, "documentation (TEST-NET-1)", "RFC 5737"},
+	{{198, 51, 100, 0}, 24, "documentation (TEST-NET-2)", "RFC 5737"},
+	{{203, 0, 113, 0}, 24, "documentation (TEST-NET-3)", "RFC 5737"},
+	{{198, 18, 0, 0}, 15, "benchmarking", "RFC 2544"},
 };
 
 static const struct bl_range private4[] = {
-	{ V4(127, 0, 0, 0), 8, "loopback", "RFC 1122 3.2.1.3" },
-	{ V4(10, 0, 0, 0), 8, "private", "RFC 1918" },
-	{ V4(172, 16, 0, 0), 12, "private", "RFC 1918" },
-	{ V4(192, 168, 0, 0), 16, "private", "RFC 1918" },
-	{ V4(100, 64, 0, 0), 10, "shared address space (CGN)", "RFC 6598" },
-	{ V4(169, 254, 0, 0), 16, "link local", "RFC 3927" },
+	{{127, 0, 0, 0}, 8, "loopback", "RFC 1122 3.2.1.3"},
+	{{10, 0, 0, 0}, 8, "private", "RFC 1918"},
+	{{172, 16, 0, 0}, 12, "private", "RFC 1918"},
+	{{192, 168, 0, 0}, 16, "private", "RFC 1918"},
+	{{100, 64, 0, 0}, 10, "shared address space (CGN)", "RFC 6598"},
+	{{169, 254, 0, 0}, 16, "link local", "RFC 3927"},
 };
 
 static const struct bl_range reserved6[] = {
-	{ { 0 }, 128, "unspecified address", "RFC 4291 2.5.2" },
-	{ { 0xff }, 8, "multicast", "RFC 4291 2.7" },
-	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, "documentation", "RFC 3849" },
-	{ { 0x3f, 0xff }, 20, "documentation", "RFC 9637" },
-	{ { 0x20, 0x01, 0x00, 0x02 }, 48, "benchmarking", "RFC 5180" },
-	{ { 0x01, 0x00 }, 64, "discard-only", "RFC 6666" },
+	{{0}, 128, "unspecified address", "RFC 4291 2.5.2"},
+	{{0xff}, 8, "multicast", "RFC 4291 2.7"},
+	{{0x20, 0x01, 0x0d, 0xb8}, 32, "documentation", "RFC 3849"},
+	{{0x3f, 0xff}, 20, "documentation", "RFC 9637"},
+	{{0x20, 0x01, 0x00, 0x02}, 48, "benchmarking", "RFC 5180"},
+	{{0x01, 0x00}, 64, "discard-only", "RFC 6666"},
 };
 
 static const struct bl_range private6[] = {
-	{ { [15] = 1 }, 128, "loopback", "RFC 4291 2.5.3" },
-	{ { 0xfc }, 7, "unique local", "RFC 4193" },
-	{ { 0xfe, 0x80 }, 10, "link local", "RFC 4291 2.5.6" },
+	{{[15] = 1}, 128, "loopback", "RFC 4291 2.5.3"},
+	{{0xfc}, 7, "unique local", "RFC 4193"},
+	{{0xfe, 0x80}, 10, "link local", "RFC 4291 2.5.6"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint32_t v4_of(const struct bl_range *r)
 {
-	return (uint32_t)r->addr[0] << 24 | (uint32_t)r->addr[1] << 16 |
-	       (uint32_t)r->addr[2] << 8 | r->addr[3];
+	return (uint32_t)r->addr[0] << 24 | (uint32_t)r->addr[1] << 16 | (uint32_t)r->addr[2] << 8 |
+	       r->addr[3];
 }
 
 static uint32_t v4_mask(unsigned prefix)
@@ -92,7 +90,7 @@ bool v6_in_prefix(const struct in6_addr *a, const uint8_t *net, unsigned prefix)
 
 bool v6_is_v4mapped(const struct in6_addr *a, uint32_t *v4)
 {
-	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
 
 	if (memcmp(a->s6_addr, pfx, 12))
 		return false;
@@ -291,8 +289,8 @@ msw_err parse_v6(const char *s, struct in6_addr *a, unsigned *prefix, uint32_t *
 	*why = "malformed IPv6 address";
 	if (inet_pton(AF_INET6, buf, a) != 1)
 		return MSW_ERR_USAGE;
-	for (unsigned i = *prefix; i < 128; i++)   /* clear host bits */
-		a->s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	for (unsigned i = *prefix; i < 128; i++) /* clear host bits */
+		a->s6_addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	return MSW_OK;
 }
 
@@ -309,7 +307,7 @@ static msw_err add4(struct exclude_list *x, uint32_t lo, uint32_t hi)
 		x->v4 = p;
 		x->alloc4 = na;
 	}
-	x->v4[x->n4++] = (struct v4_interval){ lo, hi };
+	x->v4[x->n4++] = (struct v4_interval){lo, hi};
 	return MSW_OK;
 }
 
@@ -324,7 +322,7 @@ static msw_err add6(struct exclude_list *x, const struct in6_addr *a, unsigned p
 		x->v6 = p;
 		x->alloc6 = na;
 	}
-	x->v6[x->n6++] = (struct v6_prefix){ *a, prefix };
+	x->v6[x->n6++] = (struct v6_prefix){*a, prefix};
 	return MSW_OK;
 }
 
@@ -337,7 +335,7 @@ static msw_err fail(char **errmsg, const char *tok, const char *why)
 
 static msw_err exclude_name(struct exclude_list *x, const char *tok, char **errmsg)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res, *ai;
 	msw_err rc = MSW_OK;
 
 	if (getaddrinfo(tok, NULL, &hints, &res))
@@ -429,7 +427,7 @@ bool exclude_v4(const struct exclude_list *x, uint32_t a)
 {
 	size_t lo = 0, hi = x->n4;
 
-	while (lo < hi) {   /* first interval with lo > a, then look one back */
+	while (lo < hi) { /* first interval with lo > a, then look one back */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (x->v4[mid].lo <= a)
@@ -456,5 +454,5 @@ void exclude_free(struct exclude_list *x)
 {
 	free(x->v4);
 	free(x->v6);
-	*x = (struct exclude_list){ 0 };
+	*x = (struct exclude_list){0};
 }

@@ -8,14 +8,14 @@
 #include "core/err.h"
 
 struct bl_range {
-	uint8_t addr[16];    /* IPv4: first 4 bytes, network order */
+	uint8_t addr[16]; /* IPv4: first 4 bytes, network order */
 	unsigned prefix;
 	const char *what;
 	const char *rfc;
 };
 
 /* Reserved ranges never scanned (unless --no-blocklist): NULL if a is not in one. */
-const struct bl_range *bl_reserved_v4(uint32_t a);            /* a in host order */
+const struct bl_range *bl_reserved_v4(uint32_t a); /* a in host order */
 const struct bl_range *bl_reserved_v6(const struct in6_addr *a);
 /* Loopback and private ranges: dropped from a sweep that merely contains them, scanned
  * when the user names them (a spec that lies entirely inside one). */
@@ -42,7 +42,7 @@ struct exclude_list {
 /* Add one token (address, CIDR, a.b.c.d-e, a.b.c.d-a.b.c.d, IPv6 literal or prefix, or a
  * hostname, resolved now: this runs before the event loop). */
 msw_err exclude_add(struct exclude_list *x, const char *tok, char **errmsg);
-void exclude_seal(struct exclude_list *x);   /* sort and merge; call before lookups */
+void exclude_seal(struct exclude_list *x); /* sort and merge; call before lookups */
 bool exclude_v4(const struct exclude_list *x, uint32_t a);
 bool exclude_v6(const struct exclude_list *x, const struct in6_addr *a);
 void exclude_free(struct exclude_list *x);

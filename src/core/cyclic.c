@@ -40,7 +40,7 @@ uint64_t cyclic_powmod(uint64_t a, uint64_t e, uint64_t m)
 /* Deterministic Miller-Rabin: these bases are exact for every n < 2^64. */
 bool cyclic_is_prime(uint64_t n)
 {
-	static const uint64_t bases[] = { 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37 };
+	static const uint64_t bases[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
 	uint64_t d = n - 1;
 	unsigned s = 0;
 
@@ -122,7 +122,7 @@ msw_err cyclic_init(struct cyclic *c, uint64_t n, uint64_t seed, unsigned shard,
 	uint64_t q[16], st = seed, x0;
 	unsigned nq;
 
-	*c = (struct cyclic){ .n = n };
+	*c = (struct cyclic){.n = n};
 	if (shards == 0 || shard >= shards || n > CYCLIC_MAX_N)
 		return MSW_ERR_USAGE;
 	if (n == 0)

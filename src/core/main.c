@@ -20,12 +20,13 @@
 #include "output/record.h"
 #include "output/stats.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 #define EXIT_RUNTIME 3
 
 static void usage(FILE *f)
 {
-	fprintf(f, "mqttsweep %s: find exposed MQTT brokers and show what an outsider can read "
+	fprintf(f,
+		"mqttsweep %s: find exposed MQTT brokers and show what an outsider can read "
 		"or control.\n\n"
 		"usage: mqttsweep scan [options] TARGET...     sweep (depth connack by default)\n"
 		"       mqttsweep audit [options] HOST[:PORT]... one host, deeply (depth host)\n"
@@ -70,12 +71,12 @@ static void on_signal(int signo)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);   /* a closed stdout is a sink failure, not a silent death */
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout is a sink failure, not a silent death */
 }
 
 static bool wants_help(int argc, char **argv)
@@ -94,7 +95,7 @@ static int dry_run(struct target_iter *it)
 
 	while ((rc = targets_next(it, &h)) != MSW_ERR_CLOSED) {
 		if (rc == MSW_ERR_AGAIN) {
-			struct pollfd p = { .fd = targets_fd(it), .events = POLLIN };
+			struct pollfd p = {.fd = targets_fd(it), .events = POLLIN};
 
 			if (poll(&p, 1, 1000) < 0 && errno != EINTR)
 				return EXIT_RUNTIME;
@@ -117,7 +118,7 @@ static int dry_run(struct target_iter *it)
 
 struct run {
 	struct msw_config cfg;
-	int argc;                 /* the command line for the metadata echo (merged on resume) */
+	int argc; /* the command line for the metadata echo (merged on resume) */
 	char **argv;
 	char **owned_argv;
 	bool (*is_done)(void *arg, uint64_t index);
@@ -143,8 +144,7 @@ static int resume(struct run *r, int argc, char **argv)
 	int nargc = 0;
 	msw_err rc;
 
-	rc = output_resume_load(r->cfg.resume_db, &sid, &r->seed, &echo, &r->is_done,
-				&r->done_arg);
+	rc = output_resume_load(r->cfg.resume_db, &sid, &r->seed, &echo, &r->is_done, &r->done_arg);
 	if (rc) {
 		fprintf(stderr, "mqttsweep: cannot resume from '%s': %s\n", r->cfg.resume_db,
 			msw_err_str(rc));
@@ -194,7 +194,7 @@ static int finish_code(msw_err rc, const struct output *out)
 
 static int scan(struct run *r, struct target_iter *it)
 {
-	struct scan_stats st = { 0 };
+	struct scan_stats st = {0};
 	struct output *out = NULL;
 	msw_err rc;
 	int code;
@@ -219,7 +219,7 @@ static int scan(struct run *r, struct target_iter *it)
 
 static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, char **full_argv)
 {
-	struct run r = { .argc = full_argc, .argv = full_argv };
+	struct run r = {.argc = full_argc, .argv = full_argv};
 	struct target_iter *it = NULL;
 	char *err = NULL;
 	int code;
@@ -230,7 +230,7 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 	}
 	code = parse_cmdline(&r, mode, argc, argv);
 	if (!code) {
-		r.cfg.seed = r.seed;     /* the options echo records the seed actually used */
+		r.cfg.seed = r.seed; /* the options echo records the seed actually used */
 		r.cfg.seed_set = true;
 		if (targets_open(&r.cfg, r.seed, &it, &err))
 			code = usage_error(err);
@@ -322,7 +322,9 @@ int main(int argc, char **argv)
 		return run_lab(argc - 2, argv + 2);
 	if (!strcmp(cmd, "stats"))
 		return stats_main(argc - 1, argv + 1);
-	fprintf(stderr, "mqttsweep: unknown command '%s' (use scan, audit, lab or stats; "
-		"see --help)\n", cmd);
+	fprintf(stderr,
+		"mqttsweep: unknown command '%s' (use scan, audit, lab or stats; "
+		"see --help)\n",
+		cmd);
 	return EXIT_USAGE;
 }

@@ -22,6 +22,7 @@
 /* Table rows are positional and leave trailing fields (flags, range) out when unused. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+/* clang-format off */
 enum otype { OT_SECTION, OT_BOOL, OT_STR, OT_LIST, OT_U32, OT_U64, OT_MS, OT_BYTES32,
 	     OT_BYTES64, OT_ENUM, OT_VERSIONS, OT_SHARD, OT_SEED };
 
@@ -47,7 +48,6 @@ static const char *const format_names[] = { "auto", "text", "json", NULL };
 #define F(field) offsetof(struct msw_config, field)
 #define BOTH(d) { d, d }
 #define SECTION(title) { .names = { title }, .type = OT_SECTION }
-#define KIB 1024.0
 #define MAXU32 4294967295.0
 
 static const struct opt table[] = {
@@ -166,12 +166,16 @@ static const struct opt table[] = {
 	{ { "--color" }, OT_BOOL, F(color), { 0 }, NULL, NULL, "colour the terminal summary" },
 };
 
+/* clang-format on */
+
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 
 _Static_assert(offsetof(struct msw_config, nexcludes) ==
-	       offsetof(struct msw_config, excludes) + sizeof(char **), "list layout");
+		       offsetof(struct msw_config, excludes) + sizeof(char **),
+	       "list layout");
 _Static_assert(offsetof(struct msw_config, shards) ==
-	       offsetof(struct msw_config, shard) + sizeof(unsigned), "shard layout");
+		       offsetof(struct msw_config, shard) + sizeof(unsigned),
+	       "shard layout");
 
 static msw_err fail(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static msw_err fail(char **errmsg, const char *fmt, ...)
@@ -248,10 +252,20 @@ static const char *parse_bytes(const char *v, const struct opt *o, uint64_t *out
 	if (errno || end == v || !isfinite(d) || d < 0 || !isdigit((unsigned char)*v))
 		return "not a size";
 	switch (tolower((unsigned char)*end)) {
-	case 'k': mul = 1024.0; end++; break;
-	case 'm': mul = 1024.0 * 1024; end++; break;
-	case 'g': mul = 1024.0 * 1024 * 1024; end++; break;
-	default: break;
+	case 'k':
+		mul = 1024.0;
+		end++;
+		break;
+	case 'm':
+		mul = 1024.0 * 1024;
+		end++;
+		break;
+	case 'g':
+		mul = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (mul > 1 && *end == 'i')
 		end++;
@@ -268,9 +282,12 @@ static const char *parse_bytes(const char *v, const struct opt *o, uint64_t *out
 
 static const char *parse_versions(const char *v, unsigned *out)
 {
-	static const struct { const char *name; unsigned bit; } vs[] = {
-		{ "3.1", MSW_V31 }, { "3", MSW_V31 }, { "3.1.1", MSW_V311 }, { "4", MSW_V311 },
-		{ "5.0", MSW_V5 }, { "5", MSW_V5 }, { "all", MSW_VALL },
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} vs[] = {
+		{"3.1", MSW_V31}, {"3", MSW_V31}, {"3.1.1", MSW_V311}, {"4", MSW_V311},
+		{"5.0", MSW_V5},  {"5", MSW_V5},  {"all", MSW_VALL},
 	};
 	const char *p = v;
 
@@ -437,7 +454,8 @@ static const struct opt *find_opt(const char *tok, const char **val, bool *neg)
 				bool lng = nm[1] == '-';
 
 				if (pass == 1) {
-					if (n == 2 && takes_arg(o) && !strncmp(tok, nm, 2) && tok[2]) {
+					if (n == 2 && takes_arg(o) && !strncmp(tok, nm, 2) &&
+					    tok[2]) {
 						*val = tok + 2;
 						return o;
 					}
@@ -461,10 +479,11 @@ static const struct opt *find_opt(const char *tok, const char **val, bool *neg)
 }
 
 _Static_assert(offsetof(struct msw_config, ntargets) ==
-	       offsetof(struct msw_config, targets) + sizeof(char **), "list layout");
-static const struct opt targets_opt = { { "TARGET" }, OT_LIST, F(targets) };
+		       offsetof(struct msw_config, targets) + sizeof(char **),
+	       "list layout");
+static const struct opt targets_opt = {{"TARGET"}, OT_LIST, F(targets)};
 
-#define MASKED "***"   /* how the argv echo shows a secret; never taken as a value */
+#define MASKED "***" /* how the argv echo shows a secret; never taken as a value */
 
 static msw_err set_from_arg(struct msw_config *cfg, const struct opt *o, const char *tok,
 			    const char *val, bool neg, char **errmsg)
@@ -492,8 +511,7 @@ static msw_err set_from_arg(struct msw_config *cfg, const struct opt *o, const c
 	return fail(errmsg, "bad value '%s' for %s: %s", val, tok, why);
 }
 
-static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *set,
-			  char **errmsg)
+static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *set, char **errmsg)
 {
 	bool only_pos = false, neg;
 	const char *val;
@@ -509,7 +527,8 @@ static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *s
 		}
 		if (only_pos || a[0] != '-' || !a[1]) {
 			if (!strcmp(a, "-"))
-				return fail(errmsg, "bad target '-': to read targets from stdin use -iL -");
+				return fail(errmsg,
+					    "bad target '-': to read targets from stdin use -iL -");
 			if (set_list(cfg, &targets_opt, a))
 				return MSW_ERR_NOMEM;
 			continue;
@@ -518,7 +537,8 @@ static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *s
 			return fail(errmsg, "unknown option '%s' (see --help)", a);
 		if (takes_arg(o) && !val) {
 			if (i + 1 >= argc)
-				return fail(errmsg, "option '%s' needs an argument (%s)", a, o->arg);
+				return fail(errmsg, "option '%s' needs an argument (%s)", a,
+					    o->arg);
 			val = argv[++i];
 		}
 		if ((rc = set_from_arg(cfg, o, a, val, neg, errmsg)))
@@ -650,12 +670,16 @@ static msw_err validate(const struct msw_config *cfg, char **errmsg)
 		return rc == MSW_ERR_NOMEM ? rc : MSW_ERR_USAGE;
 	}
 	if (!cfg->ntargets && !cfg->input_list && !cfg->resume_db)
-		return fail(errmsg, "empty target list: name hosts, ranges or URLs, or use -iL FILE");
+		return fail(errmsg,
+			    "empty target list: name hosts, ranges or URLs, or use -iL FILE");
 	if (!valid_prefix(cfg->client_id_prefix))
-		return fail(errmsg, "bad value '%s' for --client-id-prefix: up to 16 of "
-			    "[A-Za-z0-9_-]", cfg->client_id_prefix);
+		return fail(errmsg,
+			    "bad value '%s' for --client-id-prefix: up to 16 of "
+			    "[A-Za-z0-9_-]",
+			    cfg->client_id_prefix);
 	if (cfg->ws_path && cfg->ws_path[0] != '/')
-		return fail(errmsg, "bad value '%s' for --ws-path: must start with '/'", cfg->ws_path);
+		return fail(errmsg, "bad value '%s' for --ws-path: must start with '/'",
+			    cfg->ws_path);
 	if (cfg->key_file && !cfg->cert_file)
 		return fail(errmsg, "bad option '--key %s': give --cert too", cfg->key_file);
 	return MSW_OK;
@@ -664,7 +688,7 @@ static msw_err validate(const struct msw_config *cfg, char **errmsg)
 msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_config *cfg,
 		      char **errmsg)
 {
-	bool set[NOPTS] = { false };
+	bool set[NOPTS] = {false};
 	msw_err rc;
 
 	if (errmsg)
@@ -709,7 +733,8 @@ static cJSON *echo_value(const struct msw_config *cfg, const struct opt *o)
 	case OT_BOOL:
 		return cJSON_CreateBool(*(const bool *)p);
 	case OT_STR:
-		return *(char *const *)p ? cJSON_CreateString(*(char *const *)p) : cJSON_CreateNull();
+		return *(char *const *)p ? cJSON_CreateString(*(char *const *)p)
+					 : cJSON_CreateNull();
 	case OT_LIST: {
 		size_t n = *(const size_t *)((const char *)p + sizeof(char **));
 
@@ -750,8 +775,11 @@ cJSON *options_echo(const struct msw_config *cfg)
 	if (!o)
 		return NULL;
 	cJSON_AddStringToObject(o, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
-	cJSON_AddItemToObject(o, "targets", cfg->ntargets ? cJSON_CreateStringArray(
-		(const char *const *)cfg->targets, (int)cfg->ntargets) : cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "targets",
+			      cfg->ntargets
+				      ? cJSON_CreateStringArray((const char *const *)cfg->targets,
+								(int)cfg->ntargets)
+				      : cJSON_CreateArray());
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *t = &table[i];
 
@@ -770,7 +798,7 @@ static void help_row(FILE *f, const struct opt *o, enum msw_mode mode)
 	size_t n = 0;
 	const char *d = o->def[mode == MODE_AUDIT];
 
-	for (int pass = 0; pass < 2; pass++)   /* short spellings first, then long ones */
+	for (int pass = 0; pass < 2; pass++) /* short spellings first, then long ones */
 		for (int j = 0; j < 4 && o->names[j]; j++)
 			if ((o->names[j][1] == '-') == (pass == 1) && n < sizeof(left))
 				n += (size_t)snprintf(left + n, sizeof(left) - n, "%s%s",
@@ -792,10 +820,11 @@ void options_help(FILE *f, enum msw_mode mode)
 {
 	if (mode == MODE_AUDIT)
 		fprintf(f, "usage: mqttsweep audit [options] HOST[:PORT]...\n"
-			"  Audit hosts deeply: depth host, 30 s window, every MQTT version, "
-			"any-credentials probe.\n");
+			   "  Audit hosts deeply: depth host, 30 s window, every MQTT version, "
+			   "any-credentials probe.\n");
 	else
-		fprintf(f, "usage: mqttsweep scan [options] TARGET...\n"
+		fprintf(f,
+			"usage: mqttsweep scan [options] TARGET...\n"
 			"  Sweep targets: IPv4, CIDR, a.b.c.d-e, a.b.c.d-a.b.c.d, IPv6, host names,\n"
 			"  host:port, [v6]:port, mqtt://[user[:pass]@]host[:port], mqtts://, ws://, "
 			"wss://.\n");
@@ -806,8 +835,8 @@ void options_help(FILE *f, enum msw_mode mode)
 			help_row(f, &table[i], mode);
 	}
 	fprintf(f, "\nThe password can also come from the environment: MQTTSWEEP_PASSWORD.\n"
-		"Exit codes: 0 finished, 2 usage or configuration error, 3 runtime failure "
-		"(an output failed),\n130/143 interrupted by SIGINT/SIGTERM.\n");
+		   "Exit codes: 0 finished, 2 usage or configuration error, 3 runtime failure "
+		   "(an output failed),\n130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 void options_free(struct msw_config *cfg)
@@ -857,8 +886,10 @@ static msw_err check_no_targets(int argc, char **argv, char **errmsg)
 		bool neg;
 
 		if (!strcmp(argv[i], "--") || argv[i][0] != '-' || !argv[i][1])
-			return fail(errmsg, "bad target '%s': --resume scans the interrupted scan's "
-				    "targets; give none", argv[i]);
+			return fail(errmsg,
+				    "bad target '%s': --resume scans the interrupted scan's "
+				    "targets; give none",
+				    argv[i]);
 		o = find_opt(argv[i], &val, &neg);
 		if (o && (o->off == F(input_list) || o->off == F(shard)))
 			return fail(errmsg, "option '%s' cannot change with --resume", argv[i]);
@@ -883,10 +914,12 @@ msw_err options_resume_argv(const cJSON *echo, int argc, char **argv, enum msw_m
 	if (!cJSON_IsArray(echo))
 		return fail(errmsg, "bad value for --resume: no command line recorded");
 	rc = push_arg(&n, &v, "mqttsweep");
-	cJSON_ArrayForEach(it, echo) {
+	cJSON_ArrayForEach(it, echo)
+	{
 		if (rc || !cJSON_IsString(it))
-			continue;   /* non-UTF-8 arguments ({"b64":..}) cannot be replayed */
-		if (!seen_mode && (!strcmp(it->valuestring, "scan") || !strcmp(it->valuestring, "audit"))) {
+			continue; /* non-UTF-8 arguments ({"b64":..}) cannot be replayed */
+		if (!seen_mode &&
+		    (!strcmp(it->valuestring, "scan") || !strcmp(it->valuestring, "audit"))) {
 			seen_mode = 1;
 			*mode = strcmp(it->valuestring, "audit") ? MODE_SCAN : MODE_AUDIT;
 			rc = push_arg(&n, &v, it->valuestring);

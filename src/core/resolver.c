@@ -28,14 +28,14 @@ struct resolver {
 	int efd;
 	struct job *jobs;
 	size_t njobs, next;
-	size_t *ready;               /* ring of deferred jobs that finished */
+	size_t *ready; /* ring of deferred jobs that finished */
 	size_t rhead, rcount;
-	size_t waiting;              /* deferred and still pending */
+	size_t waiting; /* deferred and still pending */
 };
 
 void resolve_one(const char *name, struct resolve_result *out)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res, *ai, *pick = NULL;
 	int e;
 

@@ -12,18 +12,18 @@
 enum { RJ_PENDING, RJ_OK, RJ_FAIL };
 
 struct resolve_result {
-	int state;                    /* RJ_OK or RJ_FAIL */
-	struct sockaddr_storage sa;   /* first IPv4 address, else first IPv6 (port 0) */
+	int state;                  /* RJ_OK or RJ_FAIL */
+	struct sockaddr_storage sa; /* first IPv4 address, else first IPv6 (port 0) */
 	socklen_t salen;
-	char error[96];               /* why it failed (resolver's words) */
+	char error[96]; /* why it failed (resolver's words) */
 };
 
 struct resolver;
 
 /* Copies the names; starts min(nthreads, n) threads. */
 msw_err resolver_start(struct resolver **r, const char *const *names, size_t n, unsigned nthreads);
-int resolver_fd(struct resolver *r);          /* eventfd, readable when a name finished */
-void resolver_drain(struct resolver *r);      /* reset the eventfd (call before looking) */
+int resolver_fd(struct resolver *r);     /* eventfd, readable when a name finished */
+void resolver_drain(struct resolver *r); /* reset the eventfd (call before looking) */
 /* RJ_OK/RJ_FAIL with *out filled, or RJ_PENDING (the job is now deferred). */
 int resolver_claim(struct resolver *r, size_t job, struct resolve_result *out);
 /* A deferred job that has finished since: true and its id and result. */

@@ -89,7 +89,8 @@ msw_err targets_open(const struct msw_config *cfg, uint64_t seed, struct target_
 	it->shard = cfg->shard;
 	rc = build_space(it, cfg, errmsg);
 	if (!rc && cyclic_init(&it->cyc, it->nhosts, seed, it->shard, it->shards))
-		rc = errf(errmsg, "bad shard %u/%u (use k/n with 0 <= k < n)", it->shard, it->shards);
+		rc = errf(errmsg, "bad shard %u/%u (use k/n with 0 <= k < n)", it->shard,
+			  it->shards);
 	if (!rc && it->nnames)
 		rc = resolver_start(&it->res, (const char *const *)it->names, it->nnames,
 				    RESOLVER_THREADS);
@@ -105,7 +106,7 @@ static const struct seg *find_seg(const struct target_iter *it, uint64_t idx)
 {
 	size_t lo = 0, hi = it->nsegs;
 
-	while (hi - lo > 1) {   /* last segment with off <= idx */
+	while (hi - lo > 1) { /* last segment with off <= idx */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (it->segs[mid].off <= idx)
@@ -211,7 +212,7 @@ static void seg_addr(const struct target_iter *it, const struct seg *sg, uint64_
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = e->v6;
 		s6->sin6_scope_id = e->scope;
-		for (int i = 15; i >= 8 && off; i--) {   /* host bits are zero: add bytewise */
+		for (int i = 15; i >= 8 && off; i--) { /* host bits are zero: add bytewise */
 			unsigned v = s6->sin6_addr.s6_addr[i] + (unsigned)(off & 0xff);
 
 			s6->sin6_addr.s6_addr[i] = (uint8_t)v;
@@ -265,7 +266,7 @@ static msw_err visit(struct target_iter *it, uint64_t idx, struct target_host **
 
 	if (sg->kind == SEG_NAME) {
 		if (resolver_claim(it->res, it->extras[sg->extra].job, &r) == RJ_PENDING)
-			return MSW_ERR_AGAIN;   /* deferred: comes back via resolver_pop_ready */
+			return MSW_ERR_AGAIN; /* deferred: comes back via resolver_pop_ready */
 		return emit_name(it, sg, idx, &r, hp);
 	}
 	seg_addr(it, sg, idx - sg->off, &ss, &len);
@@ -295,7 +296,7 @@ msw_err targets_next(struct target_iter *it, struct target_host **hp)
 
 	*hp = NULL;
 	if (it->res)
-		resolver_drain(it->res);   /* before looking, so no wake-up is lost */
+		resolver_drain(it->res); /* before looking, so no wake-up is lost */
 	for (;;) {
 		if (it->max_targets && it->emitted >= it->max_targets)
 			return MSW_ERR_CLOSED;
@@ -377,7 +378,7 @@ void targets_close(struct target_iter *it)
 
 msw_err parse_target_spec(const char *s, char **errmsg)
 {
-	struct target_iter it = { 0 };
+	struct target_iter it = {0};
 	msw_err rc;
 
 	if (errmsg)

@@ -9,28 +9,28 @@
 #include "core/targets.h"
 
 enum seg_kind { SEG_V4, SEG_V6, SEG_NAME };
-#define SEGF_NAMED      0x1   /* the user named this one host */
-#define SEGF_PRIVATE_OK 0x2   /* the spec lies inside a loopback/private range */
-#define NO_EXTRA UINT32_MAX
+#define SEGF_NAMED      0x1 /* the user named this one host */
+#define SEGF_PRIVATE_OK 0x2 /* the spec lies inside a loopback/private range */
+#define NO_EXTRA        UINT32_MAX
 
 /* A run of hosts in the space: [off, off+count). Compact, as -iL lists can be long. */
 struct seg {
 	uint64_t off;
 	uint64_t count;
-	uint32_t v4;      /* SEG_V4: first address, host order */
-	uint32_t extra;   /* index into extras, or NO_EXTRA */
+	uint32_t v4;    /* SEG_V4: first address, host order */
+	uint32_t extra; /* index into extras, or NO_EXTRA */
 	uint8_t kind;
 	uint8_t flags;
 };
 
 struct seg_extra {
-	struct in6_addr v6;       /* SEG_V6: first address */
+	struct in6_addr v6; /* SEG_V6: first address */
 	uint32_t scope;
-	char *hostname;           /* SEG_NAME, or the host of a URL */
+	char *hostname; /* SEG_NAME, or the host of a URL */
 	char *username, *password, *ws_path;
-	struct port_spec *ports;  /* own ports (host:port, URL), or NULL = global list */
+	struct port_spec *ports; /* own ports (host:port, URL), or NULL = global list */
 	size_t nports;
-	size_t job;               /* SEG_NAME: resolver job */
+	size_t job; /* SEG_NAME: resolver job */
 };
 
 struct target_iter {
@@ -42,10 +42,10 @@ struct target_iter {
 	size_t nsegs, asegs;
 	struct seg_extra *extras;
 	size_t nextras, aextras;
-	char **names;             /* SEG_NAME host names in job order (borrowed from extras) */
-	size_t *name_segs;        /* job -> segment */
+	char **names;      /* SEG_NAME host names in job order (borrowed from extras) */
+	size_t *name_segs; /* job -> segment */
 	size_t nnames, anames;
-	struct port_spec *ports;  /* global port list (-p or the default) */
+	struct port_spec *ports; /* global port list (-p or the default) */
 	size_t nports;
 	struct exclude_list excl;
 

@@ -19,7 +19,7 @@
 #include "output/record.h"
 
 #define DEFAULT_PORTS "1883,8883/tls,1884/ws,8884/wss"
-static const uint16_t web_ports[] = { 9001, 8080, 8081, 8083, 8084, 15675 };
+static const uint16_t web_ports[] = {9001, 8080, 8081, 8083, 8084, 15675};
 
 msw_err errf(char **errmsg, const char *fmt, ...)
 {
@@ -39,7 +39,7 @@ msw_err errf(char **errmsg, const char *fmt, ...)
 struct portset {
 	struct port_spec *v;
 	size_t n, alloc;
-	uint8_t *seen;   /* one bit per (transport, port) */
+	uint8_t *seen; /* one bit per (transport, port) */
 };
 
 static msw_err ps_add(struct portset *s, unsigned port, int tr)
@@ -58,16 +58,19 @@ static msw_err ps_add(struct portset *s, unsigned port, int tr)
 		s->alloc = na;
 	}
 	s->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
-	s->v[s->n++] = (struct port_spec){ .port = (uint16_t)port, .transport = tr };
+	s->v[s->n++] = (struct port_spec){.port = (uint16_t)port, .transport = tr};
 	return MSW_OK;
 }
 
 static int hint_transport(const char *h)
 {
-	static const struct { const char *name; int tr; } hints[] = {
-		{ "tcp", TRANSPORT_TCP }, { "mqtt", TRANSPORT_TCP }, { "plain", TRANSPORT_TCP },
-		{ "tls", TRANSPORT_TLS }, { "ssl", TRANSPORT_TLS }, { "mqtts", TRANSPORT_TLS },
-		{ "ws", TRANSPORT_WS }, { "wss", TRANSPORT_WSS },
+	static const struct {
+		const char *name;
+		int tr;
+	} hints[] = {
+		{"tcp", TRANSPORT_TCP}, {"mqtt", TRANSPORT_TCP}, {"plain", TRANSPORT_TCP},
+		{"tls", TRANSPORT_TLS}, {"ssl", TRANSPORT_TLS},  {"mqtts", TRANSPORT_TLS},
+		{"ws", TRANSPORT_WS},   {"wss", TRANSPORT_WSS},
 	};
 
 	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
@@ -106,8 +109,10 @@ static msw_err port_token(struct portset *s, const char *tok, const char *spec, 
 		return rc;
 	}
 	if (slash && (tr = hint_transport(slash + 1)) < 0)
-		return errf(errmsg, "bad port '%s' in '%s': unknown transport '%s' "
-			    "(use tcp, tls, ws or wss)", tok, spec, slash + 1);
+		return errf(errmsg,
+			    "bad port '%s' in '%s': unknown transport '%s' "
+			    "(use tcp, tls, ws or wss)",
+			    tok, spec, slash + 1);
 	dash = memchr(tok, '-', numlen);
 	if (!port_num(tok, dash ? (size_t)(dash - tok) : numlen, &lo) ||
 	    (dash && !port_num(dash + 1, numlen - (size_t)(dash + 1 - tok), &hi)))
@@ -155,7 +160,7 @@ static msw_err port_list(struct portset *s, const char *spec, bool *numeric, cha
 
 msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **errmsg)
 {
-	struct portset s = { 0 };
+	struct portset s = {0};
 	bool numeric = false, dummy = false;
 	msw_err rc;
 
@@ -167,8 +172,8 @@ msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **
 	if (!s.seen)
 		return MSW_ERR_NOMEM;
 	rc = port_list(&s, spec, &numeric, errmsg);
-	if (!rc && !numeric) {   /* keywords only: they add to the default set */
-		struct portset d = { .seen = s.seen };
+	if (!rc && !numeric) { /* keywords only: they add to the default set */
+		struct portset d = {.seen = s.seen};
 
 		memset(s.seen, 0, TRANSPORT__COUNT * 65536 / 8);
 		rc = port_list(&d, DEFAULT_PORTS, &dummy, errmsg);
@@ -191,11 +196,11 @@ msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **
 /* ---- segments ---- */
 
 struct hostinfo {
-	const char *tok;           /* the whole token, for messages */
-	struct port_spec *ports;   /* own ports, or NULL; moved into the extra */
+	const char *tok;         /* the whole token, for messages */
+	struct port_spec *ports; /* own ports, or NULL; moved into the extra */
 	size_t nports;
-	char *user, *pass, *path;  /* from a URL; moved into the extra */
-	bool single;               /* a URL names exactly one host */
+	char *user, *pass, *path; /* from a URL; moved into the extra */
+	bool single;              /* a URL names exactly one host */
 };
 
 static void hostinfo_free(struct hostinfo *hi)
@@ -209,7 +214,8 @@ static void hostinfo_free(struct hostinfo *hi)
 static msw_err add_seg(struct target_iter *it, struct seg *sg, const char *tok, char **errmsg)
 {
 	if (sg->count > CYCLIC_MAX_N - it->nhosts)
-		return errf(errmsg, "bad target '%s': the target space would exceed 2^48 hosts", tok);
+		return errf(errmsg, "bad target '%s': the target space would exceed 2^48 hosts",
+			    tok);
 	if (it->nsegs == it->asegs) {
 		size_t na = it->asegs ? it->asegs * 2 : 64;
 		struct seg *p = realloc(it->segs, na * sizeof(*p));
@@ -242,8 +248,12 @@ static msw_err add_extra(struct target_iter *it, struct seg *sg, struct hostinfo
 		it->aextras = na;
 	}
 	e = &it->extras[it->nextras];
-	*e = (struct seg_extra){ .ports = hi->ports, .nports = hi->nports, .username = hi->user,
-				 .password = hi->pass, .ws_path = hi->path, .job = SIZE_MAX };
+	*e = (struct seg_extra){.ports = hi->ports,
+				.nports = hi->nports,
+				.username = hi->user,
+				.password = hi->pass,
+				.ws_path = hi->path,
+				.job = SIZE_MAX};
 	hi->ports = NULL;
 	hi->user = hi->pass = hi->path = NULL;
 	sg->extra = (uint32_t)it->nextras++;
@@ -258,8 +268,8 @@ static bool needs_extra(const struct hostinfo *hi)
 static msw_err add_v4(struct target_iter *it, uint32_t lo, uint32_t hi_, struct hostinfo *hi,
 		      char **errmsg)
 {
-	struct seg sg = { .kind = SEG_V4, .v4 = lo, .count = (uint64_t)hi_ - lo + 1,
-			  .extra = NO_EXTRA };
+	struct seg sg = {
+		.kind = SEG_V4, .v4 = lo, .count = (uint64_t)hi_ - lo + 1, .extra = NO_EXTRA};
 	msw_err rc;
 
 	if (hi->single && lo != hi_)
@@ -276,12 +286,14 @@ static msw_err add_v4(struct target_iter *it, uint32_t lo, uint32_t hi_, struct 
 static msw_err add_v6(struct target_iter *it, const struct in6_addr *a, unsigned prefix,
 		      uint32_t scope, struct hostinfo *hi, char **errmsg)
 {
-	struct seg sg = { .kind = SEG_V6, .extra = NO_EXTRA };
+	struct seg sg = {.kind = SEG_V6, .extra = NO_EXTRA};
 	msw_err rc;
 
 	if (prefix < 80)
-		return errf(errmsg, "bad target '%s': IPv6 prefix too short to sweep "
-			    "(use /80 or longer)", hi->tok);
+		return errf(errmsg,
+			    "bad target '%s': IPv6 prefix too short to sweep "
+			    "(use /80 or longer)",
+			    hi->tok);
 	if (hi->single && prefix != 128)
 		return errf(errmsg, "bad target '%s': a URL names one host, not a prefix", hi->tok);
 	sg.count = UINT64_C(1) << (128 - prefix);
@@ -299,8 +311,10 @@ static msw_err add_v6(struct target_iter *it, const struct in6_addr *a, unsigned
 static msw_err add_name(struct target_iter *it, const char *host, struct hostinfo *hi,
 			char **errmsg)
 {
-	struct seg sg = { .kind = SEG_NAME, .count = 1, .extra = NO_EXTRA,
-			  .flags = SEGF_NAMED | SEGF_PRIVATE_OK };
+	struct seg sg = {.kind = SEG_NAME,
+			 .count = 1,
+			 .extra = NO_EXTRA,
+			 .flags = SEGF_NAMED | SEGF_PRIVATE_OK};
 	struct seg_extra *e;
 	msw_err rc;
 
@@ -354,7 +368,8 @@ static msw_err add_host(struct target_iter *it, const char *host, struct hostinf
 	if (rc != MSW_ERR_UNSUPPORTED)
 		return errf(errmsg, "bad target '%s': %s", hi->tok, why);
 	if (!msw_valid_hostname(host))
-		return errf(errmsg, "bad target '%s': not an address, CIDR, range, host name or URL",
+		return errf(errmsg,
+			    "bad target '%s': not an address, CIDR, range, host name or URL",
 			    hi->tok);
 	return add_name(it, host, hi, errmsg);
 }
@@ -366,10 +381,9 @@ static const struct scheme {
 	int transport;
 	uint16_t port;
 } schemes[] = {
-	{ "mqtt", TRANSPORT_TCP, 1883 }, { "tcp", TRANSPORT_TCP, 1883 },
-	{ "mqtts", TRANSPORT_TLS, 8883 }, { "ssl", TRANSPORT_TLS, 8883 },
-	{ "tls", TRANSPORT_TLS, 8883 },
-	{ "ws", TRANSPORT_WS, 80 }, { "wss", TRANSPORT_WSS, 443 },
+	{"mqtt", TRANSPORT_TCP, 1883}, {"tcp", TRANSPORT_TCP, 1883}, {"mqtts", TRANSPORT_TLS, 8883},
+	{"ssl", TRANSPORT_TLS, 8883},  {"tls", TRANSPORT_TLS, 8883}, {"ws", TRANSPORT_WS, 80},
+	{"wss", TRANSPORT_WSS, 443},
 };
 
 static int hexval(int c)
@@ -437,12 +451,14 @@ static msw_err url_hostport(const char *hp, size_t n, char *buf, size_t bufsz, u
 		colon = memchr(hp, ':', n);
 		hl = colon ? (size_t)(colon - hp) : n;
 		if (colon && memchr(colon + 1, ':', n - hl - 1))
-			return errf(errmsg, "bad target '%s': put an IPv6 host in brackets", hi->tok);
+			return errf(errmsg, "bad target '%s': put an IPv6 host in brackets",
+				    hi->tok);
 	}
 	if (colon) {
 		pe = colon + 1;
 		if (!port_num(pe, (size_t)(hp + n - pe), port) || *port == 0 || *port > 65535)
-			return errf(errmsg, "bad target '%s': bad port (ports are 1-65535)", hi->tok);
+			return errf(errmsg, "bad target '%s': bad port (ports are 1-65535)",
+				    hi->tok);
 	}
 	if (hl == 0 || hl >= bufsz)
 		return errf(errmsg, "bad target '%s': missing or overlong host", hi->tok);
@@ -453,7 +469,7 @@ static msw_err url_hostport(const char *hp, size_t n, char *buf, size_t bufsz, u
 
 static msw_err add_url(struct target_iter *it, const char *tok, const char *sep, char **errmsg)
 {
-	struct hostinfo hi = { .tok = tok, .single = true };
+	struct hostinfo hi = {.tok = tok, .single = true};
 	const struct scheme *sc = NULL;
 	const char *auth = sep + 3, *slash, *at;
 	size_t slen = (size_t)(sep - tok), alen;
@@ -465,7 +481,8 @@ static msw_err add_url(struct target_iter *it, const char *tok, const char *sep,
 		if (strlen(schemes[i].name) == slen && !strncasecmp(tok, schemes[i].name, slen))
 			sc = &schemes[i];
 	if (!sc)
-		return errf(errmsg, "bad target '%s': unknown scheme (use mqtt, mqtts, ws or wss)", tok);
+		return errf(errmsg, "bad target '%s': unknown scheme (use mqtt, mqtts, ws or wss)",
+			    tok);
 	port = sc->port;
 	slash = strchr(auth, '/');
 	alen = slash ? (size_t)(slash - auth) : strlen(auth);
@@ -483,7 +500,8 @@ static msw_err add_url(struct target_iter *it, const char *tok, const char *sep,
 	if (!rc && !(hi.ports = calloc(1, sizeof(*hi.ports))))
 		rc = MSW_ERR_NOMEM;
 	if (!rc) {
-		hi.ports[0] = (struct port_spec){ .port = (uint16_t)port, .transport = sc->transport };
+		hi.ports[0] =
+			(struct port_spec){.port = (uint16_t)port, .transport = sc->transport};
 		hi.nports = 1;
 		rc = add_host(it, host, &hi, errmsg);
 	}
@@ -495,7 +513,7 @@ static msw_err add_url(struct target_iter *it, const char *tok, const char *sep,
 static msw_err add_with_ports(struct target_iter *it, const char *tok, const char *host_end,
 			      const char *ports, size_t skip, char **errmsg)
 {
-	struct hostinfo hi = { .tok = tok };
+	struct hostinfo hi = {.tok = tok};
 	size_t hl = (size_t)(host_end - tok) - skip;
 	char *host = strndup(tok + skip, hl);
 	char *perr = NULL;
@@ -516,7 +534,7 @@ static msw_err add_with_ports(struct target_iter *it, const char *tok, const cha
 
 msw_err tspace_add_spec(struct target_iter *it, const char *tok, char **errmsg)
 {
-	struct hostinfo hi = { .tok = tok };
+	struct hostinfo hi = {.tok = tok};
 	const char *sep = strstr(tok, "://"), *colon = strchr(tok, ':');
 
 	if (*tok == '\0')

@@ -30,13 +30,14 @@ static struct in6_addr ip6(const char *s)
 static void test_reserved_v4(void **state)
 {
 	static const char *const in[] = {
-		"0.0.0.0", "0.255.255.255", "224.0.0.1", "239.255.255.255", "240.0.0.1",
-		"255.255.255.254", "255.255.255.255", "192.0.2.0", "192.0.2.255", "198.51.100.7",
-		"203.0.113.200", "198.18.0.1", "198.19.255.255",
+		"0.0.0.0",        "0.255.255.255",   "224.0.0.1",       "239.255.255.255",
+		"240.0.0.1",      "255.255.255.254", "255.255.255.255", "192.0.2.0",
+		"192.0.2.255",    "198.51.100.7",    "203.0.113.200",   "198.18.0.1",
+		"198.19.255.255",
 	};
 	static const char *const out[] = {
-		"1.0.0.0", "223.255.255.255", "192.0.3.0", "198.20.0.0", "198.17.255.255",
-		"8.8.8.8", "127.0.0.1", "10.1.2.3", "192.168.1.1",
+		"1.0.0.0", "223.255.255.255", "192.0.3.0", "198.20.0.0",  "198.17.255.255",
+		"8.8.8.8", "127.0.0.1",       "10.1.2.3",  "192.168.1.1",
 	};
 
 	(void)state;
@@ -56,11 +57,11 @@ static void test_reserved_v4(void **state)
 static void test_private_v4(void **state)
 {
 	static const char *const in[] = {
-		"127.0.0.1", "127.255.255.255", "10.0.0.0", "10.255.255.255", "172.16.0.1",
-		"172.31.255.255", "192.168.0.1", "100.64.0.1", "100.127.255.255", "169.254.1.1",
+		"127.0.0.1",      "127.255.255.255", "10.0.0.0",   "10.255.255.255",  "172.16.0.1",
+		"172.31.255.255", "192.168.0.1",     "100.64.0.1", "100.127.255.255", "169.254.1.1",
 	};
-	static const char *const out[] = { "172.32.0.0", "172.15.255.255", "100.128.0.0",
-					   "11.0.0.0", "192.169.0.0", "1.1.1.1" };
+	static const char *const out[] = {"172.32.0.0", "172.15.255.255", "100.128.0.0",
+					  "11.0.0.0",   "192.169.0.0",    "1.1.1.1"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
@@ -113,7 +114,7 @@ static void test_v6_classes(void **state)
 	assert_non_null(bl_reserved_v6(&a));
 	a = ip6("2001:2::5");
 	assert_non_null(bl_reserved_v6(&a));
-	a = ip6("::ffff:224.0.0.1");         /* v4-mapped follows the v4 rules */
+	a = ip6("::ffff:224.0.0.1"); /* v4-mapped follows the v4 rules */
 	assert_non_null(bl_reserved_v6(&a));
 	a = ip6("::ffff:10.0.0.1");
 	assert_non_null(bl_private_v6(&a));
@@ -139,9 +140,9 @@ static void test_parse_v4(void **state)
 	assert_int_equal(parse_v4_range("192.0.2.250-192.0.3.4", &lo, &hi, &why), MSW_OK);
 	assert_true(hi - lo == 10);
 	static const char *const bad[] = {
-		"192.0.2.0/33", "192.0.2.0/", "192.0.2.0/-1", "300.1.1.1", "1.2.3", "1.2.3.4.5",
-		"192.0.2.9-3", "192.0.2.1-256", "192.0.2.9-192.0.2.1", "1..2.3", "1.2.3.4-",
-		"0001.2.3.4", "1.2.3.4/24/8",
+		"192.0.2.0/33", "192.0.2.0/",  "192.0.2.0/-1",  "300.1.1.1",           "1.2.3",
+		"1.2.3.4.5",    "192.0.2.9-3", "192.0.2.1-256", "192.0.2.9-192.0.2.1", "1..2.3",
+		"1.2.3.4-",     "0001.2.3.4",  "1.2.3.4/24/8",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_v4_range(bad[i], &lo, &hi, &why), MSW_ERR_USAGE);
@@ -161,7 +162,7 @@ static void test_parse_v6(void **state)
 	assert_int_equal(p, 128);
 	assert_int_equal(parse_v6("2001:db8::ff/120", &a, &p, &scope, &why), MSW_OK);
 	assert_int_equal(p, 120);
-	assert_int_equal(a.s6_addr[15], 0);               /* host bits cleared */
+	assert_int_equal(a.s6_addr[15], 0); /* host bits cleared */
 	assert_int_equal(parse_v6("fe80::1%7", &a, &p, &scope, &why), MSW_OK);
 	assert_int_equal(scope, 7);
 	assert_int_equal(parse_v6("2001:db8::1/129", &a, &p, &scope, &why), MSW_ERR_USAGE);
@@ -172,7 +173,7 @@ static void test_parse_v6(void **state)
 
 static void test_exclude(void **state)
 {
-	struct exclude_list x = { 0 };
+	struct exclude_list x = {0};
 	char *err = NULL;
 	struct in6_addr a;
 

@@ -16,7 +16,7 @@ static void test_primes(void **state)
 	assert_false(cyclic_is_prime(1));
 	assert_true(cyclic_is_prime(2));
 	assert_true(cyclic_is_prime(3));
-	assert_false(cyclic_is_prime(561));                 /* Carmichael */
+	assert_false(cyclic_is_prime(561));                  /* Carmichael */
 	assert_false(cyclic_is_prime(UINT64_C(3215031751))); /* strong pseudoprime to 2,3,5,7 */
 	assert_true(cyclic_is_prime(65537));
 	assert_int_equal(cyclic_next_prime(1), 2);
@@ -50,7 +50,7 @@ static void test_every_size(void **state)
 	(void)state;
 	for (uint64_t n = 1; n <= 5000; n++)
 		check_perm(n, n * 2654435761u);
-	check_perm(65536, 42);      /* a /16 */
+	check_perm(65536, 42); /* a /16 */
 	check_perm(65536, 0);
 }
 
@@ -62,7 +62,7 @@ static void test_empty_and_limits(void **state)
 	(void)state;
 	assert_int_equal(cyclic_init(&c, 0, 1, 0, 1), 0);
 	assert_false(cyclic_next(&c, &idx));
-	assert_int_not_equal(cyclic_init(&c, 10, 1, 3, 3), 0);   /* shard >= shards */
+	assert_int_not_equal(cyclic_init(&c, 10, 1, 3, 3), 0); /* shard >= shards */
 	assert_int_not_equal(cyclic_init(&c, 10, 1, 0, 0), 0);
 	assert_int_not_equal(cyclic_init(&c, CYCLIC_MAX_N + 1, 1, 0, 1), 0);
 	/* all of IPv4: set-up is instant and the first indices are in range */
@@ -115,18 +115,18 @@ static void test_shards(void **state)
 	(void)state;
 	walk(N, 99, 0, 1, full, &nfull);
 	for (unsigned s = 1; s <= 7; s++) {
-		uint8_t seen[N] = { 0 };
+		uint8_t seen[N] = {0};
 		size_t total = 0;
 
 		for (unsigned k = 0; k < s; k++) {
 			walk(N, 99, k, s, part[k], &np[k]);
 			for (size_t i = 0; i < np[k]; i++) {
-				assert_int_equal(seen[part[k][i]], 0);   /* disjoint */
+				assert_int_equal(seen[part[k][i]], 0); /* disjoint */
 				seen[part[k][i]] = 1;
 			}
 			total += np[k];
 		}
-		assert_int_equal(total, N);                      /* complete */
+		assert_int_equal(total, N); /* complete */
 	}
 	/* two shards interleave back into the full walk (each is a sub-sequence of it) */
 	walk(N, 99, 0, 2, part[0], &np[0]);
@@ -151,10 +151,8 @@ static void test_shards(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_primes),
-		cmocka_unit_test(test_every_size),
-		cmocka_unit_test(test_empty_and_limits),
-		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_primes),           cmocka_unit_test(test_every_size),
+		cmocka_unit_test(test_empty_and_limits), cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_shards),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

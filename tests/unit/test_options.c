@@ -13,9 +13,10 @@
 #include <cmocka.h>
 #include "core/options.h"
 
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(mode, cfg, err, ...) options_parse(mode, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err)
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
+#define PARSE(mode, cfg, err, ...) \
+	options_parse(mode, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err)
 
 static void test_scan_defaults(void **state)
 {
@@ -54,14 +55,16 @@ static void test_scan_defaults(void **state)
 	options_free(&c);
 
 	/* topics: the I/O timeout outlasts the window */
-	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--depth", "topics", "--window", "12.5", "h"), 0);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--depth", "topics", "--window", "12.5", "h"),
+			 0);
 	assert_int_equal(c.window_ms, 12500);
 	assert_true(c.io_timeout_ms >= 12500 + 1000);
 	assert_int_equal(c.host_timeout_ms, 27500);
 	options_free(&c);
 	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--depth=topics", "--io-timeout", "2",
-			       "--timeout", "9", "h"), 0);
-	assert_int_equal(c.io_timeout_ms, 2000);    /* explicit values win */
+			       "--timeout", "9", "h"),
+			 0);
+	assert_int_equal(c.io_timeout_ms, 2000); /* explicit values win */
 	assert_int_equal(c.host_timeout_ms, 9000);
 	options_free(&c);
 }
@@ -82,7 +85,8 @@ static void test_audit_defaults(void **state)
 	assert_int_equal(c.host_timeout_ms, 45000);
 	options_free(&c);
 	assert_int_equal(PARSE(MODE_AUDIT, &c, &err, "--no-auth-probe", "--versions", "5.0",
-			       "--depth", "connack", "h"), MSW_OK);
+			       "--depth", "connack", "h"),
+			 MSW_OK);
 	assert_false(c.auth_probe);
 	assert_int_equal(c.versions, MSW_V5);
 	assert_int_equal(c.depth, DEPTH_CONNACK);
@@ -95,19 +99,21 @@ static void test_spellings(void **state)
 	char *err = NULL;
 
 	(void)state;
-	assert_int_equal(PARSE(MODE_SCAN, &c, &err,
-		"-p", "1883,web", "--auth-probe", "-u", "alice", "--exclude", "127.0.0.9",
-		"--exclude", "127.0.0.10,127.0.0.11", "--window", "0.25", "--max-messages", "7",
-		"--max-bytes", "64k", "--connect-timeout", "1.5", "--host-timeout", "8",
-		"--concurrency", "100", "--max-rate", "50", "--per-host", "1", "-n", "10",
-		"--seed", "0xdeadbeef", "-sL", "-I", "tst-", "-q", "-v", "-oJ", "/tmp/x.json",
-		"--format", "json", "--db", "/tmp/x.db", "--csv", "/tmp/x.csv", "--html",
-		"/tmp/x.html", "--metadata-file", "/tmp/m.json", "--all", "--evidence", "minimal",
-		"--versions", "3.1,5.0", "--insecure", "--psk-identity", "id", "--tls-legacy-check",
-		"--detect", "--ws-path", "/ws", "--probe-all", "--try-default-logins",
-		"--read-secrets", "--workers", "4", "--shard", "2/5", "--no-blocklist",
-		"--max-topics", "5", "--max-packet", "1M", "--sample-bytes", "16", "--color",
-		"--publish-proof", "127.0.0.1", "--", "127.0.0.2"), MSW_OK);
+	assert_int_equal(
+		PARSE(MODE_SCAN, &c, &err, "-p", "1883,web", "--auth-probe", "-u", "alice",
+		      "--exclude", "127.0.0.9", "--exclude", "127.0.0.10,127.0.0.11", "--window",
+		      "0.25", "--max-messages", "7", "--max-bytes", "64k", "--connect-timeout",
+		      "1.5", "--host-timeout", "8", "--concurrency", "100", "--max-rate", "50",
+		      "--per-host", "1", "-n", "10", "--seed", "0xdeadbeef", "-sL", "-I", "tst-",
+		      "-q", "-v", "-oJ", "/tmp/x.json", "--format", "json", "--db", "/tmp/x.db",
+		      "--csv", "/tmp/x.csv", "--html", "/tmp/x.html", "--metadata-file",
+		      "/tmp/m.json", "--all", "--evidence", "minimal", "--versions", "3.1,5.0",
+		      "--insecure", "--psk-identity", "id", "--tls-legacy-check", "--detect",
+		      "--ws-path", "/ws", "--probe-all", "--try-default-logins", "--read-secrets",
+		      "--workers", "4", "--shard", "2/5", "--no-blocklist", "--max-topics", "5",
+		      "--max-packet", "1M", "--sample-bytes", "16", "--color", "--publish-proof",
+		      "127.0.0.1", "--", "127.0.0.2"),
+		MSW_OK);
 	assert_string_equal(c.ports, "1883,web");
 	assert_true(c.auth_probe);
 	assert_string_equal(c.username, "alice");
@@ -150,17 +156,19 @@ static void test_spellings(void **state)
 	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--rate=7", "--timeout", "4", "-p1884",
 			       "--username=bob", "--ports", "1885", "--max-targets", "3",
 			       "--dry-run", "--client-id-prefix", "x", "--ca-file", "/dev/null",
-			       "--exclude-file", "/dev/null", "-iL", "-"), MSW_OK);
+			       "--exclude-file", "/dev/null", "-iL", "-"),
+			 MSW_OK);
 	assert_int_equal(c.rate, 7);
 	assert_int_equal(c.host_timeout_ms, 4000);
-	assert_string_equal(c.ports, "1885");     /* the last one wins */
+	assert_string_equal(c.ports, "1885"); /* the last one wins */
 	assert_string_equal(c.username, "bob");
 	assert_string_equal(c.ca_file, "/dev/null");
 	assert_string_equal(c.exclude_file, "/dev/null");
 	assert_string_equal(c.input_list, "-");
 	options_free(&c);
 	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--cafile", "/dev/null", "--excludefile",
-			       "/dev/null", "--versions", "all", "h"), MSW_OK);
+			       "/dev/null", "--versions", "all", "h"),
+			 MSW_OK);
 	assert_int_equal(c.versions, MSW_VALL);
 	options_free(&c);
 }
@@ -179,7 +187,8 @@ static void expect_error(enum msw_mode mode, int argc, char **argv, const char *
 	options_free(&c);
 }
 
-#define EXPECT_ERROR(token, ...) expect_error(MODE_SCAN, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), token)
+#define EXPECT_ERROR(token, ...) \
+	expect_error(MODE_SCAN, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), token)
 
 static void test_errors_name_token(void **state)
 {
@@ -249,12 +258,13 @@ static void test_passwords_and_echo(void **state)
 	assert_string_equal(c.password, "FilePass-9");
 	e = options_echo(&c);
 	assert_false(json_has(e, "FilePass-9"));
-	assert_true(json_has(e, path));            /* the file name is not the secret */
+	assert_true(json_has(e, path)); /* the file name is not the secret */
 	cJSON_Delete(e);
 	options_free(&c);
 	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "-P", "ArgPass-3", "--psk", "a1b2c3d4",
-			       "--hash-key", "HashKey-5", "-u", "carol", "h"), MSW_OK);
-	assert_string_equal(c.password, "ArgPass-3");  /* -P wins over the environment */
+			       "--hash-key", "HashKey-5", "-u", "carol", "h"),
+			 MSW_OK);
+	assert_string_equal(c.password, "ArgPass-3"); /* -P wins over the environment */
 	assert_string_equal(c.psk, "a1b2c3d4");
 	e = options_echo(&c);
 	assert_non_null(e);
@@ -278,13 +288,48 @@ static void test_passwords_and_echo(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(e, "db")));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(e, "targets")), 1);
 	static const char *const keys[] = {
-		"input-list", "exclude", "excludefile", "no-blocklist", "max-targets", "seed",
-		"dry-run", "all", "probe-all", "shard", "workers", "resume", "client-id-prefix",
-		"max-messages", "max-bytes", "max-topics", "max-packet", "sample-bytes",
-		"connect-timeout", "io-timeout", "host-timeout", "concurrency", "cafile", "cert",
-		"key", "insecure", "psk-identity", "tls-legacy-check", "detect", "ws-path",
-		"try-default-logins", "read-secrets", "publish-proof", "format", "json-out",
-		"csv", "html", "metadata-file", "evidence", "quiet", "verbose", "color",
+		"input-list",
+		"exclude",
+		"excludefile",
+		"no-blocklist",
+		"max-targets",
+		"seed",
+		"dry-run",
+		"all",
+		"probe-all",
+		"shard",
+		"workers",
+		"resume",
+		"client-id-prefix",
+		"max-messages",
+		"max-bytes",
+		"max-topics",
+		"max-packet",
+		"sample-bytes",
+		"connect-timeout",
+		"io-timeout",
+		"host-timeout",
+		"concurrency",
+		"cafile",
+		"cert",
+		"key",
+		"insecure",
+		"psk-identity",
+		"tls-legacy-check",
+		"detect",
+		"ws-path",
+		"try-default-logins",
+		"read-secrets",
+		"publish-proof",
+		"format",
+		"json-out",
+		"csv",
+		"html",
+		"metadata-file",
+		"evidence",
+		"quiet",
+		"verbose",
+		"color",
 		"password-file",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -310,10 +355,29 @@ static void test_help(void **state)
 	options_help(f, MODE_SCAN);
 	fclose(f);
 	static const char *const want[] = {
-		"--ports", "-p", "--depth", "--auth-probe", "--password-file", "MQTTSWEEP_PASSWORD",
-		"--excludefile", "--exclude-file", "--window", "--max-rate", "--per-host",
-		"-sL", "-iL", "-oJ", "--metadata-file", "--cafile", "--ca-file", "--psk-identity",
-		"--shard", "--resume", "--workers", "[5]", "[connack]",
+		"--ports",
+		"-p",
+		"--depth",
+		"--auth-probe",
+		"--password-file",
+		"MQTTSWEEP_PASSWORD",
+		"--excludefile",
+		"--exclude-file",
+		"--window",
+		"--max-rate",
+		"--per-host",
+		"-sL",
+		"-iL",
+		"-oJ",
+		"--metadata-file",
+		"--cafile",
+		"--ca-file",
+		"--psk-identity",
+		"--shard",
+		"--resume",
+		"--workers",
+		"[5]",
+		"[connack]",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(buf, want[i]))
@@ -340,7 +404,8 @@ static void test_resume_argv(void **state)
 	(void)state;
 	assert_int_equal(options_resume_argv(echo, ARGC("--resume", "/tmp/r.db", "-P", "pw"),
 					     ARGV("--resume", "/tmp/r.db", "-P", "pw"), &mode, &n,
-					     &v, &err), MSW_OK);
+					     &v, &err),
+			 MSW_OK);
 	assert_int_equal(mode, MODE_AUDIT);
 	assert_int_equal(n, 2 + 7 + 4);
 	assert_string_equal(v[1], "audit");
@@ -357,7 +422,8 @@ static void test_resume_argv(void **state)
 	/* no new targets with --resume */
 	assert_int_equal(options_resume_argv(echo, ARGC("--resume", "/tmp/r.db", "10.0.0.1"),
 					     ARGV("--resume", "/tmp/r.db", "10.0.0.1"), &mode, &n,
-					     &v, &err), MSW_ERR_USAGE);
+					     &v, &err),
+			 MSW_ERR_USAGE);
 	assert_non_null(strstr(err, "10.0.0.1"));
 	free(err);
 	cJSON_Delete(echo);
@@ -366,12 +432,9 @@ static void test_resume_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scan_defaults),
-		cmocka_unit_test(test_audit_defaults),
-		cmocka_unit_test(test_spellings),
-		cmocka_unit_test(test_errors_name_token),
-		cmocka_unit_test(test_passwords_and_echo),
-		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_scan_defaults),      cmocka_unit_test(test_audit_defaults),
+		cmocka_unit_test(test_spellings),          cmocka_unit_test(test_errors_name_token),
+		cmocka_unit_test(test_passwords_and_echo), cmocka_unit_test(test_help),
 		cmocka_unit_test(test_resume_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

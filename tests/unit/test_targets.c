@@ -27,14 +27,14 @@ static void test_ports(void **state)
 	char *err = NULL;
 
 	(void)state;
-	assert_int_equal(parse_ports(NULL, &p, &n, &err), MSW_OK);   /* the default set */
+	assert_int_equal(parse_ports(NULL, &p, &n, &err), MSW_OK); /* the default set */
 	assert_int_equal(n, 4);
 	assert_true(p[0].port == 1883 && p[0].transport == TRANSPORT_TCP);
 	assert_true(p[1].port == 8883 && p[1].transport == TRANSPORT_TLS);
 	assert_true(p[2].port == 1884 && p[2].transport == TRANSPORT_WS);
 	assert_true(p[3].port == 8884 && p[3].transport == TRANSPORT_WSS);
 	free(p);
-	assert_int_equal(parse_ports("8883", &p, &n, &err), MSW_OK);  /* never plain to 8883 */
+	assert_int_equal(parse_ports("8883", &p, &n, &err), MSW_OK); /* never plain to 8883 */
 	assert_true(n == 1 && p[0].transport == TRANSPORT_TLS);
 	free(p);
 	assert_int_equal(parse_ports("8883/tcp", &p, &n, &err), MSW_OK);
@@ -52,7 +52,7 @@ static void test_ports(void **state)
 	assert_true(p[0].transport == TRANSPORT_WS && p[1].transport == TRANSPORT_WSS &&
 		    p[2].transport == TRANSPORT_TLS);
 	free(p);
-	assert_int_equal(parse_ports("web", &p, &n, &err), MSW_OK);    /* adds to the defaults */
+	assert_int_equal(parse_ports("web", &p, &n, &err), MSW_OK); /* adds to the defaults */
 	assert_int_equal(n, 10);
 	assert_true(p[4].port == 9001 && p[4].transport == TRANSPORT_WS);
 	assert_true(p[9].port == 15675 && p[9].transport == TRANSPORT_WS);
@@ -65,10 +65,11 @@ static void test_ports(void **state)
 	free(p);
 
 	static const char *const bad[][2] = {
-		{ "0", "'0'" }, { "65536", "'65536'" }, { "1883,0", "'0'" }, { "70000", "70000" },
-		{ "0-10", "'0-10'" }, { "10-5", "'10-5'" }, { "1883/foo", "foo" }, { "", "''" },
-		{ "1883,,1884", "1883,,1884" }, { "abc", "'abc'" }, { "-5", "'-5'" },
-		{ "1-65536", "'1-65536'" }, { "123456", "123456" },
+		{"0", "'0'"},         {"65536", "'65536'"}, {"1883,0", "'0'"},
+		{"70000", "70000"},   {"0-10", "'0-10'"},   {"10-5", "'10-5'"},
+		{"1883/foo", "foo"},  {"", "''"},           {"1883,,1884", "1883,,1884"},
+		{"abc", "'abc'"},     {"-5", "'-5'"},       {"1-65536", "'1-65536'"},
+		{"123456", "123456"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err = NULL;
@@ -83,21 +84,60 @@ static void test_ports(void **state)
 static void test_spec_forms(void **state)
 {
 	static const char *const good[] = {
-		"192.0.2.1", "192.0.2.0/24", "192.0.2.1-20", "192.0.2.1-192.0.2.9", "0.0.0.0/0",
-		"2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:1883", "2001:db8::/120",
-		"[2001:db8::/120]:1883,8883", "fe80::1%1", "broker.example", "broker.local:1883",
-		"my-broker", "192.0.2.1:8883", "192.0.2.0/28:1883/ws", "192.0.2.1:1883,8883/tls",
-		"mqtt://192.0.2.1", "mqtt://u:p@192.0.2.1:1884", "mqtt://user@broker.example",
-		"mqtts://broker.example", "ws://192.0.2.1:9001/mqtt", "wss://[2001:db8::1]/ws",
-		"tcp://192.0.2.1:1883", "ssl://broker.example:8884", "mqtt://a%40b:p%3Aw@h",
+		"192.0.2.1",
+		"192.0.2.0/24",
+		"192.0.2.1-20",
+		"192.0.2.1-192.0.2.9",
+		"0.0.0.0/0",
+		"2001:db8::1",
+		"[2001:db8::1]",
+		"[2001:db8::1]:1883",
+		"2001:db8::/120",
+		"[2001:db8::/120]:1883,8883",
+		"fe80::1%1",
+		"broker.example",
+		"broker.local:1883",
+		"my-broker",
+		"192.0.2.1:8883",
+		"192.0.2.0/28:1883/ws",
+		"192.0.2.1:1883,8883/tls",
+		"mqtt://192.0.2.1",
+		"mqtt://u:p@192.0.2.1:1884",
+		"mqtt://user@broker.example",
+		"mqtts://broker.example",
+		"ws://192.0.2.1:9001/mqtt",
+		"wss://[2001:db8::1]/ws",
+		"tcp://192.0.2.1:1883",
+		"ssl://broker.example:8884",
+		"mqtt://a%40b:p%3Aw@h",
 		"MQTT://192.0.2.1/",
 	};
 	static const char *const bad[] = {
-		"192.0.2.0/33", "300.1.1.1", "1.2.3", "192.0.2.5-3", "192.0.2.1-300",
-		"2001:db8::/64", "2001:db8:::1", "gopher://192.0.2.1", "mqtt://[2001:db8::1",
-		"broker.example:0", "broker.example:65536", "[2001:db8::1]x", "bad host",
-		"192.0.2.1:", "-broker", "broker-.example", "mqtt://", "mqtt://h:0", "mqtt://h:99999",
-		"mqtt://a%zz@h", "-", "", "host_with_$", "mqtt://192.0.2.1-5", "a..b",
+		"192.0.2.0/33",
+		"300.1.1.1",
+		"1.2.3",
+		"192.0.2.5-3",
+		"192.0.2.1-300",
+		"2001:db8::/64",
+		"2001:db8:::1",
+		"gopher://192.0.2.1",
+		"mqtt://[2001:db8::1",
+		"broker.example:0",
+		"broker.example:65536",
+		"[2001:db8::1]x",
+		"bad host",
+		"192.0.2.1:",
+		"-broker",
+		"broker-.example",
+		"mqtt://",
+		"mqtt://h:0",
+		"mqtt://h:99999",
+		"mqtt://a%zz@h",
+		"-",
+		"",
+		"host_with_$",
+		"mqtt://192.0.2.1-5",
+		"a..b",
 		"mqtt://2001:db8::1:1883",
 	};
 	char *err;
@@ -135,7 +175,7 @@ static void drain(struct target_iter *it, struct got *g, bool keep)
 	g->n = 0;
 	while ((rc = targets_next(it, &h)) != MSW_ERR_CLOSED) {
 		if (rc == MSW_ERR_AGAIN) {
-			struct pollfd p = { .fd = targets_fd(it), .events = POLLIN };
+			struct pollfd p = {.fd = targets_fd(it), .events = POLLIN};
 
 			assert_true(p.fd >= 0);
 			assert_true(poll(&p, 1, 5000) >= 0);
@@ -182,10 +222,10 @@ static struct got G1, G2;
 
 static void test_named_private_and_order(void **state)
 {
-	static const char *const t[] = { "127.0.0.0/29", "127.0.1.250-127.0.2.5" };
-	struct msw_config cfg = { 0 };
+	static const char *const t[] = {"127.0.0.0/29", "127.0.1.250-127.0.2.5"};
+	struct msw_config cfg = {0};
 	struct target_iter *it = open_cfg(&cfg, t, 2, 7);
-	uint8_t seen[20] = { 0 };
+	uint8_t seen[20] = {0};
 
 	(void)state;
 	assert_true(targets_hosts(it) == 8 + 12);
@@ -203,11 +243,12 @@ static void test_named_private_and_order(void **state)
 		else
 			assert_true(a == 0x7f0001fau + (h->base.index - 8));
 		assert_false(h->blocklisted);
-		assert_false(h->base.named);   /* ranges, not single hosts */
+		assert_false(h->base.named); /* ranges, not single hosts */
 		assert_int_equal(h->nports, 4);
 		assert_int_equal(((const struct sockaddr_in *)&h->base.sa)->sin_port, 0);
 		char ip[32];
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&h->base.sa)->sin_addr, ip, sizeof(ip));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&h->base.sa)->sin_addr, ip,
+			  sizeof(ip));
 		assert_string_equal(ip, h->base.ip);
 	}
 	assert_int_equal(targets_excluded(it), 0);
@@ -235,14 +276,14 @@ static void test_named_private_and_order(void **state)
 
 static void test_sweep_drops_private_and_reserved(void **state)
 {
-	static const char *const t[] = { "0.0.0.0/0" };
-	static const char *const t2[] = { "96.0.0.0/3" };
-	struct msw_config cfg = { .max_targets = 20000 };
+	static const char *const t[] = {"0.0.0.0/0"};
+	static const char *const t2[] = {"96.0.0.0/3"};
+	struct msw_config cfg = {.max_targets = 20000};
 	struct target_iter *it = open_cfg(&cfg, t, 1, 1);
 
 	(void)state;
 	drain(it, &G1, true);
-	assert_int_equal(G1.n, 20000);     /* -n caps emitted hosts */
+	assert_int_equal(G1.n, 20000); /* -n caps emitted hosts */
 	for (size_t i = 0; i < G1.n; i++) {
 		uint32_t a = host_v4(G1.h[i]);
 
@@ -262,25 +303,25 @@ static void test_sweep_drops_private_and_reserved(void **state)
 	assert_int_equal(G1.n, 5000);
 	for (size_t i = 0; i < G1.n; i++)
 		assert_true(host_v4(G1.h[i]) >> 24 != 127);
-	assert_true(targets_excluded(it) > 0);   /* 1/32 of 96/3 is 127/8: hit w.h.p. */
+	assert_true(targets_excluded(it) > 0); /* 1/32 of 96/3 is 127/8: hit w.h.p. */
 	release_all(it, &G1);
 	targets_close(it);
 }
 
 static void test_blocklisted_named(void **state)
 {
-	static const char *const t[] = { "192.0.2.0/30", "224.0.0.1", "198.18.0.1:1883" };
-	struct msw_config cfg = { 0 };
+	static const char *const t[] = {"192.0.2.0/30", "224.0.0.1", "198.18.0.1:1883"};
+	struct msw_config cfg = {0};
 	struct target_iter *it = open_cfg(&cfg, t, 3, 5);
 
 	(void)state;
 	drain(it, &G1, false);
-	assert_int_equal(G1.n, 0);                  /* never scanned */
+	assert_int_equal(G1.n, 0); /* never scanned */
 	assert_int_equal(targets_excluded(it), 6);
 	assert_int_equal(targets_blocklisted(it), 6);
 	targets_close(it);
 
-	cfg.record_all = true;                      /* --all: handed out, marked */
+	cfg.record_all = true; /* --all: handed out, marked */
 	it = open_cfg(&cfg, t, 3, 5);
 	drain(it, &G1, true);
 	assert_int_equal(G1.n, 6);
@@ -292,9 +333,9 @@ static void test_blocklisted_named(void **state)
 
 static void test_exclusions_keep_order(void **state)
 {
-	static const char *const t[] = { "127.1.0.0/22" };
-	char *ex[] = { "127.1.1.0/24,127.1.2.7", "127.1.3.255" };
-	struct msw_config cfg = { 0 };
+	static const char *const t[] = {"127.1.0.0/22"};
+	char *ex[] = {"127.1.1.0/24,127.1.2.7", "127.1.3.255"};
+	struct msw_config cfg = {0};
 	struct target_iter *a = open_cfg(&cfg, t, 1, 11), *b;
 	size_t j = 0;
 
@@ -307,7 +348,7 @@ static void test_exclusions_keep_order(void **state)
 	drain(b, &G2, true);
 	assert_int_equal(G2.n, 1024 - 256 - 2);
 	assert_int_equal(targets_excluded(b), 258);
-	for (size_t i = 0; i < G1.n; i++) {        /* G2 is G1 with the excluded removed */
+	for (size_t i = 0; i < G1.n; i++) { /* G2 is G1 with the excluded removed */
 		uint32_t x = host_v4(G1.h[i]);
 		bool gone = (x >> 8) == 0x7f0101u || x == 0x7f010207u || x == 0x7f0103ffu;
 
@@ -326,9 +367,9 @@ static void test_exclusions_keep_order(void **state)
 
 static void test_shards_and_skip(void **state)
 {
-	static const char *const t[] = { "127.2.0.0/20", "::1", "127.3.0.1-9" };
+	static const char *const t[] = {"127.2.0.0/20", "::1", "127.3.0.1-9"};
 	static uint8_t seen[4096 + 10];
-	struct msw_config cfg = { 0 };
+	struct msw_config cfg = {0};
 	size_t total = 0;
 
 	(void)state;
@@ -356,8 +397,8 @@ static bool skip_even(void *arg, uint64_t idx)
 
 static void test_skip(void **state)
 {
-	static const char *const t[] = { "127.4.0.0/24" };
-	struct msw_config cfg = { 0 };
+	static const char *const t[] = {"127.4.0.0/24"};
+	struct msw_config cfg = {0};
 	struct target_iter *it = open_cfg(&cfg, t, 1, 9);
 	int calls = 0;
 
@@ -384,11 +425,16 @@ static const struct target_host *find_ip(const struct got *g, const char *ip)
 static void test_urls_and_ports(void **state)
 {
 	static const char *const t[] = {
-		"mqtt://alice:s%40cret@127.0.0.5:1999", "mqtts://127.0.0.6", "ws://127.0.0.7/mqtt",
-		"wss://[::1]", "127.0.0.8:8883", "[::1]:1884/ws,9001", "127.0.0.9",
+		"mqtt://alice:s%40cret@127.0.0.5:1999",
+		"mqtts://127.0.0.6",
+		"ws://127.0.0.7/mqtt",
+		"wss://[::1]",
+		"127.0.0.8:8883",
+		"[::1]:1884/ws,9001",
+		"127.0.0.9",
 		"fd00::/126",
 	};
-	struct msw_config cfg = { .ports = "1883" };
+	struct msw_config cfg = {.ports = "1883"};
 	struct target_iter *it = open_cfg(&cfg, t, 8, 1);
 	const struct target_host *h;
 
@@ -412,7 +458,7 @@ static void test_urls_and_ports(void **state)
 	h = find_ip(&G1, "127.0.0.8");
 	assert_true(h->nports == 1 && h->ports[0].transport == TRANSPORT_TLS);
 	h = find_ip(&G1, "127.0.0.9");
-	assert_true(h->nports == 1 && h->ports[0].port == 1883);   /* the -p list */
+	assert_true(h->nports == 1 && h->ports[0].port == 1883); /* the -p list */
 	size_t v6 = 0;
 	for (size_t i = 0; i < G1.n; i++) {
 		h = G1.h[i];
@@ -421,11 +467,14 @@ static void test_urls_and_ports(void **state)
 		v6++;
 		assert_int_equal(h->base.sa.ss_family, AF_INET6);
 		if (h->nports == 1) {
-			assert_true(h->ports[0].port == 443 && h->ports[0].transport == TRANSPORT_WSS);
+			assert_true(h->ports[0].port == 443 &&
+				    h->ports[0].transport == TRANSPORT_WSS);
 		} else {
 			assert_int_equal(h->nports, 2);
-			assert_true(h->ports[0].port == 1884 && h->ports[0].transport == TRANSPORT_WS);
-			assert_true(h->ports[1].port == 9001 && h->ports[1].transport == TRANSPORT_TCP);
+			assert_true(h->ports[0].port == 1884 &&
+				    h->ports[0].transport == TRANSPORT_WS);
+			assert_true(h->ports[1].port == 9001 &&
+				    h->ports[1].transport == TRANSPORT_TCP);
 		}
 	}
 	assert_int_equal(v6, 2);
@@ -439,9 +488,9 @@ static void test_names(void **state)
 {
 	enum { N = 40 };
 	static const char *t[N + 2];
-	struct msw_config cfg = { 0 };
+	struct msw_config cfg = {0};
 	struct target_iter *it;
-	uint8_t seen[N + 2] = { 0 };
+	uint8_t seen[N + 2] = {0};
 
 	(void)state;
 	for (int i = 0; i < N; i++)
@@ -475,7 +524,7 @@ static void test_input_list(void **state)
 	char path[] = "/tmp/msw-test-il-XXXXXX";
 	int fd = mkstemp(path);
 	FILE *f;
-	struct msw_config cfg = { 0 };
+	struct msw_config cfg = {0};
 	struct target_iter *it = NULL;
 	char *err = NULL;
 
@@ -483,7 +532,7 @@ static void test_input_list(void **state)
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	fprintf(f, "# lab brokers\n127.0.0.1\n\n   127.0.0.2   # second\n127.0.0.3 127.0.0.4\r\n"
-		"#127.0.0.99\n127.0.5.0/30\n");
+		   "#127.0.0.99\n127.0.5.0/30\n");
 	fclose(f);
 	cfg.input_list = path;
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_OK);
@@ -509,15 +558,15 @@ static void test_input_list(void **state)
 	free(err);
 	unlink(path);
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
-	assert_non_null(strstr(err, path));   /* unreadable file named */
+	assert_non_null(strstr(err, path)); /* unreadable file named */
 	free(err);
 
-	cfg.input_list = NULL;                 /* empty target list */
+	cfg.input_list = NULL; /* empty target list */
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
 	assert_non_null(strstr(err, "empty target list"));
 	free(err);
 	cfg.exclude_file = "/nonexistent/msw-excl";
-	static const char *const t[] = { "127.0.0.1" };
+	static const char *const t[] = {"127.0.0.1"};
 	cfg.targets = (char **)t;
 	cfg.ntargets = 1;
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
