@@ -56,7 +56,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS hosts(scan_id TEXT NOT NULL, ip TEXT NOT NULL,"
 	" services INTEGER, mqtt_services INTEGER, findings INTEGER, worst_severity TEXT,"
 	" worst_finding TEXT, categories TEXT, open_dashboard INTEGER, open_share INTEGER,"
-	" chain INTEGER, PRIMARY KEY(scan_id, ip));"
+	" chain INTEGER, risk_chain TEXT, PRIMARY KEY(scan_id, ip));"
 	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx INTEGER NOT NULL,"
 	" PRIMARY KEY(scan_id, idx)) WITHOUT ROWID;";
 
@@ -80,9 +80,12 @@ static const char *const qsql[Q__COUNT] = {
 		" evidence, remediation, reproduce)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
 	[Q_HOST] = "INSERT OR REPLACE INTO hosts(scan_id, ip, services, mqtt_services, findings,"
-		" worst_severity, worst_finding, categories, open_dashboard, open_share, chain)"
+		" worst_severity, worst_finding, categories, open_dashboard, open_share, chain,"
+		" risk_chain)"
 		" SELECT ?1, ?2, s.n, s.m, f.n, f.sev, f.fid, f.cats, f.dash, f.share,"
-		"  (s.m > 0 AND f.dash AND f.share)"
+		"  (s.m > 0 AND f.dash AND f.share),"
+		"  (SELECT json_extract(json, '$.risk.chain') FROM services WHERE scan_id = ?1"
+		"    AND ip = ?2 AND kind = 'host' ORDER BY id DESC LIMIT 1)"
 		" FROM (SELECT count(*) FILTER (WHERE kind = 'service') AS n,"
 		"   count(*) FILTER (WHERE mqtt = 1) AS m FROM services WHERE scan_id = ?1 AND ip = ?2) s,"
 		"  (SELECT count(*) AS n,"

@@ -144,6 +144,22 @@ static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
 	record_set_error(r, "peer said %s and %s", PSK, URLPW);
 }
 
+/* the engine's depth-host summary record */
+static void host_record(struct msw_record *r, const char *ip)
+{
+	cJSON *risk;
+
+	record_init(r, "host");
+	r->kind = strdup("host");
+	snprintf(r->ip, sizeof(r->ip), "%s", ip);
+	r->status = ST_SUCCESS;
+	r->extra = cJSON_CreateObject();
+	cJSON_AddArrayToObject(r->extra, "services");
+	risk = cJSON_AddObjectToObject(r->extra, "risk");
+	cJSON_AddStringToObject(risk, "worst_severity", "critical");
+	cJSON_AddStringToObject(risk, "chain", "mqtt:1883 anonymous [critical]");
+}
+
 static int redirect_stdout(const char *path)
 {
 	int saved = dup(STDOUT_FILENO);
@@ -176,6 +192,9 @@ static void run_scan(struct msw_config *cfg, const char *scan_id, uint64_t seed,
 
 		snprintf(ip, sizeof(ip), "127.0.0.%d", h + 1);
 		hostile_record(&r, ip, 1883);
+		assert_int_equal(output_record(o, &r), MSW_OK);
+		record_free(&r);
+		host_record(&r, ip);
 		assert_int_equal(output_record(o, &r), MSW_OK);
 		record_free(&r);
 		assert_int_equal(output_host_done(o, (uint64_t)h * 3), MSW_OK);
@@ -303,14 +322,17 @@ static void test_sqlite_and_resume(void **st)
 		assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 		sqlite3_finalize(s);
 	}
-	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 6);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE kind = 'host' AND port = 0"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM hosts WHERE risk_chain = 'mqtt:1883 anonymous [critical]'"
+			     " AND services = 1 AND mqtt_services = 1 AND findings = 2"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 21);
 	assert_int_equal(q1(db, "SELECT count(*) FROM topics WHERE topic_b64 IS NOT NULL"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM findings WHERE category = 'location'"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM done WHERE scan_id = 'scan-A'"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM hosts WHERE worst_severity = 'critical'"), 3);
 	assert_int_equal(q1(db, "SELECT exit_code FROM scans WHERE scan_id = 'scan-A'"), 0);
-	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE json LIKE '%\"schema\":\"mqttsweep.record/1\"%'"), 3);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE json LIKE '%\"schema\":\"mqttsweep.record/1\"%'"), 6);
 	sqlite3_close(db);
 
 	assert_int_equal(output_resume_load(path_in("scan.db"), &sid, &seed, &av, &is_done, &arg), MSW_OK);
@@ -334,7 +356,7 @@ static void test_sqlite_and_resume(void **st)
 	restore_stdout(saved);
 	free(sid);
 	assert_int_equal(sqlite3_open(path_in("scan.db"), &db), SQLITE_OK);
-	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 4);
+	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 8);
 	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 28);
 	assert_int_equal(q1(db, "SELECT count(*) FROM findings"), 8);
 	assert_int_equal(q1(db, "SELECT count(*) FROM done"), 4);
