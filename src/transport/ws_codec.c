@@ -236,6 +236,24 @@ static const uint8_t *find_head_end(const uint8_t *p, size_t n)
 	return NULL;
 }
 
+/* Garbage is refused as soon as it shows (not after WS_RESP_MAX bytes or a timeout): the
+ * head must start with "HTTP/1." and, once its first line is complete, that line must be a
+ * status line. True when the partial head is already malformed. */
+static bool early_check(const uint8_t *p, size_t n, struct ws_response *r)
+{
+	static const char pre[] = "HTTP/1.";
+	size_t k = n < sizeof(pre) - 1 ? n : sizeof(pre) - 1;
+	if (memcmp(p, pre, k))
+		return true;
+	const uint8_t *lf = memchr(p, '\n', n);
+	if (!lf)
+		return false;
+	bool bad = lf == p || lf[-1] != '\r' ||
+		   parse_status((const char *)p, (size_t)(lf - 1 - p), r) != MSW_OK;
+	memset(r, 0, sizeof(*r));
+	return bad;
+}
+
 msw_err ws_parse_response(const uint8_t *p, size_t n, const char *key, struct ws_response *r)
 {
 	char accept[WS_ACCEPT_LEN + 1] = "";
@@ -244,7 +262,8 @@ msw_err ws_parse_response(const uint8_t *p, size_t n, const char *key, struct ws
 
 	memset(r, 0, sizeof(*r));
 	if (!end)
-		return n >= WS_RESP_MAX ? MSW_ERR_TOO_BIG : MSW_ERR_NEED_MORE;
+		return early_check(p, lim, r) ? MSW_ERR_MALFORMED :
+		       n >= WS_RESP_MAX ? MSW_ERR_TOO_BIG : MSW_ERR_NEED_MORE;
 	if (memchr(p, '\0', (size_t)(end - p)))
 		return MSW_ERR_MALFORMED;
 	if (key)

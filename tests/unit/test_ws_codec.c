@@ -118,6 +118,14 @@ static void test_response_other(void **st)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ws_parse_response((const uint8_t *)bad[i], strlen(bad[i]), NULL, r),
 				 MSW_ERR_MALFORMED);
+	/* garbage is refused before the head is complete */
+	assert_int_equal(ws_parse_response((const uint8_t *)"\x20\x02", 2, NULL, r), MSW_ERR_MALFORMED);
+	assert_int_equal(ws_parse_response((const uint8_t *)"HTTQ", 4, NULL, r), MSW_ERR_MALFORMED);
+	assert_int_equal(ws_parse_response((const uint8_t *)"HTT", 3, NULL, r), MSW_ERR_NEED_MORE);
+	assert_int_equal(ws_parse_response((const uint8_t *)"HTTP/1.1 xyz\r\nA", 17, NULL, r),
+			 MSW_ERR_MALFORMED);
+	assert_int_equal(ws_parse_response((const uint8_t *)"HTTP/1.1 101 OK\r\nA", 18, NULL, r),
+			 MSW_ERR_NEED_MORE);
 	/* a NUL inside the head */
 	const char nul[] = "HTTP/1.1 101 X\r\nA: \0b\r\n\r\n";
 	assert_int_equal(ws_parse_response((const uint8_t *)nul, sizeof(nul) - 1, NULL, r),
