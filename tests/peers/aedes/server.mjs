@@ -2,6 +2,7 @@
 // Listens only where told (tests use 127.x addresses):
 //   --tcp HOST:PORT            plain MQTT
 //   --ws HOST:PORT[/path]      MQTT over WebSocket (default path /mqtt)
+//   --tls HOST:PORT            MQTT over TLS (needs --cert and --key)
 //   --wss HOST:PORT[/path]     MQTT over WebSocket over TLS (needs --cert and --key)
 //   --auth none|any|reject     none: anonymous allowed (no hook); any: any username with any
 //                              password accepted, anonymous refused (CONNACK 5); reject:
@@ -15,13 +16,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 
 function parseArgs(argv) {
-	const o = { tcp: [], ws: [], wss: [], auth: 'none', retain: [] };
+	const o = { tcp: [], tls: [], ws: [], wss: [], auth: 'none', retain: [] };
 	for (let i = 2; i < argv.length; i++) {
 		const k = argv[i], v = argv[i + 1];
 		switch (k) {
 		case '--tcp': o.tcp.push(v); i++; break;
+		case '--tls': o.tls.push(v); i++; break;
 		case '--ws': o.ws.push(v); i++; break;
 		case '--wss': o.wss.push(v); i++; break;
 		case '--cert': o.cert = v; i++; break;
@@ -86,6 +89,12 @@ async function main() {
 	for (const spec of o.tcp) {
 		const { host, port } = hostPort(spec);
 		await listen(net.createServer(broker.handle), host, port);
+	}
+	for (const spec of o.tls) {
+		const { host, port } = hostPort(spec);
+		const srv = tls.createServer({ cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) },
+			broker.handle);
+		await listen(srv, host, port);
 	}
 	for (const spec of o.ws) {
 		const { host, port, path } = hostPort(spec);
