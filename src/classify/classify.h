@@ -35,4 +35,10 @@ char *cls_redact_topic(const struct msw_config *cfg, const uint8_t *topic, size_
 /* Classify a file read from a share (issue 5, --read-secrets). */
 void cls_file(struct classify_ctx *c, const char *path, const uint8_t *data, size_t len);
 
+/* Cross-target honeypot heuristic for stats/db: cls_finish() stores
+ * extra.retained_fingerprint (hash over the sorted non-$SYS retained topic+payload set) and
+ * extra.retained_fingerprint_n; given how many addresses share one fingerprint, this says
+ * whether "possible_honeypot" is a fair tag. */
+bool cls_fingerprint_suspicious(uint32_t repeats, uint32_t retained_n);
+
 #endif

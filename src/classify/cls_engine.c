@@ -1,0 +1,917 @@
+/* The classifier engine: applies the rule tables (rules_*.c) to each message.
+ *
+ * Per message: copy the topic, parse the payload once (bounded, cls_json_parse), let the
+ * Home Assistant module expand discovery abbreviations, then walk every table in order.
+ * A rule matches when its topic pattern, payload kind, text matcher, JSON conditions and
+ * optional hook all agree; within a rule group only the first match counts; R_GENERIC
+ * rules stand back when the message already produced a finding of their category.
+ * A match renders the title/evidence templates under the --evidence policy and keeps a
+ * pending finding, deduplicated by (id, dedupe key) and capped per target; cls_finish()
+ * fills in host/port in the reproduce lines and hands everything to the record. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/cls_int.h"
+
+uint64_t cls_hash64(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = 1469598103934665603ULL ^ seed;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+const struct msw_config *cls_cfg(const struct classify_ctx *c)
+{
+	return c->cfg;
+}
+
+static enum msw_evidence evmode(const struct classify_ctx *c)
+{
+	return c->cfg ? c->cfg->evidence : EVIDENCE_REDACTED;
+}
+
+struct classify_ctx *cls_new(const struct msw_config *cfg)
+{
+	struct classify_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cfg = cfg;
+	c->sys_retained_reported = -1;
+	return c;
+}
+
+static void pending_free(struct cls_pending *p)
+{
+	free(p->f.id);
+	free(p->f.title);
+	free(p->f.evidence);
+	free(p->f.remediation);
+	free(p->f.reproduce);
+	mbytes_free(&p->f.topic);
+}
+
+void cls_free(struct classify_ctx *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nfs; i++)
+		pending_free(&c->fs[i]);
+	free(c->fs);
+	cls_ha_free(c);
+	free(c->rhash);
+	free(c->broker_version);
+	free(c->svc_hostname);
+	free(c);
+}
+
+/* ---- dedupe ---- */
+
+static bool seen_add(struct classify_ctx *c, uint64_t h)
+{
+	size_t cap = sizeof(c->seen) / sizeof(c->seen[0]);
+	size_t i = h & (cap - 1);
+
+	for (size_t k = 0; k < cap; k++, i = (i + 1) & (cap - 1)) {
+		if (c->seen[i] == h)
+			return false;
+		if (!c->seen[i]) {
+			if (c->nseen >= cap / 2 + cap / 4)
+				return true;   /* table full: stop deduping, the findings cap still holds */
+			c->seen[i] = h;
+			c->nseen++;
+			return true;
+		}
+	}
+	return true;
+}
+
+bool cls_has_finding(const struct classify_ctx *c, const char *id)
+{
+	for (size_t i = 0; i < c->nfs; i++)
+		if (c->fs[i].f.id && strcmp(c->fs[i].f.id, id) == 0)
+			return true;
+	return false;
+}
+
+static struct cls_pending *pending_new(struct classify_ctx *c)
+{
+	if (c->nfs >= CLS_MAX_FINDINGS) {
+		c->dropped++;
+		return NULL;
+	}
+	if (c->nfs == c->fs_alloc) {
+		size_t na = c->fs_alloc ? c->fs_alloc * 2 : 8;
+		struct cls_pending *n = realloc(c->fs, na * sizeof(*n));
+
+		if (!n) {
+			c->dropped++;
+			return NULL;
+		}
+		c->fs = n;
+		c->fs_alloc = na;
+	}
+	memset(&c->fs[c->nfs], 0, sizeof(c->fs[0]));
+	return &c->fs[c->nfs++];
+}
+
+static char *dupn(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a)
+{
+	char key[512];
+	struct cls_pending *p;
+
+	snprintf(key, sizeof(key), "%s\x1f%s", a->id, a->topic ? a->topic : "");
+	if (!seen_add(c, cls_hash64(key, strlen(key), 0)))
+		return;
+	p = pending_new(c);
+	if (!p)
+		return;
+	p->f.id = dupn(a->id);
+	p->f.category = a->cat;
+	p->f.severity = a->sev;
+	p->f.confidence = a->conf;
+	p->f.cwe = a->cwe;
+	p->f.title = dupn(a->title);
+	p->f.evidence = dupn(a->evidence);
+	p->f.remediation = dupn(a->remediation);
+	p->f.reproduce = dupn(a->reproduce);
+	if (a->topic && a->topic[0])
+		mbytes_set(&p->f.topic, a->topic, strlen(a->topic));
+}
+
+/* ---- variables and captures ---- */
+
+void cls_var(struct cls_run *r, const char *name, const char *val, enum rclass rc)
+{
+	struct cls_var *v;
+
+	if (!val || r->nvars >= CLS_MAX_VARS)
+		return;
+	v = &r->vars[r->nvars];
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->val = strdup(val);
+	v->rc = rc;
+	if (v->val)
+		r->nvars++;
+}
+
+void cls_varf(struct cls_run *r, const char *name, enum rclass rc, const char *fmt, ...)
+{
+	char buf[CLS_VAL_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cls_var(r, name, buf, rc);
+}
+
+const char *cls_cap(const struct cls_run *r, const char *name, char *buf, size_t cap)
+{
+	for (int i = 0; i < r->ncaps; i++)
+		if (strcmp(r->caps[i].name, name) == 0) {
+			size_t l = r->caps[i].len < cap - 1 ? r->caps[i].len : cap - 1;
+
+			memcpy(buf, r->mtopic + r->caps[i].off, l);
+			buf[l] = 0;
+			return buf;
+		}
+	return NULL;
+}
+
+static const struct cls_var *find_var(const struct cls_run *r, const char *name)
+{
+	for (int i = r->nvars - 1; i >= 0; i--)
+		if (strcmp(r->vars[i].name, name) == 0)
+			return &r->vars[i];
+	return NULL;
+}
+
+static void vars_reset(struct cls_run *r)
+{
+	for (int i = 0; i < r->nvars; i++)
+		free(r->vars[i].val);
+	r->nvars = 0;
+}
+
+/* Redaction class given to name by the rule's redact list ("user=name,$code=secret"). */
+static enum rclass spec_class(const char *spec, const char *name)
+{
+	static const char *const names[] = { "none", "coord", "secret", "name", "email", "ip", "drop", "safe" };
+	size_t nl = strlen(name);
+	const char *p = spec;
+
+	while (p && *p) {
+		const char *eq = strchr(p, '=');
+		const char *comma = strchr(p, ',');
+		size_t vl;
+
+		if (!eq || (comma && comma < eq))
+			break;
+		vl = comma ? (size_t)(comma - eq - 1) : strlen(eq + 1);
+		if ((size_t)(eq - p) == nl && memcmp(p, name, nl) == 0)
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (strlen(names[i]) == vl && memcmp(eq + 1, names[i], vl) == 0)
+					return (enum rclass)i;
+		p = comma ? comma + 1 : NULL;
+	}
+	return (enum rclass)-1;
+}
+
+static const char *last_seg(const char *path)
+{
+	const char *d = strrchr(path, '.');
+
+	return d ? d + 1 : path;
+}
+
+static enum rclass default_class(const char *name)
+{
+	if (strcmp(name, "user") == 0 || strcmp(name, "device") == 0 ||
+	    strcmp(name, "person") == 0 || strcmp(name, "client") == 0)
+		return RC_NAME;
+	return cls_key_class(last_seg(name[0] == '$' ? name + 1 : name));
+}
+
+/* Values from the network: control characters become spaces, invalid UTF-8 is shown as
+ * "[binary]" (titles and evidence are JSON strings). */
+static char *clean_value(char *v)
+{
+	if (!v)
+		return NULL;
+	if (!utf8_valid((const uint8_t *)v, strlen(v))) {
+		free(v);
+		return strdup("[binary]");
+	}
+	for (char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return v;
+}
+
+/* Raw value of a template name and its redaction class. names: topic, payload, $json.path,
+ * a capture, or a hook variable. Returns malloc'ed or NULL (unknown/absent). */
+static char *lookup(const struct cls_run *r, const struct rule *ru, const char *name,
+		    enum rclass *rc)
+{
+	char buf[CLS_VAL_MAX + 1];
+	const struct cls_var *v;
+	enum rclass sc = ru ? spec_class(ru->redact, name) : (enum rclass)-1;
+
+	*rc = (int)sc >= 0 ? sc : default_class(name);
+	if (strcmp(name, "payload") == 0) {
+		if (!r->text)
+			return NULL;
+		if ((int)sc < 0)
+			*rc = RC_NONE;
+		return clean_value(strndup(r->text, 64));
+	}
+	if (name[0] == '$') {
+		const cJSON *j = cls_jget(r->json, name + 1);
+
+		return clean_value(cls_jstr(j));
+	}
+	if ((v = find_var(r, name))) {
+		if ((int)sc < 0)
+			*rc = v->rc;
+		return clean_value(strdup(v->val));
+	}
+	if (cls_cap(r, name, buf, sizeof(buf)))
+		return clean_value(strdup(buf));
+	return NULL;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (!b->p || b->len + n + 1 > b->cap) {
+		size_t nc = (b->cap ? b->cap : 64);
+		char *np;
+
+		while (nc < b->len + n + 1)
+			nc *= 2;
+		np = realloc(b->p, nc);
+		if (!np)
+			return;
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* One {name} or {name|default} of a template. */
+static void render_one(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
+		       const char *name)
+{
+	enum msw_evidence ev = evmode(r->c);
+	char nm[128];
+	const char *bar = strchr(name, '|');
+	enum rclass rc;
+	char *raw, *out;
+
+	snprintf(nm, sizeof(nm), "%.*s", (int)(bar ? (size_t)(bar - name) : strlen(name)), name);
+	if (strcmp(nm, "topic") == 0) {
+		out = cls_topic_for(r->c->cfg, r->topic, r->tlen);
+		if (out)
+			sb_str(b, out);
+		free(out);
+		return;
+	}
+	raw = lookup(r, ru, nm, &rc);
+	if (!raw && bar) {
+		raw = strdup(bar + 1);
+		rc = RC_SAFE;   /* a default comes from the rule, not the payload */
+	}
+	if (!raw) {
+		sb_str(b, "?");
+		return;
+	}
+	if (ev == EVIDENCE_MINIMAL && rc != RC_SAFE) {
+		sb_str(b, "[");
+		sb_str(b, nm[0] == '$' ? last_seg(nm + 1) : nm);
+		sb_str(b, "]");
+	} else {
+		out = cls_redact_value(ev, rc, raw);
+		if (out)
+			sb_str(b, out);
+		free(out);
+	}
+	free(raw);
+}
+
+/* {name} or {name|default}: anything else between braces (JSON in a title) is literal. */
+static bool template_name(const char *s)
+{
+	size_t n = strcspn(s, "|");
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || strchr("_$.-", s[i])))
+			return false;
+	return true;
+}
+
+/* Expand a template. Names the run cannot resolve and that are left for cls_finish
+ * ({host} {port} {tls} {auth}) are kept verbatim. */
+static char *render(const struct cls_run *r, const struct rule *ru, const char *tmpl)
+{
+	struct sbuf b = { 0 };
+	const char *p = tmpl;
+
+	if (!tmpl)
+		return NULL;
+	sb_add(&b, "", 0);
+	while (*p) {
+		const char *open = strchr(p, '{');
+		const char *close = open ? strchr(open, '}') : NULL;
+		char name[128];
+
+		if (!open || !close) {
+			sb_str(&b, p);
+			break;
+		}
+		sb_add(&b, p, (size_t)(open - p));
+		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
+		if (cls_glob_alt("host|port|tls|auth|filter", name, strlen(name)) || !template_name(name))
+			sb_add(&b, open, (size_t)(close - open + 1));
+		else
+			render_one(&b, r, ru, name);
+		p = close + 1;
+	}
+	return b.p;
+}
+
+/* Evidence: a JSON object text, each listed item redacted by its class. */
+static void evidence_item(cJSON *o, const struct cls_run *r, const struct rule *ru,
+			  const char *item)
+{
+	enum msw_evidence ev = evmode(r->c);
+	const char *eq = strchr(item, '=');
+	const char *name = eq ? eq + 1 : item;
+	const char *label = eq ? NULL : (name[0] == '$' ? last_seg(name + 1) : name);
+	char lab[64];
+	enum rclass rc;
+
+	if (eq) {
+		snprintf(lab, sizeof(lab), "%.*s", (int)(eq - item), item);
+		label = lab;
+	}
+	if (name[0] == '$') {
+		const cJSON *j = cls_jget(r->json, name + 1);
+
+		if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+			cJSON *d = ev == EVIDENCE_MINIMAL ? cJSON_CreateString("[redacted]")
+							  : cJSON_Duplicate(j, 1);
+			enum rclass sc = spec_class(ru ? ru->redact : NULL, name);
+
+			if (d && ev != EVIDENCE_MINIMAL)
+				cls_redact_tree(d, ev, default_class(name) == RC_COORD, false, 0);
+			if (d && ev == EVIDENCE_REDACTED && (sc == RC_NAME || sc == RC_SECRET)) {
+				cJSON_Delete(d);
+				d = cJSON_CreateString("[masked]");
+			}
+			if (d)
+				cJSON_AddItemToObject(o, label, d);
+			return;
+		}
+	}
+	char *raw = lookup(r, ru, name, &rc);
+
+	if (!raw)
+		return;
+	char *out = cls_redact_value(ev, rc, raw);
+
+	if (out)
+		cJSON_AddStringToObject(o, label, out);
+	free(out);
+	free(raw);
+}
+
+static char *render_evidence(const struct cls_run *r, const struct rule *ru)
+{
+	cJSON *o;
+	char *s = NULL;
+	const char *p = ru->evidence;
+
+	if (!p || !*p)
+		return NULL;
+	o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[128];
+
+		snprintf(item, sizeof(item), "%.*s", (int)len, p);
+		if (item[0])
+			evidence_item(o, r, ru, item);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (o->child)
+		s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static char *shell_quote_topic(const char *t)
+{
+	struct sbuf b = { 0 };
+
+	sb_add(&b, "", 0);
+	for (const char *p = t; *p; p++) {
+		if (*p == '\'')
+			sb_str(&b, "'\\''");
+		else
+			sb_add(&b, p, 1);
+	}
+	return b.p;
+}
+
+#define DEFAULT_REPRO "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '{filter}' -C 1 -W 10"
+
+static char *render_repro(const struct cls_run *r, const struct rule *ru, const char *topic)
+{
+	char *t = render(r, ru, ru->reproduce ? ru->reproduce : DEFAULT_REPRO);
+	char *f = cls_topic_filter(r->c->cfg, topic, strlen(topic));
+	char *q = f ? shell_quote_topic(f) : NULL;
+	struct sbuf b = { 0 };
+	const char *p = t, *hit;
+
+	free(f);
+	if (!t || !q) {
+		free(q);
+		return t;
+	}
+	sb_add(&b, "", 0);
+	while ((hit = strstr(p, "{filter}"))) {
+		sb_add(&b, p, (size_t)(hit - p));
+		sb_str(&b, q);
+		p = hit + 8;
+	}
+	sb_str(&b, p);
+	free(t);
+	free(q);
+	return b.p;
+}
+
+void cls_emit(struct cls_run *r, const struct rule *ru, const char *topic_override)
+{
+	const char *topic = topic_override ? topic_override : r->topic;
+	char *key = ru->dedupe ? render(r, ru, ru->dedupe) : strdup(topic);
+	char hbuf[600];
+	struct cls_pending *p;
+	char *t;
+
+	snprintf(hbuf, sizeof(hbuf), "%s\x1f%s", ru->id, key ? key : "");
+	free(key);
+	r->cats |= 1u << ru->cat;
+	if (!seen_add(r->c, cls_hash64(hbuf, strlen(hbuf), 0)))
+		return;
+	p = pending_new(r->c);
+	if (!p)
+		return;
+	p->f.id = strdup(ru->id);
+	p->f.category = ru->cat;
+	p->f.severity = ru->sev;
+	p->f.confidence = ru->conf;
+	p->f.cwe = ru->cwe;
+	p->f.title = render(r, ru, ru->title);
+	p->f.evidence = render_evidence(r, ru);
+	p->f.remediation = dupn(ru->remediation);
+	p->f.reproduce = render_repro(r, ru, topic);
+	t = cls_topic_for(r->c->cfg, topic, strlen(topic));
+	if (t)
+		mbytes_set(&p->f.topic, t, strlen(t));
+	free(t);
+}
+
+/* ---- matching ---- */
+
+static bool payload_kind_ok(const struct cls_run *r, enum pkind k)
+{
+	switch (k) {
+	case PK_ANY: return true;
+	case PK_OBJ: return cJSON_IsObject(r->json);
+	case PK_ARR: return cJSON_IsArray(r->json);
+	case PK_TEXT: return r->text && r->text[0] && !cJSON_IsObject(r->json) && !cJSON_IsArray(r->json);
+	case PK_NUM: {
+		char *end;
+
+		if (!r->text || !r->text[0])
+			return false;
+		(void)strtod(r->text, &end);
+		return *end == 0;
+	}
+	case PK_EMPTY: return r->plen == 0;
+	case PK_NONEMPTY: return r->plen > 0;
+	case PK_IMAGE:
+		return (r->plen >= 3 && r->payload[0] == 0xFF && r->payload[1] == 0xD8 && r->payload[2] == 0xFF) ||
+		       (r->plen >= 8 && memcmp(r->payload, "\x89PNG\r\n\x1a\n", 8) == 0);
+	case PK_BINARY: return !r->utf8;
+	}
+	return false;
+}
+
+static bool cond_ok(const struct cls_run *r, const struct jcond *jc)
+{
+	const cJSON *v = cls_jget(r->json, jc->path);
+	bool ok = false;
+	char *s;
+
+	switch (jc->op) {
+	case J_NONE: return true;
+	case J_PRESENT: return v && !cJSON_IsNull(v);
+	case J_ABSENT: return !v || cJSON_IsNull(v);
+	case J_NUM: return cJSON_IsNumber(v);
+	case J_STR: return cJSON_IsString(v);
+	case J_BOOL: return cJSON_IsBool(v);
+	case J_OBJ: return cJSON_IsObject(v);
+	case J_ARR: return cJSON_IsArray(v);
+	case J_NONEMPTY: return cls_jtruthy(v) && !cJSON_IsBool(v);
+	case J_GT: {
+		double d = cls_jnum(v, &ok);
+
+		return ok && d > strtod(jc->arg, NULL);
+	}
+	default:
+		break;
+	}
+	if (!v || cJSON_IsNull(v) || cJSON_IsObject(v) || cJSON_IsArray(v))
+		return jc->op == J_NE || jc->op == J_NONEOF;
+	s = cls_jstr(v);
+	if (!s)
+		return jc->op == J_NE || jc->op == J_NONEOF;
+	switch (jc->op) {
+	case J_EQ: ok = strcasecmp(s, jc->arg) == 0; break;
+	case J_NE: ok = strcasecmp(s, jc->arg) != 0; break;
+	case J_ONEOF: case J_GLOB: ok = cls_glob_alt(jc->arg, s, strlen(s)); break;
+	case J_NONEOF: ok = !cls_glob_alt(jc->arg, s, strlen(s)); break;
+	default: break;
+	}
+	free(s);
+	return ok;
+}
+
+static bool group_done(const struct cls_run *r, const char *g)
+{
+	for (int i = 0; i < r->ngroups; i++)
+		if (strcmp(r->groups[i], g) == 0)
+			return true;
+	return false;
+}
+
+static bool rule_matches(struct cls_run *r, const struct rule *ru)
+{
+	if (ru->group && group_done(r, ru->group))
+		return false;
+	if ((ru->flags & R_GENERIC) && (r->cats & (1u << ru->cat)))
+		return false;
+	if ((ru->flags & R_NOSYS) && r->tlen && r->topic[0] == '$')
+		return false;
+	r->ncaps = 0;
+	if (!cls_topic_match(ru->topic, r->mtopic, strlen(r->mtopic), r->caps, &r->ncaps))
+		return false;
+	if (!payload_kind_ok(r, ru->payload))
+		return false;
+	if (ru->text && !(r->text && cls_glob_alt(ru->text, r->text, strlen(r->text))))
+		return false;
+	for (int i = 0; i < CLS_MAX_CONDS && ru->when[i].path; i++)
+		if (!cond_ok(r, &ru->when[i]))
+			return false;
+	return true;
+}
+
+static void note_owntracks(struct cls_run *r, const struct rule *ru)
+{
+	char u[128], d[128];
+
+	if (strncmp(ru->id, "owntracks.", 10) == 0 && cls_cap(r, "user", u, sizeof(u)) &&
+	    cls_cap(r, "device", d, sizeof(d)))
+		cls_note_person(r->c, u, d);
+}
+
+void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rule *ru = &rules[i];
+		int saved = r->nvars;
+
+		if (!rule_matches(r, ru))
+			continue;
+		if (ru->hook && !ru->hook(r, ru)) {
+			while (r->nvars > saved)
+				free(r->vars[--r->nvars].val);
+			continue;
+		}
+		if (ru->group && r->ngroups < CLS_MAX_GROUPS)
+			r->groups[r->ngroups++] = ru->group;
+		note_owntracks(r, ru);
+		if (ru->title)
+			cls_emit(r, ru, NULL);
+		while (r->nvars > saved)
+			free(r->vars[--r->nvars].val);
+	}
+}
+
+void cls_run_tables(struct cls_run *r)
+{
+	for (size_t t = 0; t < cls_ntables; t++)
+		cls_run_table(r, cls_tables[t]->rules, cls_tables[t]->n);
+}
+
+void cls_note_person(struct classify_ctx *c, const char *user, const char *device)
+{
+	char key[300];
+	uint64_t h;
+
+	snprintf(key, sizeof(key), "%s/%s", user, device);
+	h = cls_hash64(key, strlen(key), 7);
+	for (size_t i = 0; i < c->npeople; i++)
+		if (c->people[i] == h)
+			return;
+	if (c->npeople < CLS_MAX_PEOPLE)
+		c->people[c->npeople++] = h;
+	else
+		c->people_extra++;
+}
+
+/* ---- per message ---- */
+
+static char *trimmed_text(const uint8_t *p, size_t n)
+{
+	size_t a = 0, b = n;
+	char *s;
+
+	while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r' || p[a] == '\n'))
+		a++;
+	while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r' || p[b - 1] == '\n'))
+		b--;
+	if (memchr(p + a, 0, b - a))
+		return NULL;
+	s = malloc(b - a + 1);
+	if (s) {
+		memcpy(s, p + a, b - a);
+		s[b - a] = 0;
+	}
+	return s;
+}
+
+static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen,
+			  const uint8_t *p, size_t n)
+{
+	uint64_t h;
+
+	if (c->nrhash >= CLS_MAX_RETAINED) {
+		c->rhash_overflow = true;
+		return;
+	}
+	if (!c->rhash) {
+		c->rhash = malloc(CLS_MAX_RETAINED * sizeof(uint64_t));
+		if (!c->rhash)
+			return;
+	}
+	h = cls_hash64(topic, tlen, 0x51);
+	h = cls_hash64(p, n, h);
+	c->rhash[c->nrhash++] = h;
+}
+
+static void note_sys(struct classify_ctx *c, const char *topic, const char *text, bool retained)
+{
+	char *end;
+	long v;
+
+	c->sys_messages++;
+	if (retained)
+		c->sys_retained_seen++;
+	if (!text)
+		return;
+	if (strcmp(topic, "$SYS/broker/retained messages/count") == 0) {
+		v = strtol(text, &end, 10);
+		if (end != text && *end == 0 && v >= 0)
+			c->sys_retained_reported = v;
+	} else if (strcmp(topic, "$SYS/broker/version") == 0 && !c->broker_version) {
+		c->broker_version = strndup(text, 128);
+	}
+}
+
+void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
+		 const uint8_t *payload, size_t plen, bool retained)
+{
+	struct cls_run r;
+	char *t;
+
+	if (!c || (!topic && tlen) || (!payload && plen) || tlen > 65535)
+		return;
+	t = malloc(tlen + 1);
+	if (!t)
+		return;
+	memcpy(t, topic, tlen);
+	t[tlen] = 0;
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.topic = r.mtopic = t;
+	r.tlen = strlen(t);   /* an embedded NUL ends the topic for matching */
+	r.payload = payload ? payload : (const uint8_t *)"";
+	r.plen = plen;
+	r.retained = retained;
+	r.utf8 = utf8_valid(r.payload, plen);
+	r.text = r.utf8 ? trimmed_text(r.payload, plen) : NULL;
+	r.json = cls_json_parse(r.payload, plen);
+	c->messages++;
+	if (t[0] == '$')
+		note_sys(c, t, r.text, retained);
+	else
+		c->nonsys_messages++;
+	if (retained && t[0] != '$')
+		note_retained(c, t, r.tlen, r.payload, plen);
+	cls_ha_remember_state(c, t, r.tlen, r.payload, plen);
+	if (!cls_ha_discovery(&r))
+		cls_run_tables(&r);
+	vars_reset(&r);
+	cJSON_Delete(r.json);
+	free(r.text);
+	free(t);
+}
+
+/* ---- finish ---- */
+
+static void owntracks_inventory(struct classify_ctx *c)
+{
+	char title[200], ev[96];
+	struct cls_adhoc a = {
+		.id = "owntracks.inventory", .cat = CAT_DEVICE_INVENTORY, .sev = SEV_INFO,
+		.conf = CONF_CONFIRMED, .cwe = 359, .topic = "owntracks/#", .title = title,
+		.evidence = ev,
+		.remediation = "Give every OwnTracks user their own broker account and an ACL limited "
+			       "to owntracks/<user>/#; deny anonymous access.",
+		.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t 'owntracks/+/+' -W 10",
+	};
+
+	if (!c->npeople)
+		return;
+	snprintf(title, sizeof(title), "OwnTracks: %zu%s user/device pair(s) publish through this broker",
+		 c->npeople, c->people_extra ? "+" : "");
+	snprintf(ev, sizeof(ev), "{\"owntracks_devices\":%zu}", c->npeople + c->people_extra);
+	cls_emit_adhoc(c, &a);
+}
+
+static void sb_replace(struct sbuf *b, const char *s, const char *what, const char *with)
+{
+	const char *p = s, *hit;
+
+	sb_add(b, "", 0);
+	while ((hit = strstr(p, what))) {
+		sb_add(b, p, (size_t)(hit - p));
+		sb_str(b, with);
+		p = hit + strlen(what);
+	}
+	sb_str(b, p);
+}
+
+static char *fill_repro(const char *tmpl, const struct msw_record *rec, const struct classify_ctx *c)
+{
+	char port[16], host[300];
+	const char *h = rec->hostname && rec->hostname[0] ? rec->hostname : rec->ip;
+	const char *tls = rec->transport == TRANSPORT_TLS || rec->transport == TRANSPORT_WSS
+				  ? " --capath /etc/ssl/certs" : "";
+	const char *auth = rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "";
+	const char *names[4] = { "{host}", "{port}", "{tls}", "{auth}" };
+	const char *vals[4];
+	char *cur;
+
+	snprintf(port, sizeof(port), "%u", (unsigned)rec->port);
+	snprintf(host, sizeof(host), "%s", h && h[0] ? h : "HOST");
+	for (char *q = host; *q; q++)
+		if (!(isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' || *q == '_'))
+			*q = '_';
+	vals[0] = host;
+	vals[1] = port;
+	vals[2] = tls;
+	vals[3] = auth;
+	(void)c;
+	cur = strdup(tmpl);
+	for (int i = 0; i < 4 && cur; i++) {
+		struct sbuf b = { 0 };
+
+		sb_replace(&b, cur, names[i], vals[i]);
+		free(cur);
+		cur = b.p;
+	}
+	return cur;
+}
+
+static void set_extra_num(struct msw_record *rec, const char *key, double v)
+{
+	if (!rec->extra)
+		rec->extra = cJSON_CreateObject();
+	if (!rec->extra)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, key);
+	cJSON_AddNumberToObject(rec->extra, key, v);
+}
+
+void cls_finish(struct classify_ctx *c, struct msw_record *rec)
+{
+	bool inferred_actuator = false;
+
+	if (!c || !rec)
+		return;
+	if (!c->service_done)
+		cls_service(c, rec);
+	cls_ha_correlate(c);
+	owntracks_inventory(c);
+	if (c->broker_version && !rec->broker_version && strncmp(c->broker_version, "mosquitto version ", 18) == 0) {
+		rec->broker_version = strdup(c->broker_version + 18);
+		if (!rec->broker_product)
+			rec->broker_product = strdup("mosquitto");
+	}
+	cls_service_finish(c, rec);
+	for (size_t i = 0; i < c->nfs; i++) {
+		struct msw_finding *f = &c->fs[i].f;
+		char *r = f->reproduce ? fill_repro(f->reproduce, rec, c) : NULL;
+
+		if (r) {
+			free(f->reproduce);
+			f->reproduce = r;
+		}
+		if (f->category == CAT_ACTUATOR_CONTROL && f->confidence == CONF_INFERRED)
+			inferred_actuator = true;
+		if (!record_add_finding(rec, f))
+			c->dropped++;
+		pending_free(&c->fs[i]);
+	}
+	c->nfs = 0;
+	if (inferred_actuator && rec->write_access == WRITE_UNTESTED &&
+	    rec->read_access != READ_DENIED)
+		rec->write_access = WRITE_INFERRED;
+	if (c->dropped)
+		set_extra_num(rec, "findings_dropped", c->dropped);
+}

@@ -1,0 +1,296 @@
+/* Rule hooks: the little code some rules need beyond topic/payload matching (walking a
+ * Dash dashboard, counting Zigbee2MQTT devices, finding a secret-named key anywhere in a
+ * payload, precision of a coordinate pair). A hook returns true when the rule matches and
+ * leaves variables for the title/evidence templates with cls_var(). Walks are bounded: the
+ * JSON depth by the parser (CLS_JSON_MAX_DEPTH), the nodes visited by WALK_MAX. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/cls_int.h"
+
+#define WALK_MAX 20000
+#define LIST_MAX 5
+
+/* ---- OwnTracks ---- */
+
+static bool csv_field(const char *s, size_t len, const char *accept)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(accept, s[i]))
+			return false;
+	return true;
+}
+
+/* TID,TST(hex),T,LAT,LON,COG,VEL,ALT,DIST,TRIP (Recorder CSV_RE). */
+bool cls_owntracks_csv(const char *t)
+{
+	const char *f[6];
+	size_t len[6];
+	int n = 0;
+	const char *p = t;
+
+	while (n < 6) {
+		const char *c = strchr(p, ',');
+
+		f[n] = p;
+		len[n] = c ? (size_t)(c - p) : strlen(p);
+		n++;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	if (n < 6 || len[0] > 4 || len[1] < 6 || len[1] > 12 || len[2] != 1)
+		return false;
+	return csv_field(f[0], len[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") &&
+	       csv_field(f[1], len[1], "0123456789abcdefABCDEF") && isalpha((unsigned char)f[2][0]) &&
+	       csv_field(f[3], len[3], "-0123456789.") && csv_field(f[4], len[4], "-0123456789.");
+}
+
+static void csv_coord_var(struct cls_run *r, const char *name, const char *s)
+{
+	char buf[48];
+	double d;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(s, ","), s);
+	d = strtod(buf, NULL);
+	if (fabs(d) > 180)
+		d /= 1e6;
+	cls_varf(r, name, RC_COORD, "%.6f", d);
+}
+
+bool hook_ot_csv(struct cls_run *r, const struct rule *ru)
+{
+	const char *p = r->text;
+
+	(void)ru;
+	if (!p || !cls_owntracks_csv(p))
+		return false;
+	cls_varf(r, "tid", RC_NONE, "%.*s", (int)strcspn(p, ","), p);
+	for (int i = 0; i < 3; i++)
+		p = strchr(p, ',') + 1;
+	csv_coord_var(r, "lat", p);
+	p = strchr(p, ',') + 1;
+	csv_coord_var(r, "lon", p);
+	return true;
+}
+
+static void list_add(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (!s || n + 4 >= cap)
+		return;
+	snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
+}
+
+bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru)
+{
+	const cJSON *list = cls_jget(r->json, "waypoints");
+	const cJSON *w;
+	char names[CLS_VAL_MAX] = "";
+	int n = 0;
+	const cJSON *first = NULL;
+
+	(void)ru;
+	if (!cJSON_IsArray(list)) {
+		if (!cJSON_IsNumber(cls_jget(r->json, "lat")))
+			return false;
+		first = r->json;
+		n = 1;
+		list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(r->json, "desc")));
+	} else {
+		cJSON_ArrayForEach(w, list) {
+			if (!cJSON_IsObject(w) || n >= 10000)
+				continue;
+			if (!first && cJSON_IsNumber(cls_jget(w, "lat")))
+				first = w;
+			if (n < LIST_MAX)
+				list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(w, "desc")));
+			n++;
+		}
+	}
+	if (!n)
+		return false;
+	cls_varf(r, "n", RC_SAFE, "%d", n);
+	cls_var(r, "names", names[0] ? names : "unnamed", RC_NONE);
+	if (first) {
+		char *la = cls_jstr(cls_jget(first, "lat")), *lo = cls_jstr(cls_jget(first, "lon"));
+
+		cls_var(r, "first_lat", la, RC_COORD);
+		cls_var(r, "first_lon", lo, RC_COORD);
+		free(la);
+		free(lo);
+	}
+	return true;
+}
+
+/* ---- Home Assistant ---- */
+
+bool hook_ha_command(struct cls_run *r, const struct rule *ru)
+{
+	char comp[64];
+	const cJSON *it;
+
+	(void)ru;
+	if (cls_cap(r, "component", comp, sizeof(comp)) &&
+	    cls_glob_alt("sensor|binary_sensor|camera|device_tracker|event|image|tag|device_automation",
+			 comp, strlen(comp)))
+		return false;
+	cJSON_ArrayForEach(it, r->json) {
+		if (!it->string || !cJSON_IsString(it) || !it->valuestring || !it->valuestring[0])
+			continue;
+		if (cls_glob_alt("*command*_topic|set_*_topic", it->string, strlen(it->string))) {
+			cls_var(r, "cmd_key", it->string, RC_SAFE);
+			cls_var(r, "cmd_topic", it->valuestring, RC_NONE);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- Zigbee2MQTT ---- */
+
+static bool exposes_has(const cJSON *exposes, const char *type, const char *prop, int depth)
+{
+	const cJSON *e;
+
+	if (depth > 4)
+		return false;
+	cJSON_ArrayForEach(e, exposes) {
+		const char *t = cJSON_GetStringValue(cls_jget(e, "type"));
+		const char *p = cJSON_GetStringValue(cls_jget(e, "property"));
+
+		if ((type && t && strcmp(t, type) == 0) || (prop && p && strcmp(p, prop) == 0))
+			return true;
+		if (exposes_has(cls_jget(e, "features"), type, prop, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+bool hook_z2m_devices(struct cls_run *r, const struct rule *ru)
+{
+	const cJSON *d;
+	int n = 0, locks = 0, contacts = 0;
+	char names[CLS_VAL_MAX] = "";
+
+	(void)ru;
+	cJSON_ArrayForEach(d, r->json) {
+		const cJSON *ex = cls_jget(d, "definition.exposes");
+		const char *fn = cJSON_GetStringValue(cls_jget(d, "friendly_name"));
+		bool lock, contact;
+
+		if (!cJSON_IsString(cls_jget(d, "ieee_address")) || n >= 100000)
+			continue;
+		n++;
+		lock = exposes_has(ex, "lock", NULL, 0);
+		contact = exposes_has(ex, NULL, "contact", 0);
+		locks += lock;
+		contacts += contact;
+		if ((lock || contact) && locks + contacts <= LIST_MAX)
+			list_add(names, sizeof(names), fn);
+	}
+	if (!n)
+		return false;
+	cls_varf(r, "n", RC_SAFE, "%d", n);
+	cls_varf(r, "locks", RC_SAFE, "%d", locks);
+	cls_varf(r, "contacts", RC_SAFE, "%d", contacts);
+	cls_var(r, "names", names[0] ? names : "-", RC_NONE);
+	return true;
+}
+
+/* ---- MQTT Dash ---- */
+
+static const char *const dash_danger = "*garage*|*door*|*gate*|*lock*|*alarm*|*\xd0\xbe\xd1\x85\xd1\x80\xd0\xb0\xd0\xbd*|"
+				       "*engine*|*\xd0\xb4\xd0\xb2\xd0\xb8\xd0\xb3\xd0\xb0\xd1\x82*|*boiler*|*heat*|*relay*";
+
+static bool dash_dangerous(const cJSON *m)
+{
+	static const char *const keys[] = { "name", "topicPub", "topic", "iconOn", "iconOff" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *s = cJSON_GetStringValue(cls_jget(m, keys[i]));
+
+		if (s && cls_glob_alt(dash_danger, s, strlen(s)))
+			return true;
+	}
+	return false;
+}
+
+static const char *dash_ctl_topic(const cJSON *m)
+{
+	const char *tp = cJSON_GetStringValue(cls_jget(m, "topicPub"));
+
+	if (tp && tp[0])
+		return tp;
+	return cJSON_GetStringValue(cls_jget(m, "topic"));
+}
+
+static void dash_vars(struct cls_run *r, const cJSON *m)
+{
+	const char *s;
+
+	cls_var(r, "name", (s = cJSON_GetStringValue(cls_jget(m, "name"))) ? s : "?", RC_NONE);
+	cls_var(r, "ctl_topic", dash_ctl_topic(m), RC_NONE);
+	cls_var(r, "on", (s = cJSON_GetStringValue(cls_jget(m, "payloadOn"))) ? s : "?", RC_NONE);
+	cls_var(r, "off", (s = cJSON_GetStringValue(cls_jget(m, "payloadOff"))) ? s : "?", RC_NONE);
+	cls_var(r, "last", (s = cJSON_GetStringValue(cls_jget(m, "lastPayload"))) ? s : "?", RC_NONE);
+}
+
+bool hook_dash_controls(struct cls_run *r, const struct rule *ru)
+{
+	const cJSON *m, *pick = NULL;
+	int n = 0, seen = 0;
+	char list[CLS_VAL_MAX] = "";
+
+	(void)ru;
+	cJSON_ArrayForEach(m, r->json) {
+		const char *t;
+
+		if (++seen > 5000)
+			break;
+		if (!cJSON_IsObject(m) || !cJSON_IsTrue(cls_jget(m, "enablePub")) || !(t = dash_ctl_topic(m)) || !t[0])
+			continue;
+		n++;
+		if (!pick || (!dash_dangerous(pick) && dash_dangerous(m)))
+			pick = m;
+		if (n <= LIST_MAX) {
+			char item[160];
+			const char *nm = cJSON_GetStringValue(cls_jget(m, "name"));
+
+			snprintf(item, sizeof(item), "%.60s -> %.80s", nm ? nm : "?", t);
+			list_add(list, sizeof(list), item);
+		}
+	}
+	if (!n)
+		return false;
+	cls_varf(r, "n", RC_SAFE, "%d", n);
+	dash_vars(r, pick);
+	cls_var(r, "controls", list, RC_NONE);
+	return true;
+}
+
+bool hook_dash_count(struct cls_run *r, const struct rule *ru)
+{
+	const cJSON *m;
+	int n = 0;
+	char names[CLS_VAL_MAX] = "";
+
+	(void)ru;
+	cJSON_ArrayForEach(m, r->json) {
+		if (!cJSON_IsObject(m) || !cls_jget(m, "topic") || n >= 100000)
+			continue;
+		if (n < LIST_MAX)
+			list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(m, "name")));
+		n++;
+	}
+	if (!n)
+		return false;
+	cls_varf(r, "n", RC_SAFE, "%d", n);
+	cls_var(r, "names", names, RC_NONE);
+	return true;
+}

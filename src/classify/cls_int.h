@@ -1,0 +1,247 @@
+/* Classifier internals shared by the engine, the rule tables and the hooks.
+ *
+ * A rule (struct rule) is data: a topic pattern in MQTT filter syntax with named captures
+ * ({user} = one level, {name:glob|glob} = one level matching a glob, {*rest} or # = zero
+ * or more levels, + = one level), a payload kind, up to CLS_MAX_CONDS JSON conditions on
+ * dotted paths, an optional text matcher (glob alternatives), and what to emit: id,
+ * category, severity, confidence, CWE, a title template, an evidence list, the redaction
+ * class of each capture, remediation and a reproduce template. A few ecosystems need a
+ * little code: a rule may name a hook that decides the match and adds variables for the
+ * templates (cls_var). Everything here is bounded: JSON is depth- and size-checked before
+ * cJSON sees it, topics are split into at most CLS_MAX_LEVELS levels, per-target tables
+ * are capped. */
+#ifndef MSW_CLS_INT_H
+#define MSW_CLS_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "classify/classify.h"
+
+#define CLS_JSON_MAX_DEPTH 64          /* deeper payloads are not handed to cJSON */
+#define CLS_JSON_MAX_BYTES (512 * 1024)
+#define CLS_MAX_FINDINGS 500           /* per target; the rest are counted as dropped */
+#define CLS_MAX_DISCOVERY 512          /* HA discovery entries kept for correlation */
+#define CLS_MAX_STATES 256             /* short payloads kept for correlation */
+#define CLS_STATE_PAYLOAD 256
+#define CLS_MAX_RETAINED 4096          /* retained-message hashes for the fingerprint */
+#define CLS_MAX_PEOPLE 64              /* distinct OwnTracks user/device pairs inventoried */
+#define CLS_MAX_LEVELS 64
+#define CLS_MAX_CAPS 8
+#define CLS_MAX_VARS 16
+#define CLS_MAX_CONDS 5
+#define CLS_MAX_GROUPS 16
+#define CLS_VAL_MAX 256                /* longest value rendered into a title/evidence */
+
+/* Redaction class of a value. */
+enum rclass { RC_NONE, RC_COORD, RC_SECRET, RC_NAME, RC_EMAIL, RC_IP, RC_DROP, RC_SAFE };
+/* RC_SAFE: derived by us (counts, state words), shown under every policy */
+
+enum pkind {
+	PK_ANY,       /* anything, including empty */
+	PK_OBJ,       /* JSON object */
+	PK_ARR,       /* JSON array */
+	PK_TEXT,      /* valid UTF-8, not a JSON object/array, not empty */
+	PK_NUM,       /* text that is a number */
+	PK_EMPTY,     /* zero-length payload */
+	PK_NONEMPTY,
+	PK_IMAGE,     /* JPEG/PNG magic */
+	PK_BINARY,    /* not valid UTF-8 */
+};
+
+enum jop {
+	J_NONE, J_PRESENT, J_ABSENT, J_EQ, J_NE, J_ONEOF, J_GLOB, J_NUM, J_STR, J_BOOL,
+	J_OBJ, J_ARR, J_NONEMPTY, J_GT, J_NONEOF,
+};
+
+struct jcond {
+	const char *path;   /* dotted path; numeric segments index arrays */
+	enum jop op;
+	const char *arg;    /* J_EQ/J_NE value, J_ONEOF/J_GLOB "a|b*", J_GT number */
+};
+
+struct cls_run;
+struct rule;
+typedef bool (*cls_hook)(struct cls_run *r, const struct rule *ru);
+
+/* flags */
+#define R_GENERIC 0x1u   /* skip when this message already has a finding of the category */
+#define R_NOSYS   0x2u   /* never on $-topics */
+
+struct rule {
+	const char *id;
+	const char *group;      /* first matching rule of a group wins for a message */
+	const char *topic;      /* pattern, NULL = any topic */
+	enum pkind payload;
+	const char *text;       /* text payload: glob alternatives, case-insensitive */
+	struct jcond when[CLS_MAX_CONDS];
+	cls_hook hook;
+	const char *arg;        /* hook argument */
+	enum msw_category cat;
+	enum msw_severity sev;
+	enum msw_confidence conf;
+	int cwe;
+	const char *title;      /* template: {cap} {var} {$json.path} {payload} {topic} */
+	const char *evidence;   /* comma list: cap, var, $path or label=$path */
+	const char *redact;     /* comma list name=class (coord, secret, name, email, ip, drop) */
+	const char *remediation;
+	const char *reproduce;  /* NULL = subscribe to the (redacted) topic */
+	const char *dedupe;     /* template; NULL = topic */
+	unsigned flags;
+};
+
+struct rule_table {
+	const char *name;
+	const struct rule *rules;
+	size_t n;
+};
+
+/* rule tables, in evaluation order (rules_*.c) */
+extern const struct rule_table *const cls_tables[];
+extern const size_t cls_ntables;
+
+struct cls_cap {
+	char name[24];
+	size_t off, len;       /* into run->mtopic */
+};
+
+struct cls_var {
+	char name[24];
+	char *val;
+	enum rclass rc;
+};
+
+/* One message being classified. */
+struct cls_run {
+	struct classify_ctx *c;
+	const char *topic;     /* real topic (NUL-terminated copy) */
+	size_t tlen;
+	const char *mtopic;    /* topic the patterns see (a synthetic one for HA device discovery) */
+	const uint8_t *payload;
+	size_t plen;
+	bool retained;
+	cJSON *json;           /* parsed payload (may be NULL) */
+	char *text;            /* trimmed payload if valid UTF-8 (may be NULL) */
+	bool utf8;
+	struct cls_cap caps[CLS_MAX_CAPS];
+	int ncaps;
+	struct cls_var vars[CLS_MAX_VARS];
+	int nvars;
+	unsigned cats;         /* bit per category already emitted for this message */
+	const char *groups[CLS_MAX_GROUPS];
+	int ngroups;
+};
+
+/* ---- json (cls_json.c) ---- */
+/* Parse a payload if it is JSON within the caps; double-encoded strings are decoded once.
+ * Returns NULL for anything else (never an error: non-JSON is normal input). */
+cJSON *cls_json_parse(const uint8_t *p, size_t n);
+bool cls_json_depth_ok(const uint8_t *p, size_t n, int limit);
+const cJSON *cls_jget(const cJSON *root, const char *path);
+/* Value as text (strings as-is, numbers shortest, bools true/false, containers compact,
+ * capped). malloc'ed; NULL for absent/null. */
+char *cls_jstr(const cJSON *v);
+bool cls_jtruthy(const cJSON *v);
+double cls_jnum(const cJSON *v, bool *ok);   /* number or numeric string */
+
+/* ---- topics (cls_topic.c) ---- */
+bool cls_glob(const char *pat, size_t plen, const char *s, size_t slen);
+bool cls_glob_alt(const char *alts, const char *s, size_t slen);  /* "a|b*" */
+/* Match pattern against topic; fills caps (names point into a copy of the pattern). */
+bool cls_topic_match(const char *pattern, const char *topic, size_t tlen,
+		     struct cls_cap *caps, int *ncaps);
+/* The pattern's literal levels kept and every wildcard/capture level replaced by '+'. */
+char *cls_topic_generalise(const char *pattern, const char *topic, size_t tlen);
+
+/* ---- redaction (cls_redact.c) ---- */
+enum rclass cls_key_class(const char *key);          /* by key name: lat → coord ... */
+char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v);
+char *cls_mask_name(const char *s);
+char *cls_mask_secret(const char *s);
+char *cls_coarse_coord(const char *s);
+bool cls_looks_email(const char *s);
+bool cls_has_private_key(const char *s, size_t n);
+bool cls_looks_jwt(const char *s);
+/* Redact a JSON tree in place (coords, secrets, names by key; e-mails anywhere). */
+void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_ctx, int depth);
+/* Topic with person-naming levels masked (redacted) / generalised + hashed (minimal). */
+char *cls_topic_for(const struct msw_config *cfg, const char *topic, size_t tlen);
+/* Filter usable in a reproduce command under the policy (person levels become '+'). */
+char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t tlen);
+
+/* ---- engine helpers (cls_engine.c) ---- */
+void cls_var(struct cls_run *r, const char *name, const char *val, enum rclass rc);
+void cls_varf(struct cls_run *r, const char *name, enum rclass rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+const char *cls_cap(const struct cls_run *r, const char *name, char *buf, size_t cap);
+/* Emit a finding built from a rule (used by the engine and by hooks that emit more). */
+void cls_emit(struct cls_run *r, const struct rule *ru, const char *topic_override);
+const struct msw_config *cls_cfg(const struct classify_ctx *c);
+/* Run every table on one message (also used for synthetic HA device-discovery topics). */
+void cls_run_tables(struct cls_run *r);
+void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n);
+/* Emit a finding that no rule describes (service level, files, correlation). */
+struct cls_adhoc {
+	const char *id;
+	enum msw_category cat;
+	enum msw_severity sev;
+	enum msw_confidence conf;
+	int cwe;
+	const char *topic;     /* real topic or path (NULL = service) */
+	const char *title;     /* already rendered and redacted */
+	const char *evidence;  /* already rendered and redacted (JSON text) */
+	const char *remediation;
+	const char *reproduce; /* may hold {host} {port} */
+};
+void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a);
+bool cls_has_finding(const struct classify_ctx *c, const char *id);
+
+/* ---- Home Assistant (cls_ha.c) ---- */
+bool cls_ha_discovery(struct cls_run *r);        /* true when the message was discovery */
+void cls_ha_remember_state(struct classify_ctx *c, const char *topic, size_t tlen,
+			   const uint8_t *p, size_t n);
+void cls_ha_correlate(struct classify_ctx *c);   /* at finish */
+void cls_ha_free(struct classify_ctx *c);
+struct cls_ha;  /* discovery + state tables */
+
+/* ---- per-target bookkeeping shared with service/finish ---- */
+struct cls_pending {
+	struct msw_finding f;   /* strings owned */
+};
+
+struct classify_ctx {
+	const struct msw_config *cfg;
+	struct cls_pending *fs;
+	size_t nfs, fs_alloc;
+	uint32_t dropped;
+	uint64_t seen[1024];    /* dedupe hashes of (id, key), open addressing, 0 = free */
+	size_t nseen;
+	struct cls_ha *ha;
+	/* counters */
+	uint64_t messages, sys_messages, nonsys_messages;
+	long sys_retained_reported;   /* $SYS/broker/retained messages/count, -1 unknown */
+	uint32_t sys_retained_seen;
+	char *broker_version;         /* from $SYS */
+	/* retained fingerprint */
+	uint64_t *rhash;
+	size_t nrhash;
+	bool rhash_overflow;
+	/* OwnTracks inventory */
+	uint64_t people[CLS_MAX_PEOPLE];
+	size_t npeople;
+	uint32_t people_extra;
+	bool service_done;
+	bool tagged_acl;
+	const struct msw_record *svc;  /* set by cls_service for finish */
+	enum msw_auth svc_auth;
+	enum msw_read_access svc_read;
+	enum msw_transport svc_transport;
+	char *svc_hostname;
+	bool public_test;
+};
+
+void cls_service_finish(struct classify_ctx *c, struct msw_record *rec);
+uint64_t cls_hash64(const void *p, size_t n, uint64_t seed);
+void cls_note_person(struct classify_ctx *c, const char *user, const char *device);
+
+#endif

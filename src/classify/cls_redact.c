@@ -1,0 +1,612 @@
+/* Redaction: one policy for titles, evidence, topics and payload samples.
+ *
+ *   redacted (default)  coordinates coarsened to 2 decimals (~1 km); secrets shown as their
+ *                       first two characters and length ("pa…(12)"; secrets shorter than 8
+ *                       characters show no characters at all: a 4-digit alarm code would
+ *                       otherwise be half-disclosed); e-mail local parts and person names
+ *                       partly masked ("a***e"), including the topic levels that name people
+ *                       (owntracks/{user}/{device}, person.* and device_tracker.* entities,
+ *                       $SYS client ids) and client IPs in $SYS client events ("192.168.x.x").
+ *   minimal             nothing from payloads; topics become generalised filters plus a keyed
+ *                       hash per level (HMAC-SHA256 with --hash-key or a per-process random
+ *                       key, first 8 hex digits).
+ *   raw                 nothing hidden.
+ * Key classes come from one table (cls_key_class) so the sample redactor and the finding
+ * renderer agree. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include "classify/cls_int.h"
+
+struct keyclass {
+	const char *glob;     /* case-insensitive glob on the key name */
+	enum rclass rc;
+};
+
+static const struct keyclass key_classes[] = {
+	{ "lat", RC_COORD }, { "lon", RC_COORD }, { "lng", RC_COORD }, { "long", RC_COORD },
+	{ "latitude", RC_COORD }, { "longitude", RC_COORD }, { "*_latitude", RC_COORD },
+	{ "*_longitude", RC_COORD }, { "gps_lat", RC_COORD }, { "gps_lon", RC_COORD },
+	{ "*password*", RC_SECRET }, { "*passwd*", RC_SECRET }, { "pwd", RC_SECRET },
+	{ "pass", RC_SECRET }, { "passphrase", RC_SECRET }, { "*secret*", RC_SECRET },
+	{ "*token*", RC_SECRET }, { "*api_key*", RC_SECRET }, { "*apikey*", RC_SECRET },
+	{ "psk", RC_SECRET }, { "wifi_psk", RC_SECRET }, { "pin", RC_SECRET },
+	{ "network_key", RC_SECRET }, { "private_key", RC_SECRET }, { "privkey", RC_SECRET },
+	{ "jwt_key", RC_SECRET }, { "webhook_id", RC_SECRET }, { "*_key", RC_SECRET },
+	{ "email", RC_EMAIL }, { "e-mail", RC_EMAIL }, { "mail", RC_EMAIL },
+	{ "username", RC_NAME }, { "user", RC_NAME }, { "user_name", RC_NAME },
+	{ "clientid", RC_NAME }, { "client_id", RC_NAME }, { "owner", RC_NAME },
+	{ "person", RC_NAME }, { "sub_label", RC_NAME }, { "first_name", RC_NAME },
+	{ "last_name", RC_NAME }, { "full_name", RC_NAME }, { "device_name", RC_NAME },
+	{ "mqttuser", RC_NAME }, { "face", RC_DROP }, { "image", RC_DROP }, { "addr", RC_DROP },
+};
+
+/* Keys that look like secrets by name but hold flags or metadata. */
+static const char *const not_secret = "*_required|*_enabled|has_*|token_type|*_set|*_format|"
+				      "api_key_set|secret_type|*_length|*_expires*|*_count";
+
+enum rclass cls_key_class(const char *key)
+{
+	size_t n;
+
+	if (!key)
+		return RC_NONE;
+	n = strlen(key);
+	for (size_t i = 0; i < sizeof(key_classes) / sizeof(key_classes[0]); i++) {
+		const struct keyclass *k = &key_classes[i];
+
+		if (!cls_glob(k->glob, strlen(k->glob), key, n))
+			continue;
+		if (k->rc == RC_SECRET && cls_glob_alt(not_secret, key, n))
+			return RC_NONE;
+		return k->rc;
+	}
+	return RC_NONE;
+}
+
+static size_t u8_count(const char *s)
+{
+	size_t c = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/* byte length of the first k UTF-8 characters */
+static size_t u8_prefix(const char *s, size_t k)
+{
+	size_t i = 0;
+
+	while (s[i] && k) {
+		i++;
+		while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+		k--;
+	}
+	return i;
+}
+
+char *cls_mask_secret(const char *s)
+{
+	size_t chars = u8_count(s);
+	size_t show = chars >= 8 ? u8_prefix(s, 2) : 0;
+	char *out = malloc(show + 32);
+
+	if (!out)
+		return NULL;
+	memcpy(out, s, show);
+	snprintf(out + show, 32, "\xe2\x80\xa6(%zu)", chars);
+	return out;
+}
+
+char *cls_mask_name(const char *s)
+{
+	size_t chars = u8_count(s);
+	size_t first = u8_prefix(s, 1);
+	size_t n = strlen(s);
+	char *out = malloc(first + 16 + 4);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	if (chars <= 1) {
+		memcpy(out, "*", 2);
+		return out;
+	}
+	memcpy(out, s, first);
+	o = first;
+	memcpy(out + o, "***", 3);
+	o += 3;
+	if (chars >= 4) {
+		size_t last = n;
+
+		while (last > 0 && ((unsigned char)s[last - 1] & 0xC0) == 0x80)
+			last--;
+		if (last > 0)
+			last--;
+		if (n - last <= 4) {
+			memcpy(out + o, s + last, n - last);
+			o += n - last;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static char *mask_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	char local[128], *ml, *out;
+	size_t ll;
+
+	if (!at || at == s)
+		return cls_mask_name(s);
+	ll = (size_t)(at - s);
+	if (ll >= sizeof(local))
+		ll = sizeof(local) - 1;
+	memcpy(local, s, ll);
+	local[ll] = 0;
+	ml = cls_mask_name(local);
+	if (!ml)
+		return NULL;
+	out = malloc(strlen(ml) + strlen(at) + 1);
+	if (out) {
+		memcpy(out, ml, strlen(ml));
+		memcpy(out + strlen(ml), at, strlen(at) + 1);
+	}
+	free(ml);
+	return out;
+}
+
+static char *mask_ip(const char *s)
+{
+	unsigned a, b, c, d;
+	char buf[64];
+
+	if (sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d) == 4 && a < 256 && b < 256) {
+		snprintf(buf, sizeof(buf), "%u.%u.x.x", a, b);
+		return strdup(buf);
+	}
+	if (strchr(s, ':')) {
+		const char *p = strchr(s, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (p && (size_t)(p - s) < 40) {
+			snprintf(buf, sizeof(buf), "%.*s:x", (int)(p - s), s);
+			return strdup(buf);
+		}
+	}
+	return cls_mask_name(s);
+}
+
+char *cls_coarse_coord(const char *s)
+{
+	char *end, buf[48];
+	double d = strtod(s, &end);
+
+	while (*end == ' ' || *end == '\n' || *end == '\r')
+		end++;
+	if (end == s || *end || !isfinite(d))
+		return strdup("[coordinate]");
+	snprintf(buf, sizeof(buf), "%.2f", d);
+	return strdup(buf);
+}
+
+bool cls_looks_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	const char *dot;
+
+	if (!at || at == s || strchr(at + 1, '@') || strchr(s, ' ') || strchr(s, '/'))
+		return false;
+	dot = strchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1] && strlen(s) < 254;
+}
+
+bool cls_has_private_key(const char *s, size_t n)
+{
+	const char *b = memmem(s, n, "-----BEGIN ", 11);
+
+	if (!b)
+		return false;
+	return memmem(b, n - (size_t)(b - s), "PRIVATE KEY-----", 16) != NULL;
+}
+
+static bool b64url_run(const char *s, size_t *i, size_t min)
+{
+	size_t st = *i;
+
+	while (isalnum((unsigned char)s[*i]) || s[*i] == '-' || s[*i] == '_')
+		(*i)++;
+	return *i - st >= min;
+}
+
+bool cls_looks_jwt(const char *s)
+{
+	const char *p = strstr(s, "eyJ");
+
+	while (p) {
+		size_t i = 0;
+
+		if (b64url_run(p, &i, 10) && p[i] == '.') {
+			i++;
+			if (b64url_run(p, &i, 10) && p[i] == '.') {
+				i++;
+				if (b64url_run(p, &i, 10))
+					return true;
+			}
+		}
+		p = strstr(p + 3, "eyJ");
+	}
+	return false;
+}
+
+char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v)
+{
+	if (!v)
+		return NULL;
+	if (ev == EVIDENCE_RAW || rc == RC_SAFE)
+		return strdup(v);
+	if (ev == EVIDENCE_MINIMAL)
+		return strdup("[redacted]");
+	if (rc == RC_NONE)   /* a topic in a value may name a person (owntracks/alice/phone) */
+		return strchr(v, '/') && !strchr(v, ' ') ? cls_topic_for(NULL, v, strlen(v)) : strdup(v);
+	switch (rc) {
+	case RC_COORD: return cls_coarse_coord(v);
+	case RC_SECRET: return cls_mask_secret(v);
+	case RC_NAME: return cls_looks_email(v) ? mask_email(v) : cls_mask_name(v);
+	case RC_EMAIL: return mask_email(v);
+	case RC_IP: return mask_ip(v);
+	case RC_DROP: {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "[%zu bytes not shown]", strlen(v));
+		return strdup(buf);
+	}
+	default: return strdup(v);
+	}
+}
+
+static void replace_string(cJSON *node, char *nv)
+{
+	if (!nv)
+		return;
+	cJSON_SetValuestring(node, nv);
+	free(nv);
+}
+
+static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evidence ev)
+{
+	if (rc == RC_COORD) {
+		if (cJSON_IsNumber(it))
+			cJSON_SetNumberValue(it, round(it->valuedouble * 100.0) / 100.0);
+		else if (cJSON_IsString(it) && it->valuestring)
+			replace_string(it, cls_coarse_coord(it->valuestring));
+		return;
+	}
+	if (cJSON_IsNumber(it) && rc == RC_SECRET) {
+		char *s = cls_jstr(it);
+		char *m = s ? cls_redact_value(ev, rc, s) : NULL;
+		cJSON *n = m ? cJSON_CreateString(m) : NULL;
+
+		free(s);
+		free(m);
+		if (n && !cJSON_ReplaceItemViaPointer(parent, it, n))
+			cJSON_Delete(n);
+		return;
+	}
+	if (!cJSON_IsString(it) || !it->valuestring)
+		return;
+	if (rc != RC_NONE || strchr(it->valuestring, '/'))
+		replace_string(it, cls_redact_value(ev, rc, it->valuestring));
+	else if (cls_looks_email(it->valuestring))
+		replace_string(it, mask_email(it->valuestring));
+	else if (cls_has_private_key(it->valuestring, strlen(it->valuestring)) ||
+		 cls_looks_jwt(it->valuestring))
+		replace_string(it, cls_mask_secret(it->valuestring));
+}
+
+static bool is_card(const cJSON *node)
+{
+	const cJSON *t;
+
+	if (!cJSON_IsObject(node))
+		return false;
+	t = cJSON_GetObjectItemCaseSensitive(node, "_type");
+	return cJSON_IsString(t) && t->valuestring && strcmp(t->valuestring, "card") == 0;
+}
+
+/* Class of one member, with the context rules: everything under a coordinate key is a
+ * coordinate; client ids and IPs only in $SYS client events; a short "code" (an alarm PIN)
+ * is a secret; an OwnTracks card's "name" is a person. */
+static enum rclass member_class(const cJSON *it, bool coord_ctx, bool ip_ctx, bool card)
+{
+	const char *k = it->string;
+	enum rclass rc = k ? cls_key_class(k) : RC_NONE;
+
+	if (coord_ctx && rc == RC_NONE)
+		rc = RC_COORD;
+	if (!k)
+		return rc;
+	if (ip_ctx && cls_glob_alt("ipaddress|ip_address|peerhost|ip", k, strlen(k)))
+		rc = RC_IP;
+	if (card && strcmp(k, "name") == 0)
+		rc = RC_NAME;
+	if (strcmp(k, "code") == 0) {
+		char *v = cls_jstr(it);
+
+		if (v && strlen(v) <= 12 && (cJSON_IsString(it) || cJSON_IsNumber(it)))
+			rc = RC_SECRET;
+		free(v);
+	}
+	return rc;
+}
+
+/* Walk a JSON tree (depth already bounded by the parser) and redact in place. */
+void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_ctx, int depth)
+{
+	cJSON *it, *next;
+	bool card = is_card(node);
+
+	if (depth > CLS_JSON_MAX_DEPTH + 2 || ev == EVIDENCE_RAW || !node)
+		return;
+	for (it = node->child; it; it = next) {
+		enum rclass rc = member_class(it, coord_ctx, ip_ctx, card);
+
+		next = it->next;
+		if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+			if (rc == RC_NAME || rc == RC_SECRET) {
+				cJSON *e, *en;
+
+				for (e = it->child; e; e = en) {
+					en = e->next;
+					redact_leaf(it, e, rc, ev);
+				}
+			} else if (rc == RC_DROP) {
+				cJSON *n = cJSON_CreateString("[not shown]");
+
+				if (n && !cJSON_ReplaceItemViaPointer(node, it, n))
+					cJSON_Delete(n);
+			} else {
+				cls_redact_tree(it, ev, coord_ctx || rc == RC_COORD, ip_ctx, depth + 1);
+			}
+			continue;
+		}
+		redact_leaf(node, it, rc, ev);
+	}
+}
+
+/* ---- keyed hashes for --evidence minimal ---- */
+
+static unsigned char scan_key[32];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void make_key(void)
+{
+	if (RAND_bytes(scan_key, sizeof(scan_key)) != 1) {
+		FILE *f = fopen("/dev/urandom", "rb");
+
+		if (f) {
+			if (fread(scan_key, 1, sizeof(scan_key), f) != sizeof(scan_key))
+				memset(scan_key, 0x5a, sizeof(scan_key));
+			fclose(f);
+		}
+	}
+}
+
+static void level_hash(const struct msw_config *cfg, const char *s, size_t n, char out[9])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const void *key;
+	int klen;
+
+	if (cfg && cfg->hash_key && cfg->hash_key[0]) {
+		key = cfg->hash_key;
+		klen = (int)strlen(cfg->hash_key);
+	} else {
+		pthread_once(&key_once, make_key);
+		key = scan_key;
+		klen = (int)sizeof(scan_key);
+	}
+	if (!HMAC(EVP_sha256(), key, klen, (const unsigned char *)s, n, md, &mdlen) || mdlen < 4) {
+		memcpy(out, "00000000", 9);
+		return;
+	}
+	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+}
+
+/* ---- topics ---- */
+
+/* Topic shapes whose captures named user/device/person/client name people. */
+static const char *const person_topics[] = {
+	"owntracks/{user}/{device}/{*rest}",
+	"+/owntracks/{user}/{device}/{*rest}",
+	"+/+/owntracks/{user}/{device}/{*rest}",
+	"{*base}/person/{person}/+",
+	"{*base}/device_tracker/{person}/+",
+	"{*base}/device_tracker/+/{person}/config",
+	"$SYS/brokers/+/clients/{client}/{*rest}",
+	"$SYS/+/new/clients",
+};
+
+static bool masked_cap(const char *name)
+{
+	return strcmp(name, "user") == 0 || strcmp(name, "device") == 0 ||
+	       strcmp(name, "person") == 0 || strcmp(name, "client") == 0;
+}
+
+/* Rebuild topic with person captures replaced (mask: masked name, else "+"). */
+static char *person_rewrite(const char *topic, size_t tlen, bool mask, bool *hit)
+{
+	struct cls_cap caps[CLS_MAX_CAPS];
+	int nc = 0;
+	size_t i;
+
+	*hit = false;
+	for (i = 0; i < sizeof(person_topics) / sizeof(person_topics[0]); i++) {
+		nc = 0;
+		if (cls_topic_match(person_topics[i], topic, tlen, caps, &nc))
+			break;
+	}
+	if (i == sizeof(person_topics) / sizeof(person_topics[0]))
+		return NULL;
+	*hit = true;
+	char *out = malloc(tlen * 2 + 64);
+	size_t o = 0, pos = 0;
+
+	if (!out)
+		return NULL;
+	for (int k = 0; k < nc; k++) {   /* captures are in topic order */
+		if (!masked_cap(caps[k].name) || caps[k].off < pos)
+			continue;
+		memcpy(out + o, topic + pos, caps[k].off - pos);
+		o += caps[k].off - pos;
+		if (mask) {
+			char lv[128];
+			size_t l = caps[k].len < sizeof(lv) - 1 ? caps[k].len : sizeof(lv) - 1;
+			char *m;
+
+			memcpy(lv, topic + caps[k].off, l);
+			lv[l] = 0;
+			m = cls_mask_name(lv);
+			if (m && strlen(m) <= caps[k].len + 8) {
+				memcpy(out + o, m, strlen(m));
+				o += strlen(m);
+			}
+			free(m);
+		} else {
+			out[o++] = '+';
+		}
+		pos = caps[k].off + caps[k].len;
+	}
+	memcpy(out + o, topic + pos, tlen - pos);
+	o += tlen - pos;
+	out[o] = 0;
+	return out;
+}
+
+static char *copy_topic(const char *topic, size_t tlen)
+{
+	char *s = malloc(tlen + 1);
+
+	if (s) {
+		memcpy(s, topic, tlen);
+		s[tlen] = 0;
+	}
+	return s;
+}
+
+/* Generalised filter: the first rule pattern that matches, captures as '+'. */
+static char *generalise(const char *topic, size_t tlen)
+{
+	for (size_t t = 0; t < cls_ntables; t++)
+		for (size_t i = 0; i < cls_tables[t]->n; i++) {
+			const char *p = cls_tables[t]->rules[i].topic;
+			struct cls_cap caps[CLS_MAX_CAPS];
+			int nc = 0;
+
+			if (!p || p[0] == '#' || p[0] == '{' || p[0] == '+')
+				continue;
+			if (cls_topic_match(p, topic, tlen, caps, &nc))
+				return cls_topic_generalise(p, topic, tlen);
+		}
+	/* unknown: keep the first level */
+	const char *slash = memchr(topic, '/', tlen);
+	size_t first = slash ? (size_t)(slash - topic) : tlen;
+	size_t levels = 1;
+	char *out;
+
+	for (size_t i = 0; i < tlen; i++)
+		levels += topic[i] == '/';
+	out = malloc(first + levels * 2 + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, topic, first);
+	size_t o = first;
+
+	for (size_t i = 1; i < levels; i++) {
+		out[o++] = '/';
+		out[o++] = '+';
+	}
+	out[o] = 0;
+	return out;
+}
+
+static char *minimal_topic(const struct msw_config *cfg, const char *topic, size_t tlen)
+{
+	char *g = generalise(topic, tlen);
+	size_t levels = 1, cap, o;
+	char *out;
+
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < tlen; i++)
+		levels += topic[i] == '/';
+	if (levels > CLS_MAX_LEVELS)
+		levels = CLS_MAX_LEVELS;
+	cap = strlen(g) + 8 + levels * 9 + 2;
+	out = malloc(cap);
+	if (!out) {
+		free(g);
+		return NULL;
+	}
+	o = (size_t)snprintf(out, cap, "%s (h=", g);
+	free(g);
+	size_t start = 0, k = 0;
+
+	for (size_t i = 0; i <= tlen && k < levels; i++) {
+		if (i == tlen || topic[i] == '/') {
+			char h[9];
+
+			level_hash(cfg, topic + start, i - start, h);
+			o += (size_t)snprintf(out + o, cap - o, "%s%s", k ? "/" : "", h);
+			start = i + 1;
+			k++;
+		}
+	}
+	snprintf(out + o, cap - o, ")");
+	return out;
+}
+
+char *cls_topic_for(const struct msw_config *cfg, const char *topic, size_t tlen)
+{
+	enum msw_evidence ev = cfg ? cfg->evidence : EVIDENCE_REDACTED;
+	bool hit;
+	char *s;
+
+	if (ev == EVIDENCE_RAW)
+		return copy_topic(topic, tlen);
+	if (ev == EVIDENCE_MINIMAL)
+		return minimal_topic(cfg, topic, tlen);
+	s = person_rewrite(topic, tlen, true, &hit);
+	return hit ? s : copy_topic(topic, tlen);
+}
+
+char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t tlen)
+{
+	enum msw_evidence ev = cfg ? cfg->evidence : EVIDENCE_REDACTED;
+	bool hit;
+	char *s;
+
+	if (ev == EVIDENCE_RAW)
+		return copy_topic(topic, tlen);
+	if (ev == EVIDENCE_MINIMAL)
+		return generalise(topic, tlen);
+	s = person_rewrite(topic, tlen, false, &hit);
+	return hit ? s : copy_topic(topic, tlen);
+}
+
+char *cls_redact_topic(const struct msw_config *cfg, const uint8_t *topic, size_t tlen)
+{
+	return cls_topic_for(cfg, (const char *)topic, tlen);
+}

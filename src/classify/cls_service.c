@@ -1,0 +1,221 @@
+/* Service-level findings and measurement-honesty tags.
+ *
+ * cls_service() turns the MQTT exchange into findings: anonymous access (CWE-306), any
+ * credentials accepted (CWE-287), credentials over a clear-text transport (CWE-319), a
+ * granted '#' that delivered nothing while $SYS counts retained messages ("deliveries
+ * likely filtered by ACL"), and known public test brokers (by the name the user gave or a
+ * name in the certificate). cls_service_finish() writes the tags into rec->extra "tags"
+ * and the retained-set fingerprint: "retained_fingerprint" is SHA-256 over the sorted
+ * 64-bit hashes of every non-$SYS retained (topic, payload) we received (first 16 bytes,
+ * hex), with "retained_fingerprint_n" the number of messages in it. `mqttsweep stats`
+ * counts addresses sharing a fingerprint; cls_fingerprint_suspicious() says when a repeat
+ * count makes "possible_honeypot" a fair tag. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "classify/cls_int.h"
+
+static const char *const public_brokers[] = {
+	"test.mosquitto.org", "broker.hivemq.com", "broker.emqx.io", "mqtt.eclipseprojects.io",
+	"mqtt.eclipse.org", "iot.eclipse.org", "public.mqtthq.com", "broker.mqttdashboard.com",
+};
+
+static bool public_name(const char *s)
+{
+	for (size_t i = 0; i < sizeof(public_brokers) / sizeof(public_brokers[0]); i++)
+		if (strcasestr(s, public_brokers[i]))
+			return true;
+	return false;
+}
+
+static bool json_has_public_name(const cJSON *j, int depth)
+{
+	const cJSON *it;
+
+	if (!j || depth > 8)
+		return false;
+	if (cJSON_IsString(j) && j->valuestring)
+		return public_name(j->valuestring);
+	cJSON_ArrayForEach(it, j)
+		if (json_has_public_name(it, depth + 1))
+			return true;
+	return false;
+}
+
+static bool plaintext(enum msw_transport t)
+{
+	return t == TRANSPORT_TCP || t == TRANSPORT_WS;
+}
+
+static void anon_finding(struct classify_ctx *c, const struct msw_record *rec)
+{
+	char title[256];
+	struct cls_adhoc a = {
+		.id = "mqtt.anonymous", .cat = CAT_BROKER_INFO, .sev = SEV_HIGH,
+		.conf = CONF_CONFIRMED, .cwe = 306, .title = title,
+		.remediation = "Set allow_anonymous false (Mosquitto 2.x default) and give every client "
+			       "its own account with an ACL; never expose 1883 to the Internet.",
+		.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -v -t '#' -C 5 -W 10",
+	};
+
+	if (c->nonsys_messages)
+		snprintf(title, sizeof(title), "Broker accepts anonymous clients and delivered %llu "
+			 "message(s) to one", (unsigned long long)c->nonsys_messages);
+	else
+		snprintf(title, sizeof(title), "Broker accepts anonymous clients (no username or password)");
+	(void)rec;
+	cls_emit_adhoc(c, &a);
+}
+
+static void auth_findings(struct classify_ctx *c, const struct msw_record *rec)
+{
+	struct cls_adhoc a = { .conf = CONF_CONFIRMED, .cat = CAT_BROKER_INFO };
+
+	if (rec->auth == AUTH_ANONYMOUS)
+		anon_finding(c, rec);
+	if (rec->auth == AUTH_ANY_CREDENTIALS) {
+		a.id = "mqtt.any_credentials";
+		a.sev = SEV_HIGH;
+		a.cwe = 287;
+		a.title = "Broker accepts any username/password: credentials are not checked";
+		a.remediation = "Configure a password file or auth plugin and deny unknown users.";
+		a.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -u any-user -P any-password -v -t '#' -C 5 -W 10";
+		cls_emit_adhoc(c, &a);
+	}
+	if (!plaintext(rec->transport))
+		return;
+	if (rec->auth == AUTH_AUTHENTICATED || rec->auth == AUTH_ANY_CREDENTIALS) {
+		a.id = "mqtt.cleartext_credentials";
+		a.sev = SEV_MEDIUM;
+		a.cwe = 319;
+		a.title = "Username and password are accepted over an unencrypted connection";
+		a.remediation = "Offer MQTT only over TLS (8883) or WSS and disable the plain listener.";
+		a.reproduce = "nmap -p {port} --script mqtt-subscribe {host}  # then compare with TLS on 8883";
+		cls_emit_adhoc(c, &a);
+	} else if (rec->auth == AUTH_CREDENTIALS_REQUIRED) {
+		a.id = "mqtt.cleartext_auth";
+		a.sev = SEV_LOW;
+		a.cwe = 319;
+		a.title = "Broker requires credentials but clients must send them unencrypted";
+		a.remediation = "Offer MQTT only over TLS (8883) or WSS and disable the plain listener.";
+		a.reproduce = "mosquitto_sub -h {host} -p {port} -t 'x' -C 1 -W 5  # CONNACK: not authorized";
+		cls_emit_adhoc(c, &a);
+	}
+}
+
+static void acl_check(struct classify_ctx *c, const struct msw_record *rec)
+{
+	char title[200], ev[120];
+	struct cls_adhoc a = {
+		.id = "mqtt.acl_filtered", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
+		.conf = CONF_INFERRED, .cwe = 0, .title = title, .evidence = ev,
+		.remediation = "None needed: the broker's ACL hides other clients' topics. Results for "
+			       "this broker undercount what its users publish.",
+		.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '$SYS/broker/retained messages/count' -C 1 -W 10",
+	};
+
+	if (rec->read_access != READ_GRANTED_WITH_DATA && rec->read_access != READ_GRANTED_NO_DATA)
+		return;
+	if (c->nonsys_messages || c->sys_retained_reported < 0 ||
+	    c->sys_retained_reported <= (long)c->sys_retained_seen + 2)
+		return;
+	snprintf(title, sizeof(title), "Subscription to '#' was granted but delivered nothing while "
+		 "$SYS reports %ld retained messages: deliveries likely filtered by ACL",
+		 c->sys_retained_reported);
+	snprintf(ev, sizeof(ev), "{\"sys_retained_count\":%ld,\"retained_received\":%u}",
+		 c->sys_retained_reported, c->sys_retained_seen);
+	c->tagged_acl = true;
+	cls_emit_adhoc(c, &a);
+}
+
+void cls_service(struct classify_ctx *c, const struct msw_record *rec)
+{
+	if (!c || !rec || c->service_done)
+		return;
+	c->service_done = true;
+	auth_findings(c, rec);
+	acl_check(c, rec);
+	if ((rec->hostname && public_name(rec->hostname)) || json_has_public_name(rec->tls, 0)) {
+		struct cls_adhoc a = {
+			.id = "mqtt.public_test_broker", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
+			.conf = CONF_CONFIRMED, .cwe = 0,
+			.title = "Known public test broker: its contents are not an exposed home",
+			.remediation = "None: public test brokers are open by design. Do not send private data to them.",
+			.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -t '$SYS/broker/version' -C 1 -W 10",
+		};
+
+		c->public_test = true;
+		cls_emit_adhoc(c, &a);
+	}
+}
+
+static void add_tag(struct msw_record *rec, const char *tag)
+{
+	cJSON *tags, *it;
+
+	if (!rec->extra)
+		rec->extra = cJSON_CreateObject();
+	if (!rec->extra)
+		return;
+	tags = cJSON_GetObjectItemCaseSensitive(rec->extra, "tags");
+	if (!cJSON_IsArray(tags)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "tags");
+		tags = cJSON_AddArrayToObject(rec->extra, "tags");
+		if (!tags)
+			return;
+	}
+	cJSON_ArrayForEach(it, tags)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
+			return;
+	cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void fingerprint(struct classify_ctx *c, struct msw_record *rec)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[33];
+
+	if (!c->nrhash || !rec->extra)
+		return;
+	qsort(c->rhash, c->nrhash, sizeof(uint64_t), cmp_u64);
+	if (!EVP_Digest(c->rhash, c->nrhash * sizeof(uint64_t), md, &mdlen, EVP_sha256(), NULL) || mdlen < 16)
+		return;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + i * 2, 3, "%02x", md[i]);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint");
+	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint_n");
+	cJSON_AddStringToObject(rec->extra, "retained_fingerprint", hex);
+	cJSON_AddNumberToObject(rec->extra, "retained_fingerprint_n", (double)c->nrhash);
+	if (c->rhash_overflow)
+		cJSON_AddBoolToObject(rec->extra, "retained_fingerprint_capped", true);
+}
+
+void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
+{
+	if (c->public_test)
+		add_tag(rec, "public_test_broker");
+	if (c->tagged_acl)
+		add_tag(rec, "acl_filtered");
+	if (c->nrhash) {
+		if (!rec->extra)
+			rec->extra = cJSON_CreateObject();
+		fingerprint(c, rec);
+	}
+}
+
+bool cls_fingerprint_suspicious(uint32_t repeats, uint32_t retained_n)
+{
+	/* A real home's retained set is unique; identical non-trivial sets on several
+	 * addresses are a deployed image (honeypot, demo) rather than a home. */
+	return repeats >= 3 && retained_n >= 3;
+}
