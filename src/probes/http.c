@@ -33,6 +33,7 @@
 #define HTTP_WS_WAIT_MS 2000
 #define HTTP_LOGIN_GAP_MS 1000
 #define HTTP_MAX_FAILS 3
+#define HTTP_REQ_DEFAULT_MS 10000
 #define HTTP_UA "mqttsweep/" MSW_VERSION " (security audit; GET only)"
 
 struct hreq {
@@ -42,7 +43,10 @@ struct hreq {
 	uint8_t redirects;  /* redirects that led to this request */
 };
 
-enum { TM_NONE, TM_WS_WAIT, TM_LOGIN_GAP };
+/* The probe timer: a per-request deadline (while it is armed the engine's idle deadline
+ * is suspended, so it also bounds a server that trickles bytes), the WebSocket verdict
+ * wait, or the gap before a default-login attempt. */
+enum { TM_NONE, TM_REQUEST, TM_WS_WAIT, TM_LOGIN_GAP };
 
 struct http_state {
 	int cands[FP_MAX_PRODUCTS];
@@ -105,6 +109,8 @@ static bool port_in(const uint16_t *list, uint16_t port)
 static void plan_build(struct pctx *c, struct http_state *s)
 {
 	s->ncands = fp_candidates(c->target->port, s->cands, FP_MAX_PRODUCTS);
+	if (s->ncands == fp_nproducts && port_in(fp_mqtt_ws_ports, c->target->port))
+		s->ncands = 0;  /* a WebSocket-only port (9001): just the MQTT upgrade */
 	for (size_t k = 0; k < s->ncands; k++) {
 		const struct fp_product *p = &fp_products[s->cands[k]];
 		for (size_t i = 0; i < 8 && p->paths[i].path; i++)
@@ -593,6 +599,8 @@ static enum probe_rc start_request(struct pctx *c, struct http_state *s)
 	if (send_request(c, s))
 		return fail_request(c, s, MSW_ERR_IO);
 	s->inflight = true;
+	s->timer = TM_REQUEST;
+	pctx_timer(c, c->cfg->io_timeout_ms ? c->cfg->io_timeout_ms : HTTP_REQ_DEFAULT_MS);
 	return PROBE_CONTINUE;
 }
 
@@ -622,6 +630,11 @@ static enum probe_rc http_on_timer(struct pctx *c)
 		return start_request(c, s);
 	if (t == TM_WS_WAIT && s->inflight)
 		return complete_response(c, s);
+	if (t == TM_REQUEST && s->inflight) {
+		if (s->head_done && s->body_kind == HTTP_BODY_EOF)
+			return complete_response(c, s);  /* a slow read-to-close body: judge what came */
+		return fail_request(c, s, MSW_ERR_TIMEOUT);
+	}
 	return PROBE_CONTINUE;
 }
 
@@ -688,9 +701,7 @@ static enum probe_rc http_on_close(struct pctx *c, msw_err why)
 	}
 	if (was_open)
 		return next_step(s);  /* the close after our own RECONNECT/DONE */
-	/* never connected: refused, timed out, TLS failed */
-	if (!s->first_err)
-		s->first_err = why;
+	/* never connected (refused, timed out, TLS failed): the engine maps `why` */
 	if (!s->any_response)
 		return PROBE_DONE;  /* the port is not for us */
 	s->fails++;
@@ -844,7 +855,7 @@ static enum msw_status status_of(msw_err e)
 {
 	switch (e) {
 	case MSW_ERR_REFUSED: return ST_CONNECTION_REFUSED;
-	case MSW_ERR_TIMEOUT: return ST_CONNECTION_TIMEOUT;
+	case MSW_ERR_TIMEOUT: return ST_IO_TIMEOUT;  /* connected, then too slow */
 	case MSW_ERR_CLOSED: return ST_CONNECTION_CLOSED;
 	case MSW_ERR_TLS:
 	case MSW_ERR_HANDSHAKE: return ST_HANDSHAKE_ERROR;
@@ -897,6 +908,9 @@ static void http_finish(struct pctx *c)
 			emit_findings(c, s, &res);
 	} else if (s->first_err) {
 		c->rec->status = status_of(s->first_err);
+		if (!c->rec->error)
+			record_set_error(c->rec, "%s", s->first_err == MSW_ERR_MALFORMED
+				? "the answer was not an HTTP/1.x response" : msw_err_str(s->first_err));
 	}
 	cJSON_Delete(s->paths);
 	cJSON_Delete(s->ws_endpoints);
