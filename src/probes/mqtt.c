@@ -49,7 +49,7 @@
 #define MQ_MAX_INPUT (MQ_INPUT_CAP + 64)       /* engine rx buffer: header + packet */
 #define MQ_DEFAULT_PACKET (256u * 1024u)
 #define MQ_SUB_PID 1
-#define MQ_SEEN_SLOTS 4096                     /* distinct topics counted past the list cap */
+#define MQ_SEEN_SLOTS 16384                    /* distinct topics counted past the list cap */
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
 
@@ -81,7 +81,8 @@ struct mq {
 	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
 	uint64_t skip;              /* bytes of an oversized PUBLISH still to discard */
 	int64_t window_end, next_ping;
-	uint32_t msgs, oversized;
+	uint32_t msgs, oversized, wildcard_topics;
+	bool capped;                /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
 	uint32_t *seen;             /* lazily allocated hash set (topics past the list cap) */
 	uint32_t nseen;
@@ -547,8 +548,10 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 			r->topic_count++;
 			t->retained = retain;
 			r->retained_count += retain;
-			first_sample(c, t, topic, payload, (size_t)plen);
+				first_sample(c, t, topic, payload, (size_t)plen);
 		}
+		if (!payload)
+			t->sample_truncated = true;  /* over --max-packet: skipped unread */
 		t->messages++;
 		t->bytes += plen;
 	} else {
@@ -580,7 +583,7 @@ static void check_caps(struct pctx *c, struct mq *m)
 	const struct msw_config *cfg = c->cfg;
 	if ((cfg->max_messages && m->msgs >= cfg->max_messages) ||
 	    (cfg->max_bytes && m->bytes >= cfg->max_bytes))
-		m->finish_pending = true;
+		m->finish_pending = m->capped = true;
 }
 
 static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
@@ -592,7 +595,9 @@ static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_
 	if (m->st == MQ_CLOSING)
 		return PROBE_CONTINUE;
 	msw_err e = mqtt_decode_publish(m->ver, f->flags, f->body, f->remaining, &pub);
-	if (e)
+	if (e == MSW_ERR_PROTOCOL && pub.wildcard)
+		m->wildcard_topics++;  /* kept: a broken broker's data is still data */
+	else if (e)
 		return proto_err(c, m, "malformed PUBLISH");
 	if (mqtt_props_has(&pub.props, MQTT_P_TOPIC_ALIAS))
 		return proto_err(c, m, "PUBLISH with a Topic Alias although we allowed none");
@@ -715,7 +720,7 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 	enum probe_rc rc = PROBE_CONTINUE;
 	size_t off = 0;
 
-	while (off < n && rc == PROBE_CONTINUE && m->st != MQ_CLOSING && m->st != MQ_IDLE) {
+	while (off < n && rc == PROBE_CONTINUE && m->st != MQ_CLOSING && m->st != MQ_IDLE && !m->capped) {
 		if (m->skip) {
 			size_t k = n - off < m->skip ? n - off : (size_t)m->skip;
 			off += k;
@@ -742,7 +747,9 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 		rc = dispatch(c, m, &f);
 	}
 	*consumed = off;
-	if (rc == PROBE_CONTINUE && m->finish_pending && m->st == MQ_COLLECT)
+	if (rc == PROBE_CONTINUE && m->capped)
+		*consumed = n;  /* the rest is dropped with the connection */
+	if (rc == PROBE_CONTINUE && m->finish_pending && (m->st == MQ_COLLECT || m->capped))
 		rc = finish_conn(c, m);
 	return rc;
 }
@@ -781,6 +788,7 @@ static enum probe_rc mq_on_connected(struct pctx *c)
 	struct mq *m = c->state;
 	m->ver = m->plan_done ? m->main_ver : m->order[m->vi];
 	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
+	m->capped = false;
 	m->skip = 0;
 	m->msgs = 0;
 	m->bytes = 0;
@@ -891,6 +899,11 @@ static void mq_finish(struct pctx *c)
 		r->read_access = READ_DENIED;
 	else
 		r->read_access = READ_UNTESTED;  /* no SUBACK: unknown */
+	if (!r->error && m->oversized)
+		record_set_error(r, "%u PUBLISH over --max-packet skipped unread", m->oversized);
+	else if (!r->error && m->wildcard_topics)
+		record_set_error(r, "%u PUBLISH with '+' or '#' in the topic name (protocol violation, kept)",
+				 m->wildcard_topics);
 	fill_versions(c, m);
 	broker_db_findings(r);
 	free(m->seen);

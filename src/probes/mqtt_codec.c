@@ -547,8 +547,10 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 	cur_init(&c, body, n);
 	if ((rc = cur_utf8(&c, &o->topic)))
 		return rc;
-	if (o->topic.len && has_wildcard(o->topic))
-		return MSW_ERR_MALFORMED;  /* [MQTT-3.3.2-2] */
+	/* a topic name with '+' or '#' violates [MQTT-3.3.2-2]; the packet is still
+	 * decoded completely and reported as MSW_ERR_PROTOCOL with o->wildcard set, so a
+	 * prober may keep what a broken broker sent */
+	o->wildcard = o->topic.len && has_wildcard(o->topic);
 	if (o->qos) {
 		if ((rc = cur_u16(&c, &o->packet_id)))
 			return rc;
@@ -564,7 +566,9 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 	} else if (!o->topic.len) {
 		return MSW_ERR_MALFORMED;  /* [MQTT-4.7.3-1] */
 	}
-	return cur_rest(&c, &o->payload);
+	if ((rc = cur_rest(&c, &o->payload)))
+		return rc;
+	return o->wildcard ? MSW_ERR_PROTOCOL : MSW_OK;
 }
 
 /* ---------------------------------------------- PUBACK/PUBREC/PUBREL/PUBCOMP */

@@ -142,6 +142,7 @@ enum mqtt_connack_class mqtt_connack_class(int ver, uint8_t code);
 struct mqtt_publish {
 	uint8_t qos;
 	bool dup, retain;
+	bool wildcard;        /* topic name holds '+' or '#' (decode returns MSW_ERR_PROTOCOL) */
 	struct slice topic;
 	uint16_t packet_id;   /* 0 for QoS 0 */
 	struct slice payload;
