@@ -16,7 +16,7 @@ set -u
 
 T=$(msw_tmpdir)
 A1=127.0.91.1 A2=127.0.91.2 A3=127.0.91.3 A4=127.0.91.4 A5=127.0.91.5
-P=18831
+P=$(free_port $A1)  # the same free port on each 127.0.91.x address
 SECRET='S3cr3t-pa55-Zq9'
 
 msw() {
