@@ -30,9 +30,10 @@ pub "=cmd|' /C calc'!A0" '=1+2'
 pub 'owntracks/alice/phone' '{"_type":"location","lat":52.520008,"lon":13.404954,"tst":1700000000,"tid":"al"}'
 printf 'bad\377\376bytes' | mosquitto_pub -h $A -p "$PA" -r -t 'raw/bin' -s
 
-# the password reaches mqttsweep through a URL here, and through -P in step 9
+# the password reaches mqttsweep through a URL here, and through -P in step 9; raw evidence
+# so the hostile payloads themselves reach every sink
 run() {
-	"$MSW_BIN" audit "$A:$PA" "mqtt://owner:$SECRET@$B:$PB" --depth topics --window 2 "$@"
+	"$MSW_BIN" audit "$A:$PA" "mqtt://owner:$SECRET@$B:$PB" --depth topics --window 2 --evidence raw "$@"
 }
 
 # 1. every file sink at once, JSON lines on stdout (not a terminal)
