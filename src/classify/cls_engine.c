@@ -658,6 +658,8 @@ static void note_owntracks(struct cls_run *r, const struct rule *ru)
 		cls_note_person(r->c, u, d);
 }
 
+void (*cls_rule_hit)(const struct rule *ru);
+
 void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -673,6 +675,8 @@ void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n)
 		}
 		if (ru->group && r->ngroups < CLS_MAX_GROUPS)
 			r->groups[r->ngroups++] = ru->group;
+		if (cls_rule_hit)
+			cls_rule_hit(ru);
 		note_owntracks(r, ru);
 		if (ru->title)
 			cls_emit(r, ru, NULL);

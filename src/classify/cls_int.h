@@ -179,6 +179,8 @@ void cls_emit(struct cls_run *r, const struct rule *ru, const char *topic_overri
 const struct msw_config *cls_cfg(const struct classify_ctx *c);
 /* Run every table on one message (also used for synthetic HA device-discovery topics). */
 void cls_run_tables(struct cls_run *r);
+/* Test hook: called with every rule that matched (NULL in production). */
+extern void (*cls_rule_hit)(const struct rule *ru);
 void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n);
 /* Emit a finding that no rule describes (service level, files, correlation). */
 struct cls_adhoc {

@@ -38,7 +38,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.alarm_control", .group = "ha.cmd",
 	.topic = HA("alarm_control_panel"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR }, { "code", J_NONEMPTY } },
+	.when = { { "command_topic", J_STR }, { "code", J_NONEMPTY }, { "code", J_NONEOF, "REMOTE_CODE|REMOTE_CODE_TEXT" } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_disarm|DISARM} to {$command_topic} can probably disarm alarm '{$name|?}' (its code is in the discovery config)",
 	.evidence = "$command_topic,$payload_disarm,$state_topic",
