@@ -438,6 +438,8 @@ static msw_err ws_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 					       n - *got, &used, &ev);
 			s->roff += used;
 			if (rc) {
+				snprintf(s->fail, sizeof(s->fail), "%s",
+					 s->dec.error ? s->dec.error : "bad websocket frame");
 				s->err = rc == MSW_ERR_TOO_BIG ? MSW_ERR_MALFORMED : rc;
 				send_close(l, s, rc == MSW_ERR_TOO_BIG ? 1009 : 1002);
 				break;
@@ -530,7 +532,7 @@ static void ws_describe(struct layer *l, struct msw_record *rec)
 	}
 	if (s->close_rcvd)
 		cJSON_AddNumberToObject(w, "close_code", s->close_code);
-	if (s->ph == WSP_FAILED && s->fail[0]) {
+	if (s->fail[0]) {
 		cJSON_AddStringToObject(w, "error", s->fail);
 		if (!rec->error)
 			record_set_error(rec, "%s", s->fail);

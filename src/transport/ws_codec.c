@@ -361,38 +361,48 @@ void ws_decoder_init(struct ws_decoder *d, uint64_t max_message)
 }
 
 /* Semantic checks on a fresh frame header; updates message state. */
+static msw_err bad(struct ws_decoder *d, msw_err rc, const char *why)
+{
+	d->error = why;
+	return rc;
+}
+
 static msw_err check_frame(struct ws_decoder *d, const struct ws_frame *f)
 {
-	if (f->rsv || f->masked)
-		return MSW_ERR_MALFORMED;
+	if (f->rsv)
+		return bad(d, MSW_ERR_MALFORMED, "websocket frame with RSV bits set");
+	if (f->masked)
+		return bad(d, MSW_ERR_MALFORMED, "masked websocket frame from the server");
 	switch (f->opcode) {
 	case WS_OP_CLOSE:
 	case WS_OP_PING:
 	case WS_OP_PONG:
-		if (!f->fin || f->len > WS_CTRL_MAX)
-			return MSW_ERR_MALFORMED;
+		if (!f->fin)
+			return bad(d, MSW_ERR_MALFORMED, "fragmented websocket control frame");
+		if (f->len > WS_CTRL_MAX)
+			return bad(d, MSW_ERR_MALFORMED, "websocket control frame over 125 bytes");
 		return MSW_OK;
 	case WS_OP_TEXT:
 		if (!d->allow_text)
-			return MSW_ERR_PROTOCOL;
+			return bad(d, MSW_ERR_PROTOCOL, "websocket text frame (MQTT needs binary)");
 		/* fall through */
 	case WS_OP_BINARY:
 		if (d->in_message)
-			return MSW_ERR_MALFORMED;
+			return bad(d, MSW_ERR_MALFORMED, "new websocket message inside a fragmented one");
 		d->msg_len = 0;
 		d->fragments = 0;
 		break;
 	case WS_OP_CONT:
 		if (!d->in_message)
-			return MSW_ERR_MALFORMED;
+			return bad(d, MSW_ERR_MALFORMED, "websocket continuation without a message");
 		break;
 	default:
-		return MSW_ERR_MALFORMED;
+		return bad(d, MSW_ERR_MALFORMED, "reserved websocket opcode");
 	}
 	if (f->len > d->max_message - d->msg_len)
-		return MSW_ERR_TOO_BIG;
+		return bad(d, MSW_ERR_TOO_BIG, "websocket message over the size cap");
 	if (++d->fragments > WS_MAX_FRAGMENTS)
-		return MSW_ERR_TOO_BIG;
+		return bad(d, MSW_ERR_TOO_BIG, "websocket message in too many fragments");
 	d->msg_len += f->len;
 	d->in_message = !f->fin;
 	return MSW_OK;
@@ -414,7 +424,7 @@ static msw_err take_header(struct ws_decoder *d, const uint8_t *in, size_t n, si
 		return rc;
 	}
 	if (rc)
-		return rc;
+		return bad(d, rc, "websocket frame length not minimally encoded or over 2^63");
 	*used = d->f.hdr_len - before;
 	d->hdr_have = 0;
 	rc = check_frame(d, &d->f);
@@ -443,7 +453,7 @@ static msw_err control_event(struct ws_decoder *d, struct ws_event *ev)
 		break;
 	default:
 		if (d->ctrl_len == 1)
-			return MSW_ERR_MALFORMED;
+			return bad(d, MSW_ERR_MALFORMED, "websocket close frame with a 1-byte body");
 		ev->type = WS_EV_CLOSE;
 		ev->close_code = d->ctrl_len >= 2 ? (d->ctrl[0] << 8 | d->ctrl[1]) : -1;
 		d->closed = true;
@@ -461,7 +471,7 @@ msw_err ws_decode(struct ws_decoder *d, const uint8_t *in, size_t n, size_t max_
 	*consumed = 0;
 	while (c < n) {
 		if (d->closed)
-			return MSW_ERR_MALFORMED;
+			return bad(d, MSW_ERR_MALFORMED, "websocket data after a close frame");
 		if (!d->in_frame) {
 			size_t used = 0;
 			msw_err rc = take_header(d, in + c, n - c, &used);

@@ -137,6 +137,7 @@ struct ws_decoder {
 	uint8_t hdr[WS_FRAME_HDR_MAX];  /* a header split across inputs */
 	size_t hdr_have;
 	bool closed;           /* a close frame was decoded: nothing may follow */
+	const char *error;     /* why the last call failed (static text), or NULL */
 	uint64_t frames;       /* frames decoded (statistics) */
 	uint64_t messages;     /* data messages completed (statistics) */
 };

@@ -114,7 +114,8 @@ run any 127.0.98.2 -p 18830/tcp,18831/ws --auth-probe
 assert_json "$T/any.json" '.port==18830 and .auth=="any_credentials"' "scan: accept-any hook over tcp → any_credentials"
 assert_json "$T/any.json" '.port==18831 and .transport=="ws" and .auth=="any_credentials"' "scan: accept-any hook over ws → any_credentials"
 run reject 127.0.98.3 -p 18830/tcp,18831/ws --auth-probe
-assert_json_all "$T/reject.json" '.auth=="credentials_required"' "scan: reject hook → credentials_required (tcp and ws)"
+assert_json_all "$T/reject.json" '.kind!="service" or .auth=="credentials_required"' "scan: reject hook → credentials_required (tcp and ws)"
+assert_json "$T/reject.json" '.port==18831 and .transport=="ws" and .auth=="credentials_required"' "scan: reject hook over ws → credentials_required"
 run wspath 127.0.98.4 -p 18831/ws
 assert_json "$T/wspath.json" '.transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"' \
 	"scan: WebSocket found at /ws after /mqtt and / were refused"
