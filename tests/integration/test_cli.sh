@@ -38,6 +38,7 @@ usage_err() {   # TOKEN ARGS...
 		fail "mqttsweep $* -> rc $rc, stderr: $(cat "$T/err")"
 	fi
 	[ -s "$T/out" ] && fail "usage error wrote to stdout: $(head -c 200 "$T/out")"
+	no_asan_report "$T/err"
 }
 usage_err "10.0.0.0/33" scan 10.0.0.0/33
 usage_err "300.1.2.3" scan 127.0.99.1 300.1.2.3
@@ -117,6 +118,16 @@ fi
 assert_json "$T/meta.json" '.seed == "777"' "the given seed is recorded"
 assert_json "$T/meta.json" '.options.window == 5 and .options.rate == 1000 and .options["per-host"] == 2' \
 	"options echo carries the effective values"
+
+# ---- audit: the owner's view defaults ----
+"$B" audit 127.0.99.20:"$P" --window 1 -q --format json --metadata-file "$T/ameta.json" \
+	>"$T/audit.json" 2>"$T/audit.err"
+assert_eq 0 $? "audit exit"
+assert_json "$T/ameta.json" '.options.mode == "audit" and .options.depth == "host" and
+	.options.versions == "all" and .options["auth-probe"] == true and .options.window == 1' \
+	"audit defaults: depth host, every version, any-credentials probe"
+assert_json "$T/audit.json" '.port == '"$P"' and .auth == "credentials_required"' \
+	"audit records the password-protected broker"
 
 # ---- signals: 130 / 143, in-flight targets recorded ----
 S=$(free_port 127.0.99.21)
