@@ -56,6 +56,8 @@ assert_json "$T/read.json" '.smb.secrets_read >= 4' "secret files read (>= 4)"
 assert_json "$T/read.json" '[.findings[] | select((.id | startswith("smb.") | not) and .category == "credential")] | length >= 1' "classifier: credential finding from the files"
 assert_eq 0 "$(grep -c "$SECRET" "$T/read.json")" "the MQTT password is not in the record (redacted)"
 assert_eq 0 "$(grep -c 'correct-horse-battery' "$T/read.json")" "the Wi-Fi password is not in the record (redacted)"
+assert_json "$T/read.json" '[.findings[] | select((.id | startswith("smb.") | not) and .category == "network_key" and .confidence == "confirmed")] | length >= 1' "classifier: the Zigbee network key read and reported"
+assert_eq 0 "$(grep -c '41, 203' "$T/read.json")" "the Zigbee network key is not in the record (redacted)"
 no_asan_report "$T/read.err"
 
 # --- 3. --read-secrets on a host from a range: refused
