@@ -175,6 +175,7 @@ static msw_err html_write(struct sink *s, const cJSON *r)
 	esc(h, jstr(r, "status"));
 	put(h, "</h2>\n<table>\n");
 	kv(h, "hostname", r, "hostname");
+	kv(h, "transport security", r, "transport_security");
 	kv(h, "MQTT version", r, "mqtt_version");
 	kv(h, "access", r, "auth");
 	kv(h, "read access", r, "read_access");
