@@ -234,7 +234,12 @@ static const char *parse_seconds(const char *v, const struct opt *o, uint32_t *m
 
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno || end == v || *end || !isfinite(d) || !(isdigit((unsigned char)*v) || *v == '.'))
+	if (!strcmp(end, "ms")) /* "500ms"; "5s" and a bare "5" are seconds */
+		d /= 1000.0;
+	else if (!strcmp(end, "s"))
+		end++;
+	if (errno || end == v || (*end && strcmp(end, "ms")) || !isfinite(d) ||
+	    !(isdigit((unsigned char)*v) || *v == '.'))
 		return "not a number of seconds";
 	if (d < o->min || d > o->max)
 		return "out of range";

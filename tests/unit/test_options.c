@@ -171,6 +171,13 @@ static void test_spellings(void **state)
 			 MSW_OK);
 	assert_int_equal(c.versions, MSW_VALL);
 	options_free(&c);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--window", "1500ms", "--connect-timeout", "2s",
+			       "--timeout", ".5", "h"),
+			 MSW_OK);
+	assert_int_equal(c.window_ms, 1500);
+	assert_int_equal(c.connect_timeout_ms, 2000);
+	assert_int_equal(c.host_timeout_ms, 500);
+	options_free(&c);
 }
 
 static void expect_error(enum msw_mode mode, int argc, char **argv, const char *token)
@@ -209,6 +216,8 @@ static void test_errors_name_token(void **state)
 	EXPECT_ERROR("--window", "h", "--window");
 	EXPECT_ERROR("abc", "--window", "abc", "h");
 	EXPECT_ERROR("-1", "--window", "-1", "h");
+	EXPECT_ERROR("5m", "--window", "5m", "h");
+	EXPECT_ERROR("5ss", "--window", "5ss", "h");
 	EXPECT_ERROR("deep", "--depth", "deep", "h");
 	EXPECT_ERROR("connack, topics, host", "--depth", "deep", "h");
 	EXPECT_ERROR("4.0", "--versions", "4.0", "h");
