@@ -21,7 +21,21 @@ python3 "$MSW_SOURCE_DIR/tests/peers/plainhttp/hostile_http.py" $A "$LOG" \
 	catchall=8123 redirect=1880 offhost=3000 bigchunk=5000 garbage=6052 headers=8091 \
 	slow=8581 wsbad=8083 wsmqtt=9001 >"$T/hostile.out" 2>&1 &
 track_pid $!
-for p in 8080 8123 1880 3000 5000 6052 8091 8581 8083 9001; do
+# HTTPS on 8443 (a TLS variant port): the same probe through the engine's TLS layer
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$A" -keyout "$T/key.pem" \
+	-out "$T/cert.pem" >/dev/null 2>&1
+python3 -c 'import http.server, ssl, sys
+d = sys.argv[3]
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k):
+        super().__init__(*a, directory=d, **k)
+s = http.server.HTTPServer((sys.argv[1], 8443), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2] + "/cert.pem", sys.argv[2] + "/key.pem")
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+s.serve_forever()' $A "$T" "$T/www" >"$T/tls.log" 2>&1 &
+track_pid $!
+for p in 8080 8123 1880 3000 5000 6052 8091 8581 8083 9001 8443; do
 	wait_port $A $p 10 || fail "port $p did not open"
 done
 
@@ -42,6 +56,7 @@ assert_json "$T/scan.json" "$H | .port == 5000 and (.http.paths | map(select(.tr
 assert_json "$T/scan.json" "$H | .port == 9001 and (.http.mqtt_ws_endpoints | index(\"ws://127.0.93.4:9001/mqtt\")) != null" "MQTT-over-WebSocket endpoint listed (correct 101 + mqtt)"
 assert_json "$T/scan.json" "$H | .port == 8083 and (.http.mqtt_ws_endpoints | length) == 0" "wrong Sec-WebSocket-Accept: not an endpoint"
 assert_json "$T/scan.json" "$H | .port == 6052 and .status == \"protocol-error\"" "garbage: protocol-error"
+assert_json "$T/scan.json" "$H | .port == 8443 and .transport == \"tls\" and .status == \"success\" and .tls != null and (.http.paths | map(select(.status == 404)) | length) >= 1" "HTTPS through the TLS layer: tls block in the record"
 
 # what the servers saw
 assert_json_all "$LOG" '.method == "GET"' "only GET requests"
@@ -51,4 +66,13 @@ n=$(jq -s 'map(select(.port == 1880)) | length' "$LOG")
 [ "$n" -le 32 ] && pass "redirect loop bounded ($n requests)" || fail "redirect loop: $n requests"
 assert_eq 0 "$(jq -s 'map(select(.path | test("^/r[0-9]+$")) | .path | ltrimstr("/r") | tonumber | select(. > 40)) | length' "$LOG")" "no deep redirect chain"
 grep -q '"GET / HTTP/1.1" 200' "$T/plain.log" && pass "plain server saw GET /" || fail "plain server log: no GET /"
+
+# --try-default-logins: still nothing tried where no product was identified
+: >"$LOG"
+"$MSW_BIN" audit $A --probe-all --try-default-logins --io-timeout 2 --timeout 20 --format json \
+	>"$T/logins.json" 2>"$T/logins.err"
+assert_eq 0 $? "mqttsweep exit code (--try-default-logins)"
+no_asan_report "$T/logins.err"
+assert_json_all "$LOG" '.method == "GET" and (.headers | has("authorization") | not)' "no login attempt on unidentified servers"
+assert_eq 0 "$(jq -s 'map(select(.path == "/api/user" or .path == "/api/v5/login" or .path == "/api/whoami")) | length' "$LOG")" "no login API requested"
 finish
