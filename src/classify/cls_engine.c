@@ -777,7 +777,8 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 	t = malloc(tlen + 1);
 	if (!t)
 		return;
-	memcpy(t, topic, tlen);
+	if (tlen)
+		memcpy(t, topic, tlen);
 	t[tlen] = 0;
 	memset(&r, 0, sizeof(r));
 	r.c = c;

@@ -184,8 +184,12 @@ static char *json_sample(const uint8_t *topic, size_t tlen, cJSON *j)
 	bool coord = coord_topic(topic, tlen);
 	bool sys = tlen >= 5 && memcmp(topic, "$SYS/", 5) == 0;
 
-	if (coord && cJSON_IsNumber(j))
-		cJSON_SetNumberValue(j, round(j->valuedouble * 100.0) / 100.0);
+	if (coord && cJSON_IsNumber(j)) {
+		char buf[48];
+
+		snprintf(buf, sizeof(buf), "%.2f", fabs(j->valuedouble) < 1e6 ? j->valuedouble : 0.0);
+		return strdup(buf);
+	}
 	if (cJSON_IsString(j) && j->valuestring) {
 		char *s = text_sample(topic, tlen, j->valuestring);
 

@@ -1,0 +1,402 @@
+/* Classifier engine behaviour: evidence policies in findings, dedupe and the per-target
+ * findings cap, write_access inference, service-level findings and tags, the retained-set
+ * fingerprint, Home Assistant expansion, SMB file classification, and hostile input
+ * (random topics/payloads under ASan). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "classify/classify.h"
+#include "classify/cls_int.h"
+#include "output/record.h"
+
+static void rec_init(struct msw_record *r)
+{
+	record_init(r, "mqtt");
+	snprintf(r->ip, sizeof(r->ip), "127.0.0.1");
+	r->port = 1883;
+	r->read_access = READ_GRANTED_WITH_DATA;
+}
+
+static void msg(struct classify_ctx *c, const char *t, const char *p)
+{
+	cls_message(c, (const uint8_t *)t, strlen(t), (const uint8_t *)p, strlen(p), true);
+}
+
+static const struct msw_finding *find(const struct msw_record *r, const char *id)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (strcmp(r->findings[i].id, id) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+static const char *loc = "{\"_type\":\"location\",\"lat\":51.50123,\"lon\":-0.14187,\"acc\":9,\"tst\":1767349440}";
+
+static void run_mode(enum msw_evidence ev, struct msw_record *rec)
+{
+	struct msw_config cfg = { .evidence = ev, .hash_key = "k" };
+	struct classify_ctx *c = cls_new(&cfg);
+
+	rec_init(rec);
+	msg(c, "owntracks/alice/phone", loc);
+	cls_finish(c, rec);
+	cls_free(c);
+}
+
+static void test_evidence_modes(void **state)
+{
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	run_mode(EVIDENCE_RAW, &r);
+	f = find(&r, "owntracks.location");
+	assert_non_null(f);
+	assert_non_null(strstr(f->title, "51.50123"));
+	assert_non_null(strstr(f->title, "alice"));
+	assert_non_null(strstr(f->reproduce, "'owntracks/alice/phone'"));
+	record_free(&r);
+
+	run_mode(EVIDENCE_REDACTED, &r);
+	f = find(&r, "owntracks.location");
+	assert_null(strstr(f->title, "51.50123"));
+	assert_non_null(strstr(f->title, "51.50"));
+	assert_null(strstr(f->title, "alice"));
+	assert_null(strstr(f->evidence, "51.50123"));
+	assert_non_null(strstr(f->reproduce, "'owntracks/+/+'"));
+	assert_memory_equal(f->topic.p, "owntracks/a***e/p***e", f->topic.len);
+	record_free(&r);
+
+	run_mode(EVIDENCE_MINIMAL, &r);
+	f = find(&r, "owntracks.location");
+	assert_null(strstr(f->title, "51.5"));
+	assert_null(strstr(f->title, "alice"));
+	assert_null(strstr(f->evidence, "51.5"));
+	assert_non_null(strstr((const char *)f->topic.p, "owntracks/+/+ (h="));
+	record_free(&r);
+}
+
+static void test_dedupe_and_cap(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	char t[64];
+	const cJSON *d;
+
+	(void)state;
+	rec_init(&r);
+	msg(c, "stat/plug/POWER", "ON");
+	msg(c, "stat/plug/POWER", "OFF");   /* same (id, topic): one finding */
+	for (int i = 0; i < 700; i++) {
+		snprintf(t, sizeof(t), "stat/plug%d/POWER", i);
+		msg(c, t, "ON");
+	}
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_int_equal(r.nfindings, CLS_MAX_FINDINGS);
+	d = cJSON_GetObjectItemCaseSensitive(r.extra, "findings_dropped");
+	assert_true(cJSON_IsNumber(d));
+	assert_int_equal((int)d->valuedouble, 701 - CLS_MAX_FINDINGS);
+	assert_int_equal(r.write_access, WRITE_INFERRED);
+	record_free(&r);
+}
+
+static void test_write_access(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c;
+	struct msw_record r;
+
+	(void)state;
+	c = cls_new(&cfg);
+	rec_init(&r);
+	msg(c, "owntracks/alice/phone", loc);     /* no actuator */
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_int_equal(r.write_access, WRITE_UNTESTED);
+	record_free(&r);
+
+	c = cls_new(&cfg);
+	rec_init(&r);
+	r.write_access = WRITE_DENIED;           /* a real test result is never overwritten */
+	msg(c, "shellies/s1/relay/0", "on");
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_int_equal(r.write_access, WRITE_DENIED);
+	record_free(&r);
+}
+
+static bool has_tag(const struct msw_record *r, const char *tag)
+{
+	const cJSON *t, *it;
+
+	t = cJSON_GetObjectItemCaseSensitive(r->extra, "tags");
+	cJSON_ArrayForEach(it, t)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
+			return true;
+	return false;
+}
+
+static void test_service(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c;
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	c = cls_new(&cfg);
+	rec_init(&r);
+	r.auth = AUTH_ANONYMOUS;
+	r.transport = TRANSPORT_TCP;
+	r.hostname = strdup("test.mosquitto.org");
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	f = find(&r, "mqtt.anonymous");
+	assert_non_null(f);
+	assert_int_equal(f->cwe, 306);
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_non_null(strstr(f->reproduce, "-h test.mosquitto.org -p 1883"));
+	assert_true(has_tag(&r, "public_test_broker"));
+	assert_null(find(&r, "mqtt.cleartext_credentials"));
+	record_free(&r);
+
+	c = cls_new(&cfg);
+	rec_init(&r);
+	r.auth = AUTH_ANY_CREDENTIALS;
+	r.transport = TRANSPORT_WS;
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_int_equal(find(&r, "mqtt.any_credentials")->cwe, 287);
+	assert_int_equal(find(&r, "mqtt.cleartext_credentials")->cwe, 319);
+	assert_false(has_tag(&r, "public_test_broker"));
+	record_free(&r);
+
+	c = cls_new(&cfg);
+	rec_init(&r);
+	r.auth = AUTH_CREDENTIALS_REQUIRED;
+	r.transport = TRANSPORT_TLS;
+	r.tls = cJSON_Parse("{\"cert\":{\"subject\":\"CN=broker.hivemq.com\"}}");
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_null(find(&r, "mqtt.cleartext_auth"));   /* TLS: no CWE-319 */
+	assert_true(has_tag(&r, "public_test_broker"));
+	record_free(&r);
+
+	c = cls_new(&cfg);
+	rec_init(&r);
+	r.auth = AUTH_CREDENTIALS_REQUIRED;
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_int_equal(find(&r, "mqtt.cleartext_auth")->severity, SEV_LOW);
+	record_free(&r);
+}
+
+static void test_acl_filtered(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+
+	(void)state;
+	rec_init(&r);
+	r.auth = AUTH_ANONYMOUS;
+	r.read_access = READ_GRANTED_NO_DATA;
+	msg(c, "$SYS/broker/version", "mosquitto version 2.0.18");
+	msg(c, "$SYS/broker/retained messages/count", "57");
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_true(has_tag(&r, "acl_filtered"));
+	assert_non_null(find(&r, "mqtt.acl_filtered"));
+	assert_non_null(find(&r, "mosquitto.version"));
+	assert_string_equal(r.broker_version, "2.0.18");
+	record_free(&r);
+
+	/* data arrived: not filtered */
+	c = cls_new(&cfg);
+	rec_init(&r);
+	msg(c, "$SYS/broker/retained messages/count", "57");
+	msg(c, "a/b", "x");
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_false(has_tag(&r, "acl_filtered"));
+	record_free(&r);
+}
+
+static char *fingerprint_of(const char *const *tp, size_t n)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const cJSON *f;
+	char *out;
+
+	rec_init(&r);
+	for (size_t i = 0; i + 1 < n; i += 2)
+		msg(c, tp[i], tp[i + 1]);
+	cls_finish(c, &r);
+	cls_free(c);
+	f = cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint");
+	out = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
+	record_free(&r);
+	return out;
+}
+
+static void test_fingerprint(void **state)
+{
+	const char *a[] = { "x/1", "on", "x/2", "off", "$SYS/broker/uptime", "5 seconds" };
+	const char *b[] = { "x/2", "off", "x/1", "on", "$SYS/broker/uptime", "9 seconds" };
+	const char *c[] = { "x/2", "off", "x/1", "ON" };
+	char *fa = fingerprint_of(a, 6), *fb = fingerprint_of(b, 6), *fc = fingerprint_of(c, 4);
+
+	(void)state;
+	assert_non_null(fa);
+	assert_int_equal(strlen(fa), 32);
+	assert_string_equal(fa, fb);      /* order and $SYS counters do not matter */
+	assert_string_not_equal(fa, fc);  /* payloads do */
+	free(fa);
+	free(fb);
+	free(fc);
+	assert_true(cls_fingerprint_suspicious(5, 10));
+	assert_false(cls_fingerprint_suspicious(1, 10));
+	assert_false(cls_fingerprint_suspicious(50, 1));
+}
+
+static void test_ha_expansion(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_RAW };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	rec_init(&r);
+	/* '~' at the end of a value, abbreviations inside the availability list */
+	msg(c, "homeassistant/cover/gd/config",
+	    "{\"~\":\"garage/door\",\"name\":\"Garage\",\"dev_cla\":\"garage\",\"cmd_t\":\"cmd/~\",\"pl_open\":\"UP\","
+	    "\"avty\":[{\"t\":\"~/avail\"}]}");
+	cls_finish(c, &r);
+	cls_free(c);
+	f = find(&r, "homeassistant.cover_door");
+	assert_non_null(f);
+	assert_non_null(strstr(f->title, "publish UP to cmd/garage/door"));
+	assert_int_equal(f->severity, SEV_CRITICAL);
+	assert_int_equal(f->confidence, CONF_INFERRED);
+	record_free(&r);
+}
+
+static void test_files(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const char *z2m = "homeassistant: true\nmqtt:\n  server: mqtt://core-mosquitto\n  user: z2m\n  password: z2mPass!234\n"
+			  "advanced:\n  network_key:\n    - 1\n    - 3\n    - 5\n    - 7\n    - 9\n    - 11\n    - 13\n    - 15\n"
+			  "    - 0\n    - 2\n    - 4\n    - 6\n    - 8\n    - 10\n    - 12\n    - 13\n";
+	const char *core = "{\"data\":{\"latitude\":51.50110,\"longitude\":-0.14190,\"location_name\":\"Home\"}}";
+	const char *auth = "{\"data\":{\"users\":[],\"refresh_tokens\":[{\"token\":\"abc\",\"jwt_key\":\"def\"}]}}";
+	const char *pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\n";
+	const struct msw_finding *f;
+
+	(void)state;
+	rec_init(&r);
+	cls_file(c, "config/zigbee2mqtt/configuration.yaml", (const uint8_t *)z2m, strlen(z2m));
+	cls_file(c, "\\\\HA\\config\\.storage\\core.config", (const uint8_t *)core, strlen(core));
+	cls_file(c, "config/.storage/auth", (const uint8_t *)auth, strlen(auth));
+	cls_file(c, "ssl/privkey.pem", (const uint8_t *)pem, strlen(pem));
+	cls_file(c, "config/empty.yaml", (const uint8_t *)"", 0);
+	cls_finish(c, &r);
+	cls_free(c);
+	f = find(&r, "files.zigbee_default_network_key");
+	assert_non_null(f);
+	assert_int_equal(f->category, CAT_NETWORK_KEY);
+	assert_int_equal(f->cwe, 1392);
+	assert_non_null(find(&r, "files.secrets"));
+	assert_null(strstr(find(&r, "files.secrets")->title, "z2mPass!234"));
+	f = find(&r, "files.home_location");
+	assert_non_null(f);
+	assert_null(strstr(f->title, "51.5011"));
+	assert_non_null(strstr(f->reproduce, "smbclient '//127.0.0.1/config'"));
+	assert_int_equal(find(&r, "files.ha_auth")->severity, SEV_CRITICAL);
+	assert_non_null(find(&r, "files.private_key"));
+	record_free(&r);
+}
+
+/* Hostile input: random topics and payloads (some JSON-ish) must never crash or leak. */
+static void test_random_input(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	uint64_t s = 0x9E3779B97F4A7C15ULL;
+	static const char *const alpha[] = { "{", "}", "[", "]", "\"", ":", ",", "/", "+", "#", "lat", "1.5",
+					     "password", "~", "$SYS", "owntracks", "\\", "\xff", "\x00", "true" };
+
+	(void)state;
+	rec_init(&r);
+	for (int it = 0; it < 3000; it++) {
+		uint8_t t[64], p[300];
+		size_t tl = 0, pl = 0;
+
+		for (int k = 0; k < 12; k++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			const char *a = alpha[s % 20];
+			size_t al = a[0] ? strlen(a) : 1;
+
+			if (tl + al < sizeof(t) && (s >> 20) % 3 == 0) {
+				memcpy(t + tl, a, al);
+				tl += al;
+			}
+		}
+		for (int k = 0; k < 60; k++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			const char *a = alpha[s % 20];
+			size_t al = a[0] ? strlen(a) : 1;
+
+			if (pl + al < sizeof(p)) {
+				memcpy(p + pl, a, al);
+				pl += al;
+			}
+		}
+		cls_message(c, t, tl, p, pl, it & 1);
+		size_t ol;
+		uint8_t *smp = cls_redact_sample(&cfg, t, tl, p, pl, 64, &ol);
+
+		free(smp);
+		free(cls_redact_topic(&cfg, t, tl));
+	}
+	cls_message(c, NULL, 0, NULL, 0, false);
+	cls_finish(c, &r);
+	cls_free(c);
+	record_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_evidence_modes),
+		cmocka_unit_test(test_dedupe_and_cap),
+		cmocka_unit_test(test_write_access),
+		cmocka_unit_test(test_service),
+		cmocka_unit_test(test_acl_filtered),
+		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_ha_expansion),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_random_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,333 @@
+/* Classifier building blocks: topic patterns and globs, bounded JSON, redaction of values,
+ * topics and payload samples under the three --evidence policies. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "classify/classify.h"
+#include "classify/cls_int.h"
+
+static void test_glob(void **state)
+{
+	(void)state;
+	assert_true(cls_glob_alt("garage|door", "Door", 4));
+	assert_true(cls_glob_alt("*garage*", "my_GARAGE_opener", 16));
+	assert_false(cls_glob_alt("*garage*", "gate", 4));
+	assert_true(cls_glob_alt("POWER?", "POWER1", 6));
+	assert_false(cls_glob_alt("POWER?", "POWER", 5));
+	assert_true(cls_glob_alt("a*b*c", "axxbyyc", 7));
+	assert_false(cls_glob_alt("a*b*c", "axxbyy", 6));
+	assert_true(cls_glob_alt("*", "", 0));
+}
+
+static void cap_is(const char *t, const struct cls_cap *caps, int n, const char *name, const char *want)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(caps[i].name, name) == 0) {
+			assert_int_equal(caps[i].len, strlen(want));
+			assert_memory_equal(t + caps[i].off, want, strlen(want));
+			return;
+		}
+	fail_msg("capture %s missing", name);
+}
+
+static void test_topic_match(void **state)
+{
+	struct cls_cap caps[CLS_MAX_CAPS];
+	int n = 0;
+	const char *t = "owntracks/alice/phone";
+
+	(void)state;
+	assert_true(cls_topic_match("owntracks/{user}/{device}", t, strlen(t), caps, &n));
+	assert_int_equal(n, 2);
+	cap_is(t, caps, n, "user", "alice");
+	cap_is(t, caps, n, "device", "phone");
+	n = 0;
+	assert_false(cls_topic_match("owntracks/{user}/{device}", "owntracks/alice", 15, caps, &n));
+	assert_int_equal(n, 0);
+	/* multi-level in the middle, zero levels */
+	t = "teslamate/cars/1/latitude";
+	n = 0;
+	assert_true(cls_topic_match("teslamate/{*ns}/cars/{car}/latitude", t, strlen(t), caps, &n));
+	cap_is(t, caps, n, "car", "1");
+	cap_is(t, caps, n, "ns", "");
+	t = "teslamate/a/b/cars/2/latitude";
+	n = 0;
+	assert_true(cls_topic_match("teslamate/{*ns}/cars/{car}/latitude", t, strlen(t), caps, &n));
+	cap_is(t, caps, n, "ns", "a/b");
+	/* glob captures */
+	n = 0;
+	assert_true(cls_topic_match("{id:shelly*}/online", "shellyplus1-ab/online", 21, caps, &n));
+	n = 0;
+	assert_false(cls_topic_match("{id:shelly*}/online", "garage/online", 13, caps, &n));
+	/* $ topics never match a pattern that does not start with the same literal */
+	n = 0;
+	assert_false(cls_topic_match("{*rest}/version", "$SYS/broker/version", 19, caps, &n));
+	assert_false(cls_topic_match("#", "$SYS/broker/version", 19, caps, &n));
+	assert_true(cls_topic_match("$SYS/{*rest}", "$SYS/broker/version", 19, caps, &n));
+	/* empty levels are levels */
+	n = 0;
+	assert_true(cls_topic_match("+/{x}/+", "//", 2, caps, &n));
+	/* too many levels: no match, no overflow */
+	char deep[400];
+
+	memset(deep, '/', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
+	n = 0;
+	assert_false(cls_topic_match("#", deep, strlen(deep), caps, &n));
+}
+
+static void test_generalise(void **state)
+{
+	char *g;
+
+	(void)state;
+	g = cls_topic_generalise("owntracks/{user}/{device}", "owntracks/alice/phone", 21);
+	assert_string_equal(g, "owntracks/+/+");
+	free(g);
+	g = cls_topic_generalise("stat/{t}/{p:POWER*}", "stat/plug/POWER1", 16);
+	assert_string_equal(g, "stat/+/+");
+	free(g);
+}
+
+static void test_json_bounds(void **state)
+{
+	size_t n = 20000;
+	uint8_t *deep = malloc(n);
+	cJSON *j;
+
+	(void)state;
+	for (size_t i = 0; i < n / 2; i++) {
+		deep[i] = '[';
+		deep[n - 1 - i] = ']';
+	}
+	assert_false(cls_json_depth_ok(deep, n, CLS_JSON_MAX_DEPTH));
+	assert_null(cls_json_parse(deep, n));
+	free(deep);
+	/* brackets inside strings do not count */
+	const char *s = "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}";
+
+	assert_true(cls_json_depth_ok((const uint8_t *)s, strlen(s), 4));
+	/* double-encoded */
+	s = "\"{\\\"password\\\":\\\"x1234567\\\"}\"";
+	j = cls_json_parse((const uint8_t *)s, strlen(s));
+	assert_true(cJSON_IsObject(j));
+	assert_string_equal(cJSON_GetStringValue(cls_jget(j, "password")), "x1234567");
+	cJSON_Delete(j);
+	/* a number followed by text is text */
+	assert_null(cls_json_parse((const uint8_t *)"274269 seconds", 14));
+	j = cls_json_parse((const uint8_t *)" 51.5 \n", 7);
+	assert_true(cJSON_IsNumber(j));
+	cJSON_Delete(j);
+	/* NUL inside, empty, binary */
+	assert_null(cls_json_parse((const uint8_t *)"{\"a\":\"\0\"}", 9));
+	assert_null(cls_json_parse((const uint8_t *)"", 0));
+	assert_null(cls_json_parse((const uint8_t *)"\xff\xfe{", 3));
+	/* unbalanced closers do not confuse the scanner */
+	assert_null(cls_json_parse((const uint8_t *)"]]]]{", 5));
+	/* paths */
+	s = "{\"a\":{\"b\":[10,{\"c\":\"x\"}]}}";
+	j = cls_json_parse((const uint8_t *)s, strlen(s));
+	assert_string_equal(cJSON_GetStringValue(cls_jget(j, "a.b.1.c")), "x");
+	assert_null(cls_jget(j, "a.b.7.c"));
+	assert_null(cls_jget(j, "a.b.-1"));
+	cJSON_Delete(j);
+}
+
+static void test_values(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = cls_mask_secret("Correct-Horse-Battery-9");
+	assert_string_equal(s, "Co\xe2\x80\xa6(23)");
+	free(s);
+	s = cls_mask_secret("4711");   /* short secrets show no characters */
+	assert_string_equal(s, "\xe2\x80\xa6(4)");
+	free(s);
+	s = cls_mask_name("alice");
+	assert_string_equal(s, "a***e");
+	free(s);
+	s = cls_mask_name("bo");
+	assert_string_equal(s, "b***");
+	free(s);
+	s = cls_coarse_coord("51.50123");
+	assert_string_equal(s, "51.50");
+	free(s);
+	s = cls_coarse_coord("-0.14187");
+	assert_string_equal(s, "-0.14");
+	free(s);
+	s = cls_redact_value(EVIDENCE_REDACTED, RC_EMAIL, "carol.example@example.org");
+	assert_string_equal(s, "c***e@example.org");
+	free(s);
+	s = cls_redact_value(EVIDENCE_REDACTED, RC_IP, "192.168.1.23");
+	assert_string_equal(s, "192.168.x.x");
+	free(s);
+	s = cls_redact_value(EVIDENCE_RAW, RC_SECRET, "hunter2");
+	assert_string_equal(s, "hunter2");
+	free(s);
+	s = cls_redact_value(EVIDENCE_MINIMAL, RC_NONE, "Front door");
+	assert_string_equal(s, "[redacted]");
+	free(s);
+	s = cls_redact_value(EVIDENCE_MINIMAL, RC_SAFE, "3");
+	assert_string_equal(s, "3");
+	free(s);
+	/* a topic inside a value is masked like a topic */
+	s = cls_redact_value(EVIDENCE_REDACTED, RC_NONE, "owntracks/alice/phone");
+	assert_string_equal(s, "owntracks/a***e/p***e");
+	free(s);
+	assert_int_equal(cls_key_class("mqtt_password"), RC_SECRET);
+	assert_int_equal(cls_key_class("Latitude"), RC_COORD);
+	assert_int_equal(cls_key_class("code_arm_required"), RC_NONE);
+	assert_int_equal(cls_key_class("token_type"), RC_NONE);
+	assert_int_equal(cls_key_class("username"), RC_NAME);
+	assert_true(cls_looks_jwt("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyMSJ9.c2lnbmF0dXJlc2ln"));
+	assert_false(cls_looks_jwt("eyJ.short"));
+	assert_true(cls_has_private_key("x-----BEGIN RSA PRIVATE KEY-----y", 33));
+	assert_false(cls_has_private_key("-----BEGIN CERTIFICATE-----", 27));
+}
+
+static void test_topics(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_REDACTED };
+	const char *t = "owntracks/alice/phone/event";
+	char *s, *s2;
+
+	(void)state;
+	s = cls_redact_topic(&cfg, (const uint8_t *)t, strlen(t));
+	assert_string_equal(s, "owntracks/a***e/p***e/event");
+	free(s);
+	s = cls_redact_topic(&cfg, (const uint8_t *)"homestream/person/alice/state", 29);
+	assert_string_equal(s, "homestream/person/a***e/state");
+	free(s);
+	s = cls_redact_topic(&cfg, (const uint8_t *)"$SYS/brokers/emqx@1/clients/alice-phone/connected", 49);
+	assert_string_equal(s, "$SYS/brokers/emqx@1/clients/a***e/connected");
+	free(s);
+	s = cls_redact_topic(&cfg, (const uint8_t *)"tele/plug/STATE", 15);
+	assert_string_equal(s, "tele/plug/STATE");
+	free(s);
+	cfg.evidence = EVIDENCE_RAW;
+	s = cls_redact_topic(&cfg, (const uint8_t *)t, strlen(t));
+	assert_string_equal(s, t);
+	free(s);
+	/* minimal: generalised filter + keyed hash per level, stable for one key */
+	cfg.evidence = EVIDENCE_MINIMAL;
+	cfg.hash_key = "k1";
+	s = cls_redact_topic(&cfg, (const uint8_t *)"owntracks/alice/phone", 21);
+	assert_non_null(strstr(s, "owntracks/+/+ (h="));
+	assert_null(strstr(s, "alice"));
+	s2 = cls_redact_topic(&cfg, (const uint8_t *)"owntracks/alice/phone", 21);
+	assert_string_equal(s, s2);
+	free(s2);
+	cfg.hash_key = "k2";
+	s2 = cls_redact_topic(&cfg, (const uint8_t *)"owntracks/alice/phone", 21);
+	assert_string_not_equal(s, s2);
+	free(s2);
+	free(s);
+	s = cls_redact_topic(&cfg, (const uint8_t *)"some/unknown/topic", 18);
+	assert_non_null(strstr(s, "some/+/+ (h="));
+	free(s);
+}
+
+static char *sample(enum msw_evidence ev, const char *topic, const char *p, size_t n, size_t cap)
+{
+	struct msw_config cfg = { .evidence = ev };
+	size_t ol = 12345;
+	uint8_t *s = cls_redact_sample(&cfg, (const uint8_t *)topic, strlen(topic), (const uint8_t *)p, n, cap, &ol);
+
+	if (!s) {
+		assert_int_equal(ol, 0);
+		return NULL;
+	}
+	assert_true(ol <= cap);
+	assert_int_equal(strlen((char *)s), ol);
+	return (char *)s;
+}
+
+static void test_samples(void **state)
+{
+	const char *loc = "{\"_type\":\"location\",\"lat\":51.50123,\"lon\":-0.14187,\"topic\":\"owntracks/alice/phone\","
+			  "\"password\":\"Correct-Horse-Battery-9\",\"contact\":\"alice@example.org\"}";
+	char *s;
+
+	(void)state;
+	s = sample(EVIDENCE_REDACTED, "owntracks/alice/phone", loc, strlen(loc), 1000);
+	assert_non_null(s);
+	assert_null(strstr(s, "51.50123"));
+	assert_non_null(strstr(s, "51.5"));
+	assert_null(strstr(s, "Correct-Horse"));
+	assert_null(strstr(s, "alice"));
+	free(s);
+	s = sample(EVIDENCE_RAW, "owntracks/alice/phone", loc, strlen(loc), 20);
+	assert_int_equal(strlen(s), 20);
+	assert_memory_equal(s, loc, 20);
+	free(s);
+	assert_null(sample(EVIDENCE_MINIMAL, "owntracks/alice/phone", loc, strlen(loc), 1000));
+	assert_null(sample(EVIDENCE_REDACTED, "x", "", 0, 1000));
+	/* coordinate topics, CSV, key=value text, private keys, binary, deep JSON */
+	s = sample(EVIDENCE_REDACTED, "teslamate/cars/1/latitude", "51.50342", 8, 100);
+	assert_string_equal(s, "51.50");
+	free(s);
+	const char *csv = "bt,5a3b1c2d,t,52517036,13388859,0,0,34,0,0";
+	const char *kv = "mqtt_password: Ohj3ahRie7eiLohpai\nhome_latitude: 51.50110\n";
+
+	s = sample(EVIDENCE_REDACTED, "owntracks/bob/tablet", csv, strlen(csv), 100);
+	assert_null(strstr(s, "52517036"));
+	assert_non_null(strstr(s, "52.52"));
+	free(s);
+	s = sample(EVIDENCE_REDACTED, "cfg", kv, strlen(kv), 200);
+	assert_null(strstr(s, "Ohj3ahRie7eiLohpai"));
+	assert_null(strstr(s, "51.50110"));
+	free(s);
+	const char *pk = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+
+	s = sample(EVIDENCE_REDACTED, "k", pk, strlen(pk), 200);
+	assert_null(strstr(s, "MIIE"));
+	free(s);
+	s = sample(EVIDENCE_REDACTED, "bin", "\xff\xd8\xff\xe0\x00\x10JFIF", 10, 200);
+	assert_non_null(strstr(s, "hex:ffd8ffe0"));
+	free(s);
+	char deep[3000];
+
+	memset(deep, '[', 1500);
+	memset(deep + 1500, ']', 1500);
+	assert_null(sample(EVIDENCE_REDACTED, "d", deep, sizeof(deep), 200));
+	/* $SYS client events: client ids and IPs */
+	const char *ev = "{\"clientid\":\"alice-phone\",\"username\":\"alice\",\"ipaddress\":\"192.168.1.23\"}";
+
+	s = sample(EVIDENCE_REDACTED, "$SYS/brokers/n/clients/alice-phone/connected", ev, strlen(ev), 300);
+	assert_null(strstr(s, "alice"));
+	assert_non_null(strstr(s, "192.168.x.x"));
+	free(s);
+	/* HA alarm code */
+	const char *al = "{\"code\":\"4711\",\"command_topic\":\"a/set\"}";
+
+	s = sample(EVIDENCE_REDACTED, "homeassistant/alarm_control_panel/h/config", al, strlen(al), 300);
+	assert_null(strstr(s, "4711"));
+	free(s);
+	const char *al2 = "{\"code\":4711}";
+
+	s = sample(EVIDENCE_REDACTED, "homeassistant/alarm_control_panel/h/config", al2, strlen(al2), 300);
+	assert_null(strstr(s, "4711"));
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_topic_match),
+		cmocka_unit_test(test_generalise),
+		cmocka_unit_test(test_json_bounds),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_samples),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
