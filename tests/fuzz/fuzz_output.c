@@ -1,0 +1,71 @@
+/* Fuzz what the output does with hostile strings: the three escapers (HTML, terminal,
+ * CSV) and the record → JSON path. Invariants: every escaper's output is valid UTF-8; HTML
+ * output has no < > " ' `; terminal output has no byte below 0x20 nor DEL; a CSV cell
+ * is one quoted cell that never starts with a formula character; a record whose topic,
+ * sample, broker version and error are the input prints as JSON that parses back, and
+ * the topic is either the input itself (valid UTF-8, no NUL) or topic_b64. */
+#include <assert.h>
+#include <cjson/cJSON.h>
+#include "fuzz_common.h"
+#include "output/escape.h"
+#include "output/record.h"
+
+static void check_escapers(const uint8_t *data, size_t size)
+{
+	char *h = escape_html(data, size), *t = escape_term(data, size);
+	char *c = escape_csv_cell(data, size);
+
+	assert(h && t && c);
+	assert(utf8_valid((const uint8_t *)h, strlen(h)));
+	assert(utf8_valid((const uint8_t *)t, strlen(t)));
+	assert(utf8_valid((const uint8_t *)c, strlen(c)));
+	assert(!strpbrk(h, "<>\"'`"));
+	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+		assert(*p >= 0x20 && *p != 0x7f);
+	assert(c[0] == '"' && strlen(c) >= 2 && c[strlen(c) - 1] == '"');
+	assert(!strchr("=+-@\t\r", c[1]) || c[1] == 0 || (c[1] == '"' && c[2] == 0));
+	free(h);
+	free(t);
+	free(c);
+}
+
+static void check_record(const uint8_t *data, size_t size)
+{
+	struct msw_record r;
+	struct msw_topic *tp;
+	cJSON *j, *back, *item;
+	char *txt;
+
+	record_init(&r, "mqtt");
+	tp = record_topic(&r, data, size, 4);
+	assert(tp);
+	mbytes_set(&tp->sample, data, size);
+	r.broker_version = fuzz_strdup(data, size);
+	r.error = fuzz_strdup(data, size);
+	j = record_to_json(&r, "fuzz");
+	assert(j);
+	txt = cJSON_PrintUnformatted(j);
+	assert(txt && utf8_valid((const uint8_t *)txt, strlen(txt)));
+	back = cJSON_Parse(txt);
+	assert(back);
+	item = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "topics"), "list"), 0);
+	if (utf8_valid(data, size) && !memchr(data, 0, size))
+		assert(cJSON_GetObjectItem(item, "topic") &&
+		       strlen(cJSON_GetObjectItem(item, "topic")->valuestring) == size &&
+		       memcmp(cJSON_GetObjectItem(item, "topic")->valuestring, data, size) == 0);
+	else
+		assert(cJSON_GetObjectItem(item, "topic_b64"));
+	cJSON_free(txt);
+	cJSON_Delete(back);
+	cJSON_Delete(j);
+	record_free(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 1 << 16)
+		return 0;
+	check_escapers(data, size);
+	check_record(data, size);
+	return 0;
+}
