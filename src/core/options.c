@@ -146,6 +146,8 @@ static const struct opt table[] = {
 	  "try documented default logins on dashboards and shares" },
 	{ { "--read-secrets" }, OT_BOOL, F(read_secrets), { 0 }, NULL, NULL,
 	  "read secret files found on open shares (evidence redacted)" },
+	{ { "--smb-port" }, OT_U32, F(smb_port), BOTH("0"), NULL, "PORT",
+	  "an extra port for the SMB host probe besides 445 (0 = none)", 0, 0, 65535 },
 
 	SECTION("Output"),
 	{ { "--format" }, OT_ENUM, F(format), BOTH("auto"), format_names, "FMT",

@@ -112,7 +112,7 @@ static void test_spellings(void **state)
 		      "--ws-path", "/ws", "--probe-all", "--try-default-logins", "--read-secrets",
 		      "--workers", "4", "--shard", "2/5", "--no-blocklist", "--max-topics", "5",
 		      "--max-packet", "1M", "--sample-bytes", "16", "--color", "--publish-proof",
-		      "127.0.0.1", "--", "127.0.0.2"),
+		      "--smb-port", "4445", "127.0.0.1", "--", "127.0.0.2"),
 		MSW_OK);
 	assert_string_equal(c.ports, "1883,web");
 	assert_true(c.auth_probe);
@@ -148,6 +148,7 @@ static void test_spellings(void **state)
 	assert_int_equal(c.max_topics, 5);
 	assert_int_equal(c.max_packet, 1024 * 1024);
 	assert_int_equal(c.sample_bytes, 16);
+	assert_int_equal(c.smb_port, 4445);
 	assert_int_equal(c.ntargets, 2);
 	assert_string_equal(c.targets[1], "127.0.0.2");
 	options_free(&c);
@@ -339,6 +340,7 @@ static void test_passwords_and_echo(void **state)
 		"quiet",
 		"verbose",
 		"color",
+		"smb-port",
 		"password-file",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
