@@ -187,7 +187,9 @@ static msw_err send_connect(struct pctx *c, struct mq *m)
 	struct mqtt_connect o = {
 		.version = m->ver, .keepalive = MQ_KEEPALIVE, .clean = true,
 		.client_id = m->client_id, .receive_maximum = MQ_RECEIVE_MAX,
-		.maximum_packet_size = eff_cap(c->cfg) + 5,
+		/* Maximum Packet Size counts the whole packet: our cap on the remaining
+		 * length plus the fixed header that encodes it */
+		.maximum_packet_size = eff_cap(c->cfg) + 1 + (uint32_t)varint_len(eff_cap(c->cfg)),
 	};
 	creds(c, m, &o.username, &o.password);
 	if ((o.username && strlen(o.username) > 0xffff) || (o.password && strlen(o.password) > 0xffff))

@@ -69,6 +69,8 @@ def session(c, level):
     elif mode == 'big':
         c.sendall(pk(3, 2, s('big/blob') + (12).to_bytes(2, 'big') + b'B' * 300000))
         c.sendall(pk(3, 1, s('small') + b'ok'))
+    elif mode == 'anycreds':
+        c.sendall(pk(3, 1, s('home/alarm/state') + b'disarmed'))
     elif mode == 'disconnect':
         c.sendall(pk(3, 1, s('a/b') + vb(0) + b'1'))
         c.sendall(pk(14, 0, b'\x9c' + vb(13) + b'\x1c' + s('other:1883') + b''))
@@ -87,7 +89,9 @@ def handle(c):
         if t != 1: return
         pl = int.from_bytes(body[:2], 'big'); level = body[2 + pl]; flags = body[3 + pl]
         log('CONNECT', level, 'flags', flags)
-        accept = {'only31': level == 3, 'only5': level == 5}.get(mode, True)
+        accept = {'only31': level == 3, 'only5': level == 5, 'anycreds': bool(flags & 0x80)}.get(mode, True)
+        if mode == 'anycreds' and not accept:
+            c.sendall(pk(2, 0, b'\x00\x05')); return
         if mode == 'closeexcept5' and level != 5:
             return
         if mode in ('banned', 'moved', 'other') and level == 5:
@@ -116,7 +120,7 @@ msw() {
 
 i=20
 declare -A ADDR
-for mode in only31 only5 closeexcept5 banned moved other qos alias big disconnect matrix5 ping; do
+for mode in only31 only5 closeexcept5 banned moved other qos alias big disconnect matrix5 ping anycreds; do
 	ADDR[$mode]=127.0.91.$i
 	m=$mode
 	[ $mode = matrix5 ] && m=only5
@@ -134,10 +138,10 @@ PINGSCAN=$!
 msw scan ${ADDR[only31]} -p $P --format json >"$T/only31.json"
 validate_schema "$T/only31.json"
 assert_json_all "$T/only31.json" '.mqtt_version == "3.1" and .auth == "anonymous" and .versions["3.1.1"] == "refused" and .versions["3.1"] == "accepted"' "fallback: 3.1.1 refused, 3.1 accepted"
-assert_eq "CONNECT 4 flags 2,CONNECT 3 flags 2" "$(grep CONNECT "$T/only31.log" | paste -sd,)" "fallback: 3.1.1 then 3.1, clean session, no will, no credentials"
+assert_eq "CONNECT 4 flags 2,CONNECT 3 flags 2" "$(grep "^CONNECT" "$T/only31.log" | paste -sd,)" "fallback: 3.1.1 then 3.1, clean session, no will, no credentials"
 msw scan ${ADDR[only5]} -p $P --format json >"$T/only5.json"
 assert_json_all "$T/only5.json" '.mqtt_version == "5.0" and .auth == "anonymous" and .versions["5.0"] == "accepted"' "fallback: 3.1.1 and 3.1 refused, 5.0 accepted"
-assert_eq "CONNECT 4 flags 2,CONNECT 3 flags 2,CONNECT 5 flags 2" "$(grep CONNECT "$T/only5.log" | paste -sd,)" "fallback order 3.1.1, 3.1, 5.0"
+assert_eq "CONNECT 4 flags 2,CONNECT 3 flags 2,CONNECT 5 flags 2" "$(grep "^CONNECT" "$T/only5.log" | paste -sd,)" "fallback order 3.1.1, 3.1, 5.0"
 msw scan ${ADDR[closeexcept5]} -p $P --format json >"$T/close5.json"
 assert_json_all "$T/close5.json" '.mqtt_version == "5.0" and .versions["3.1.1"] == "closed" and .versions["3.1"] == "closed"' "fallback after close-without-CONNACK"
 msw scan ${ADDR[only31]} -p $P --versions 5.0 --format json >"$T/v5only.json"
@@ -156,6 +160,14 @@ msw scan ${ADDR[moved]} -p $P --versions 5.0 --format json >"$T/moved.json"
 assert_json_all "$T/moved.json" '.auth == "server_moved" and .connack.properties.server_reference == "mqtt2.example.net:8883"' "0x9D server moved with Server Reference"
 msw scan ${ADDR[other]} -p $P --versions 5.0 --format json >"$T/other.json"
 assert_json_all "$T/other.json" '.auth == "use_another_server" and .connack.properties.server_reference == "mqtt2.example.net:8883"' "0x9C use another server"
+
+# --- --auth-probe: a broker that refuses anonymous clients but takes any name/password
+msw scan ${ADDR[anycreds]} -p $P --format json >"$T/anyc0.json"
+assert_json_all "$T/anyc0.json" '.auth == "credentials_required"' "anycreds: without --auth-probe credentials_required"
+msw scan ${ADDR[anycreds]} -p $P --auth-probe --depth topics --window 1 --format json >"$T/anyc.json"
+validate_schema "$T/anyc.json"
+assert_json_all "$T/anyc.json" '.auth == "any_credentials" and .status == "success" and .read_access == "granted_with_data"' "anycreds: --auth-probe gives any_credentials and reads"
+assert_eq "CONNECT 4 flags 2,CONNECT 4 flags 2,CONNECT 4 flags 194" "$(grep "^CONNECT" "$T/anycreds.log" | paste -sd,)" "anycreds: exactly one extra CONNECT, with user name and password"
 
 # --- QoS 1 and QoS 2 flows
 msw scan ${ADDR[qos]} -p $P --depth topics --window 1 --format json >"$T/qos.json"
