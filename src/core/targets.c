@@ -330,19 +330,28 @@ int targets_fd(struct target_iter *it)
 	return it && it->res ? resolver_fd(it->res) : -1;
 }
 
+/* Saturating a*b + c: the estimate never wraps (a /80 times every port is > 2^64). */
+static uint64_t mul_add(uint64_t a, uint64_t b, uint64_t c)
+{
+	unsigned __int128 v = (unsigned __int128)a * b + c;
+
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
 uint64_t targets_total(const struct target_iter *it)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, cap;
 
 	for (size_t i = 0; i < it->nsegs; i++) {
 		const struct seg *sg = &it->segs[i];
 		const struct seg_extra *e = sg->extra != NO_EXTRA ? &it->extras[sg->extra] : NULL;
 
-		total += sg->count * (e && e->ports ? e->nports : it->nports);
+		total = mul_add(sg->count, e && e->ports ? e->nports : it->nports, total);
 	}
-	total = (total + it->shards - 1) / it->shards;
-	if (it->max_targets && it->max_targets * it->nports < total)
-		total = it->max_targets * it->nports;
+	total = total / it->shards + (total % it->shards != 0);
+	cap = mul_add(it->max_targets, it->nports, 0);
+	if (it->max_targets && cap < total)
+		total = cap;
 	return total;
 }
 
