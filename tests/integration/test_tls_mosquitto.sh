@@ -4,6 +4,8 @@
 #   .1 CA-signed valid      .2 self-signed      .3 expired        .4 wrong host name
 #   .5 require_certificate  .6 TLS-PSK          .7 RSA-1024 key   .8 accepts TLS 1.1
 #   .9 plain MQTT (a TLS client gets no TLS)    127.0.0.1:PORT2 valid cert, reached as localhost (SNI)
+#   .10 openssl s_server -Verify 1 -tls1_2: a client certificate demanded in TLS 1.2, where the
+#       refusal is a handshake failure (Mosquitto negotiates 1.3, where it comes after Finished)
 # Part 1 drives the layer stack directly (tests/tools/layer_client): handshake, verdicts,
 # client-certificate detection, PSK, legacy check. Part 2 runs mqttsweep itself and checks
 # the records (transport, status, auth, tls block, transport_security) and the schema.
@@ -111,6 +113,16 @@ if [ -x "$LC" ]; then
 		"layers: TLS 1.1 accepted on the side connection"
 	lc plain -a 127.0.94.9
 	assert_json "$T/lc-plain.json" '.handshake=="tls error" and (.tls.handshake_ok|not)' "layers: plain MQTT port → TLS handshake error"
+	openssl s_server -accept 127.0.94.10:$PORT -cert "$C/valid.crt" -key "$C/valid.key" -CAfile "$C/ca.crt" \
+		-Verify 1 -tls1_2 -quiet </dev/null >"$T/s_server.log" 2>&1 &
+	track_pid $!
+	wait_port 127.0.94.10 $PORT 10
+	lc tls12req -a 127.0.94.10 -w 1500
+	assert_json "$T/lc-tls12req.json" '.handshake=="tls error" and .auth=="client_cert_required" and .tls.alert.name=="handshake_failure"' \
+		"layers: TLS 1.2 CertificateRequest then handshake_failure → client_cert_required"
+	lc tls12mtls -a 127.0.94.10 -w 1500 --cafile "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key"
+	assert_json "$T/lc-tls12mtls.json" '.handshake=="ok" and .transport_security=="mtls" and .tls.version=="TLSv1.2"' \
+		"layers: TLS 1.2 with --cert/--key → mtls"
 	"$LC" -t tls -a 127.0.0.1 -p "$PORT2" -n localhost --cafile "$C/ca.crt" >"$T/lc-sni.json" 2>"$T/lc-sni.err"
 	assert_json "$T/lc-sni.json" '.handshake=="ok" and .tls.sni=="localhost" and (.tls.verdicts.hostname_mismatch|not) and .transport_security=="tls_verified"' \
 		"layers: SNI and host name check by name"
