@@ -94,6 +94,18 @@ grep -q '^127\.' "$T/d" && fail "loopback scanned inside a sweep that merely con
 "$B" scan -sL -p 1883 127.0.99.0/30 >"$T/d"
 assert_eq 4 "$(wc -l <"$T/d")" "loopback scanned when named"
 
+# ---- a name that does not resolve is a recorded result, not an error ----
+# Run inside a fresh network namespace (no route anywhere), so the resolver's DNS query
+# cannot leave the machine.
+if unshare -rn true 2>/dev/null; then
+	unshare -rn "$B" scan -q --format json -p 1883 no-such-host.invalid >"$T/unres.json" 2>"$T/unres.err"
+	assert_eq 0 $? "unresolvable name: exit 0"
+	assert_json "$T/unres.json" '.hostname == "no-such-host.invalid" and .status == "unknown-error" and
+		(.error | startswith("name did not resolve"))' "unresolvable name recorded"
+else
+	echo "note: no unprivileged network namespace; unresolvable-name check skipped"
+fi
+
 # ---- a real run: secrets never reach any output; the seed is recorded ----
 P=$(free_port 127.0.99.20)
 make_passwd "$T/passwd" alice 'Hunter2-Secret-Value'
