@@ -87,6 +87,11 @@ grep -aq '&lt;script&gt;' "$T/r.html" && pass "html shows the topic escaped" || 
 # 6. metadata
 assert_json "$T/meta.json" '.schema == "mqttsweep.scan/1" and .final == true and (.argv | map(select(type == "string" and test("\\*\\*\\*"))) | length) == 1 and .counts.mqtt >= 2' \
 	"metadata final with masked argv"
+if "$(msw_python)" "$MSW_SOURCE_DIR/tests/tools/validate_schema.py" "$MSW_SOURCE_DIR/docs/scan.schema.json" "$T/meta.json"; then
+	pass "metadata schema-valid"
+else
+	fail "metadata schema"
+fi
 
 # 7. the terminal summary, under a pseudo-terminal
 TERM=dumb script -qec "$MSW_BIN audit $A:$PA --depth topics --window 2 -q" /dev/null >"$T/tty.txt" 2>&1

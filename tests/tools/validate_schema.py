@@ -3,7 +3,8 @@
 
 usage: validate_schema.py SCHEMA FILE [FILE...]    (FILE may be - for stdin)
 
-Every non-empty line must be one JSON object that validates. Prints one line per
+Every non-empty line must be one JSON object that validates; a file that is one
+(pretty-printed) JSON document, like the --metadata-file, is validated as a whole. Prints one line per
 invalid record (file:line: path: message) and exits 1 if any failed, 2 on usage or
 unreadable input, 0 otherwise. Needs python3-jsonschema (Debian package)."""
 import json
@@ -28,34 +29,47 @@ def main(argv):
     bad = total = 0
     for path in argv[2:]:
         try:
-            fh = sys.stdin if path == "-" else open(path, "rb")
+            fh = sys.stdin.buffer if path == "-" else open(path, "rb")
         except OSError as e:
             sys.stderr.write("validate_schema.py: %s\n" % e)
             return 2
         with fh:
-            for no, raw in enumerate(fh, 1):
-                if isinstance(raw, bytes):
-                    try:
-                        raw = raw.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        print("%s:%d: not UTF-8: %s" % (path, no, e))
-                        bad += 1
-                        continue
-                if not raw.strip():
-                    continue
-                total += 1
+            data = fh.read()
+        try:
+            whole = json.loads(data)
+        except ValueError:
+            whole = None
+        if isinstance(whole, dict) and data.count(b"\n") > 1:
+            total += 1
+            errs = sorted(validator.iter_errors(whole), key=lambda e: list(e.path))
+            for e in errs[:5]:
+                loc = "/".join(str(p) for p in e.path) or "(record)"
+                print("%s: %s: %s" % (path, loc, e.message[:300]))
+            bad += 1 if errs else 0
+            continue
+        for no, raw in enumerate(data.splitlines(), 1):
+            if isinstance(raw, bytes):
                 try:
-                    rec = json.loads(raw)
-                except ValueError as e:
-                    print("%s:%d: not JSON: %s" % (path, no, e))
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    print("%s:%d: not UTF-8: %s" % (path, no, e))
                     bad += 1
                     continue
-                errs = sorted(validator.iter_errors(rec), key=lambda e: list(e.path))
-                for e in errs[:5]:
-                    loc = "/".join(str(p) for p in e.path) or "(record)"
-                    print("%s:%d: %s: %s" % (path, no, loc, e.message[:300]))
-                if errs:
-                    bad += 1
+            if not raw.strip():
+                continue
+            total += 1
+            try:
+                rec = json.loads(raw)
+            except ValueError as e:
+                print("%s:%d: not JSON: %s" % (path, no, e))
+                bad += 1
+                continue
+            errs = sorted(validator.iter_errors(rec), key=lambda e: list(e.path))
+            for e in errs[:5]:
+                loc = "/".join(str(p) for p in e.path) or "(record)"
+                print("%s:%d: %s: %s" % (path, no, loc, e.message[:300]))
+            if errs:
+                bad += 1
     print("%d records, %d invalid" % (total, bad), file=sys.stderr)
     return 1 if bad else 0
 

@@ -263,6 +263,9 @@ static void test_all_sinks(void **st)
 			 "%s/docs/record.schema.json %s %s", src_dir(), src_dir(),
 			 path_in("out.ndjson"), path_in("stdout.ndjson"));
 		assert_int_equal(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "python3 %s/tests/tools/validate_schema.py "
+			 "%s/docs/scan.schema.json %s", src_dir(), src_dir(), path_in("meta.json"));
+		assert_int_equal(system(cmd), 0);
 	}
 	assert_true(file_has(path_in("out.ndjson"), "\"topic_b64\""));
 	assert_true(file_has(path_in("stdout.ndjson"), "\"ip\":\"127.0.0.3\""));
