@@ -27,6 +27,7 @@
 #include "classify/classify.h"
 #include "core/engine_priv.h"
 #include "transport/layer.h"
+#include "transport/ws.h"
 
 #define MAX_ATTEMPTS      16
 #define DEFAULT_MAX_INPUT (256u * 1024u)
@@ -86,6 +87,15 @@ static bool drain_fd(int fd)
 	return false;
 }
 
+/* The layers' facts into the record; a plain TCP service is "plaintext" (ws says so
+ * itself, tls gives its verdict). */
+static void describe(struct conn *c, struct trun *tr)
+{
+	stack_describe(c->top, &tr->rec);
+	if (tr->tgt.transport == TRANSPORT_TCP && !tr->rec.transport_security)
+		tr->rec.transport_security = strdup("plaintext");
+}
+
 void conn_release(struct eng *e, struct conn *c)
 {
 	struct addr_ent *a = c->addr;
@@ -122,7 +132,7 @@ void conn_close(struct eng *e, struct conn *c, bool polite)
 			drain_fd(c->fd);
 		}
 		if (c->tr)
-			stack_describe(c->top, &c->tr->rec);
+			describe(c, c->tr);
 		stack_destroy(c->top); /* the tcp layer closes the fd */
 	} else if (c->fd >= 0) {
 		close(c->fd);
@@ -167,6 +177,45 @@ static const char *phase_str(enum conn_state phase)
 	}
 }
 
+/* --detect: the TLS handshake failed and the peer never showed a certificate, so it may
+ * speak plain MQTT: open the same target again without TLS. The probe never saw the
+ * failed connection; the record keeps the tls block as evidence of the attempt. */
+static bool detect_plain(struct eng *e, struct trun *tr, enum conn_state phase, msw_err why)
+{
+	int t = tr->tgt.transport;
+	if (!e->cfg->detect || tr->detect_done || tr->expired || e->stopping || phase != CS_HANDSHAKE)
+		return false;
+	if (t != TRANSPORT_TLS && t != TRANSPORT_WSS)
+		return false;
+	if (why != MSW_ERR_TLS && why != MSW_ERR_CLOSED && why != MSW_ERR_TIMEOUT)
+		return false;
+	if (tr->rec.tls && cJSON_IsObject(cJSON_GetObjectItem(tr->rec.tls, "certificate")))
+		return false; /* it speaks TLS: the handshake error is the answer */
+	tr->detect_done = true;
+	tr->tgt.transport = t == TRANSPORT_TLS ? TRANSPORT_TCP : TRANSPORT_WS;
+	tr->rec.transport = (enum msw_transport)tr->tgt.transport;
+	free(tr->rec.transport_security);
+	tr->rec.transport_security = NULL;
+	eng_queue_connect(e, tr);
+	return true;
+}
+
+/* A WebSocket upgrade was refused in a way that closes the connection and another default
+ * path is left (transport/ws.h): open a new connection; the ws layer starts at the next
+ * path. The probe never saw the refused connection. */
+static bool ws_next_path(struct eng *e, struct trun *tr, enum conn_state phase, msw_err why)
+{
+	int t = tr->tgt.transport;
+	if (why != MSW_ERR_HANDSHAKE || phase != CS_HANDSHAKE || tr->expired || e->stopping)
+		return false;
+	if ((t != TRANSPORT_WS && t != TRANSPORT_WSS) || !ws_retry_pending(&tr->tgt))
+		return false;
+	if (++tr->ws_retries > WS_NPATHS)
+		return false;
+	eng_queue_connect(e, tr);
+	return true;
+}
+
 /* The connection ended without the probe asking (EOF, error, deadline): close it, let the
  * probe decide what follows, and fill the status when the probe set none. */
 void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
@@ -176,6 +225,8 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 
 	if (c)
 		conn_close(e, c, false);
+	if (detect_plain(e, tr, phase, why) || ws_next_path(e, tr, phase, why))
+		return;
 	enum msw_status saved = tr->rec.status;
 	tr->rec.status = ST__COUNT;
 	enum probe_rc rc = tr->probe->on_close ? tr->probe->on_close(&tr->pc, why) : PROBE_ERROR;
@@ -202,7 +253,7 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 static void conn_graceful(struct eng *e, struct conn *c)
 {
 	struct trun *tr = c->tr;
-	stack_describe(c->top, &tr->rec);
+	describe(c, tr);
 	tr->conn = NULL;
 	c->tr = NULL;
 	dbuf_free(&c->rx);

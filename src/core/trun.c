@@ -142,6 +142,10 @@ void eng_record_identity(struct msw_record *r, const struct msw_target *t, int64
 static void tr_free(struct trun *tr, struct addrmap *am)
 {
 	record_free(&tr->rec);
+	if (tr->detect_saved) {
+		record_free(tr->detect_saved);
+		free(tr->detect_saved);
+	}
 	free(tr->pc.state);
 	free(tr->s_host);
 	free(tr->s_user);
@@ -245,6 +249,59 @@ static bool should_emit(const struct eng *e, const struct trun *tr)
 	return s != ST_CONNECTION_REFUSED && s != ST_CONNECTION_TIMEOUT && s != ST_INTERRUPTED;
 }
 
+/* --detect: plain MQTT got garbage, so start the target over on TLS. If TLS does not give
+ * MQTT either, the plain attempt's record (with its evidence) is the one emitted. */
+static bool detect_tls(struct eng *e, struct trun *tr)
+{
+	int t = tr->tgt.transport;
+	if (!e->cfg->detect || tr->detect_done || tr->expired || tr->interrupted || e->stopping)
+		return false;
+	if (tr->probe != &probe_mqtt || (t != TRANSPORT_TCP && t != TRANSPORT_WS))
+		return false;
+	if (tr->rec.mqtt || tr->rec.status != ST_PROTOCOL_ERROR || !tr->ever_connected)
+		return false;
+	struct msw_record *saved = malloc(sizeof(*saved));
+	if (!saved)
+		return false;
+	tr->detect_done = true;
+	*saved = tr->rec; /* moved: already finished by the probe */
+	tr->detect_saved = saved;
+	memset(tr->pc.state, 0, tr->probe->state_size);
+	tr->tgt.transport = t == TRANSPORT_TCP ? TRANSPORT_TLS : TRANSPORT_WSS;
+	record_init(&tr->rec, tr->probe->name);
+	eng_record_identity(&tr->rec, &tr->tgt, saved->start_us);
+	if (tr->pc.cls) {
+		cls_free(tr->pc.cls);
+		tr->pc.cls = cls_new(e->cfg);
+	}
+	tr->pc.attempt = 0;
+	enum probe_rc rc = tr->probe->init ? tr->probe->init(&tr->pc) : PROBE_CONTINUE;
+	if (rc == PROBE_DONE || rc == PROBE_ERROR) {
+		if (tr->probe->finish)
+			tr->probe->finish(&tr->pc);
+		return false;
+	}
+	tw_add(&e->tw, &tr->total.e, e->now_ms, e->total_ms);
+	eng_queue_connect(e, tr);
+	return true;
+}
+
+/* After a --detect retry on TLS: keep whichever attempt found MQTT. */
+static void detect_pick(struct trun *tr)
+{
+	struct msw_record *saved = tr->detect_saved;
+	if (!saved)
+		return;
+	tr->detect_saved = NULL;
+	if (!tr->rec.mqtt) {
+		record_free(&tr->rec);
+		tr->rec = *saved;
+	} else {
+		record_free(saved);
+	}
+	free(saved);
+}
+
 void tr_finish(struct eng *e, struct trun *tr)
 {
 	tw_del(&e->tw, &tr->total.e);
@@ -255,6 +312,9 @@ void tr_finish(struct eng *e, struct trun *tr)
 		conn_close(e, tr->conn, false);
 	if (tr->probe->finish)
 		tr->probe->finish(&tr->pc);
+	if (detect_tls(e, tr))
+		return;
+	detect_pick(tr);
 	if (tr->interrupted)
 		tr->rec.status = ST_INTERRUPTED;
 	tr->rec.duration_ms = e->now_ms - tr->start_ms;
