@@ -37,8 +37,8 @@ static const char *const cat_phrase[CAT__COUNT] = {
 
 static const struct { const char *auth, *text; } verdicts[] = {
 	{"anonymous", "anyone can connect without a password"},
-	{"any_credentials", "accepts any username and password"},
-	{"authenticated", "accepted the credentials given"},
+	{"any_credentials", "anyone can connect with any username and password"},
+	{"authenticated", "connected with the credentials given"},
 	{"credentials_required", "requires a username and password"},
 	{"client_cert_required", "requires a client certificate"},
 	{"not_authorized", "refuses unauthorised clients"},
