@@ -470,9 +470,26 @@ static cJSON *take_tried(struct msw_record *r)
 	return old && cJSON_IsArray(old) ? old : (cJSON_Delete(old), cJSON_CreateArray());
 }
 
+/* Was (path, status) already listed by an earlier connection? (the memo sends later
+ * connections straight to the path that worked; listing it again says nothing new) */
+static bool tried_before(const cJSON *arr, const struct ws_try *t)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "path");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "status");
+		int status = cJSON_IsNumber(st) ? st->valueint : 0;
+		if (cJSON_IsString(p) && !strcmp(p->valuestring, t->path) && status == t->status)
+			return true;
+	}
+	return false;
+}
+
 static void add_tries(cJSON *arr, const struct ws_state *s)
 {
 	for (size_t i = 0; arr && i < s->ntries; i++) {
+		if (tried_before(arr, &s->tries[i]))
+			continue;
 		cJSON *o = cJSON_CreateObject();
 		if (!o)
 			return;
