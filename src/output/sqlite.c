@@ -48,7 +48,7 @@ static const char schema_sql[] =
 	" bytes INTEGER, sample TEXT, sample_b64 TEXT, sample_truncated INTEGER);"
 	"CREATE INDEX IF NOT EXISTS topics_service ON topics(service_id);"
 	"CREATE TABLE IF NOT EXISTS findings(service_id INTEGER NOT NULL, scan_id TEXT, ip TEXT,"
-	" port INTEGER, probe TEXT, finding_id TEXT, category TEXT, severity TEXT,"
+	" port INTEGER, probe TEXT, id TEXT, finding_id TEXT, category TEXT, severity TEXT,"
 	" severity_rank INTEGER, confidence TEXT, cwe INTEGER, topic TEXT, topic_b64 TEXT,"
 	" title TEXT, evidence TEXT, remediation TEXT, reproduce TEXT);"
 	"CREATE INDEX IF NOT EXISTS findings_service ON findings(service_id);"
@@ -75,10 +75,10 @@ static const char *const qsql[Q__COUNT] = {
 	[Q_TOPIC] = "INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained,"
 		" messages, bytes, sample, sample_b64, sample_truncated)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-	[Q_FINDING] = "INSERT INTO findings(service_id, scan_id, ip, port, probe, finding_id,"
+	[Q_FINDING] = "INSERT INTO findings(service_id, scan_id, ip, port, probe, id, finding_id,"
 		" category, severity, severity_rank, confidence, cwe, topic, topic_b64, title,"
 		" evidence, remediation, reproduce)"
-		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+		" VALUES(?1,?2,?3,?4,?5,?6,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
 	[Q_HOST] = "INSERT OR REPLACE INTO hosts(scan_id, ip, services, mqtt_services, findings,"
 		" worst_severity, worst_finding, categories, open_dashboard, open_share, chain,"
 		" risk_chain)"
