@@ -12,7 +12,7 @@
  *      when --all is on (the engine records blocklisted-target); --no-blocklist lifts it;
  *   4. loopback/private addresses: dropped (counted) unless the spec that produced them
  *      lies inside such a range (the user named them).
- * Host names are resolved by resolver threads from the start; when the walk reaches a name
+ * Host names are resolved by resolver threads from the first call on; when the walk reaches a name
  * still pending it is deferred, the walk moves on, and the name is handed out as soon as it
  * resolves. A name that does not resolve is handed out with unresolved=true: the engine
  * records it (status unknown-error), it is not an error of the scan. */
@@ -91,15 +91,23 @@ msw_err targets_open(const struct msw_config *cfg, uint64_t seed, struct target_
 	if (!rc && cyclic_init(&it->cyc, it->nhosts, seed, it->shard, it->shards))
 		rc = errf(errmsg, "bad shard %u/%u (use k/n with 0 <= k < n)", it->shard,
 			  it->shards);
-	if (!rc && it->nnames)
-		rc = resolver_start(&it->res, (const char *const *)it->names, it->nnames,
-				    RESOLVER_THREADS);
 	if (rc) {
 		targets_close(it);
 		return rc;
 	}
 	*itp = it;
 	return MSW_OK;
+}
+
+/* The resolver threads start with the first targets_next()/targets_fd(), not in
+ * targets_open(): a --workers parent opens the iterator but never walks it, and must not
+ * fork while threads of its own sit inside getaddrinfo() holding resolver locks. */
+static msw_err start_resolver(struct target_iter *it)
+{
+	if (it->res || !it->nnames)
+		return MSW_OK;
+	return resolver_start(&it->res, (const char *const *)it->names, it->nnames,
+			      RESOLVER_THREADS);
 }
 
 static const struct seg *find_seg(const struct target_iter *it, uint64_t idx)
@@ -295,6 +303,8 @@ msw_err targets_next(struct target_iter *it, struct target_host **hp)
 	uint64_t idx;
 
 	*hp = NULL;
+	if ((rc = start_resolver(it)))
+		return rc;
 	if (it->res)
 		resolver_drain(it->res); /* before looking, so no wake-up is lost */
 	for (;;) {
@@ -327,7 +337,9 @@ void targets_release(struct target_iter *it, struct target_host *h)
 
 int targets_fd(struct target_iter *it)
 {
-	return it && it->res ? resolver_fd(it->res) : -1;
+	if (!it || start_resolver(it))
+		return -1;
+	return it->res ? resolver_fd(it->res) : -1;
 }
 
 /* Saturating a*b + c: the estimate never wraps (a /80 times every port is > 2^64). */
