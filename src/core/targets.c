@@ -12,9 +12,9 @@
  *      when --all is on (the engine records blocklisted-target); --no-blocklist lifts it;
  *   4. loopback/private addresses: dropped (counted) unless the spec that produced them
  *      lies inside such a range (the user named them).
- * Host names are resolved by resolver threads from the first call on; when the walk reaches a name
- * still pending it is deferred, the walk moves on, and the name is handed out as soon as it
- * resolves. A name that does not resolve is handed out with unresolved=true: the engine
+ * Host names are resolved by resolver threads from the first call on; when the walk reaches
+ * a name still pending it is deferred, the walk moves on, and the name is handed out as soon
+ * as it resolves. A name that does not resolve is handed out with unresolved=true: the engine
  * records it (status unknown-error), it is not an error of the scan. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
