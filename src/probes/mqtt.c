@@ -812,7 +812,8 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 	/* closed right after CONNECT: the usual answer of a server that does not speak
 	 * this version. A timeout moves on only in the matrix once the broker has answered
 	 * another version (a silent port would otherwise cost the timeout three times). */
-	if (!m->plan_done && more && (why == MSW_ERR_CLOSED || (m->matrix && m->best_rank >= 0))) {
+	if (!m->plan_done && more &&
+	    (why == MSW_ERR_CLOSED || (why == MSW_ERR_TIMEOUT && m->matrix && m->best_rank >= 0))) {
 		m->vi++;
 		m->tried_multiple = true;
 		return reconnect(c, m);
