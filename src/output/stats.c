@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
+#include "output/escape.h"
 
 #define SCAN_F " (?1 IS NULL OR scan_id = ?1) "
 #define REACHED " kind = 'service' AND probe = 'mqtt' AND status NOT IN ('connection-refused'," \
@@ -185,6 +186,50 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 	return (int64_t)distinct;
 }
 
+/* The per-host picture: hosts where the broker and a dashboard or share are open doors
+ * on the same address (the study's chain), full chains and worst first, at most 50. */
+static const char hosts_sql[] =
+	"SELECT ip, worst_severity, risk_chain, categories, open_dashboard, open_share, chain"
+	" FROM hosts WHERE" SCAN_F "AND mqtt_services > 0 AND (open_dashboard OR open_share)"
+	" ORDER BY chain DESC, (SELECT max(severity_rank) FROM findings f"
+	"  WHERE f.scan_id = hosts.scan_id AND f.ip = hosts.ip) DESC, ip LIMIT 50";
+
+static cJSON *chain_hosts(sqlite3 *db, const char *scan)
+{
+	sqlite3_stmt *st;
+	cJSON *a = cJSON_CreateArray();
+
+	if (!a || sqlite3_prepare_v2(db, hosts_sql, -1, &st, NULL) != SQLITE_OK)
+		return a;
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *h = cJSON_CreateObject(), *cats;
+		const char *v;
+
+		if (!h)
+			break;
+		for (int i = 0; i < 3; i++) {
+			static const char *const k[] = {"ip", "worst_severity", "risk_chain"};
+
+			v = (const char *)sqlite3_column_text(st, i);
+			if (v)
+				cJSON_AddStringToObject(h, k[i], v);
+			else
+				cJSON_AddNullToObject(h, k[i]);
+		}
+		v = (const char *)sqlite3_column_text(st, 3);
+		cats = v ? cJSON_Parse(v) : NULL;
+		cJSON_AddItemToObject(h, "findings_by_category", cats ? cats : cJSON_CreateObject());
+		cJSON_AddBoolToObject(h, "open_dashboard", sqlite3_column_int(st, 4));
+		cJSON_AddBoolToObject(h, "open_share", sqlite3_column_int(st, 5));
+		cJSON_AddBoolToObject(h, "full_chain", sqlite3_column_int(st, 6));
+		cJSON_AddItemToArray(a, h);
+	}
+	sqlite3_finalize(st);
+	return a;
+}
+
 static int usage(void)
 {
 	fputs("usage: mqttsweep stats DB [--format text|json] [--scan SCAN_ID]\n"
@@ -266,6 +311,31 @@ static const char *base_name(enum base b)
 	return n[b];
 }
 
+static void print_hosts_text(const cJSON *hosts)
+{
+	const cJSON *h;
+
+	if (!cJSON_GetArraySize(hosts))
+		return;
+	printf("Hosts where the broker and a dashboard or share are open doors:\n");
+	cJSON_ArrayForEach(h, hosts) {
+		bool dash = cJSON_IsTrue(cJSON_GetObjectItem(h, "open_dashboard"));
+		bool share = cJSON_IsTrue(cJSON_GetObjectItem(h, "open_share"));
+		char *ip = escape_term_s(cJSON_GetStringValue(cJSON_GetObjectItem(h, "ip")));
+		char *ch = escape_term_s(cJSON_GetStringValue(cJSON_GetObjectItem(h, "risk_chain")));
+		char *sev = escape_term_s(cJSON_GetStringValue(cJSON_GetObjectItem(h, "worst_severity")));
+
+		printf("  %s:%s%s%s%s", ip ? ip : "", dash ? " dashboard open" : "",
+		       share ? " share open" : "",
+		       cJSON_IsTrue(cJSON_GetObjectItem(h, "full_chain")) ? " (full chain)" : "",
+		       sev && sev[0] ? " worst " : "");
+		printf("%s%s%s\n", sev ? sev : "", ch && ch[0] ? " \xe2\x80\x94 " : "", ch ? ch : "");
+		free(ip);
+		free(ch);
+		free(sev);
+	}
+}
+
 static void print_text(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
 {
 	printf("mqttsweep stats: %s (%s)\n", a->db, a->scan ? a->scan : "all scans");
@@ -282,7 +352,8 @@ static void print_text(const struct stats_args *a, const int64_t *v, int64_t tri
 	}
 }
 
-static void print_json(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
+static void print_json(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans,
+		       cJSON *hosts)
 {
 	cJSON *o = cJSON_CreateObject(), *m;
 	char *txt;
@@ -315,6 +386,7 @@ static void print_json(const struct stats_args *a, const int64_t *v, int64_t tri
 			cJSON_AddNullToObject(e, "percent");
 		cJSON_AddStringToObject(e, "of", base_name(metrics[i].base));
 	}
+	cJSON_AddItemToObject(o, "hosts", hosts ? hosts : cJSON_CreateArray());
 	txt = cJSON_Print(o);
 	if (txt)
 		puts(txt);
@@ -328,6 +400,7 @@ int stats_main(int argc, char **argv)
 	sqlite3 *db = NULL;
 	int64_t v[NMETRICS], tried, nscans;
 	bool err = false;
+	cJSON *hosts = NULL;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc)
@@ -343,14 +416,19 @@ int stats_main(int argc, char **argv)
 	for (size_t i = 0; i < NMETRICS && !err; i++)
 		v[i] = metrics[i].sql ? q_int(db, metrics[i].sql, a.scan, &err)
 				      : people_located(db, a.scan, &err);
+	if (!err)
+		hosts = chain_hosts(db, a.scan);
 	sqlite3_close(db);
 	if (err) {
 		fprintf(stderr, "mqttsweep stats: %s is not a mqttsweep database\n", a.db);
 		return 2;
 	}
-	if (a.json)
-		print_json(&a, v, tried, nscans);
-	else
+	if (a.json) {
+		print_json(&a, v, tried, nscans, hosts);
+	} else {
 		print_text(&a, v, tried, nscans);
+		print_hosts_text(hosts);
+		cJSON_Delete(hosts);
+	}
 	return fflush(stdout) == 0 ? 0 : 3;
 }

@@ -175,6 +175,17 @@ static void test_stats_json(void **st)
 	assert_true(metric(j, "full_chain", "percent") == 25.0);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"),
 					       "anonymous"), "of")->valuestring, "speaking_mqtt");
+	/* the per-host picture: only 127.0.0.2 has broker + dashboard + share */
+	{
+		cJSON *hosts = cJSON_GetObjectItem(j, "hosts"), *h = cJSON_GetArrayItem(hosts, 0);
+
+		assert_int_equal(cJSON_GetArraySize(hosts), 1);
+		assert_string_equal(cJSON_GetObjectItem(h, "ip")->valuestring, "127.0.0.2");
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(h, "full_chain")));
+		assert_string_equal(cJSON_GetObjectItem(h, "worst_severity")->valuestring, "critical");
+		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "findings_by_category"),
+						     "file_share")->valueint, 1);
+	}
 	cJSON_Delete(j);
 }
 
@@ -195,6 +206,13 @@ static void test_stats_text_and_filters(void **st)
 	f = fopen(outpath, "r");
 	while (fgets(line, sizeof(line), f))
 		if (strstr(line, "Speaking MQTT") && strstr(line, "3") && strstr(line, "75.0%"))
+			seen = true;
+	fclose(f);
+	assert_true(seen);
+	seen = false;
+	f = fopen(outpath, "r");
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "127.0.0.2: dashboard open share open (full chain) worst critical"))
 			seen = true;
 	fclose(f);
 	assert_true(seen);
