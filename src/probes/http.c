@@ -56,7 +56,7 @@ struct http_state {
 	bool inflight, head_done, ws_mode, ws_accept_ok, login_sent, conn_open;
 	bool keepalive, framed;  /* connection reusable; body ended by its framing */
 	int timer;
-	unsigned fails;
+	unsigned fails, interim;
 	/* the response being read */
 	int status;
 	char server[96], ctype[96], location[HTTP_PATH_MAX + 64], www_auth[96], ws_proto[32];
@@ -205,6 +205,7 @@ static void reset_response(struct http_state *s)
 {
 	s->head_done = s->ws_mode = s->ws_accept_ok = s->ws_data = false;
 	s->keepalive = s->framed = false;
+	s->interim = 0;
 	s->status = 0;
 	s->server[0] = s->ctype[0] = s->location[0] = s->www_auth[0] = s->ws_proto[0] = 0;
 	s->body_len = 0;
@@ -645,6 +646,12 @@ static enum probe_rc data_head(struct pctx *c, struct http_state *s, const uint8
 	ssize_t k = http_parse_response(p, n, &r);
 	if (k == HTTP_NEED_MORE)
 		return PROBE_CONTINUE;
+	if (k > 0 && r.status < 200 && !(r.status == 101 && s->reqs[s->cur].req != FPR_GET)) {
+		if (++s->interim > 4)
+			return fail_request(c, s, MSW_ERR_MALFORMED);
+		*off = (size_t)k;  /* an interim 1xx response: the real one follows */
+		return PROBE_CONTINUE;
+	}
 	if (k < 0 || take_head(s, &r))
 		return fail_request(c, s, MSW_ERR_MALFORMED);
 	*off = (size_t)k;
@@ -667,7 +674,7 @@ static enum probe_rc http_on_data(struct pctx *c, const uint8_t *p, size_t n, si
 	if (!s->head_done) {
 		enum probe_rc rc = data_head(c, s, p, n, &off);
 		if (!s->head_done && rc == PROBE_CONTINUE)
-			*consumed = 0;  /* head incomplete: keep the bytes */
+			*consumed = off;  /* head incomplete (keep the bytes) or a 1xx skipped */
 		if (!s->head_done || !s->inflight)
 			return rc;
 	}

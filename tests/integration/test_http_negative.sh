@@ -19,7 +19,7 @@ python3 -m http.server 8080 --bind $A --directory "$T/www" >"$T/plain.log" 2>&1 
 track_pid $!
 python3 "$MSW_SOURCE_DIR/tests/peers/plainhttp/hostile_http.py" $A "$LOG" \
 	catchall=8123 redirect=1880 offhost=3000 bigchunk=5000 garbage=6052 headers=8091 \
-	slow=8581 wsbad=8083 wsmqtt=9001 >"$T/hostile.out" 2>&1 &
+	slow=8581 wsbad=8083 wsmqtt=9001 interim=15672 >"$T/hostile.out" 2>&1 &
 track_pid $!
 # HTTPS on 8443 (a TLS variant port): the same probe through the engine's TLS layer
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$A" -keyout "$T/key.pem" \
@@ -35,7 +35,7 @@ ctx.load_cert_chain(sys.argv[2] + "/cert.pem", sys.argv[2] + "/key.pem")
 s.socket = ctx.wrap_socket(s.socket, server_side=True)
 s.serve_forever()' $A "$T" "$T/www" >"$T/tls.log" 2>&1 &
 track_pid $!
-for p in 8080 8123 1880 3000 5000 6052 8091 8581 8083 9001 8443; do
+for p in 8080 8123 1880 3000 5000 6052 8091 8581 8083 9001 8443 15672; do
 	wait_port $A $p 10 || fail "port $p did not open"
 done
 
@@ -56,6 +56,7 @@ assert_json "$T/scan.json" "$H | .port == 5000 and (.http.paths | map(select(.tr
 assert_json "$T/scan.json" "$H | .port == 9001 and (.http.mqtt_ws_endpoints | index(\"ws://127.0.93.4:9001/mqtt\")) != null" "MQTT-over-WebSocket endpoint listed (correct 101 + mqtt)"
 assert_json "$T/scan.json" "$H | .port == 8083 and (.http.mqtt_ws_endpoints | length) == 0" "wrong Sec-WebSocket-Accept: not an endpoint"
 assert_json "$T/scan.json" "$H | .port == 6052 and .status == \"protocol-error\"" "garbage: protocol-error"
+assert_json "$T/scan.json" "$H | .port == 15672 and (.http.paths | map(select(.path == \"/\" and .status == 200 and .bytes == 5)) | length) == 1" "interim 1xx responses skipped: the final 200 counts"
 assert_json "$T/scan.json" "$H | .port == 8443 and .transport == \"tls\" and .status == \"success\" and .tls != null and (.http.paths | map(select(.status == 404)) | length) >= 1" "HTTPS through the TLS layer: tls block in the record"
 
 # what the servers saw

@@ -11,6 +11,7 @@ the dashboard probe's negative tests. One listener per mode on ADDR (a 127.x add
   slow      the head one byte every 0.5 s: bounded by the scanner's timeouts
   wsbad     101 + 'mqtt' subprotocol with a wrong Sec-WebSocket-Accept: not an endpoint
   wsmqtt    a correct RFC 6455 101 with subprotocol 'mqtt' on /mqtt: an MQTT-over-WS endpoint
+  interim   100 Continue and 103 Early Hints before the real 200: the final status counts
 
 Every request head is logged as one JSON line {port, method, path, ua} to LOG.
 usage: hostile_http.py ADDR LOG mode=port [mode=port ...]"""
@@ -76,6 +77,9 @@ def serve(c, mode, port):
                 c.sendall(b"0\r\n\r\n")
             except OSError:
                 return
+        elif mode == "interim":
+            c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
+            respond(c, "200 OK", [("Content-Length", "5")], b"plain")
         elif mode == "garbage":
             c.sendall(os.urandom(3000))
             return
