@@ -249,7 +249,7 @@ static bool should_emit(const struct eng *e, const struct trun *tr)
 	return s != ST_CONNECTION_REFUSED && s != ST_CONNECTION_TIMEOUT && s != ST_INTERRUPTED;
 }
 
-/* --detect: plain MQTT got garbage, so start the target over on TLS. If TLS does not give
+/* --detect: plain MQTT got garbage (or was hung up on), so start the target over on TLS. If TLS does not give
  * MQTT either, the plain attempt's record (with its evidence) is the one emitted. */
 static bool detect_tls(struct eng *e, struct trun *tr)
 {
@@ -258,7 +258,9 @@ static bool detect_tls(struct eng *e, struct trun *tr)
 		return false;
 	if (tr->probe != &probe_mqtt || (t != TRANSPORT_TCP && t != TRANSPORT_WS))
 		return false;
-	if (tr->rec.mqtt || tr->rec.status != ST_PROTOCOL_ERROR || !tr->ever_connected)
+	/* garbage, or a TLS server hanging up on plain bytes */
+	if (tr->rec.mqtt || !tr->ever_connected ||
+	    (tr->rec.status != ST_PROTOCOL_ERROR && tr->rec.status != ST_CONNECTION_CLOSED))
 		return false;
 	struct msw_record *saved = malloc(sizeof(*saved));
 	if (!saved)

@@ -72,7 +72,19 @@ assert_json "$T/multi.json" '.ip == "127.0.90.9" and .status == "connection-refu
 validate_schema "$T/multi.json"
 no_asan_report "$T/multi.err"
 
-# --- 6. SIGINT: in-flight targets recorded as interrupted, exit 130, within the grace
+# --- 6. --detect: plain MQTT sent to a TLS listener is hung up on; the engine retries the
+# target over TLS and records what worked
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.pem" -days 2 -subj "/CN=localhost" 2>/dev/null
+chmod 0644 "$T/k.pem" "$T/c.pem"
+start_mosquitto $A.6 18833 "certfile $T/c.pem" "keyfile $T/k.pem" || fail "tls mosquitto on $A.6"
+"$MSW_BIN" scan $A.6 -p 18833 --format json >"$T/nodetect.json" 2>"$T/detect.err"
+assert_json "$T/nodetect.json" '.transport == "tcp" and .mqtt == false' "plain MQTT to a TLS port: no MQTT without --detect"
+"$MSW_BIN" scan $A.6 -p 18833 --detect --format json >"$T/detect.json" 2>>"$T/detect.err"
+assert_json "$T/detect.json" '.transport == "tls" and .mqtt == true and .auth == "anonymous" and .status == "success"' "--detect: TLS found where plain got hung up on"
+assert_eq 1 "$(grep -c . "$T/detect.json")" "--detect: one record for the target"
+no_asan_report "$T/detect.err"
+
+# --- 7. SIGINT: in-flight targets recorded as interrupted, exit 130, within the grace
 "$MSW_BIN" scan $A.2 -p 18831 --io-timeout 60 --format json >"$T/int.json" 2>"$T/int.err" &
 pid=$!
 sleep 1
