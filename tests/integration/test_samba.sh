@@ -23,9 +23,10 @@ command -v smbd >/dev/null || { fail "smbd not installed (Debian package samba)"
 [ -x "$RUN" ] || { fail "$RUN not built"; finish; }
 
 SMBDIR="$T/smbd"
-mkdir -p "$SMBDIR"
-chmod 0755 "$SMBDIR"
-trap 'bash "$PEER/stop_smbd.sh" "$SMBDIR"; cleanup' EXIT
+SMBDIR2="$T/smbd2"
+mkdir -p "$SMBDIR" "$SMBDIR2"
+chmod 0755 "$SMBDIR" "$SMBDIR2"
+trap 'bash "$PEER/stop_smbd.sh" "$SMBDIR"; bash "$PEER/stop_smbd.sh" "$SMBDIR2"; cleanup' EXIT
 bash "$PEER/start_smbd.sh" $A $PORT "$SMBDIR" "$MSW_FIXTURES/payloads" >"$T/start.out" 2>&1 ||
 	{ cat "$T/start.out" >&2; fail "smbd did not start"; finish; }
 pass "smbd on $A:$PORT"
@@ -73,6 +74,15 @@ el=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_json "$T/closed.json" '.status == "connection-refused" and (.findings | length) == 0' "closed port: connection-refused, no finding"
 [ $el -lt 3000 ] && pass "closed port answered in ${el} ms" || fail "closed port took ${el} ms"
 
+# --- 4b. share listing refused (restrict anonymous = 2): the add-on's share names are tried
+bash "$PEER/start_smbd.sh" 127.0.93.6 $PORT "$SMBDIR2" "$MSW_FIXTURES/payloads" 2 >"$T/start2.out" 2>&1 ||
+	{ cat "$T/start2.out" >&2; fail "second smbd did not start"; }
+"$RUN" 127.0.93.6 $PORT >"$T/restrict.json" 2>"$T/restrict.err"
+assert_json "$T/restrict.json" '.status == "success" and .smb.share_listing == "denied"' "listing refused: recorded as denied"
+assert_json "$T/restrict.json" '.smb.shares | map(select(.name == "config" and .guessed == true and .access == "guest" and (.files | length) >= 4)) | length == 1' "listing refused: the 'config' share found by its add-on name"
+assert_json "$T/restrict.json" '.smb.shares | map(select(.name == "private" or .name == "public")) | length == 0' "listing refused: unlisted shares not invented"
+bash "$PEER/stop_smbd.sh" "$SMBDIR2"
+
 # --- 5. end to end through mqttsweep, when the CLI has --smb-port
 if "$MSW_BIN" audit --help 2>&1 | grep -q -- '--smb-port'; then
 	"$MSW_BIN" audit $A --probe-all --smb-port $PORT --read-secrets --format json \
@@ -86,7 +96,7 @@ else
 fi
 
 # --- 6. smbd and samba-dcerpcd stopped by PID
-pids=$(cat "$SMBDIR"/pid/*.pid "$SMBDIR/smbd.launcher.pid" 2>/dev/null)
+pids=$(cat "$SMBDIR"/pid/*.pid "$SMBDIR/smbd.launcher.pid" "$SMBDIR2"/pid/*.pid "$SMBDIR2/smbd.launcher.pid" 2>/dev/null)
 bash "$PEER/stop_smbd.sh" "$SMBDIR"
 left=0
 for p in $pids; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done

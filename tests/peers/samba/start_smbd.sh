@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# start_smbd.sh ADDR PORT DIR FIXTURES: a private smbd on ADDR:PORT with its state under
-# DIR and Home Assistant-like files from FIXTURES (shared/fixtures/payloads) on a guest
-# share. Prints "SMBD_PID=<pid>" when the port answers. Stop it with stop_smbd.sh DIR.
+# start_smbd.sh ADDR PORT DIR FIXTURES [RESTRICT_ANON]: a private smbd on ADDR:PORT with
+# its state under DIR and Home Assistant-like files from FIXTURES (shared/fixtures/payloads)
+# on a guest share; RESTRICT_ANON is smb.conf's 'restrict anonymous' (default 0; 2 refuses
+# anonymous share listing). Prints "SMBD_PID=<pid>" when the port answers. Stop it with
+# stop_smbd.sh DIR.
 # smbd calls setsid() itself in --foreground mode (without --no-process-group), so its
 # SIGTERM handling, which signals its process group, never reaches the caller.
 set -eu
-addr=$1 port=$2 dir=$3 fx=$4
+addr=$1 port=$2 dir=$3 fx=$4 restrict=${5:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir"/{private,lock,state,cache,pid,ncalrpc,binddns,log}
 mkdir -p "$dir/shares/config/.storage" "$dir/shares/config/zigbee2mqtt" "$dir/shares/private" \
@@ -37,7 +39,7 @@ printf 'hello\n' >"$dir/shares/public/hello.txt"
 chmod -R a+rX "$dir/shares"
 d=$dir
 while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
-sed -e "s|@ADDR@|$addr|g" -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" "$here/smb.conf.in" >"$dir/smb.conf"
+sed -e "s|@RESTRICT@|$restrict|g" -e "s|@ADDR@|$addr|g" -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" "$here/smb.conf.in" >"$dir/smb.conf"
 smbd --foreground --debug-stdout -s "$dir/smb.conf" >"$dir/log/smbd.out" 2>&1 </dev/null &
 pid=$!
 echo "$pid" >"$dir/smbd.launcher.pid"
