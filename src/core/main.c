@@ -228,6 +228,10 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 		options_help(stdout, mode);
 		return 0;
 	}
+	if (argc == 1 && !strcmp(argv[0], "--version")) {
+		printf("mqttsweep %s\n", MSW_VERSION);
+		return 0;
+	}
 	code = parse_cmdline(&r, mode, argc, argv);
 	if (!code) {
 		r.cfg.seed = r.seed; /* the options echo records the seed actually used */
