@@ -44,11 +44,11 @@
 #include "transport/layer.h"
 #include "transport/tlsinfo.h"
 
-#define TLS_LEGACY_MS 3000       /* whole side check */
-#define TLS_LEGACY_WAIT_MS 1000  /* blocking tail after the main handshake */
-#define TLS_VERDICT_MS 1500
-#define TLS_MEMO_SLOTS 256
-#define TLS_PSK_MAX 64
+#define TLS_LEGACY_MS      3000 /* whole side check */
+#define TLS_LEGACY_WAIT_MS 1000 /* blocking tail after the main handshake */
+#define TLS_VERDICT_MS     1500
+#define TLS_MEMO_SLOTS     256
+#define TLS_PSK_MAX        64
 
 enum tls_phase { TP_HANDSHAKE, TP_VERDICT, TP_OPEN, TP_FAILED };
 
@@ -67,28 +67,28 @@ struct tls_state {
 	const struct msw_config *cfg;
 	char ip[64];
 	uint16_t port;
-	char host[256];          /* name as given, "" when targeted by address */
+	char host[256]; /* name as given, "" when targeted by address */
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	msw_err io_err;          /* error from the layer below seen inside the BIO */
+	msw_err io_err; /* error from the layer below seen inside the BIO */
 	bool below_eof;
-	bool have_cert;          /* --cert/--key configured */
-	bool cert_requested;     /* CertificateRequest seen */
+	bool have_cert;      /* --cert/--key configured */
+	bool cert_requested; /* CertificateRequest seen */
 	bool handshake_done;
-	bool ticket_seen;        /* a TLS 1.3 NewSessionTicket: the server accepted us */
+	bool ticket_seen; /* a TLS 1.3 NewSessionTicket: the server accepted us */
 	int64_t verdict_deadline;
-	int alert_rcvd;          /* alert description received, -1 none */
+	int alert_rcvd; /* alert description received, -1 none */
 	char err[256];
 	struct legacy *lg;
-	int legacy;              /* -1 not tested, 0 refused, 1 accepted */
-	int legacy_version;      /* protocol the legacy attempt got */
+	int legacy;         /* -1 not tested, 0 refused, 1 accepted */
+	int legacy_version; /* protocol the legacy attempt got */
 };
 
 /* ---- the scan's SSL_CTX ---- */
 
 static pthread_mutex_t ctx_mu = PTHREAD_MUTEX_INITIALIZER;
 static SSL_CTX *g_ctx;
-static char *g_key;          /* the configuration the context was built from */
+static char *g_key; /* the configuration the context was built from */
 static int g_state_idx = -1;
 
 static int64_t mono_ms(void)
@@ -102,7 +102,8 @@ static char *cfg_key(const struct msw_config *cfg)
 {
 	char buf[4096];
 	int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%s\n%s\n%d",
-			 cfg && cfg->ca_file ? cfg->ca_file : "", cfg && cfg->cert_file ? cfg->cert_file : "",
+			 cfg && cfg->ca_file ? cfg->ca_file : "",
+			 cfg && cfg->cert_file ? cfg->cert_file : "",
 			 cfg && cfg->key_file ? cfg->key_file : "", cfg && cfg->psk ? cfg->psk : "",
 			 cfg && cfg->psk_identity ? cfg->psk_identity : "", cfg && cfg->insecure);
 	return n < 0 || (size_t)n >= sizeof(buf) ? NULL : strdup(buf);
@@ -110,8 +111,10 @@ static char *cfg_key(const struct msw_config *cfg)
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* --psk is hex, as in mosquitto's psk_file and mosquitto_sub --psk. */
@@ -121,7 +124,8 @@ static int psk_decode(const char *hex, unsigned char *out, size_t max)
 	if (!n || n % 2 || n / 2 > max)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int a = hexval((unsigned char)hex[2 * i]), b = hexval((unsigned char)hex[2 * i + 1]);
+		int a = hexval((unsigned char)hex[2 * i]),
+		    b = hexval((unsigned char)hex[2 * i + 1]);
 		if (a < 0 || b < 0)
 			return -1;
 		out[i] = (unsigned char)(a << 4 | b);
@@ -163,34 +167,62 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
 static const char *alert_name(int a)
 {
 	switch (a) {
-	case 0: return "close_notify";
-	case 10: return "unexpected_message";
-	case 20: return "bad_record_mac";
-	case 22: return "record_overflow";
-	case 40: return "handshake_failure";
-	case 42: return "bad_certificate";
-	case 43: return "unsupported_certificate";
-	case 44: return "certificate_revoked";
-	case 45: return "certificate_expired";
-	case 46: return "certificate_unknown";
-	case 47: return "illegal_parameter";
-	case 48: return "unknown_ca";
-	case 49: return "access_denied";
-	case 50: return "decode_error";
-	case 51: return "decrypt_error";
-	case 70: return "protocol_version";
-	case 71: return "insufficient_security";
-	case 80: return "internal_error";
-	case 86: return "inappropriate_fallback";
-	case 90: return "user_canceled";
-	case 109: return "missing_extension";
-	case 110: return "unsupported_extension";
-	case 112: return "unrecognized_name";
-	case 113: return "bad_certificate_status_response";
-	case 115: return "unknown_psk_identity";
-	case 116: return "certificate_required";
-	case 120: return "no_application_protocol";
-	default: return "unknown";
+	case 0:
+		return "close_notify";
+	case 10:
+		return "unexpected_message";
+	case 20:
+		return "bad_record_mac";
+	case 22:
+		return "record_overflow";
+	case 40:
+		return "handshake_failure";
+	case 42:
+		return "bad_certificate";
+	case 43:
+		return "unsupported_certificate";
+	case 44:
+		return "certificate_revoked";
+	case 45:
+		return "certificate_expired";
+	case 46:
+		return "certificate_unknown";
+	case 47:
+		return "illegal_parameter";
+	case 48:
+		return "unknown_ca";
+	case 49:
+		return "access_denied";
+	case 50:
+		return "decode_error";
+	case 51:
+		return "decrypt_error";
+	case 70:
+		return "protocol_version";
+	case 71:
+		return "insufficient_security";
+	case 80:
+		return "internal_error";
+	case 86:
+		return "inappropriate_fallback";
+	case 90:
+		return "user_canceled";
+	case 109:
+		return "missing_extension";
+	case 110:
+		return "unsupported_extension";
+	case 112:
+		return "unrecognized_name";
+	case 113:
+		return "bad_certificate_status_response";
+	case 115:
+		return "unknown_psk_identity";
+	case 116:
+		return "certificate_required";
+	case 120:
+		return "no_application_protocol";
+	default:
+		return "unknown";
 	}
 }
 
@@ -210,7 +242,7 @@ static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, 
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_msg_callback(ctx, msg_cb);
 	if (SSL_CTX_set_cipher_list(ctx, cfg && cfg->psk ? "PSK:DEFAULT:@SECLEVEL=0"
-							  : "DEFAULT:@SECLEVEL=0") != 1)
+							 : "DEFAULT:@SECLEVEL=0") != 1)
 		goto ssl_fail;
 	if (cfg && cfg->psk) {
 		unsigned char tmp[TLS_PSK_MAX];
@@ -228,7 +260,8 @@ static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, 
 		goto ssl_fail;
 	}
 	if (cfg && (cfg->cert_file || cfg->key_file)) {
-		const char *cert = cfg->cert_file, *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
+		const char *cert = cfg->cert_file,
+			   *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
 		if (!cert) {
 			snprintf(err, errsz, "--key needs --cert");
 			return MSW_ERR_USAGE;
@@ -437,8 +470,9 @@ static msw_err tls_open(struct layer *l, const struct msw_target *t, const struc
 	SSL_set_connect_state(s->ssl);
 	if (s->host[0] && !is_ip_literal(s->host))
 		SSL_set_tlsext_host_name(s->ssl, s->host);
-	if (cfg && cfg->tls_legacy_check && !lg_memo_get(s->ip, s->port, &s->legacy, &s->legacy_version))
-		(void)legacy_start(s);  /* could not start: the verdict stays unknown */
+	if (cfg && cfg->tls_legacy_check &&
+	    !lg_memo_get(s->ip, s->port, &s->legacy, &s->legacy_version))
+		(void)legacy_start(s); /* could not start: the verdict stays unknown */
 	return MSW_OK;
 }
 
@@ -501,7 +535,7 @@ static bool legacy_step(struct tls_state *s, short *events)
 	struct legacy *g = s->lg;
 	*events = POLLIN;
 	if (mono_ms() > g->deadline_ms) {
-		legacy_end(s, -1, 0, false);  /* unknown: no answer within the limit */
+		legacy_end(s, -1, 0, false); /* unknown: no answer within the limit */
 		return true;
 	}
 	if (!g->connected) {
@@ -529,7 +563,7 @@ static bool legacy_step(struct tls_state *s, short *events)
 		return false;
 	}
 	ERR_clear_error();
-	legacy_end(s, 0, 0, true);  /* refused: an alert or a close */
+	legacy_end(s, 0, 0, true); /* refused: an alert or a close */
 	return true;
 }
 
@@ -656,7 +690,7 @@ static msw_err tls_handshake(struct layer *l, bool *want_write)
 	}
 	short ev;
 	if (s->lg)
-		(void)legacy_step(s, &ev);  /* alongside the main handshake */
+		(void)legacy_step(s, &ev); /* alongside the main handshake */
 	if (s->ph == TP_HANDSHAKE && (rc = do_handshake(l, s, want_write)))
 		return rc;
 	if (s->ph == TP_VERDICT) {
@@ -708,11 +742,11 @@ static msw_err tls_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 	case SSL_ERROR_WANT_WRITE:
 		return MSW_ERR_AGAIN;
 	case SSL_ERROR_ZERO_RETURN:
-		return MSW_ERR_CLOSED;  /* close_notify */
+		return MSW_ERR_CLOSED; /* close_notify */
 	case SSL_ERROR_SYSCALL:
 		if (s->below_eof && !ERR_peek_error())
-			return MSW_ERR_CLOSED;  /* EOF without close_notify */
-		/* fall through */
+			return MSW_ERR_CLOSED; /* EOF without close_notify */
+					       /* fall through */
 	default:
 		if (s->io_err && s->io_err != MSW_ERR_TLS && !ERR_peek_error())
 			return s->io_err;
@@ -750,11 +784,11 @@ static const char *security_verdict(const struct tls_state *s, const struct tls_
 	/* our certificate was asked for, sent, and the session did not fail afterwards */
 	bool mutual = s->have_cert && s->cert_requested && s->ph != TP_FAILED;
 	if (psk)
-		return "tls_verified";  /* both sides proved the pre-shared key */
+		return "tls_verified"; /* both sides proved the pre-shared key */
 	if (mutual)
 		return "mtls";
-	bool verified = v->chain_verified && !v->hostname_mismatch && !v->expired &&
-			!v->not_yet_valid;
+	bool verified =
+		v->chain_verified && !v->hostname_mismatch && !v->expired && !v->not_yet_valid;
 	return verified ? "tls_verified" : "tls_unverified";
 }
 
@@ -770,9 +804,10 @@ static void add_cert_facts(cJSON *o, struct tls_state *s, bool *psk, struct tls_
 	if (cert) {
 		cJSON_AddItemToObject(o, "certificate", tlsinfo_cert_json(cert));
 		STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
-		bool skip = s->cfg && s->cfg->insecure;  /* --insecure: facts yes, trust no */
+		bool skip = s->cfg && s->cfg->insecure; /* --insecure: facts yes, trust no */
 		X509_STORE *store = skip ? NULL : SSL_CTX_get_cert_store(s->ctx);
-		tlsinfo_verdicts(cert, chain, store, s->host[0] ? s->host : NULL, s->ip, time(NULL), v);
+		tlsinfo_verdicts(cert, chain, store, s->host[0] ? s->host : NULL, s->ip, time(NULL),
+				 v);
 		cJSON_AddNumberToObject(o, "chain_length", chain ? sk_X509_num(chain) : 0);
 		if (skip)
 			cJSON_AddStringToObject(o, "verification", "skipped (--insecure)");
@@ -799,8 +834,9 @@ static void tls_describe(struct layer *l, struct msw_record *rec)
 		add_cert_facts(o, s, &psk, &v);
 	if (s->legacy >= 0 && s->legacy_version)
 		cJSON_AddStringToObject(o, "legacy_version",
-					s->legacy_version == TLS1_VERSION ? "TLSv1" :
-					s->legacy_version == TLS1_1_VERSION ? "TLSv1.1" : "SSLv3");
+					s->legacy_version == TLS1_VERSION     ? "TLSv1"
+					: s->legacy_version == TLS1_1_VERSION ? "TLSv1.1"
+									      : "SSLv3");
 	if (!cJSON_GetObjectItem(o, "verdicts") && s->legacy >= 0)
 		cJSON_AddBoolToObject(o, "legacy_protocols", s->legacy == 1);
 	cJSON_AddBoolToObject(o, "client_cert_requested", s->cert_requested);
@@ -821,7 +857,7 @@ static void tls_describe(struct layer *l, struct msw_record *rec)
 		if (!rec->error)
 			record_set_error(rec, "%s", s->err);
 	} else if (s->ph == TP_OPEN && rec->error && !strncmp(rec->error, "TLS ", 4)) {
-		free(rec->error);  /* an earlier connection's TLS failure: this one worked */
+		free(rec->error); /* an earlier connection's TLS failure: this one worked */
 		rec->error = NULL;
 	}
 	if (ccr)
@@ -838,11 +874,11 @@ static void tls_destroy(struct layer *l)
 	if (!s)
 		return;
 	if (s->lg)
-		legacy_end(s, -1, 0, false);  /* unfinished: remember nothing */
+		legacy_end(s, -1, 0, false); /* unfinished: remember nothing */
 	if (s->ssl) {
 		if (s->ph == TP_OPEN && !s->io_err && !s->below_eof) {
 			ERR_clear_error();
-			SSL_shutdown(s->ssl);  /* best effort close_notify */
+			SSL_shutdown(s->ssl); /* best effort close_notify */
 		}
 		SSL_free(s->ssl);
 		s->ssl = NULL;

@@ -58,7 +58,7 @@ cJSON *tlsinfo_name_json(const X509_NAME *name)
 		int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 		if (len < 0)
 			continue;
-		if (memchr(utf8, '\0', (size_t)len))  /* "a.com\0.b.com": keep exact bytes */
+		if (memchr(utf8, '\0', (size_t)len)) /* "a.com\0.b.com": keep exact bytes */
 			json_add_bytes(o, key, utf8, (size_t)len);
 		else
 			add_multi(o, key, (const char *)utf8);
@@ -80,7 +80,7 @@ static void add_san(cJSON *cert_o, X509 *cert)
 			const ASN1_IA5STRING *s = g->d.dNSName;
 			char buf[256];
 			int l = ASN1_STRING_length(s) < (int)sizeof(buf) - 1 ? ASN1_STRING_length(s)
-									: (int)sizeof(buf) - 1;
+									     : (int)sizeof(buf) - 1;
 			memcpy(buf, ASN1_STRING_get0_data(s), (size_t)l);
 			buf[l] = '\0';
 			cJSON_AddItemToArray(dns, cJSON_CreateString(buf));
@@ -112,8 +112,14 @@ static void add_hex(cJSON *o, const char *key, const unsigned char *p, size_t n)
 
 static void add_fingerprints(cJSON *cert_o, X509 *cert)
 {
-	static const struct { const char *name; const EVP_MD *(*md)(void); } mds[] = {
-		{"sha1", EVP_sha1}, {"sha256", EVP_sha256}, {"sha512", EVP_sha512}, {"md5", EVP_md5},
+	static const struct {
+		const char *name;
+		const EVP_MD *(*md)(void);
+	} mds[] = {
+		{"sha1", EVP_sha1},
+		{"sha256", EVP_sha256},
+		{"sha512", EVP_sha512},
+		{"md5", EVP_md5},
 	};
 	cJSON *fp = cJSON_AddObjectToObject(cert_o, "fingerprints");
 	for (size_t i = 0; fp && i < sizeof(mds) / sizeof(mds[0]); i++) {
@@ -140,13 +146,20 @@ static void add_serial(cJSON *cert_o, X509 *cert)
 const char *tlsinfo_key_type(EVP_PKEY *k)
 {
 	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_RSA: return "RSA";
-	case EVP_PKEY_RSA_PSS: return "RSA-PSS";
-	case EVP_PKEY_EC: return "EC";
-	case EVP_PKEY_DSA: return "DSA";
-	case EVP_PKEY_DH: return "DH";
-	case EVP_PKEY_ED25519: return "ED25519";
-	case EVP_PKEY_ED448: return "ED448";
+	case EVP_PKEY_RSA:
+		return "RSA";
+	case EVP_PKEY_RSA_PSS:
+		return "RSA-PSS";
+	case EVP_PKEY_EC:
+		return "EC";
+	case EVP_PKEY_DSA:
+		return "DSA";
+	case EVP_PKEY_DH:
+		return "DH";
+	case EVP_PKEY_ED25519:
+		return "ED25519";
+	case EVP_PKEY_ED448:
+		return "ED448";
 	default: {
 		const char *n = EVP_PKEY_get0_type_name(k);
 		return n ? n : "unknown";
@@ -222,7 +235,7 @@ static bool name_matches(X509 *cert, const char *host, const char *ip)
 	return addr && addr[0] && X509_check_ip_asc(cert, addr, 0) == 1;
 }
 
-static int verify_chain(X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, time_t now)
+static int verify_chain(X509 *cert, STACK_OF(X509) * chain, X509_STORE *store, time_t now)
 {
 	X509_STORE_CTX *c = X509_STORE_CTX_new();
 	int err = X509_V_ERR_UNSPECIFIED;
@@ -238,7 +251,7 @@ static int verify_chain(X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, ti
 	return err;
 }
 
-void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, const char *host,
+void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) * chain, X509_STORE *store, const char *host,
 		      const char *ip, time_t now, struct tls_verdicts *v)
 {
 	memset(v, 0, sizeof(*v));

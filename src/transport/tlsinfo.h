@@ -25,7 +25,7 @@ struct tls_verdicts {
 	bool hostname_mismatch;
 	bool chain_verified;
 	bool weak_key;
-	int verify_error;          /* X509_V_* from chain verification (0 = ok) */
+	int verify_error; /* X509_V_* from chain verification (0 = ok) */
 };
 
 /* The certificate block: subject, issuer, san, serial, validity, fingerprints, key type
@@ -42,7 +42,7 @@ bool tlsinfo_weak_key(EVP_PKEY *k);
 /* Computes every verdict. host: the name the user gave (NULL when targeted by address);
  * ip: the numeric address; chain: untrusted certificates sent by the peer (may be NULL);
  * store: trust anchors (may be NULL → chain_verified false); now: the time to judge by. */
-void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) *chain, X509_STORE *store, const char *host,
+void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) * chain, X509_STORE *store, const char *host,
 		      const char *ip, time_t now, struct tls_verdicts *v);
 cJSON *tlsinfo_verdicts_json(const struct tls_verdicts *v);
 

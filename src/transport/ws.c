@@ -20,19 +20,19 @@
 #ifndef MSW_VERSION
 #define MSW_VERSION "0"
 #endif
-#define WS_USER_AGENT "mqttsweep/" MSW_VERSION " (MQTT exposure audit)"
-#define WS_PROTOCOLS "mqtt, mqttv3.1"
-#define WS_RBUF 16384
+#define WS_USER_AGENT     "mqttsweep/" MSW_VERSION " (MQTT exposure audit)"
+#define WS_PROTOCOLS      "mqtt, mqttv3.1"
+#define WS_RBUF           16384
 #define WS_BODY_REUSE_MAX 65536u
-#define WS_MSG_MIN (1u << 20)
-#define WS_MSG_MAX (256u << 20)
-#define WS_MEMO_SLOTS 256
+#define WS_MSG_MIN        (1u << 20)
+#define WS_MSG_MAX        (256u << 20)
+#define WS_MEMO_SLOTS     256
 
 enum ws_phase { WSP_SEND, WSP_RESP, WSP_BODY, WSP_OPEN, WSP_FAILED };
 
 struct ws_try {
 	char path[128];
-	int status;      /* HTTP status, 0 = no response */
+	int status; /* HTTP status, 0 = no response */
 };
 
 struct ws_state {
@@ -52,10 +52,10 @@ struct ws_state {
 	struct ws_decoder dec;
 	uint8_t rbuf[WS_RBUF];
 	size_t rlen, roff;
-	msw_err err;           /* deferred error, returned once buffered data is out */
+	msw_err err; /* deferred error, returned once buffered data is out */
 	bool close_sent, close_rcvd;
 	int close_code;
-	char fail[192];        /* why the upgrade failed */
+	char fail[192]; /* why the upgrade failed */
 };
 
 /* ---- per ip:port memo of the path to use (see ws.h) ---- */
@@ -63,8 +63,8 @@ struct ws_state {
 struct ws_memo {
 	char ip[64];
 	uint16_t port;
-	uint8_t next;      /* path index for the next connection */
-	bool retry;        /* the last upgrade failed and next is untried */
+	uint8_t next; /* path index for the next connection */
+	bool retry;   /* the last upgrade failed and next is untried */
 	bool used;
 };
 static struct ws_memo memo[WS_MEMO_SLOTS];
@@ -212,8 +212,11 @@ static msw_err send_request(struct layer *l, struct ws_state *s)
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
 		return fail(s, MSW_ERR_INTERNAL, "no randomness");
 	ws_make_key(nonce, s->key);
-	struct ws_request rq = {.host = s->host, .path = s->paths[s->cur], .key = s->key,
-				.protocols = WS_PROTOCOLS, .user_agent = WS_USER_AGENT};
+	struct ws_request rq = {.host = s->host,
+				.path = s->paths[s->cur],
+				.key = s->key,
+				.protocols = WS_PROTOCOLS,
+				.user_agent = WS_USER_AGENT};
 	msw_err rc = ws_build_request(&rq, req, sizeof(req), &len);
 	if (rc)
 		return fail(s, rc, "cannot build request");
@@ -233,7 +236,7 @@ static msw_err send_request(struct layer *l, struct ws_state *s)
 static void keep_leftover(struct ws_state *s, size_t from)
 {
 	size_t n = s->resp.len - from;
-	memcpy(s->rbuf, s->resp.p + from, n);  /* n < WS_RESP_MAX < WS_RBUF */
+	memcpy(s->rbuf, s->resp.p + from, n); /* n < WS_RESP_MAX < WS_RBUF */
 	s->rlen = n;
 	s->roff = 0;
 }
@@ -245,16 +248,16 @@ static msw_err refused(struct ws_state *s)
 	char why[160];
 
 	snprintf(why, sizeof(why), "HTTP %d from %s", r->status, s->paths[s->cur]);
-	if (r->status == 101)  /* an upgrade with a bad accept or headers: not a retry case */
-		return fail(s, MSW_ERR_HANDSHAKE, r->accept_ok ? "bad upgrade headers" :
-							       "Sec-WebSocket-Accept mismatch");
+	if (r->status == 101) /* an upgrade with a bad accept or headers: not a retry case */
+		return fail(s, MSW_ERR_HANDSHAKE,
+			    r->accept_ok ? "bad upgrade headers" : "Sec-WebSocket-Accept mismatch");
 	if (s->cur + 1 >= s->npaths) {
 		if (!s->fixed_path)
 			memo_set(s->ip, s->port, 0, false);
 		return fail(s, MSW_ERR_HANDSHAKE, why);
 	}
-	bool reuse = r->http_minor >= 1 && !r->conn_close && !r->chunked &&
-		     r->has_content_length && r->content_length <= WS_BODY_REUSE_MAX;
+	bool reuse = r->http_minor >= 1 && !r->conn_close && !r->chunked && r->has_content_length &&
+		     r->content_length <= WS_BODY_REUSE_MAX;
 	if (!reuse) {
 		memo_set(s->ip, s->port, s->cur + 1, true);
 		return fail(s, MSW_ERR_HANDSHAKE, why);
@@ -280,12 +283,14 @@ static msw_err read_response(struct layer *l, struct ws_state *s)
 	if (dbuf_append(&s->resp, tmp, got))
 		return fail(s, MSW_ERR_HANDSHAKE, "response too big");
 	rc = ws_parse_response(s->resp.p, s->resp.len, s->key, s->r);
-	if (rc == MSW_ERR_NEED_MORE)  /* read on until the layer below says AGAIN (edge-triggered) */
-		return s->resp.len >= WS_RESP_MAX ? fail(s, MSW_ERR_HANDSHAKE, "response head too big")
-						  : MSW_OK;
+	if (rc == MSW_ERR_NEED_MORE) /* read on until the layer below says AGAIN (edge-triggered) */
+		return s->resp.len >= WS_RESP_MAX
+			       ? fail(s, MSW_ERR_HANDSHAKE, "response head too big")
+			       : MSW_OK;
 	if (rc)
-		return fail(s, MSW_ERR_HANDSHAKE, rc == MSW_ERR_TOO_BIG ? "response head too big"
-									 : "malformed HTTP response");
+		return fail(s, MSW_ERR_HANDSHAKE,
+			    rc == MSW_ERR_TOO_BIG ? "response head too big"
+						  : "malformed HTTP response");
 	if (s->ntries)
 		s->tries[s->ntries - 1].status = s->r->status;
 	if (!ws_response_ok(s->r))
@@ -319,7 +324,7 @@ static msw_err skip_body(struct layer *l, struct ws_state *s)
 		s->roff += n;
 		s->body_left -= n;
 	}
-	if (s->roff != s->rlen)  /* the server sent more than it announced */
+	if (s->roff != s->rlen) /* the server sent more than it announced */
 		return fail(s, MSW_ERR_HANDSHAKE, "bytes after refusal body");
 	s->rlen = s->roff = 0;
 	s->cur++;
@@ -452,7 +457,7 @@ static msw_err ws_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 			return MSW_OK;
 		if (s->err)
 			return s->err;
-		if (s->rlen)  /* n == 0 */
+		if (s->rlen) /* n == 0 */
 			return MSW_OK;
 		size_t g = 0;
 		msw_err rc = l->below->ops->recv(l->below, s->rbuf, sizeof(s->rbuf), &g);
@@ -475,7 +480,8 @@ static cJSON *take_tried(struct msw_record *r)
 static bool tried_before(const cJSON *arr, const struct ws_try *t)
 {
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach(it, arr)
+	{
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "path");
 		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "status");
 		int status = cJSON_IsNumber(st) ? st->valueint : 0;
@@ -555,7 +561,7 @@ static void ws_describe(struct layer *l, struct msw_record *rec)
 			record_set_error(rec, "%s", s->fail);
 	}
 	if (s->ph == WSP_OPEN && rec->error && !strncmp(rec->error, "websocket upgrade:", 18)) {
-		free(rec->error);  /* an earlier path's refusal: this connection upgraded */
+		free(rec->error); /* an earlier path's refusal: this connection upgraded */
 		rec->error = NULL;
 	}
 	cJSON_Delete(rec->websocket);
@@ -570,7 +576,7 @@ static void ws_destroy(struct layer *l)
 	if (!s)
 		return;
 	if (s->ph == WSP_OPEN && !s->close_sent && !s->err && l->below)
-		send_close(l, s, 1000);  /* best effort: the polite goodbye */
+		send_close(l, s, 1000); /* best effort: the polite goodbye */
 	dbuf_free(&s->resp);
 	free(s->r);
 	s->r = NULL;

@@ -16,7 +16,10 @@
 
 struct msw_target;
 
-#define WS_DEFAULT_PATHS {"/mqtt", "/", "/ws"}
+#define WS_DEFAULT_PATHS            \
+	{                           \
+		"/mqtt", "/", "/ws" \
+	}
 #define WS_NPATHS 3
 
 /* true when the last WebSocket upgrade to t's ip:port was refused and another default

@@ -77,8 +77,8 @@ msw_err ws_build_request(const struct ws_request *rq, char *out, size_t outsz, s
 			 rq->path, rq->host, rq->key,
 			 rq->protocols ? "Sec-WebSocket-Protocol: " : "",
 			 rq->protocols ? rq->protocols : "", rq->protocols ? "\r\n" : "",
-			 rq->user_agent ? "User-Agent: " : "",
-			 rq->user_agent ? rq->user_agent : "", rq->user_agent ? "\r\n" : "");
+			 rq->user_agent ? "User-Agent: " : "", rq->user_agent ? rq->user_agent : "",
+			 rq->user_agent ? "\r\n" : "");
 	if (w < 0 || (size_t)w >= outsz)
 		return MSW_ERR_TOO_BIG;
 	*len = (size_t)w;
@@ -201,14 +201,13 @@ static msw_err apply_header(struct ws_response *r, const char *name, size_t nl, 
 }
 
 /* One "name: value" line (without CRLF). */
-static msw_err parse_header_line(const char *s, size_t n, struct ws_response *r,
-				 const char *accept)
+static msw_err parse_header_line(const char *s, size_t n, struct ws_response *r, const char *accept)
 {
 	size_t nl = 0;
 	while (nl < n && is_tchar((unsigned char)s[nl]))
 		nl++;
 	if (!nl || nl >= n || s[nl] != ':')
-		return MSW_ERR_MALFORMED;  /* also rejects obs-fold (line starting with SP) */
+		return MSW_ERR_MALFORMED; /* also rejects obs-fold (line starting with SP) */
 	size_t vs = nl + 1, ve = n;
 	while (vs < ve && (s[vs] == ' ' || s[vs] == '\t'))
 		vs++;
@@ -262,13 +261,14 @@ msw_err ws_parse_response(const uint8_t *p, size_t n, const char *key, struct ws
 
 	memset(r, 0, sizeof(*r));
 	if (!end)
-		return early_check(p, lim, r) ? MSW_ERR_MALFORMED :
-		       n >= WS_RESP_MAX ? MSW_ERR_TOO_BIG : MSW_ERR_NEED_MORE;
+		return early_check(p, lim, r) ? MSW_ERR_MALFORMED
+		       : n >= WS_RESP_MAX     ? MSW_ERR_TOO_BIG
+					      : MSW_ERR_NEED_MORE;
 	if (memchr(p, '\0', (size_t)(end - p)))
 		return MSW_ERR_MALFORMED;
 	if (key)
 		ws_accept_for(key, accept);
-	const char *s = (const char *)p, *e = (const char *)end + 2;  /* e: after last CRLF */
+	const char *s = (const char *)p, *e = (const char *)end + 2; /* e: after last CRLF */
 	bool first = true;
 	while (s < e) {
 		const char *lf = memchr(s, '\n', (size_t)(e - s));
@@ -336,7 +336,7 @@ msw_err ws_parse_frame_header(const uint8_t *p, size_t n, struct ws_frame *f)
 		f->len = (uint64_t)p[2] << 8 | p[3];
 		o = 4;
 		if (f->len < 126)
-			return MSW_ERR_MALFORMED;  /* not minimally encoded */
+			return MSW_ERR_MALFORMED; /* not minimally encoded */
 	} else if (l7 == 127) {
 		for (int i = 0; i < 8; i++)
 			f->len = f->len << 8 | p[2 + i];
@@ -388,13 +388,15 @@ static msw_err check_frame(struct ws_decoder *d, const struct ws_frame *f)
 		/* fall through */
 	case WS_OP_BINARY:
 		if (d->in_message)
-			return bad(d, MSW_ERR_MALFORMED, "new websocket message inside a fragmented one");
+			return bad(d, MSW_ERR_MALFORMED,
+				   "new websocket message inside a fragmented one");
 		d->msg_len = 0;
 		d->fragments = 0;
 		break;
 	case WS_OP_CONT:
 		if (!d->in_message)
-			return bad(d, MSW_ERR_MALFORMED, "websocket continuation without a message");
+			return bad(d, MSW_ERR_MALFORMED,
+				   "websocket continuation without a message");
 		break;
 	default:
 		return bad(d, MSW_ERR_MALFORMED, "reserved websocket opcode");
@@ -453,7 +455,8 @@ static msw_err control_event(struct ws_decoder *d, struct ws_event *ev)
 		break;
 	default:
 		if (d->ctrl_len == 1)
-			return bad(d, MSW_ERR_MALFORMED, "websocket close frame with a 1-byte body");
+			return bad(d, MSW_ERR_MALFORMED,
+				   "websocket close frame with a 1-byte body");
 		ev->type = WS_EV_CLOSE;
 		ev->close_code = d->ctrl_len >= 2 ? (d->ctrl[0] << 8 | d->ctrl[1]) : -1;
 		d->closed = true;
@@ -512,7 +515,7 @@ msw_err ws_decode(struct ws_decoder *d, const uint8_t *in, size_t n, size_t max_
 			return MSW_OK;
 		}
 		if (!end)
-			return MSW_OK;  /* max_data == 0 */
+			return MSW_OK; /* max_data == 0 */
 	}
 	return MSW_OK;
 }

@@ -21,15 +21,15 @@
 #include <stdint.h>
 #include "core/err.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define WS_KEY_LEN 24          /* base64 of 16 random bytes */
-#define WS_ACCEPT_LEN 28       /* base64 of a SHA-1 digest */
-#define WS_RESP_MAX 8192       /* response head cap */
-#define WS_MAX_HEADERS 32      /* response headers kept */
-#define WS_HDR_NAME_MAX 64
+#define WS_GUID          "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_KEY_LEN       24   /* base64 of 16 random bytes */
+#define WS_ACCEPT_LEN    28   /* base64 of a SHA-1 digest */
+#define WS_RESP_MAX      8192 /* response head cap */
+#define WS_MAX_HEADERS   32   /* response headers kept */
+#define WS_HDR_NAME_MAX  64
 #define WS_HDR_VALUE_MAX 256
-#define WS_CTRL_MAX 125
-#define WS_FRAME_HDR_MAX 14    /* 2 + 8 (length) + 4 (mask) */
+#define WS_CTRL_MAX      125
+#define WS_FRAME_HDR_MAX 14 /* 2 + 8 (length) + 4 (mask) */
 #define WS_MAX_FRAGMENTS 65536u
 
 enum ws_opcode {
@@ -50,10 +50,10 @@ void ws_make_key(const uint8_t nonce[16], char key[WS_KEY_LEN + 1]);
 void ws_accept_for(const char *key, char accept[WS_ACCEPT_LEN + 1]);
 
 struct ws_request {
-	const char *host;        /* Host header value: "name", "name:port", "[v6]:port" */
-	const char *path;        /* must start with '/'; no CR/LF/space */
-	const char *key;         /* Sec-WebSocket-Key */
-	const char *protocols;   /* Sec-WebSocket-Protocol value, e.g. "mqtt, mqttv3.1" */
+	const char *host;      /* Host header value: "name", "name:port", "[v6]:port" */
+	const char *path;      /* must start with '/'; no CR/LF/space */
+	const char *key;       /* Sec-WebSocket-Key */
+	const char *protocols; /* Sec-WebSocket-Protocol value, e.g. "mqtt, mqttv3.1" */
 	const char *user_agent;
 };
 /* Writes the request into out (NUL-terminated), *len = bytes without NUL.
@@ -61,28 +61,28 @@ struct ws_request {
 msw_err ws_build_request(const struct ws_request *rq, char *out, size_t outsz, size_t *len);
 
 struct ws_header {
-	char name[WS_HDR_NAME_MAX];      /* truncated copies, NUL-terminated */
+	char name[WS_HDR_NAME_MAX]; /* truncated copies, NUL-terminated */
 	char value[WS_HDR_VALUE_MAX];
 };
 
 struct ws_response {
-	int status;                      /* e.g. 101 */
+	int status; /* e.g. 101 */
 	int http_minor;
 	char status_line[WS_HDR_VALUE_MAX];
 	char server[WS_HDR_VALUE_MAX];   /* Server header or "" */
 	char protocol[WS_HDR_VALUE_MAX]; /* Sec-WebSocket-Protocol chosen, or "" */
 	char accept[WS_HDR_VALUE_MAX];
-	bool upgrade_ok;                 /* Upgrade: websocket */
-	bool connection_ok;              /* Connection contains the "upgrade" token */
-	bool accept_ok;                  /* Sec-WebSocket-Accept matches the key */
-	bool conn_close;                 /* Connection: close */
+	bool upgrade_ok;    /* Upgrade: websocket */
+	bool connection_ok; /* Connection contains the "upgrade" token */
+	bool accept_ok;     /* Sec-WebSocket-Accept matches the key */
+	bool conn_close;    /* Connection: close */
 	bool has_content_length;
 	uint64_t content_length;
 	bool chunked;
 	struct ws_header headers[WS_MAX_HEADERS];
-	size_t nheaders;                 /* kept (the rest are counted) */
+	size_t nheaders; /* kept (the rest are counted) */
 	size_t headers_total;
-	size_t head_len;                 /* bytes of the head incl. the blank line */
+	size_t head_len; /* bytes of the head incl. the blank line */
 };
 
 /* Parses the response head in p[0..n). MSW_OK with *r filled (any status: the caller
@@ -101,7 +101,7 @@ void ws_mask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off);
 /* Parsed frame header (for the decoder and tests). */
 struct ws_frame {
 	bool fin;
-	uint8_t rsv;        /* the three RSV bits */
+	uint8_t rsv; /* the three RSV bits */
 	uint8_t opcode;
 	bool masked;
 	uint8_t mask[4];
@@ -115,31 +115,31 @@ msw_err ws_parse_frame_header(const uint8_t *p, size_t n, struct ws_frame *f);
 enum ws_event_type { WS_EV_NONE, WS_EV_DATA, WS_EV_PING, WS_EV_PONG, WS_EV_CLOSE };
 struct ws_event {
 	enum ws_event_type type;
-	const uint8_t *data;  /* DATA: points into the input; control: into the decoder */
+	const uint8_t *data; /* DATA: points into the input; control: into the decoder */
 	size_t len;
-	bool message_end;     /* DATA: last bytes of a message */
-	int close_code;       /* CLOSE: code, or -1 when the frame had no body */
+	bool message_end; /* DATA: last bytes of a message */
+	int close_code;   /* CLOSE: code, or -1 when the frame had no body */
 };
 
 struct ws_decoder {
-	uint64_t max_message;  /* cap on one data message (sum of its fragments) */
-	bool allow_text;       /* deliver text frames like binary (MQTT forbids them) */
+	uint64_t max_message; /* cap on one data message (sum of its fragments) */
+	bool allow_text;      /* deliver text frames like binary (MQTT forbids them) */
 	/* state */
 	bool in_frame;
 	struct ws_frame f;
-	uint64_t frame_left;   /* payload bytes of the current frame not yet delivered */
-	uint64_t frame_off;    /* payload offset (for unmasking) */
-	bool in_message;       /* a fragmented data message is open */
+	uint64_t frame_left; /* payload bytes of the current frame not yet delivered */
+	uint64_t frame_off;  /* payload offset (for unmasking) */
+	bool in_message;     /* a fragmented data message is open */
 	uint64_t msg_len;
 	uint32_t fragments;
 	uint8_t ctrl[WS_CTRL_MAX];
 	size_t ctrl_len;
-	uint8_t hdr[WS_FRAME_HDR_MAX];  /* a header split across inputs */
+	uint8_t hdr[WS_FRAME_HDR_MAX]; /* a header split across inputs */
 	size_t hdr_have;
-	bool closed;           /* a close frame was decoded: nothing may follow */
-	const char *error;     /* why the last call failed (static text), or NULL */
-	uint64_t frames;       /* frames decoded (statistics) */
-	uint64_t messages;     /* data messages completed (statistics) */
+	bool closed;       /* a close frame was decoded: nothing may follow */
+	const char *error; /* why the last call failed (static text), or NULL */
+	uint64_t frames;   /* frames decoded (statistics) */
+	uint64_t messages; /* data messages completed (statistics) */
 };
 
 void ws_decoder_init(struct ws_decoder *d, uint64_t max_message);

@@ -82,7 +82,7 @@ static size_t build_connect(const struct opts *o, uint8_t *out)
 	b[n++] = 0;
 	b[n++] = 30;
 	if (o->version == 5)
-		b[n++] = 0;  /* no properties */
+		b[n++] = 0; /* no properties */
 	n += put_str(b + n, cid);
 	if (o->user)
 		n += put_str(b + n, o->user);
@@ -180,32 +180,67 @@ static int parse_transport(const char *s)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{"cafile", 1, 0, 'C'}, {"cert", 1, 0, 'c'}, {"key", 1, 0, 'k'}, {"psk", 1, 0, 'K'},
-		{"psk-identity", 1, 0, 'i'}, {"ws-path", 1, 0, 'W'}, {"legacy", 0, 0, 'L'},
-		{"insecure", 0, 0, 'I'}, {0, 0, 0, 0}};
+		{"cafile", 1, 0, 'C'}, {"cert", 1, 0, 'c'},         {"key", 1, 0, 'k'},
+		{"psk", 1, 0, 'K'},    {"psk-identity", 1, 0, 'i'}, {"ws-path", 1, 0, 'W'},
+		{"legacy", 0, 0, 'L'}, {"insecure", 0, 0, 'I'},     {0, 0, 0, 0}};
 	int c;
 	o->version = 4;
 	o->wait_ms = 5000;
 	while ((c = getopt_long(argc, argv, "t:a:p:n:V:u:P:s:w:", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': o->transport = parse_transport(optarg); break;
-		case 'a': o->addr = optarg; break;
-		case 'p': o->port = (uint16_t)strtoul(optarg, NULL, 10); break;
-		case 'n': o->host = optarg; break;
-		case 'V': o->version = (int)strtol(optarg, NULL, 10); break;
-		case 'u': o->user = optarg; break;
-		case 'P': o->pass = optarg; break;
-		case 's': o->topic = optarg; break;
-		case 'w': o->wait_ms = (int)strtol(optarg, NULL, 10); break;
-		case 'C': o->cfg.ca_file = optarg; break;
-		case 'c': o->cfg.cert_file = optarg; break;
-		case 'k': o->cfg.key_file = optarg; break;
-		case 'K': o->cfg.psk = optarg; break;
-		case 'i': o->cfg.psk_identity = optarg; break;
-		case 'W': o->cfg.ws_path = optarg; break;
-		case 'L': o->cfg.tls_legacy_check = true; break;
-		case 'I': o->cfg.insecure = true; break;
-		default: return -1;
+		case 't':
+			o->transport = parse_transport(optarg);
+			break;
+		case 'a':
+			o->addr = optarg;
+			break;
+		case 'p':
+			o->port = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			o->host = optarg;
+			break;
+		case 'V':
+			o->version = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'P':
+			o->pass = optarg;
+			break;
+		case 's':
+			o->topic = optarg;
+			break;
+		case 'w':
+			o->wait_ms = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'C':
+			o->cfg.ca_file = optarg;
+			break;
+		case 'c':
+			o->cfg.cert_file = optarg;
+			break;
+		case 'k':
+			o->cfg.key_file = optarg;
+			break;
+		case 'K':
+			o->cfg.psk = optarg;
+			break;
+		case 'i':
+			o->cfg.psk_identity = optarg;
+			break;
+		case 'W':
+			o->cfg.ws_path = optarg;
+			break;
+		case 'L':
+			o->cfg.tls_legacy_check = true;
+			break;
+		case 'I':
+			o->cfg.insecure = true;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (o->transport < 0 || !o->addr || !o->port)
@@ -264,7 +299,7 @@ static msw_err exchange(const struct opts *o, struct layer *top, int fd, cJSON *
 	rc = top->ops->send(top, pkt, build_subscribe(o, pkt));
 	if (rc)
 		return rc;
-	for (int i = 0; i < 2; i++) {  /* SUBACK, then the first PUBLISH (retained) */
+	for (int i = 0; i < 2; i++) { /* SUBACK, then the first PUBLISH (retained) */
 		n = read_packet(top, fd, buf, sizeof(buf), deadline, &have, &err);
 		if (!n)
 			return err == MSW_ERR_TIMEOUT ? MSW_OK : err;

@@ -40,9 +40,9 @@ static void add_ext(X509 *c, X509 *issuer, int nid, const char *val)
 }
 
 struct spec {
-	const char *dn;      /* "C=DE/O=x/CN=y" */
-	const char *san;     /* "DNS:a,IP:1.2.3.4" or NULL */
-	long from, to;       /* seconds from now */
+	const char *dn;  /* "C=DE/O=x/CN=y" */
+	const char *san; /* "DNS:a,IP:1.2.3.4" or NULL */
+	long from, to;   /* seconds from now */
 	bool ca;
 	long serial;
 };
@@ -59,7 +59,8 @@ static void set_dn(X509_NAME *n, const char *dn)
 		assert_non_null(eq);
 		*eq = '\0';
 		assert_int_equal(X509_NAME_add_entry_by_txt(n, part, MBSTRING_UTF8,
-							      (unsigned char *)eq + 1, -1, -1, 0), 1);
+							    (unsigned char *)eq + 1, -1, -1, 0),
+				 1);
 		part = slash ? slash + 1 : NULL;
 	}
 }
@@ -99,7 +100,9 @@ static int setup(void **st)
 	f->ca = make_cert(&ca, f->ca_key, NULL, NULL);
 	struct spec leaf = {.dn = "C=DE/ST=Berlin/O=Test/OU=brokers/CN=broker.test",
 			    .san = "DNS:broker.test,DNS:*.example.test,IP:127.0.94.1",
-			    .from = -DAY, .to = 30 * DAY, .serial = 0x0abc};
+			    .from = -DAY,
+			    .to = 30 * DAY,
+			    .serial = 0x0abc};
 	f->leaf = make_cert(&leaf, f->leaf_key, f->ca, f->ca_key);
 	f->store = X509_STORE_new();
 	X509_STORE_add_cert(f->store, f->ca);
@@ -162,7 +165,7 @@ static void test_cert_json(void **st)
 	assert_string_equal(jstr(j, "signature_algorithm", NULL), "sha256WithRSAEncryption");
 	const char *nb = jstr(j, "not_before", NULL);
 	assert_non_null(nb);
-	assert_int_equal(strlen(nb), 20);  /* YYYY-MM-DDTHH:MM:SSZ */
+	assert_int_equal(strlen(nb), 20); /* YYYY-MM-DDTHH:MM:SSZ */
 	assert_true(nb[4] == '-' && nb[10] == 'T' && nb[19] == 'Z');
 	cJSON_Delete(j);
 }
@@ -174,7 +177,8 @@ static void test_verdicts_valid(void **st)
 	time_t now = time(NULL);
 	tlsinfo_verdicts(f->leaf, NULL, f->store, "broker.test", "127.0.94.1", now, &v);
 	assert_true(v.chain_verified);
-	assert_false(v.self_signed || v.expired || v.not_yet_valid || v.hostname_mismatch || v.weak_key);
+	assert_false(v.self_signed || v.expired || v.not_yet_valid || v.hostname_mismatch ||
+		     v.weak_key);
 	/* by address: IP SAN matches; another address does not */
 	tlsinfo_verdicts(f->leaf, NULL, f->store, NULL, "127.0.94.1", now, &v);
 	assert_false(v.hostname_mismatch);
@@ -188,7 +192,7 @@ static void test_verdicts_valid(void **st)
 	assert_false(v.hostname_mismatch);
 	tlsinfo_verdicts(f->leaf, NULL, f->store, "other.test", "127.0.94.1", now, &v);
 	assert_true(v.hostname_mismatch);
-	assert_true(v.chain_verified);  /* the chain is fine; the name is not */
+	assert_true(v.chain_verified); /* the chain is fine; the name is not */
 	/* without the CA in the store: not verified */
 	X509_STORE *empty = X509_STORE_new();
 	tlsinfo_verdicts(f->leaf, NULL, empty, "broker.test", NULL, now, &v);
@@ -214,7 +218,8 @@ static void test_self_signed_and_dates(void **st)
 	struct tls_verdicts v;
 	time_t now = time(NULL);
 	EVP_PKEY *k = rsa_key(2048);
-	struct spec ss = {.dn = "O=Self/CN=broker.test", .san = "DNS:broker.test", .from = -DAY, .to = DAY};
+	struct spec ss = {
+		.dn = "O=Self/CN=broker.test", .san = "DNS:broker.test", .from = -DAY, .to = DAY};
 	X509 *c = make_cert(&ss, k, NULL, NULL);
 	tlsinfo_verdicts(c, NULL, f->store, "broker.test", NULL, now, &v);
 	assert_true(v.self_signed);
@@ -230,7 +235,7 @@ static void test_self_signed_and_dates(void **st)
 	assert_false(v.not_yet_valid);
 	assert_false(v.self_signed);
 	assert_false(v.chain_verified);
-	assert_false(v.hostname_mismatch);  /* CN is used when there is no SAN */
+	assert_false(v.hostname_mismatch); /* CN is used when there is no SAN */
 	X509_free(c);
 
 	struct spec future = {.dn = "CN=broker.test", .from = 2 * DAY, .to = 9 * DAY};
@@ -298,7 +303,7 @@ static void test_names(void **st)
 	assert_int_equal(ASN1_TIME_set_string(t, "20200101000000Z"), 1);
 	assert_true(tlsinfo_time_rfc3339(t, buf, sizeof(buf)));
 	assert_string_equal(buf, "2020-01-01T00:00:00Z");
-	assert_int_equal(ASN1_TIME_set_string(t, "491231235959Z"), 1);  /* UTCTime */
+	assert_int_equal(ASN1_TIME_set_string(t, "491231235959Z"), 1); /* UTCTime */
 	assert_true(tlsinfo_time_rfc3339(t, buf, sizeof(buf)));
 	assert_string_equal(buf, "2049-12-31T23:59:59Z");
 	ASN1_TIME_free(t);

@@ -40,8 +40,10 @@ static void test_request(void **st)
 {
 	char buf[1024];
 	size_t len;
-	struct ws_request rq = {.host = "broker.example:9001", .path = "/mqtt",
-				.key = "dGhlIHNhbXBsZSBub25jZQ==", .protocols = "mqtt, mqttv3.1",
+	struct ws_request rq = {.host = "broker.example:9001",
+				.path = "/mqtt",
+				.key = "dGhlIHNhbXBsZSBub25jZQ==",
+				.protocols = "mqtt, mqttv3.1",
 				.user_agent = "mqttsweep/0.1.0"};
 	assert_int_equal(ws_build_request(&rq, buf, sizeof(buf), &len), MSW_OK);
 	assert_int_equal(len, strlen(buf));
@@ -61,21 +63,21 @@ static void test_request(void **st)
 	assert_int_equal(ws_build_request(&rq, buf, sizeof(buf), &len), MSW_ERR_USAGE);
 }
 
-static const char good_resp[] =
-	"HTTP/1.1 101 Switching Protocols\r\n"
-	"Upgrade: websocket\r\n"
-	"Connection: keep-alive, Upgrade\r\n"
-	"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-	"Sec-WebSocket-Protocol: mqtt\r\n"
-	"Server: TestServer/1.0\r\n"
-	"\r\n\x82\x02\x20\x02";
+static const char good_resp[] = "HTTP/1.1 101 Switching Protocols\r\n"
+				"Upgrade: websocket\r\n"
+				"Connection: keep-alive, Upgrade\r\n"
+				"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+				"Sec-WebSocket-Protocol: mqtt\r\n"
+				"Server: TestServer/1.0\r\n"
+				"\r\n\x82\x02\x20\x02";
 
 static void test_response_ok(void **st)
 {
 	struct ws_response *r = malloc(sizeof(*r));
 	size_t n = sizeof(good_resp) - 1;
-	assert_int_equal(ws_parse_response((const uint8_t *)good_resp, n, "dGhlIHNhbXBsZSBub25jZQ==", r),
-			 MSW_OK);
+	assert_int_equal(
+		ws_parse_response((const uint8_t *)good_resp, n, "dGhlIHNhbXBsZSBub25jZQ==", r),
+		MSW_OK);
 	assert_int_equal(r->status, 101);
 	assert_true(ws_response_ok(r));
 	assert_string_equal(r->protocol, "mqtt");
@@ -88,8 +90,9 @@ static void test_response_ok(void **st)
 		assert_int_equal(ws_parse_response((const uint8_t *)good_resp, i, NULL, r),
 				 MSW_ERR_NEED_MORE);
 	/* wrong key: accept does not match */
-	assert_int_equal(ws_parse_response((const uint8_t *)good_resp, n, "AAAAAAAAAAAAAAAAAAAAAA==", r),
-			 MSW_OK);
+	assert_int_equal(
+		ws_parse_response((const uint8_t *)good_resp, n, "AAAAAAAAAAAAAAAAAAAAAA==", r),
+		MSW_OK);
 	assert_false(r->accept_ok);
 	assert_false(ws_response_ok(r));
 	free(r);
@@ -98,7 +101,8 @@ static void test_response_ok(void **st)
 static void test_response_other(void **st)
 {
 	struct ws_response *r = malloc(sizeof(*r));
-	const char *nf = "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nServer: nginx\r\n\r\nnot found";
+	const char *nf =
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nServer: nginx\r\n\r\nnot found";
 	assert_int_equal(ws_parse_response((const uint8_t *)nf, strlen(nf), "k", r), MSW_OK);
 	assert_int_equal(r->status, 404);
 	assert_false(ws_response_ok(r));
@@ -116,10 +120,12 @@ static void test_response_other(void **st)
 		"HTTP/1.1 101 X\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(ws_parse_response((const uint8_t *)bad[i], strlen(bad[i]), NULL, r),
-				 MSW_ERR_MALFORMED);
+		assert_int_equal(
+			ws_parse_response((const uint8_t *)bad[i], strlen(bad[i]), NULL, r),
+			MSW_ERR_MALFORMED);
 	/* garbage is refused before the head is complete */
-	assert_int_equal(ws_parse_response((const uint8_t *)"\x20\x02", 2, NULL, r), MSW_ERR_MALFORMED);
+	assert_int_equal(ws_parse_response((const uint8_t *)"\x20\x02", 2, NULL, r),
+			 MSW_ERR_MALFORMED);
 	assert_int_equal(ws_parse_response((const uint8_t *)"HTTQ", 4, NULL, r), MSW_ERR_MALFORMED);
 	assert_int_equal(ws_parse_response((const uint8_t *)"HTT", 3, NULL, r), MSW_ERR_NEED_MORE);
 	assert_int_equal(ws_parse_response((const uint8_t *)"HTTP/1.1 xyz\r\nA", 17, NULL, r),
@@ -245,7 +251,7 @@ static void test_lengths(void **st)
 	ws_decoder_init(&d, 1 << 20);
 	assert_int_equal(decode_all(&d, buf, 260, 100, out, &ol, &evs), MSW_OK);
 	assert_int_equal(ol, 256);
-	assert_int_equal(evs, 3);  /* max_data 100 → 100 + 100 + 56 */
+	assert_int_equal(evs, 3); /* max_data 100 → 100 + 100 + 56 */
 	assert_memory_equal(out, buf + 4, 256);
 
 	/* §5.7: 64 KiB in a single frame: 0x82 0x7F 0x0000000000010000 */
@@ -342,7 +348,7 @@ static void test_hostile(void **st)
 	ws_decoder_init(&d, 300);
 	assert_int_equal(decode_all(&d, grow, sizeof(grow), sizeof(out), out, &ol, &evs),
 			 MSW_ERR_TOO_BIG);
-	assert_int_equal(ol, 202);  /* two fragments passed before the third broke the cap */
+	assert_int_equal(ol, 202); /* two fragments passed before the third broke the cap */
 }
 
 static void test_endless_fragments(void **st)
@@ -369,8 +375,8 @@ static void test_control_between_fragments(void **st)
 	size_t ol;
 	int evs;
 	/* "ab" | ping "p" | pong | "cd" fin | close 1000 "bye" */
-	const uint8_t in[] = {0x02, 0x02, 'a', 'b', 0x89, 0x01, 'p', 0x8a, 0x00,
-			      0x80, 0x02, 'c', 'd', 0x88, 0x05, 0x03, 0xe8, 'b', 'y', 'e'};
+	const uint8_t in[] = {0x02, 0x02, 'a', 'b',  0x89, 0x01, 'p',  0x8a, 0x00, 0x80,
+			      0x02, 'c',  'd', 0x88, 0x05, 0x03, 0xe8, 'b',  'y',  'e'};
 	ws_decoder_init(&d, 1024);
 	assert_int_equal(decode_all(&d, in, sizeof(in), sizeof(out), out, &ol, &evs), MSW_OK);
 	assert_int_equal(ol, 4);

@@ -59,7 +59,10 @@ static msw_err m_handshake(struct layer *l, bool *ww)
 }
 
 static const struct layer_ops mock_ops = {
-	.name = "mock", .handshake = m_handshake, .send = m_send, .recv = m_recv,
+	.name = "mock",
+	.handshake = m_handshake,
+	.send = m_send,
+	.recv = m_recv,
 };
 
 static void feed(struct mock *m, const void *p, size_t n)
@@ -126,10 +129,11 @@ static void respond_101(struct rig *r, const char *key, const char *extra)
 {
 	char acc[WS_ACCEPT_LEN + 1], resp[512];
 	ws_accept_for(key, acc);
-	int n = snprintf(resp, sizeof(resp),
-			 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-			 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: mqtt\r\nServer: mock/1\r\n\r\n%s",
-			 acc, extra ? extra : "");
+	int n = snprintf(
+		resp, sizeof(resp),
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: mqtt\r\nServer: mock/1\r\n\r\n%s",
+		acc, extra ? extra : "");
 	feed(&r->m, resp, (size_t)n);
 }
 
@@ -150,17 +154,18 @@ static void test_upgrade_and_stream(void **st)
 	struct rig *r = rig_new("127.0.94.50", 7);
 	char path[128], key[32];
 	assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
-	assert_int_equal(drive(r), MSW_ERR_AGAIN);  /* request sent, no answer yet */
+	assert_int_equal(drive(r), MSW_ERR_AGAIN); /* request sent, no answer yet */
 	last_request(r, 0, path, sizeof(path), key);
 	assert_string_equal(path, "/mqtt");
 	/* the answer, with the first frame glued to the head: CONNACK split in two messages */
 	respond_101(r, key, "\x82\x02\x20\x02");
 	assert_int_equal(drive(r), MSW_OK);
 	assert_true(r->top.ready);
-	const uint8_t rest[] = {0x82, 0x02, 0x00, 0x00,             /* ...rest of the CONNACK */
-				0x89, 0x01, 'p',                    /* ping */
-				0x02, 0x01, 0x30, 0x80, 0x02, 0x01, 'x', /* fragmented "\x30\x01x" */
-				0x88, 0x02, 0x03, 0xe8};            /* close 1000 */
+	const uint8_t rest[] = {0x82, 0x02, 0x00, 0x00, /* ...rest of the CONNACK */
+				0x89, 0x01, 'p',        /* ping */
+				0x02, 0x01, 0x30, 0x80,
+				0x02, 0x01, 'x',         /* fragmented "\x30\x01x" */
+				0x88, 0x02, 0x03, 0xe8}; /* close 1000 */
 	feed(&r->m, rest, sizeof(rest));
 	size_t out_before = r->m.outlen;
 	uint8_t buf[64], all[64];
@@ -246,7 +251,8 @@ static void test_retry_same_connection(void **st)
 	layer_ws.describe(&r->top, &rec);
 	cJSON *tried = cJSON_GetObjectItem(rec.websocket, "paths_tried");
 	assert_int_equal(cJSON_GetArraySize(tried), 2);
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(tried, 0), "status")->valueint, 404);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(tried, 0), "status")->valueint,
+			 404);
 	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "path")->valuestring, "/");
 	assert_false(ws_retry_pending(&r->t));
 	record_free(&rec);
@@ -259,7 +265,8 @@ static void test_retry_new_connection(void **st)
 	struct rig *r = rig_new("127.0.94.53", 64);
 	assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
 	drive(r);
-	const char bad[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+	const char bad[] =
+		"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 	feed(&r->m, bad, sizeof(bad) - 1);
 	assert_int_equal(drive(r), MSW_ERR_HANDSHAKE);
 	assert_true(ws_retry_pending(&r->t));
@@ -289,7 +296,7 @@ static void test_retry_new_connection(void **st)
 	}
 	cJSON *tried = cJSON_GetObjectItem(rec.websocket, "paths_tried");
 	assert_int_equal(cJSON_GetArraySize(tried), 3);
-	assert_null(rec.error);  /* the earlier refusals no longer stand as the record's error */
+	assert_null(rec.error); /* the earlier refusals no longer stand as the record's error */
 	/* and the path that worked is remembered */
 	r = rig_new("127.0.94.53", 64);
 	assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
