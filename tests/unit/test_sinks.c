@@ -119,6 +119,19 @@ static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
 		t->bytes = 10;
 		mbytes_set(&t->sample, topics[i], strlen(topics[i]));
 	}
+	{
+		/* 64 KB of escapes and markup, valid UTF-8: kept as text, escaped by each sink */
+		size_t n = 65536;
+		char *big = malloc(n);
+		struct msw_topic *t;
+
+		for (size_t i = 0; i < n; i++)
+			big[i] = "\x1b[31m<b>\"'=\x07"[i % 12];
+		t = record_topic(r, (const uint8_t *)big, n, 100);
+		t->messages = 1;
+		mbytes_set(&t->sample, big, n);
+		free(big);
+	}
 	r->topic_count = r->retained_count = (uint32_t)r->ntopics;
 	f.id = "owntracks.location";
 	f.category = CAT_LOCATION;
@@ -329,7 +342,8 @@ static void test_sqlite_and_resume(void **st)
 	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE kind = 'host' AND port = 0"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM hosts WHERE risk_chain = 'mqtt:1883 anonymous [critical]'"
 			     " AND services = 1 AND mqtt_services = 1 AND findings = 2"), 3);
-	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 21);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 24);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics WHERE length(topic) = 65536"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM topics WHERE topic_b64 IS NOT NULL"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM findings WHERE category = 'location'"), 3);
 	assert_int_equal(q1(db, "SELECT count(*) FROM done WHERE scan_id = 'scan-A'"), 3);
@@ -360,7 +374,7 @@ static void test_sqlite_and_resume(void **st)
 	free(sid);
 	assert_int_equal(sqlite3_open(path_in("scan.db"), &db), SQLITE_OK);
 	assert_int_equal(q1(db, "SELECT count(*) FROM services"), 8);
-	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 28);
+	assert_int_equal(q1(db, "SELECT count(*) FROM topics"), 32);
 	assert_int_equal(q1(db, "SELECT count(*) FROM findings"), 8);
 	assert_int_equal(q1(db, "SELECT count(*) FROM done"), 4);
 	assert_int_equal(q1(db, "SELECT count(*) FROM scans"), 1);
@@ -409,7 +423,7 @@ static void test_text(void **st)
 	restore_stdout(saved);
 	if (getenv("MSW_DEBUG")) { char *t = slurp(path_in("text.out"), NULL); fputs(t, stderr); free(t); }
 	assert_true(file_has(path_in("text.out"), "127.0.0.9:1883 mosquitto 2.0.11\\x1b]0;pwned\\x07<script> "));
-	assert_true(file_has(path_in("text.out"), "anyone can connect without a password and read 7 topics, including people's locations and devices anyone could switch or open (critical)"));
+	assert_true(file_has(path_in("text.out"), "anyone can connect without a password and read 8 topics, including people's locations and devices anyone could switch or open (critical)"));
 	assert_true(file_has(path_in("text.out"), "127.0.0.10:1884 \xe2\x80\x94 connection refused"));
 	assert_true(file_has(path_in("text.out"), "127.0.0.9 host \xe2\x80\x94 open doors: mqtt:1883 anonymous [high] -> http:1880 [critical]\\x1b[2J (critical)"));
 	assert_false(file_has(path_in("text.out"), "\x1b"));
