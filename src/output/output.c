@@ -89,24 +89,42 @@ static bool is_secret_opt(const char *a, const char **inline_val)
 	return false;
 }
 
+/* The password inside "scheme://user:pass@host/...": *pw and *pwlen, or false. The
+ * userinfo ends at the last '@' of the authority, so a password may itself hold '@'. */
+static bool url_password(const char *a, const char **pw, size_t *pwlen)
+{
+	const char *s = strstr(a, "://"), *end, *at = NULL, *colon;
+
+	if (!s)
+		return false;
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	for (const char *p = s; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return false;
+	colon = memchr(s, ':', (size_t)(at - s));
+	if (!colon)
+		return false;
+	*pw = colon + 1;
+	*pwlen = (size_t)(at - colon - 1);
+	return true;
+}
+
 /* "scheme://user:pass@host" → "scheme://user:***@host". Returns a malloc'ed copy. */
 static char *mask_url(const char *a)
 {
-	const char *s = strstr(a, "://"), *at, *colon;
-	size_t n;
+	const char *pw;
+	size_t pwlen, n;
 	char *o;
 
-	if (!s)
+	if (!url_password(a, &pw, &pwlen))
 		return strdup(a);
-	s += 3;
-	at = strchr(s, '@');
-	colon = strchr(s, ':');
-	if (!at || !colon || colon > at || (strchr(s, '/') && strchr(s, '/') < at))
-		return strdup(a);
-	n = (size_t)(colon - a) + 1 + 3 + strlen(at) + 1;
+	n = strlen(a) - pwlen + 4;
 	o = malloc(n);
 	if (o)
-		snprintf(o, n, "%.*s:***%s", (int)(colon - a), a, at);
+		snprintf(o, n, "%.*s***%s", (int)(pw - a), a, pw + pwlen);
 	return o;
 }
 
@@ -163,15 +181,11 @@ static void collect_secrets(struct output *o)
 	add_secret(o, cfg->psk, cfg->psk ? strlen(cfg->psk) : 0);
 	add_secret(o, cfg->hash_key, cfg->hash_key ? strlen(cfg->hash_key) : 0);
 	for (size_t i = 0; i < cfg->ntargets; i++) {
-		const char *t = cfg->targets[i], *s = strstr(t, "://"), *at, *colon;
+		const char *pw;
+		size_t pwlen;
 
-		if (!s)
-			continue;
-		s += 3;
-		at = strchr(s, '@');
-		colon = strchr(s, ':');
-		if (at && colon && colon < at)
-			add_secret(o, colon + 1, (size_t)(at - colon - 1));
+		if (cfg->targets[i] && url_password(cfg->targets[i], &pw, &pwlen))
+			add_secret(o, pw, pwlen);
 	}
 }
 

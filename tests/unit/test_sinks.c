@@ -23,9 +23,10 @@
 #define SECRET "S3ntinelPa55word"
 #define PSK "PSKsentinel4242"
 #define URLPW "UrlSecret7777"
+#define URLPW2 "Url@Secret@88"
 
 static char dir[64];
-static char *tgt[] = {"mqtt://bob:" URLPW "@127.0.0.1:1883", NULL};
+static char *tgt[] = {"mqtt://bob:" URLPW "@127.0.0.1:1883", "mqtts://al:" URLPW2 "@127.0.0.2/x@y", NULL};
 
 static const char *src_dir(void)
 {
@@ -89,7 +90,7 @@ static void base_cfg(struct msw_config *c)
 	c->username = "bob";
 	c->psk = PSK;
 	c->targets = tgt;
-	c->ntargets = 1;
+	c->ntargets = 2;
 }
 
 static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
@@ -154,7 +155,7 @@ static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
 	f.title = "@SUM(1)";
 	record_add_finding(r, &f);
 	mbytes_free(&f.topic);
-	record_set_error(r, "peer said %s and %s", PSK, URLPW);
+	record_set_error(r, "peer said %s and %s and %s", PSK, URLPW, URLPW2);
 }
 
 /* the engine's depth-host summary record */
@@ -196,9 +197,9 @@ static void run_scan(struct msw_config *cfg, const char *scan_id, uint64_t seed,
 	struct output *o;
 	struct scan_stats stt = {0};
 	struct msw_record r;
-	char *argv[] = {"scan", "-P", SECRET, "--psk=" PSK, "-u", "bob", tgt[0], "--db", "x.db"};
+	char *argv[] = {"scan", "-P", SECRET, "--psk=" PSK, "-u", "bob", tgt[0], "--db", "x.db", tgt[1]};
 
-	output_set_argv(9, argv);
+	output_set_argv(10, argv);
 	assert_int_equal(output_open(cfg, scan_id, seed, &o), MSW_OK);
 	for (int h = 0; h < hosts; h++) {
 		char ip[32];
@@ -247,6 +248,8 @@ static void check_no_secret_anywhere(void)
 		assert_false(file_has(path_in(e->d_name), SECRET));
 		assert_false(file_has(path_in(e->d_name), PSK));
 		assert_false(file_has(path_in(e->d_name), URLPW));
+		assert_false(file_has(path_in(e->d_name), URLPW2));
+		assert_false(file_has(path_in(e->d_name), "Secret@88"));
 	}
 	closedir(d);
 	assert_true(files >= 6);
@@ -312,6 +315,8 @@ static void test_all_sinks(void **st)
 				    "--psk=***");
 		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 6)->valuestring,
 				    "mqtt://bob:***@127.0.0.1:1883");
+		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 9)->valuestring,
+				    "mqtts://al:***@127.0.0.2/x@y");
 		cJSON_Delete(j);
 		free(m);
 	}
