@@ -446,7 +446,8 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "malformed CONNACK");
 	int nver = ck.legacy ? MQTT_V311 : m->ver;
 	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
-	m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
+	if (!m->random_creds)  /* the matrix shows what anonymous (or -u) clients get */
+		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;
 	keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
 	return after_connack(c, m, k);
