@@ -576,28 +576,34 @@ static const struct opt *opt_by_field(size_t off)
 	return NULL;
 }
 
-/* First line of the password file (without the line end). */
+/* First line of the password file (without the line end): text, at most 4 KiB. */
 static msw_err read_password_file(struct msw_config *cfg, char **errmsg)
 {
 	FILE *f = fopen(cfg->password_file, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char buf[4096 + 1];
+	size_t n = 0;
+	int c = 0;
 
 	if (!f)
 		return fail(errmsg, "cannot read '%s' (--password-file): %s", cfg->password_file,
 			    strerror(errno));
-	n = getline(&line, &cap, f);
+	while (n < sizeof(buf) - 1 && (c = getc(f)) != EOF && c != '\n' && c != 0)
+		buf[n++] = (char)c;
 	fclose(f);
-	if (n < 0) {
-		free(line);
-		return fail(errmsg, "cannot read '%s' (--password-file): empty file",
+	buf[n] = '\0';
+	if (c == 0 || n == sizeof(buf) - 1) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail(errmsg, "cannot read '%s' (--password-file): not a short line of text",
 			    cfg->password_file);
 	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	cfg->password = line;
-	return MSW_OK;
+	if (n == 0 && c == EOF)
+		return fail(errmsg, "cannot read '%s' (--password-file): empty file",
+			    cfg->password_file);
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	cfg->password = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return cfg->password ? MSW_OK : MSW_ERR_NOMEM;
 }
 
 static msw_err password_sources(struct msw_config *cfg, char **errmsg)

@@ -589,20 +589,53 @@ static msw_err file_line(char *line, msw_err (*add)(void *, const char *, char *
 	return rc;
 }
 
+#define MAX_LINE 65536 /* a target list line longer than this is not a target list */
+
+/* One line into buf (NUL-terminated, line end kept): 1, or 0 at the end of the file, or -1
+ * for a line over max bytes or one holding a NUL byte (not a text file). */
+static int read_line(FILE *f, char *buf, size_t max)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (c == 0 || n == max)
+			return -1;
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return n ? 1 : 0;
+}
+
 msw_err tspace_add_file(struct target_iter *it, const char *path, char **errmsg,
 			msw_err (*add)(void *ctx, const char *tok, char **errmsg), void *ctx)
 {
 	bool is_stdin = !strcmp(path, "-");
 	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = malloc(MAX_LINE + 1);
+	unsigned long lineno = 0;
 	msw_err rc = MSW_OK;
+	int got;
 
 	(void)it;
-	if (!f)
-		return errf(errmsg, "cannot read '%s': %s", path, strerror(errno));
-	while (!rc && getline(&line, &cap, f) >= 0)
-		rc = file_line(line, add, ctx, errmsg);
+	if (!f || !line) {
+		free(line);
+		if (!f)
+			return errf(errmsg, "cannot read '%s': %s", path, strerror(errno));
+		if (!is_stdin)
+			fclose(f);
+		return MSW_ERR_NOMEM;
+	}
+	while (!rc && (got = read_line(f, line, MAX_LINE)) != 0) {
+		lineno++;
+		if (got < 0)
+			rc = errf(errmsg, "cannot read '%s': line %lu is not a line of text", path,
+				  lineno);
+		else
+			rc = file_line(line, add, ctx, errmsg);
+	}
 	if (!rc && ferror(f))
 		rc = errf(errmsg, "cannot read '%s': %s", path, strerror(errno));
 	free(line);

@@ -210,6 +210,7 @@ static void test_errors_name_token(void **state)
 	EXPECT_ERROR("empty target list", "-p", "1883");
 	EXPECT_ERROR("/nonexistent/list.txt", "-iL", "/nonexistent/list.txt");
 	EXPECT_ERROR("/nonexistent/pw", "--password-file", "/nonexistent/pw", "h");
+	EXPECT_ERROR("/dev/zero", "--password-file", "/dev/zero", "h"); /* not text: bounded */
 	EXPECT_ERROR("/nonexistent/ex", "--excludefile", "/nonexistent/ex", "h");
 	EXPECT_ERROR("/nonexistent/ca.pem", "--cafile", "/nonexistent/ca.pem", "h");
 	EXPECT_ERROR("--bogus", "--bogus", "h");

@@ -561,6 +561,11 @@ static void test_input_list(void **state)
 	assert_non_null(strstr(err, path)); /* unreadable file named */
 	free(err);
 
+	cfg.input_list = "/dev/zero"; /* not text: refused, not read forever */
+	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
+	assert_non_null(strstr(err, "/dev/zero"));
+	free(err);
+
 	cfg.input_list = NULL; /* empty target list */
 	assert_int_equal(targets_open(&cfg, 1, &it, &err), MSW_ERR_USAGE);
 	assert_non_null(strstr(err, "empty target list"));
