@@ -689,3 +689,13 @@ const struct probe probe_smb = {
 	.help = "SMB shares a guest can open, and Home Assistant files on them (names and sizes; "
 		"--read-secrets reads a few KB of secret files on named hosts, redacted).",
 };
+
+/* libsmbclient keeps process-wide talloc state (loadparm, its global context) until exit,
+ * which LeakSanitizer reports in every sanitizer run that talked to an SMB server. It is
+ * not ours to free: suppress exactly those libraries. (LeakSanitizer calls this hook when
+ * present; in other builds it is an unused function.) */
+const char *__lsan_default_suppressions(void);
+__attribute__((used, visibility("default"))) const char *__lsan_default_suppressions(void)
+{
+	return "leak:libtalloc.so\nleak:libsmbclient.so\nleak:libsmbconf.so\nleak:libsamba-util.so\n";
+}
