@@ -169,6 +169,9 @@ validate_schema "$T/anyc.json"
 assert_json_all "$T/anyc.json" '.auth == "any_credentials" and .status == "success" and .read_access == "granted_with_data"' "anycreds: --auth-probe gives any_credentials and reads"
 assert_eq "CONNECT 4 flags 2,CONNECT 4 flags 2,CONNECT 4 flags 194" "$(grep "^CONNECT" "$T/anycreds.log" | paste -sd,)" "anycreds: exactly one extra CONNECT, with user name and password"
 
+msw audit ${ADDR[anycreds]}:$P --window 1 --format json >"$T/anyc_audit.json"
+assert_json "$T/anyc_audit.json" '.probe == "mqtt" and .auth == "any_credentials" and .versions == {"3.1": "not_authorized", "3.1.1": "not_authorized", "5.0": "not_authorized"}' "anycreds audit: matrix shows the anonymous outcome, auth any_credentials"
+
 # --- QoS 1 and QoS 2 flows
 msw scan ${ADDR[qos]} -p $P --depth topics --window 1 --format json >"$T/qos.json"
 validate_schema "$T/qos.json"
