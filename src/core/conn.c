@@ -478,6 +478,20 @@ static void connect_failed(struct eng *e, struct conn *c, int err)
 	tr_end_conn(e, tr, errno_err(err));
 }
 
+/* Out of files or local ports: not the target's fault. While other connections are open,
+ * shrink the concurrency cap to what the system gave us and try the target again later. */
+static bool local_shortage(struct eng *e, struct trun *tr, int err)
+{
+	if (err != EMFILE && err != ENFILE && err != EADDRNOTAVAIL && err != ENOBUFS)
+		return false;
+	if (!e->used)
+		return false;
+	if (e->nconns > e->used)
+		e->nconns = e->used;
+	eng_queue_connect(e, tr);
+	return true;
+}
+
 msw_err conn_start(struct eng *e, struct trun *tr)
 {
 	struct conn *c = e->free_conns;
@@ -486,6 +500,8 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	int fd = socket(tr->tgt.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		int err = errno;
+		if (local_shortage(e, tr, err))
+			return MSW_OK;
 		record_set_error(&tr->rec, "socket: %s", strerror(err));
 		tr_end_conn(e, tr, MSW_ERR_IO);
 		return MSW_OK;
@@ -510,7 +526,13 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 		return MSW_OK;
 	}
 	if (errno != EINPROGRESS) {
-		connect_failed(e, c, errno);
+		int err = errno;
+		if (err == EADDRNOTAVAIL && e->used > 1) {
+			conn_close(e, c, false);
+			(void)local_shortage(e, tr, err);
+			return MSW_OK;
+		}
+		connect_failed(e, c, err);
 		return MSW_OK;
 	}
 	set_events(e, c, EPOLLOUT);
