@@ -82,7 +82,7 @@ msw_err cur_bytes(struct cursor *c, size_t n, struct slice *s)
 
 msw_err cur_skip(struct cursor *c, size_t n)
 {
-	struct slice s = { 0 };
+	struct slice s = {0};
 	return cur_bytes(c, n, &s);
 }
 
@@ -119,7 +119,7 @@ msw_err cur_utf8(struct cursor *c, struct slice *s)
 
 msw_err cur_sub(struct cursor *c, size_t n, struct cursor *sub)
 {
-	struct slice s = { 0 };
+	struct slice s = {0};
 	msw_err rc = cur_bytes(c, n, &s);
 	if (rc)
 		return rc;
@@ -136,21 +136,21 @@ static size_t utf8_seq(const uint8_t *p, size_t n)
 	uint8_t lo = 0x80, hi = 0xbf;
 
 	if (b < 0x80)
-		return b ? 1 : 0;            /* U+0000 is not allowed [MQTT-1.5.4-2] */
+		return b ? 1 : 0; /* U+0000 is not allowed [MQTT-1.5.4-2] */
 	if (b >= 0xc2 && b <= 0xdf)
 		len = 2;
 	else if (b >= 0xe0 && b <= 0xef) {
 		len = 3;
 		if (b == 0xe0)
-			lo = 0xa0;           /* overlong */
+			lo = 0xa0; /* overlong */
 		else if (b == 0xed)
-			hi = 0x9f;           /* U+D800..U+DFFF [MQTT-1.5.4-1] */
+			hi = 0x9f; /* U+D800..U+DFFF [MQTT-1.5.4-1] */
 	} else if (b >= 0xf0 && b <= 0xf4) {
 		len = 4;
 		if (b == 0xf0)
-			lo = 0x90;           /* overlong */
+			lo = 0x90; /* overlong */
 		else if (b == 0xf4)
-			hi = 0x8f;           /* > U+10FFFF */
+			hi = 0x8f; /* > U+10FFFF */
 	} else
 		return 0;
 	if (n < len || p[1] < lo || p[1] > hi)
@@ -207,13 +207,13 @@ void wcur_u8(struct wcursor *w, uint8_t v)
 
 void wcur_u16(struct wcursor *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 	wcur_bytes(w, b, 2);
 }
 
 void wcur_u32(struct wcursor *w, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
 	wcur_bytes(w, b, 4);
 }
 

@@ -26,24 +26,33 @@ struct cursor {
 	const uint8_t *p;
 	size_t len;
 	size_t off;
-	msw_err short_err;  /* returned when a read runs past the end */
+	msw_err short_err; /* returned when a read runs past the end */
 };
 
-#define MSW_VARINT_MAX 268435455u  /* largest value 4 bytes encode */
+#define MSW_VARINT_MAX 268435455u /* largest value 4 bytes encode */
 
 void cur_init(struct cursor *c, const void *p, size_t len);        /* short = MALFORMED */
 void cur_init_stream(struct cursor *c, const void *p, size_t len); /* short = NEED_MORE */
-static inline size_t cur_left(const struct cursor *c) { return c->len - c->off; }
-static inline bool cur_done(const struct cursor *c) { return c->off == c->len; }
-static inline const uint8_t *cur_ptr(const struct cursor *c) { return c->p + c->off; }
+static inline size_t cur_left(const struct cursor *c)
+{
+	return c->len - c->off;
+}
+static inline bool cur_done(const struct cursor *c)
+{
+	return c->off == c->len;
+}
+static inline const uint8_t *cur_ptr(const struct cursor *c)
+{
+	return c->p + c->off;
+}
 
 msw_err cur_u8(struct cursor *c, uint8_t *v);
-msw_err cur_u16(struct cursor *c, uint16_t *v);     /* big endian */
-msw_err cur_u32(struct cursor *c, uint32_t *v);     /* big endian */
-msw_err cur_varint(struct cursor *c, uint32_t *v);  /* MQTT Variable Byte Integer */
+msw_err cur_u16(struct cursor *c, uint16_t *v);    /* big endian */
+msw_err cur_u32(struct cursor *c, uint32_t *v);    /* big endian */
+msw_err cur_varint(struct cursor *c, uint32_t *v); /* MQTT Variable Byte Integer */
 msw_err cur_bytes(struct cursor *c, size_t n, struct slice *s);
 msw_err cur_skip(struct cursor *c, size_t n);
-msw_err cur_rest(struct cursor *c, struct slice *s); /* everything left (may be empty) */
+msw_err cur_rest(struct cursor *c, struct slice *s);   /* everything left (may be empty) */
 msw_err cur_binary(struct cursor *c, struct slice *s); /* u16 length + bytes */
 msw_err cur_utf8(struct cursor *c, struct slice *s);   /* u16 length + MQTT UTF-8 */
 /* A sub-cursor over the next n bytes (same short_err = MALFORMED); advances c by n. */

@@ -16,7 +16,7 @@
 #include "probes/mqtt_codec.h"
 
 #define EVIDENCE_MAX 12
-#define VALUE_MAX 160
+#define VALUE_MAX    160
 
 /* ------------------------------------------------------------------ $SYS rules */
 
@@ -24,23 +24,23 @@ enum sys_kind { SK_VERSION_TEXT, SK_VERSION_BARE, SK_PRODUCT_TEXT, SK_PRESENCE }
 struct sys_rule {
 	const char *pattern;
 	enum sys_kind kind;
-	const char *product;   /* NULL: named by the payload text */
+	const char *product; /* NULL: named by the payload text */
 };
 static const struct sys_rule sys_rules[] = {
 	/* Mosquitto (and brokers copying its tree, e.g. FlashMQ): "mosquitto version 2.0.11"
 	 * — observed from Debian's mosquitto 2.0.11; mosquitto(8) "$SYS/broker/version" */
-	{ "$SYS/broker/version", SK_VERSION_TEXT, NULL },
+	{"$SYS/broker/version", SK_VERSION_TEXT, NULL},
 	/* EMQX: https://docs.emqx.com/en/emqx/latest/observability/mqtt-system-topics.html
 	 * "$SYS/brokers/${node}/version | EMQX version", "/sysdescr | EMQX description" */
-	{ "$SYS/brokers/+/version", SK_VERSION_BARE, "emqx" },
-	{ "$SYS/brokers/+/sysdescr", SK_PRODUCT_TEXT, "emqx" },
+	{"$SYS/brokers/+/version", SK_VERSION_BARE, "emqx"},
+	{"$SYS/brokers/+/sysdescr", SK_PRODUCT_TEXT, "emqx"},
 	/* Aedes publishes "$SYS/<broker id>/heartbeat" and "$SYS/<id>/new/clients"
 	 * (aedes lib: broker heartbeat and client events); aedes-stats adds "$SYS/<id>/uptime" */
-	{ "$SYS/+/heartbeat", SK_PRESENCE, "aedes" },
-	{ "$SYS/+/new/clients", SK_PRESENCE, "aedes" },
+	{"$SYS/+/heartbeat", SK_PRESENCE, "aedes"},
+	{"$SYS/+/new/clients", SK_PRESENCE, "aedes"},
 	/* VerneMQ's systree publishes metrics under "$SYS/<nodename>/..."; the default
 	 * nodename is "VerneMQ@127.0.0.1" (vernemq.conf `nodename`) */
-	{ "$SYS/VerneMQ@/#", SK_PRESENCE, "vernemq" },
+	{"$SYS/VerneMQ@/#", SK_PRESENCE, "vernemq"},
 };
 
 /* Match one topic level against a pattern level ('+' any, "X@" prefix "X@"). */
@@ -132,8 +132,8 @@ static int take_version(const char *s, char *out, size_t cap)
 	return 0;
 }
 
-int broker_parse_version_text(const uint8_t *p, size_t n, char *product, size_t pcap,
-			      char *version, size_t vcap)
+int broker_parse_version_text(const uint8_t *p, size_t n, char *product, size_t pcap, char *version,
+			      size_t vcap)
 {
 	char t[VALUE_MAX + 1];
 	if (!n || n > VALUE_MAX || memchr(p, 0, n) || pcap < 2 || vcap < 2)
@@ -163,7 +163,8 @@ int broker_parse_version_text(const uint8_t *p, size_t n, char *product, size_t 
 	return take_version(rest, version, vcap);
 }
 
-static void apply_rule(struct msw_record *r, const struct sys_rule *ru, const uint8_t *payload, size_t plen)
+static void apply_rule(struct msw_record *r, const struct sys_rule *ru, const uint8_t *payload,
+		       size_t plen)
 {
 	char prod[32], ver[48];
 	switch (ru->kind) {
@@ -187,7 +188,9 @@ static void apply_rule(struct msw_record *r, const struct sys_rule *ru, const ui
 			return;
 		if (plen >= 3 && !strncasecmp((const char *)payload, "emq", 3))
 			set_str(&r->broker_product, "emqx");
-		else if (!broker_parse_version_text(payload, plen, prod, sizeof(prod), ver, sizeof(ver)) && prod[0])
+		else if (!broker_parse_version_text(payload, plen, prod, sizeof(prod), ver,
+						    sizeof(ver)) &&
+			 prod[0])
 			set_str(&r->broker_product, prod);
 		return;
 	case SK_PRESENCE:
@@ -246,16 +249,16 @@ static bool mosquitto_defaults(const struct mqtt_props *p)
 	uint64_t allowed = (1ull << MQTT_P_TOPIC_ALIAS_MAXIMUM) | (1ull << MQTT_P_RECEIVE_MAXIMUM) |
 			   (1ull << MQTT_P_ASSIGNED_CLIENT_ID);
 	return !(p->present & ~allowed) && mqtt_props_has(p, MQTT_P_TOPIC_ALIAS_MAXIMUM) &&
-	       p->v[MQTT_P_TOPIC_ALIAS_MAXIMUM].u == 10 && mqtt_props_has(p, MQTT_P_RECEIVE_MAXIMUM) &&
-	       p->v[MQTT_P_RECEIVE_MAXIMUM].u == 20;
+	       p->v[MQTT_P_TOPIC_ALIAS_MAXIMUM].u == 10 &&
+	       mqtt_props_has(p, MQTT_P_RECEIVE_MAXIMUM) && p->v[MQTT_P_RECEIVE_MAXIMUM].u == 20;
 }
 
 /* Summarise the fingerprint-relevant properties as one evidence string. */
 static void connack_summary(const struct mqtt_props *p, char *out, size_t cap)
 {
 	static const int ids[] = {
-		MQTT_P_RECEIVE_MAXIMUM, MQTT_P_TOPIC_ALIAS_MAXIMUM, MQTT_P_MAXIMUM_PACKET_SIZE,
-		MQTT_P_MAXIMUM_QOS, MQTT_P_RETAIN_AVAILABLE, MQTT_P_WILDCARD_SUB_AVAILABLE,
+		MQTT_P_RECEIVE_MAXIMUM,  MQTT_P_TOPIC_ALIAS_MAXIMUM,  MQTT_P_MAXIMUM_PACKET_SIZE,
+		MQTT_P_MAXIMUM_QOS,      MQTT_P_RETAIN_AVAILABLE,     MQTT_P_WILDCARD_SUB_AVAILABLE,
 		MQTT_P_SUB_ID_AVAILABLE, MQTT_P_SHARED_SUB_AVAILABLE, MQTT_P_SERVER_KEEP_ALIVE,
 	};
 	size_t o = 0;
@@ -291,10 +294,10 @@ void broker_db_observe_connack(struct msw_record *r, const struct mqtt_props *p)
 struct cve_row {
 	const char *product;
 	const char *cve;
-	const char *from;     /* first affected version (inclusive), NULL = any */
-	const char *fixed;    /* first fixed version (exclusive upper bound) */
-	float cvss;           /* 0 = not verified (severity medium) */
-	int cwe;              /* 0 = not stated by the source */
+	const char *from;  /* first affected version (inclusive), NULL = any */
+	const char *fixed; /* first fixed version (exclusive upper bound) */
+	float cvss;        /* 0 = not verified (severity medium) */
+	int cwe;           /* 0 = not stated by the source */
 	const char *title;
 	const char *source;
 };
@@ -302,66 +305,66 @@ struct cve_row {
 /* Only rows whose range we could source. Ranges are from the CVE records (CVE
  * Program cvelistV5), the Mosquitto security page / changelogs and OSV. */
 static const struct cve_row cves[] = {
-	{ "mosquitto", "CVE-2017-7650", "0.15", "1.4.12", 6.5f, 284,
-	  "pattern-based ACLs bypassed by a client id or username of '#' or '+'",
-	  "https://mosquitto.org/2017/05/security-advisory-cve-2017-7650/ ; cvelistV5 CVE-2017-7650 (0.15 to 1.4.11 inclusive); GHSA-vcg2-pq78-9mhr (moderate)" },
-	{ "mosquitto", "CVE-2017-7651", "0.15", "1.4.15", 0, 0,
-	  "unauthenticated clients can exhaust broker memory with a large remaining length",
-	  "mosquitto security page: affecting 0.15 to 1.4.14, fixed in 1.4.15" },
-	{ "mosquitto", "CVE-2017-7652", "1.0", "1.4.15", 0, 0,
-	  "security settings reset to defaults when a SIGHUP reload fails (no file descriptors left)",
-	  "mosquitto security page: affecting 1.0 to 1.4.14, fixed in 1.4.15" },
-	{ "mosquitto", "CVE-2017-7653", NULL, "1.5", 0, 20,
-	  "invalid UTF-8 topics relayed, letting one client disconnect others",
-	  "cvelistV5 CVE-2017-7653 (up to 1.4.15); mosquitto security page: fixed in 1.5" },
-	{ "mosquitto", "CVE-2017-7654", NULL, "1.5", 7.5f, 401,
-	  "memory leak from crafted CONNECT packets by unauthenticated clients",
-	  "cvelistV5 CVE-2017-7654 (1.4.15 and earlier); https://osv.dev/vulnerability/CVE-2017-7654 (7.5)" },
-	{ "mosquitto", "CVE-2018-12543", "1.5", "1.5.3", 0, 0,
-	  "a message to a topic starting with '$' but not '$SYS' triggers an assert and the broker exits",
-	  "https://projects.eclipse.org/node/15341/review (1.5.3 changelog: Fix CVE-2018-12543)" },
-	{ "mosquitto", "CVE-2018-12546", "1.0", "1.5.6", 0, 284,
-	  "retained messages still delivered after the publisher's access was revoked",
-	  "cvelistV5 CVE-2018-12546 (1.0 to 1.5.5 inclusive)" },
-	{ "mosquitto", "CVE-2018-12551", NULL, "1.5.6", 0, 0,
-	  "malformed password file lines accepted as valid users (authentication bypass)",
-	  "mosquitto 1.5.6 release notes / openSUSE mosquitto.changes (Fix CVE-2018-12551)" },
-	{ "mosquitto", "CVE-2019-11779", "1.5", "1.5.9", 0, 0,
-	  "SUBSCRIBE with ~65400 '/' characters overflows the stack",
-	  "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)" },
-	{ "mosquitto", "CVE-2019-11779", "1.6", "1.6.6", 0, 0,
-	  "SUBSCRIBE with ~65400 '/' characters overflows the stack",
-	  "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)" },
-	{ "mosquitto", "CVE-2019-11778", "1.6", "1.6.5", 0, 0,
-	  "use after free with an MQTT 5 will delay longer than the session expiry",
-	  "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.6 to 1.6.4; fixed 1.6.5)" },
-	{ "mosquitto", "CVE-2021-28166", "2.0.0", "2.0.10", 0, 0,
-	  "NULL pointer dereference from a malformed CONNACK sent by an authenticated MQTT 5 client",
-	  "mosquitto 2.0.10 changelog: affects 2.0.0 to 2.0.9 inclusive" },
-	{ "mosquitto", "CVE-2021-34431", "1.6", "2.0.11", 0, 401,
-	  "memory leak from a crafted MQTT 5 CONNECT by an authenticated client",
-	  "cvelistV5 CVE-2021-34431 (1.6 to 2.0.10)" },
-	{ "mosquitto", "CVE-2021-34432", NULL, "2.0.8", 0, 20,
-	  "broker crash on a PUBLISH with a zero-length topic",
-	  "cvelistV5 CVE-2021-34432 (2.0.7 and earlier)" },
-	{ "mosquitto", "CVE-2021-34434", "2.0.0", "2.0.12", 0, 0,
-	  "dynamic security: revoked subscribe rights not applied to a durable client's existing subscriptions",
-	  "cvelistV5 CVE-2021-34434 (2.0 to 2.0.11)" },
-	{ "mosquitto", "CVE-2021-41039", "1.6", "2.0.12", 7.5f, 0,
-	  "excessive CPU use from MQTT 5 CONNECTs with many user properties",
-	  "https://osv.dev/vulnerability/CVE-2021-41039 (1.6 to 2.0.11; 7.5)" },
-	{ "mosquitto", "CVE-2023-28366", "1.3.2", "2.0.16", 7.5f, 401,
-	  "memory leak from QoS 2 messages with duplicate ids whose PUBREC is never answered",
-	  "https://osv.dev/vulnerability/CVE-2023-28366 (1.3.2 through 2.x before 2.0.16; 7.5)" },
-	{ "mosquitto", "CVE-2023-0809", NULL, "2.0.16", 5.3f, 0,
-	  "excessive memory allocated for malicious initial packets that are not CONNECT",
-	  "NVD CVE-2023-0809 (before 2.0.16); https://mosquitto.org/blog/2023/08/version-2-0-16-released/" },
-	{ "mosquitto", "CVE-2023-3592", NULL, "2.0.16", 5.8f, 401,
-	  "memory leak from MQTT 5 CONNECTs whose will message has invalid property types",
-	  "https://osv.dev/vulnerability/CVE-2023-3592 (before 2.0.16; 5.8)" },
-	{ "mosquitto", "CVE-2024-8376", NULL, "2.0.19", 7.5f, 0,
-	  "memory leak, crash or use after free from crafted CONNECT/DISCONNECT/SUBSCRIBE/UNSUBSCRIBE/PUBLISH sequences",
-	  "https://osv.dev/vulnerability/CVE-2024-8376 (up to 2.0.18a; 7.5)" },
+	{"mosquitto", "CVE-2017-7650", "0.15", "1.4.12", 6.5f, 284,
+	 "pattern-based ACLs bypassed by a client id or username of '#' or '+'",
+	 "https://mosquitto.org/2017/05/security-advisory-cve-2017-7650/ ; cvelistV5 CVE-2017-7650 (0.15 to 1.4.11 inclusive); GHSA-vcg2-pq78-9mhr (moderate)"},
+	{"mosquitto", "CVE-2017-7651", "0.15", "1.4.15", 0, 0,
+	 "unauthenticated clients can exhaust broker memory with a large remaining length",
+	 "mosquitto security page: affecting 0.15 to 1.4.14, fixed in 1.4.15"},
+	{"mosquitto", "CVE-2017-7652", "1.0", "1.4.15", 0, 0,
+	 "security settings reset to defaults when a SIGHUP reload fails (no file descriptors left)",
+	 "mosquitto security page: affecting 1.0 to 1.4.14, fixed in 1.4.15"},
+	{"mosquitto", "CVE-2017-7653", NULL, "1.5", 0, 20,
+	 "invalid UTF-8 topics relayed, letting one client disconnect others",
+	 "cvelistV5 CVE-2017-7653 (up to 1.4.15); mosquitto security page: fixed in 1.5"},
+	{"mosquitto", "CVE-2017-7654", NULL, "1.5", 7.5f, 401,
+	 "memory leak from crafted CONNECT packets by unauthenticated clients",
+	 "cvelistV5 CVE-2017-7654 (1.4.15 and earlier); https://osv.dev/vulnerability/CVE-2017-7654 (7.5)"},
+	{"mosquitto", "CVE-2018-12543", "1.5", "1.5.3", 0, 0,
+	 "a message to a topic starting with '$' but not '$SYS' triggers an assert and the broker exits",
+	 "https://projects.eclipse.org/node/15341/review (1.5.3 changelog: Fix CVE-2018-12543)"},
+	{"mosquitto", "CVE-2018-12546", "1.0", "1.5.6", 0, 284,
+	 "retained messages still delivered after the publisher's access was revoked",
+	 "cvelistV5 CVE-2018-12546 (1.0 to 1.5.5 inclusive)"},
+	{"mosquitto", "CVE-2018-12551", NULL, "1.5.6", 0, 0,
+	 "malformed password file lines accepted as valid users (authentication bypass)",
+	 "mosquitto 1.5.6 release notes / openSUSE mosquitto.changes (Fix CVE-2018-12551)"},
+	{"mosquitto", "CVE-2019-11779", "1.5", "1.5.9", 0, 0,
+	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
+	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
+	{"mosquitto", "CVE-2019-11779", "1.6", "1.6.6", 0, 0,
+	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
+	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
+	{"mosquitto", "CVE-2019-11778", "1.6", "1.6.5", 0, 0,
+	 "use after free with an MQTT 5 will delay longer than the session expiry",
+	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.6 to 1.6.4; fixed 1.6.5)"},
+	{"mosquitto", "CVE-2021-28166", "2.0.0", "2.0.10", 0, 0,
+	 "NULL pointer dereference from a malformed CONNACK sent by an authenticated MQTT 5 client",
+	 "mosquitto 2.0.10 changelog: affects 2.0.0 to 2.0.9 inclusive"},
+	{"mosquitto", "CVE-2021-34431", "1.6", "2.0.11", 0, 401,
+	 "memory leak from a crafted MQTT 5 CONNECT by an authenticated client",
+	 "cvelistV5 CVE-2021-34431 (1.6 to 2.0.10)"},
+	{"mosquitto", "CVE-2021-34432", NULL, "2.0.8", 0, 20,
+	 "broker crash on a PUBLISH with a zero-length topic",
+	 "cvelistV5 CVE-2021-34432 (2.0.7 and earlier)"},
+	{"mosquitto", "CVE-2021-34434", "2.0.0", "2.0.12", 0, 0,
+	 "dynamic security: revoked subscribe rights not applied to a durable client's existing subscriptions",
+	 "cvelistV5 CVE-2021-34434 (2.0 to 2.0.11)"},
+	{"mosquitto", "CVE-2021-41039", "1.6", "2.0.12", 7.5f, 0,
+	 "excessive CPU use from MQTT 5 CONNECTs with many user properties",
+	 "https://osv.dev/vulnerability/CVE-2021-41039 (1.6 to 2.0.11; 7.5)"},
+	{"mosquitto", "CVE-2023-28366", "1.3.2", "2.0.16", 7.5f, 401,
+	 "memory leak from QoS 2 messages with duplicate ids whose PUBREC is never answered",
+	 "https://osv.dev/vulnerability/CVE-2023-28366 (1.3.2 through 2.x before 2.0.16; 7.5)"},
+	{"mosquitto", "CVE-2023-0809", NULL, "2.0.16", 5.3f, 0,
+	 "excessive memory allocated for malicious initial packets that are not CONNECT",
+	 "NVD CVE-2023-0809 (before 2.0.16); https://mosquitto.org/blog/2023/08/version-2-0-16-released/"},
+	{"mosquitto", "CVE-2023-3592", NULL, "2.0.16", 5.8f, 401,
+	 "memory leak from MQTT 5 CONNECTs whose will message has invalid property types",
+	 "https://osv.dev/vulnerability/CVE-2023-3592 (before 2.0.16; 5.8)"},
+	{"mosquitto", "CVE-2024-8376", NULL, "2.0.19", 7.5f, 0,
+	 "memory leak, crash or use after free from crafted CONNECT/DISCONNECT/SUBSCRIBE/UNSUBSCRIBE/PUBLISH sequences",
+	 "https://osv.dev/vulnerability/CVE-2024-8376 (up to 2.0.18a; 7.5)"},
 };
 
 /* Numeric dotted compare; missing components are 0, a non-digit suffix ends a part. */
@@ -402,7 +405,7 @@ static enum msw_severity sev_of(float cvss)
 	if (cvss >= 7.0f)
 		return SEV_HIGH;
 	if (cvss >= 4.0f || cvss <= 0.0f)
-		return SEV_MEDIUM;  /* CVSS not verified: medium */
+		return SEV_MEDIUM; /* CVSS not verified: medium */
 	return SEV_LOW;
 }
 
@@ -417,19 +420,28 @@ static void add_cve(struct msw_record *r, const struct cve_row *row)
 	snprintf(id, sizeof(id), "broker.cve.%s", row->cve);
 	for (size_t i = 0; i < r->nfindings; i++)
 		if (r->findings[i].id && !strcmp(r->findings[i].id, id))
-			return;  /* a CVE listed for two ranges */
+			return; /* a CVE listed for two ranges */
 	snprintf(title, sizeof(title), "%s %s is affected by %s: %s", product_name(row->product),
 		 r->broker_version, row->cve, row->title);
 	if (row->from)
-		snprintf(ev, sizeof(ev), "broker version %s (%s); affected: %s up to before %s; source: %.120s",
+		snprintf(ev, sizeof(ev),
+			 "broker version %s (%s); affected: %s up to before %s; source: %.120s",
 			 r->broker_version, row->product, row->from, row->fixed, row->source);
 	else
-		snprintf(ev, sizeof(ev), "broker version %s (%s); affected: every version before %s; source: %.120s",
-			 r->broker_version, row->product, row->fixed, row->source);
-	snprintf(rem, sizeof(rem), "upgrade %s to %s or later", product_name(row->product), row->fixed);
+		snprintf(
+			ev, sizeof(ev),
+			"broker version %s (%s); affected: every version before %s; source: %.120s",
+			r->broker_version, row->product, row->fixed, row->source);
+	snprintf(rem, sizeof(rem), "upgrade %s to %s or later", product_name(row->product),
+		 row->fixed);
 	struct msw_finding f = {
-		.id = id, .category = CAT_BROKER_INFO, .severity = sev_of(row->cvss),
-		.confidence = CONF_INFERRED, .cwe = row->cwe, .title = title, .evidence = ev,
+		.id = id,
+		.category = CAT_BROKER_INFO,
+		.severity = sev_of(row->cvss),
+		.confidence = CONF_INFERRED,
+		.cwe = row->cwe,
+		.title = title,
+		.evidence = ev,
 		.remediation = rem,
 	};
 	(void)record_add_finding(r, &f);

@@ -27,8 +27,8 @@ void broker_db_findings(struct msw_record *rec);
 int broker_version_cmp(const char *a, const char *b);
 /* Parse "mosquitto version 2.0.11" / "FlashMQ version 1.4.5" / "emqx 5.1.0" style text:
  * writes the product (lower case) and version; returns 0 on success. */
-int broker_parse_version_text(const uint8_t *p, size_t n, char *product, size_t pcap,
-			      char *version, size_t vcap);
+int broker_parse_version_text(const uint8_t *p, size_t n, char *product, size_t pcap, char *version,
+			      size_t vcap);
 /* Number of CVE rows known for a product (tests). */
 size_t broker_db_cve_count(const char *product);
 

@@ -42,26 +42,37 @@
 #include "probes/mqtt_codec.h"
 #include "probes/probe.h"
 
-#define MQ_KEEPALIVE 60
-#define MQ_PING_MS 30000
-#define MQ_RECEIVE_MAX 16
-#define MQ_INPUT_CAP (1024u * 1024u)           /* hard cap on any packet we buffer */
-#define MQ_MAX_INPUT (MQ_INPUT_CAP + 64)       /* engine rx buffer: header + packet */
+#define MQ_KEEPALIVE      60
+#define MQ_PING_MS        30000
+#define MQ_RECEIVE_MAX    16
+#define MQ_INPUT_CAP      (1024u * 1024u)     /* hard cap on any packet we buffer */
+#define MQ_MAX_INPUT      (MQ_INPUT_CAP + 64) /* engine rx buffer: header + packet */
 #define MQ_DEFAULT_PACKET (256u * 1024u)
-#define MQ_SUB_PID 1
-#define MQ_SEEN_SLOTS 16384                    /* distinct topics counted past the list cap */
+#define MQ_SUB_PID        1
+#define MQ_SEEN_SLOTS     16384 /* distinct topics counted past the list cap */
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
 
 /* Outcome of one protocol level, for rec->versions. */
 enum vres {
-	VR_UNTESTED, VR_ACCEPTED, VR_REFUSED, VR_IDENTIFIER, VR_BAD_CREDS, VR_NOT_AUTH, VR_BANNED,
-	VR_MOVED, VR_OTHER_SERVER, VR_UNAVAILABLE, VR_CLOSED, VR_TIMEOUT, VR_ERROR
+	VR_UNTESTED,
+	VR_ACCEPTED,
+	VR_REFUSED,
+	VR_IDENTIFIER,
+	VR_BAD_CREDS,
+	VR_NOT_AUTH,
+	VR_BANNED,
+	VR_MOVED,
+	VR_OTHER_SERVER,
+	VR_UNAVAILABLE,
+	VR_CLOSED,
+	VR_TIMEOUT,
+	VR_ERROR
 };
 static const char *const vres_names[] = {
-	"untested", "accepted", "refused", "identifier_rejected", "bad_credentials",
-	"not_authorized", "banned", "server_moved", "use_another_server", "unavailable",
-	"closed", "timeout", "error",
+	"untested",       "accepted", "refused",      "identifier_rejected", "bad_credentials",
+	"not_authorized", "banned",   "server_moved", "use_another_server",  "unavailable",
+	"closed",         "timeout",  "error",
 };
 
 struct mq {
@@ -69,9 +80,9 @@ struct mq {
 	/* the plan, kept across the target's connections */
 	bool matrix, plan_done, tried_multiple;
 	uint8_t order[3], norder, vi;
-	uint8_t vres[3];            /* indexed 0 = 3.1, 1 = 3.1.1, 2 = 5.0 */
+	uint8_t vres[3]; /* indexed 0 = 3.1, 1 = 3.1.1, 2 = 5.0 */
 	int ver, main_ver;
-	int best_rank;              /* rank of the CONNACK the record holds, -1 = none */
+	int best_rank; /* rank of the CONNACK the record holds, -1 = none */
 	int best_ver;
 	enum mqtt_connack_class best_class;
 	bool id_retried, auth_probe_done, random_creds, subscribed_any;
@@ -79,12 +90,12 @@ struct mq {
 	char rnd_user[13], rnd_pass[17];
 	/* this connection */
 	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
-	uint64_t skip;              /* bytes of an oversized PUBLISH still to discard */
+	uint64_t skip; /* bytes of an oversized PUBLISH still to discard */
 	int64_t window_end, next_ping;
 	uint32_t msgs, oversized, wildcard_topics;
-	bool capped;                /* --max-messages / --max-bytes reached */
+	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
-	uint32_t *seen;             /* lazily allocated hash set (topics past the list cap) */
+	uint32_t *seen; /* lazily allocated hash set (topics past the list cap) */
 	uint32_t nseen;
 };
 
@@ -109,8 +120,9 @@ static uint32_t eff_cap(const struct msw_config *cfg)
 
 static void plan_init(struct mq *m, const struct msw_config *cfg)
 {
-	static const uint8_t fallback[3] = { MQTT_V311, MQTT_V31, MQTT_V5 };
-	static const unsigned bit[6] = { [MQTT_V31] = MSW_V31, [MQTT_V311] = MSW_V311, [MQTT_V5] = MSW_V5 };
+	static const uint8_t fallback[3] = {MQTT_V311, MQTT_V31, MQTT_V5};
+	static const unsigned bit[6] = {
+		[MQTT_V31] = MSW_V31, [MQTT_V311] = MSW_V311, [MQTT_V5] = MSW_V5};
 	unsigned v = cfg->versions;
 
 	m->matrix = v == MSW_VALL || (v == 0 && cfg->mode == MODE_AUDIT);
@@ -149,7 +161,8 @@ static void new_client_id(struct pctx *c, struct mq *m, bool strict)
 	const char *pfx = c->cfg->client_id_prefix ? c->cfg->client_id_prefix : "msw-";
 	size_t n = 0;
 	for (const char *s = pfx; *s && n < 15; s++) {
-		bool alnum = (*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z');
+		bool alnum = (*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
+			     (*s >= 'a' && *s <= 'z');
 		if (alnum || !strict)
 			m->client_id[n++] = *s;
 	}
@@ -185,14 +198,18 @@ static bool user_creds(const struct pctx *c)
 static msw_err send_connect(struct pctx *c, struct mq *m)
 {
 	struct mqtt_connect o = {
-		.version = m->ver, .keepalive = MQ_KEEPALIVE, .clean = true,
-		.client_id = m->client_id, .receive_maximum = MQ_RECEIVE_MAX,
+		.version = m->ver,
+		.keepalive = MQ_KEEPALIVE,
+		.clean = true,
+		.client_id = m->client_id,
+		.receive_maximum = MQ_RECEIVE_MAX,
 		/* Maximum Packet Size counts the whole packet: our cap on the remaining
 		 * length plus the fixed header that encodes it */
 		.maximum_packet_size = eff_cap(c->cfg) + 1 + (uint32_t)varint_len(eff_cap(c->cfg)),
 	};
 	creds(c, m, &o.username, &o.password);
-	if ((o.username && strlen(o.username) > 0xffff) || (o.password && strlen(o.password) > 0xffff))
+	if ((o.username && strlen(o.username) > 0xffff) ||
+	    (o.password && strlen(o.password) > 0xffff))
 		return MSW_ERR_USAGE;
 	size_t n = mqtt_encode_connect(&o, NULL, 0);
 	uint8_t *b = malloc(n);
@@ -200,7 +217,7 @@ static msw_err send_connect(struct pctx *c, struct mq *m)
 		return MSW_ERR_NOMEM;
 	mqtt_encode_connect(&o, b, n);
 	msw_err rc = pctx_send(c, b, n);
-	memset(b, 0, n);  /* the packet may hold a password */
+	memset(b, 0, n); /* the packet may hold a password */
 	free(b);
 	return rc;
 }
@@ -212,7 +229,7 @@ static void send_disconnect(struct pctx *c, struct mq *m)
 		return;
 	mqtt_encode_disconnect(m->ver, b, sizeof(b));
 	(void)pctx_send(c, b, sizeof(b));
-	m->accepted = false;  /* once */
+	m->accepted = false; /* once */
 }
 
 /* Close this connection politely and finish the target. */
@@ -247,16 +264,27 @@ static enum probe_rc proto_err(struct pctx *c, struct mq *m, const char *what)
 static enum vres vres_of(enum mqtt_connack_class k)
 {
 	switch (k) {
-	case CK_ACCEPTED: return VR_ACCEPTED;
-	case CK_BAD_VERSION: return VR_REFUSED;
-	case CK_BAD_CLIENT_ID: return VR_IDENTIFIER;
-	case CK_BAD_CREDENTIALS: case CK_BAD_AUTH_METHOD: return VR_BAD_CREDS;
-	case CK_NOT_AUTHORIZED: return VR_NOT_AUTH;
-	case CK_BANNED: return VR_BANNED;
-	case CK_SERVER_MOVED: return VR_MOVED;
-	case CK_USE_ANOTHER_SERVER: return VR_OTHER_SERVER;
-	case CK_UNAVAILABLE: return VR_UNAVAILABLE;
-	default: return VR_ERROR;
+	case CK_ACCEPTED:
+		return VR_ACCEPTED;
+	case CK_BAD_VERSION:
+		return VR_REFUSED;
+	case CK_BAD_CLIENT_ID:
+		return VR_IDENTIFIER;
+	case CK_BAD_CREDENTIALS:
+	case CK_BAD_AUTH_METHOD:
+		return VR_BAD_CREDS;
+	case CK_NOT_AUTHORIZED:
+		return VR_NOT_AUTH;
+	case CK_BANNED:
+		return VR_BANNED;
+	case CK_SERVER_MOVED:
+		return VR_MOVED;
+	case CK_USE_ANOTHER_SERVER:
+		return VR_OTHER_SERVER;
+	case CK_UNAVAILABLE:
+		return VR_UNAVAILABLE;
+	default:
+		return VR_ERROR;
 	}
 }
 
@@ -290,23 +318,32 @@ static enum msw_auth auth_of(const struct pctx *c, const struct mq *m, enum mqtt
 		if (m->random_creds)
 			return AUTH_ANY_CREDENTIALS;
 		return user_creds(c) ? AUTH_AUTHENTICATED : AUTH_ANONYMOUS;
-	case CK_BAD_CREDENTIALS: case CK_BAD_AUTH_METHOD:
+	case CK_BAD_CREDENTIALS:
+	case CK_BAD_AUTH_METHOD:
 		return AUTH_CREDENTIALS_REQUIRED;
 	case CK_NOT_AUTHORIZED:
 		/* Mosquitto answers an anonymous 3.1.1 client with rc 5: without credentials
 		 * of our own this means credentials are required */
-		return user_creds(c) && !m->random_creds ? AUTH_NOT_AUTHORIZED : AUTH_CREDENTIALS_REQUIRED;
-	case CK_BANNED: return AUTH_BANNED;
-	case CK_SERVER_MOVED: return AUTH_SERVER_MOVED;
-	case CK_USE_ANOTHER_SERVER: return AUTH_USE_ANOTHER_SERVER;
-	default: return AUTH_UNKNOWN;
+		return user_creds(c) && !m->random_creds ? AUTH_NOT_AUTHORIZED
+							 : AUTH_CREDENTIALS_REQUIRED;
+	case CK_BANNED:
+		return AUTH_BANNED;
+	case CK_SERVER_MOVED:
+		return AUTH_SERVER_MOVED;
+	case CK_USE_ANOTHER_SERVER:
+		return AUTH_USE_ANOTHER_SERVER;
+	default:
+		return AUTH_UNKNOWN;
 	}
 }
 
 static enum msw_status status_of(enum mqtt_connack_class k)
 {
 	switch (k) {
-	case CK_BAD_VERSION: case CK_BAD_CLIENT_ID: case CK_UNAVAILABLE: case CK_OTHER:
+	case CK_BAD_VERSION:
+	case CK_BAD_CLIENT_ID:
+	case CK_UNAVAILABLE:
+	case CK_OTHER:
 		return ST_APPLICATION_ERROR;
 	default:
 		return ST_SUCCESS;
@@ -336,7 +373,8 @@ static void keep_connack(struct pctx *c, struct mq *m, const struct mqtt_connack
 	free(r->error);
 	r->error = NULL;
 	if (k != CK_ACCEPTED)
-		record_set_error(r, "CONNACK refused: %s (code 0x%02x)", mqtt_connack_str(nver, ck->code), ck->code);
+		record_set_error(r, "CONNACK refused: %s (code 0x%02x)",
+				 mqtt_connack_str(nver, ck->code), ck->code);
 	if (k == CK_ACCEPTED && m->ver == MQTT_V5 && !ck->legacy)
 		broker_db_observe_connack(r, &ck->props);
 }
@@ -359,9 +397,12 @@ static enum probe_rc start_auth_probe(struct pctx *c, struct mq *m)
 
 static msw_err send_subscribe(struct pctx *c, struct mq *m)
 {
-	static const char *const filters[] = { "#", "$SYS/#" };
-	struct mqtt_subscribe s = { .version = m->ver, .packet_id = MQ_SUB_PID, .filters = filters,
-				    .nfilters = 2, .qos = 0 };
+	static const char *const filters[] = {"#", "$SYS/#"};
+	struct mqtt_subscribe s = {.version = m->ver,
+				   .packet_id = MQ_SUB_PID,
+				   .filters = filters,
+				   .nfilters = 2,
+				   .qos = 0};
 	uint8_t b[32];
 	size_t n = mqtt_encode_subscribe(&s, b, sizeof(b));
 	return pctx_send(c, b, n);
@@ -414,7 +455,7 @@ static enum probe_rc plan_step(struct pctx *c, struct mq *m, enum mqtt_connack_c
 	}
 	m->plan_done = true;
 	m->main_ver = m->ver;
-	return PROBE_CONTINUE;  /* go on with the main phase */
+	return PROBE_CONTINUE; /* go on with the main phase */
 }
 
 static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
@@ -446,7 +487,7 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "malformed CONNACK");
 	int nver = ck.legacy ? MQTT_V311 : m->ver;
 	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
-	if (!m->random_creds)  /* the matrix shows what anonymous (or -u) clients get */
+	if (!m->random_creds) /* the matrix shows what anonymous (or -u) clients get */
 		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;
 	keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
@@ -474,13 +515,14 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 	if (sa.packet_id != MQ_SUB_PID)
 		return proto_err(c, m, "SUBACK for a packet identifier we did not use");
 	if (sa.ncodes != 2)
-		return proto_err(c, m, "SUBACK with a return code count that does not match the SUBSCRIBE");
+		return proto_err(
+			c, m, "SUBACK with a return code count that does not match the SUBSCRIBE");
 	m->suback_seen = true;
 	m->hash_granted = mqtt_suback_granted(sa.codes[0]);
 	m->any_granted = m->hash_granted || mqtt_suback_granted(sa.codes[1]);
 	set_state(m, MQ_COLLECT);
 	if (!c->cfg->window_ms) {
-		m->finish_pending = true;  /* count what came with the SUBACK, then stop */
+		m->finish_pending = true; /* count what came with the SUBACK, then stop */
 		return PROBE_CONTINUE;
 	}
 	int64_t now = pctx_now_ms(c);
@@ -497,7 +539,7 @@ static uint32_t fnv1a(const uint8_t *p, size_t n)
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
-	return h | 1;  /* 0 marks an empty slot */
+	return h | 1; /* 0 marks an empty slot */
 }
 
 /* Count a topic that did not fit in the record's list: true when seen for the first
@@ -507,7 +549,8 @@ static bool seen_add(struct mq *m, const uint8_t *t, size_t n)
 	if (!m->seen && !(m->seen = calloc(MQ_SEEN_SLOTS, sizeof(uint32_t))))
 		return false;
 	uint32_t h = fnv1a(t, n);
-	for (uint32_t i = 0, s = h % MQ_SEEN_SLOTS; i < MQ_SEEN_SLOTS; i++, s = (s + 1) % MQ_SEEN_SLOTS) {
+	for (uint32_t i = 0, s = h % MQ_SEEN_SLOTS; i < MQ_SEEN_SLOTS;
+	     i++, s = (s + 1) % MQ_SEEN_SLOTS) {
 		if (m->seen[s] == h)
 			return false;
 		if (!m->seen[s]) {
@@ -527,8 +570,9 @@ static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice
 	const struct msw_config *cfg = c->cfg;
 	size_t outlen = 0;
 	if (!payload)
-		return;  /* oversized: skipped, nothing to sample */
-	uint8_t *s = cls_redact_sample(cfg, topic->p, topic->len, payload, plen, cfg->sample_bytes, &outlen);
+		return; /* oversized: skipped, nothing to sample */
+	uint8_t *s = cls_redact_sample(cfg, topic->p, topic->len, payload, plen, cfg->sample_bytes,
+				       &outlen);
 	if (s) {
 		(void)mbytes_set(&t->sample, s, outlen);
 		free(s);
@@ -551,10 +595,10 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 			r->topic_count++;
 			t->retained = retain;
 			r->retained_count += retain;
-				first_sample(c, t, topic, payload, (size_t)plen);
+			first_sample(c, t, topic, payload, (size_t)plen);
 		}
 		if (!payload)
-			t->sample_truncated = true;  /* over --max-packet: skipped unread */
+			t->sample_truncated = true; /* over --max-packet: skipped unread */
 		t->messages++;
 		t->bytes += plen;
 	} else {
@@ -599,13 +643,13 @@ static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_
 		return PROBE_CONTINUE;
 	msw_err e = mqtt_decode_publish(m->ver, f->flags, f->body, f->remaining, &pub);
 	if (e == MSW_ERR_PROTOCOL && pub.wildcard)
-		m->wildcard_topics++;  /* kept: a broken broker's data is still data */
+		m->wildcard_topics++; /* kept: a broken broker's data is still data */
 	else if (e)
 		return proto_err(c, m, "malformed PUBLISH");
 	if (mqtt_props_has(&pub.props, MQTT_P_TOPIC_ALIAS))
 		return proto_err(c, m, "PUBLISH with a Topic Alias although we allowed none");
-	record_publish(c, m, &pub.topic, pub.retain, pub.payload.p ? pub.payload.p : (const uint8_t *)"",
-		       pub.payload.len);
+	record_publish(c, m, &pub.topic, pub.retain,
+		       pub.payload.p ? pub.payload.p : (const uint8_t *)"", pub.payload.len);
 	ack_publish(c, pub.qos, pub.packet_id);
 	check_caps(c, m);
 	return PROBE_CONTINUE;
@@ -668,27 +712,37 @@ static enum probe_rc on_server_disconnect(struct pctx *c, struct mq *m, const st
 		return proto_err(c, m, "malformed DISCONNECT");
 	const struct slice *ref = &d.props.v[MQTT_P_SERVER_REFERENCE].s;
 	if (mqtt_props_has(&d.props, MQTT_P_SERVER_REFERENCE))
-		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x), server reference %.*s",
-				 mqtt_reason_str(d.reason), d.reason, (int)(ref->len > 200 ? 200 : ref->len),
-				 (const char *)ref->p);
+		record_set_error(c->rec,
+				 "server sent DISCONNECT: %s (0x%02x), server reference %.*s",
+				 mqtt_reason_str(d.reason), d.reason,
+				 (int)(ref->len > 200 ? 200 : ref->len), (const char *)ref->p);
 	else
-		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x)", mqtt_reason_str(d.reason),
-				 d.reason);
-	m->accepted = false;  /* the session is over: no DISCONNECT back */
+		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x)",
+				 mqtt_reason_str(d.reason), d.reason);
+	m->accepted = false; /* the session is over: no DISCONNECT back */
 	return finish_conn(c, m);
 }
 
 static enum probe_rc dispatch(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
 {
 	switch (f->type) {
-	case MQTT_CONNACK: return on_connack(c, m, f);
-	case MQTT_PUBLISH: return on_publish(c, m, f);
-	case MQTT_SUBACK: return on_suback(c, m, f);
-	case MQTT_PUBREL: return on_pubrel(c, m, f);
-	case MQTT_PINGRESP: return PROBE_CONTINUE;
-	case MQTT_PINGREQ: return PROBE_CONTINUE;  /* not a server packet, but harmless */
-	case MQTT_DISCONNECT: return on_server_disconnect(c, m, f);
-	case MQTT_AUTH: return proto_err(c, m, "AUTH from the server (we did not ask for enhanced authentication)");
+	case MQTT_CONNACK:
+		return on_connack(c, m, f);
+	case MQTT_PUBLISH:
+		return on_publish(c, m, f);
+	case MQTT_SUBACK:
+		return on_suback(c, m, f);
+	case MQTT_PUBREL:
+		return on_pubrel(c, m, f);
+	case MQTT_PINGRESP:
+		return PROBE_CONTINUE;
+	case MQTT_PINGREQ:
+		return PROBE_CONTINUE; /* not a server packet, but harmless */
+	case MQTT_DISCONNECT:
+		return on_server_disconnect(c, m, f);
+	case MQTT_AUTH:
+		return proto_err(
+			c, m, "AUTH from the server (we did not ask for enhanced authentication)");
 	default: {
 		char what[96];
 		snprintf(what, sizeof(what), "%s from the server", mqtt_type_str(f->type));
@@ -723,7 +777,8 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 	enum probe_rc rc = PROBE_CONTINUE;
 	size_t off = 0;
 
-	while (off < n && rc == PROBE_CONTINUE && m->st != MQ_CLOSING && m->st != MQ_IDLE && !m->capped) {
+	while (off < n && rc == PROBE_CONTINUE && m->st != MQ_CLOSING && m->st != MQ_IDLE &&
+	       !m->capped) {
 		if (m->skip) {
 			size_t k = n - off < m->skip ? n - off : (size_t)m->skip;
 			off += k;
@@ -751,7 +806,7 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 	}
 	*consumed = off;
 	if (rc == PROBE_CONTINUE && m->capped)
-		*consumed = n;  /* the rest is dropped with the connection */
+		*consumed = n; /* the rest is dropped with the connection */
 	if (rc == PROBE_CONTINUE && m->finish_pending && (m->st == MQ_COLLECT || m->capped))
 		rc = finish_conn(c, m);
 	return rc;
@@ -809,7 +864,9 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 {
 	struct msw_record *r = c->rec;
 	bool more = m->vi + 1 < m->norder;
-	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED ? VR_CLOSED : why == MSW_ERR_TIMEOUT ? VR_TIMEOUT : VR_ERROR;
+	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED    ? VR_CLOSED
+				: why == MSW_ERR_TIMEOUT ? VR_TIMEOUT
+							 : VR_ERROR;
 	/* closed right after CONNECT: the usual answer of a server that does not speak
 	 * this version. A timeout moves on only in the matrix once the broker has answered
 	 * another version (a silent port would otherwise cost the timeout three times). */
@@ -823,7 +880,7 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 		return after_plan(c, m) == PROBE_RECONNECT ? PROBE_RECONNECT : PROBE_DONE;
 	m->plan_done = true;
 	if (m->best_rank >= 0)
-		return PROBE_DONE;  /* an earlier connection decided the verdict */
+		return PROBE_DONE; /* an earlier connection decided the verdict */
 	if (why == MSW_ERR_CLOSED) {
 		r->status = ST_CONNECTION_CLOSED;
 		record_set_error(r, "connection closed after CONNECT without a CONNACK");
@@ -834,7 +891,7 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 		r->status = ST_PROTOCOL_ERROR;
 		record_set_error(r, "reply larger than the receive cap");
 	} else {
-		return PROBE_ERROR;  /* the engine maps the transport error */
+		return PROBE_ERROR; /* the engine maps the transport error */
 	}
 	return PROBE_DONE;
 }
@@ -853,7 +910,7 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 		return closed_before_connack(c, m, why);
 	case MQ_WAIT_SUBACK:
 		if (why == MSW_ERR_CLOSED) {
-			m->suback_seen = true;  /* dropped for subscribing: read denied */
+			m->suback_seen = true; /* dropped for subscribing: read denied */
 			record_set_error(r, "connection closed after SUBSCRIBE without a SUBACK");
 		} else {
 			r->status = why == MSW_ERR_TIMEOUT ? ST_IO_TIMEOUT : r->status;
@@ -862,7 +919,8 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 		return PROBE_DONE;
 	case MQ_COLLECT:
 		if (why != MSW_ERR_TIMEOUT && why != MSW_ERR_INTERRUPTED)
-			record_set_error(r, "connection ended during the listen window: %s", msw_err_str(why));
+			record_set_error(r, "connection ended during the listen window: %s",
+					 msw_err_str(why));
 		return PROBE_DONE;
 	default:
 		/* the connection failed before CONNECT (a fallback or main-pass reconnect) */
@@ -875,7 +933,7 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 static void fill_versions(struct pctx *c, struct mq *m)
 {
 	struct msw_record *r = c->rec;
-	static const char *const names[3] = { "3.1", "3.1.1", "5.0" };
+	static const char *const names[3] = {"3.1", "3.1.1", "5.0"};
 	if (!m->matrix && !m->tried_multiple)
 		return;
 	cJSON_Delete(r->versions);
@@ -902,12 +960,14 @@ static void mq_finish(struct pctx *c)
 	else if (m->suback_seen)
 		r->read_access = READ_DENIED;
 	else
-		r->read_access = READ_UNTESTED;  /* no SUBACK: unknown */
+		r->read_access = READ_UNTESTED; /* no SUBACK: unknown */
 	if (!r->error && m->oversized)
 		record_set_error(r, "%u PUBLISH over --max-packet skipped unread", m->oversized);
 	else if (!r->error && m->wildcard_topics)
-		record_set_error(r, "%u PUBLISH with '+' or '#' in the topic name (protocol violation, kept)",
-				 m->wildcard_topics);
+		record_set_error(
+			r,
+			"%u PUBLISH with '+' or '#' in the topic name (protocol violation, kept)",
+			m->wildcard_topics);
 	fill_versions(c, m);
 	broker_db_findings(r);
 	free(m->seen);

@@ -15,19 +15,23 @@
 const char *mqtt_ver_str(int level)
 {
 	switch (level) {
-	case MQTT_V31: return "3.1";
-	case MQTT_V311: return "3.1.1";
-	case MQTT_V5: return "5.0";
-	default: return "?";
+	case MQTT_V31:
+		return "3.1";
+	case MQTT_V311:
+		return "3.1.1";
+	case MQTT_V5:
+		return "5.0";
+	default:
+		return "?";
 	}
 }
 
 const char *mqtt_type_str(int type)
 {
 	static const char *const n[16] = {
-		"reserved", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
-		"PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ",
-		"PINGRESP", "DISCONNECT", "AUTH",
+		"reserved", "CONNECT",  "CONNACK",    "PUBLISH", "PUBACK",      "PUBREC",
+		"PUBREL",   "PUBCOMP",  "SUBSCRIBE",  "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
+		"PINGREQ",  "PINGRESP", "DISCONNECT", "AUTH",
 	};
 	return type >= 0 && type < 16 ? n[type] : "?";
 }
@@ -38,23 +42,28 @@ const char *mqtt_type_str(int type)
 static int required_flags(int type)
 {
 	switch (type) {
-	case MQTT_PUBLISH: return -1;
-	case MQTT_PUBREL: case MQTT_SUBSCRIBE: case MQTT_UNSUBSCRIBE: return 0x2;
-	default: return 0;
+	case MQTT_PUBLISH:
+		return -1;
+	case MQTT_PUBREL:
+	case MQTT_SUBSCRIBE:
+	case MQTT_UNSUBSCRIBE:
+		return 0x2;
+	default:
+		return 0;
 	}
 }
 
 static msw_err check_flags(int type, uint8_t flags, int ver)
 {
 	if (type == 0 || (type == MQTT_AUTH && ver != MQTT_V5))
-		return MSW_ERR_MALFORMED;  /* reserved packet type */
+		return MSW_ERR_MALFORMED; /* reserved packet type */
 	int req = required_flags(type);
 	if (req < 0) {
 		uint8_t qos = (flags >> 1) & 3;
 		if (qos == 3)
-			return MSW_ERR_MALFORMED;  /* [MQTT-3.3.1-4] */
+			return MSW_ERR_MALFORMED; /* [MQTT-3.3.1-4] */
 		if (qos == 0 && (flags & 0x8) && ver != MQTT_V31)
-			return MSW_ERR_MALFORMED;  /* DUP on QoS 0 [MQTT-3.3.1-2] */
+			return MSW_ERR_MALFORMED; /* DUP on QoS 0 [MQTT-3.3.1-2] */
 		return MSW_OK;
 	}
 	if (ver == MQTT_V31 && req == 0x2)
@@ -94,11 +103,12 @@ msw_err mqtt_frame_parse(const uint8_t *p, size_t n, int ver, uint32_t cap, stru
 
 #define C(t) MQTT_PCTX(MQTT_##t)
 #define ACKS (C(PUBACK) | C(PUBREC) | C(PUBREL) | C(PUBCOMP))
-#define ALL_PROPS (C(CONNECT) | C(CONNACK) | C(PUBLISH) | ACKS | C(SUBSCRIBE) | C(SUBACK) | \
-		   C(UNSUBSCRIBE) | C(UNSUBACK) | C(DISCONNECT) | C(AUTH) | MQTT_PCTX_WILL)
+#define ALL_PROPS                                                                                  \
+	(C(CONNECT) | C(CONNACK) | C(PUBLISH) | ACKS | C(SUBSCRIBE) | C(SUBACK) | C(UNSUBSCRIBE) | \
+	 C(UNSUBACK) | C(DISCONNECT) | C(AUTH) | MQTT_PCTX_WILL)
 
 /* MQTT 5.0 §2.2.2.2, Table 2-4. flag B = value must be 0 or 1; N = value must not be 0. */
-#define PF_BOOL 1
+#define PF_BOOL    1
 #define PF_NONZERO 2
 struct prop_def {
 	const char *name;
@@ -107,34 +117,34 @@ struct prop_def {
 	unsigned ctx;
 };
 static const struct prop_def props_tab[MQTT_P__MAX + 1] = {
-	[0x01] = { "payload_format_indicator", MP_BYTE, PF_BOOL, C(PUBLISH) | MQTT_PCTX_WILL },
-	[0x02] = { "message_expiry_interval", MP_U32, 0, C(PUBLISH) | MQTT_PCTX_WILL },
-	[0x03] = { "content_type", MP_UTF8, 0, C(PUBLISH) | MQTT_PCTX_WILL },
-	[0x08] = { "response_topic", MP_UTF8, 0, C(PUBLISH) | MQTT_PCTX_WILL },
-	[0x09] = { "correlation_data", MP_BINARY, 0, C(PUBLISH) | MQTT_PCTX_WILL },
-	[0x0B] = { "subscription_identifier", MP_VARINT, PF_NONZERO, C(PUBLISH) | C(SUBSCRIBE) },
-	[0x11] = { "session_expiry_interval", MP_U32, 0, C(CONNECT) | C(CONNACK) | C(DISCONNECT) },
-	[0x12] = { "assigned_client_identifier", MP_UTF8, 0, C(CONNACK) },
-	[0x13] = { "server_keep_alive", MP_U16, 0, C(CONNACK) },
-	[0x15] = { "authentication_method", MP_UTF8, 0, C(CONNECT) | C(CONNACK) | C(AUTH) },
-	[0x16] = { "authentication_data", MP_BINARY, 0, C(CONNECT) | C(CONNACK) | C(AUTH) },
-	[0x17] = { "request_problem_information", MP_BYTE, PF_BOOL, C(CONNECT) },
-	[0x18] = { "will_delay_interval", MP_U32, 0, MQTT_PCTX_WILL },
-	[0x19] = { "request_response_information", MP_BYTE, PF_BOOL, C(CONNECT) },
-	[0x1A] = { "response_information", MP_UTF8, 0, C(CONNACK) },
-	[0x1C] = { "server_reference", MP_UTF8, 0, C(CONNACK) | C(DISCONNECT) },
-	[0x1F] = { "reason_string", MP_UTF8, 0,
-		   C(CONNACK) | ACKS | C(SUBACK) | C(UNSUBACK) | C(DISCONNECT) | C(AUTH) },
-	[0x21] = { "receive_maximum", MP_U16, PF_NONZERO, C(CONNECT) | C(CONNACK) },
-	[0x22] = { "topic_alias_maximum", MP_U16, 0, C(CONNECT) | C(CONNACK) },
-	[0x23] = { "topic_alias", MP_U16, PF_NONZERO, C(PUBLISH) },
-	[0x24] = { "maximum_qos", MP_BYTE, PF_BOOL, C(CONNACK) },
-	[0x25] = { "retain_available", MP_BYTE, PF_BOOL, C(CONNACK) },
-	[0x26] = { "user_property", MP_PAIR, 0, ALL_PROPS },
-	[0x27] = { "maximum_packet_size", MP_U32, PF_NONZERO, C(CONNECT) | C(CONNACK) },
-	[0x28] = { "wildcard_subscription_available", MP_BYTE, PF_BOOL, C(CONNACK) },
-	[0x29] = { "subscription_identifier_available", MP_BYTE, PF_BOOL, C(CONNACK) },
-	[0x2A] = { "shared_subscription_available", MP_BYTE, PF_BOOL, C(CONNACK) },
+	[0x01] = {"payload_format_indicator", MP_BYTE, PF_BOOL, C(PUBLISH) | MQTT_PCTX_WILL},
+	[0x02] = {"message_expiry_interval", MP_U32, 0, C(PUBLISH) | MQTT_PCTX_WILL},
+	[0x03] = {"content_type", MP_UTF8, 0, C(PUBLISH) | MQTT_PCTX_WILL},
+	[0x08] = {"response_topic", MP_UTF8, 0, C(PUBLISH) | MQTT_PCTX_WILL},
+	[0x09] = {"correlation_data", MP_BINARY, 0, C(PUBLISH) | MQTT_PCTX_WILL},
+	[0x0B] = {"subscription_identifier", MP_VARINT, PF_NONZERO, C(PUBLISH) | C(SUBSCRIBE)},
+	[0x11] = {"session_expiry_interval", MP_U32, 0, C(CONNECT) | C(CONNACK) | C(DISCONNECT)},
+	[0x12] = {"assigned_client_identifier", MP_UTF8, 0, C(CONNACK)},
+	[0x13] = {"server_keep_alive", MP_U16, 0, C(CONNACK)},
+	[0x15] = {"authentication_method", MP_UTF8, 0, C(CONNECT) | C(CONNACK) | C(AUTH)},
+	[0x16] = {"authentication_data", MP_BINARY, 0, C(CONNECT) | C(CONNACK) | C(AUTH)},
+	[0x17] = {"request_problem_information", MP_BYTE, PF_BOOL, C(CONNECT)},
+	[0x18] = {"will_delay_interval", MP_U32, 0, MQTT_PCTX_WILL},
+	[0x19] = {"request_response_information", MP_BYTE, PF_BOOL, C(CONNECT)},
+	[0x1A] = {"response_information", MP_UTF8, 0, C(CONNACK)},
+	[0x1C] = {"server_reference", MP_UTF8, 0, C(CONNACK) | C(DISCONNECT)},
+	[0x1F] = {"reason_string", MP_UTF8, 0,
+		  C(CONNACK) | ACKS | C(SUBACK) | C(UNSUBACK) | C(DISCONNECT) | C(AUTH)},
+	[0x21] = {"receive_maximum", MP_U16, PF_NONZERO, C(CONNECT) | C(CONNACK)},
+	[0x22] = {"topic_alias_maximum", MP_U16, 0, C(CONNECT) | C(CONNACK)},
+	[0x23] = {"topic_alias", MP_U16, PF_NONZERO, C(PUBLISH)},
+	[0x24] = {"maximum_qos", MP_BYTE, PF_BOOL, C(CONNACK)},
+	[0x25] = {"retain_available", MP_BYTE, PF_BOOL, C(CONNACK)},
+	[0x26] = {"user_property", MP_PAIR, 0, ALL_PROPS},
+	[0x27] = {"maximum_packet_size", MP_U32, PF_NONZERO, C(CONNECT) | C(CONNACK)},
+	[0x28] = {"wildcard_subscription_available", MP_BYTE, PF_BOOL, C(CONNACK)},
+	[0x29] = {"subscription_identifier_available", MP_BYTE, PF_BOOL, C(CONNACK)},
+	[0x2A] = {"shared_subscription_available", MP_BYTE, PF_BOOL, C(CONNACK)},
 };
 
 const char *mqtt_prop_name(int id)
@@ -163,21 +173,27 @@ static msw_err prop_value(struct cursor *c, int type, struct mqtt_pval *v)
 		rc = cur_u16(c, &h);
 		v->u = h;
 		return rc;
-	case MP_U32: return cur_u32(c, &v->u);
-	case MP_VARINT: return cur_varint(c, &v->u);
-	case MP_UTF8: return cur_utf8(c, &v->s);
-	case MP_BINARY: return cur_binary(c, &v->s);
+	case MP_U32:
+		return cur_u32(c, &v->u);
+	case MP_VARINT:
+		return cur_varint(c, &v->u);
+	case MP_UTF8:
+		return cur_utf8(c, &v->s);
+	case MP_BINARY:
+		return cur_binary(c, &v->s);
 	case MP_PAIR:
 		if ((rc = cur_utf8(c, &v->s)))
 			return rc;
 		return cur_utf8(c, &v->s2);
-	default: return MSW_ERR_MALFORMED;
+	default:
+		return MSW_ERR_MALFORMED;
 	}
 }
 
 /* Record a decoded property; repeats are allowed only for User Property and, in PUBLISH,
  * Subscription Identifier (5.0 §3.3.2.3.8). */
-static msw_err prop_store(struct mqtt_props *o, uint32_t id, unsigned ctx, const struct mqtt_pval *v)
+static msw_err prop_store(struct mqtt_props *o, uint32_t id, unsigned ctx,
+			  const struct mqtt_pval *v)
 {
 	if (id == MQTT_P_USER_PROPERTY) {
 		if (o->nuser < MQTT_MAX_USER_PROPS) {
@@ -197,7 +213,7 @@ static msw_err prop_store(struct mqtt_props *o, uint32_t id, unsigned ctx, const
 		return MSW_OK;
 	}
 	if (seen)
-		return MSW_ERR_MALFORMED;  /* "more than once is a Protocol Error"; malformed here */
+		return MSW_ERR_MALFORMED; /* "more than once is a Protocol Error"; malformed here */
 	o->v[id] = *v;
 	o->present |= 1ull << id;
 	return MSW_OK;
@@ -215,10 +231,11 @@ msw_err mqtt_props_read(struct cursor *c, unsigned ctx, struct mqtt_props *o)
 	if ((rc = cur_sub(c, plen, &pc)))
 		return rc;
 	while (!cur_done(&pc)) {
-		struct mqtt_pval v = { 0 };
+		struct mqtt_pval v = {0};
 		if ((rc = cur_varint(&pc, &id)))
 			return rc;
-		if (id == 0 || id > MQTT_P__MAX || !props_tab[id].name || !(props_tab[id].ctx & ctx))
+		if (id == 0 || id > MQTT_P__MAX || !props_tab[id].name ||
+		    !(props_tab[id].ctx & ctx))
 			return MSW_ERR_MALFORMED;
 		if ((rc = prop_value(&pc, props_tab[id].type, &v)))
 			return rc;
@@ -322,7 +339,7 @@ static void connect_props_write(struct wcursor *w, const struct mqtt_connect *o)
 {
 	wcur_varint(w, (uint32_t)connect_props_len(o));
 	wcur_u8(w, MQTT_P_SESSION_EXPIRY);
-	wcur_u32(w, 0);                  /* session ends with the connection */
+	wcur_u32(w, 0); /* session ends with the connection */
 	if (o->receive_maximum) {
 		wcur_u8(w, MQTT_P_RECEIVE_MAXIMUM);
 		wcur_u16(w, o->receive_maximum);
@@ -332,7 +349,7 @@ static void connect_props_write(struct wcursor *w, const struct mqtt_connect *o)
 		wcur_u32(w, o->maximum_packet_size);
 	}
 	wcur_u8(w, MQTT_P_TOPIC_ALIAS_MAXIMUM);
-	wcur_u16(w, 0);                  /* the server must not send aliases */
+	wcur_u16(w, 0); /* the server must not send aliases */
 	wcur_u8(w, MQTT_P_REQUEST_PROBLEM_INFO);
 	wcur_u8(w, 1);
 }
@@ -415,18 +432,19 @@ static msw_err connect_header(struct cursor *c, struct mqtt_connect_in *o)
 	const struct slice *pn = &o->protocol_name;
 	if (level == MQTT_V31 && pn->len == 6 && !memcmp(pn->p, "MQIsdp", 6))
 		o->version = MQTT_V31;
-	else if ((level == MQTT_V311 || level == MQTT_V5) && pn->len == 4 && !memcmp(pn->p, "MQTT", 4))
+	else if ((level == MQTT_V311 || level == MQTT_V5) && pn->len == 4 &&
+		 !memcmp(pn->p, "MQTT", 4))
 		o->version = level;
 	else
-		return MSW_ERR_PROTOCOL;  /* unknown name/level: answered with rc 1 / 0x84 */
+		return MSW_ERR_PROTOCOL; /* unknown name/level: answered with rc 1 / 0x84 */
 	if (o->flags & 0x01)
-		return MSW_ERR_MALFORMED;  /* reserved flag [MQTT-3.1.2-3] */
+		return MSW_ERR_MALFORMED; /* reserved flag [MQTT-3.1.2-3] */
 	uint8_t wqos = (o->flags >> 3) & 3;
 	bool will = o->flags & 0x04;
 	if (wqos == 3 || (!will && (wqos || (o->flags & 0x20))))
-		return MSW_ERR_MALFORMED;  /* [MQTT-3.1.2-13..16] */
+		return MSW_ERR_MALFORMED; /* [MQTT-3.1.2-13..16] */
 	if (o->version != MQTT_V5 && (o->flags & 0xc0) == 0x40)
-		return MSW_ERR_MALFORMED;  /* password without user name (3.1.1 [MQTT-3.1.2-22]) */
+		return MSW_ERR_MALFORMED; /* password without user name (3.1.1 [MQTT-3.1.2-22]) */
 	return MSW_OK;
 }
 
@@ -470,7 +488,7 @@ msw_err mqtt_decode_connack(int ver, const uint8_t *body, size_t n, struct mqtt_
 	/* 3.1 calls byte 1 "reserved" (unused); 3.1.1/5.0 allow only Session Present. */
 	if (ver != MQTT_V31) {
 		if (flags & 0xfe)
-			return MSW_ERR_MALFORMED;  /* [MQTT-3.2.2-1] */
+			return MSW_ERR_MALFORMED; /* [MQTT-3.2.2-1] */
 		o->session_present = flags & 1;
 	}
 	if (ver == MQTT_V5) {
@@ -504,24 +522,38 @@ enum mqtt_connack_class mqtt_connack_class(int ver, uint8_t code)
 {
 	if (ver != MQTT_V5) {
 		static const enum mqtt_connack_class v3[6] = {
-			CK_ACCEPTED, CK_BAD_VERSION, CK_BAD_CLIENT_ID, CK_UNAVAILABLE,
-			CK_BAD_CREDENTIALS, CK_NOT_AUTHORIZED,
+			CK_ACCEPTED,    CK_BAD_VERSION,     CK_BAD_CLIENT_ID,
+			CK_UNAVAILABLE, CK_BAD_CREDENTIALS, CK_NOT_AUTHORIZED,
 		};
 		return code < 6 ? v3[code] : CK_OTHER;
 	}
 	switch (code) {
-	case 0x00: return CK_ACCEPTED;
-	case 0x01: return CK_BAD_VERSION;  /* legacy 3.1.1-style answer to a 5.0 CONNECT */
-	case 0x84: return CK_BAD_VERSION;
-	case 0x85: return CK_BAD_CLIENT_ID;
-	case 0x86: return CK_BAD_CREDENTIALS;
-	case 0x87: return CK_NOT_AUTHORIZED;
-	case 0x8A: return CK_BANNED;
-	case 0x8C: return CK_BAD_AUTH_METHOD;
-	case 0x9C: return CK_USE_ANOTHER_SERVER;
-	case 0x9D: return CK_SERVER_MOVED;
-	case 0x88: case 0x89: case 0x9F: return CK_UNAVAILABLE;
-	default: return CK_OTHER;
+	case 0x00:
+		return CK_ACCEPTED;
+	case 0x01:
+		return CK_BAD_VERSION; /* legacy 3.1.1-style answer to a 5.0 CONNECT */
+	case 0x84:
+		return CK_BAD_VERSION;
+	case 0x85:
+		return CK_BAD_CLIENT_ID;
+	case 0x86:
+		return CK_BAD_CREDENTIALS;
+	case 0x87:
+		return CK_NOT_AUTHORIZED;
+	case 0x8A:
+		return CK_BANNED;
+	case 0x8C:
+		return CK_BAD_AUTH_METHOD;
+	case 0x9C:
+		return CK_USE_ANOTHER_SERVER;
+	case 0x9D:
+		return CK_SERVER_MOVED;
+	case 0x88:
+	case 0x89:
+	case 0x9F:
+		return CK_UNAVAILABLE;
+	default:
+		return CK_OTHER;
 	}
 }
 
@@ -555,7 +587,7 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 		if ((rc = cur_u16(&c, &o->packet_id)))
 			return rc;
 		if (!o->packet_id)
-			return MSW_ERR_MALFORMED;  /* [MQTT-2.3.1-1] */
+			return MSW_ERR_MALFORMED; /* [MQTT-2.3.1-1] */
 	}
 	if (ver == MQTT_V5) {
 		if ((rc = mqtt_props_read(&c, MQTT_PCTX(MQTT_PUBLISH), &o->props)))
@@ -564,7 +596,7 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 		if (!o->topic.len && !mqtt_props_has(&o->props, MQTT_P_TOPIC_ALIAS))
 			return MSW_ERR_PROTOCOL;
 	} else if (!o->topic.len) {
-		return MSW_ERR_MALFORMED;  /* [MQTT-4.7.3-1] */
+		return MSW_ERR_MALFORMED; /* [MQTT-4.7.3-1] */
 	}
 	if ((rc = cur_rest(&c, &o->payload)))
 		return rc;
@@ -612,7 +644,7 @@ size_t mqtt_encode_ack(int type, uint16_t packet_id, uint8_t *buf, size_t cap)
 
 static size_t subscribe_body_len(const struct mqtt_subscribe *o)
 {
-	size_t n = 2 + (o->version == MQTT_V5 ? 1 : 0);  /* packet id, empty properties */
+	size_t n = 2 + (o->version == MQTT_V5 ? 1 : 0); /* packet id, empty properties */
 	for (size_t i = 0; i < o->nfilters; i++)
 		n += 2 + strlen(o->filters[i]) + 1;
 	return n;
@@ -648,9 +680,9 @@ size_t mqtt_encode_subscribe(const struct mqtt_subscribe *o, uint8_t *buf, size_
 static msw_err sub_options_ok(int ver, uint8_t opt)
 {
 	if (ver != MQTT_V5)
-		return opt & 0xfc ? MSW_ERR_MALFORMED : MSW_OK;  /* [MQTT-3-8.3-4] */
+		return opt & 0xfc ? MSW_ERR_MALFORMED : MSW_OK; /* [MQTT-3-8.3-4] */
 	if ((opt & 0xc0) || ((opt >> 4) & 3) == 3 || (opt & 3) == 3)
-		return MSW_ERR_MALFORMED;                        /* 5.0 §3.8.3.1 */
+		return MSW_ERR_MALFORMED; /* 5.0 §3.8.3.1 */
 	return MSW_OK;
 }
 
@@ -680,7 +712,7 @@ msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n, struct mqt
 		}
 		o->nfilters++;
 	}
-	return o->nfilters ? MSW_OK : MSW_ERR_MALFORMED;  /* [MQTT-3.8.3-3] */
+	return o->nfilters ? MSW_OK : MSW_ERR_MALFORMED; /* [MQTT-3.8.3-3] */
 }
 
 static bool suback_code_ok(int ver, uint8_t code)
@@ -689,7 +721,7 @@ static bool suback_code_ok(int ver, uint8_t code)
 		return true;
 	if (ver != MQTT_V5)
 		return code == 0x80;
-	return code >= 0x80;  /* 5.0 failure codes (§3.9.3); unknown ones kept as failures */
+	return code >= 0x80; /* 5.0 failure codes (§3.9.3); unknown ones kept as failures */
 }
 
 /* Shared by SUBACK and UNSUBACK: packet id, 5.0 properties, reason codes. */
@@ -734,11 +766,16 @@ msw_err mqtt_decode_unsuback(int ver, const uint8_t *body, size_t n, struct mqtt
 const char *mqtt_suback_str(int ver, uint8_t code)
 {
 	switch (code) {
-	case 0x00: return "Granted QoS 0";
-	case 0x01: return "Granted QoS 1";
-	case 0x02: return "Granted QoS 2";
-	case 0x80: return ver == MQTT_V5 ? "Unspecified error" : "Failure";
-	default: return ver == MQTT_V5 ? mqtt_reason_str(code) : "unknown";
+	case 0x00:
+		return "Granted QoS 0";
+	case 0x01:
+		return "Granted QoS 1";
+	case 0x02:
+		return "Granted QoS 2";
+	case 0x80:
+		return ver == MQTT_V5 ? "Unspecified error" : "Failure";
+	default:
+		return ver == MQTT_V5 ? mqtt_reason_str(code) : "unknown";
 	}
 }
 
@@ -755,7 +792,7 @@ size_t mqtt_encode_pingreq(uint8_t *buf, size_t cap)
 
 size_t mqtt_encode_disconnect(int ver, uint8_t *buf, size_t cap)
 {
-	(void)ver;  /* 5.0: remaining length 0 means reason 0x00 Normal disconnection */
+	(void)ver; /* 5.0: remaining length 0 means reason 0x00 Normal disconnection */
 	if (buf && cap >= 2) {
 		buf[0] = MQTT_DISCONNECT << 4;
 		buf[1] = 0;
@@ -765,7 +802,8 @@ size_t mqtt_encode_disconnect(int ver, uint8_t *buf, size_t cap)
 
 /* 5.0 §3.14.2 / §3.15.2: remaining length 0 = reason 0x00 and no properties; 1 = reason
  * only. 3.x DISCONNECT has no variable header. */
-static msw_err decode_reason_props(int type, const uint8_t *body, size_t n, struct mqtt_disconnect *o)
+static msw_err decode_reason_props(int type, const uint8_t *body, size_t n,
+				   struct mqtt_disconnect *o)
 {
 	struct cursor c;
 	msw_err rc;
@@ -796,7 +834,7 @@ msw_err mqtt_decode_auth(const uint8_t *body, size_t n, struct mqtt_disconnect *
 	if (rc)
 		return rc;
 	if (o->reason != 0x00 && o->reason != 0x18 && o->reason != 0x19)
-		return MSW_ERR_MALFORMED;  /* §3.15.2.1 */
+		return MSW_ERR_MALFORMED; /* §3.15.2.1 */
 	return MSW_OK;
 }
 
@@ -805,50 +843,94 @@ msw_err mqtt_decode_auth(const uint8_t *body, size_t n, struct mqtt_disconnect *
 const char *mqtt_reason_str(uint8_t code)
 {
 	switch (code) {
-	case 0x00: return "Success";
-	case 0x01: return "Granted QoS 1";
-	case 0x02: return "Granted QoS 2";
-	case 0x04: return "Disconnect with Will Message";
-	case 0x10: return "No matching subscribers";
-	case 0x11: return "No subscription existed";
-	case 0x18: return "Continue authentication";
-	case 0x19: return "Re-authenticate";
-	case 0x80: return "Unspecified error";
-	case 0x81: return "Malformed Packet";
-	case 0x82: return "Protocol Error";
-	case 0x83: return "Implementation specific error";
-	case 0x84: return "Unsupported Protocol Version";
-	case 0x85: return "Client Identifier not valid";
-	case 0x86: return "Bad User Name or Password";
-	case 0x87: return "Not authorized";
-	case 0x88: return "Server unavailable";
-	case 0x89: return "Server busy";
-	case 0x8A: return "Banned";
-	case 0x8B: return "Server shutting down";
-	case 0x8C: return "Bad authentication method";
-	case 0x8D: return "Keep Alive timeout";
-	case 0x8E: return "Session taken over";
-	case 0x8F: return "Topic Filter invalid";
-	case 0x90: return "Topic Name invalid";
-	case 0x91: return "Packet Identifier in use";
-	case 0x92: return "Packet Identifier not found";
-	case 0x93: return "Receive Maximum exceeded";
-	case 0x94: return "Topic Alias invalid";
-	case 0x95: return "Packet too large";
-	case 0x96: return "Message rate too high";
-	case 0x97: return "Quota exceeded";
-	case 0x98: return "Administrative action";
-	case 0x99: return "Payload format invalid";
-	case 0x9A: return "Retain not supported";
-	case 0x9B: return "QoS not supported";
-	case 0x9C: return "Use another server";
-	case 0x9D: return "Server moved";
-	case 0x9E: return "Shared Subscriptions not supported";
-	case 0x9F: return "Connection rate exceeded";
-	case 0xA0: return "Maximum connect time";
-	case 0xA1: return "Subscription Identifiers not supported";
-	case 0xA2: return "Wildcard Subscriptions not supported";
-	default: return "unknown";
+	case 0x00:
+		return "Success";
+	case 0x01:
+		return "Granted QoS 1";
+	case 0x02:
+		return "Granted QoS 2";
+	case 0x04:
+		return "Disconnect with Will Message";
+	case 0x10:
+		return "No matching subscribers";
+	case 0x11:
+		return "No subscription existed";
+	case 0x18:
+		return "Continue authentication";
+	case 0x19:
+		return "Re-authenticate";
+	case 0x80:
+		return "Unspecified error";
+	case 0x81:
+		return "Malformed Packet";
+	case 0x82:
+		return "Protocol Error";
+	case 0x83:
+		return "Implementation specific error";
+	case 0x84:
+		return "Unsupported Protocol Version";
+	case 0x85:
+		return "Client Identifier not valid";
+	case 0x86:
+		return "Bad User Name or Password";
+	case 0x87:
+		return "Not authorized";
+	case 0x88:
+		return "Server unavailable";
+	case 0x89:
+		return "Server busy";
+	case 0x8A:
+		return "Banned";
+	case 0x8B:
+		return "Server shutting down";
+	case 0x8C:
+		return "Bad authentication method";
+	case 0x8D:
+		return "Keep Alive timeout";
+	case 0x8E:
+		return "Session taken over";
+	case 0x8F:
+		return "Topic Filter invalid";
+	case 0x90:
+		return "Topic Name invalid";
+	case 0x91:
+		return "Packet Identifier in use";
+	case 0x92:
+		return "Packet Identifier not found";
+	case 0x93:
+		return "Receive Maximum exceeded";
+	case 0x94:
+		return "Topic Alias invalid";
+	case 0x95:
+		return "Packet too large";
+	case 0x96:
+		return "Message rate too high";
+	case 0x97:
+		return "Quota exceeded";
+	case 0x98:
+		return "Administrative action";
+	case 0x99:
+		return "Payload format invalid";
+	case 0x9A:
+		return "Retain not supported";
+	case 0x9B:
+		return "QoS not supported";
+	case 0x9C:
+		return "Use another server";
+	case 0x9D:
+		return "Server moved";
+	case 0x9E:
+		return "Shared Subscriptions not supported";
+	case 0x9F:
+		return "Connection rate exceeded";
+	case 0xA0:
+		return "Maximum connect time";
+	case 0xA1:
+		return "Subscription Identifiers not supported";
+	case 0xA2:
+		return "Wildcard Subscriptions not supported";
+	default:
+		return "unknown";
 	}
 }
 
@@ -860,24 +942,39 @@ static msw_err decode_body(int ver, const struct mqtt_frame *f, union mqtt_any *
 	size_t n = f->remaining;
 
 	switch (f->type) {
-	case MQTT_CONNECT: return mqtt_decode_connect(b, n, &o->connect);
-	case MQTT_CONNACK: return mqtt_decode_connack(ver, b, n, &o->connack);
-	case MQTT_PUBLISH: return mqtt_decode_publish(ver, f->flags, b, n, &o->publish);
-	case MQTT_PUBACK: case MQTT_PUBREC: case MQTT_PUBREL: case MQTT_PUBCOMP:
+	case MQTT_CONNECT:
+		return mqtt_decode_connect(b, n, &o->connect);
+	case MQTT_CONNACK:
+		return mqtt_decode_connack(ver, b, n, &o->connack);
+	case MQTT_PUBLISH:
+		return mqtt_decode_publish(ver, f->flags, b, n, &o->publish);
+	case MQTT_PUBACK:
+	case MQTT_PUBREC:
+	case MQTT_PUBREL:
+	case MQTT_PUBCOMP:
 		return mqtt_decode_ack(ver, f->type, b, n, &o->ack);
-	case MQTT_SUBSCRIBE: return mqtt_decode_subscribe(ver, b, n, &o->subscribe);
-	case MQTT_SUBACK: return mqtt_decode_suback(ver, b, n, &o->suback);
-	case MQTT_UNSUBACK: return mqtt_decode_unsuback(ver, b, n, &o->suback);
-	case MQTT_PINGREQ: case MQTT_PINGRESP: return n ? MSW_ERR_MALFORMED : MSW_OK;
-	case MQTT_DISCONNECT: return mqtt_decode_disconnect(ver, b, n, &o->disconnect);
-	case MQTT_AUTH: return mqtt_decode_auth(b, n, &o->disconnect);
-	case MQTT_UNSUBSCRIBE: return MSW_OK;
-	default: return MSW_ERR_MALFORMED;
+	case MQTT_SUBSCRIBE:
+		return mqtt_decode_subscribe(ver, b, n, &o->subscribe);
+	case MQTT_SUBACK:
+		return mqtt_decode_suback(ver, b, n, &o->suback);
+	case MQTT_UNSUBACK:
+		return mqtt_decode_unsuback(ver, b, n, &o->suback);
+	case MQTT_PINGREQ:
+	case MQTT_PINGRESP:
+		return n ? MSW_ERR_MALFORMED : MSW_OK;
+	case MQTT_DISCONNECT:
+		return mqtt_decode_disconnect(ver, b, n, &o->disconnect);
+	case MQTT_AUTH:
+		return mqtt_decode_auth(b, n, &o->disconnect);
+	case MQTT_UNSUBSCRIBE:
+		return MSW_OK;
+	default:
+		return MSW_ERR_MALFORMED;
 	}
 }
 
-msw_err mqtt_decode_packet(int ver, const uint8_t *p, size_t n, uint32_t cap,
-			   struct mqtt_frame *f, union mqtt_any *out)
+msw_err mqtt_decode_packet(int ver, const uint8_t *p, size_t n, uint32_t cap, struct mqtt_frame *f,
+			   union mqtt_any *out)
 {
 	msw_err rc = mqtt_frame_parse(p, n, ver, cap, f);
 	if (rc)

@@ -52,25 +52,37 @@ static void test_parse_text(void **st)
 	(void)st;
 	char p[32], v[32];
 	const char *t = "mosquitto version 2.0.11";
-	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v, sizeof(v)), 0);
+	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v,
+						   sizeof(v)),
+			 0);
 	assert_string_equal(p, "mosquitto");
 	assert_string_equal(v, "2.0.11");
 	t = "FlashMQ version 1.9.1";
-	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v, sizeof(v)), 0);
+	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v,
+						   sizeof(v)),
+			 0);
 	assert_string_equal(p, "flashmq");
 	t = "v5.1.0";
-	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v, sizeof(v)), 0);
+	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v,
+						   sizeof(v)),
+			 0);
 	assert_string_equal(p, "");
 	assert_string_equal(v, "5.1.0");
 	t = "HiveMQ/4.9.0";
-	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v, sizeof(v)), 0);
+	assert_int_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v,
+						   sizeof(v)),
+			 0);
 	assert_string_equal(p, "hivemq");
 	assert_string_equal(v, "4.9.0");
 	t = "no version here";
-	assert_int_not_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p), v, sizeof(v)), 0);
-	assert_int_not_equal(broker_parse_version_text((const uint8_t *)"", 0, p, sizeof(p), v, sizeof(v)), 0);
-	const uint8_t nul[] = { 'x', ' ', '1', 0, '2' };
-	assert_int_not_equal(broker_parse_version_text(nul, sizeof(nul), p, sizeof(p), v, sizeof(v)), 0);
+	assert_int_not_equal(broker_parse_version_text((const uint8_t *)t, strlen(t), p, sizeof(p),
+						       v, sizeof(v)),
+			     0);
+	assert_int_not_equal(
+		broker_parse_version_text((const uint8_t *)"", 0, p, sizeof(p), v, sizeof(v)), 0);
+	const uint8_t nul[] = {'x', ' ', '1', 0, '2'};
+	assert_int_not_equal(
+		broker_parse_version_text(nul, sizeof(nul), p, sizeof(p), v, sizeof(v)), 0);
 }
 
 static void test_mosquitto_sys_and_cves(void **st)
@@ -83,11 +95,13 @@ static void test_mosquitto_sys_and_cves(void **st)
 	sys(&r, "$SYS/broker/version", "mosquitto version 2.0.11");
 	assert_string_equal(r.broker_product, "mosquitto");
 	assert_string_equal(r.broker_version, "2.0.11");
-	sys(&r, "$SYS/broker/version", "mosquitto version 2.0.11");  /* retained + live: one entry */
+	sys(&r, "$SYS/broker/version", "mosquitto version 2.0.11"); /* retained + live: one entry */
 	assert_int_equal(cJSON_GetArraySize(r.broker_evidence), 1);
 	cJSON *e = cJSON_GetArrayItem(r.broker_evidence, 0);
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "source")), "$SYS/broker/version");
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "value")), "mosquitto version 2.0.11");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "source")),
+			    "$SYS/broker/version");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "value")),
+			    "mosquitto version 2.0.11");
 
 	broker_db_findings(&r);
 	/* 2.0.11 lies in [2.0.0, 2.0.12), [1.3.2, 2.0.16), < 2.0.19 ... but not < 2.0.10 */
@@ -96,7 +110,7 @@ static void test_mosquitto_sys_and_cves(void **st)
 	assert_true(has_finding(&r, "broker.cve.CVE-2023-28366"));
 	assert_true(has_finding(&r, "broker.cve.CVE-2024-8376"));
 	assert_false(has_finding(&r, "broker.cve.CVE-2021-28166"));
-	assert_false(has_finding(&r, "broker.cve.CVE-2021-34431"));  /* fixed in 2.0.11 */
+	assert_false(has_finding(&r, "broker.cve.CVE-2021-34431")); /* fixed in 2.0.11 */
 	assert_false(has_finding(&r, "broker.cve.CVE-2017-7650"));
 	const struct msw_finding *f = finding(&r, "broker.cve.CVE-2023-28366");
 	assert_int_equal(f->category, CAT_BROKER_INFO);
@@ -114,7 +128,7 @@ static void test_old_mosquitto(void **st)
 	record_init(&r, "mqtt");
 	sys(&r, "$SYS/broker/version", "mosquitto version 1.4.10");
 	broker_db_findings(&r);
-	assert_true(has_finding(&r, "broker.cve.CVE-2017-7650"));   /* < 1.4.12 */
+	assert_true(has_finding(&r, "broker.cve.CVE-2017-7650")); /* < 1.4.12 */
 	assert_true(has_finding(&r, "broker.cve.CVE-2017-7651"));
 	assert_true(has_finding(&r, "broker.cve.CVE-2017-7654"));
 	assert_false(has_finding(&r, "broker.cve.CVE-2018-12543")); /* 1.5 to 1.5.2 only */
@@ -151,7 +165,7 @@ static void test_other_brokers(void **st)
 	sys(&r, "$SYS/brokers/emqx@127.0.0.1/version", "5.1.0");
 	assert_string_equal(r.broker_version, "5.1.0");
 	broker_db_findings(&r);
-	assert_int_equal(r.nfindings, 0);  /* no EMQX rows */
+	assert_int_equal(r.nfindings, 0); /* no EMQX rows */
 	record_free(&r);
 
 	record_init(&r, "mqtt");
@@ -163,7 +177,7 @@ static void test_other_brokers(void **st)
 	record_init(&r, "mqtt");
 	sys(&r, "$SYS/VerneMQ@127.0.0.1/mqtt/connect/received", "3");
 	assert_string_equal(r.broker_product, "vernemq");
-	sys(&r, "$SYS/VerneMQ/x", "3");  /* prefix needs the '@' */
+	sys(&r, "$SYS/VerneMQ/x", "3"); /* prefix needs the '@' */
 	record_free(&r);
 
 	/* non-$SYS and wildcard-looking topics never match */
@@ -178,7 +192,8 @@ static void test_connack_hints(void **st)
 {
 	(void)st;
 	/* real Mosquitto 2.0.11 CONNACK to a 5.0 CONNECT with an empty client id */
-	static const char *hex = "203500003222000a1200296175746f2d33433632394544392d304632392d353934442d344537392d313735413136443530463931210014";
+	static const char *hex =
+		"203500003222000a1200296175746f2d33433632394544392d304632392d353934442d344537392d313735413136443530463931210014";
 	uint8_t b[64];
 	size_t n = strlen(hex) / 2;
 	for (size_t i = 0; i < n; i++) {
@@ -204,8 +219,9 @@ static void test_connack_hints(void **st)
 	record_free(&r);
 
 	/* different defaults: evidence only, no product */
-	uint8_t other[] = { 0x20, 0x0b, 0, 0, 8, 0x21, 0, 32, 0x22, 0xff, 0xff, 0x2a, 1 };
-	assert_int_equal(mqtt_decode_packet(MQTT_V5, other, sizeof(other), 1u << 20, &f, &u), MSW_OK);
+	uint8_t other[] = {0x20, 0x0b, 0, 0, 8, 0x21, 0, 32, 0x22, 0xff, 0xff, 0x2a, 1};
+	assert_int_equal(mqtt_decode_packet(MQTT_V5, other, sizeof(other), 1u << 20, &f, &u),
+			 MSW_OK);
 	record_init(&r, "mqtt");
 	broker_db_observe_connack(&r, &u.connack.props);
 	assert_null(r.broker_product);

@@ -13,7 +13,7 @@
 static void test_ints(void **st)
 {
 	(void)st;
-	const uint8_t b[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07 };
+	const uint8_t b[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
 	struct cursor c;
 	uint8_t u8;
 	uint16_t u16;
@@ -43,7 +43,7 @@ static void test_ints(void **st)
 static msw_err varint_of(const uint8_t *b, size_t n, uint32_t *v, size_t *used)
 {
 	struct cursor c;
-	uint8_t *x = malloc(n ? n : 1);  /* exact size: over-reads trip ASan */
+	uint8_t *x = malloc(n ? n : 1); /* exact size: over-reads trip ASan */
 	memcpy(x, b, n);
 	cur_init(&c, x, n);
 	msw_err rc = cur_varint(&c, v);
@@ -56,11 +56,19 @@ static msw_err varint_of(const uint8_t *b, size_t n, uint32_t *v, size_t *used)
 static void test_varint(void **st)
 {
 	(void)st;
-	static const struct { uint8_t b[5]; size_t n; uint32_t v; } ok[] = {
-		{ { 0x00 }, 1, 0 }, { { 0x7f }, 1, 127 },
-		{ { 0x80, 0x01 }, 2, 128 }, { { 0xff, 0x7f }, 2, 16383 },
-		{ { 0x80, 0x80, 0x01 }, 3, 16384 }, { { 0xff, 0xff, 0x7f }, 3, 2097151 },
-		{ { 0x80, 0x80, 0x80, 0x01 }, 4, 2097152 }, { { 0xff, 0xff, 0xff, 0x7f }, 4, 268435455 },
+	static const struct {
+		uint8_t b[5];
+		size_t n;
+		uint32_t v;
+	} ok[] = {
+		{{0x00}, 1, 0},
+		{{0x7f}, 1, 127},
+		{{0x80, 0x01}, 2, 128},
+		{{0xff, 0x7f}, 2, 16383},
+		{{0x80, 0x80, 0x01}, 3, 16384},
+		{{0xff, 0xff, 0x7f}, 3, 2097151},
+		{{0x80, 0x80, 0x80, 0x01}, 4, 2097152},
+		{{0xff, 0xff, 0xff, 0x7f}, 4, 268435455},
 	};
 	uint32_t v;
 	size_t used;
@@ -75,12 +83,14 @@ static void test_varint(void **st)
 		wcur_varint(&wc, v);
 		assert_memory_equal(w, ok[i].b, ok[i].n);
 	}
-	const uint8_t five[] = { 0xff, 0xff, 0xff, 0xff, 0x7f };
+	const uint8_t five[] = {0xff, 0xff, 0xff, 0xff, 0x7f};
 	assert_int_equal(varint_of(five, 5, &v, &used), MSW_ERR_MALFORMED);
-	assert_int_equal(varint_of(five, 4, &v, &used), MSW_ERR_MALFORMED);  /* 4 continuation bytes */
-	assert_int_equal(varint_of(five, 3, &v, &used), MSW_ERR_MALFORMED);  /* short: MALFORMED cursor */
+	assert_int_equal(varint_of(five, 4, &v, &used),
+			 MSW_ERR_MALFORMED); /* 4 continuation bytes */
+	assert_int_equal(varint_of(five, 3, &v, &used),
+			 MSW_ERR_MALFORMED); /* short: MALFORMED cursor */
 	assert_int_equal(used, 0);
-	const uint8_t over1[] = { 0x80, 0x00 }, over2[] = { 0xff, 0x80, 0x00 };
+	const uint8_t over1[] = {0x80, 0x00}, over2[] = {0xff, 0x80, 0x00};
 	assert_int_equal(varint_of(over1, 2, &v, &used), MSW_ERR_MALFORMED);
 	assert_int_equal(varint_of(over2, 3, &v, &used), MSW_ERR_MALFORMED);
 	struct cursor c;
@@ -112,24 +122,24 @@ static void test_utf8(void **st)
 	(void)st;
 	assert_int_equal(utf8_of("", 0), MSW_OK);
 	assert_int_equal(utf8_of("home/kitchen", 12), MSW_OK);
-	assert_int_equal(utf8_of("caf\xc3\xa9", 5), MSW_OK);                 /* U+00E9 */
-	assert_int_equal(utf8_of("\xe2\x82\xac", 3), MSW_OK);                 /* U+20AC */
-	assert_int_equal(utf8_of("\xf0\x9f\x92\xa1", 4), MSW_OK);             /* U+1F4A1 */
-	assert_int_equal(utf8_of("\xef\xbb\xbf", 3), MSW_OK);                 /* BOM kept [MQTT-1.5.4-3] */
-	assert_int_equal(utf8_of("\xf4\x8f\xbf\xbf", 4), MSW_OK);             /* U+10FFFF */
-	assert_int_equal(utf8_of("a\0b", 3), MSW_ERR_MALFORMED);              /* U+0000 */
-	assert_int_equal(utf8_of("\xc0\x80", 2), MSW_ERR_MALFORMED);          /* overlong NUL */
-	assert_int_equal(utf8_of("\xc1\xbf", 2), MSW_ERR_MALFORMED);          /* overlong */
-	assert_int_equal(utf8_of("\xe0\x9f\xbf", 3), MSW_ERR_MALFORMED);      /* overlong 3-byte */
-	assert_int_equal(utf8_of("\xf0\x8f\xbf\xbf", 4), MSW_ERR_MALFORMED);  /* overlong 4-byte */
-	assert_int_equal(utf8_of("\xed\xa0\x80", 3), MSW_ERR_MALFORMED);      /* U+D800 */
-	assert_int_equal(utf8_of("\xed\xbf\xbf", 3), MSW_ERR_MALFORMED);      /* U+DFFF */
-	assert_int_equal(utf8_of("\xf4\x90\x80\x80", 4), MSW_ERR_MALFORMED);  /* > U+10FFFF */
+	assert_int_equal(utf8_of("caf\xc3\xa9", 5), MSW_OK);         /* U+00E9 */
+	assert_int_equal(utf8_of("\xe2\x82\xac", 3), MSW_OK);        /* U+20AC */
+	assert_int_equal(utf8_of("\xf0\x9f\x92\xa1", 4), MSW_OK);    /* U+1F4A1 */
+	assert_int_equal(utf8_of("\xef\xbb\xbf", 3), MSW_OK);        /* BOM kept [MQTT-1.5.4-3] */
+	assert_int_equal(utf8_of("\xf4\x8f\xbf\xbf", 4), MSW_OK);    /* U+10FFFF */
+	assert_int_equal(utf8_of("a\0b", 3), MSW_ERR_MALFORMED);     /* U+0000 */
+	assert_int_equal(utf8_of("\xc0\x80", 2), MSW_ERR_MALFORMED); /* overlong NUL */
+	assert_int_equal(utf8_of("\xc1\xbf", 2), MSW_ERR_MALFORMED); /* overlong */
+	assert_int_equal(utf8_of("\xe0\x9f\xbf", 3), MSW_ERR_MALFORMED);     /* overlong 3-byte */
+	assert_int_equal(utf8_of("\xf0\x8f\xbf\xbf", 4), MSW_ERR_MALFORMED); /* overlong 4-byte */
+	assert_int_equal(utf8_of("\xed\xa0\x80", 3), MSW_ERR_MALFORMED);     /* U+D800 */
+	assert_int_equal(utf8_of("\xed\xbf\xbf", 3), MSW_ERR_MALFORMED);     /* U+DFFF */
+	assert_int_equal(utf8_of("\xf4\x90\x80\x80", 4), MSW_ERR_MALFORMED); /* > U+10FFFF */
 	assert_int_equal(utf8_of("\xf5\x80\x80\x80", 4), MSW_ERR_MALFORMED);
-	assert_int_equal(utf8_of("\xc3", 1), MSW_ERR_MALFORMED);              /* truncated */
+	assert_int_equal(utf8_of("\xc3", 1), MSW_ERR_MALFORMED); /* truncated */
 	assert_int_equal(utf8_of("\xe2\x82", 2), MSW_ERR_MALFORMED);
-	assert_int_equal(utf8_of("\xe2\x28\xa1", 3), MSW_ERR_MALFORMED);      /* bad continuation */
-	assert_int_equal(utf8_of("\x80", 1), MSW_ERR_MALFORMED);              /* lone continuation */
+	assert_int_equal(utf8_of("\xe2\x28\xa1", 3), MSW_ERR_MALFORMED); /* bad continuation */
+	assert_int_equal(utf8_of("\x80", 1), MSW_ERR_MALFORMED);         /* lone continuation */
 	assert_int_equal(utf8_of("\xff", 1), MSW_ERR_MALFORMED);
 	/* controls are "SHOULD NOT" in MQTT, not malformed */
 	assert_int_equal(utf8_of("\x01\x7f", 2), MSW_OK);
@@ -138,7 +148,7 @@ static void test_utf8(void **st)
 static void test_strings_binary(void **st)
 {
 	(void)st;
-	const uint8_t b[] = { 0x00, 0x03, 'a', 'b', 'c', 0x00, 0x05, 'x' };
+	const uint8_t b[] = {0x00, 0x03, 'a', 'b', 'c', 0x00, 0x05, 'x'};
 	struct cursor c;
 	struct slice s;
 	cur_init(&c, b, sizeof(b));
@@ -152,7 +162,7 @@ static void test_strings_binary(void **st)
 	assert_int_equal(cur_binary(&c, &s), MSW_ERR_NEED_MORE);
 	assert_int_equal(c.off, 0);
 	/* binary may hold anything, including NUL and invalid UTF-8 */
-	const uint8_t bin[] = { 0x00, 0x02, 0x00, 0xff };
+	const uint8_t bin[] = {0x00, 0x02, 0x00, 0xff};
 	cur_init(&c, bin, sizeof(bin));
 	assert_int_equal(cur_binary(&c, &s), MSW_OK);
 	cur_init(&c, bin, sizeof(bin));
@@ -180,17 +190,15 @@ static void test_writer(void **st)
 	wcur_u32(&w, 0x01020304);
 	wcur_string(&w, "hi", 2);
 	assert_int_equal(w.off, 11);
-	const uint8_t want[] = { 0x10, 0xbe, 0xef, 1, 2, 3, 4, 0, 2, 'h', 'i' };
+	const uint8_t want[] = {0x10, 0xbe, 0xef, 1, 2, 3, 4, 0, 2, 'h', 'i'};
 	assert_memory_equal(out, want, sizeof(want));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ints),
-		cmocka_unit_test(test_varint),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_strings_binary),
+		cmocka_unit_test(test_ints),   cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_utf8),   cmocka_unit_test(test_strings_binary),
 		cmocka_unit_test(test_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,11 +81,16 @@ static int load_vec(const char *dir, const char *fname, struct vec *v)
 
 static msw_err expect_rc(const char *e)
 {
-	if (!strcmp(e, "ok")) return MSW_OK;
-	if (!strcmp(e, "malformed")) return MSW_ERR_MALFORMED;
-	if (!strcmp(e, "protocol")) return MSW_ERR_PROTOCOL;
-	if (!strcmp(e, "too_big")) return MSW_ERR_TOO_BIG;
-	if (!strcmp(e, "need_more")) return MSW_ERR_NEED_MORE;
+	if (!strcmp(e, "ok"))
+		return MSW_OK;
+	if (!strcmp(e, "malformed"))
+		return MSW_ERR_MALFORMED;
+	if (!strcmp(e, "protocol"))
+		return MSW_ERR_PROTOCOL;
+	if (!strcmp(e, "too_big"))
+		return MSW_ERR_TOO_BIG;
+	if (!strcmp(e, "need_more"))
+		return MSW_ERR_NEED_MORE;
 	return MSW_ERR__COUNT;
 }
 
@@ -104,7 +109,8 @@ static struct vec *get_vec(const char *name)
 }
 
 /* Copy into an exact-size buffer and decode. */
-static msw_err decode_exact(int ver, const uint8_t *p, size_t n, struct mqtt_frame *f, union mqtt_any *u)
+static msw_err decode_exact(int ver, const uint8_t *p, size_t n, struct mqtt_frame *f,
+			    union mqtt_any *u)
 {
 	uint8_t *b = malloc(n ? n : 1);
 	memcpy(b, p, n);
@@ -123,12 +129,12 @@ static void truncations(const struct vec *v)
 	if (mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f) != MSW_OK)
 		return;
 	for (uint32_t k = 0; k < f.remaining; k++) {
-		uint8_t hdr[5] = { v->p[0], (uint8_t)k };
+		uint8_t hdr[5] = {v->p[0], (uint8_t)k};
 		size_t n = 2 + k;
 		uint8_t *b = malloc(n);
 		memcpy(b, hdr, 2);
 		memcpy(b + 2, f.body, k);
-		if (k >= 128) {  /* keep it simple: two-byte varint */
+		if (k >= 128) { /* keep it simple: two-byte varint */
 			free(b);
 			n = 3 + k;
 			b = malloc(n);
@@ -181,7 +187,7 @@ static void test_all_vectors(void **st)
 		if (got != want)
 			fail_msg("%s: expected %s, got %s", v.name, v.expect, msw_err_str(got));
 		if (want == MSW_OK) {
-			assert_int_equal(f.total, v.n);  /* exactly one packet per vector */
+			assert_int_equal(f.total, v.n); /* exactly one packet per vector */
 			prefixes(&v);
 			truncations(&v);
 		}
@@ -214,7 +220,8 @@ static void test_connack_v3_codes(void **st)
 	assert_int_equal(mqtt_connack_class(MQTT_V311, 5), CK_NOT_AUTHORIZED);
 	assert_int_equal(mqtt_connack_class(MQTT_V311, 6), CK_OTHER);
 	assert_string_equal(mqtt_connack_str(MQTT_V311, 5), "Connection Refused, not authorized");
-	assert_string_equal(mqtt_connack_str(MQTT_V31, 1), "Connection Refused, unacceptable protocol version");
+	assert_string_equal(mqtt_connack_str(MQTT_V31, 1),
+			    "Connection Refused, unacceptable protocol version");
 	assert_string_equal(mqtt_connack_str(MQTT_V311, 9), "unknown");
 
 	union mqtt_any u;
@@ -229,28 +236,39 @@ static void test_connack_v3_codes(void **st)
 static void test_connack_v5_reason_codes(void **st)
 {
 	(void)st;
-	static const struct { uint8_t c; const char *n; enum mqtt_connack_class k; } t[] = {
-		{ 0x00, "Success", CK_ACCEPTED }, { 0x80, "Unspecified error", CK_OTHER },
-		{ 0x81, "Malformed Packet", CK_OTHER }, { 0x82, "Protocol Error", CK_OTHER },
-		{ 0x83, "Implementation specific error", CK_OTHER },
-		{ 0x84, "Unsupported Protocol Version", CK_BAD_VERSION },
-		{ 0x85, "Client Identifier not valid", CK_BAD_CLIENT_ID },
-		{ 0x86, "Bad User Name or Password", CK_BAD_CREDENTIALS },
-		{ 0x87, "Not authorized", CK_NOT_AUTHORIZED }, { 0x88, "Server unavailable", CK_UNAVAILABLE },
-		{ 0x89, "Server busy", CK_UNAVAILABLE }, { 0x8A, "Banned", CK_BANNED },
-		{ 0x8C, "Bad authentication method", CK_BAD_AUTH_METHOD },
-		{ 0x90, "Topic Name invalid", CK_OTHER }, { 0x95, "Packet too large", CK_OTHER },
-		{ 0x97, "Quota exceeded", CK_OTHER }, { 0x99, "Payload format invalid", CK_OTHER },
-		{ 0x9A, "Retain not supported", CK_OTHER }, { 0x9B, "QoS not supported", CK_OTHER },
-		{ 0x9C, "Use another server", CK_USE_ANOTHER_SERVER },
-		{ 0x9D, "Server moved", CK_SERVER_MOVED },
-		{ 0x9F, "Connection rate exceeded", CK_UNAVAILABLE },
+	static const struct {
+		uint8_t c;
+		const char *n;
+		enum mqtt_connack_class k;
+	} t[] = {
+		{0x00, "Success", CK_ACCEPTED},
+		{0x80, "Unspecified error", CK_OTHER},
+		{0x81, "Malformed Packet", CK_OTHER},
+		{0x82, "Protocol Error", CK_OTHER},
+		{0x83, "Implementation specific error", CK_OTHER},
+		{0x84, "Unsupported Protocol Version", CK_BAD_VERSION},
+		{0x85, "Client Identifier not valid", CK_BAD_CLIENT_ID},
+		{0x86, "Bad User Name or Password", CK_BAD_CREDENTIALS},
+		{0x87, "Not authorized", CK_NOT_AUTHORIZED},
+		{0x88, "Server unavailable", CK_UNAVAILABLE},
+		{0x89, "Server busy", CK_UNAVAILABLE},
+		{0x8A, "Banned", CK_BANNED},
+		{0x8C, "Bad authentication method", CK_BAD_AUTH_METHOD},
+		{0x90, "Topic Name invalid", CK_OTHER},
+		{0x95, "Packet too large", CK_OTHER},
+		{0x97, "Quota exceeded", CK_OTHER},
+		{0x99, "Payload format invalid", CK_OTHER},
+		{0x9A, "Retain not supported", CK_OTHER},
+		{0x9B, "QoS not supported", CK_OTHER},
+		{0x9C, "Use another server", CK_USE_ANOTHER_SERVER},
+		{0x9D, "Server moved", CK_SERVER_MOVED},
+		{0x9F, "Connection rate exceeded", CK_UNAVAILABLE},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		assert_string_equal(mqtt_connack_str(MQTT_V5, t[i].c), t[i].n);
 		assert_int_equal(mqtt_connack_class(MQTT_V5, t[i].c), t[i].k);
 		/* and each decodes as a CONNACK with an empty property block */
-		uint8_t pkt[5] = { 0x20, 3, 0, t[i].c, 0 };
+		uint8_t pkt[5] = {0x20, 3, 0, t[i].c, 0};
 		union mqtt_any u;
 		struct mqtt_frame f;
 		assert_int_equal(mqtt_decode_packet(MQTT_V5, pkt, 5, CAP, &f, &u), MSW_OK);
@@ -263,7 +281,8 @@ static void test_connack_v5_reason_codes(void **st)
 	assert_true(u.connack.legacy);
 	assert_int_equal(u.connack.code, 1);
 	decode_vec("v5_3.2.2.2_connack_0x9d_server_moved", MSW_OK, &u, &f);
-	assert_true(slice_is(u.connack.props.v[MQTT_P_SERVER_REFERENCE].s, "moved.example.net:8883"));
+	assert_true(
+		slice_is(u.connack.props.v[MQTT_P_SERVER_REFERENCE].s, "moved.example.net:8883"));
 	assert_true(slice_is(u.connack.props.v[MQTT_P_REASON_STRING].s, "moved"));
 }
 
@@ -286,19 +305,29 @@ static void test_connack_all_props(void **st)
 	assert_false(mqtt_props_has(p, MQTT_P_TOPIC_ALIAS));
 	assert_int_equal(p->nuser, 2);
 	assert_true(slice_is(p->user_key[1], "k2"));
-	assert_true(slice_is(p->v[MQTT_P_ASSIGNED_CLIENT_ID].s, "auto-7F1E2D3C-0000-4000-8000-00000000abcd"));
+	assert_true(slice_is(p->v[MQTT_P_ASSIGNED_CLIENT_ID].s,
+			     "auto-7F1E2D3C-0000-4000-8000-00000000abcd"));
 	assert_int_equal(p->v[MQTT_P_AUTH_DATA].s.len, 3);
 
 	cJSON *j = mqtt_props_json(p);
 	char *txt = cJSON_PrintUnformatted(j);
 	static const char *const want[] = {
-		"\"receive_maximum\":20", "\"maximum_packet_size\":268435455", "\"topic_alias_maximum\":10",
-		"\"assigned_client_identifier\":\"auto-7F1E2D3C", "\"wildcard_subscription_available\":1",
-		"\"shared_subscription_available\":1", "\"retain_available\":1", "\"maximum_qos\":1",
-		"\"server_keep_alive\":30", "\"reason_string\":\"welcome\"",
-		"\"server_reference\":\"other.example:1883\"", "\"user_properties\":[[\"k1\",\"v1\"],[\"k2\",\"v2\"]]",
-		"\"subscription_identifier_available\":0", "\"response_information\":\"resp/info\"",
-		"\"authentication_method\":\"SCRAM-SHA-1\"", "\"authentication_data\":\"0001ff\"",
+		"\"receive_maximum\":20",
+		"\"maximum_packet_size\":268435455",
+		"\"topic_alias_maximum\":10",
+		"\"assigned_client_identifier\":\"auto-7F1E2D3C",
+		"\"wildcard_subscription_available\":1",
+		"\"shared_subscription_available\":1",
+		"\"retain_available\":1",
+		"\"maximum_qos\":1",
+		"\"server_keep_alive\":30",
+		"\"reason_string\":\"welcome\"",
+		"\"server_reference\":\"other.example:1883\"",
+		"\"user_properties\":[[\"k1\",\"v1\"],[\"k2\",\"v2\"]]",
+		"\"subscription_identifier_available\":0",
+		"\"response_information\":\"resp/info\"",
+		"\"authentication_method\":\"SCRAM-SHA-1\"",
+		"\"authentication_data\":\"0001ff\"",
 		"\"session_expiry_interval\":0",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -332,7 +361,7 @@ static void test_property_types(void **st)
 	assert_true(slice_is(p->v[MQTT_P_CONTENT_TYPE].s, "application/json"));
 	assert_true(slice_is(p->v[MQTT_P_RESPONSE_TOPIC].s, "reply/to"));
 	assert_int_equal(p->v[MQTT_P_CORRELATION_DATA].s.len, 2);
-	assert_int_equal(p->v[MQTT_P_SUBSCRIPTION_ID].u, 5);  /* first kept */
+	assert_int_equal(p->v[MQTT_P_SUBSCRIPTION_ID].u, 5); /* first kept */
 	assert_int_equal(p->nsubids, 2);
 	assert_int_equal(p->nuser, 1);
 	assert_true(slice_is(u.publish.payload, "{\"x\":1}"));
@@ -341,13 +370,16 @@ static void test_property_types(void **st)
 
 	/* Subscription Identifier may not repeat outside PUBLISH; a varint over 4 bytes is
 	 * malformed inside a property too. */
-	uint8_t sub[] = { 0x82, 9, 0, 1, 4, 0x0b, 1, 0x0b, 2, 0, 0 };
-	assert_int_equal(mqtt_decode_packet(MQTT_V5, sub, sizeof(sub), CAP, &f, &u), MSW_ERR_MALFORMED);
-	uint8_t pub[] = { 0x30, 10, 0, 1, 'a', 6, 0x0b, 0x80, 0x80, 0x80, 0x80, 0x01 };
-	assert_int_equal(mqtt_decode_packet(MQTT_V5, pub, sizeof(pub), CAP, &f, &u), MSW_ERR_MALFORMED);
+	uint8_t sub[] = {0x82, 9, 0, 1, 4, 0x0b, 1, 0x0b, 2, 0, 0};
+	assert_int_equal(mqtt_decode_packet(MQTT_V5, sub, sizeof(sub), CAP, &f, &u),
+			 MSW_ERR_MALFORMED);
+	uint8_t pub[] = {0x30, 10, 0, 1, 'a', 6, 0x0b, 0x80, 0x80, 0x80, 0x80, 0x01};
+	assert_int_equal(mqtt_decode_packet(MQTT_V5, pub, sizeof(pub), CAP, &f, &u),
+			 MSW_ERR_MALFORMED);
 	/* Will-only property in CONNACK */
-	uint8_t ck[] = { 0x20, 8, 0, 0, 5, 0x18, 0, 0, 0, 1 };
-	assert_int_equal(mqtt_decode_packet(MQTT_V5, ck, sizeof(ck), CAP, &f, &u), MSW_ERR_MALFORMED);
+	uint8_t ck[] = {0x20, 8, 0, 0, 5, 0x18, 0, 0, 0, 1};
+	assert_int_equal(mqtt_decode_packet(MQTT_V5, ck, sizeof(ck), CAP, &f, &u),
+			 MSW_ERR_MALFORMED);
 }
 
 static void test_user_property_cap(void **st)
@@ -365,7 +397,7 @@ static void test_user_property_cap(void **st)
 	b[o++] = (uint8_t)(0x80 | (plen & 0x7f));
 	b[o++] = (uint8_t)(plen >> 7);
 	for (size_t i = 0; i < np; i++) {
-		uint8_t one[7] = { 0x26, 0, 1, 'k', 0, 1, 'v' };
+		uint8_t one[7] = {0x26, 0, 1, 'k', 0, 1, 'v'};
 		memcpy(b + o, one, 7);
 		o += 7;
 	}
@@ -375,7 +407,8 @@ static void test_user_property_cap(void **st)
 	assert_int_equal(mqtt_decode_packet(MQTT_V5, b, o, CAP, &f, &u), MSW_OK);
 	assert_int_equal(u.connack.props.nuser, 40);
 	cJSON *j = mqtt_props_json(&u.connack.props);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "user_properties")), MQTT_MAX_USER_PROPS);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "user_properties")),
+			 MQTT_MAX_USER_PROPS);
 	assert_int_equal(cJSON_GetObjectItem(j, "user_properties_total")->valueint, 40);
 	cJSON_Delete(j);
 	free(b);
@@ -392,7 +425,8 @@ static void test_encode_connect(void **st)
 {
 	(void)st;
 	uint8_t buf[256];
-	struct mqtt_connect c = { .version = MQTT_V311, .keepalive = 60, .clean = true, .client_id = "msw-a1B2c3" };
+	struct mqtt_connect c = {
+		.version = MQTT_V311, .keepalive = 60, .clean = true, .client_id = "msw-a1B2c3"};
 	size_t n = mqtt_encode_connect(&c, NULL, 0);
 	assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf)), n);
 	check_encoded(buf, n, "v311_3.1_connect");
@@ -405,7 +439,7 @@ static void test_encode_connect(void **st)
 	c.receive_maximum = 16;
 	c.maximum_packet_size = 1048576;
 	n = mqtt_encode_connect(&c, NULL, 0);
-	uint8_t *exact = malloc(n);  /* exact-size buffer: ASan catches overruns */
+	uint8_t *exact = malloc(n); /* exact-size buffer: ASan catches overruns */
 	assert_int_equal(mqtt_encode_connect(&c, exact, n), n);
 	check_encoded(exact, n, "v5_3.1.2.11_connect_props");
 
@@ -431,8 +465,9 @@ static void test_encode_connect(void **st)
 static void test_encode_subscribe_acks(void **st)
 {
 	(void)st;
-	static const char *const filters[] = { "#", "$SYS/#" };
-	struct mqtt_subscribe s = { .version = MQTT_V311, .packet_id = 1, .filters = filters, .nfilters = 2 };
+	static const char *const filters[] = {"#", "$SYS/#"};
+	struct mqtt_subscribe s = {
+		.version = MQTT_V311, .packet_id = 1, .filters = filters, .nfilters = 2};
 	uint8_t buf[64];
 	size_t n = mqtt_encode_subscribe(&s, buf, sizeof(buf));
 	check_encoded(buf, n, "v311_3.8_subscribe_two_filters");
@@ -531,9 +566,10 @@ static void test_streaming(void **st)
 	(void)st;
 	uint8_t stream[256];
 	size_t n = 0;
-	const char *names[] = { "v311_3.2.2.3_connack_accepted", "v311_3.9_suback_granted_and_failure",
-				"v311_3.3_publish_qos1_retained", "v311_3.13_pingresp", "v311_3.3_publish_qos0" };
-	const int types[] = { MQTT_CONNACK, MQTT_SUBACK, MQTT_PUBLISH, MQTT_PINGRESP, MQTT_PUBLISH };
+	const char *names[] = {
+		"v311_3.2.2.3_connack_accepted", "v311_3.9_suback_granted_and_failure",
+		"v311_3.3_publish_qos1_retained", "v311_3.13_pingresp", "v311_3.3_publish_qos0"};
+	const int types[] = {MQTT_CONNACK, MQTT_SUBACK, MQTT_PUBLISH, MQTT_PINGRESP, MQTT_PUBLISH};
 	for (size_t i = 0; i < 5; i++) {
 		struct vec *v = get_vec(names[i]);
 		memcpy(stream + n, v->p, v->n);
@@ -544,7 +580,8 @@ static void test_streaming(void **st)
 	union mqtt_any u;
 	struct mqtt_frame f;
 	while (off < n) {
-		assert_int_equal(mqtt_decode_packet(MQTT_V311, stream + off, n - off, CAP, &f, &u), MSW_OK);
+		assert_int_equal(mqtt_decode_packet(MQTT_V311, stream + off, n - off, CAP, &f, &u),
+				 MSW_OK);
 		assert_int_equal(f.type, types[k++]);
 		off += f.total;
 	}
@@ -574,7 +611,7 @@ static void test_cap_before_body(void **st)
 {
 	(void)st;
 	/* header only, declaring 2,000,000 bytes: TOO_BIG at once, with the size reported */
-	uint8_t h[4] = { 0x30, 0x80, 0x89, 0x7a };
+	uint8_t h[4] = {0x30, 0x80, 0x89, 0x7a};
 	struct mqtt_frame f;
 	assert_int_equal(mqtt_frame_parse(h, 4, MQTT_V311, CAP, &f), MSW_ERR_TOO_BIG);
 	assert_int_equal(f.remaining, 2000000);
@@ -582,12 +619,12 @@ static void test_cap_before_body(void **st)
 	assert_int_equal(f.type, MQTT_PUBLISH);
 	assert_int_equal(f.total, 2000004);
 	/* exactly at the cap is fine (needs more) */
-	uint8_t h2[4] = { 0x30, 0x80, 0x80, 0x40 };  /* 1048576 */
+	uint8_t h2[4] = {0x30, 0x80, 0x80, 0x40}; /* 1048576 */
 	assert_int_equal(mqtt_frame_parse(h2, 4, MQTT_V311, CAP, &f), MSW_ERR_NEED_MORE);
 	assert_int_equal(f.remaining, CAP);
 	/* a 4-byte header with the continuation bit still set is malformed even before the
 	 * fifth byte arrives */
-	uint8_t h3[5] = { 0x30, 0xff, 0xff, 0xff, 0xff };
+	uint8_t h3[5] = {0x30, 0xff, 0xff, 0xff, 0xff};
 	assert_int_equal(mqtt_frame_parse(h3, 5, MQTT_V311, CAP, &f), MSW_ERR_MALFORMED);
 	assert_int_equal(mqtt_frame_parse(h3, 4, MQTT_V311, CAP, &f), MSW_ERR_NEED_MORE);
 }
