@@ -14,7 +14,8 @@
  * string holding one has it replaced by "***".
  *
  * The scan metadata record ("mqttsweep.scan/1") goes to --metadata-file (written at the
- * start and rewritten, complete, at the end, each time via a temporary file + rename) and
+ * start, refreshed with the running counts every 10 s, and rewritten, complete, at the
+ * end, each time via a temporary file + rename) and
  * to the sinks' meta() (SQLite scans table, HTML/text summaries). It is never mixed into
  * the JSON lines stream, so every line there is a mqttsweep.record/1. */
 #include "output/output.h"
@@ -54,6 +55,7 @@ struct output {
 	bool progress_shown;
 	int64_t last_progress_us;
 	int64_t last_flush_us;
+	int64_t last_meta_us;
 };
 
 static char **g_argv;
@@ -496,6 +498,7 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 	o->seed = seed;
 	o->start_us = now_us();
 	o->last_flush_us = o->start_us;
+	o->last_meta_us = o->start_us;
 	o->progress = !cfg->quiet && isatty(STDERR_FILENO);
 	collect_secrets(o);
 	rc = open_sinks(o);
@@ -625,6 +628,15 @@ void output_progress(struct output *o, const struct scan_stats *st, uint64_t tot
 	if (now - o->last_flush_us >= 200000) {
 		o->last_flush_us = now;
 		flush_all(o);
+	}
+	if (o->cfg->metadata_file && now - o->last_meta_us >= 10000000) {
+		/* a killed scan still leaves recent counts (final stays false) */
+		cJSON *m = output_build_meta(o, st, 0, 0);
+
+		o->last_meta_us = now;
+		if (m && write_metadata_file(o->cfg->metadata_file, m) != MSW_OK)
+			o->failed = true;
+		cJSON_Delete(m);
 	}
 	if (!o->progress || now - o->last_progress_us < 200000)
 		return;
