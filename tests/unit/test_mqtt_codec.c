@@ -629,6 +629,32 @@ static void test_cap_before_body(void **st)
 	assert_int_equal(mqtt_frame_parse(h3, 4, MQTT_V311, CAP, &f), MSW_ERR_NEED_MORE);
 }
 
+/* Client packets decode too (differential tests, the hostile broker). */
+static void test_decode_client_packets(void **st)
+{
+	(void)st;
+	union mqtt_any u;
+	struct mqtt_frame f;
+	decode_vec("v5_3.1.3.2_connect_will_props", MSW_OK, &u, &f);
+	assert_true(u.connect.has_will);
+	assert_int_equal(u.connect.keepalive, 30);
+	assert_true(slice_is(u.connect.will_topic, "will/t"));
+	assert_true(slice_is(u.connect.will_payload, "bye"));
+	assert_int_equal(u.connect.will_props.v[MQTT_P_WILL_DELAY].u, 30);
+	assert_true(slice_is(u.connect.will_props.v[MQTT_P_CONTENT_TYPE].s, "text/plain"));
+	assert_int_equal(u.connect.will_props.nuser, 1);
+	assert_true(slice_is(u.connect.props.v[MQTT_P_AUTH_METHOD].s, "PLAIN"));
+	assert_false(u.connect.has_username);
+	decode_vec("v5_3.1.2.9_connect_password_only", MSW_OK, &u, &f);
+	assert_true(u.connect.has_password && !u.connect.has_username);
+	decode_vec("v5_3.8.2.1_subscribe_subscription_identifier", MSW_OK, &u, &f);
+	assert_int_equal(u.subscribe.props.v[MQTT_P_SUBSCRIPTION_ID].u, 268435455u);
+	assert_int_equal(u.subscribe.options[0], 0x2e);
+	assert_true(slice_is(u.subscribe.filter[0], "a/+/c"));
+	decode_vec("v311_3.10_unsubscribe", MSW_OK, &u, &f);
+	assert_int_equal(f.type, MQTT_UNSUBSCRIBE);
+}
+
 int main(void)
 {
 	const char *src = getenv("MSW_SOURCE_DIR");
@@ -651,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_disconnect_auth),
 		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_cap_before_body),
+		cmocka_unit_test(test_decode_client_packets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
