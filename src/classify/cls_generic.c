@@ -203,8 +203,6 @@ struct coord_acc {
 	bool found;
 };
 
-static const char *const lat_keys = "lat|latitude|gps_lat|gps_latitude|*_latitude";
-static const char *const lon_keys = "lon|lng|long|longitude|gps_lon|gps_lng|gps_longitude|*_longitude";
 
 static bool visit_coord(const cJSON *parent, const cJSON *it, void *arg)
 {
@@ -220,10 +218,12 @@ static bool visit_coord(const cJSON *parent, const cJSON *it, void *arg)
 	cJSON_ArrayForEach(o, it) {
 		if (!o->string)
 			continue;
-		if (!ok1 && cls_glob_alt(lat_keys, o->string, strlen(o->string))) {
+		if (cls_key_class(o->string) != RC_COORD)
+			continue;
+		if (!ok1 && strcasestr(o->string, "lat")) {
 			la = cls_jnum(o, &ok1);
 			kla = o->string;
-		} else if (!ok2 && cls_glob_alt(lon_keys, o->string, strlen(o->string))) {
+		} else if (!ok2 && !strcasestr(o->string, "lat")) {
 			lo = cls_jnum(o, &ok2);
 			klo = o->string;
 		}
@@ -237,11 +237,14 @@ static bool visit_coord(const cJSON *parent, const cJSON *it, void *arg)
 	return true;
 }
 
-bool hook_gen_latlon(struct cls_run *r, const struct rule *ru)
+/* The search is done once per message; the three precision rules share the result. */
+static bool find_coords(struct cls_run *r)
 {
 	struct coord_acc a = { 0 };
-	int d, min = ru->arg ? (int)strtol(ru->arg, NULL, 10) : 0;
 
+	if (r->coord_done)
+		return r->coord_done == 2;
+	r->coord_done = 1;
 	if (!cJSON_IsObject(r->json) && !cJSON_IsArray(r->json))
 		return false;
 	if (cJSON_IsObject(r->json))
@@ -250,12 +253,25 @@ bool hook_gen_latlon(struct cls_run *r, const struct rule *ru)
 		walk_json(r->json, visit_coord, &a);
 	if (!a.found)
 		return false;
-	d = decimals(a.lat) < decimals(a.lon) ? decimals(a.lat) : decimals(a.lon);
+	r->coord_done = 2;
+	r->coord_lat = a.lat;
+	r->coord_lon = a.lon;
+	snprintf(r->coord_keys, sizeof(r->coord_keys), "%s", a.keys);
+	return true;
+}
+
+bool hook_gen_latlon(struct cls_run *r, const struct rule *ru)
+{
+	int d, min = ru->arg ? (int)strtol(ru->arg, NULL, 10) : 0;
+
+	if (!find_coords(r))
+		return false;
+	d = decimals(r->coord_lat) < decimals(r->coord_lon) ? decimals(r->coord_lat) : decimals(r->coord_lon);
 	if (d < min)
 		return false;
-	cls_varf(r, "lat", RC_COORD, "%.8g", a.lat);
-	cls_varf(r, "lon", RC_COORD, "%.8g", a.lon);
-	cls_var(r, "keys", a.keys, RC_SAFE);
+	cls_varf(r, "lat", RC_COORD, "%.8g", r->coord_lat);
+	cls_varf(r, "lon", RC_COORD, "%.8g", r->coord_lon);
+	cls_var(r, "keys", r->coord_keys, RC_SAFE);
 	cls_varf(r, "decimals", RC_SAFE, "%d", d);
 	return true;
 }

@@ -420,6 +420,7 @@ static void run_component(struct cls_run *r, const char *comp, const char *objec
 	snprintf(mt, sizeof(mt), "homeassistant/%s/%s/config", comp, object);
 	r->json = cfg;
 	r->mtopic = mt;
+	r->coord_done = 0;
 	cls_var(r, "component", comp, RC_SAFE);
 	remember(r->c, comp, cfg);
 	note_inventory(r->c, cfg);
@@ -428,6 +429,7 @@ static void run_component(struct cls_run *r, const char *comp, const char *objec
 	r->mtopic = saved_mt;
 	r->cats = 0;
 	r->ngroups = 0;
+	r->coord_done = 0;
 }
 
 static const char *const shared_keys[] = {

@@ -128,6 +128,9 @@ struct cls_run {
 	struct cls_var vars[CLS_MAX_VARS];
 	int nvars;
 	unsigned cats;         /* bit per category already emitted for this message */
+	int coord_done;        /* generic coordinate search: 0 not yet, 1 none, 2 found */
+	double coord_lat, coord_lon;
+	char coord_keys[64];
 	const char *groups[CLS_MAX_GROUPS];
 	int ngroups;
 };

@@ -1,7 +1,7 @@
 /* Redaction: one policy for titles, evidence, topics and payload samples.
  *
  *   redacted (default)  coordinates coarsened to 2 decimals (~1 km); secrets shown as their
- *                       first two characters and length ("pa…(12)"; secrets shorter than 8
+ *                       first two characters and length ("pa…(12)"; secrets shorter than 6
  *                       characters show no characters at all: a 4-digit alarm code would
  *                       otherwise be half-disclosed); e-mail local parts and person names
  *                       partly masked ("a***e"), including the topic levels that name people
@@ -25,50 +25,75 @@
 #include <openssl/rand.h>
 #include "classify/cls_int.h"
 
-struct keyclass {
-	const char *glob;     /* case-insensitive glob on the key name */
+/* Key classes, one table for samples and findings. Matching is case-insensitive: exact
+ * names, then substrings, then suffixes (no globs: this runs for every key of every
+ * payload). */
+struct keyname {
+	const char *s;
 	enum rclass rc;
 };
 
-static const struct keyclass key_classes[] = {
+static const struct keyname key_exact[] = {
 	{ "lat", RC_COORD }, { "lon", RC_COORD }, { "lng", RC_COORD }, { "long", RC_COORD },
-	{ "latitude", RC_COORD }, { "longitude", RC_COORD }, { "*_latitude", RC_COORD },
-	{ "*_longitude", RC_COORD }, { "gps_lat", RC_COORD }, { "gps_lon", RC_COORD },
-	{ "*password*", RC_SECRET }, { "*passwd*", RC_SECRET }, { "pwd", RC_SECRET },
-	{ "pass", RC_SECRET }, { "passphrase", RC_SECRET }, { "*secret*", RC_SECRET },
-	{ "*token*", RC_SECRET }, { "*api_key*", RC_SECRET }, { "*apikey*", RC_SECRET },
-	{ "psk", RC_SECRET }, { "wifi_psk", RC_SECRET }, { "pin", RC_SECRET },
-	{ "network_key", RC_SECRET }, { "private_key", RC_SECRET }, { "privkey", RC_SECRET },
-	{ "jwt_key", RC_SECRET }, { "webhook_id", RC_SECRET }, { "*_key", RC_SECRET },
-	{ "email", RC_EMAIL }, { "e-mail", RC_EMAIL }, { "mail", RC_EMAIL },
-	{ "username", RC_NAME }, { "user", RC_NAME }, { "user_name", RC_NAME },
-	{ "clientid", RC_NAME }, { "client_id", RC_NAME }, { "owner", RC_NAME },
-	{ "person", RC_NAME }, { "sub_label", RC_NAME }, { "first_name", RC_NAME },
-	{ "last_name", RC_NAME }, { "full_name", RC_NAME }, { "device_name", RC_NAME },
-	{ "mqttuser", RC_NAME }, { "face", RC_DROP }, { "image", RC_DROP }, { "addr", RC_DROP },
+	{ "latitude", RC_COORD }, { "longitude", RC_COORD }, { "gps_lat", RC_COORD },
+	{ "gps_lon", RC_COORD }, { "pwd", RC_SECRET }, { "pass", RC_SECRET }, { "psk", RC_SECRET },
+	{ "pin", RC_SECRET }, { "passphrase", RC_SECRET }, { "privkey", RC_SECRET },
+	{ "webhook_id", RC_SECRET }, { "email", RC_EMAIL }, { "e-mail", RC_EMAIL }, { "mail", RC_EMAIL },
+	{ "username", RC_NAME }, { "user", RC_NAME }, { "user_name", RC_NAME }, { "clientid", RC_NAME },
+	{ "client_id", RC_NAME }, { "owner", RC_NAME }, { "person", RC_NAME }, { "sub_label", RC_NAME },
+	{ "first_name", RC_NAME }, { "last_name", RC_NAME }, { "full_name", RC_NAME },
+	{ "device_name", RC_NAME }, { "mqttuser", RC_NAME }, { "face", RC_DROP }, { "image", RC_DROP },
+	{ "addr", RC_DROP },
+};
+
+static const struct keyname key_contains[] = {
+	{ "password", RC_SECRET }, { "passwd", RC_SECRET }, { "secret", RC_SECRET },
+	{ "token", RC_SECRET }, { "api_key", RC_SECRET }, { "apikey", RC_SECRET },
+};
+
+static const struct keyname key_suffix[] = {
+	{ "_latitude", RC_COORD }, { "_longitude", RC_COORD }, { "_key", RC_SECRET },
 };
 
 /* Keys that look like secrets by name but hold flags or metadata. */
 static const char *const not_secret = "*_required|*_enabled|has_*|token_type|*_set|*_format|"
-				      "api_key_set|secret_type|*_length|*_expires*|*_count";
+				      "secret_type|*_length|*_expires*|*_count";
+
+static enum rclass key_class_raw(const char *low, size_t n)
+{
+	for (size_t i = 0; i < sizeof(key_exact) / sizeof(key_exact[0]); i++)
+		if (key_exact[i].s[0] == low[0] && strcmp(low, key_exact[i].s) == 0)
+			return key_exact[i].rc;
+	for (size_t i = 0; i < sizeof(key_contains) / sizeof(key_contains[0]); i++)
+		if (strstr(low, key_contains[i].s))
+			return key_contains[i].rc;
+	for (size_t i = 0; i < sizeof(key_suffix) / sizeof(key_suffix[0]); i++) {
+		size_t l = strlen(key_suffix[i].s);
+
+		if (n > l && strcmp(low + n - l, key_suffix[i].s) == 0)
+			return key_suffix[i].rc;
+	}
+	return RC_NONE;
+}
 
 enum rclass cls_key_class(const char *key)
 {
 	size_t n;
+	enum rclass rc;
 
 	if (!key)
 		return RC_NONE;
-	n = strlen(key);
-	for (size_t i = 0; i < sizeof(key_classes) / sizeof(key_classes[0]); i++) {
-		const struct keyclass *k = &key_classes[i];
+	char low[72];
 
-		if (!cls_glob(k->glob, strlen(k->glob), key, n))
-			continue;
-		if (k->rc == RC_SECRET && cls_glob_alt(not_secret, key, n))
-			return RC_NONE;
-		return k->rc;
-	}
-	return RC_NONE;
+	n = strlen(key);
+	if (n == 0 || n > 64)
+		return RC_NONE;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	rc = key_class_raw(low, n);
+	if (rc == RC_SECRET && cls_glob_alt(not_secret, key, n))
+		return RC_NONE;
+	return rc;
 }
 
 static size_t u8_count(const char *s)
@@ -98,7 +123,7 @@ static size_t u8_prefix(const char *s, size_t k)
 char *cls_mask_secret(const char *s)
 {
 	size_t chars = u8_count(s);
-	size_t show = chars >= 8 ? u8_prefix(s, 2) : 0;
+	size_t show = chars >= 6 ? u8_prefix(s, 2) : 0;
 	char *out = malloc(show + 32);
 
 	if (!out)
@@ -287,9 +312,15 @@ static void replace_string(cJSON *node, char *nv)
 static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evidence ev)
 {
 	if (rc == RC_COORD) {
-		if (cJSON_IsNumber(it))
-			cJSON_SetNumberValue(it, round(it->valuedouble * 100.0) / 100.0);
-		else if (cJSON_IsString(it) && it->valuestring)
+		if (cJSON_IsNumber(it)) {   /* printed as exactly two decimals: 51.50 */
+			char buf[48];
+			cJSON *n;
+
+			snprintf(buf, sizeof(buf), "%.2f", fabs(it->valuedouble) < 1e6 ? it->valuedouble : 0.0);
+			n = cJSON_CreateRaw(buf);
+			if (n && !cJSON_ReplaceItemViaPointer(parent, it, n))
+				cJSON_Delete(n);
+		} else if (cJSON_IsString(it) && it->valuestring)
 			replace_string(it, cls_coarse_coord(it->valuestring));
 		return;
 	}

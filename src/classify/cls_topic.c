@@ -162,6 +162,34 @@ static bool match_levels(const char *p, const struct lv *pl, int np, const char 
 	return true;
 }
 
+static bool literal_level(const char *s, size_t n)
+{
+	return n && s[0] != '{' && !(n == 1 && (s[0] == '+' || s[0] == '#'));
+}
+
+/* Cheap reject before splitting: a literal first or last pattern level must equal the
+ * topic's (most rules start with a literal such as "owntracks" or end with "config"). */
+static bool quick_reject(const char *pattern, const char *topic, size_t tlen)
+{
+	size_t pn = strlen(pattern);
+	size_t p0 = strcspn(pattern, "/");
+	const char *ts = memchr(topic, '/', tlen);
+	size_t t0 = ts ? (size_t)(ts - topic) : tlen;
+	const char *pe = strrchr(pattern, '/');
+	const char *te;
+
+	if (literal_level(pattern, p0) && (p0 != t0 || memcmp(pattern, topic, p0) != 0))
+		return true;
+	if (!pe)
+		return false;
+	pe++;
+	te = topic + tlen;
+	while (te > topic && te[-1] != '/')
+		te--;
+	return literal_level(pe, pn - (size_t)(pe - pattern)) &&
+	       (pn - (size_t)(pe - pattern) != (size_t)(topic + tlen - te) || memcmp(pe, te, (size_t)(topic + tlen - te)) != 0);
+}
+
 bool cls_topic_match(const char *pattern, const char *topic, size_t tlen,
 		     struct cls_cap *caps, int *ncaps)
 {
@@ -171,6 +199,8 @@ bool cls_topic_match(const char *pattern, const char *topic, size_t tlen,
 	if (!pattern)
 		return true;
 	if (tlen && topic[0] == '$' && pattern[0] != '$')
+		return false;
+	if (quick_reject(pattern, topic, tlen))
 		return false;
 	np = split(pattern, strlen(pattern), pl, CLS_MAX_LEVELS);
 	nt = split(topic, tlen, tl, CLS_MAX_LEVELS);
