@@ -235,6 +235,37 @@ static void ssl_err_text(char *out, size_t outsz, const char *fallback)
 		snprintf(out, outsz, "%s", fallback);
 }
 
+/* A configuration error: "what: first OpenSSL reason" (the first queued error names the
+ * cause, e.g. "no start line"; later ones only say which layer passed it up). */
+static msw_err cfg_fail(char *err, size_t errsz, const char *what, const char *file)
+{
+	unsigned long e = ERR_peek_error();
+	const char *reason = e ? ERR_reason_error_string(e) : NULL;
+	snprintf(err, errsz, "%s%s%s: %s", what, file ? " " : "", file ? file : "",
+		 reason ? reason : "failed");
+	ERR_clear_error();
+	return MSW_ERR_USAGE;
+}
+
+static msw_err ctx_client_cert(SSL_CTX *ctx, const struct msw_config *cfg, char *err, size_t errsz)
+{
+	const char *cert = cfg->cert_file, *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
+	if (!cert) {
+		snprintf(err, errsz, "--key needs --cert");
+		return MSW_ERR_USAGE;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		return cfg_fail(err, errsz, "--cert", cert);
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		return cfg_fail(err, errsz, "--key", key);
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		snprintf(err, errsz, "--key %s does not match --cert %s", key, cert);
+		return MSW_ERR_USAGE;
+	}
+	return MSW_OK;
+}
+
 static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, size_t errsz)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
@@ -243,7 +274,7 @@ static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, 
 	SSL_CTX_set_msg_callback(ctx, msg_cb);
 	if (SSL_CTX_set_cipher_list(ctx, cfg && cfg->psk ? "PSK:DEFAULT:@SECLEVEL=0"
 							 : "DEFAULT:@SECLEVEL=0") != 1)
-		goto ssl_fail;
+		return cfg_fail(err, errsz, "cipher list", NULL);
 	if (cfg && cfg->psk) {
 		unsigned char tmp[TLS_PSK_MAX];
 		if (psk_decode(cfg->psk, tmp, sizeof(tmp)) < 0) {
@@ -255,26 +286,13 @@ static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, 
 	}
 	if (cfg && cfg->ca_file) {
 		if (SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1)
-			goto ssl_fail;
+			return cfg_fail(err, errsz, "--cafile", cfg->ca_file);
 	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-		goto ssl_fail;
+		return cfg_fail(err, errsz, "system CA store", NULL);
 	}
-	if (cfg && (cfg->cert_file || cfg->key_file)) {
-		const char *cert = cfg->cert_file,
-			   *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
-		if (!cert) {
-			snprintf(err, errsz, "--key needs --cert");
-			return MSW_ERR_USAGE;
-		}
-		if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(ctx) != 1)
-			goto ssl_fail;
-	}
+	if (cfg && (cfg->cert_file || cfg->key_file))
+		return ctx_client_cert(ctx, cfg, err, errsz);
 	return MSW_OK;
-ssl_fail:
-	ssl_err_text(err, errsz, "TLS configuration failed");
-	return MSW_ERR_USAGE;
 }
 
 /* Returns a referenced SSL_CTX for cfg (caller SSL_CTX_free()s it). */
@@ -456,7 +474,15 @@ static msw_err tls_open(struct layer *l, const struct msw_target *t, const struc
 	pthread_once(&meth_once, meth_init);
 	if (!g_meth)
 		return MSW_ERR_NOMEM;
-	msw_err rc = ctx_get(cfg, &s->ctx, s->err, sizeof(s->err));
+	char why[200] = "";
+	msw_err rc = ctx_get(cfg, &s->ctx, why, sizeof(why));
+	if (rc == MSW_ERR_USAGE) {
+		/* a bad --cafile/--cert/--key/--psk: fail in handshake() so that describe() can
+		 * put the reason in the record (main should have caught it via tls_global_init) */
+		snprintf(s->err, sizeof(s->err), "TLS configuration: %s", why);
+		s->ph = TP_FAILED;
+		return MSW_OK;
+	}
 	if (rc)
 		return rc;
 	s->ssl = SSL_new(s->ctx);

@@ -316,6 +316,18 @@ static void test_bad_config(void **st)
 	assert_int_equal(tls_global_init(&cfg, err, sizeof(err)), MSW_ERR_USAGE);
 	cfg.psk = "00112233";
 	assert_int_equal(tls_global_init(&cfg, err, sizeof(err)), MSW_OK);
+	/* the layer with a bad configuration fails in handshake() and says why */
+	struct rig *r = rig_new(64, 0, false);
+	r->cfg.cert_file = "/nonexistent/cert.pem";
+	assert_int_equal(layer_tls.open(&r->top, &r->t, &r->cfg), MSW_OK);
+	assert_int_equal(drive(r), MSW_ERR_TLS);
+	struct msw_record rec;
+	record_init(&rec, "mqtt");
+	layer_tls.describe(&r->top, &rec);
+	assert_non_null(strstr(rec.error, "TLS configuration"));
+	assert_null(rec.transport_security);
+	record_free(&rec);
+	rig_free(r);
 }
 
 int main(void)
