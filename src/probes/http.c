@@ -778,6 +778,41 @@ static void add_finding(struct pctx *c, const struct fp_finding_def *d, const ch
 }
 
 /* Findings of the decided product's matched OPEN/SIDE rules (one per finding id). */
+/* Is `finding` the same door as `of`, or one that `of` supersedes? */
+static bool evidence_for(const char *finding, const char *of)
+{
+	if (strcmp(finding, of) == 0)
+		return true;
+	for (size_t i = 0; i < fp_nsupersedes; i++)
+		if (strcmp(fp_supersedes[i].finding, finding) == 0 && strcmp(fp_supersedes[i].by, of) == 0)
+			return true;
+	return false;
+}
+
+/* Every matched rule that supports this finding, "; "-joined and capped. Returns the last
+ * supporting rule (the reproduce line shows the most telling request, e.g. /flows). */
+static const struct fp_rule *finding_evidence(const struct http_state *s, const char *prod,
+					      const char *finding, char *ev, size_t n)
+{
+	const struct fp_rule *last = NULL;
+	size_t k = 0;
+	ev[0] = 0;
+	for (size_t i = 0; i < fp_nrules && i < FP_MAX_RULES && k + 2 < n; i++) {
+		const struct fp_rule *r = &fp_rules[i];
+		if (!s->acc.matched[i] || !r->finding || strcmp(r->product, prod) != 0 ||
+		    !evidence_for(r->finding, finding))
+			continue;
+		char one[256];
+		last = r;
+		describe_rule(r, s->acc.matched[i], one, sizeof(one));
+		int w = snprintf(ev + k, n - k, "%s%s", k ? "; " : "", one);
+		if (w < 0 || (size_t)w >= n - k)
+			break;
+		k += (size_t)w;
+	}
+	return last;
+}
+
 static size_t rule_findings(struct pctx *c, struct http_state *s, const char *prod,
 			    enum fp_effect want)
 {
@@ -791,17 +826,19 @@ static size_t rule_findings(struct pctx *c, struct http_state *s, const char *pr
 		for (size_t k = 0; k < ndone; k++)
 			dup = dup || strcmp(done[k], r->finding) == 0;
 		const struct fp_finding_def *d = fp_finding_by_id(r->finding);
-		if (dup || !d)
+		if (dup || !d || fp_superseded(&s->acc, prod, r->finding))
 			continue;
 		done[ndone++] = r->finding;
 		char ev[512], rep[512];
-		describe_rule(r, s->acc.matched[i], ev, sizeof(ev));
+		const struct fp_rule *shown = finding_evidence(s, prod, r->finding, ev, sizeof(ev));
 		if (d->category == CAT_LOCATION && s->positions) {
 			size_t l = strlen(ev);
 			snprintf(ev + l, sizeof(ev) - l, "; %u position(s) of %u user(s) served "
 				 "(coordinates not stored)", s->positions, s->users);
 		}
-		reproduce_line(c, r->path, r->field, NULL, rep, sizeof(rep));
+		if (!shown)
+			shown = r;
+		reproduce_line(c, shown->path, shown->field, NULL, rep, sizeof(rep));
 		add_finding(c, d, d->title, ev, rep);
 		if (want == FPE_LOGIN)
 			return 1;  /* one "login required" note is enough */

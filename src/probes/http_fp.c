@@ -77,10 +77,12 @@ const struct fp_rule fp_rules[] = {
 	ID("node_red", "/", A2, FPF_BODY, "<title>Node-RED</title>", 2),
 	ID("node_red", "/settings", A2, FPF_JSON, "httpNodeRoot&version", 2),
 	ID("node_red", "/auth/login", A2, FPF_JSON, "type=credentials&prompts", 2),
-	OPEN("node_red", "/settings", A2, FPF_JSON, "httpNodeRoot", "nodered.admin_open"),
-	OPEN("node_red", "/flows", A2, FPF_JSON, "[]", "nodered.admin_open"),
-	OPEN("node_red", "/flows", A2, FPF_JSON, "flows", "nodered.admin_open"),
+	/* /auth/login answers {} only when adminAuth is unset: then anyone can deploy. With
+	 * adminAuth and an anonymous "read" default, /flows is readable but deploy is not. */
 	OPEN("node_red", "/auth/login", A2, FPF_JSON, "{}", "nodered.admin_open"),
+	OPEN("node_red", "/settings", A2, FPF_JSON, "httpNodeRoot", "nodered.flows_readable"),
+	OPEN("node_red", "/flows", A2, FPF_JSON, "[]", "nodered.flows_readable"),
+	OPEN("node_red", "/flows", A2, FPF_JSON, "flows", "nodered.flows_readable"),
 	LOGIN("node_red", "/flows", 401, FPF_STATUS, NULL, "nodered.login_required"),
 	LOGIN("node_red", "/settings", 401, FPF_STATUS, NULL, "nodered.login_required"),
 	LOGIN("node_red", "/auth/login", A2, FPF_JSON, "type=credentials", "nodered.login_required"),
@@ -179,6 +181,10 @@ const struct fp_finding_def fp_findings[] = {
 	  "Node-RED editor has no login: anyone can read the flows and deploy new ones (run code on this host)",
 	  "Set adminAuth in settings.js (users with bcrypt password hashes) and restart Node-RED; "
 	  "bind uiHost to 127.0.0.1 or put it behind an authenticating proxy." },
+	{ "nodered.flows_readable", HIGH, CAT_DASHBOARD, 306,
+	  "Node-RED flows can be read without a login (adminAuth grants anonymous read)",
+	  "Remove the anonymous default (adminAuth.default) from settings.js: the flows name "
+	  "brokers, topics and endpoints of the house." },
 	{ "nodered.login_required", INFO, CAT_DASHBOARD, 0,
 	  "Node-RED editor reachable; login required (adminAuth set)", LOGIN_REM },
 	{ "nodered.dashboard_open", HIGH, CAT_DASHBOARD, 306,
@@ -253,6 +259,12 @@ const struct fp_finding_def fp_findings[] = {
 	  "Change the default password now and check nobody added accounts or changed settings." },
 };
 const size_t fp_nfindings = sizeof(fp_findings) / sizeof(fp_findings[0]);
+
+/* A finding not reported when a worse one about the same door is. */
+const struct fp_supersede fp_supersedes[] = {
+	{ "nodered.flows_readable", "nodered.admin_open" },
+};
+const size_t fp_nsupersedes = sizeof(fp_supersedes) / sizeof(fp_supersedes[0]);
 
 /* One attempt each, and only with --try-default-logins. HiveMQ Control Center has no
  * login API (a Vaadin form), so it is not tried. */
@@ -459,6 +471,24 @@ bool fp_rule_matches(const struct fp_rule *r, const struct fp_response *resp)
 	case FPF_WS_DATA:
 		return resp->status == 101 && resp->ws_data && resp->ws_close_code < 0;
 	}
+	return false;
+}
+
+static bool finding_matched(const struct fp_acc *a, const char *product, const char *finding)
+{
+	for (size_t i = 0; i < fp_nrules && i < FP_MAX_RULES; i++)
+		if (a->matched[i] && fp_rules[i].finding && strcmp(fp_rules[i].product, product) == 0 &&
+		    strcmp(fp_rules[i].finding, finding) == 0)
+			return true;
+	return false;
+}
+
+bool fp_superseded(const struct fp_acc *a, const char *product, const char *finding)
+{
+	for (size_t i = 0; i < fp_nsupersedes; i++)
+		if (strcmp(fp_supersedes[i].finding, finding) == 0 &&
+		    finding_matched(a, product, fp_supersedes[i].by))
+			return true;
 	return false;
 }
 

@@ -74,6 +74,11 @@ struct fp_finding_def {
 	const char *remediation;
 };
 
+struct fp_supersede {
+	const char *finding;     /* not reported ... */
+	const char *by;          /* ... when this one is */
+};
+
 /* Default logins (--try-default-logins only): one attempt each. GET with HTTP basic auth
  * where the product supports it; a JSON POST only to the product's own login API. */
 struct fp_login {
@@ -97,6 +102,8 @@ extern const struct fp_rule fp_rules[];
 extern const size_t fp_nrules;
 extern const struct fp_finding_def fp_findings[];
 extern const size_t fp_nfindings;
+extern const struct fp_supersede fp_supersedes[];
+extern const size_t fp_nsupersedes;
 extern const struct fp_login fp_logins[];
 extern const size_t fp_nlogins;
 extern const struct fp_port fp_ports[];     /* the dashboard port list */
@@ -140,6 +147,9 @@ const struct fp_finding_def *fp_finding_by_id(const char *id);
 size_t fp_candidates(uint16_t port, int *out, size_t max);
 bool fp_json_match(const cJSON *j, const char *expr);
 bool fp_rule_matches(const struct fp_rule *r, const struct fp_response *resp);
+
+/* Is this finding of the product superseded by a worse one that matched? */
+bool fp_superseded(const struct fp_acc *a, const char *product, const char *finding);
 
 void fp_acc_init(struct fp_acc *a);
 /* Apply the rules of the candidate products for resp->path; returns the first matched

@@ -47,6 +47,10 @@ static void test_table_consistent(void **st)
 		for (size_t k = i + 1; k < fp_nfindings; k++)
 			assert_string_not_equal(d->id, fp_findings[k].id);
 	}
+	for (size_t i = 0; i < fp_nsupersedes; i++) {
+		assert_non_null(fp_finding_by_id(fp_supersedes[i].finding));
+		assert_non_null(fp_finding_by_id(fp_supersedes[i].by));
+	}
 	for (size_t i = 0; i < fp_nlogins; i++) {
 		assert_non_null(fp_product_by_id(fp_logins[i].product));
 		assert_non_null(fp_finding_by_id(fp_logins[i].finding));
@@ -151,6 +155,30 @@ static void test_nodered_open(void **st)
 	assert_string_equal(res.version, "4.0.9");
 	assert_true(finding_matched(&a, "nodered.admin_open"));
 	assert_false(finding_matched(&a, "nodered.dashboard_open"));
+	/* flows readable too, but that is part of the worse finding */
+	assert_true(finding_matched(&a, "nodered.flows_readable"));
+	assert_true(fp_superseded(&a, "node_red", "nodered.flows_readable"));
+	assert_false(fp_superseded(&a, "node_red", "nodered.admin_open"));
+}
+
+/* adminAuth with an anonymous "read" default: flows readable, deploy needs a login. */
+static void test_nodered_anonymous_read(void **st)
+{
+	const struct resp rs[] = {
+		{ .path = "/", .status = 200, .body = nr_page },
+		{ .path = "/settings", .status = 200, .body = "{\"httpNodeRoot\":\"/\",\"version\":\"4.0.9\"}" },
+		{ .path = "/flows", .status = 200, .body = "[{\"id\":\"a1\",\"type\":\"tab\"}]" },
+		{ .path = "/auth/login", .status = 200,
+		  .body = "{\"type\":\"credentials\",\"prompts\":[{\"id\":\"username\"}]}" },
+	};
+	struct fp_acc a;
+	struct fp_result res;
+	run(1880, rs, sizeof(rs) / sizeof(rs[0]), &a, &res);
+	assert_int_equal(res.product, fp_product_index("node_red"));
+	assert_false(finding_matched(&a, "nodered.admin_open"));
+	assert_true(finding_matched(&a, "nodered.flows_readable"));
+	assert_false(fp_superseded(&a, "node_red", "nodered.flows_readable"));
+	assert_int_equal(fp_finding_by_id("nodered.flows_readable")->severity, SEV_HIGH);
 }
 
 static void test_nodered_adminauth(void **st)
@@ -314,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_json_match),
 		cmocka_unit_test(test_nodered_open),
 		cmocka_unit_test(test_nodered_adminauth),
+		cmocka_unit_test(test_nodered_anonymous_read),
 		cmocka_unit_test(test_home_assistant),
 		cmocka_unit_test(test_zigbee2mqtt_ws),
 		cmocka_unit_test(test_owntracks),

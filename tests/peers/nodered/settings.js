@@ -3,6 +3,7 @@
 //   MSW_NR_USERDIR             a temp dir (flows, credentials)
 //   MSW_NR_ADMIN_PASSWORD      when set: adminAuth (user "admin", bcrypt via the bcryptjs
 //                              that Node-RED bundles); when unset: no adminAuth at all
+//   MSW_NR_ANON_READ=1         with adminAuth: anonymous users may read (default: read)
 // Telemetry and update checks are off and palette installs disabled: nothing goes out.
 // httpNodeAuth is never set, so the dashboard (/ui) stays public either way — the
 // real-world trap the dashboard probe must report separately from the editor.
@@ -31,6 +32,8 @@ if (pw) {
 		type: 'credentials',
 		users: [{ username: 'admin', password: bcrypt.hashSync(pw, 8), permissions: '*' }],
 	};
+	if (process.env.MSW_NR_ANON_READ === '1')
+		settings.adminAuth.default = { permissions: 'read' };
 }
 
 module.exports = settings;
