@@ -17,7 +17,7 @@
 
 const struct fp_product fp_products[] = {
 	{ .id = "home_assistant", .name = "Home Assistant", .ports = { 8123 }, .ident_min = 2,
-	  .paths = { P("/manifest.json"), P("/api/onboarding"), P("/") } },
+	  .paths = { P("/manifest.json"), P("/api/onboarding"), P("/"), P("/auth/providers") } },
 	{ .id = "node_red", .name = "Node-RED", .ports = { 1880 }, .ident_min = 2,
 	  .paths = { P("/"), P("/settings"), P("/flows"), P("/auth/login"), P("/ui/"),
 		     P("/dashboard/") },
@@ -73,6 +73,11 @@ const struct fp_rule fp_rules[] = {
 	     "ha.onboarding_open"),
 	LOGIN("home_assistant", "/api/onboarding", A2, FPF_JSON, "step=user&done=true",
 	      "ha.login_required"),
+	/* the providers list was an array, newer releases wrap it in {"providers": [...]} */
+	SIDE("home_assistant", "/auth/providers", A2, FPF_JSON, "type=trusted_networks",
+	     "ha.trusted_networks"),
+	SIDE("home_assistant", "/auth/providers", A2, FPF_JSON, "providers.type=trusted_networks",
+	     "ha.trusted_networks"),
 
 	ID("node_red", "/", A2, FPF_BODY, "<title>Node-RED</title>", 2),
 	ID("node_red", "/settings", A2, FPF_JSON, "httpNodeRoot&version", 2),
@@ -175,6 +180,10 @@ const struct fp_finding_def fp_findings[] = {
 	{ "ha.onboarding_open", CRIT, CAT_DASHBOARD, 306,
 	  "Home Assistant onboarding is not finished: anyone who reaches it can create the owner account",
 	  "Finish onboarding now (create the owner account), or stop exposing port 8123 until you do." },
+	{ "ha.trusted_networks", SEV_MEDIUM, CAT_DASHBOARD, 306,
+	  "Home Assistant offers passwordless login to 'trusted networks' (by source address)",
+	  "Check that auth_providers: trusted_networks lists only addresses you control, and drop "
+	  "allow_bypass_login; a proxy or a shared network turns it into an open door." },
 	{ "ha.login_required", INFO, CAT_DASHBOARD, 0,
 	  "Home Assistant web interface reachable; login required", LOGIN_REM },
 	{ "nodered.admin_open", CRIT, CAT_DASHBOARD, 306,

@@ -222,6 +222,24 @@ static void test_home_assistant(void **st)
 	run(8123, done_rs, 2, &a, &res);
 	assert_int_equal(res.auth, FP_AUTH_LOGIN);
 	assert_false(finding_matched(&a, "ha.onboarding_open"));
+	assert_false(finding_matched(&a, "ha.trusted_networks"));
+	/* trusted_networks, in both response shapes */
+	const char *shapes[] = {
+		"[{\"name\":\"Home Assistant Local\",\"id\":null,\"type\":\"homeassistant\"},"
+		"{\"name\":\"Trusted Networks\",\"id\":null,\"type\":\"trusted_networks\"}]",
+		"{\"providers\":[{\"name\":\"Trusted Networks\",\"id\":null,\"type\":\"trusted_networks\"}],"
+		"\"preselect_remember_me\":false}",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		const struct resp tn[] = {
+			{ .path = "/manifest.json", .status = 200, .body = "{\"name\":\"Home Assistant\"}" },
+			{ .path = "/api/onboarding", .status = 200, .body = "[{\"step\":\"user\",\"done\":true}]" },
+			{ .path = "/auth/providers", .status = 200, .body = shapes[i] },
+		};
+		run(8123, tn, 3, &a, &res);
+		assert_int_equal(res.auth, FP_AUTH_LOGIN);  /* a side door, not the verdict */
+		assert_true(finding_matched(&a, "ha.trusted_networks"));
+	}
 }
 
 static void test_zigbee2mqtt_ws(void **st)
