@@ -92,7 +92,7 @@ struct mq {
 	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
 	uint64_t skip; /* bytes of an oversized PUBLISH still to discard */
 	int64_t window_end, next_ping;
-	uint32_t msgs, oversized, wildcard_topics;
+	uint32_t msgs, oversized, bad_topics;
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
 	uint32_t *seen; /* lazily allocated hash set (topics past the list cap) */
@@ -641,9 +641,9 @@ static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "PUBLISH before CONNACK");
 	if (m->st == MQ_CLOSING)
 		return PROBE_CONTINUE;
-	msw_err e = mqtt_decode_publish(m->ver, f->flags, f->body, f->remaining, &pub);
-	if (e == MSW_ERR_PROTOCOL && pub.wildcard)
-		m->wildcard_topics++; /* kept: a broken broker's data is still data */
+	msw_err e = mqtt_decode_publish_ex(m->ver, f->flags, f->body, f->remaining, true, &pub);
+	if (e == MSW_ERR_PROTOCOL && (pub.wildcard || pub.bad_utf8))
+		m->bad_topics++; /* kept: a broken broker's data is still data */
 	else if (e)
 		return proto_err(c, m, "malformed PUBLISH");
 	if (mqtt_props_has(&pub.props, MQTT_P_TOPIC_ALIAS))
@@ -963,11 +963,11 @@ static void mq_finish(struct pctx *c)
 		r->read_access = READ_UNTESTED; /* no SUBACK: unknown */
 	if (!r->error && m->oversized)
 		record_set_error(r, "%u PUBLISH over --max-packet skipped unread", m->oversized);
-	else if (!r->error && m->wildcard_topics)
+	else if (!r->error && m->bad_topics)
 		record_set_error(
 			r,
-			"%u PUBLISH with '+' or '#' in the topic name (protocol violation, kept)",
-			m->wildcard_topics);
+			"%u PUBLISH with an invalid topic name (not UTF-8, NUL, '+' or '#'; protocol violation, kept)",
+			m->bad_topics);
 	fill_versions(c, m);
 	broker_db_findings(r);
 	free(m->seen);

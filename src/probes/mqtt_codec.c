@@ -564,8 +564,8 @@ static bool has_wildcard(struct slice s)
 	return memchr(s.p, '+', s.len) || memchr(s.p, '#', s.len);
 }
 
-msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t n,
-			    struct mqtt_publish *o)
+msw_err mqtt_decode_publish_ex(int ver, uint8_t flags, const uint8_t *body, size_t n, bool lenient,
+			       struct mqtt_publish *o)
 {
 	struct cursor c;
 	msw_err rc;
@@ -577,7 +577,10 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 	if (o->qos == 3)
 		return MSW_ERR_MALFORMED;
 	cur_init(&c, body, n);
-	if ((rc = cur_utf8(&c, &o->topic)))
+	rc = cur_utf8(&c, &o->topic);
+	if (rc == MSW_ERR_MALFORMED && lenient && !cur_binary(&c, &o->topic))
+		o->bad_utf8 = true; /* [MQTT-1.5.4-1/2]: malformed; kept when lenient */
+	else if (rc)
 		return rc;
 	/* a topic name with '+' or '#' violates [MQTT-3.3.2-2]; the packet is still
 	 * decoded completely and reported as MSW_ERR_PROTOCOL with o->wildcard set, so a
@@ -600,7 +603,13 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 	}
 	if ((rc = cur_rest(&c, &o->payload)))
 		return rc;
-	return o->wildcard ? MSW_ERR_PROTOCOL : MSW_OK;
+	return o->wildcard || o->bad_utf8 ? MSW_ERR_PROTOCOL : MSW_OK;
+}
+
+msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t n,
+			    struct mqtt_publish *o)
+{
+	return mqtt_decode_publish_ex(ver, flags, body, n, false, o);
 }
 
 /* ---------------------------------------------- PUBACK/PUBREC/PUBREL/PUBCOMP */

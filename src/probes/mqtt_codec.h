@@ -179,6 +179,7 @@ struct mqtt_publish {
 	uint8_t qos;
 	bool dup, retain;
 	bool wildcard; /* topic name holds '+' or '#' (decode returns MSW_ERR_PROTOCOL) */
+	bool bad_utf8; /* lenient decode only: topic not well-formed UTF-8 or holds U+0000 */
 	struct slice topic;
 	uint16_t packet_id; /* 0 for QoS 0 */
 	struct slice payload;
@@ -186,6 +187,11 @@ struct mqtt_publish {
 };
 msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t n,
 			    struct mqtt_publish *out);
+/* Lenient: a topic name that is not MQTT UTF-8 (spec: malformed) is kept as bytes, with
+ * bad_utf8 set and MSW_ERR_PROTOCOL returned after a complete decode. For probers that keep
+ * what a broken broker delivers; the strict form above is the spec. */
+msw_err mqtt_decode_publish_ex(int ver, uint8_t flags, const uint8_t *body, size_t n, bool lenient,
+			       struct mqtt_publish *o);
 
 /* ---- PUBACK / PUBREC / PUBREL / PUBCOMP (§3.4-3.7), UNSUBACK-less acks ---- */
 struct mqtt_ack {

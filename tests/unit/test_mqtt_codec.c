@@ -655,6 +655,44 @@ static void test_decode_client_packets(void **st)
 	assert_int_equal(f.type, MQTT_UNSUBSCRIBE);
 }
 
+/* The lenient PUBLISH decode keeps a broken broker's topic bytes; framing errors stay fatal. */
+static void test_publish_lenient(void **st)
+{
+	(void)st;
+	struct mqtt_frame f;
+	struct mqtt_publish p;
+	static const char *const kept[] = {"v311_1.5.3_publish_topic_bad_utf8",
+					   "v311_1.5.3_publish_topic_nul",
+					   "v311_1.5.3_publish_topic_surrogate"};
+	for (size_t i = 0; i < 3; i++) {
+		struct vec *v = get_vec(kept[i]);
+		assert_int_equal(mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f), MSW_OK);
+		assert_int_equal(mqtt_decode_publish(v->ver, f.flags, f.body, f.remaining, &p),
+				 MSW_ERR_MALFORMED);
+		assert_int_equal(
+			mqtt_decode_publish_ex(v->ver, f.flags, f.body, f.remaining, true, &p),
+			MSW_ERR_PROTOCOL);
+		assert_true(p.bad_utf8);
+		assert_int_equal(p.topic.len, 3);
+		assert_int_equal(p.payload.len, 1);
+	}
+	struct vec *v = get_vec("v311_1.5.3_publish_topic_past_end");
+	assert_int_equal(mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f), MSW_OK);
+	assert_int_equal(mqtt_decode_publish_ex(v->ver, f.flags, f.body, f.remaining, true, &p),
+			 MSW_ERR_MALFORMED);
+	v = get_vec("v311_3.3.2.1_publish_wildcard_topic");
+	assert_int_equal(mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f), MSW_OK);
+	assert_int_equal(mqtt_decode_publish(v->ver, f.flags, f.body, f.remaining, &p),
+			 MSW_ERR_PROTOCOL);
+	assert_true(p.wildcard);
+	assert_true(slice_is(p.topic, "a/#"));
+	v = get_vec("v311_3.3_publish_qos0");
+	assert_int_equal(mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f), MSW_OK);
+	assert_int_equal(mqtt_decode_publish_ex(v->ver, f.flags, f.body, f.remaining, true, &p),
+			 MSW_OK);
+	assert_false(p.bad_utf8 || p.wildcard);
+}
+
 int main(void)
 {
 	const char *src = getenv("MSW_SOURCE_DIR");
@@ -678,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_cap_before_body),
 		cmocka_unit_test(test_decode_client_packets),
+		cmocka_unit_test(test_publish_lenient),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
