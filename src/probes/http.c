@@ -947,9 +947,9 @@ static void http_finish(struct pctx *c)
 	fp_decide(&s->acc, s->cands, s->ncands, &res);
 	if (s->any_response) {
 		c->rec->status = ST_SUCCESS;
-		build_extra(c, s, &res);
 		if (res.product >= 0)
-			emit_findings(c, s, &res);
+			emit_findings(c, s, &res);  /* before build_extra moves the lists out */
+		build_extra(c, s, &res);
 	} else if (s->first_err) {
 		c->rec->status = status_of(s->first_err);
 		if (!c->rec->error)

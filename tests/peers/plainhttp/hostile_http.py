@@ -12,6 +12,11 @@ the dashboard probe's negative tests. One listener per mode on ADDR (a 127.x add
   wsbad     101 + 'mqtt' subprotocol with a wrong Sec-WebSocket-Accept: not an endpoint
   wsmqtt    a correct RFC 6455 101 with subprotocol 'mqtt' on /mqtt: an MQTT-over-WS endpoint
   interim   100 Continue and 103 Early Hints before the real 200: the final status counts
+  scripted_grafana, scripted_emqx
+            replay the documented responses of a Grafana (/api/health, /login, basic auth on
+            /api/user) and an EMQX 5 dashboard (/, /api/v5/status, POST /api/v5/login) whose
+            factory logins still work: scripted peers for the --try-default-logins client
+            path (one attempt each, spaced, only once identified). Not product emulators.
 
 Every request head is logged as one JSON line {port, method, path, ua} to LOG.
 usage: hostile_http.py ADDR LOG mode=port [mode=port ...]"""
@@ -29,7 +34,7 @@ def log(port, head):
         if b":" in ln:
             k, v = ln.split(b":", 1)
             hdrs[k.strip().lower().decode("latin1")] = v.strip().decode("latin1")
-    rec = {"port": port, "method": parts[0].decode("latin1") if parts else "",
+    rec = {"port": port, "t": time.time(), "method": parts[0].decode("latin1") if parts else "",
            "path": parts[1].decode("latin1") if len(parts) > 1 else "",
            "ua": hdrs.get("user-agent", ""), "headers": hdrs}
     with lock, open(LOG, "a") as f:
@@ -37,14 +42,65 @@ def log(port, head):
     return rec
 
 
+pending = {}
+
+
 def read_head(c):
-    buf = b""
+    buf = pending.pop(c, b"")
     while b"\r\n\r\n" not in buf:
         d = c.recv(4096)
         if not d or len(buf) > 65536:
             return None
         buf += d
-    return buf.split(b"\r\n\r\n", 1)[0]
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    if rest:
+        pending[c] = rest
+    return head
+
+
+def read_body(c, n):
+    buf = pending.pop(c, b"")
+    while len(buf) < n:
+        d = c.recv(4096)
+        if not d:
+            break
+        buf += d
+    if len(buf) > n:
+        pending[c] = buf[n:]
+    return buf[:n]
+
+
+def json_resp(c, status, obj, extra=()):
+    body = json.dumps(obj).encode()
+    respond(c, status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            + list(extra), body)
+
+
+def scripted(c, mode, rec):
+    path, hdrs = rec["path"], rec["headers"]
+    if rec["method"] == "POST":
+        rec_body = read_body(c, int(hdrs.get("content-length", "0") or 0))
+        with lock, open(LOG, "a") as f:
+            f.write(json.dumps({"port": rec["port"], "body": rec_body.decode("latin1"),
+                                "content_type": hdrs.get("content-type", "")}) + "\n")
+    basic = "Basic " + base64.b64encode(b"admin:admin").decode()
+    if mode == "scripted_grafana" and path == "/api/health":
+        json_resp(c, "200 OK", {"commit": "abc123", "database": "ok", "version": "10.2.3"})
+    elif mode == "scripted_grafana" and path == "/login":
+        body = b"<!DOCTYPE html><html><head><title>Grafana</title></head><body></body></html>"
+        respond(c, "200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))], body)
+    elif mode == "scripted_grafana" and path == "/api/user" and hdrs.get("authorization") == basic:
+        json_resp(c, "200 OK", {"id": 1, "login": "admin", "isGrafanaAdmin": True})
+    elif mode == "scripted_emqx" and path == "/":
+        body = b"<!DOCTYPE html><html><head><title>EMQX Dashboard</title></head></html>"
+        respond(c, "200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))], body)
+    elif mode == "scripted_emqx" and path == "/api/v5/status":
+        body = b"Node emqx@127.0.0.1 is started\nemqx is running"
+        respond(c, "200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body)
+    elif mode == "scripted_emqx" and path == "/api/v5/login" and rec["method"] == "POST":
+        json_resp(c, "200 OK", {"token": "eyJ.synthetic.token", "version": "5.3.0", "license": {}})
+    else:
+        json_resp(c, "401 Unauthorized", {"message": "Unauthorized"})
 
 
 def respond(c, status, headers, body=b""):
@@ -77,6 +133,8 @@ def serve(c, mode, port):
                 c.sendall(b"0\r\n\r\n")
             except OSError:
                 return
+        elif mode.startswith("scripted_"):
+            scripted(c, mode, rec)
         elif mode == "interim":
             c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
             respond(c, "200 OK", [("Content-Length", "5")], b"plain")
