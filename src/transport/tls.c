@@ -272,6 +272,7 @@ static msw_err ctx_setup(SSL_CTX *ctx, const struct msw_config *cfg, char *err, 
 	SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_msg_callback(ctx, msg_cb);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* idle connections hold no buffers */
 	if (SSL_CTX_set_cipher_list(ctx, cfg && cfg->psk ? "PSK:DEFAULT:@SECLEVEL=0"
 							 : "DEFAULT:@SECLEVEL=0") != 1)
 		return cfg_fail(err, errsz, "cipher list", NULL);

@@ -22,7 +22,7 @@
 #endif
 #define WS_USER_AGENT     "mqttsweep/" MSW_VERSION " (MQTT exposure audit)"
 #define WS_PROTOCOLS      "mqtt, mqttv3.1"
-#define WS_RBUF           16384
+#define WS_RBUF           8192
 #define WS_BODY_REUSE_MAX 65536u
 #define WS_MSG_MIN        (1u << 20)
 #define WS_MSG_MAX        (256u << 20)
@@ -47,7 +47,8 @@ struct ws_state {
 	struct ws_try tries[WS_NPATHS];
 	size_t ntries;
 	struct dbuf resp;
-	struct ws_response *r;
+	struct ws_response *r; /* parse space, freed when the handshake ends */
+	cJSON *resp_json;      /* what the record keeps of the last response */
 	uint64_t body_left;
 	struct ws_decoder dec;
 	uint8_t rbuf[WS_RBUF];
@@ -236,7 +237,7 @@ static msw_err send_request(struct layer *l, struct ws_state *s)
 static void keep_leftover(struct ws_state *s, size_t from)
 {
 	size_t n = s->resp.len - from;
-	memcpy(s->rbuf, s->resp.p + from, n); /* n < WS_RESP_MAX < WS_RBUF */
+	memcpy(s->rbuf, s->resp.p + from, n); /* n < WS_RESP_MAX <= WS_RBUF */
 	s->rlen = n;
 	s->roff = 0;
 }
@@ -268,6 +269,35 @@ static msw_err refused(struct ws_state *s)
 	return MSW_OK;
 }
 
+/* The record's view of the response just parsed (status, Server, subprotocol, headers). */
+static void keep_response(struct ws_state *s)
+{
+	const struct ws_response *r = s->r;
+	cJSON *w = cJSON_CreateObject();
+	if (!w)
+		return;
+	cJSON_AddNumberToObject(w, "http_status", r->status);
+	cJSON_AddStringToObject(w, "status_line", r->status_line);
+	if (r->server[0])
+		cJSON_AddStringToObject(w, "server", r->server);
+	if (r->protocol[0])
+		cJSON_AddStringToObject(w, "subprotocol", r->protocol);
+	cJSON_AddBoolToObject(w, "accept_ok", r->accept_ok);
+	cJSON *h = cJSON_AddArrayToObject(w, "headers");
+	for (size_t i = 0; h && i < r->nheaders; i++) {
+		cJSON *kv = cJSON_CreateArray();
+		if (!kv)
+			break;
+		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].name));
+		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].value));
+		cJSON_AddItemToArray(h, kv);
+	}
+	if (r->headers_total > r->nheaders)
+		cJSON_AddBoolToObject(w, "headers_truncated", true);
+	cJSON_Delete(s->resp_json);
+	s->resp_json = w;
+}
+
 static msw_err read_response(struct layer *l, struct ws_state *s)
 {
 	uint8_t tmp[4096];
@@ -293,6 +323,7 @@ static msw_err read_response(struct layer *l, struct ws_state *s)
 						  : "malformed HTTP response");
 	if (s->ntries)
 		s->tries[s->ntries - 1].status = s->r->status;
+	keep_response(s);
 	if (!ws_response_ok(s->r))
 		return refused(s);
 	keep_leftover(s, s->r->head_len);
@@ -364,6 +395,9 @@ static msw_err ws_handshake(struct layer *l, bool *want_write)
 				*want_write = true;
 		return rc;
 	}
+	dbuf_free(&s->resp); /* the handshake is over: keep only resp_json */
+	free(s->r);
+	s->r = NULL;
 	if (!rc)
 		l->ready = true;
 	return rc;
@@ -510,27 +544,9 @@ static void add_tries(cJSON *arr, const struct ws_state *s)
 
 static void add_response(cJSON *w, const struct ws_state *s)
 {
-	const struct ws_response *r = s->r;
-	if (!r || !r->status)
-		return;
-	cJSON_AddNumberToObject(w, "http_status", r->status);
-	cJSON_AddStringToObject(w, "status_line", r->status_line);
-	if (r->server[0])
-		cJSON_AddStringToObject(w, "server", r->server);
-	if (r->protocol[0])
-		cJSON_AddStringToObject(w, "subprotocol", r->protocol);
-	cJSON_AddBoolToObject(w, "accept_ok", r->accept_ok);
-	cJSON *h = cJSON_AddArrayToObject(w, "headers");
-	for (size_t i = 0; h && i < r->nheaders; i++) {
-		cJSON *kv = cJSON_CreateArray();
-		if (!kv)
-			break;
-		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].name));
-		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].value));
-		cJSON_AddItemToArray(h, kv);
-	}
-	if (r->headers_total > r->nheaders)
-		cJSON_AddBoolToObject(w, "headers_truncated", true);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, s->resp_json)
+		cJSON_AddItemToObject(w, it->string, cJSON_Duplicate(it, 1));
 }
 
 static void ws_describe(struct layer *l, struct msw_record *rec)
@@ -580,6 +596,8 @@ static void ws_destroy(struct layer *l)
 	dbuf_free(&s->resp);
 	free(s->r);
 	s->r = NULL;
+	cJSON_Delete(s->resp_json);
+	s->resp_json = NULL;
 }
 
 const struct layer_ops layer_ws = {
