@@ -152,6 +152,31 @@ bool hook_ha_command(struct cls_run *r, const struct rule *ru)
 	return false;
 }
 
+/* ---- Tasmota ---- */
+
+/* Relay names from discovery: fn[i] for every relay type rl[i] != 0. */
+bool hook_tas_discovery(struct cls_run *r, const struct rule *ru)
+{
+	const cJSON *fn = cls_jget(r->json, "fn"), *rl = cls_jget(r->json, "rl");
+	char list[CLS_VAL_MAX] = "";
+	int n = 0;
+
+	(void)ru;
+	for (int i = 0; i < 32 && i < cJSON_GetArraySize(fn); i++) {
+		const cJSON *type = cJSON_GetArrayItem(rl, i);
+		const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(fn, i));
+		char item[96];
+
+		if (!name || (cJSON_IsNumber(type) && type->valuedouble == 0))
+			continue;
+		snprintf(item, sizeof(item), "'%.60s' (POWER%d)", name, i + 1);
+		list_add(list, sizeof(list), item);
+		n++;
+	}
+	cls_var(r, "relays", n ? list : "none named", RC_NONE);
+	return true;
+}
+
 /* ---- Zigbee2MQTT ---- */
 
 static bool exposes_has(const cJSON *exposes, const char *type, const char *prop, int depth)

@@ -301,6 +301,22 @@ char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v)
 	}
 }
 
+/* cJSON_ReplaceItemViaPointer does not carry the member name over: do it here. */
+static void replace_item(cJSON *parent, cJSON *it, cJSON *n)
+{
+	if (!n)
+		return;
+	if (it->string) {
+		n->string = strdup(it->string);
+		if (!n->string) {
+			cJSON_Delete(n);
+			return;
+		}
+	}
+	if (!cJSON_ReplaceItemViaPointer(parent, it, n))
+		cJSON_Delete(n);
+}
+
 static void replace_string(cJSON *node, char *nv)
 {
 	if (!nv)
@@ -318,8 +334,7 @@ static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evide
 
 			snprintf(buf, sizeof(buf), "%.2f", fabs(it->valuedouble) < 1e6 ? it->valuedouble : 0.0);
 			n = cJSON_CreateRaw(buf);
-			if (n && !cJSON_ReplaceItemViaPointer(parent, it, n))
-				cJSON_Delete(n);
+			replace_item(parent, it, n);
 		} else if (cJSON_IsString(it) && it->valuestring)
 			replace_string(it, cls_coarse_coord(it->valuestring));
 		return;
@@ -331,8 +346,7 @@ static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evide
 
 		free(s);
 		free(m);
-		if (n && !cJSON_ReplaceItemViaPointer(parent, it, n))
-			cJSON_Delete(n);
+		replace_item(parent, it, n);
 		return;
 	}
 	if (!cJSON_IsString(it) || !it->valuestring)
@@ -403,10 +417,7 @@ void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_
 					redact_leaf(it, e, rc, ev);
 				}
 			} else if (rc == RC_DROP) {
-				cJSON *n = cJSON_CreateString("[not shown]");
-
-				if (n && !cJSON_ReplaceItemViaPointer(node, it, n))
-					cJSON_Delete(n);
+				replace_item(node, it, cJSON_CreateString("[not shown]"));
 			} else {
 				cls_redact_tree(it, ev, coord_ctx || rc == RC_COORD, ip_ctx, depth + 1);
 			}

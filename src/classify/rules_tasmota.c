@@ -8,15 +8,17 @@
 #define RM_SHELLY "Require authentication on the broker and an ACL so only the controller may " \
 	"publish to shellies/+/relay/+/command and <id>/rpc."
 
+bool hook_tas_discovery(struct cls_run *r, const struct rule *ru);
+
 static const struct rule rules[] = {
 /* ---- Tasmota ---- */
 {
 	.id = "tasmota.discovery", .group = "tas",
 	.topic = "tasmota/discovery/{mac}/config", .payload = PK_OBJ,
-	.when = { { "t", J_STR } },
+	.when = { { "t", J_STR } }, .hook = hook_tas_discovery,
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
-	.title = "Tasmota device '{$dn|?}' ({$md|?}, firmware {$sw|?}) at {$ip|?}, MAC {$mac|?}; relays {$fn} on cmnd/{$t}/POWER",
-	.evidence = "$ip,$mac,$hn,$dn,$fn,$md,$sw,$t,$ft,$rl",
+	.title = "Tasmota device '{$dn|?}' ({$md|?}, firmware {$sw|?}) at {$ip|?}, MAC {$mac|?}; relays: {relays} (commands on cmnd/{$t}/POWER<n>)",
+	.evidence = "$ip,$mac,$hn,$dn,relays,$md,$sw,$t,$ft",
 	.remediation = RM_TAS,
 },
 {

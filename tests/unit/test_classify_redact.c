@@ -259,7 +259,8 @@ static void test_samples(void **state)
 	s = sample(EVIDENCE_REDACTED, "owntracks/alice/phone", loc, strlen(loc), 1000);
 	assert_non_null(s);
 	assert_null(strstr(s, "51.50123"));
-	assert_non_null(strstr(s, "51.5"));
+	assert_non_null(strstr(s, "\"lat\":51.50,"));   /* key kept, two decimals */
+	assert_non_null(strstr(s, "\"lon\":-0.14,"));
 	assert_null(strstr(s, "Correct-Horse"));
 	assert_null(strstr(s, "alice"));
 	free(s);
@@ -314,6 +315,13 @@ static void test_samples(void **state)
 
 	s = sample(EVIDENCE_REDACTED, "homeassistant/alarm_control_panel/h/config", al2, strlen(al2), 300);
 	assert_null(strstr(s, "4711"));
+	assert_non_null(strstr(s, "\"code\":\"\xe2\x80\xa6(4)\""));
+	free(s);
+	/* nested arrays of objects keep their keys */
+	const char *wp = "{\"waypoints\":[{\"desc\":\"Home\",\"lat\":51.5011,\"lon\":-0.1419,\"face\":{\"a\":1}}]}";
+
+	s = sample(EVIDENCE_REDACTED, "owntracks/a/b/waypoints", wp, strlen(wp), 300);
+	assert_string_equal(s, "{\"waypoints\":[{\"desc\":\"Home\",\"lat\":51.50,\"lon\":-0.14,\"face\":\"[not shown]\"}]}");
 	free(s);
 }
 
