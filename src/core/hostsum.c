@@ -45,7 +45,9 @@ void hs_add(struct hrun *h, const struct msw_record *r)
 			h->cats[r->findings[i].category]++;
 }
 
-/* "mqtt:1883 anonymous [high] -> http:1880 [critical]": the open doors, in order. */
+/* "mqtt:1883 [high] -> http:1880 [critical] -> smb:445 [critical]": the broker, then the
+ * open doors in order; a service without findings shows its access instead
+ * ("mqtt:1883 [credentials_required]", "http:8080 [anonymous]"). */
 static void chain(const struct hrun *h, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -57,13 +59,14 @@ static void chain(const struct hrun *h, char *buf, size_t len)
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(s, "worst_severity"));
 		bool open =
 			auth && (!strcmp(auth, "anonymous") || !strcmp(auth, "any_credentials"));
-		if (!open && !sev)
+		const char *probe = cJSON_GetStringValue(cJSON_GetObjectItem(s, "probe"));
+		bool broker = probe && !strcmp(probe, "mqtt") && auth && strcmp(auth, "unknown");
+		if (!sev)
+			sev = open || broker ? auth : NULL; /* the broker starts the chain */
+		if (!sev)
 			continue;
-		int k = snprintf(buf + n, len - n, "%s%s:%d%s%s%s%s%s", n ? " -> " : "",
-				 cJSON_GetStringValue(cJSON_GetObjectItem(s, "probe")),
-				 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "port")),
-				 open ? " " : "", open ? auth : "", sev ? " [" : "", sev ? sev : "",
-				 sev ? "]" : "");
+		int k = snprintf(buf + n, len - n, "%s%s:%d [%s]", n ? " -> " : "",
+				 probe ? probe : "?", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "port")), sev);
 		if (k < 0 || (size_t)k >= len - n)
 			break;
 		n += (size_t)k;
