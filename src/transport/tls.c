@@ -857,7 +857,9 @@ static void tls_describe(struct layer *l, struct msw_record *rec)
 	if (!o)
 		return;
 	cJSON_AddBoolToObject(o, "handshake_ok", s->handshake_done && !tls_client_cert_required(l));
-	if (s->handshake_done)
+	/* a handshake that failed after the server's Certificate (e.g. a TLS 1.2 client
+	 * certificate demand) still shows the certificate: record it as evidence */
+	if (s->handshake_done || (s->ssl && SSL_get0_peer_certificate(s->ssl)))
 		add_cert_facts(o, s, &psk, &v);
 	if (s->legacy >= 0 && s->legacy_version)
 		cJSON_AddStringToObject(o, "legacy_version",

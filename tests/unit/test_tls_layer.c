@@ -278,6 +278,12 @@ static void test_cert_demanded(void **st)
 		assert_int_equal(rec.auth, AUTH_CLIENT_CERT_REQUIRED);
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rec.tls, "client_cert_requested")));
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rec.tls, "client_cert_required")));
+		/* the server's certificate came before the refusal: it is in the record */
+		cJSON *c = cJSON_GetObjectItem(rec.tls, "certificate");
+		assert_true(cJSON_IsObject(c));
+		assert_string_equal(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(c, "subject"), "CN")->valuestring,
+			"broker.test");
 		assert_non_null(rec.error);
 		record_free(&rec);
 		rig_free(r);
