@@ -65,12 +65,12 @@ static const struct ha_file ha_files[] = {
 	{ "known_devices.yaml", "names and MAC addresses of the household's phones and laptops",
 	  SEV_MEDIUM, CAT_DEVICE_INVENTORY, true },
 	{ "home-assistant_v2.db", "full state history, positions included", SEV_CRITICAL,
-	  CAT_LOCATION, false },
+	  CAT_LOCATION, true },   /* the first 8 KiB: enough for the classifier to confirm it */
 	{ "zigbee2mqtt/configuration.yaml", "the Zigbee network key and the MQTT password",
 	  SEV_CRITICAL, CAT_NETWORK_KEY, true },
 	{ "esphome/secrets.yaml", "Wi-Fi passwords and device API keys", SEV_CRITICAL,
 	  CAT_CREDENTIAL, true },
-	{ "privkey.pem", "the TLS private key", SEV_CRITICAL, CAT_CREDENTIAL, false },
+	{ "privkey.pem", "the TLS private key", SEV_CRITICAL, CAT_CREDENTIAL, true },
 	{ "*.tar", "a full Home Assistant backup (every secret above)", SEV_CRITICAL, CAT_CREDENTIAL,
 	  false },
 };
