@@ -13,6 +13,8 @@ cd "$ROOT" || exit 2
 JOBS=${MSW_JOBS:-2}
 FUZZ_SECONDS=${MSW_FUZZ_SECONDS:-20}
 LOGDIR="$ROOT/build-logs"
+SHARED="$(cd "$ROOT/.." && pwd)/shared"
+[ -d "$SHARED" ] || SHARED=/work/shared
 mkdir -p "$LOGDIR"
 
 PASSED=0
@@ -105,7 +107,7 @@ fi
 # ---- valgrind on the codec unit tests (product build: no sanitizers) -----------------------
 if [ "$PRODUCT_OK" -eq 0 ]; then
 	section "valgrind (codec unit tests)"
-	for t in test_mqtt_codec test_ws_codec test_http_parse test_cursor test_dbuf test_record; do
+	for t in test_mqtt_codec test_ws_codec test_http_parse test_cursor test_escape test_record; do
 		[ -x "build/$t" ] || continue
 		if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 			"build/$t" >"$LOGDIR/valgrind.$t.log" 2>&1; then
@@ -118,13 +120,15 @@ if [ "$PRODUCT_OK" -eq 0 ]; then
 	# Allocation-failure mode: every codec vector with the Nth allocation failing, every N.
 	if [ -x build/allocfail ]; then
 		section "allocation-failure mode (codecs)"
-		if build/allocfail "$ROOT/tests/vectors" >"$LOGDIR/allocfail.log" 2>&1; then
+		if build/allocfail "$ROOT/tests/vectors" "$SHARED/fixtures/payloads" \
+			>"$LOGDIR/allocfail.log" 2>&1; then
 			ok "allocfail"
 		else
-			tail -30 "$LOGDIR/allocfail.log"
+			grep -v '^allocfail: [a-z_0-9.]*: ' "$LOGDIR/allocfail.log" | tail -5
+			grep '^allocfail: [a-z_0-9.]*: ' "$LOGDIR/allocfail.log" | head -10
 			bad "allocfail"
 		fi
-		tail -3 "$LOGDIR/allocfail.log"
+		grep -v '^allocfail: [a-z_0-9.]*: ' "$LOGDIR/allocfail.log" | tail -3
 	fi
 fi
 

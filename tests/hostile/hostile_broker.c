@@ -136,6 +136,8 @@ static int64_t now_ms(void)
 
 static bool buf_put(struct buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return true;
 	if (b->off && b->off == b->len)
 		b->off = b->len = 0;
 	if (n > OUT_CAP - (b->len - b->off))
