@@ -128,6 +128,22 @@ static char *dupn(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Strings from the network that reach a finding unrendered (correlation, files): bytes
+ * that are not valid UTF-8 become '?', control characters spaces. */
+static char *dup_clean(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+	bool ok = d && utf8_valid((const uint8_t *)d, strlen(d));
+
+	for (char *p = d; p && *p; p++) {
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+		else if (!ok && (unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	return d;
+}
+
 void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a)
 {
 	char key[512];
@@ -144,10 +160,10 @@ void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a)
 	p->f.severity = a->sev;
 	p->f.confidence = a->conf;
 	p->f.cwe = a->cwe;
-	p->f.title = dupn(a->title);
-	p->f.evidence = dupn(a->evidence);
+	p->f.title = dup_clean(a->title);
+	p->f.evidence = dup_clean(a->evidence);
 	p->f.remediation = dupn(a->remediation);
-	p->f.reproduce = dupn(a->reproduce);
+	p->f.reproduce = dup_clean(a->reproduce);
 	if (a->topic && a->topic[0])
 		mbytes_set(&p->f.topic, a->topic, strlen(a->topic));
 }
@@ -478,6 +494,10 @@ static char *render_evidence(const struct cls_run *r, const struct rule *ru)
 	if (o->child)
 		s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	if (s && !utf8_valid((const uint8_t *)s, strlen(s))) {
+		free(s);
+		s = strdup("{\"note\":\"evidence not valid UTF-8, not shown\"}");
+	}
 	return s;
 }
 
@@ -486,9 +506,13 @@ static char *shell_quote_topic(const char *t)
 	struct sbuf b = { 0 };
 
 	sb_add(&b, "", 0);
+	bool ok = utf8_valid((const uint8_t *)t, strlen(t));
+
 	for (const char *p = t; *p; p++) {
 		if (*p == '\'')
 			sb_str(&b, "'\\''");
+		else if ((unsigned char)*p < 0x20 || (!ok && (unsigned char)*p >= 0x80))
+			sb_str(&b, "?");   /* keep the command line printable and valid UTF-8 */
 		else
 			sb_add(&b, p, 1);
 	}

@@ -667,6 +667,57 @@ static void inventory_finding(struct classify_ctx *c, const struct cls_ha *h)
 	cls_emit_adhoc(c, &a);
 }
 
+/* A device tracker's json_attributes_topic carrying latitude/longitude: the position of
+ * the person the tracker names. */
+static void tracker_location(struct classify_ctx *c, const struct ha_entry *e, const struct ha_state *s)
+{
+	enum msw_evidence ev = cls_cfg(c) ? cls_cfg(c)->evidence : EVIDENCE_REDACTED;
+	cJSON *j = cls_json_parse(s->p, s->n);
+	bool ok1, ok2;
+	double la = cls_jnum(cls_jget(j, "latitude"), &ok1), lo = cls_jnum(cls_jget(j, "longitude"), &ok2);
+	char buf[64], title[400], repro[400];
+
+	if (!ok1 || !ok2) {   /* OwnTracks-style attributes */
+		la = cls_jnum(cls_jget(j, "lat"), &ok1);
+		lo = cls_jnum(cls_jget(j, "lon"), &ok2);
+	}
+	cJSON_Delete(j);
+	if (!ok1 || !ok2 || (la == 0 && lo == 0))
+		return;
+	char *name = cls_redact_value(ev, RC_NAME, e->f[HF_NAME] ? e->f[HF_NAME] : "tracker");
+	snprintf(buf, sizeof(buf), "%.8g", la);
+	char *las = cls_redact_value(ev, RC_COORD, buf);
+	snprintf(buf, sizeof(buf), "%.8g", lo);
+	char *los = cls_redact_value(ev, RC_COORD, buf);
+	char *tp = cls_topic_for(cls_cfg(c), s->topic, strlen(s->topic));
+	char *flt = cls_topic_filter(cls_cfg(c), s->topic, strlen(s->topic));
+	const char *kv[] = { "latitude", las, "longitude", los };
+	cJSON *o = cJSON_CreateObject();
+	char *evs;
+
+	for (int i = 0; o && i < 4; i += 2)
+		cJSON_AddStringToObject(o, kv[i], kv[i + 1] ? kv[i + 1] : "");
+	evs = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	snprintf(title, sizeof(title), "Position of device tracker '%s' is readable: %s, %s (its discovery-declared attributes topic)",
+		 name ? name : "?", las ? las : "?", los ? los : "?");
+	snprintf(repro, sizeof(repro), "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '%s' -C 1 -W 10", flt ? flt : "#");
+	struct cls_adhoc a = {
+		.id = "homeassistant.state.device_tracker_location", .cat = CAT_LOCATION, .sev = SEV_CRITICAL,
+		.conf = CONF_CONFIRMED, .cwe = 359, .topic = tp ? tp : s->topic, .title = title, .evidence = evs,
+		.reproduce = repro,
+		.remediation = "Require authentication and restrict reads of tracker topics with an ACL.",
+	};
+
+	cls_emit_adhoc(c, &a);
+	free(name);
+	free(las);
+	free(los);
+	free(tp);
+	free(flt);
+	free(evs);
+}
+
 void cls_ha_correlate(struct classify_ctx *c)
 {
 	struct cls_ha *h = c->ha;
@@ -680,6 +731,9 @@ void cls_ha_correlate(struct classify_ctx *c)
 		struct verdict vd;
 		char *v;
 
+		if (strcmp(e->comp, "device_tracker") == 0 && e->f[HF_ATTR_T] &&
+		    (s = state_for(h, e->f[HF_ATTR_T])))
+			tracker_location(c, e, s);
 		if (!st || !(s = state_for(h, st)))
 			continue;
 		v = state_value(e, s);

@@ -23,7 +23,7 @@
 #define CLS_MAX_FINDINGS 500           /* per target; the rest are counted as dropped */
 #define CLS_MAX_DISCOVERY 512          /* HA discovery entries kept for correlation */
 #define CLS_MAX_STATES 256             /* short payloads kept for correlation */
-#define CLS_STATE_PAYLOAD 256
+#define CLS_STATE_PAYLOAD 640
 #define CLS_MAX_RETAINED 4096          /* retained-message hashes for the fingerprint */
 #define CLS_MAX_PEOPLE 64              /* distinct OwnTracks user/device pairs inventoried */
 #define CLS_MAX_LEVELS 64
