@@ -1,7 +1,9 @@
 /* The dashboard probe (issue 5): GETs the fingerprint paths of the products that live on
- * one port, one request per connection ("Connection: close", PROBE_RECONNECT between
- * requests), and decides product, version and "open" vs "login required" without changing
- * anything on the server.
+ * one port, in turn, and decides product, version and "open" vs "login required" without
+ * changing anything on the server. Requests share a connection while the server keeps it
+ * alive (HTTP/1.1, framed body, no "Connection: close"); otherwise PROBE_RECONNECT gives a
+ * fresh one. Each request has its own deadline (the probe timer, --io-timeout); three
+ * failures in a row end the port. Redirects: at most 3, same scheme, host and port only.
  *
  * Why our own parser on the engine's layer stack and not libcurl: the engine already owns
  * the socket, the timers, the per-host cap and the TLS layer with its verdicts, so HTTPS
