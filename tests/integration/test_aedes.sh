@@ -119,4 +119,9 @@ assert_json "$T/reject.json" '.port==18831 and .transport=="ws" and .auth=="cred
 run wspath 127.0.98.4 -p 18831/ws
 assert_json "$T/wspath.json" '.transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"' \
 	"scan: WebSocket found at /ws after /mqtt and / were refused"
+run wsurl "ws://127.0.98.4:18831/ws"
+assert_json "$T/wsurl.json" '.kind=="service" and .transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"
+	and (.websocket.paths_tried|length)==1' "scan: ws:// URL path is used as given"
+run wsspath 127.0.98.1 -p 18832/wss --ws-path /mqtt --cafile "$C/ca.crt"
+assert_json "$T/wsspath.json" '.transport=="wss" and .status=="success" and .websocket.path=="/mqtt"' "scan: --ws-path over wss"
 finish
