@@ -38,6 +38,10 @@ static const struct sys_rule sys_rules[] = {
 	 * (aedes lib: broker heartbeat and client events); aedes-stats adds "$SYS/<id>/uptime" */
 	{"$SYS/+/heartbeat", SK_PRESENCE, "aedes"},
 	{"$SYS/+/new/clients", SK_PRESENCE, "aedes"},
+	/* ... and "$SYS/<id>/new/subscribes" for every SUBSCRIBE, ours included (observed:
+	 * Aedes 1.2 sends it right after our SUBACK: {"clientId":...,"subs":[...]}) */
+	{"$SYS/+/new/subscribes", SK_PRESENCE, "aedes"},
+	{"$SYS/+/disconnect/clients", SK_PRESENCE, "aedes"},
 	/* VerneMQ's systree publishes metrics under "$SYS/<nodename>/..."; the default
 	 * nodename is "VerneMQ@127.0.0.1" (vernemq.conf `nodename`) */
 	{"$SYS/VerneMQ@/#", SK_PRESENCE, "vernemq"},

@@ -173,6 +173,11 @@ static void test_other_brokers(void **st)
 	assert_string_equal(r.broker_product, "aedes");
 	assert_null(r.broker_version);
 	record_free(&r);
+	record_init(&r, "mqtt");
+	sys(&r, "$SYS/ae41a08d-56ac-4d0b-b28b-4e44c3800e46/new/subscribes",
+	    "{\"clientId\":\"msw-x\",\"subs\":[{\"topic\":\"#\",\"qos\":0}]}");
+	assert_string_equal(r.broker_product, "aedes");
+	record_free(&r);
 
 	record_init(&r, "mqtt");
 	sys(&r, "$SYS/VerneMQ@127.0.0.1/mqtt/connect/received", "3");
