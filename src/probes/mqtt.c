@@ -879,8 +879,10 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 	if (!m->plan_done && m->best_rank >= 0)
 		return after_plan(c, m) == PROBE_RECONNECT ? PROBE_RECONNECT : PROBE_DONE;
 	m->plan_done = true;
-	if (m->best_rank >= 0)
-		return PROBE_DONE; /* an earlier connection decided the verdict */
+	if (m->best_rank >= 0) { /* an earlier connection decided the verdict */
+		record_set_error(r, "follow-up connection got no CONNACK: %s", msw_err_str(why));
+		return PROBE_DONE;
+	}
 	if (why == MSW_ERR_CLOSED) {
 		r->status = ST_CONNECTION_CLOSED;
 		record_set_error(r, "connection closed after CONNECT without a CONNACK");
@@ -924,9 +926,10 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 		return PROBE_DONE;
 	default:
 		/* the connection failed before CONNECT (a fallback or main-pass reconnect) */
-		if (m->best_rank >= 0)
-			return PROBE_DONE;
-		return PROBE_ERROR;
+		if (m->best_rank < 0)
+			return PROBE_ERROR;
+		record_set_error(r, "follow-up connection failed: %s", msw_err_str(why));
+		return PROBE_DONE;
 	}
 }
 
