@@ -34,6 +34,8 @@ static const struct sys_rule sys_rules[] = {
 	 * "$SYS/brokers/${node}/version | EMQX version", "/sysdescr | EMQX description" */
 	{"$SYS/brokers/+/version", SK_VERSION_BARE, "emqx"},
 	{"$SYS/brokers/+/sysdescr", SK_PRODUCT_TEXT, "emqx"},
+	/* "$SYS/brokers | cluster node list" (same page): "emqx@127.0.0.1" */
+	{"$SYS/brokers", SK_PRODUCT_TEXT, "emqx"},
 	/* Aedes publishes "$SYS/<broker id>/heartbeat" and "$SYS/<id>/new/clients"
 	 * (aedes lib: broker heartbeat and client events); aedes-stats adds "$SYS/<id>/uptime" */
 	{"$SYS/+/heartbeat", SK_PRESENCE, "aedes"},

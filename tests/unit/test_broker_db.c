@@ -160,6 +160,8 @@ static void test_other_brokers(void **st)
 	(void)st;
 	struct msw_record r;
 	record_init(&r, "mqtt");
+	sys(&r, "$SYS/brokers", "emqx@127.0.0.1");
+	assert_string_equal(r.broker_product, "emqx");
 	sys(&r, "$SYS/brokers/emqx@127.0.0.1/sysdescr", "EMQX");
 	assert_string_equal(r.broker_product, "emqx");
 	sys(&r, "$SYS/brokers/emqx@127.0.0.1/version", "5.1.0");
