@@ -78,31 +78,37 @@ void tw_del(struct timerwheel *tw, struct tw_entry *e)
 }
 
 /* Fire what is due in one slot. The slot is moved to a local list first so callbacks can
- * add to or delete from any list, this slot included, while we walk. */
+ * add to or delete from any list, this slot included, while we walk; the walk repeats
+ * while a pass fired something, so an entry a callback armed for this very tick is not
+ * left for the next rotation. */
 static size_t fire_slot(struct timerwheel *tw, uint64_t tick, tw_fire_fn fire, void *arg)
 {
 	struct tw_entry *h = &tw->slots[tick & (tw->nslots - 1)];
 	struct tw_entry local;
-	size_t n = 0;
+	size_t n = 0, pass;
 
-	if (h->next == h)
-		return 0;
-	local.next = h->next;
-	local.prev = h->prev;
-	local.next->prev = &local;
-	local.prev->next = &local;
-	list_init(h);
-	while (local.next != &local) {
-		struct tw_entry *e = local.next;
-		list_unlink(e);
-		if (e->expire > tick) {
-			list_add_tail(h, e); /* a later round */
-			continue;
+	do {
+		pass = 0;
+		if (h->next == h)
+			break;
+		local.next = h->next;
+		local.prev = h->prev;
+		local.next->prev = &local;
+		local.prev->next = &local;
+		list_init(h);
+		while (local.next != &local) {
+			struct tw_entry *e = local.next;
+			list_unlink(e);
+			if (e->expire > tick) {
+				list_add_tail(h, e); /* a later round */
+				continue;
+			}
+			tw->count--;
+			pass++;
+			fire(e, arg);
 		}
-		tw->count--;
-		n++;
-		fire(e, arg);
-	}
+		n += pass;
+	} while (pass);
 	return n;
 }
 

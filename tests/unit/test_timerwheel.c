@@ -131,6 +131,36 @@ static void test_big_jump(void **state)
 	tw_free(&tw);
 }
 
+static struct item *g_same_tick;
+
+static void fire_arm_same_tick(struct tw_entry *e, void *arg)
+{
+	struct timerwheel *tw = arg;
+	struct item *it = (struct item *)e;
+	it->fired++;
+	if (g_same_tick && !g_same_tick->fired && !tw_armed(&g_same_tick->e))
+		tw_add(tw, &g_same_tick->e, 0, 0); /* stale time: clamps to the tick being fired */
+	else if (it == g_same_tick)
+		it->fired_at = g_now;
+}
+
+static void test_armed_for_current_tick(void **state)
+{
+	struct timerwheel tw;
+	struct item a = { 0 }, b = { 0 };
+	g_now = 0;
+	assert_int_equal(tw_init(&tw, 8, 10, g_now), MSW_OK);
+	tw_add(&tw, &a.e, g_now, 50);
+	g_same_tick = &b;
+	g_now = 60;
+	tw_advance(&tw, g_now, fire_arm_same_tick, &tw);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(b.fired, 1); /* fired in the same advance, not a rotation later */
+	assert_int_equal(tw.count, 0);
+	g_same_tick = NULL;
+	tw_free(&tw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_delete_and_rearm),
 		cmocka_unit_test(test_next_ms),
 		cmocka_unit_test(test_big_jump),
+		cmocka_unit_test(test_armed_for_current_tick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
