@@ -1,0 +1,404 @@
+/* The MQTT probe's state machine without the engine: this file provides the pctx_*
+ * services (a send log, a settable clock, a counter for randomness, the armed timer) and a
+ * feeder that behaves like the engine (unconsumed bytes are kept and offered again with
+ * the next read). Each test drives one target through init → on_connected → on_data …
+ * and checks the packets the probe sent and the record it filled. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/config.h"
+#include "core/target.h"
+#include "output/record.h"
+#include "probes/mqtt_codec.h"
+#include "probes/probe.h"
+
+/* ---- fake engine services ---- */
+static uint8_t sent[1 << 16];
+static size_t nsent;
+static int64_t now_ms;
+static uint32_t timer_ms;
+static uint64_t rnd;
+
+msw_err pctx_send(struct pctx *c, const void *p, size_t n)
+{
+	(void)c;
+	assert_true(nsent + n <= sizeof(sent));
+	memcpy(sent + nsent, p, n);
+	nsent += n;
+	return MSW_OK;
+}
+void pctx_timer(struct pctx *c, uint32_t ms)
+{
+	(void)c;
+	timer_ms = ms;
+}
+uint64_t pctx_random(struct pctx *c)
+{
+	(void)c;
+	return rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+}
+int64_t pctx_now_ms(struct pctx *c)
+{
+	(void)c;
+	return now_ms;
+}
+
+struct harness {
+	struct msw_config cfg;
+	struct msw_target tgt;
+	struct msw_record rec;
+	struct pctx pc;
+	uint8_t pending[1 << 20]; /* unconsumed input, like the engine's rx dbuf */
+	size_t npending;
+};
+
+static struct harness *H;
+
+static void setup_h(enum msw_depth depth, unsigned versions, uint32_t window_ms)
+{
+	H = calloc(1, sizeof(*H));
+	H->cfg.depth = depth;
+	H->cfg.versions = versions;
+	H->cfg.window_ms = window_ms;
+	H->cfg.client_id_prefix = "msw-";
+	H->cfg.max_packet = 1024;
+	H->cfg.max_topics = 100;
+	H->cfg.sample_bytes = 64;
+	H->cfg.max_messages = 1000;
+	snprintf(H->tgt.ip, sizeof(H->tgt.ip), "127.0.0.1");
+	H->tgt.port = 1883;
+	record_init(&H->rec, "mqtt");
+	H->pc.state = calloc(1, probe_mqtt.state_size);
+	H->pc.rec = &H->rec;
+	H->pc.cfg = &H->cfg;
+	H->pc.target = &H->tgt;
+	nsent = 0;
+	now_ms = 1000;
+	timer_ms = 0;
+	assert_int_equal(probe_mqtt.init(&H->pc), PROBE_CONTINUE);
+}
+
+static void teardown_h(void)
+{
+	probe_mqtt.finish(&H->pc);
+	record_free(&H->rec);
+	free(H->pc.state);
+	free(H);
+}
+
+static enum probe_rc connect_(void)
+{
+	H->npending = 0;
+	nsent = 0;
+	return probe_mqtt.on_connected(&H->pc);
+}
+
+/* Offer bytes like the engine: append to the pending input, call on_data until it stops
+ * consuming, keep the rest. */
+static enum probe_rc feed(const uint8_t *p, size_t n)
+{
+	memcpy(H->pending + H->npending, p, n);
+	H->npending += n;
+	enum probe_rc rc = PROBE_CONTINUE;
+	size_t off = 0;
+	while (off < H->npending) {
+		size_t used = 0;
+		rc = probe_mqtt.on_data(&H->pc, H->pending + off, H->npending - off, &used);
+		off += used;
+		if (rc != PROBE_CONTINUE || !used)
+			break;
+	}
+	memmove(H->pending, H->pending + off, H->npending - off);
+	H->npending -= off;
+	return rc;
+}
+
+/* Feed a byte at a time; returns the first non-CONTINUE verdict. */
+static enum probe_rc trickle(const uint8_t *p, size_t n)
+{
+	enum probe_rc rc = PROBE_CONTINUE;
+	for (size_t i = 0; i < n && rc == PROBE_CONTINUE; i++)
+		rc = feed(p + i, 1);
+	return rc;
+}
+
+/* The k-th packet the probe sent since the last connect_(). */
+static int sent_packet(size_t k, int ver, union mqtt_any *u)
+{
+	size_t off = 0;
+	struct mqtt_frame f;
+	for (size_t i = 0;; i++) {
+		assert_true(off < nsent);
+		msw_err rc = mqtt_decode_packet(ver, sent + off, nsent - off, 1u << 20, &f, u);
+		assert_int_equal(rc, MSW_OK);
+		if (i == k)
+			return f.type;
+		off += f.total;
+	}
+}
+
+static size_t count_sent(int ver)
+{
+	size_t off = 0, n = 0;
+	struct mqtt_frame f;
+	static union mqtt_any u;
+	while (off < nsent &&
+	       mqtt_decode_packet(ver, sent + off, nsent - off, 1u << 20, &f, &u) == MSW_OK) {
+		off += f.total;
+		n++;
+	}
+	return n;
+}
+
+static const uint8_t CONNACK_OK[] = {0x20, 2, 0, 0};
+static const uint8_t SUBACK_OK[] = {0x90, 4, 0, 1, 0, 0};
+
+static void test_connack_depth(void **st)
+{
+	(void)st;
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	assert_int_equal(connect_(), PROBE_CONTINUE);
+	static union mqtt_any u;
+	assert_int_equal(sent_packet(0, MQTT_V311, &u), MQTT_CONNECT);
+	assert_int_equal(u.connect.version, MQTT_V311);
+	assert_true(u.connect.flags & 0x02); /* clean session */
+	assert_false(u.connect.has_will);
+	assert_false(u.connect.has_username);
+	assert_int_equal(u.connect.keepalive, 60);
+	assert_int_equal(u.connect.client_id.len, 23);
+	assert_memory_equal(u.connect.client_id.p, "msw-", 4);
+	/* one CONNACK across four reads */
+	assert_int_equal(trickle(CONNACK_OK, sizeof(CONNACK_OK)), PROBE_DONE);
+	assert_int_equal(sent_packet(1, MQTT_V311, &u), MQTT_DISCONNECT);
+	assert_int_equal(count_sent(MQTT_V311), 2); /* nothing subscribed */
+	assert_true(H->rec.mqtt);
+	assert_int_equal(H->rec.auth, AUTH_ANONYMOUS);
+	assert_int_equal(H->rec.status, ST_SUCCESS);
+	assert_string_equal(H->rec.mqtt_version, "3.1.1");
+	assert_int_equal(H->rec.connack_code, 0);
+	assert_int_equal(H->rec.connack_raw.len, 4);
+	teardown_h();
+}
+
+static void test_topics_window(void **st)
+{
+	(void)st;
+	setup_h(DEPTH_TOPICS, MSW_V311, 5000);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_CONTINUE);
+	static union mqtt_any u;
+	assert_int_equal(sent_packet(1, MQTT_V311, &u), MQTT_SUBSCRIBE);
+	assert_int_equal(u.subscribe.nfilters, 2);
+	assert_memory_equal(u.subscribe.filter[0].p, "#", 1);
+	assert_int_equal(u.subscribe.options[0], 0);
+	assert_int_equal(u.subscribe.options[1], 0);
+	/* SUBACK, a retained PUBLISH, a QoS 1 PUBLISH and half of a QoS 2 one, in one read */
+	uint8_t buf[64];
+	size_t n = 0;
+	memcpy(buf, SUBACK_OK, 6);
+	n = 6;
+	const uint8_t p1[] = {0x31, 8, 0, 3, 'a', '/', 'b', 'o', 'n', '!'};
+	const uint8_t p2[] = {0x32, 7, 0, 1, 'c', 0, 9, 'h', 'i'};
+	const uint8_t p3[] = {0x34, 7, 0, 1, 'd', 0, 10, 'y', 'o'};
+	memcpy(buf + n, p1, sizeof(p1));
+	n += sizeof(p1);
+	memcpy(buf + n, p2, sizeof(p2));
+	n += sizeof(p2);
+	memcpy(buf + n, p3, 4);
+	n += 4;
+	assert_int_equal(feed(buf, n), PROBE_CONTINUE);
+	assert_int_equal(timer_ms, 5000); /* the window, shorter than the 30 s ping */
+	assert_int_equal(feed(p3 + 4, sizeof(p3) - 4), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_PUBACK);
+	assert_int_equal(u.ack.packet_id, 9);
+	assert_int_equal(sent_packet(3, MQTT_V311, &u), MQTT_PUBREC);
+	assert_int_equal(u.ack.packet_id, 10);
+	const uint8_t pubrel[] = {0x62, 2, 0, 10};
+	assert_int_equal(feed(pubrel, 4), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(4, MQTT_V311, &u), MQTT_PUBCOMP);
+	assert_int_equal(u.ack.packet_id, 10);
+	/* the window ends */
+	now_ms += 5000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_DONE);
+	assert_int_equal(sent_packet(5, MQTT_V311, &u), MQTT_DISCONNECT);
+	assert_int_equal(H->rec.ntopics, 3);
+	assert_true(H->rec.topics[0].retained);
+	assert_false(H->rec.topics[1].retained);
+	assert_int_equal(H->rec.messages_total, 3);
+	assert_int_equal(H->rec.retained_count, 1);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_WITH_DATA);
+	teardown_h();
+}
+
+static void test_ping_and_no_data(void **st)
+{
+	(void)st;
+	setup_h(DEPTH_TOPICS, MSW_V311, 70000);
+	connect_();
+	feed(CONNACK_OK, 4);
+	assert_int_equal(feed(SUBACK_OK, 6), PROBE_CONTINUE);
+	assert_int_equal(timer_ms, 30000); /* ping before the window ends */
+	now_ms += 30000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE);
+	static union mqtt_any u;
+	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_PINGREQ);
+	assert_int_equal(timer_ms, 30000);
+	const uint8_t pingresp[] = {0xd0, 0};
+	assert_int_equal(feed(pingresp, 2), PROBE_CONTINUE);
+	now_ms += 30000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE);
+	assert_int_equal(timer_ms, 10000);
+	now_ms += 10000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
+	teardown_h();
+}
+
+static void test_fallback_and_denied(void **st)
+{
+	(void)st;
+	setup_h(DEPTH_TOPICS, MSW_V311, 0);
+	connect_();
+	const uint8_t rc1[] = {0x20, 2, 0, 1};
+	assert_int_equal(feed(rc1, 4), PROBE_RECONNECT);
+	H->pc.attempt++;
+	connect_();
+	static union mqtt_any u;
+	assert_int_equal(sent_packet(0, MQTT_V31, &u), MQTT_CONNECT);
+	assert_int_equal(u.connect.version, MQTT_V31);
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_CONTINUE);
+	const uint8_t suback_fail[] = {0x90, 4, 0, 1, 0x80, 0x80};
+	/* window 0: SUBACK then finish */
+	assert_int_equal(feed(suback_fail, 6), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_DENIED);
+	assert_string_equal(H->rec.mqtt_version, "3.1");
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "3.1.1"));
+	assert_string_equal(v, "refused");
+	teardown_h();
+}
+
+static void test_protocol_errors(void **st)
+{
+	(void)st;
+	/* PUBLISH before CONNACK */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	connect_();
+	const uint8_t pub[] = {0x30, 4, 0, 1, 'a', 'x'};
+	assert_int_equal(feed(pub, sizeof(pub)), PROBE_DONE);
+	assert_int_equal(H->rec.status, ST_PROTOCOL_ERROR);
+	assert_false(H->rec.mqtt);
+	teardown_h();
+	/* SUBACK for a packet id we did not use: verdict kept */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	connect_();
+	feed(CONNACK_OK, 4);
+	const uint8_t bad[] = {0x90, 4, 0, 7, 0, 0};
+	assert_int_equal(feed(bad, 6), PROBE_DONE);
+	assert_int_equal(H->rec.status, ST_PROTOCOL_ERROR);
+	assert_int_equal(H->rec.auth, AUTH_ANONYMOUS);
+	teardown_h();
+	/* not MQTT at all */
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	connect_();
+	const char *http = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	assert_int_equal(feed((const uint8_t *)http, strlen(http)), PROBE_DONE);
+	assert_int_equal(H->rec.status, ST_PROTOCOL_ERROR);
+	assert_non_null(strstr(H->rec.error, "48545450")); /* "HTTP" in hex */
+	teardown_h();
+}
+
+/* A PUBLISH over the cap streams past without being buffered. */
+static void test_oversized_skip(void **st)
+{
+	(void)st;
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	connect_();
+	feed(CONNACK_OK, 4);
+	feed(SUBACK_OK, 6);
+	size_t body = 5000; /* cap is 1024 */
+	uint8_t *big = calloc(1, body + 3);
+	big[0] = 0x32; /* QoS 1 */
+	big[1] = (uint8_t)(0x80 | (body & 0x7f));
+	big[2] = (uint8_t)(body >> 7);
+	memcpy(big + 3,
+	       "\0\x03"
+	       "big"
+	       "\x00\x2a",
+	       7);
+	for (size_t off = 0; off < body + 3; off += 700) {
+		size_t k = body + 3 - off < 700 ? body + 3 - off : 700;
+		assert_int_equal(feed(big + off, k), PROBE_CONTINUE);
+		assert_true(H->npending < 700); /* never buffered whole */
+	}
+	free(big);
+	static union mqtt_any u;
+	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_PUBACK);
+	assert_int_equal(u.ack.packet_id, 42);
+	const uint8_t after[] = {0x30, 4, 0, 1, 'z', '1'};
+	assert_int_equal(feed(after, 6), PROBE_CONTINUE);
+	assert_int_equal(H->rec.ntopics, 2);
+	assert_true(H->rec.topics[0].sample_truncated);
+	assert_int_equal(H->rec.topics[0].sample.len, 0);
+	teardown_h();
+}
+
+static void test_auth_mapping(void **st)
+{
+	(void)st;
+	/* anonymous refused with rc 5 → credentials_required; --auth-probe reconnects once */
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	H->cfg.auth_probe = true;
+	connect_();
+	const uint8_t rc5[] = {0x20, 2, 0, 5};
+	assert_int_equal(feed(rc5, 4), PROBE_RECONNECT);
+	assert_int_equal(H->rec.auth, AUTH_CREDENTIALS_REQUIRED);
+	connect_();
+	static union mqtt_any u;
+	sent_packet(0, MQTT_V311, &u);
+	assert_true(u.connect.has_username && u.connect.has_password);
+	assert_int_equal(u.connect.username.len, 12);
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_DONE);
+	assert_int_equal(H->rec.auth, AUTH_ANY_CREDENTIALS);
+	teardown_h();
+	/* with -u/-P: accepted → authenticated, rc 5 → not_authorized */
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	H->cfg.username = "u";
+	H->cfg.password = "p";
+	connect_();
+	sent_packet(0, MQTT_V311, &u);
+	assert_true(u.connect.has_username && u.connect.has_password);
+	assert_int_equal(feed(rc5, 4), PROBE_DONE);
+	assert_int_equal(H->rec.auth, AUTH_NOT_AUTHORIZED);
+	teardown_h();
+	/* 5.0 banned */
+	setup_h(DEPTH_CONNACK, MSW_V5, 0);
+	connect_();
+	sent_packet(0, MQTT_V5, &u);
+	assert_int_equal(u.connect.version, MQTT_V5);
+	assert_int_equal(u.connect.props.v[MQTT_P_MAXIMUM_PACKET_SIZE].u, 1024 + 1 + 2);
+	assert_int_equal(u.connect.props.v[MQTT_P_RECEIVE_MAXIMUM].u, 16);
+	assert_true(mqtt_props_has(&u.connect.props, MQTT_P_SESSION_EXPIRY));
+	const uint8_t banned[] = {0x20, 3, 0, 0x8a, 0};
+	assert_int_equal(feed(banned, 5), PROBE_DONE);
+	assert_int_equal(H->rec.auth, AUTH_BANNED);
+	teardown_h();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connack_depth),    cmocka_unit_test(test_topics_window),
+		cmocka_unit_test(test_ping_and_no_data), cmocka_unit_test(test_fallback_and_denied),
+		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
+		cmocka_unit_test(test_auth_mapping),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
