@@ -260,8 +260,12 @@ load_run() {
 	else
 		fail "load ($label): peak RSS $peak KiB exceeds $bound KiB"
 	fi
-	[ $((SECONDS - t0)) -le $((TIMEOUT * 3 + WALL_SLACK)) ] && pass "load ($label): finished in time" ||
-		fail "load ($label): took $((SECONDS - t0)) s"
+	# 100 targets at once, some retried with other MQTT versions, on 2 shared cores (ctest -j2
+	# runs other suites beside this one): bounded, not tight
+	local limit=$((TIMEOUT * 6))
+	[ "$label" = asan ] && limit=$((TIMEOUT * 12))
+	[ $((SECONDS - t0)) -le $limit ] && pass "load ($label): finished in $((SECONDS - t0)) s (limit $limit s)" ||
+		fail "load ($label): took $((SECONDS - t0)) s (limit $limit s)"
 }
 
 if nm "$MSW_BIN" 2>/dev/null | grep -q __asan_init; then
