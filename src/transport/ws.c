@@ -181,9 +181,14 @@ static msw_err ws_open(struct layer *l, const struct msw_target *t, const struct
 	snprintf(s->ip, sizeof(s->ip), "%s", t->ip);
 	s->port = t->port;
 	make_host(s, t, below_is_tls(l));
-	msw_err rc = set_paths(s, t, cfg);
-	if (rc)
-		return rc;
+	if (set_paths(s, t, cfg)) {
+		/* fail in handshake() so that describe() can say why */
+		snprintf(s->fail, sizeof(s->fail),
+			 "websocket path must start with '/', hold no "
+			 "space or CR/LF and be under 128 bytes");
+		s->ph = WSP_FAILED;
+		return MSW_OK;
+	}
 	s->r = calloc(1, sizeof(*s->r));
 	if (!s->r)
 		return MSW_ERR_NOMEM;

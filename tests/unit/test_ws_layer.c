@@ -345,6 +345,13 @@ static void test_refusals(void **st)
 	assert_int_equal(drive(r), MSW_ERR_HANDSHAKE);
 	assert_false(ws_retry_pending(&r->t));
 	rig_free(r);
+	/* a path that cannot go on the request line: refused before anything is sent */
+	r = rig_new("127.0.94.59", 64);
+	r->t.ws_path = "/a b";
+	assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
+	assert_int_equal(drive(r), MSW_ERR_HANDSHAKE);
+	assert_int_equal(r->m.outlen, 0);
+	rig_free(r);
 	/* a hostile frame after the upgrade: error with the rule named */
 	r = rig_new("127.0.94.58", 64);
 	assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
