@@ -452,7 +452,8 @@ static void evidence_item(cJSON *o, const struct cls_run *r, const struct rule *
 				d = cJSON_CreateString("[masked]");
 			}
 			if (d)
-				cJSON_AddItemToObject(o, label, d);
+				if (!cJSON_AddItemToObject(o, label, d))
+					cJSON_Delete(d);   /* the key copy failed: d was not attached */
 			return;
 		}
 	}

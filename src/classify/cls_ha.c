@@ -457,8 +457,12 @@ static void device_discovery(struct cls_run *r, const struct disc_topic *d, cJSO
 		for (size_t i = 0; i < sizeof(shared_keys) / sizeof(shared_keys[0]); i++) {
 			const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, shared_keys[i]);
 
-			if (s && !cJSON_GetObjectItemCaseSensitive(m, shared_keys[i]))
-				cJSON_AddItemToObject(m, shared_keys[i], cJSON_Duplicate(s, 1));
+			if (s && !cJSON_GetObjectItemCaseSensitive(m, shared_keys[i])) {
+				cJSON *d = cJSON_Duplicate(s, 1);
+
+				if (d && !cJSON_AddItemToObject(m, shared_keys[i], d))
+					cJSON_Delete(d);
+			}
 		}
 		expand(m, cJSON_IsString(b) ? b->valuestring : NULL);
 		pl = cJSON_GetObjectItemCaseSensitive(m, "platform");

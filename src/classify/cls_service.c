@@ -5,16 +5,15 @@
  * granted '#' that delivered nothing while $SYS counts retained messages ("deliveries
  * likely filtered by ACL"), and known public test brokers (by the name the user gave or a
  * name in the certificate). cls_service_finish() writes the tags into rec->extra "tags"
- * and the retained-set fingerprint: "retained_fingerprint" is SHA-256 over the sorted
- * 64-bit hashes of every non-$SYS retained (topic, payload) we received (first 16 bytes,
- * hex), with "retained_fingerprint_n" the number of messages in it. `mqttsweep stats`
+ * and the retained-set fingerprint: "retained_fingerprint" is a 128-bit hash (hex) over
+ * the sorted 64-bit hashes of every non-$SYS retained (topic, payload) we received, with
+ * "retained_fingerprint_n" the number of messages in it. `mqttsweep stats`
  * counts addresses sharing a fingerprint; cls_fingerprint_suspicious() says when a repeat
  * count makes "possible_honeypot" a fair tag. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "classify/cls_int.h"
 
 static const char *const public_brokers[] = {
@@ -179,19 +178,32 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* 128-bit fingerprint of the sorted hash list (two independent chains; no allocation, so
+ * it cannot fail halfway). It only has to tell identical retained sets apart. */
 static void fingerprint(struct classify_ctx *c, struct msw_record *rec)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint64_t a = 0x6a09e667f3bcc908ULL, b = 0xbb67ae8584caa73bULL;
 	char hex[33];
 
 	if (!c->nrhash || !rec->extra)
 		return;
 	qsort(c->rhash, c->nrhash, sizeof(uint64_t), cmp_u64);
-	if (!EVP_Digest(c->rhash, c->nrhash * sizeof(uint64_t), md, &mdlen, EVP_sha256(), NULL) || mdlen < 16)
-		return;
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + i * 2, 3, "%02x", md[i]);
+	for (size_t i = 0; i < c->nrhash; i++) {
+		a = mix64(a ^ c->rhash[i]);
+		b = mix64(b + c->rhash[i] * 0x9e3779b97f4a7c15ULL + i);
+	}
+	a = mix64(a ^ c->nrhash);
+	b = mix64(b ^ (c->nrhash << 1));
+	snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint_n");
 	cJSON_AddStringToObject(rec->extra, "retained_fingerprint", hex);
