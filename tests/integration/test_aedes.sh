@@ -7,6 +7,7 @@
 #   127.0.98.2  --auth any     tcp 18830, ws 18831
 #   127.0.98.3  --auth reject  tcp 18830, ws 18831
 #   127.0.98.4  --auth none    ws 18831 at /ws only
+#   127.0.98.5  --auth none    ws 18831 accepting only the "mqttv3.1" subprotocol (old brokers)
 # Part 1 drives the layer stack (tests/tools/layer_client); part 2 runs mqttsweep.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,8 +34,9 @@ aedes open --tcp 127.0.98.1:18830 --ws 127.0.98.1:18831 --wss 127.0.98.1:18832 \
 aedes any --auth any --tcp 127.0.98.2:18830 --ws 127.0.98.2:18831 --heartbeat 300
 aedes reject --auth reject --tcp 127.0.98.3:18830 --ws 127.0.98.3:18831
 aedes wspath --ws 127.0.98.4:18831/ws --heartbeat 300
+aedes old --ws 127.0.98.5:18831 --ws-protocol mqttv3.1
 for hp in 127.0.98.1:18830 127.0.98.1:18831 127.0.98.1:18832 127.0.98.2:18830 127.0.98.2:18831 \
-	127.0.98.3:18830 127.0.98.3:18831 127.0.98.4:18831; do
+	127.0.98.3:18830 127.0.98.3:18831 127.0.98.4:18831 127.0.98.5:18831; do
 	wait_port "${hp%:*}" "${hp#*:}" 20 || { cat "$T"/aedes-*.err >&2; fail "aedes on $hp"; finish; }
 done
 
@@ -73,6 +75,9 @@ if [ -x "$LC" ]; then
 	lc fixed -t ws -a 127.0.98.4 -p 18831 --ws-path /nope
 	assert_json "$T/lc-fixed.json" '.handshake=="handshake failed" and .connections==1 and .websocket.http_status==400
 		and (.error|test("400"))' "layers: --ws-path is the only path tried"
+	lc old -t ws -a 127.0.98.5 -p 18831 -V 3
+	assert_json "$T/lc-old.json" '.handshake=="ok" and .connack_code==0 and .websocket.subprotocol=="mqttv3.1"' \
+		"layers: a broker that only knows the mqttv3.1 subprotocol picks it from our list"
 	lc notws -t ws -a 127.0.98.1 -p 18830
 	assert_json "$T/lc-notws.json" '.handshake=="handshake failed" and (.websocket.upgraded|not)' \
 		"layers: WebSocket against plain MQTT fails cleanly"
@@ -119,6 +124,9 @@ assert_json "$T/reject.json" '.port==18831 and .transport=="ws" and .auth=="cred
 run wspath 127.0.98.4 -p 18831/ws
 assert_json "$T/wspath.json" '.transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"' \
 	"scan: WebSocket found at /ws after /mqtt and / were refused"
+run old 127.0.98.5 -p 18831/ws
+assert_json "$T/old.json" '.transport=="ws" and .auth=="anonymous" and .websocket.subprotocol=="mqttv3.1"' \
+	"scan: mqttv3.1-only WebSocket broker audited"
 run wsurl "ws://127.0.98.4:18831/ws"
 assert_json "$T/wsurl.json" '.kind=="service" and .transport=="ws" and .auth=="anonymous" and .websocket.path=="/ws"
 	and (.websocket.paths_tried|length)==1' "scan: ws:// URL path is used as given"

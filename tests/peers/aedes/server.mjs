@@ -9,6 +9,8 @@
 //                              every CONNECT refused (4 with a username, 5 without)
 //   --retain TOPIC:BYTES       publish a retained message of BYTES 'x' at start
 //   --heartbeat MS             $SYS/<id>/heartbeat interval (Aedes default: 60000)
+//   --ws-protocol NAME         WebSocket listeners accept only the subprotocol NAME (an old
+//                              broker that knows "mqttv3.1" only); others are refused with 400
 // Prints "ready" on stdout once every listener is up. Stop it with SIGTERM.
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -32,6 +34,7 @@ function parseArgs(argv) {
 		case '--auth': o.auth = v; i++; break;
 		case '--retain': o.retain.push(v); i++; break;
 		case '--heartbeat': o.heartbeat = Number(v); i++; break;
+		case '--ws-protocol': o.wsProtocol = v; i++; break;
 		default: throw new Error(`unknown argument ${k}`);
 		}
 	}
@@ -68,8 +71,14 @@ function listen(server, host, port) {
 	});
 }
 
-function wsServer(broker, server, path) {
-	const wss = new WebSocketServer({ server, path });
+function wsServer(broker, server, path, only) {
+	const opts = { server, path };
+	if (only) {
+		opts.handleProtocols = (protocols) => (protocols.has(only) ? only : false);
+		opts.verifyClient = (info) =>
+			(info.req.headers['sec-websocket-protocol'] || '').split(',').map((x) => x.trim()).includes(only);
+	}
+	const wss = new WebSocketServer(opts);
 	wss.on('connection', (socket, req) => {
 		const stream = createWebSocketStream(socket);
 		stream.on('error', () => {});
@@ -99,14 +108,14 @@ async function main() {
 	for (const spec of o.ws) {
 		const { host, port, path } = hostPort(spec);
 		const srv = http.createServer((req, res) => { res.writeHead(404); res.end('not found'); });
-		wsServer(broker, srv, path);
+		wsServer(broker, srv, path, o.wsProtocol);
 		await listen(srv, host, port);
 	}
 	for (const spec of o.wss) {
 		const { host, port, path } = hostPort(spec);
 		const srv = https.createServer({ cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) },
 			(req, res) => { res.writeHead(404); res.end('not found'); });
-		wsServer(broker, srv, path);
+		wsServer(broker, srv, path, o.wsProtocol);
 		await listen(srv, host, port);
 	}
 	for (const r of o.retain) {
