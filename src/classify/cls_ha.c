@@ -458,10 +458,10 @@ static void device_discovery(struct cls_run *r, const struct disc_topic *d, cJSO
 			const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, shared_keys[i]);
 
 			if (s && !cJSON_GetObjectItemCaseSensitive(m, shared_keys[i])) {
-				cJSON *d = cJSON_Duplicate(s, 1);
+				cJSON *dup = cJSON_Duplicate(s, 1);
 
-				if (d && !cJSON_AddItemToObject(m, shared_keys[i], d))
-					cJSON_Delete(d);
+				if (dup && !cJSON_AddItemToObject(m, shared_keys[i], dup))
+					cJSON_Delete(dup);
 			}
 		}
 		expand(m, cJSON_IsString(b) ? b->valuestring : NULL);
