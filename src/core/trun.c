@@ -314,6 +314,7 @@ void tr_finish(struct eng *e, struct trun *tr)
 		conn_close(e, tr->conn, false);
 	if (tr->probe->finish)
 		tr->probe->finish(&tr->pc);
+	tw_del(&e->tw, &tr->ptimer.e); /* in case finish() armed it */
 	if (detect_tls(e, tr))
 		return;
 	detect_pick(tr);
@@ -421,6 +422,7 @@ void job_free(struct eng *e, struct trun *tr)
 {
 	if (tr->probe->finish)
 		tr->probe->finish(&tr->pc);
+	tw_del(&e->tw, &tr->ptimer.e);
 	if (tr->pc.cls)
 		cls_free(tr->pc.cls);
 	tr_free(tr, &e->am);
