@@ -27,7 +27,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.alarm_code",
 	.topic = HA("alarm_control_panel"), .payload = PK_OBJ,
-	.when = { { "code", J_NONEMPTY }, { "code", J_NONEOF, "REMOTE_CODE|REMOTE_CODE_TEXT" } },
+	.when = { { "code", J_NONEMPTY, NULL }, { "code", J_NONEOF, "REMOTE_CODE|REMOTE_CODE_TEXT" } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 798,
 	.title = "Alarm panel '{$name|?}' discovery embeds its code in clear text ({$code}); with it, anyone who can publish {$payload_disarm|DISARM} to {$command_topic|?} can probably disarm it",
 	.evidence = "$code,$command_topic,$payload_disarm,$command_template,$code_disarm_required,$state_topic",
@@ -38,7 +38,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.alarm_control", .group = "ha.cmd",
 	.topic = HA("alarm_control_panel"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR }, { "code", J_NONEMPTY }, { "code", J_NONEOF, "REMOTE_CODE|REMOTE_CODE_TEXT" } },
+	.when = { { "command_topic", J_STR, NULL }, { "code", J_NONEMPTY, NULL }, { "code", J_NONEOF, "REMOTE_CODE|REMOTE_CODE_TEXT" } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_disarm|DISARM} to {$command_topic} can probably disarm alarm '{$name|?}' (its code is in the discovery config)",
 	.evidence = "$command_topic,$payload_disarm,$state_topic",
@@ -47,7 +47,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.alarm_control", .group = "ha.cmd",
 	.topic = HA("alarm_control_panel"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR }, { "code_disarm_required", J_EQ, "false" } },
+	.when = { { "command_topic", J_STR, NULL }, { "code_disarm_required", J_EQ, "false" } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_disarm|DISARM} to {$command_topic} can probably disarm alarm '{$name|?}' (no code required)",
 	.evidence = "$command_topic,$payload_disarm,$code_disarm_required,$state_topic",
@@ -56,7 +56,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.alarm_control", .group = "ha.cmd",
 	.topic = HA("alarm_control_panel"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR } },
+	.when = { { "command_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish to {$command_topic} can probably arm or disarm alarm '{$name|?}' (disarming may need its code)",
 	.evidence = "$command_topic,$payload_disarm,$state_topic",
@@ -65,7 +65,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.cover_door", .group = "ha.cmd",
 	.topic = HA("cover"), .payload = PK_OBJ,
-	.when = { { "device_class", J_ONEOF, "garage|door|gate" }, { "command_topic", J_STR } },
+	.when = { { "device_class", J_ONEOF, "garage|door|gate" }, { "command_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_open|OPEN} to {$command_topic} can probably open the {$device_class} '{$name|?}'",
 	.evidence = "$device_class,$command_topic,$payload_open,$payload_close,$set_position_topic,$state_topic,$device.configuration_url",
@@ -74,7 +74,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.cover_door", .group = "ha.cmd",
 	.topic = HA("cover"), .payload = PK_OBJ,
-	.when = { { "device_class", J_ONEOF, "garage|door|gate" }, { "set_position_topic", J_STR } },
+	.when = { { "device_class", J_ONEOF, "garage|door|gate" }, { "set_position_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$position_open|100} to {$set_position_topic} can probably open the {$device_class} '{$name|?}'",
 	.evidence = "$device_class,$set_position_topic,$position_open,$state_topic",
@@ -83,7 +83,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.cover", .group = "ha.cmd",
 	.topic = HA("cover"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR } },
+	.when = { { "command_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_open|OPEN} to {$command_topic} can probably open cover '{$name|?}' ({$device_class|no class})",
 	.evidence = "$device_class,$command_topic,$payload_open,$state_topic",
@@ -92,7 +92,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.lock", .group = "ha.cmd",
 	.topic = HA("lock"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR } },
+	.when = { { "command_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_unlock|UNLOCK} to {$command_topic} can probably unlock '{$name|?}'",
 	.evidence = "$command_topic,$payload_unlock,$payload_open,$state_topic,$code_format",
@@ -101,7 +101,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.switch", .group = "ha.cmd",
 	.topic = HA("switch"), .payload = PK_OBJ,
-	.when = { { "command_topic", J_STR } },
+	.when = { { "command_topic", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Anyone who can publish {$payload_on|ON} to {$command_topic} can probably switch '{$name|?}'",
 	.evidence = "$command_topic,$payload_on,$payload_off,$state_topic,$device_class",
@@ -129,7 +129,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.door_sensor",
 	.topic = HA("binary_sensor"), .payload = PK_OBJ,
-	.when = { { "device_class", J_ONEOF, "door|garage_door|window|opening|lock" }, { "state_topic", J_STR } },
+	.when = { { "device_class", J_ONEOF, "door|garage_door|window|opening|lock" }, { "state_topic", J_STR, NULL } },
 	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Door/window sensor '{$name|?}' ({$device_class}) publishes whether it is open on {$state_topic} (on = {$payload_on|ON})",
 	.evidence = "$device_class,$state_topic,$value_template,$payload_on,$payload_off",
@@ -138,7 +138,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.presence_sensor",
 	.topic = HA("binary_sensor"), .payload = PK_OBJ,
-	.when = { { "device_class", J_ONEOF, "occupancy|presence" }, { "state_topic", J_STR } },
+	.when = { { "device_class", J_ONEOF, "occupancy|presence" }, { "state_topic", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Presence sensor '{$name|?}' ({$device_class}) publishes whether someone is there on {$state_topic}",
 	.evidence = "$device_class,$state_topic,$payload_on",
@@ -147,7 +147,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.motion_sensor",
 	.topic = HA("binary_sensor"), .payload = PK_OBJ,
-	.when = { { "device_class", J_ONEOF, "motion|moving" }, { "state_topic", J_STR } },
+	.when = { { "device_class", J_ONEOF, "motion|moving" }, { "state_topic", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_MEDIUM, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Motion sensor '{$name|?}' publishes movement on {$state_topic}",
 	.evidence = "$device_class,$state_topic,$payload_on",
@@ -156,7 +156,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.device_tracker",
 	.topic = HA("device_tracker"), .payload = PK_OBJ,
-	.when = { { "json_attributes_topic", J_STR } },
+	.when = { { "json_attributes_topic", J_STR, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Device tracker '{$name|?}' takes its latitude/longitude from {$json_attributes_topic}",
 	.evidence = "$json_attributes_topic,$state_topic,$source_type,$payload_home",
@@ -166,7 +166,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.device_tracker_state",
 	.topic = HA("device_tracker"), .payload = PK_OBJ,
-	.when = { { "state_topic", J_STR } },
+	.when = { { "state_topic", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Device tracker '{$name|?}' publishes home/away on {$state_topic}",
 	.evidence = "$state_topic,$payload_home,$payload_not_home",
@@ -176,7 +176,7 @@ static const struct rule rules[] = {
 {
 	.id = "homeassistant.camera",
 	.topic = HA("camera"), .payload = PK_OBJ,
-	.when = { { "topic", J_STR } },
+	.when = { { "topic", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 359,
 	.title = "Camera '{$name|?}' publishes its images on {$topic}",
 	.evidence = "$topic,$image_encoding",

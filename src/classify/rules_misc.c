@@ -33,7 +33,7 @@ static const struct rule rules[] = {
 {
 	.id = "esphome.discover",
 	.topic = "esphome/discover/{node}", .payload = PK_OBJ,
-	.when = { { "ip", J_PRESENT } },
+	.when = { { "ip", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "ESPHome node '{$friendly_name|?}' at {$ip} (MAC {$mac|?}, {$platform|?}/{$board|?}, ESPHome {$version|?}); native API on port {$port|6053}",
 	.evidence = "$name,$ip,$mac,$port,$version,$platform,$board,$network,$api_encryption",
@@ -70,7 +70,7 @@ static const struct rule rules[] = {
 {
 	.id = "frigate.event", .group = "frigate",
 	.topic = "frigate/{k:events|reviews|tracked_object_update}", .payload = PK_OBJ,
-	.when = { { "after.label", J_STR } },
+	.when = { { "after.label", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Frigate camera '{$after.camera|?}' saw a {$after.label} (recognised as {$after.sub_label.0|nobody known}) in zone(s) {$after.current_zones|none}",
 	.evidence = "$after.camera,$after.label,$after.sub_label,$after.current_zones,$after.entered_zones,$after.has_snapshot,$after.start_time",
@@ -80,7 +80,7 @@ static const struct rule rules[] = {
 {
 	.id = "frigate.review", .group = "frigate",
 	.topic = "frigate/reviews", .payload = PK_OBJ,
-	.when = { { "after.camera", J_STR } },
+	.when = { { "after.camera", J_STR, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Frigate review of camera '{$after.camera}' is readable (detections around the house)",
 	.evidence = "$after.camera,$after.data.objects,$after.data.zones",
@@ -144,7 +144,7 @@ static const struct rule rules[] = {
 {
 	.id = "teslamate.location", .group = "tm",
 	.topic = "teslamate/{*ns}/cars/{car}/{k:location|active_route}", .payload = PK_OBJ,
-	.when = { { "latitude", J_PRESENT } },
+	.when = { { "latitude", J_PRESENT, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "TeslaMate publishes car {car}'s position ({$latitude}, {$longitude|?})",
 	.evidence = "car,$latitude,$longitude",
@@ -206,7 +206,7 @@ static const struct rule rules[] = {
 {
 	.id = "victron.gps",
 	.topic = "N/{portal}/gps/{inst}/Position/{k:Latitude|Longitude}", .payload = PK_OBJ,
-	.when = { { "value", J_NUM } },
+	.when = { { "value", J_NUM, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Victron GX {portal} publishes its GPS position ({k} {$value}): where the boat/vehicle is",
 	.evidence = "portal,k,value=$value",
@@ -315,7 +315,7 @@ static const struct rule rules[] = {
 {
 	.id = "zwavejs.lock", .group = "zw",
 	.topic = "{*prefix}/door_lock/{ep}/{prop:currentMode|boltStatus|latchStatus|doorStatus}", .payload = PK_OBJ,
-	.when = { { "value", J_PRESENT } },
+	.when = { { "value", J_PRESENT, NULL } },
 	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Z-Wave lock ({prefix}) {prop} is {$value} now (currentMode 0 = unsecured)",
 	.evidence = "prefix,prop,$value",
@@ -324,7 +324,7 @@ static const struct rule rules[] = {
 {
 	.id = "zwavejs.door", .group = "zw",
 	.topic = "{*prefix}/notification/{ep}/Access_Control/{p:Door_state|Door_state_simple}", .payload = PK_OBJ,
-	.when = { { "value", J_PRESENT } },
+	.when = { { "value", J_PRESENT, NULL } },
 	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Z-Wave door sensor ({prefix}) {p} is {$value} now (22 = open, 23 = closed)",
 	.evidence = "prefix,p,$value",
@@ -361,7 +361,7 @@ static const struct rule rules[] = {
 {
 	.id = "domoticz.switch", .group = "dz",
 	.topic = "domoticz/out/{*rest}", .payload = PK_OBJ,
-	.when = { { "switchType", J_ONEOF, "On/Off|Dimmer|Push On Button|Push Off Button|Blinds*|Venetian*|Selector" }, { "idx", J_PRESENT } },
+	.when = { { "switchType", J_ONEOF, "On/Off|Dimmer|Push On Button|Push Off Button|Blinds*|Venetian*|Selector" }, { "idx", J_PRESENT, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "Domoticz '{$name|?}' (idx {$idx}) is switchable: anyone who can publish {\"command\":\"switchlight\",\"idx\":{$idx},\"switchcmd\":\"On\"} to domoticz/in can probably operate it",
 	.evidence = "$name,$idx,$switchType,$nvalue",
@@ -370,7 +370,7 @@ static const struct rule rules[] = {
 {
 	.id = "domoticz.device", .group = "dz",
 	.topic = "domoticz/out/{*rest}", .payload = PK_OBJ,
-	.when = { { "idx", J_PRESENT } },
+	.when = { { "idx", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_LOW, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Domoticz device updates are readable (e.g. '{$name|?}', {$dtype|?})",
 	.evidence = "$name,$idx,$dtype",
@@ -380,7 +380,7 @@ static const struct rule rules[] = {
 {
 	.id = "domoticz.in", .group = "dz",
 	.topic = "domoticz/in", .payload = PK_OBJ,
-	.when = { { "idx", J_PRESENT } },
+	.when = { { "idx", J_PRESENT, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "A Domoticz command for idx {$idx} is readable on domoticz/in: the command channel is in use",
 	.evidence = "$idx,$command,$switchcmd",
@@ -436,7 +436,7 @@ static const struct rule rules[] = {
 {
 	.id = "rtl433.security", .group = "rtl",
 	.topic = "rtl_433/{node}/events", .payload = PK_OBJ,
-	.when = { { "contact_open", J_PRESENT } },
+	.when = { { "contact_open", J_PRESENT, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "433 MHz receiver '{node}' decodes a contact sensor ({$model|?}, contact_open={$contact_open}): door events are readable",
 	.evidence = "node,$model,$id,$contact_open",
@@ -474,7 +474,7 @@ static const struct rule rules[] = {
 {
 	.id = "glances.ip", .group = "glances",
 	.topic = "glances/{node}/ip", .payload = PK_OBJ,
-	.when = { { "address", J_PRESENT } },
+	.when = { { "address", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Glances on '{node}' exports its LAN address {$address}, gateway {$gateway|?} and public IP {$public_address|?}",
 	.evidence = "node,$address,$mask,$gateway,$public_address",

@@ -17,7 +17,7 @@ static const struct rule rules[] = {
 {
 	.id = "owntracks.recorder_republish", .group = "ot",
 	.topic = "{*prefix}/owntracks/{user}/{device}", .payload = PK_OBJ,
-	.when = { { "username", J_PRESENT }, { "lat", J_NUM }, { "lon", J_NUM } },
+	.when = { { "username", J_PRESENT, NULL }, { "lat", J_NUM, NULL }, { "lon", J_NUM, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "OwnTracks Recorder republishes {user}'s {device} location ({$lat}, {$lon}) with a street address, retained",
 	.evidence = "$lat,$lon,$addr,$cc,$tst,user,device",
@@ -26,7 +26,7 @@ static const struct rule rules[] = {
 {
 	.id = "owntracks.location", .group = "ot",
 	.topic = "owntracks/{user}/{device}", .payload = PK_OBJ,
-	.when = { { "_type", J_EQ, "location" }, { "lat", J_PRESENT }, { "lon", J_PRESENT } },
+	.when = { { "_type", J_EQ, "location" }, { "lat", J_PRESENT, NULL }, { "lon", J_PRESENT, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Live location of {user}'s {device} is readable: {$lat}, {$lon} (accuracy {$acc|?} m)",
 	.evidence = "$lat,$lon,$acc,$tst,$inregions,$SSID,$BSSID,$conn,$batt,user,device",
@@ -35,7 +35,7 @@ static const struct rule rules[] = {
 {
 	.id = "owntracks.location", .group = "ot",
 	.topic = "{*base}/{user}/{device}", .payload = PK_OBJ,
-	.when = { { "_type", J_EQ, "location" }, { "lat", J_NUM }, { "lon", J_NUM }, { "tst", J_PRESENT } },
+	.when = { { "_type", J_EQ, "location" }, { "lat", J_NUM, NULL }, { "lon", J_NUM, NULL }, { "tst", J_PRESENT, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Live location of {user}'s {device} (OwnTracks, custom topic base) is readable: {$lat}, {$lon}",
 	.evidence = "$lat,$lon,$acc,$tst,$inregions,$SSID,user,device",
@@ -101,7 +101,7 @@ static const struct rule rules[] = {
 {
 	.id = "owntracks.config_password", .group = "ot",
 	.topic = "owntracks/{user}/{device}/{*rest}", .payload = PK_OBJ,
-	.when = { { "_type", J_EQ, "configuration" }, { "password", J_NONEMPTY } },
+	.when = { { "_type", J_EQ, "configuration" }, { "password", J_NONEMPTY, NULL } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 522,
 	.title = "OwnTracks configuration dump of {user}/{device} carries broker credentials: user '{$username|?}', password {$password} for {$host|?}:{$port|?}",
 	.evidence = "$host,$port,$username,$password,$tls,$deviceId,user,device",
@@ -121,7 +121,7 @@ static const struct rule rules[] = {
 {
 	.id = "owntracks.encrypted", .group = "ot",
 	.topic = "owntracks/{user}/{device}/{*rest}", .payload = PK_OBJ,
-	.when = { { "_type", J_EQ, "encrypted" }, { "data", J_STR } },
+	.when = { { "_type", J_EQ, "encrypted" }, { "data", J_STR, NULL } },
 	.cat = CAT_LOCATION, .sev = SEV_INFO, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "OwnTracks payload of {user}/{device} is encrypted: location present, content hidden (topic names the user and device)",
 	.evidence = "user,device",

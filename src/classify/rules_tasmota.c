@@ -15,7 +15,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.discovery", .group = "tas",
 	.topic = "tasmota/discovery/{mac}/config", .payload = PK_OBJ,
-	.when = { { "t", J_STR } }, .hook = hook_tas_discovery,
+	.when = { { "t", J_STR, NULL } }, .hook = hook_tas_discovery,
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota device '{$dn|?}' ({$md|?}, firmware {$sw|?}) at {$ip|?}, MAC {$mac|?}; relays: {relays} (commands on cmnd/{$t}/POWER<n>)",
 	.evidence = "$ip,$mac,$hn,$dn,relays,$md,$sw,$t,$ft",
@@ -32,7 +32,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.state_wifi", .group = "tas",
 	.topic = "tele/{t}/STATE", .payload = PK_OBJ,
-	.when = { { "Wifi.SSId", J_PRESENT } },
+	.when = { { "Wifi.SSId", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota '{t}' telemetry leaks its Wi-Fi network '{$Wifi.SSId}' (BSSID {$Wifi.BSSId|?}), host {$Hostname|?}, IP {$IPAddress|?}",
 	.evidence = "$Wifi.SSId,$Wifi.BSSId,$Wifi.Channel,$Hostname,$IPAddress,$POWER,$Uptime",
@@ -41,7 +41,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.state", .group = "tas",
 	.topic = "tele/{t}/STATE", .payload = PK_OBJ,
-	.when = { { "Uptime", J_PRESENT } },
+	.when = { { "Uptime", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_LOW, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota '{t}' publishes its state telemetry (uptime {$Uptime})",
 	.evidence = "$Uptime,$POWER",
@@ -95,7 +95,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.status_mqtt_password", .group = "tas",
 	.topic = "stat/{t}/{s:STATUS*}", .payload = PK_OBJ,
-	.when = { { "StatusMQT.MqttPassword", J_NONEMPTY } },
+	.when = { { "StatusMQT.MqttPassword", J_NONEMPTY, NULL } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 522,
 	.title = "Tasmota '{t}' status reply carries its broker password ({$StatusMQT.MqttPassword}) for user '{$StatusMQT.MqttUser|?}'",
 	.evidence = "$StatusMQT.MqttHost,$StatusMQT.MqttPort,$StatusMQT.MqttUser,$StatusMQT.MqttPassword",
@@ -105,7 +105,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.status_mqtt", .group = "tas",
 	.topic = "stat/{t}/{s:STATUS*}", .payload = PK_OBJ,
-	.when = { { "StatusMQT.MqttUser", J_NONEMPTY } },
+	.when = { { "StatusMQT.MqttUser", J_NONEMPTY, NULL } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota '{t}' status reply reveals its broker account '{$StatusMQT.MqttUser}' on {$StatusMQT.MqttHost|?}:{$StatusMQT.MqttPort|?} (user name only)",
 	.evidence = "$StatusMQT.MqttHost,$StatusMQT.MqttPort,$StatusMQT.MqttUser,$StatusMQT.MqttClient",
@@ -115,7 +115,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.status_net", .group = "tas",
 	.topic = "stat/{t}/{s:STATUS*}", .payload = PK_OBJ,
-	.when = { { "StatusNET", J_OBJ } },
+	.when = { { "StatusNET", J_OBJ, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota '{t}' status reply: host {$StatusNET.Hostname|?}, IP {$StatusNET.IPAddress|?}, MAC {$StatusNET.Mac|?}",
 	.evidence = "$StatusNET.Hostname,$StatusNET.IPAddress,$StatusNET.Gateway,$StatusNET.Mac",
@@ -124,7 +124,7 @@ static const struct rule rules[] = {
 {
 	.id = "tasmota.status_wifi", .group = "tas",
 	.topic = "stat/{t}/{s:STATUS*}", .payload = PK_OBJ,
-	.when = { { "StatusLOG.SSId1", J_PRESENT } },
+	.when = { { "StatusLOG.SSId1", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Tasmota '{t}' status reply names its Wi-Fi networks '{$StatusLOG.SSId1}'/'{$StatusLOG.SSId2|-}'",
 	.evidence = "$StatusLOG.SSId1,$StatusLOG.SSId2",
@@ -161,7 +161,7 @@ static const struct rule rules[] = {
 {
 	.id = "shelly.announce", .group = "shelly",
 	.topic = "shellies/announce", .payload = PK_OBJ,
-	.when = { { "id", J_STR } },
+	.when = { { "id", J_STR, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Shelly '{$id}' ({$model|?}, firmware {$fw_ver|?}) at {$ip|?}, MAC {$mac|?}",
 	.evidence = "$id,$model,$mac,$ip,$fw_ver,$new_fw",
@@ -170,7 +170,7 @@ static const struct rule rules[] = {
 {
 	.id = "shelly.announce", .group = "shelly",
 	.topic = "shellies/{id}/announce", .payload = PK_OBJ,
-	.when = { { "id", J_STR } },
+	.when = { { "id", J_STR, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Shelly '{$id}' ({$model|?}, firmware {$fw_ver|?}) at {$ip|?}, MAC {$mac|?}",
 	.evidence = "$id,$model,$mac,$ip,$fw_ver,$new_fw",
@@ -214,7 +214,7 @@ static const struct rule rules[] = {
 {
 	.id = "shelly.info", .group = "shelly",
 	.topic = "shellies/{id}/info", .payload = PK_OBJ,
-	.when = { { "wifi_sta.ssid", J_PRESENT } },
+	.when = { { "wifi_sta.ssid", J_PRESENT, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Shelly '{id}' status names its Wi-Fi network '{$wifi_sta.ssid}' and IP {$wifi_sta.ip|?}",
 	.evidence = "$wifi_sta.ssid,$wifi_sta.ip,$mac",
@@ -241,7 +241,7 @@ static const struct rule rules[] = {
 {
 	.id = "shelly2.rpc", .group = "shelly",
 	.topic = "{id:shelly*}/rpc", .payload = PK_OBJ,
-	.when = { { "method", J_STR } },
+	.when = { { "method", J_STR, NULL } },
 	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
 	.title = "An RPC request '{$method}' to Shelly '{id}' is readable: its RPC channel is in use and probably open to anyone who can publish",
 	.evidence = "id,$method,$src",

@@ -12,7 +12,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.mqtt_password",
 	.topic = "{base}/bridge/info", .payload = PK_OBJ,
-	.when = { { "config.mqtt.password", J_NONEMPTY } },
+	.when = { { "config.mqtt.password", J_NONEMPTY, NULL } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 522,
 	.title = "Zigbee2MQTT {$version|?} bridge/info publishes its MQTT password ({$config.mqtt.password}) for user '{$config.mqtt.user|?}' (fixed in 1.16.0)",
 	.evidence = "$version,$config.mqtt.server,$config.mqtt.user,$config.mqtt.password",
@@ -22,7 +22,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.network_key",
 	.topic = "{base}/bridge/info", .payload = PK_OBJ,
-	.when = { { "config.advanced.network_key", J_PRESENT }, { "config.advanced.network_key", J_NE, "GENERATE" } },
+	.when = { { "config.advanced.network_key", J_PRESENT, NULL }, { "config.advanced.network_key", J_NE, "GENERATE" } },
 	.cat = CAT_NETWORK_KEY, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 522,
 	.title = "Zigbee2MQTT bridge/info publishes the Zigbee network key: anyone can decrypt and inject Zigbee traffic",
 	.evidence = "network_key=$config.advanced.network_key,$version",
@@ -32,7 +32,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.frontend_token",
 	.topic = "{base}/bridge/info", .payload = PK_OBJ,
-	.when = { { "config.frontend.auth_token", J_NONEMPTY } },
+	.when = { { "config.frontend.auth_token", J_NONEMPTY, NULL } },
 	.cat = CAT_CREDENTIAL, .sev = SEV_CRITICAL, .conf = CONF_CONFIRMED, .cwe = 522,
 	.title = "Zigbee2MQTT bridge/info publishes the frontend auth token ({$config.frontend.auth_token})",
 	.evidence = "$config.frontend.auth_token,$config.frontend.port",
@@ -42,7 +42,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.bridge_info",
 	.topic = "{base}/bridge/info", .payload = PK_OBJ,
-	.when = { { "version", J_PRESENT }, { "coordinator", J_OBJ } },
+	.when = { { "version", J_PRESENT, NULL }, { "coordinator", J_OBJ, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Zigbee2MQTT {$version} bridge info: coordinator {$coordinator.ieee_address|?}, PAN {$network.pan_id|?} channel {$network.channel|?}, MQTT user '{$config.mqtt.user|?}', adapter {$config.serial.port|?}",
 	.evidence = "$version,$coordinator.ieee_address,$coordinator.type,$network.pan_id,$network.extended_pan_id,$network.channel,$config.mqtt.server,$config.mqtt.user,$config.serial.port,$config.frontend.port,$permit_join",
@@ -78,7 +78,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.extensions",
 	.topic = "{base}/bridge/{k:converters|extensions}", .payload = PK_ARR,
-	.when = { { "0.code", J_STR } },
+	.when = { { "0.code", J_STR, NULL } },
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Zigbee2MQTT publishes the source code of its user {k} (may embed secrets)",
 	.evidence = "k,first=$0.name",
@@ -114,7 +114,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.lock", .group = "z2m.dev",
 	.topic = "{base}/{dev}", .payload = PK_OBJ,
-	.when = { { "lock_state", J_STR } },
+	.when = { { "lock_state", J_STR, NULL } },
 	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Lock '{dev}' reports '{$lock_state}' now; {base}/{dev}/set would accept {\"state\":\"UNLOCK\"}",
 	.evidence = "dev,$lock_state,$state,$battery",
@@ -123,7 +123,7 @@ static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.occupancy", .group = "z2m.dev",
 	.topic = "{base}/{dev}", .payload = PK_OBJ,
-	.when = { { "occupancy", J_BOOL }, { "linkquality", J_PRESENT } },
+	.when = { { "occupancy", J_BOOL, NULL }, { "linkquality", J_PRESENT, NULL } },
 	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
 	.title = "Occupancy sensor '{dev}' reports occupancy={$occupancy} now",
 	.evidence = "dev,$occupancy,$illuminance",
