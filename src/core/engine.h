@@ -4,6 +4,7 @@
  * on each port, and hands finished records to the output. */
 #ifndef MSW_ENGINE_H
 #define MSW_ENGINE_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/err.h"
 
@@ -26,6 +27,9 @@ msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct 
  * the permutation seed (the --workers children re-open the target iterator with it). */
 extern char msw_scan_id[40];
 void engine_set_scan(const char *scan_id, uint64_t seed);
+/* --resume with --workers: the same done-set callback main gives targets_set_skip(); each
+ * worker process applies it to the iterator it opens (call before engine_run). */
+void engine_set_skip(bool (*done)(void *arg, uint64_t index), void *arg);
 
 /* Async-signal-safe request to stop (SIGINT/SIGTERM handler). A second request ends the
  * grace period at once. */

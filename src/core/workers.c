@@ -125,6 +125,21 @@ void eng_child_progress(struct eng *e)
 	send_stats("__progress", e->st);
 }
 
+static bool (*skip_fn)(void *arg, uint64_t index);
+static void *skip_arg;
+
+void engine_set_skip(bool (*done)(void *arg, uint64_t index), void *arg)
+{
+	skip_fn = done;
+	skip_arg = arg;
+}
+
+/* -n split over the workers: child k gets its share (0 = nothing to do, not unlimited). */
+static uint64_t max_share(uint64_t max, unsigned k, unsigned n)
+{
+	return max / n + (k < max % n ? 1 : 0);
+}
+
 static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd)
 {
 	struct msw_config c2 = *cfg;
@@ -144,10 +159,19 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	c2.shards = shards * n;
 	c2.shard = cfg->shard + shards * k;
 	c2.workers = 1;
+	if (cfg->max_targets) {
+		c2.max_targets = max_share(cfg->max_targets, k, n);
+		if (!c2.max_targets) {
+			send_stats("__stats", &st);
+			_exit(0);
+		}
+	}
 	if (targets_open(&c2, eng_scan_seed(), &it, &err)) {
 		fprintf(stderr, "mqttsweep: worker %u: %s\n", k, err ? err : "cannot open targets");
 		_exit(3);
 	}
+	if (skip_fn)
+		targets_set_skip(it, skip_fn, skip_arg);
 	msw_err rc = eng_run_one(&c2, it, NULL, &st);
 	if (targets_blocklisted(it) > st.blocklisted)
 		st.blocklisted = targets_blocklisted(it); /* the parent's iterator never ran */
