@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # --workers N: the scan is split across N processes (sub-shards of the permutation), every
 # target is recorded exactly once, the parent sums the counts into the metadata, and a
+# -n is a total, split across the workers (here fewer hosts than some workers get)
+"$MSW_BIN" scan $A.100-249 -p 18862 -n 10 --workers 3 --all --format json >"$T/n.json" 2>"$T/n.err"
+assert_eq 10 "$(grep -c . "$T/n.json")" "-n 10 with --workers 3: ten targets"
+"$MSW_BIN" scan $A.100-249 -p 18862 -n 2 --workers 4 --all --format json >"$T/n2.json" 2>>"$T/n.err"
+assert_eq 2 "$(grep -c . "$T/n2.json")" "-n 2 with --workers 4: two targets"
+no_asan_report "$T/n.err"
+
 # SIGTERM to the parent stops every child (in-flight targets recorded as interrupted).
 . "$(dirname "$0")/lib.sh"
 T=$(msw_tmpdir)
@@ -28,6 +35,13 @@ no_asan_report "$T/w.err"
 "$MSW_BIN" scan $A.100-249 $A.40 $A.41 -p 18860,18862 --rate 0 --all --format json >"$T/one.json" 2>"$T/one.err"
 diff <(jq -r '"\(.ip):\(.port) \(.status)"' "$T/w.json" | sort) <(jq -r '"\(.ip):\(.port) \(.status)"' "$T/one.json" | sort) >/dev/null &&
 	pass "workers and one process record the same targets and statuses" || fail "workers and one process differ"
+
+# -n is a total, split across the workers (here fewer hosts than some workers get)
+"$MSW_BIN" scan $A.100-249 -p 18862 -n 10 --workers 3 --all --format json >"$T/n.json" 2>"$T/n.err"
+assert_eq 10 "$(grep -c . "$T/n.json")" "-n 10 with --workers 3: ten targets"
+"$MSW_BIN" scan $A.100-249 -p 18862 -n 2 --workers 4 --all --format json >"$T/n2.json" 2>>"$T/n.err"
+assert_eq 2 "$(grep -c . "$T/n2.json")" "-n 2 with --workers 4: two targets"
+no_asan_report "$T/n.err"
 
 # SIGTERM to the parent: children stop, in-flight targets are interrupted, exit 143
 "$MSW_BIN" scan $A.42 $A.43 -p 18861 --io-timeout 60 --workers 2 --all --format json >"$T/int.json" 2>"$T/int.err" &
