@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "core/config.h"
 #include "core/target.h"
 #include "core/targets.h"
@@ -27,6 +26,7 @@
 #include "probes/http_fp.h"
 #include "probes/http_parse.h"
 #include "probes/probe.h"
+#include "transport/ws_codec.h"
 
 #define HTTP_BODY_CAP (64 * 1024)
 #define HTTP_MAX_REQS 40
@@ -67,7 +67,8 @@ struct http_state {
 	struct http_chunked ck;
 	uint8_t *body;
 	size_t body_len;
-	char ws_key[32];
+	char ws_key[WS_KEY_LEN + 1];
+	struct ws_decoder wsd;
 	int ws_close;
 	bool ws_data;
 	/* results */
@@ -142,11 +143,8 @@ static void host_header(const struct msw_target *t, char *buf, size_t n)
 
 static void b64(const uint8_t *in, size_t n, char *out, size_t outsz)
 {
-	if (outsz < 4 * ((n + 2) / 3) + 1) {
+	if (!ws_b64_encode(in, n, out, outsz))
 		out[0] = 0;
-		return;
-	}
-	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
 static void make_ws_key(struct pctx *c, struct http_state *s)
@@ -155,7 +153,9 @@ static void make_ws_key(struct pctx *c, struct http_state *s)
 	uint64_t a = pctx_random(c), b = pctx_random(c);
 	memcpy(raw, &a, 8);
 	memcpy(raw + 8, &b, 8);
-	b64(raw, sizeof(raw), s->ws_key, sizeof(s->ws_key));
+	ws_make_key(raw, s->ws_key);
+	ws_decoder_init(&s->wsd, HTTP_BODY_CAP);
+	s->wsd.allow_text = true;  /* dashboards speak JSON text frames */
 }
 
 /* Extra request headers for this request kind (upgrade, basic auth, JSON body). */
@@ -228,16 +228,10 @@ static void copy_header(const struct http_response *r, const char *name, char *d
 
 static bool ws_accept_valid(const struct http_response *r, const char *key)
 {
-	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-	char cat[64], want[40];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	int n = snprintf(cat, sizeof(cat), "%s%s", key, guid);
-	if (n < 0 || (size_t)n >= sizeof(cat) || !EVP_Digest(cat, (size_t)n, md, &mdlen, EVP_sha1(), NULL))
-		return false;
-	b64(md, mdlen, want, sizeof(want));
+	char want[WS_ACCEPT_LEN + 1];
+	ws_accept_for(key, want);
 	const struct http_header *h = http_header_find(r, "sec-websocket-accept");
-	return h && h->value_len == strlen(want) && memcmp(h->value, want, h->value_len) == 0;
+	return h && h->value_len == WS_ACCEPT_LEN && memcmp(h->value, want, WS_ACCEPT_LEN) == 0;
 }
 
 static msw_err take_head(struct http_state *s, const struct http_response *r)
@@ -314,41 +308,29 @@ static msw_err body_feed(struct http_state *s, const uint8_t *p, size_t n, size_
 	return MSW_ERR_INTERNAL;
 }
 
-/* Server→client WebSocket frames (RFC 6455 §5.2; servers never mask). Returns MSW_OK when
- * a verdict is in (a close code or a data frame), NEED_MORE, or MALFORMED. */
+/* Server→client frames through the shared RFC 6455 decoder (transport/ws_codec.c: masked
+ * server frames, RSV bits, control-frame rules all checked). Returns MSW_OK when a verdict
+ * is in (a data frame, or a close and its code), NEED_MORE, or the decoder's error. */
 static msw_err ws_feed(struct http_state *s, const uint8_t *p, size_t n, size_t *used)
 {
 	*used = 0;
-	while (n - *used >= 2) {
-		const uint8_t *f = p + *used;
-		size_t avail = n - *used, hl = 2;
-		uint64_t len = f[1] & 0x7f;
-		if (f[1] & 0x80)
-			return MSW_ERR_MALFORMED;
-		if (len == 126 || len == 127) {
-			hl += len == 126 ? 2 : 8;
-			if (avail < hl)
-				return MSW_ERR_NEED_MORE;
-			len = 0;
-			for (size_t i = 2; i < hl; i++)
-				len = (len << 8) | f[i];
-		}
-		unsigned op = f[0] & 0x0f;
-		if (op == 0x1 || op == 0x2 || op == 0x0) {
+	while (*used < n) {
+		struct ws_event ev;
+		size_t k = 0;
+		msw_err rc = ws_decode(&s->wsd, p + *used, n - *used, n - *used, &k, &ev);
+		*used += k;
+		if (rc)
+			return rc;
+		if (ev.type == WS_EV_DATA) {
 			s->ws_data = true;
-			*used = n;
 			return MSW_OK;
 		}
-		if (len > 125)
-			return MSW_ERR_MALFORMED;  /* control frames are short */
-		if (avail < hl + len)
-			return MSW_ERR_NEED_MORE;
-		if (op == 0x8) {
-			s->ws_close = len >= 2 ? (f[hl] << 8) | f[hl + 1] : 1005;
-			*used += hl + (size_t)len;
+		if (ev.type == WS_EV_CLOSE) {
+			s->ws_close = ev.close_code >= 0 ? ev.close_code : 1005;  /* 1005: no code */
 			return MSW_OK;
 		}
-		*used += hl + (size_t)len;  /* ping/pong: skip */
+		if (ev.type == WS_EV_NONE && !k)
+			break;
 	}
 	return MSW_ERR_NEED_MORE;
 }
@@ -479,6 +461,8 @@ static void note_path(struct http_state *s, const struct hreq *r, int rule, cons
 		cJSON_AddBoolToObject(o, "truncated", true);
 	if (s->ws_mode && s->ws_close >= 0)
 		cJSON_AddNumberToObject(o, "ws_close_code", s->ws_close);
+	if (s->ws_mode && s->ws_data)
+		cJSON_AddBoolToObject(o, "ws_data", true);  /* the server pushed data, unasked */
 	if (s->ws_mode && s->ws_proto[0])
 		cJSON_AddStringToObject(o, "ws_protocol", s->ws_proto);
 	if (rule >= 0)

@@ -35,6 +35,13 @@ ctx.load_cert_chain(sys.argv[2] + "/cert.pem", sys.argv[2] + "/key.pem")
 s.socket = ctx.wrap_socket(s.socket, server_side=True)
 s.serve_forever()' $A "$T" "$T/www" >"$T/tls.log" 2>&1 &
 track_pid $!
+python3 "$MSW_SOURCE_DIR/tests/peers/plainhttp/hostile_http.py" 127.0.93.9 "$T/ws9.jsonl" wsclose=8080 \
+	>"$T/ws9.out" 2>&1 &
+track_pid $!
+python3 "$MSW_SOURCE_DIR/tests/peers/plainhttp/hostile_http.py" 127.0.93.10 "$T/ws10.jsonl" wsdata=8080 \
+	>"$T/ws10.out" 2>&1 &
+track_pid $!
+wait_port 127.0.93.9 8080 10 && wait_port 127.0.93.10 8080 10 || fail "WebSocket peers"
 for p in 8080 8123 1880 3000 5000 6052 8091 8581 8083 9001 8443 15672; do
 	wait_port $A $p 10 || fail "port $p did not open"
 done
@@ -67,6 +74,13 @@ n=$(jq -s 'map(select(.port == 1880)) | length' "$LOG")
 [ "$n" -le 32 ] && pass "redirect loop bounded ($n requests)" || fail "redirect loop: $n requests"
 assert_eq 0 "$(jq -s 'map(select(.path | test("^/r[0-9]+$")) | .path | ltrimstr("/r") | tonumber | select(. > 40)) | length' "$LOG")" "no deep redirect chain"
 grep -q '"GET / HTTP/1.1" 200' "$T/plain.log" && pass "plain server saw GET /" || fail "plain server log: no GET /"
+
+# WebSocket verdicts read from the server's frames (ping skipped, close code, data frame)
+"$MSW_BIN" audit 127.0.93.9 127.0.93.10 --probe-all --io-timeout 2 --format json >"$T/ws.json" 2>"$T/ws.err"
+no_asan_report "$T/ws.err"
+assert_json "$T/ws.json" '.probe == "http" and .ip == "127.0.93.9" and (.http.paths | map(select(.path == "/api" and .status == 101 and .ws_close_code == 4401)) | length) == 1' "WebSocket closed with 4401: close code read (after a ping)"
+assert_json "$T/ws.json" '.probe == "http" and .ip == "127.0.93.10" and (.http.paths | map(select(.path == "/api" and .status == 101 and .ws_data == true and (has("ws_close_code") | not))) | length) == 1' "WebSocket that pushes data: accepted, data seen, no close"
+assert_json_all "$T/ws.json" 'if .probe == "http" then .http.product == null and (.findings | length) == 0 else true end' "WebSocket peers without a product marker: nothing claimed"
 
 # --try-default-logins: still nothing tried where no product was identified
 : >"$LOG"

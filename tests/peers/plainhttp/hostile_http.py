@@ -12,6 +12,9 @@ the dashboard probe's negative tests. One listener per mode on ADDR (a 127.x add
   wsbad     101 + 'mqtt' subprotocol with a wrong Sec-WebSocket-Accept: not an endpoint
   wsmqtt    a correct RFC 6455 101 with subprotocol 'mqtt' on /mqtt: an MQTT-over-WS endpoint
   interim   100 Continue and 103 Early Hints before the real 200: the final status counts
+  wsclose, wsdata
+            a correct upgrade on /api, then a close frame with code 4401 / a text frame:
+            the WebSocket verdict is read from what the server does (no product claimed)
   scripted_grafana, scripted_emqx
             replay the documented responses of a Grafana (/api/health, /login, basic auth on
             /api/user) and an EMQX 5 dashboard (/, /api/v5/status, POST /api/v5/login) whose
@@ -135,6 +138,21 @@ def serve(c, mode, port):
                 return
         elif mode.startswith("scripted_"):
             scripted(c, mode, rec)
+        elif mode in ("wsclose", "wsdata"):
+            key = rec["headers"].get("sec-websocket-key", "")
+            if rec["path"] != "/api" or not key:
+                respond(c, "404 Not Found", [("Content-Length", "0")])
+                continue
+            acc = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+            respond(c, "101 Switching Protocols", [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                                                   ("Sec-WebSocket-Accept", acc)])
+            if mode == "wsclose":
+                c.sendall(b"\x89\x00" + b"\x88\x0e" + (4401).to_bytes(2, "big") + b"Unauthorized")
+            else:
+                msg = json.dumps({"topic": "bridge/state", "payload": {"state": "online"}}).encode()
+                c.sendall(bytes([0x81, len(msg)]) + msg)
+            time.sleep(0.5)
+            return
         elif mode == "interim":
             c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
             respond(c, "200 OK", [("Content-Length", "5")], b"plain")
