@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "core/config.h"
 #include "core/engine.h"
+#include "transport/tls.h"
 #include "core/options.h"
 #include "core/targets.h"
 #include "output/output.h"
@@ -217,6 +218,19 @@ static int scan(struct run *r, struct target_iter *it)
 	return code;
 }
 
+/* A bad --cafile/--cert/--key/--psk is a configuration error, reported once at start. */
+static int check_tls_options(const struct msw_config *cfg)
+{
+	char err[512];
+
+	if (!cfg->ca_file && !cfg->cert_file && !cfg->key_file && !cfg->psk)
+		return 0;
+	if (tls_global_init(cfg, err, sizeof err) == MSW_OK)
+		return 0;
+	fprintf(stderr, "mqttsweep: %s\n", err);
+	return EXIT_USAGE;
+}
+
 static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct run r = {.argc = full_argc, .argv = full_argv};
@@ -233,6 +247,8 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 		return 0;
 	}
 	code = parse_cmdline(&r, mode, argc, argv);
+	if (!code)
+		code = check_tls_options(&r.cfg);
 	if (!code) {
 		r.cfg.seed = r.seed; /* the options echo records the seed actually used */
 		r.cfg.seed_set = true;
