@@ -623,7 +623,7 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 static void teardown(struct eng *e)
 {
 	if (e->wp) {
-		struct wp_job *j = wp_close(e->wp, 1000);
+		struct wp_job *j = wp_close(e->wp, 250); /* a stuck libsmbclient call is left behind */
 		while (j) {
 			struct wp_job *n = j->next;
 			struct trun *tr = (struct trun *)j;
