@@ -695,7 +695,10 @@ static msw_err sub_options_ok(int ver, uint8_t opt)
 	return MSW_OK;
 }
 
-msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n, struct mqtt_subscribe_in *o)
+/* SUBSCRIBE (filter + options byte) and UNSUBSCRIBE (filter only): packet id, 5.0
+ * properties, at least one filter [MQTT-3.8.3-3] [MQTT-3.10.3-2]. */
+static msw_err decode_sublist(int ver, int type, const uint8_t *body, size_t n,
+			      struct mqtt_subscribe_in *o)
 {
 	struct cursor c;
 	msw_err rc;
@@ -706,12 +709,14 @@ msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n, struct mqt
 		return rc;
 	if (!o->packet_id)
 		return MSW_ERR_MALFORMED;
-	if (ver == MQTT_V5 && (rc = mqtt_props_read(&c, MQTT_PCTX(MQTT_SUBSCRIBE), &o->props)))
+	if (ver == MQTT_V5 && (rc = mqtt_props_read(&c, MQTT_PCTX(type), &o->props)))
 		return rc;
 	while (!cur_done(&c)) {
 		struct slice f;
-		uint8_t opt;
-		if ((rc = cur_utf8(&c, &f)) || (rc = cur_u8(&c, &opt)))
+		uint8_t opt = 0;
+		if ((rc = cur_utf8(&c, &f)))
+			return rc;
+		if (type == MQTT_SUBSCRIBE && (rc = cur_u8(&c, &opt)))
 			return rc;
 		if (!f.len || (rc = sub_options_ok(ver, opt)))
 			return MSW_ERR_MALFORMED;
@@ -721,7 +726,17 @@ msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n, struct mqt
 		}
 		o->nfilters++;
 	}
-	return o->nfilters ? MSW_OK : MSW_ERR_MALFORMED; /* [MQTT-3.8.3-3] */
+	return o->nfilters ? MSW_OK : MSW_ERR_MALFORMED;
+}
+
+msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n, struct mqtt_subscribe_in *o)
+{
+	return decode_sublist(ver, MQTT_SUBSCRIBE, body, n, o);
+}
+
+msw_err mqtt_decode_unsubscribe(int ver, const uint8_t *body, size_t n, struct mqtt_subscribe_in *o)
+{
+	return decode_sublist(ver, MQTT_UNSUBSCRIBE, body, n, o);
 }
 
 static bool suback_code_ok(int ver, uint8_t code)
@@ -976,7 +991,7 @@ static msw_err decode_body(int ver, const struct mqtt_frame *f, union mqtt_any *
 	case MQTT_AUTH:
 		return mqtt_decode_auth(b, n, &o->disconnect);
 	case MQTT_UNSUBSCRIBE:
-		return MSW_OK;
+		return mqtt_decode_unsubscribe(ver, b, n, &o->subscribe);
 	default:
 		return MSW_ERR_MALFORMED;
 	}

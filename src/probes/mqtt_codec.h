@@ -222,6 +222,9 @@ struct mqtt_subscribe_in {
 };
 msw_err mqtt_decode_subscribe(int ver, const uint8_t *body, size_t n,
 			      struct mqtt_subscribe_in *out);
+/* UNSUBSCRIBE (§3.10): filters only (options stay 0). */
+msw_err mqtt_decode_unsubscribe(int ver, const uint8_t *body, size_t n,
+				struct mqtt_subscribe_in *o);
 struct mqtt_suback {
 	uint16_t packet_id;
 	uint8_t codes[MQTT_MAX_SUB_CODES];
@@ -255,12 +258,12 @@ union mqtt_any {
 	struct mqtt_connack connack;
 	struct mqtt_publish publish;
 	struct mqtt_ack ack;
-	struct mqtt_subscribe_in subscribe;
-	struct mqtt_suback suback;         /* SUBACK and UNSUBACK */
-	struct mqtt_disconnect disconnect; /* DISCONNECT and AUTH */
+	struct mqtt_subscribe_in subscribe; /* SUBSCRIBE and UNSUBSCRIBE */
+	struct mqtt_suback suback;          /* SUBACK and UNSUBACK */
+	struct mqtt_disconnect disconnect;  /* DISCONNECT and AUTH */
 };
 /* Frame one packet at p (cap on remaining length) and decode it by type. PINGREQ and
- * PINGRESP must be empty; UNSUBSCRIBE is framed but not decoded (MSW_OK). */
+ * PINGRESP must be empty. */
 msw_err mqtt_decode_packet(int ver, const uint8_t *p, size_t n, uint32_t cap, struct mqtt_frame *f,
 			   union mqtt_any *out);
 

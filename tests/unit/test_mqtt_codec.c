@@ -653,6 +653,11 @@ static void test_decode_client_packets(void **st)
 	assert_true(slice_is(u.subscribe.filter[0], "a/+/c"));
 	decode_vec("v311_3.10_unsubscribe", MSW_OK, &u, &f);
 	assert_int_equal(f.type, MQTT_UNSUBSCRIBE);
+	assert_int_equal(u.subscribe.nfilters, 2);
+	assert_int_equal(u.subscribe.packet_id, 4);
+	assert_true(slice_is(u.subscribe.filter[1], "$SYS/#"));
+	decode_vec("v5_3.10.2.1_unsubscribe_user_property", MSW_OK, &u, &f);
+	assert_int_equal(u.subscribe.props.nuser, 1);
 }
 
 /* The lenient PUBLISH decode keeps a broken broker's topic bytes; framing errors stay fatal. */
