@@ -28,7 +28,10 @@ build/mqttsweep lab up || echo "(some lab parts did not start; auditing what run
 
 step "audit ${HOSTS[*]} (listening ${WINDOW}s per broker; results also in $DB)"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-build/mqttsweep audit "${HOSTS[@]}" --window "$WINDOW" --format text --db "$DB" \
+extra=()
+# as root the lab's share also listens on 445 (the SMB probe's port); otherwise only on 4445
+[ "$(id -u)" -eq 0 ] || extra=(--smb-port 4445)
+build/mqttsweep audit "${HOSTS[@]}" "${extra[@]}" --window "$WINDOW" --format text --db "$DB" \
 	-oJ "$ROOT/.lab/lab.json" </dev/null
 rc=$?
 [ $rc -eq 0 ] || echo "(audit exited with $rc)"
