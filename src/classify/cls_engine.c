@@ -69,6 +69,7 @@ void cls_free(struct classify_ctx *c)
 	cls_ha_free(c);
 	free(c->rhash);
 	free(c->broker_version);
+	free(c->sys_identity);
 	free(c->svc_hostname);
 	free(c);
 }
@@ -772,11 +773,34 @@ static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen
 	c->rhash[c->nrhash++] = h;
 }
 
+/* The broker's own name in its $SYS tree: $SYS/brokers/<node>/…, $SYS/<VerneMQ@…>/…,
+ * $SYS/<aedes id>/heartbeat. Repeated across many addresses it suggests one image. */
+static void note_sys_identity(struct classify_ctx *c, const char *topic)
+{
+	struct cls_cap caps[CLS_MAX_CAPS];
+	static const char *const pats[] = {
+		"$SYS/brokers/{id}/{*rest}", "$SYS/{id:VerneMQ@*}/{*rest}", "$SYS/{id}/heartbeat",
+	};
+
+	if (c->sys_identity)
+		return;
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		int n = 0;
+
+		if (cls_topic_match(pats[i], topic, strlen(topic), caps, &n) && n >= 1 &&
+		    caps[0].len > 0 && caps[0].len < 128) {
+			c->sys_identity = strndup(topic + caps[0].off, caps[0].len);
+			return;
+		}
+	}
+}
+
 static void note_sys(struct classify_ctx *c, const char *topic, const char *text, bool retained)
 {
 	char *end;
 	long v;
 
+	note_sys_identity(c, topic);
 	c->sys_messages++;
 	if (retained)
 		c->sys_retained_seen++;

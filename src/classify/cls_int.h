@@ -227,6 +227,7 @@ struct classify_ctx {
 	long sys_retained_reported;   /* $SYS/broker/retained messages/count, -1 unknown */
 	uint32_t sys_retained_seen;
 	char *broker_version;         /* from $SYS */
+	char *sys_identity;           /* EMQX/VerneMQ node name or Aedes broker id from $SYS */
 	/* retained fingerprint */
 	uint64_t *rhash;
 	size_t nrhash;

@@ -59,6 +59,11 @@ static void anon_finding(struct classify_ctx *c, const struct msw_record *rec)
 		.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -v -t '#' -C 5 -W 10",
 	};
 
+	char ev[160];
+
+	snprintf(ev, sizeof(ev), "{\"auth\":\"anonymous\",\"messages\":%llu,\"sys_messages\":%llu}",
+		 (unsigned long long)c->nonsys_messages, (unsigned long long)c->sys_messages);
+	a.evidence = ev;
 	if (c->nonsys_messages)
 		snprintf(title, sizeof(title), "Broker accepts anonymous clients and delivered %llu "
 			 "message(s) to one", (unsigned long long)c->nonsys_messages);
@@ -218,10 +223,14 @@ void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 		add_tag(rec, "public_test_broker");
 	if (c->tagged_acl)
 		add_tag(rec, "acl_filtered");
-	if (c->nrhash) {
+	if (c->nrhash || c->sys_identity) {
 		if (!rec->extra)
 			rec->extra = cJSON_CreateObject();
 		fingerprint(c, rec);
+	}
+	if (c->sys_identity && rec->extra && utf8_valid((const uint8_t *)c->sys_identity, strlen(c->sys_identity))) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "sys_identity");
+		cJSON_AddStringToObject(rec->extra, "sys_identity", c->sys_identity);
 	}
 }
 

@@ -270,6 +270,19 @@ static void test_fingerprint(void **state)
 	free(fa);
 	free(fb);
 	free(fc);
+	/* $SYS identity */
+	{
+		struct msw_config cfg = { 0 };
+		struct classify_ctx *cx = cls_new(&cfg);
+		struct msw_record r;
+
+		rec_init(&r);
+		msg(cx, "$SYS/abc123/heartbeat", "abc123");
+		cls_finish(cx, &r);
+		cls_free(cx);
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r.extra, "sys_identity")), "abc123");
+		record_free(&r);
+	}
 	assert_true(cls_fingerprint_suspicious(5, 10));
 	assert_false(cls_fingerprint_suspicious(1, 10));
 	assert_false(cls_fingerprint_suspicious(50, 1));
