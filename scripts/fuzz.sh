@@ -126,13 +126,14 @@ for t in "${TARGETS[@]}"; do
 	[ -n "${MSW_FUZZ_RUNS:-}" ] && limit=(-runs="$MSW_FUZZ_RUNS")
 	extra=()
 	[ -d "$REGRESS/$t" ] && extra+=("$REGRESS/$t")
+	t0=$SECONDS
 	"$bin" "${limit[@]}" -max_len=70000 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$BUILD/artifacts/$t/" "$WORK/$t" "${extra[@]}" >"$BUILD/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -nE 's/^stat::number_of_executed_units:\s*([0-9]+).*/\1/p' "$BUILD/$t.log" | tail -1)
 	cov=$(grep -oE 'cov: [0-9]+' "$BUILD/$t.log" | tail -1)
 	if [ $rc -eq 0 ]; then
-		echo "fuzz: $t ok (${execs:-?} executions, ${cov:-cov ?})"
+		echo "fuzz: $t ok (${execs:-?} executions in $((SECONDS - t0)) s, ${cov:-cov ?})"
 		P=$((P + 1))
 	else
 		echo "fuzz: $t FAILED (rc $rc after ${execs:-?} executions):"
