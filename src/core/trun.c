@@ -149,6 +149,8 @@ static void tr_free(struct trun *tr, struct addrmap *am)
 	free(tr->pc.state);
 	free(tr->s_host);
 	free(tr->s_user);
+	if (tr->s_pass)
+		explicit_bzero(tr->s_pass, strlen(tr->s_pass)); /* a URL password */
 	free(tr->s_pass);
 	free(tr->s_path);
 	if (tr->addr)
