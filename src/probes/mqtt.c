@@ -92,7 +92,7 @@ struct mq {
 	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
 	uint64_t skip; /* bytes of an oversized PUBLISH still to discard */
 	int64_t window_end, next_ping;
-	uint32_t msgs, oversized, bad_topics;
+	uint32_t msgs, user_msgs, oversized, bad_topics;
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
 	uint32_t *seen; /* lazily allocated hash set (topics past the list cap) */
@@ -586,6 +586,8 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 {
 	struct msw_record *r = c->rec;
 	m->msgs++;
+	if (topic->len < 5 || memcmp(topic->p, "$SYS/", 5))
+		m->user_msgs++; /* what read_access is about: data, not broker statistics */
 	m->bytes += plen;
 	r->messages_total++;
 	r->bytes_total += plen;
@@ -956,7 +958,7 @@ static void mq_finish(struct pctx *c)
 
 	if (!m->subscribed_any)
 		r->read_access = READ_UNTESTED;
-	else if (r->messages_total)
+	else if (m->user_msgs)
 		r->read_access = READ_GRANTED_WITH_DATA;
 	else if (m->hash_granted)
 		r->read_access = READ_GRANTED_NO_DATA;
