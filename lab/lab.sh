@@ -78,6 +78,10 @@ broker() {
 		say "$name already running"
 		return 0
 	fi
+	if (exec 3<>"/dev/tcp/$addr/1883") 2>/dev/null; then
+		say "ERROR: $addr:1883 is already in use by another process (another lab from another checkout?)"
+		return 1
+	fi
 	local conf="$LAB/$name.conf" line
 	{
 		echo "# lab broker $name ($addr)"
@@ -89,7 +93,7 @@ broker() {
 	} >"$conf"
 	chmod 0644 "$conf"
 	start_bg "$name" mosquitto -c "$conf"
-	if ! wait_port "$addr" 1883; then
+	if ! wait_port "$addr" 1883 || ! pid_alive "$name"; then
 		say "ERROR: $name did not start; see $LAB/log/$name.log"
 		tail -5 "$LAB/log/$name.log" "$LAB/log/$name.out" 2>/dev/null
 		return 1
