@@ -223,6 +223,10 @@ if [ -f "$T/sinks.db" ]; then
 	n=$(sqlite3 "$T/sinks.db" "select count(*) from sqlite_master where type='table'" 2>&1)
 	[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] && pass "SQLite database readable ($n tables)" ||
 		fail "SQLite database unreadable: $n"
+	# bound parameters: the hostile strings are stored exactly as received, quotes included
+	q=$(sqlite3 "$T/sinks.db" "select count(*) from topics where topic = 'hostile/\"><svg onload=alert(3)>' or topic like '%<script>alert(1)</script>%' or topic like '+cmd|'' /C calc''!A0'" 2>&1)
+	[[ "$q" =~ ^[0-9]+$ ]] && [ "$q" -ge 3 ] && pass "SQLite stores the hostile topics verbatim ($q)" ||
+		fail "SQLite hostile topics: $q"
 fi
 
 # ---- 100 hostile brokers at once, peak RSS ---------------------------------------------
