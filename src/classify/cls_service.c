@@ -122,8 +122,13 @@ static void acl_check(struct classify_ctx *c, const struct msw_record *rec)
 
 	if (rec->read_access != READ_GRANTED_WITH_DATA && rec->read_access != READ_GRANTED_NO_DATA)
 		return;
+	/* Mosquitto counts its own retained $SYS messages too; the count lags (it is published
+	 * every sys_interval), which can only hide a difference, not invent one. A delivery cap
+	 * that stopped the window early would, so a capped target is not judged. */
 	if (c->nonsys_messages || c->sys_retained_reported < 0 ||
-	    c->sys_retained_reported <= (long)c->sys_retained_seen + 2)
+	    c->sys_retained_reported <= (long)c->sys_retained_seen)
+		return;
+	if (c->cfg && c->cfg->max_messages && rec->messages_total >= c->cfg->max_messages)
 		return;
 	snprintf(title, sizeof(title), "Subscription to '#' was granted but delivered nothing while "
 		 "$SYS reports %ld retained messages: deliveries likely filtered by ACL",

@@ -176,5 +176,24 @@ else
 fi
 assert_json "$TMP/min.json" "$svc | [.findings[] | select((.topic // \"\") | test(\"^owntracks/\\\\+/\\\\+ \\\\(h=\"))] | length > 0" "minimal: topics generalised with keyed hashes"
 
+# ---- measurement honesty: '#' granted, deliveries filtered by an ACL, $SYS counts retained
+A2=127.0.92.2
+P2=$(free_port "$A2")
+make_passwd "$TMP/passwd" admin adminpw
+printf 'topic read nothing/here\ntopic read $SYS/#\nuser admin\ntopic readwrite #\n' >"$TMP/acl"
+chmod 0644 "$TMP/acl"
+if start_mosquitto "$A2" "$P2" "allow_anonymous true" "password_file $TMP/passwd" "acl_file $TMP/acl" "sys_interval 1"; then
+	for t in home/alarm/code owntracks/bob/tablet zigbee2mqtt/bridge/info; do
+		mosquitto_pub -h "$A2" -p "$P2" -u admin -P adminpw -q 1 -r -t "$t" -m '{"x":1}'
+	done
+	sleep 2.5   # the retained count is republished every sys_interval
+	"$MSW_BIN" scan "$A2" -p "$P2" --depth topics --window 2 -oJ "$TMP/acl.json" >/dev/null 2>"$TMP/acl.stderr"
+	assert_json "$TMP/acl.json" "$svc | (.tags // []) | index(\"acl_filtered\") != null" "ACL-filtered broker tagged acl_filtered"
+	assert_json "$TMP/acl.json" "$svc | [.findings[] | select(.id == \"mqtt.acl_filtered\" and .severity == \"info\")] | length == 1" "finding: deliveries likely filtered by ACL"
+	assert_json "$J" "$svc | (.tags // []) | index(\"acl_filtered\") == null" "open broker not tagged acl_filtered"
+else
+	fail "ACL mosquitto did not start"
+fi
+
 validate_schema "$J"
 finish
