@@ -523,6 +523,42 @@ static const struct rule rules[] = {
 	.evidence = "robot",
 	.remediation = RM_AUTH,
 },
+/* ---- ESPurna heartbeat, Homie convention ---- */
+{
+	.id = "espurna.wifi", .group = "espurna",
+	.topic = "{root}/{k:ssid|bssid}", .payload = PK_TEXT, .flags = R_NOSYS,
+	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
+	.title = "Device '{root}' publishes its Wi-Fi {k} '{payload}' (ESPurna-style heartbeat)",
+	.evidence = "root,k,value=payload",
+	.dedupe = "{root}",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "espurna.relay", .group = "espurna",
+	.topic = "{root}/relay/{n}", .payload = PK_TEXT, .text = "0|1|on|off", .flags = R_NOSYS,
+	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_HIGH, .conf = CONF_INFERRED, .cwe = 306,
+	.title = "Relay {n} of '{root}' is {payload} now: {root}/relay/{n}/set probably obeys anyone who can publish",
+	.evidence = "root,n,state=payload",
+	.redact = "payload=safe",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "homie.config", .group = "homie",
+	.topic = "homie/{dev}/$implementation/config", .payload = PK_OBJ,
+	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
+	.title = "Homie device '{dev}' publishes its configuration (Wi-Fi '{$wifi.ssid|?}', broker {$mqtt.host|?})",
+	.evidence = "dev,$wifi.ssid,$mqtt.host,$mqtt.port,$ota.enabled",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "homie.reset", .group = "homie",
+	.topic = "homie/{dev}/{k:$state|$localip|$mac|$name}", .payload = PK_TEXT,
+	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_LOW, .conf = CONF_CONFIRMED, .cwe = 200,
+	.title = "Homie device '{dev}' is on this broker ({k} {payload}); homie/{dev}/$implementation/reset and /ota accept commands",
+	.evidence = "dev,k,value=payload",
+	.dedupe = "{dev}",
+	.remediation = RM_AUTH,
+},
 };
 
 const struct rule_table cls_rules_misc = { "misc", rules, sizeof(rules) / sizeof(rules[0]) };

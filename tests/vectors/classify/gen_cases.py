@@ -160,6 +160,11 @@ case('glances_cpu.json','glances/nas/cpu',{"total":12.5},'glances','glances.host
 # ---- valetudo
 case('valetudo_map.bin','valetudo/ShinyRobot/MapData/map-data',b'\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR','valetudo','valetudo.map','device_inventory','medium')
 case('valetudo_set.txt','valetudo/ShinyRobot/BasicControlCapability/operation/set','START','valetudo','valetudo.control','actuator_control','medium')
+# ---- espurna / homie
+case('espurna_ssid.txt','ESPURNA-3A2B1C/ssid','Maple-Street-IoT','espurna','espurna.wifi','device_inventory','medium')
+case('espurna_relay.txt','ESPURNA-3A2B1C/relay/0','1','espurna','espurna.relay','actuator_control','high')
+case('homie_config.json','homie/gate-ctl/$implementation/config',{"name":"Gate","wifi":{"ssid":"Maple-Street-IoT"},"mqtt":{"host":"192.168.1.10","port":1883},"ota":{"enabled":True}},'homie','homie.config','device_inventory','medium','passwords are stripped by Homie')
+case('homie_state.txt','homie/gate-ctl/$state','ready','homie','homie.reset','device_inventory','low')
 # ---- generic
 case('gen_private_key.txt','devices/gw1/tls','-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIIsyntheticsyntheticsyntheticAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n','generic','generic.private_key','credential','critical')
 case('gen_secret.json','devices/gw1/config',{"wifi":{"ssid":"Maple","psk":"correct-horse-battery"},"mqtt":{"user":"gw","password":"gwpass1234"}},'generic','generic.secret','credential','critical')
