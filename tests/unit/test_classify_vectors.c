@@ -169,6 +169,15 @@ static void check_finding_fields(const struct msw_record *rec, const char *what)
 			fail_msg("%s: finding %s above info without CWE", what, f->id);
 		if (strstr(f->reproduce, "{host}") || strstr(f->reproduce, "{port}"))
 			fail_msg("%s: reproduce not filled: %s", what, f->reproduce);
+		if (f->evidence) {
+			cJSON *e = cJSON_Parse(f->evidence);
+
+			if (!cJSON_IsObject(e))
+				fail_msg("%s: evidence of %s is not a JSON object: %s", what, f->id, f->evidence);
+			cJSON_Delete(e);
+		}
+		if (!utf8_valid((const uint8_t *)f->title, strlen(f->title)))
+			fail_msg("%s: title of %s is not UTF-8", what, f->id);
 	}
 }
 
@@ -263,6 +272,71 @@ static void test_cases(void **state)
 	assert_true(rows >= 100);
 }
 
+/* Payload string values (6+ characters) that must not show up under --evidence minimal. */
+static void collect_values(const cJSON *n, char **out, int *k, int max, int depth)
+{
+	const cJSON *it;
+
+	if (depth > 64)
+		return;
+	/* single words ("location", "OwnTracks") also occur in our own titles: only values with
+	 * a digit, space or separator are specific enough to be a payload leak */
+	if (cJSON_IsString(n) && n->valuestring && strlen(n->valuestring) >= 6 && *k < max &&
+	    strpbrk(n->valuestring, "0123456789 -@.:"))
+		out[(*k)++] = n->valuestring;
+	cJSON_ArrayForEach(it, n)
+		collect_values(it, out, k, max, depth + 1);
+}
+
+static void test_minimal(void **state)
+{
+	char dir[1024], path[1100], line[4096];
+	struct msw_config cfg = { .evidence = EVIDENCE_MINIMAL, .hash_key = "test" };
+	FILE *m;
+	int rows = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/tests/vectors/classify/fixtures", srcdir());
+	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", dir);
+	m = fopen(path, "r");
+	assert_non_null(m);
+	assert_non_null(fgets(line, sizeof(line), m));
+	while (fgets(line, sizeof(line), m)) {
+		struct row r;
+		struct msw_record rec;
+		char *vals[512], fpath[1200];
+		int nv = 0;
+		size_t n;
+		uint8_t *p;
+		cJSON *j;
+
+		split_tab(line, &r);
+		if (r.n < 5 || r.f[1][0] == '(')
+			continue;
+		classify_row(dir, r.f[0], r.f[1], &cfg, &rec);
+		snprintf(fpath, sizeof(fpath), "%s/%s", dir, r.f[0]);
+		p = slurp(fpath, &n);
+		j = cJSON_ParseWithLength((const char *)p, n);
+		collect_values(j, vals, &nv, 512, 0);
+		for (size_t i = 0; i < rec.nfindings; i++) {
+			const struct msw_finding *f = &rec.findings[i];
+
+			for (int v = 0; v < nv; v++)
+				if (strstr(f->title, vals[v]) || (f->evidence && strstr(f->evidence, vals[v])))
+					fail_msg("%s: minimal finding %s shows payload value '%s': %s", r.f[0], f->id, vals[v], f->title);
+			if (f->topic.len && memmem(f->topic.p, f->topic.len, "alice", 5))
+				fail_msg("%s: minimal topic names a person", r.f[0]);
+		}
+		check_redacted(&rec, r.f[0]);
+		cJSON_Delete(j);
+		free(p);
+		record_free(&rec);
+		rows++;
+	}
+	fclose(m);
+	assert_true(rows >= 40);
+}
+
 /* Runs last: both vector sets together must have exercised every rule. */
 static void test_every_rule_exercised(void **state)
 {
@@ -290,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_every_rule_exercised),
 	};
 
