@@ -823,6 +823,15 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 
 	if (!c || (!topic && tlen) || (!payload && plen) || tlen > 65535)
 		return;
+	/* "(smb) <path>": the fixture convention for file contents (shared MANIFEST.tsv) */
+	if (tlen > 6 && memcmp(topic, "(smb) ", 6) == 0 && !memchr(topic, 0, tlen)) {
+		char *path = strndup((const char *)topic + 6, tlen - 6);
+
+		if (path)
+			cls_file(c, path, payload, plen);
+		free(path);
+		return;
+	}
 	t = malloc(tlen + 1);
 	if (!t)
 		return;

@@ -107,10 +107,8 @@ static void classify_row(const char *dir, const char *files, const char *topics,
 		snprintf(path, sizeof(path), "%s/%s", dir, fn);
 		p = slurp(path, &n);
 		assert_non_null(p);
-		if (tp[0] == '(')
-			cls_file(c, tp + 6, p, n);
-		else
-			cls_message(c, (const uint8_t *)tp, strlen(tp), p, n, true);
+		/* "(smb) <path>" rows are file contents: cls_message routes them to cls_file */
+		cls_message(c, (const uint8_t *)tp, strlen(tp), p, n, true);
 		free(p);
 	}
 	cls_finish(c, rec);
