@@ -1,13 +1,18 @@
 /* mqtt_diff: our MQTT codec's side of the differential test against the npm mqtt-packet
- * package (tests/peers/mqttpacket/diff.mjs drives it).
+ * package (tests/differential: gen.mjs makes the cases, check.mjs compares).
  *
- *   mqtt_diff decode            stdin: lines "VERSION HEX"; stdout: one JSON line per input
- *                               with the fields our decoder produced (normalised: property ids
- *                               as keys, binary as hex, user properties as [k, v] pairs)
+ *   mqtt_diff decode            stdin: lines "VERSION HEX" (HEX "-": no packet); stdout: one
+ *                               JSON line per input line with what mqtt_decode_packet() made
+ *                               of it: {"ok":true,"type":..,"flags":..,fields} or
+ *                               {"ok":false,"err":..}. Normalised for comparison: property
+ *                               ids as keys, binary as hex, user properties as [k, v] pairs
+ *                               (the first MQTT_MAX_USER_PROPS) plus their count.
  *   mqtt_diff encode SEED N     stdout: N JSON lines {ver, hex, type, fields} made by our
- *                               encoders with seeded random inputs, for mqtt-packet to parse
+ *                               encoders from seeded random inputs (UTF-8 across the code
+ *                               space, binary passwords, edge values), for mqtt-packet to parse.
  *
- * The JSON shapes are the contract with diff.mjs; both sides normalise to them. */
+ * One process handles a whole run through pipes. The JSON shapes are the contract with
+ * check.mjs. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +21,8 @@
 #include <cjson/cJSON.h>
 #include "probes/mqtt_codec.h"
 
-#define LINE_MAX_BYTES (1u << 21)
+#define LINE_CAP   (24u << 20) /* hex of the largest generated packet (~2.1 MB) and more */
+#define PACKET_CAP (1u << 23)  /* remaining-length cap given to the decoder */
 
 static char *hex(const uint8_t *p, size_t n)
 {
@@ -39,23 +45,35 @@ static void add_hex(cJSON *o, const char *name, const uint8_t *p, size_t n)
 	free(h);
 }
 
-static void add_slice(cJSON *o, const char *name, struct slice s)
-{
-	char *c = strndup((const char *)s.p, s.len);
-	if (!c)
-		abort();
-	cJSON_AddStringToObject(o, name, c);
-	free(c);
-}
-
 static cJSON *slice_str(struct slice s)
 {
-	char *c = strndup((const char *)s.p, s.len);
-	cJSON *j = cJSON_CreateString(c ? c : "");
+	char *c = strndup(s.len ? (const char *)s.p : "", s.len);
+	if (!c)
+		abort();
+	cJSON *j = cJSON_CreateString(c);
 	free(c);
 	return j;
 }
 
+static void add_slice(cJSON *o, const char *name, struct slice s)
+{
+	cJSON_AddItemToObject(o, name, slice_str(s));
+}
+
+static void add_user_props(cJSON *j, const char *key, const struct mqtt_props *p)
+{
+	cJSON *a = cJSON_AddArrayToObject(j, key);
+	for (uint32_t i = 0; i < p->nuser && i < MQTT_MAX_USER_PROPS; i++) {
+		cJSON *pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, slice_str(p->user_key[i]));
+		cJSON_AddItemToArray(pair, slice_str(p->user_val[i]));
+		cJSON_AddItemToArray(a, pair);
+	}
+	cJSON_AddNumberToObject(j, "nuser", p->nuser);
+}
+
+/* {"<id>": value, ...}; user properties as pairs + "nuser"; PUBLISH subscription ids:
+ * the first one + "nsubids". */
 static void add_props(cJSON *o, const char *name, const struct mqtt_props *p)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, name);
@@ -67,19 +85,12 @@ static void add_props(cJSON *o, const char *name, const struct mqtt_props *p)
 		switch (mqtt_prop_type(id)) {
 		case MP_UTF8: add_slice(j, key, p->v[id].s); break;
 		case MP_BINARY: add_hex(j, key, p->v[id].s.p, p->v[id].s.len); break;
-		case MP_PAIR: {
-			cJSON *a = cJSON_AddArrayToObject(j, key);
-			for (uint32_t i = 0; i < p->nuser && i < MQTT_MAX_USER_PROPS; i++) {
-				cJSON *pair = cJSON_CreateArray();
-				cJSON_AddItemToArray(pair, slice_str(p->user_key[i]));
-				cJSON_AddItemToArray(pair, slice_str(p->user_val[i]));
-				cJSON_AddItemToArray(a, pair);
-			}
-			break;
-		}
+		case MP_PAIR: add_user_props(j, key, p); break;
 		default: cJSON_AddNumberToObject(j, key, p->v[id].u); break;
 		}
 	}
+	if (p->nsubids)
+		cJSON_AddNumberToObject(j, "nsubids", p->nsubids);
 }
 
 static void add_codes(cJSON *o, const struct mqtt_suback *s)
@@ -93,6 +104,7 @@ static void add_codes(cJSON *o, const struct mqtt_suback *s)
 static void connect_fields(cJSON *o, const struct mqtt_connect_in *c)
 {
 	cJSON_AddNumberToObject(o, "version", c->version);
+	add_slice(o, "protocolId", c->protocol_name);
 	add_slice(o, "clientId", c->client_id);
 	cJSON_AddNumberToObject(o, "keepalive", c->keepalive);
 	cJSON_AddBoolToObject(o, "clean", c->flags & 0x02);
@@ -105,122 +117,151 @@ static void connect_fields(cJSON *o, const struct mqtt_connect_in *c)
 		add_hex(o, "willPayload", c->will_payload.p, c->will_payload.len);
 		cJSON_AddNumberToObject(o, "willQos", (c->flags >> 3) & 3);
 		cJSON_AddBoolToObject(o, "willRetain", c->flags & 0x20);
-		if (c->version == 5)
+		if (c->version == MQTT_V5)
 			add_props(o, "willProps", &c->will_props);
 	}
-	if (c->version == 5)
+	if (c->version == MQTT_V5)
 		add_props(o, "props", &c->props);
 }
 
-static void subscribe_fields(cJSON *o, const struct mqtt_subscribe_in *s, int ver)
+/* SUBSCRIBE (filters with their options byte) and UNSUBSCRIBE (filters only). */
+static void sublist_fields(cJSON *o, const struct mqtt_subscribe_in *s, int ver, bool opts)
 {
 	cJSON_AddNumberToObject(o, "messageId", s->packet_id);
 	cJSON *a = cJSON_AddArrayToObject(o, "filters");
 	for (size_t i = 0; i < s->nfilters && i < MQTT_MAX_SUB_CODES; i++) {
 		cJSON *f = cJSON_CreateObject();
 		add_slice(f, "topic", s->filter[i]);
-		cJSON_AddNumberToObject(f, "options", s->options[i]);
+		if (opts)
+			cJSON_AddNumberToObject(f, "options", s->options[i]);
 		cJSON_AddItemToArray(a, f);
 	}
-	if (ver == 5)
+	cJSON_AddNumberToObject(o, "nfilters", (double)s->nfilters);
+	if (ver == MQTT_V5)
 		add_props(o, "props", &s->props);
+}
+
+static void publish_fields(cJSON *o, int ver, const struct mqtt_publish *p)
+{
+	cJSON_AddNumberToObject(o, "qos", p->qos);
+	cJSON_AddBoolToObject(o, "dup", p->dup);
+	cJSON_AddBoolToObject(o, "retain", p->retain);
+	add_slice(o, "topic", p->topic);
+	cJSON_AddNumberToObject(o, "messageId", p->packet_id);
+	add_hex(o, "payload", p->payload.p, p->payload.len);
+	if (ver == MQTT_V5)
+		add_props(o, "props", &p->props);
 }
 
 /* Fields of one decoded packet, by type. */
 static void fields(cJSON *o, int ver, const struct mqtt_frame *f, const union mqtt_any *a)
 {
 	cJSON_AddStringToObject(o, "type", mqtt_type_str(f->type));
+	cJSON_AddNumberToObject(o, "flags", f->flags);
 	switch (f->type) {
 	case MQTT_CONNECT: connect_fields(o, &a->connect); break;
 	case MQTT_CONNACK:
 		cJSON_AddBoolToObject(o, "sessionPresent", a->connack.session_present);
 		cJSON_AddNumberToObject(o, "code", a->connack.code);
-		if (ver == 5)
+		if (ver == MQTT_V5)
 			add_props(o, "props", &a->connack.props);
 		break;
-	case MQTT_PUBLISH:
-		cJSON_AddNumberToObject(o, "qos", a->publish.qos);
-		cJSON_AddBoolToObject(o, "dup", a->publish.dup);
-		cJSON_AddBoolToObject(o, "retain", a->publish.retain);
-		add_slice(o, "topic", a->publish.topic);
-		cJSON_AddNumberToObject(o, "messageId", a->publish.packet_id);
-		add_hex(o, "payload", a->publish.payload.p, a->publish.payload.len);
-		if (ver == 5)
-			add_props(o, "props", &a->publish.props);
-		break;
+	case MQTT_PUBLISH: publish_fields(o, ver, &a->publish); break;
 	case MQTT_PUBACK: case MQTT_PUBREC: case MQTT_PUBREL: case MQTT_PUBCOMP:
 		cJSON_AddNumberToObject(o, "messageId", a->ack.packet_id);
 		cJSON_AddNumberToObject(o, "code", a->ack.reason);
-		if (ver == 5)
+		if (ver == MQTT_V5)
 			add_props(o, "props", &a->ack.props);
 		break;
-	case MQTT_SUBSCRIBE: subscribe_fields(o, &a->subscribe, ver); break;
+	case MQTT_SUBSCRIBE: sublist_fields(o, &a->subscribe, ver, true); break;
+	case MQTT_UNSUBSCRIBE: sublist_fields(o, &a->subscribe, ver, false); break;
 	case MQTT_SUBACK: case MQTT_UNSUBACK:
 		cJSON_AddNumberToObject(o, "messageId", a->suback.packet_id);
 		add_codes(o, &a->suback);
-		if (ver == 5)
+		if (ver == MQTT_V5)
 			add_props(o, "props", &a->suback.props);
 		break;
 	case MQTT_DISCONNECT: case MQTT_AUTH:
 		cJSON_AddNumberToObject(o, "code", a->disconnect.reason);
-		if (ver == 5)
+		if (ver == MQTT_V5)
 			add_props(o, "props", &a->disconnect.props);
 		break;
-	default: break;
+	default: break; /* PINGREQ, PINGRESP: type and flags only */
 	}
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 static int unhex(const char *s, uint8_t *out, size_t cap, size_t *n)
 {
-	size_t len = strlen(s), o = 0;
+	size_t len = strlen(s);
 	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		len--;
 	if (len % 2 || len / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < len; i += 2) {
-		unsigned v;
-		if (sscanf(s + i, "%2x", &v) != 1)
+		int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[o++] = (uint8_t)v;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
-	*n = o;
+	*n = len / 2;
 	return 0;
+}
+
+/* One input line → one JSON object. */
+static cJSON *decode_line(char *line, uint8_t *buf)
+{
+	static union mqtt_any any;
+	cJSON *o = cJSON_CreateObject();
+	char *sp = strchr(line, ' '), *end;
+	long ver = strtol(line, &end, 10);
+	size_t n = 0;
+	if (!sp || end != sp || unhex(sp + 1, buf, LINE_CAP / 2, &n)) {
+		cJSON_AddFalseToObject(o, "ok");
+		cJSON_AddStringToObject(o, "err", "no packet");
+		return o;
+	}
+	struct mqtt_frame f;
+	msw_err rc = mqtt_decode_packet((int)ver, buf, n, PACKET_CAP, &f, &any);
+	cJSON_AddBoolToObject(o, "ok", rc == MSW_OK && f.total == n);
+	if (rc != MSW_OK)
+		cJSON_AddStringToObject(o, "err", msw_err_str(rc));
+	else if (f.total != n)
+		cJSON_AddStringToObject(o, "err", "trailing bytes");
+	else
+		fields(o, (int)ver, &f, &any);
+	return o;
 }
 
 static int decode_main(void)
 {
-	static union mqtt_any any;
-	char *line = malloc(LINE_MAX_BYTES);
-	uint8_t *buf = malloc(LINE_MAX_BYTES / 2);
+	char *line = malloc(LINE_CAP + 2);
+	uint8_t *buf = malloc(LINE_CAP / 2);
 	if (!line || !buf)
 		return 2;
-	while (fgets(line, LINE_MAX_BYTES, stdin)) {
-		char *sp = strchr(line, ' ');
-		size_t n = 0;
-		cJSON *o = cJSON_CreateObject();
-		int ver = (int)strtol(line, NULL, 10);
-		if (!sp || unhex(sp + 1, buf, LINE_MAX_BYTES / 2, &n)) {
-			cJSON_AddFalseToObject(o, "ok");
-			cJSON_AddStringToObject(o, "err", "bad input line");
-		} else {
-			struct mqtt_frame f;
-			msw_err rc = mqtt_decode_packet(ver, buf, n, 1u << 20, &f, &any);
-			cJSON_AddBoolToObject(o, "ok", rc == MSW_OK && f.total == n);
-			if (rc != MSW_OK)
-				cJSON_AddStringToObject(o, "err", msw_err_str(rc));
-			else if (f.total != n)
-				cJSON_AddStringToObject(o, "err", "trailing bytes");
-			else
-				fields(o, ver, &f, &any);
-		}
+	while (fgets(line, LINE_CAP + 2, stdin)) {
+		cJSON *o = decode_line(line, buf);
 		char *s = cJSON_PrintUnformatted(o);
-		puts(s);
+		if (!s)
+			abort();
+		fputs(s, stdout);
+		fputc('\n', stdout);
 		free(s);
 		cJSON_Delete(o);
 	}
 	free(line);
 	free(buf);
-	return 0;
+	return fflush(stdout) ? 1 : 0;
 }
 
 /* ---- encode: our encoders with seeded random inputs --------------------------------------- */
@@ -234,30 +275,81 @@ static uint32_t rnd(uint32_t n)
 	return n ? (uint32_t)(rs % n) : 0;
 }
 
-static void rand_str(char *s, size_t max, const char *alphabet)
+/* UTF-8 of one code point (no U+0000, no surrogates); '/', '+', '#' replaced when sep. */
+static size_t rand_cp(char *o, bool sep)
 {
-	size_t al = strlen(alphabet), n = rnd((uint32_t)max);
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.$ ";
+	uint32_t k = rnd(100), cp;
+	if (k < 70)
+		cp = (uint8_t)alpha[rnd(sizeof(alpha) - 1)];
+	else if (k < 80)
+		cp = 0x80 + rnd(0x780);
+	else if (k < 90)
+		do
+			cp = 0x800 + rnd(0xf800);
+		while (cp >= 0xd800 && cp <= 0xdfff);
+	else if (k < 97)
+		cp = 0x10000 + rnd(0x100000);
+	else
+		cp = 1 + rnd(0x7f);
+	if (sep && (cp == '/' || cp == '+' || cp == '#'))
+		cp = 'q';
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Up to max code points of UTF-8 into s (cap ≥ 4 * max + 1). */
+static void rand_utf8(char *s, size_t max, bool sep)
+{
+	size_t n = rnd((uint32_t)max + 1), o = 0;
 	for (size_t i = 0; i < n; i++)
-		s[i] = alphabet[rnd((uint32_t)al)];
+		o += rand_cp(s + o, sep);
+	s[o] = 0;
+}
+
+/* Up to max random non-zero bytes (our encoder takes passwords as C strings). */
+static void rand_bin(char *s, size_t max)
+{
+	size_t n = rnd((uint32_t)max + 1);
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)(1 + rnd(255));
 	s[n] = 0;
 }
 
-/* A valid topic filter: levels of words or '+', optionally ending in '#'. */
+/* A valid topic filter: levels of UTF-8 or '+', optionally ending in '#'. */
 static void rand_filter(char *f, size_t cap)
 {
-	size_t o = 0, levels = 1 + rnd(4);
-	char w[8];
-	for (size_t l = 0; l < levels && o + 10 < cap; l++) {
+	size_t o = 0, levels = 1 + rnd(5);
+	char w[4 * 8 + 1];
+	for (size_t l = 0; l < levels && o + sizeof(w) + 4 < cap; l++) {
 		if (rnd(5) == 0)
 			snprintf(w, sizeof(w), "+");
 		else
-			rand_str(w, 6, "abcxyz0123$");
-		if (!w[0])
-			snprintf(w, sizeof(w), "x");
+			rand_utf8(w, 8, true);
 		o += (size_t)snprintf(f + o, cap - o, "%s%s", l ? "/" : "", w);
 	}
-	if (rnd(3) == 0 && o + 2 < cap)
-		snprintf(f + o, cap - o, "/#");
+	if (rnd(4) == 0)
+		snprintf(f + o, cap - o, "%s#", o ? "/" : "");
+	else if (!o)
+		snprintf(f, cap, "x");
 }
 
 static void emit(cJSON *o, int ver, const uint8_t *buf, size_t n)
@@ -265,59 +357,78 @@ static void emit(cJSON *o, int ver, const uint8_t *buf, size_t n)
 	cJSON_AddNumberToObject(o, "ver", ver);
 	add_hex(o, "hex", buf, n);
 	char *s = cJSON_PrintUnformatted(o);
-	puts(s);
+	if (!s)
+		abort();
+	fputs(s, stdout);
+	fputc('\n', stdout);
 	free(s);
 	cJSON_Delete(o);
+}
+
+static uint32_t pick32(const uint32_t *edge, size_t n, uint32_t max)
+{
+	return rnd(4) == 0 ? edge[rnd((uint32_t)n)] : 1 + rnd(max);
+}
+
+static void connect_json(cJSON *o, const struct mqtt_connect *c)
+{
+	cJSON_AddStringToObject(o, "type", "connect");
+	cJSON_AddNumberToObject(o, "version", c->version);
+	cJSON_AddStringToObject(o, "clientId", c->client_id);
+	cJSON_AddNumberToObject(o, "keepalive", c->keepalive);
+	cJSON_AddBoolToObject(o, "clean", c->clean);
+	if (c->username)
+		cJSON_AddStringToObject(o, "username", c->username);
+	if (c->password)
+		add_hex(o, "password", (const uint8_t *)c->password, strlen(c->password));
+	if (c->receive_maximum)
+		cJSON_AddNumberToObject(o, "receiveMaximum", c->receive_maximum);
+	if (c->maximum_packet_size)
+		cJSON_AddNumberToObject(o, "maximumPacketSize", c->maximum_packet_size);
 }
 
 static void enc_connect(uint8_t *buf, size_t cap)
 {
 	static const int vers[] = {MQTT_V31, MQTT_V311, MQTT_V5};
-	char cid[32], user[40], pass[40];
-	struct mqtt_connect c = {.version = vers[rnd(3)], .keepalive = (uint16_t)rnd(65536),
-				 .clean = true};
-	rand_str(cid, 24, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	static const uint32_t e16[] = {1, 2, 255, 256, 65535};
+	static const uint32_t e32[] = {1, 2, 127, 128, 268435455, 268435456, 4294967295u};
+	char cid[4 * 23 + 1], user[4 * 24 + 1], pass[64];
+	struct mqtt_connect c = {.version = vers[rnd(3)], .clean = rnd(4) != 0,
+				 .keepalive = (uint16_t)(rnd(5) ? rnd(65536) : 65535 * rnd(2))};
+	rand_utf8(cid, 23, false);
+	if (!cid[0] && (c.version == MQTT_V31 || !c.clean))
+		snprintf(cid, sizeof(cid), "msw-%u", rnd(100000)); /* [MQTT-3.1.3-7] */
 	c.client_id = cid;
 	if (rnd(2)) {
-		rand_str(user, 32, "abcdefghijklmnopqrstuvwxyz0123456789-_.@");
+		rand_utf8(user, 24, false);
 		c.username = user;
 		if (rnd(2)) {
-			rand_str(pass, 32, "abcdefghijklmnopqrstuvwxyz0123456789!$%&/()=?");
+			rand_bin(pass, sizeof(pass) - 1);
 			c.password = pass;
 		}
 	}
 	if (c.version == MQTT_V5) {
-		c.receive_maximum = (uint16_t)rnd(2) * (uint16_t)(1 + rnd(65535));
-		c.maximum_packet_size = rnd(2) * (1 + rnd(1u << 28));
+		c.receive_maximum = rnd(2) ? (uint16_t)pick32(e16, 5, 65535) : 0;
+		c.maximum_packet_size = rnd(2) ? pick32(e32, 7, 4294967294u) : 0;
 	}
 	size_t n = mqtt_encode_connect(&c, NULL, 0);
 	if (n > cap)
 		abort();
 	mqtt_encode_connect(&c, buf, n);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "type", "connect");
-	cJSON_AddNumberToObject(o, "version", c.version);
-	cJSON_AddStringToObject(o, "clientId", cid);
-	cJSON_AddNumberToObject(o, "keepalive", c.keepalive);
-	cJSON_AddBoolToObject(o, "clean", c.clean);
-	if (c.username)
-		cJSON_AddStringToObject(o, "username", c.username);
-	if (c.password)
-		cJSON_AddStringToObject(o, "password", c.password);
-	if (c.receive_maximum)
-		cJSON_AddNumberToObject(o, "receiveMaximum", c.receive_maximum);
-	if (c.maximum_packet_size)
-		cJSON_AddNumberToObject(o, "maximumPacketSize", c.maximum_packet_size);
+	connect_json(o, &c);
 	emit(o, c.version, buf, n);
 }
 
 static void enc_subscribe(uint8_t *buf, size_t cap)
 {
-	char f[4][40];
-	const char *fp[4];
-	struct mqtt_subscribe s = {.version = rnd(2) ? MQTT_V5 : MQTT_V311,
-				   .packet_id = (uint16_t)(1 + rnd(65535)), .filters = fp,
-				   .nfilters = 1 + rnd(4), .qos = (uint8_t)rnd(3)};
+	char f[20][256];
+	const char *fp[20];
+	static const int vers[] = {MQTT_V31, MQTT_V311, MQTT_V5};
+	struct mqtt_subscribe s = {.version = vers[rnd(3)],
+				   .packet_id = (uint16_t)(rnd(4) ? 1 + rnd(65535) : 65535),
+				   .filters = fp, .nfilters = 1 + rnd(rnd(10) ? 4 : 20),
+				   .qos = (uint8_t)rnd(3)};
 	for (size_t i = 0; i < s.nfilters; i++) {
 		rand_filter(f[i], sizeof(f[i]));
 		fp[i] = f[i];
@@ -339,12 +450,13 @@ static void enc_subscribe(uint8_t *buf, size_t cap)
 static void enc_other(uint8_t *buf, size_t cap)
 {
 	static const int acks[] = {MQTT_PUBACK, MQTT_PUBREC, MQTT_PUBREL, MQTT_PUBCOMP};
-	int ver = rnd(2) ? MQTT_V5 : MQTT_V311, k = (int)rnd(3);
+	static const int vers[] = {MQTT_V31, MQTT_V311, MQTT_V5};
+	int ver = vers[rnd(3)], k = (int)rnd(3);
 	cJSON *o = cJSON_CreateObject();
 	size_t n;
 	if (k == 0) {
 		int t = acks[rnd(4)];
-		uint16_t pid = (uint16_t)(1 + rnd(65535));
+		uint16_t pid = (uint16_t)(rnd(4) ? 1 + rnd(65535) : 65535);
 		n = mqtt_encode_ack(t, pid, buf, cap);
 		cJSON_AddStringToObject(o, "type", mqtt_type_str(t));
 		cJSON_AddNumberToObject(o, "messageId", pid);
@@ -355,12 +467,14 @@ static void enc_other(uint8_t *buf, size_t cap)
 		n = mqtt_encode_disconnect(ver, buf, cap);
 		cJSON_AddStringToObject(o, "type", mqtt_type_str(MQTT_DISCONNECT));
 	}
+	if (n > cap)
+		abort();
 	emit(o, ver, buf, n);
 }
 
 static int encode_main(uint64_t seed, long count)
 {
-	uint8_t buf[4096];
+	static uint8_t buf[65536];
 	rs = seed * 2654435761u + 0x9e3779b97f4a7c15ull;
 	for (long i = 0; i < count; i++) {
 		switch (rnd(3)) {
@@ -369,7 +483,7 @@ static int encode_main(uint64_t seed, long count)
 		default: enc_other(buf, sizeof(buf)); break;
 		}
 	}
-	return 0;
+	return fflush(stdout) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
