@@ -48,9 +48,9 @@ else
 	echo "setup: all Debian packages present"
 fi
 
-# npm peers: every tests/peers/*/package.json gets its node_modules, unless they are already
+# npm peers: every tests/peers/*/package.json (and tests/differential/) gets its node_modules, unless they are already
 # newer than package.json (and package-lock.json).
-for pj in "$ROOT"/tests/peers/*/package.json; do
+for pj in "$ROOT"/tests/peers/*/package.json "$ROOT"/tests/differential/package.json; do
 	[ -f "$pj" ] || continue
 	dir=$(dirname "$pj")
 	stamp="$dir/node_modules/.msw-installed"
