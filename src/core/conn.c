@@ -87,6 +87,37 @@ static bool drain_fd(int fd)
 	return false;
 }
 
+/* Fairness: one connection reads at most READ_BUDGET times per turn. Edge-triggered epoll
+ * will not report input that is already there, so a connection that stops early goes on
+ * the ready list and is served again next turn (the loop then does not sleep). */
+#define READ_BUDGET 16
+
+static void ready_add(struct eng *e, struct conn *c)
+{
+	if (c->ready)
+		return;
+	c->ready = true;
+	c->rprev = NULL;
+	c->rnext = e->ready;
+	if (e->ready)
+		e->ready->rprev = c;
+	e->ready = c;
+}
+
+static void ready_del(struct eng *e, struct conn *c)
+{
+	if (!c->ready)
+		return;
+	if (c->rprev)
+		c->rprev->rnext = c->rnext;
+	else
+		e->ready = c->rnext;
+	if (c->rnext)
+		c->rnext->rprev = c->rprev;
+	c->ready = false;
+	c->rprev = c->rnext = NULL;
+}
+
 /* The layers' facts into the record; a plain TCP service is "plaintext" (ws says so
  * itself, tls gives its verdict). */
 static void describe(struct conn *c, struct trun *tr)
@@ -100,6 +131,7 @@ void conn_release(struct eng *e, struct conn *c)
 {
 	struct addr_ent *a = c->addr;
 
+	ready_del(e, c);
 	tw_del(&e->tw, &c->tm.e);
 	dbuf_free(&c->rx);
 	if (c->tr)
@@ -365,7 +397,11 @@ static void conn_read(struct eng *e, struct conn *c)
 {
 	struct trun *tr = c->tr;
 
-	for (int spins = 0; spins < 4096; spins++) {
+	for (int spins = 0;; spins++) {
+		if (spins == READ_BUDGET) {
+			ready_add(e, c);
+			break;
+		}
 		size_t got = 0;
 		msw_err rc = c->top->ops->recv(c->top, e->rbuf, e->rbuf_len, &got);
 		if (rc == MSW_ERR_AGAIN)
@@ -593,6 +629,26 @@ void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 		return;
 	default:
 		return;
+	}
+}
+
+/* One more turn for every connection that used up its read budget. */
+void conn_serve_ready(struct eng *e)
+{
+	struct conn *list = e->ready;
+	e->ready = NULL;
+	for (struct conn *c = list; c; c = c->rnext)
+		c->ready = false; /* detached: a read below may put it back */
+	while (list) {
+		struct conn *c = list;
+		list = c->rnext;
+		if (list)
+			list->rprev = NULL;
+		c->rprev = c->rnext = NULL;
+		if (c->st == CS_OPEN && c->tr)
+			conn_read(e, c);
+		else if (c->st == CS_LINGER)
+			linger_event(e, c, EPOLLIN);
 	}
 }
 

@@ -512,6 +512,8 @@ static int next_timeout(struct eng *e, int64_t next_progress)
 	int64_t to = tw_next_ms(&e->tw, e->now_ms);
 	if (to < 0 || to > 1000)
 		to = 1000;
+	if (e->ready)
+		return 0; /* input is waiting in connections that used up their read budget */
 	if (e->rate_blocked) {
 		int64_t w = rl_wait_us(&e->rl, e->now_ms * 1000) / 1000 + 1;
 		if (w < to)
@@ -561,6 +563,8 @@ static void loop(struct eng *e)
 			n = epoll_wait(e->epfd, ev, NEV, 0);
 			e->now_ms = eng_mono_ms();
 		}
+		if (e->ready)
+			conn_serve_ready(e);
 		tw_advance(&e->tw, e->now_ms, on_timer, e);
 		if (e->now_ms >= next_progress) {
 			progress(e);

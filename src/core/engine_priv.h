@@ -52,6 +52,8 @@ struct conn {
 	int64_t last_rx_ms;
 	bool fin_sent;
 	struct conn *next_free;
+	struct conn *rprev, *rnext; /* on the engine's ready list (read budget used up) */
+	bool ready;
 };
 
 struct hrun;
@@ -120,6 +122,7 @@ struct eng {
 	bool stopping, rate_blocked, sink_failed;
 	int64_t grace_end_ms;
 	int64_t now_ms; /* cached monotonic time */
+	struct conn *ready; /* connections with input left after their read budget */
 	uint8_t *rbuf;  /* shared receive buffer */
 	size_t rbuf_len;
 	bool depth_host;
@@ -135,6 +138,7 @@ void conn_event(struct eng *e, struct conn *c, uint32_t events);
 void conn_timer(struct eng *e, struct conn *c);
 void conn_release(struct eng *e, struct conn *c);
 void conn_close(struct eng *e, struct conn *c, bool polite);
+void conn_serve_ready(struct eng *e);
 void tr_end_conn(struct eng *e, struct trun *tr, msw_err why);
 void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc);
 enum msw_status eng_map_why(msw_err why, enum conn_state phase);
