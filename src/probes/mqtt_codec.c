@@ -688,8 +688,8 @@ size_t mqtt_encode_subscribe(const struct mqtt_subscribe *o, uint8_t *buf, size_
 
 static msw_err sub_options_ok(int ver, uint8_t opt)
 {
-	if (ver != MQTT_V5)
-		return opt & 0xfc ? MSW_ERR_MALFORMED : MSW_OK; /* [MQTT-3-8.3-4] */
+	if (ver != MQTT_V5) /* reserved bits, or QoS not 0, 1 or 2 [MQTT-3-8.3-4] */
+		return (opt & 0xfc) || (opt & 3) == 3 ? MSW_ERR_MALFORMED : MSW_OK;
 	if ((opt & 0xc0) || ((opt >> 4) & 3) == 3 || (opt & 3) == 3)
 		return MSW_ERR_MALFORMED; /* 5.0 §3.8.3.1 */
 	return MSW_OK;
