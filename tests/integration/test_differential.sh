@@ -6,6 +6,7 @@
 #           properties, UTF-8 topics, binary payloads); our decoder must report the same fields
 #   encode: what our encoders write must parse in mqtt-packet as the same packet, byte-exact
 #   mutate: damaged packets; where both codecs accept, the fields must agree
+#   vectors: tests/vectors/regress/*.hex (what this test found) replayed with their verdicts
 # MSW_DIFF_SEED (default: a fixed seed; "random" picks one and prints it) and MSW_DIFF_COUNT
 # (decode cases; default 200000, encode gets a quarter, mutate half) reproduce or widen a run.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,4 +43,5 @@ run decode "node gen.mjs --seed $SEED --count $COUNT | '$TOOL' decode |
 run encode "'$TOOL' encode $SEED $((COUNT / 4)) | node check.mjs encode --seed $SEED"
 run mutate "node gen.mjs --seed $SEED --count $((COUNT / 2)) --mutate | '$TOOL' decode |
 	node check.mjs mutate --seed $SEED --count $((COUNT / 2))"
+run vectors "node check.mjs vectors '$MSW_SOURCE_DIR/tests/vectors/regress' '$TOOL'"
 finish

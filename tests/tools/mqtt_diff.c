@@ -218,6 +218,24 @@ static int unhex(const char *s, uint8_t *out, size_t cap, size_t *n)
 	return 0;
 }
 
+/* Every proper prefix of a packet that decodes is NEED_MORE (stream framing): the first
+ * bytes, the header edge, the last byte missing and a few cuts in between. Returns the first
+ * failing prefix length, or -1. */
+static long prefix_check(int ver, const uint8_t *p, size_t n, size_t hdr_len)
+{
+	static union mqtt_any any;
+	struct mqtt_frame f;
+	size_t cuts[8] = {0, 1, hdr_len - 1, hdr_len, n - 1, n / 2, n / 3, (n * 7) / 8};
+	for (size_t i = 0; i < 8; i++) {
+		size_t k = cuts[i];
+		if (k >= n)
+			continue;
+		if (mqtt_decode_packet(ver, p, k, PACKET_CAP, &f, &any) != MSW_ERR_NEED_MORE)
+			return (long)k;
+	}
+	return -1;
+}
+
 /* One input line → one JSON object. */
 static cJSON *decode_line(char *line, uint8_t *buf)
 {
@@ -240,6 +258,9 @@ static cJSON *decode_line(char *line, uint8_t *buf)
 		cJSON_AddStringToObject(o, "err", "trailing bytes");
 	else
 		fields(o, (int)ver, &f, &any);
+	long bad = rc == MSW_OK ? prefix_check((int)ver, buf, n, f.hdr_len) : -1;
+	if (bad >= 0)
+		cJSON_AddNumberToObject(o, "prefixNotNeedMore", (double)bad);
 	return o;
 }
 
