@@ -763,10 +763,17 @@ static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen
 		c->rhash_overflow = true;
 		return;
 	}
-	if (!c->rhash) {
-		c->rhash = malloc(CLS_MAX_RETAINED * sizeof(uint64_t));
-		if (!c->rhash)
+	if (c->nrhash == c->rhash_alloc) {   /* grow geometrically: most targets retain little */
+		size_t na = c->rhash_alloc ? c->rhash_alloc * 2 : 32;
+		uint64_t *grown;
+
+		if (na > CLS_MAX_RETAINED)
+			na = CLS_MAX_RETAINED;
+		grown = realloc(c->rhash, na * sizeof(uint64_t));
+		if (!grown)
 			return;
+		c->rhash = grown;
+		c->rhash_alloc = na;
 	}
 	h = cls_hash64(topic, tlen, 0x51);
 	h = cls_hash64(p, n, h);

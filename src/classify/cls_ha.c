@@ -221,7 +221,7 @@ struct ha_state {
 
 struct cls_ha {
 	struct ha_entry *e;
-	size_t ne;
+	size_t ne, e_alloc;
 	struct ha_state st[CLS_MAX_STATES];
 	size_t nst;
 	uint32_t configs;      /* discovery configs seen */
@@ -335,12 +335,20 @@ static void remember(struct classify_ctx *c, const char *comp, const cJSON *o)
 		return;
 	if (!cls_glob_alt("binary_sensor|cover|lock|alarm_control_panel|device_tracker|camera", comp, strlen(comp)))
 		return;
-	if (!h->e) {
-		h->e = calloc(CLS_MAX_DISCOVERY, sizeof(*h->e));
-		if (!h->e)
+	if (h->ne == h->e_alloc) {
+		size_t na = h->e_alloc ? h->e_alloc * 2 : 8;
+		struct ha_entry *n;
+
+		if (na > CLS_MAX_DISCOVERY)
+			na = CLS_MAX_DISCOVERY;
+		n = realloc(h->e, na * sizeof(*n));
+		if (!n)
 			return;
+		h->e = n;
+		h->e_alloc = na;
 	}
 	e = &h->e[h->ne++];
+	memset(e, 0, sizeof(*e));
 	snprintf(e->comp, sizeof(e->comp), "%s", comp);
 	for (int k = 0; k < HF__N; k++) {
 		char *v;

@@ -230,7 +230,7 @@ struct classify_ctx {
 	char *sys_identity;           /* EMQX/VerneMQ node name or Aedes broker id from $SYS */
 	/* retained fingerprint */
 	uint64_t *rhash;
-	size_t nrhash;
+	size_t nrhash, rhash_alloc;
 	bool rhash_overflow;
 	/* OwnTracks inventory */
 	uint64_t people[CLS_MAX_PEOPLE];

@@ -270,6 +270,25 @@ static void test_fingerprint(void **state)
 	free(fa);
 	free(fb);
 	free(fc);
+	/* growth and cap of the retained-hash list */
+	{
+		struct msw_config cfg = { 0 };
+		struct classify_ctx *cx = cls_new(&cfg);
+		struct msw_record r;
+		char t[32];
+
+		rec_init(&r);
+		for (int i = 0; i < CLS_MAX_RETAINED + 100; i++) {
+			snprintf(t, sizeof(t), "r/%d", i);
+			msg(cx, t, "x");
+		}
+		cls_finish(cx, &r);
+		cls_free(cx);
+		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint_n")->valuedouble,
+				 CLS_MAX_RETAINED);
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint_capped")));
+		record_free(&r);
+	}
 	/* $SYS identity */
 	{
 		struct msw_config cfg = { 0 };
