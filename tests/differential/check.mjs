@@ -177,9 +177,10 @@ function checkDecode (i, ours) {
   const exp = expected(c.p, c.v)
   const hex = c.buf.toString('hex')
   if (canon(exp) !== canon(ours)) {
-    // is it mqtt-packet that does not round-trip its own packet?
+    // mqtt-packet wrote something other than the object it was given (it has bugs of its
+    // own) and our decoder reads what mqtt-packet's parser reads: not ours to fix
     const r = peerParse(c.buf, c.v)
-    if (peerOk(r) && canon(expected(r.packets[0], c.v, true)) !== canon({ ...exp, flags: expected(r.packets[0], c.v, true).flags })) {
+    if (peerOk(r) && canon(expected(r.packets[0], c.v, true)) === canon(ours)) {
       stats.peerInconsistent++
       return
     }
@@ -193,7 +194,6 @@ function checkDecode (i, ours) {
 // are folded the same way before comparing (not possible past the 16 pairs we keep).
 function foldUserProps (props) {
   if (!props || !props['38']) return
-  if (props.nuser > KEEP) { delete props['38']; delete props.nuser; return }
   const g = Object.create(null)
   for (const [k, v] of props['38']) {
     if (g[k]) { if (Array.isArray(g[k])) g[k].push(v); else g[k] = [g[k], v] } else g[k] = v
@@ -201,9 +201,15 @@ function foldUserProps (props) {
   const n = normProps({ userProperties: g })
   props['38'] = n['38']; props.nuser = n.nuser
 }
-function foldAll (e) {
-  for (const k of ['props', 'willProps']) if (e[k]) foldUserProps(e[k])
-  return e
+// Fold both sides' user properties; past the 16 pairs we keep, drop them from both.
+function foldBoth (exp, ours) {
+  for (const k of ['props', 'willProps']) {
+    const a = exp[k]; const b = ours[k]
+    if ((a && a.nuser > KEEP) || (b && b.nuser > KEEP)) {
+      for (const p of [a, b]) if (p) { delete p['38']; delete p.nuser }
+    }
+    foldUserProps(a); foldUserProps(b)
+  }
 }
 // Verdict disagreements are counted by class (reported, not failed: each is reviewed in
 // README.md). "lossy": mqtt-packet accepted the bytes but writing its parse back gives
@@ -233,8 +239,9 @@ function checkMutate (i, ours) {
   const pOk = peerOk(r)
   if (pOk && ours.ok) {
     stats.bothOk++
-    const exp = foldAll(expected(r.packets[0], mc.v, true))
-    if (canon(exp) !== canon(foldAll(ours))) report('mutate: both accept, fields differ', i, hex, exp, ours, ' --mutate')
+    const exp = expected(r.packets[0], mc.v, true)
+    foldBoth(exp, ours)
+    if (canon(exp) !== canon(ours)) report('mutate: both accept, fields differ', i, hex, exp, ours, ' --mutate')
   } else if (!pOk && !ours.ok) stats.bothReject++
   else classify(pOk ? 'we-reject' : 'peer-rejects', { i, hex }, r, ours, mc.v)
 }
