@@ -114,7 +114,7 @@ static void acl_check(struct classify_ctx *c, const struct msw_record *rec)
 	char title[200], ev[120];
 	struct cls_adhoc a = {
 		.id = "mqtt.acl_filtered", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
-		.conf = CONF_INFERRED, .cwe = 0, .title = title, .evidence = ev,
+		.conf = CONF_INFERRED, .cwe = 200, .title = title, .evidence = ev,
 		.remediation = "None needed: the broker's ACL hides other clients' topics. Results for "
 			       "this broker undercount what its users publish.",
 		.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '$SYS/broker/retained messages/count' -C 1 -W 10",
@@ -149,7 +149,7 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 	if ((rec->hostname && public_name(rec->hostname)) || json_has_public_name(rec->tls, 0)) {
 		struct cls_adhoc a = {
 			.id = "mqtt.public_test_broker", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
-			.conf = CONF_CONFIRMED, .cwe = 0,
+			.conf = CONF_CONFIRMED, .cwe = 200,
 			.title = "Known public test broker: its contents are not an exposed home",
 			.remediation = "None: public test brokers are open by design. Do not send private data to them.",
 			.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -t '$SYS/broker/version' -C 1 -W 10",

@@ -105,7 +105,7 @@ expect zigbee2mqtt.contact door_state high confirmed
 # every finding has a CWE (or is info), a reproduce line with the real host and port
 # (broker.cve.* findings come from the MQTT probe's broker database, not from the classifier)
 mine='select((.id | startswith("broker.cve.")) | not)'
-assert_json_all "$J" "if (.kind == \"service\" and .probe == \"mqtt\") then ([.findings[] | $mine | select(.severity != \"info\" and (.cwe == null))] | length == 0) else true end" "every classifier finding above info has a CWE"
+assert_json_all "$J" "if (.kind == \"service\" and .probe == \"mqtt\") then ([.findings[] | $mine | select(.cwe == null)] | length == 0) else true end" "every classifier finding has a CWE"
 assert_json_all "$J" "if (.kind == \"service\" and .probe == \"mqtt\") then ([.findings[] | $mine | select((.reproduce // \"\") == \"\")] | length == 0) else true end" "every classifier finding has a reproduce line"
 assert_json "$J" "$svc | [.findings[] | select((.reproduce // \"\") | test(\"-h $ADDR -p $PORT \"))] | length > 20" "reproduce lines name this broker"
 # negatives: nothing above info on their topics

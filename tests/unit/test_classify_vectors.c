@@ -163,8 +163,8 @@ static void check_finding_fields(const struct msw_record *rec, const char *what)
 
 		if (!f->id || !f->title || !f->reproduce || !f->remediation)
 			fail_msg("%s: finding without id/title/reproduce/remediation", what);
-		if (f->cwe <= 0 && f->severity > SEV_INFO)
-			fail_msg("%s: finding %s above info without CWE", what, f->id);
+		if (f->cwe <= 0)
+			fail_msg("%s: finding %s without CWE", what, f->id);
 		if (strstr(f->reproduce, "{host}") || strstr(f->reproduce, "{port}"))
 			fail_msg("%s: reproduce not filled: %s", what, f->reproduce);
 		if (f->evidence) {
