@@ -236,6 +236,24 @@ static long prefix_check(int ver, const uint8_t *p, size_t n, size_t hdr_len)
 	return -1;
 }
 
+/* A PUBLISH the strict decoder refused, through the lenient decoder the probe uses
+ * (mqtt_decode_publish_ex, lenient): {"rc", "topicHex", fields} — the topic as bytes, since
+ * it may not be UTF-8. */
+static void add_lenient(cJSON *o, int ver, const struct mqtt_frame *f)
+{
+	static struct mqtt_publish pub;
+	msw_err rc = mqtt_decode_publish_ex(ver, f->flags, f->body, f->remaining, true, &pub);
+	cJSON *l = cJSON_AddObjectToObject(o, "lenient");
+	cJSON_AddStringToObject(l, "rc", msw_err_str(rc));
+	if (rc != MSW_OK && rc != MSW_ERR_PROTOCOL)
+		return;
+	publish_fields(l, ver, &pub);
+	cJSON_DeleteItemFromObject(l, "topic");
+	add_hex(l, "topicHex", pub.topic.p, pub.topic.len);
+	cJSON_AddBoolToObject(l, "badUtf8", pub.bad_utf8);
+	cJSON_AddBoolToObject(l, "wildcard", pub.wildcard);
+}
+
 /* One input line → one JSON object. */
 static cJSON *decode_line(char *line, uint8_t *buf)
 {
@@ -252,13 +270,15 @@ static cJSON *decode_line(char *line, uint8_t *buf)
 	struct mqtt_frame f;
 	msw_err rc = mqtt_decode_packet((int)ver, buf, n, PACKET_CAP, &f, &any);
 	cJSON_AddBoolToObject(o, "ok", rc == MSW_OK && f.total == n);
+	if (rc != MSW_OK && f.type == MQTT_PUBLISH && f.body && f.total == n)
+		add_lenient(o, (int)ver, &f);
 	if (rc != MSW_OK)
 		cJSON_AddStringToObject(o, "err", msw_err_str(rc));
 	else if (f.total != n)
 		cJSON_AddStringToObject(o, "err", "trailing bytes");
 	else
 		fields(o, (int)ver, &f, &any);
-	long bad = rc == MSW_OK ? prefix_check((int)ver, buf, n, f.hdr_len) : -1;
+	long bad = rc == MSW_OK && f.total == n ? prefix_check((int)ver, buf, n, f.hdr_len) : -1;
 	if (bad >= 0)
 		cJSON_AddNumberToObject(o, "prefixNotNeedMore", (double)bad);
 	return o;
