@@ -332,7 +332,7 @@ function runVectors (dir, tool) {
     const text = readFileSync(`${dir}/${f}`, 'utf8')
     const meta = (k) => (text.match(new RegExp(`^# ${k}: *(\\S+)`, 'm')) || [])[1]
     const hex = text.split('\n').filter(l => !l.startsWith('#')).join('').replace(/\s+/g, '')
-    return { f, ver: Number(meta('ver')), expect: meta('expect'), hex }
+    return { f, ver: Number(meta('ver')), expect: meta('expect'), lenient: meta('lenient'), hex }
   })
   const r = spawnSync(tool, ['decode'], { input: vecs.map(v => `${v.ver} ${v.hex}\n`).join(''), encoding: 'utf8' })
   const out = (r.stdout || '').split('\n').filter(Boolean).map(l => JSON.parse(l))
@@ -341,9 +341,18 @@ function runVectors (dir, tool) {
     const got = ours.ok ? 'ok' : ours.err
     const peer = peerParse(Buffer.from(v.hex, 'hex'), v.ver)
     const peerSays = peerOk(peer) ? 'accepts' : `rejects (${peer.errors[0] || 'incomplete'})`
-    const good = ERR[v.expect] !== undefined && got === ERR[v.expect]
+    let good = ERR[v.expect] !== undefined && got === ERR[v.expect]
+    // "# lenient: keep|drop": whether the probe's lenient PUBLISH decode keeps the packet (a
+    // complete decode where only the topic is wrong: protocol error + bad_utf8/wildcard)
+    let lenientSays = ''
+    if (v.lenient) {
+      const l = ours.lenient
+      const kept = ours.ok || !!(l && l.rc === 'protocol error' && (l.badUtf8 || l.wildcard))
+      lenientSays = `, lenient ${kept ? 'keeps' : 'drops'}${kept && l ? ` (payload ${JSON.stringify(l.payload)})` : ''}`
+      good = good && (v.lenient === 'keep') === kept
+    }
     if (!good) failures++
-    console.log(`${good ? 'ok  ' : 'FAIL'} ${v.f}: expect ${v.expect}, ours ${got}; mqtt-packet ${peerSays}`)
+    console.log(`${good ? 'ok  ' : 'FAIL'} ${v.f}: expect ${v.expect}${v.lenient ? ` (lenient ${v.lenient})` : ''}, ours ${got}${lenientSays}; mqtt-packet ${peerSays}`)
   })
   console.log(`regression vectors: ${vecs.length} in ${dir}; ${failures} mismatches`)
   process.exit(failures ? 1 : 0)
