@@ -46,11 +46,10 @@ int64_t eng_wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Edge-triggered, registered once for everything: no epoll_ctl per state change. Every
- * reader therefore reads until EAGAIN (or gives the connection up). */
-static void set_events(struct eng *e, struct conn *c, uint32_t ev)
+/* Edge-triggered, registered once for input and output: no epoll_ctl per state change.
+ * Every reader therefore reads until EAGAIN, or parks the connection on the ready list. */
+static void watch(struct eng *e, struct conn *c)
 {
-	(void)ev;
 	if (c->evmask || c->fd < 0)
 		return;
 	struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
@@ -62,14 +61,6 @@ static void set_events(struct eng *e, struct conn *c, uint32_t ev)
 static void arm(struct eng *e, struct conn *c, uint32_t ms)
 {
 	tw_add(&e->tw, &c->tm.e, e->now_ms, ms);
-}
-
-/* Want EPOLLOUT only while something is queued. */
-static void update_out(struct eng *e, struct conn *c)
-{
-	if (!c->top)
-		return;
-	set_events(e, c, EPOLLIN | (stack_pending_out(c->top) ? EPOLLOUT : 0));
 }
 
 /* Read and drop whatever the peer sent; true when it has closed (or failed). */
@@ -215,7 +206,8 @@ static const char *phase_str(enum conn_state phase)
 static bool detect_plain(struct eng *e, struct trun *tr, enum conn_state phase, msw_err why)
 {
 	int t = tr->tgt.transport;
-	if (!e->cfg->detect || tr->detect_done || tr->expired || e->stopping || phase != CS_HANDSHAKE)
+	if (!e->cfg->detect || tr->detect_done || tr->expired || e->stopping ||
+	    phase != CS_HANDSHAKE)
 		return false;
 	if (t != TRANSPORT_TLS && t != TRANSPORT_WSS)
 		return false;
@@ -293,10 +285,8 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	e->lingering++;
 	arm(e, c, e->linger_ms);
 	msw_err rc = stack_flush(c->top);
-	if (rc == MSW_ERR_AGAIN) {
-		set_events(e, c, EPOLLIN | EPOLLOUT);
-		return;
-	}
+	if (rc == MSW_ERR_AGAIN)
+		return; /* the rest goes out on EPOLLOUT edges (linger_event) */
 	if (rc) {
 		conn_close(e, c, false);
 		return;
@@ -307,11 +297,8 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	}
 	shutdown(c->fd, SHUT_WR);
 	c->fin_sent = true;
-	if (drain_fd(c->fd)) {
-		conn_close(e, c, false);
-		return;
-	}
-	set_events(e, c, EPOLLIN);
+	if (drain_fd(c->fd))
+		conn_close(e, c, false); /* else the peer's FIN arrives as an edge */
 }
 
 void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
@@ -320,9 +307,7 @@ void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
 
 	switch (rc) {
 	case PROBE_CONTINUE:
-		if (c && c->st == CS_OPEN)
-			update_out(e, c);
-		return;
+		return; /* queued output goes out on the next EPOLLOUT edge */
 	case PROBE_DONE:
 		if (c && c->top && c->st == CS_OPEN)
 			conn_graceful(e, c);
@@ -423,7 +408,6 @@ static void conn_read(struct eng *e, struct conn *c)
 			return;
 		}
 	}
-	update_out(e, c);
 }
 
 static void conn_open(struct eng *e, struct conn *c, bool readable)
@@ -433,7 +417,6 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 	c->st = CS_OPEN;
 	c->last_rx_ms = e->now_ms;
 	arm(e, c, e->io_ms);
-	set_events(e, c, EPOLLIN);
 	enum probe_rc rc =
 		tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
 	tr_handle(e, tr, rc);
@@ -447,10 +430,8 @@ static void conn_handshake(struct eng *e, struct conn *c, bool readable)
 {
 	bool want_write = false;
 	msw_err rc = c->top->ops->handshake(c->top, &want_write);
-	if (rc == MSW_ERR_AGAIN) {
-		set_events(e, c, EPOLLIN | (want_write ? EPOLLOUT : 0));
-		return;
-	}
+	if (rc == MSW_ERR_AGAIN)
+		return; /* edge-triggered for both directions: the next edge calls again */
 	if (rc) {
 		tr_end_conn(e, c->tr, rc);
 		return;
@@ -557,7 +538,7 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	dbuf_init(&c->rx, tr->probe->max_input ? tr->probe->max_input : DEFAULT_MAX_INPUT);
 	int r = connect(fd, (const struct sockaddr *)&tr->tgt.sa, tr->tgt.salen);
 	if (r == 0) {
-		set_events(e, c, 0);
+		watch(e, c);
 		conn_connected(e, c, true);
 		return MSW_OK;
 	}
@@ -571,7 +552,7 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 		connect_failed(e, c, err);
 		return MSW_OK;
 	}
-	set_events(e, c, EPOLLOUT);
+	watch(e, c);
 	arm(e, c, e->connect_ms);
 	return MSW_OK;
 }
@@ -588,7 +569,6 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 		}
 		shutdown(c->fd, SHUT_WR);
 		c->fin_sent = true;
-		set_events(e, c, EPOLLIN);
 	}
 	if (drain_fd(c->fd) || (ev & (EPOLLERR | EPOLLHUP)))
 		conn_close(e, c, false);
@@ -621,8 +601,6 @@ void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 		}
 		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
 			conn_read(e, c);
-		else
-			update_out(e, c);
 		return;
 	case CS_LINGER:
 		linger_event(e, c, ev);

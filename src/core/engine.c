@@ -27,7 +27,7 @@
 #define GRACE_MS   2000
 #define FD_RESERVE 64
 #define MAX_STAGE2 64
-#define NEV 512 /* events per epoll_wait */
+#define NEV        512 /* events per epoll_wait */
 
 static char iter_tag;
 
@@ -635,7 +635,8 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 static void teardown(struct eng *e)
 {
 	if (e->wp) {
-		struct wp_job *j = wp_close(e->wp, 250); /* a stuck libsmbclient call is left behind */
+		struct wp_job *j =
+			wp_close(e->wp, 250); /* a stuck libsmbclient call is left behind */
 		while (j) {
 			struct wp_job *n = j->next;
 			struct trun *tr = (struct trun *)j;

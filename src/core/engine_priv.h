@@ -75,8 +75,8 @@ struct trun {
 	int64_t start_ms;
 	msw_err job_rc;
 	bool queued, ever_connected, expired, blocking, running_job, abandoned, interrupted;
-	bool detect_done;  /* --detect switched the transport once */
-	uint8_t ws_retries; /* WebSocket paths tried on fresh connections */
+	bool detect_done;                /* --detect switched the transport once */
+	uint8_t ws_retries;              /* WebSocket paths tried on fresh connections */
 	struct msw_record *detect_saved; /* the plain attempt's record, if TLS fails too */
 	bool no_connect; /* finished without a connection (init stopped it, blocking) */
 };
@@ -121,9 +121,9 @@ struct eng {
 	bool iter_done, iter_wait, iter_fd_added;
 	bool stopping, rate_blocked, sink_failed;
 	int64_t grace_end_ms;
-	int64_t now_ms; /* cached monotonic time */
+	int64_t now_ms;     /* cached monotonic time */
 	struct conn *ready; /* connections with input left after their read budget */
-	uint8_t *rbuf;  /* shared receive buffer */
+	uint8_t *rbuf;      /* shared receive buffer */
 	size_t rbuf_len;
 	bool depth_host;
 };
