@@ -355,6 +355,10 @@ function main () {
   const first = opt('--first', 0)
   const mutating = args.includes('--mutate')
   const out = process.stdout
+  out.on('error', (e) => { // the decoder died (a crash shows in check.mjs's line count)
+    process.stderr.write(`gen.mjs: output closed (${e.code})\n`)
+    process.exit(1)
+  })
   let chunk = []
   let size = 0
   const flush = (done) => {
