@@ -83,10 +83,18 @@ static void add_props(cJSON *o, const char *name, const struct mqtt_props *p)
 			continue;
 		snprintf(key, sizeof(key), "%d", id);
 		switch (mqtt_prop_type(id)) {
-		case MP_UTF8: add_slice(j, key, p->v[id].s); break;
-		case MP_BINARY: add_hex(j, key, p->v[id].s.p, p->v[id].s.len); break;
-		case MP_PAIR: add_user_props(j, key, p); break;
-		default: cJSON_AddNumberToObject(j, key, p->v[id].u); break;
+		case MP_UTF8:
+			add_slice(j, key, p->v[id].s);
+			break;
+		case MP_BINARY:
+			add_hex(j, key, p->v[id].s.p, p->v[id].s.len);
+			break;
+		case MP_PAIR:
+			add_user_props(j, key, p);
+			break;
+		default:
+			cJSON_AddNumberToObject(j, key, p->v[id].u);
+			break;
 		}
 	}
 	if (p->nsubids)
@@ -159,34 +167,48 @@ static void fields(cJSON *o, int ver, const struct mqtt_frame *f, const union mq
 	cJSON_AddStringToObject(o, "type", mqtt_type_str(f->type));
 	cJSON_AddNumberToObject(o, "flags", f->flags);
 	switch (f->type) {
-	case MQTT_CONNECT: connect_fields(o, &a->connect); break;
+	case MQTT_CONNECT:
+		connect_fields(o, &a->connect);
+		break;
 	case MQTT_CONNACK:
 		cJSON_AddBoolToObject(o, "sessionPresent", a->connack.session_present);
 		cJSON_AddNumberToObject(o, "code", a->connack.code);
 		if (ver == MQTT_V5)
 			add_props(o, "props", &a->connack.props);
 		break;
-	case MQTT_PUBLISH: publish_fields(o, ver, &a->publish); break;
-	case MQTT_PUBACK: case MQTT_PUBREC: case MQTT_PUBREL: case MQTT_PUBCOMP:
+	case MQTT_PUBLISH:
+		publish_fields(o, ver, &a->publish);
+		break;
+	case MQTT_PUBACK:
+	case MQTT_PUBREC:
+	case MQTT_PUBREL:
+	case MQTT_PUBCOMP:
 		cJSON_AddNumberToObject(o, "messageId", a->ack.packet_id);
 		cJSON_AddNumberToObject(o, "code", a->ack.reason);
 		if (ver == MQTT_V5)
 			add_props(o, "props", &a->ack.props);
 		break;
-	case MQTT_SUBSCRIBE: sublist_fields(o, &a->subscribe, ver, true); break;
-	case MQTT_UNSUBSCRIBE: sublist_fields(o, &a->subscribe, ver, false); break;
-	case MQTT_SUBACK: case MQTT_UNSUBACK:
+	case MQTT_SUBSCRIBE:
+		sublist_fields(o, &a->subscribe, ver, true);
+		break;
+	case MQTT_UNSUBSCRIBE:
+		sublist_fields(o, &a->subscribe, ver, false);
+		break;
+	case MQTT_SUBACK:
+	case MQTT_UNSUBACK:
 		cJSON_AddNumberToObject(o, "messageId", a->suback.packet_id);
 		add_codes(o, &a->suback);
 		if (ver == MQTT_V5)
 			add_props(o, "props", &a->suback.props);
 		break;
-	case MQTT_DISCONNECT: case MQTT_AUTH:
+	case MQTT_DISCONNECT:
+	case MQTT_AUTH:
 		cJSON_AddNumberToObject(o, "code", a->disconnect.reason);
 		if (ver == MQTT_V5)
 			add_props(o, "props", &a->disconnect.props);
 		break;
-	default: break; /* PINGREQ, PINGRESP: type and flags only */
+	default:
+		break; /* PINGREQ, PINGRESP: type and flags only */
 	}
 }
 
@@ -319,7 +341,8 @@ static uint32_t rnd(uint32_t n)
 /* UTF-8 of one code point (no U+0000, no surrogates); '/', '+', '#' replaced when sep. */
 static size_t rand_cp(char *o, bool sep)
 {
-	static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.$ ";
+	static const char alpha[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.$ ";
 	uint32_t k = rnd(100), cp;
 	if (k < 70)
 		cp = (uint8_t)alpha[rnd(sizeof(alpha) - 1)];
@@ -434,7 +457,8 @@ static void enc_connect(uint8_t *buf, size_t cap)
 	static const uint32_t e16[] = {1, 2, 255, 256, 65535};
 	static const uint32_t e32[] = {1, 2, 127, 128, 268435455, 268435456, 4294967295u};
 	char cid[4 * 23 + 1], user[4 * 24 + 1], pass[64];
-	struct mqtt_connect c = {.version = vers[rnd(3)], .clean = rnd(4) != 0,
+	struct mqtt_connect c = {.version = vers[rnd(3)],
+				 .clean = rnd(4) != 0,
 				 .keepalive = (uint16_t)(rnd(5) ? rnd(65536) : 65535 * rnd(2))};
 	rand_utf8(cid, 23, false);
 	if (!cid[0] && (c.version == MQTT_V31 || !c.clean))
@@ -468,7 +492,8 @@ static void enc_subscribe(uint8_t *buf, size_t cap)
 	static const int vers[] = {MQTT_V31, MQTT_V311, MQTT_V5};
 	struct mqtt_subscribe s = {.version = vers[rnd(3)],
 				   .packet_id = (uint16_t)(rnd(4) ? 1 + rnd(65535) : 65535),
-				   .filters = fp, .nfilters = 1 + rnd(rnd(10) ? 4 : 20),
+				   .filters = fp,
+				   .nfilters = 1 + rnd(rnd(10) ? 4 : 20),
 				   .qos = (uint8_t)rnd(3)};
 	for (size_t i = 0; i < s.nfilters; i++) {
 		rand_filter(f[i], sizeof(f[i]));
@@ -519,9 +544,15 @@ static int encode_main(uint64_t seed, long count)
 	rs = seed * 2654435761u + 0x9e3779b97f4a7c15ull;
 	for (long i = 0; i < count; i++) {
 		switch (rnd(3)) {
-		case 0: enc_connect(buf, sizeof(buf)); break;
-		case 1: enc_subscribe(buf, sizeof(buf)); break;
-		default: enc_other(buf, sizeof(buf)); break;
+		case 0:
+			enc_connect(buf, sizeof(buf));
+			break;
+		case 1:
+			enc_subscribe(buf, sizeof(buf));
+			break;
+		default:
+			enc_other(buf, sizeof(buf));
+			break;
 		}
 	}
 	return fflush(stdout) ? 1 : 0;
