@@ -582,7 +582,10 @@ static void merge_extra(cJSON *o, const cJSON *extra)
 	cJSON_ArrayForEach(it, extra) {
 		if (!it->string || cJSON_GetObjectItemCaseSensitive(o, it->string))
 			continue;
-		cJSON_AddItemToObject(o, it->string, cJSON_Duplicate(it, 1));
+		cJSON *dup = cJSON_Duplicate(it, 1);
+
+		if (dup && !cJSON_AddItemToObject(o, it->string, dup))
+			cJSON_Delete(dup);  /* allocation failed: do not leak the copy */
 	}
 }
 
