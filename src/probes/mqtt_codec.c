@@ -564,11 +564,20 @@ static bool has_wildcard(struct slice s)
 	return memchr(s.p, '+', s.len) || memchr(s.p, '#', s.len);
 }
 
+/* Any failure after the topic: the lenient flags only ever describe an otherwise complete
+ * decode, so "MSW_ERR_PROTOCOL with wildcard/bad_utf8 set" always means "kept". */
+static msw_err publish_fail(struct mqtt_publish *o, msw_err rc)
+{
+	o->wildcard = o->bad_utf8 = false;
+	return rc;
+}
+
 msw_err mqtt_decode_publish_ex(int ver, uint8_t flags, const uint8_t *body, size_t n, bool lenient,
 			       struct mqtt_publish *o)
 {
 	struct cursor c;
 	msw_err rc;
+	bool no_alias = false;
 
 	memset(o, 0, sizeof(*o));
 	o->qos = (flags >> 1) & 3;
@@ -588,22 +597,22 @@ msw_err mqtt_decode_publish_ex(int ver, uint8_t flags, const uint8_t *body, size
 	o->wildcard = o->topic.len && has_wildcard(o->topic);
 	if (o->qos) {
 		if ((rc = cur_u16(&c, &o->packet_id)))
-			return rc;
+			return publish_fail(o, rc);
 		if (!o->packet_id)
-			return MSW_ERR_MALFORMED; /* [MQTT-2.3.1-1] */
+			return publish_fail(o, MSW_ERR_MALFORMED); /* [MQTT-2.3.1-1] */
 	}
 	if (ver == MQTT_V5) {
 		if ((rc = mqtt_props_read(&c, MQTT_PCTX(MQTT_PUBLISH), &o->props)))
-			return rc;
-		/* an empty topic is only valid with a Topic Alias (§3.3.2.1) */
-		if (!o->topic.len && !mqtt_props_has(&o->props, MQTT_P_TOPIC_ALIAS))
-			return MSW_ERR_PROTOCOL;
+			return publish_fail(o, rc);
+		/* an empty topic is only valid with a Topic Alias (§3.3.2.1): a Protocol
+		 * Error, reported after the whole packet is decoded */
+		no_alias = !o->topic.len && !mqtt_props_has(&o->props, MQTT_P_TOPIC_ALIAS);
 	} else if (!o->topic.len) {
-		return MSW_ERR_MALFORMED; /* [MQTT-4.7.3-1] */
+		return publish_fail(o, MSW_ERR_MALFORMED); /* [MQTT-4.7.3-1] */
 	}
 	if ((rc = cur_rest(&c, &o->payload)))
-		return rc;
-	return o->wildcard || o->bad_utf8 ? MSW_ERR_PROTOCOL : MSW_OK;
+		return publish_fail(o, rc);
+	return o->wildcard || o->bad_utf8 || no_alias ? MSW_ERR_PROTOCOL : MSW_OK;
 }
 
 msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t n,
