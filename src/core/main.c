@@ -257,6 +257,8 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 	}
 	if (!code && r.is_done)
 		targets_set_skip(it, r.is_done, r.done_arg);
+	if (!code && r.is_done)
+		engine_set_skip(r.is_done, r.done_arg);
 	if (!code)
 		code = r.cfg.dry_run ? dry_run(it) : scan(&r, it);
 	targets_close(it);
