@@ -691,6 +691,15 @@ static void test_publish_lenient(void **st)
 			 MSW_ERR_PROTOCOL);
 	assert_true(p.wildcard);
 	assert_true(slice_is(p.topic, "a/#"));
+	/* bad topic and then a property error: the error wins, no "kept" flag */
+	const uint8_t bad_then_prop[] = {0x30, 8, 0, 2, 0xc3, 0x28, 2, 0x0b, 0, 'x'};
+	assert_int_equal(mqtt_decode_publish_ex(MQTT_V5, 0, bad_then_prop + 2, 8, true, &p),
+			 MSW_ERR_PROTOCOL);
+	assert_false(p.bad_utf8 || p.wildcard);
+	const uint8_t bad_then_short[] = {0x30, 5, 0, 2, 0xc3, 0x28, 9};
+	assert_int_equal(mqtt_decode_publish_ex(MQTT_V5, 0, bad_then_short + 2, 5, true, &p),
+			 MSW_ERR_MALFORMED);
+	assert_false(p.bad_utf8);
 	v = get_vec("v311_3.3_publish_qos0");
 	assert_int_equal(mqtt_frame_parse(v->p, v->n, v->ver, CAP, &f), MSW_OK);
 	assert_int_equal(mqtt_decode_publish_ex(v->ver, f.flags, f.body, f.remaining, true, &p),
