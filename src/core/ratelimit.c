@@ -7,7 +7,7 @@ void rl_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, int64_t now_us
 {
 	rl->rate = rate;
 	if (!burst)
-		burst = rate / 50;
+		burst = rate / 10; /* 100 ms of slack: a loop that wakes late catches up */
 	if (!burst)
 		burst = 1;
 	rl->cap = (uint64_t)burst * MICRO;

@@ -13,7 +13,9 @@ struct ratelimit {
 	int64_t last_us;
 };
 
-/* burst 0 picks a small default (rate/50, at least 1): smooth, not bursty. */
+/* burst 0 picks a small default (rate/10, at least 1): 100 ms of slack so an event loop
+ * that wakes late (a loaded machine) still reaches the rate, while the long-run average
+ * never exceeds it. */
 void rl_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, int64_t now_us);
 /* Take one token if available. */
 bool rl_take(struct ratelimit *rl, int64_t now_us);

@@ -29,7 +29,7 @@ static void test_rate(void **state)
 		uint64_t n = run(&rl, 0, 10 * 1000000, 100);
 		uint64_t want = (uint64_t)rates[i] * 10;
 		/* at most the first token + burst more than rate × time, and never much less */
-		assert_true(n <= want + rates[i] / 50 + 2);
+		assert_true(n <= want + rates[i] / 10 + 2);
 		assert_true(n + want / 100 + 1 >= want);
 	}
 }
@@ -40,11 +40,11 @@ static void test_burst_bounded(void **state)
 	rl_init(&rl, 100, 0, 0);
 	assert_true(rl_take(&rl, 0));
 	assert_false(rl_take(&rl, 0));
-	/* after a long idle gap only the burst (rate/50 = 2) is available */
+	/* after a long idle gap only the burst (rate/10 = 10) is available */
 	int n = 0;
 	while (rl_take(&rl, 3600ll * 1000000))
 		n++;
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 10);
 	/* explicit burst */
 	rl_init(&rl, 10, 5, 0);
 	n = 0;
