@@ -503,7 +503,8 @@ static char *render_evidence(const struct cls_run *r, const struct rule *ru)
 	return s;
 }
 
-static char *shell_quote_topic(const char *t)
+/* The inside of a single-quoted shell word ('...'): ' becomes '\'' (see cls_int.h). */
+char *cls_shell_quote(const char *t)
 {
 	struct sbuf b = { 0 };
 
@@ -527,7 +528,7 @@ static char *render_repro(const struct cls_run *r, const struct rule *ru, const 
 {
 	char *t = render(r, ru, ru->reproduce ? ru->reproduce : DEFAULT_REPRO);
 	char *f = cls_topic_filter(r->c->cfg, topic, strlen(topic));
-	char *q = f ? shell_quote_topic(f) : NULL;
+	char *q = f ? cls_shell_quote(f) : NULL;
 	struct sbuf b = { 0 };
 	const char *p = t, *hit;
 

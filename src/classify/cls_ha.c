@@ -643,8 +643,11 @@ static void emit_correlated(struct classify_ctx *c, const struct ha_entry *e, co
 		free(s);
 		cJSON_Delete(o);
 	}
+	char *qf = flt ? cls_shell_quote(flt) : NULL;   /* a broker-chosen topic */
+
 	snprintf(repro, sizeof(repro), "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '%s' -C 1 -W 10",
-		 flt ? flt : "#");
+		 qf ? qf : "#");
+	free(qf);
 	struct cls_adhoc a = {
 		.id = id, .cat = vd->cat, .sev = vd->sev, .conf = CONF_CONFIRMED, .cwe = 359,
 		.topic = st, .title = title, .evidence = evid, .reproduce = repro,
@@ -713,7 +716,10 @@ static void tracker_location(struct classify_ctx *c, const struct ha_entry *e, c
 	cJSON_Delete(o);
 	snprintf(title, sizeof(title), "Position of device tracker '%s' is readable: %s, %s (its discovery-declared attributes topic)",
 		 name ? name : "?", las ? las : "?", los ? los : "?");
-	snprintf(repro, sizeof(repro), "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '%s' -C 1 -W 10", flt ? flt : "#");
+	char *qf = flt ? cls_shell_quote(flt) : NULL;   /* a broker-chosen topic */
+
+	snprintf(repro, sizeof(repro), "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '%s' -C 1 -W 10", qf ? qf : "#");
+	free(qf);
 	struct cls_adhoc a = {
 		.id = "homeassistant.state.device_tracker_location", .cat = CAT_LOCATION, .sev = SEV_CRITICAL,
 		.conf = CONF_CONFIRMED, .cwe = 359, .topic = tp ? tp : s->topic, .title = title, .evidence = evs,

@@ -171,6 +171,9 @@ void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_
 char *cls_topic_for(const struct msw_config *cfg, const char *topic, size_t tlen);
 /* Filter usable in a reproduce command under the policy (person levels become '+'). */
 char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t tlen);
+/* A peer string made safe inside '...' of a reproduce command line: ' becomes '\'', control
+ * bytes (and bytes of invalid UTF-8) become '?'. Malloc'ed; NULL on OOM. */
+char *cls_shell_quote(const char *s);
 
 /* ---- engine helpers (cls_engine.c) ---- */
 void cls_var(struct cls_run *r, const char *name, const char *val, enum rclass rc);

@@ -330,6 +330,38 @@ static void test_ha_expansion(void **state)
 	record_free(&r);
 }
 
+/* A topic is broker-chosen: in a reproduce line it must stay one single-quoted shell word
+ * (review: discovery-declared state/attribute topics were pasted in raw). */
+static void test_ha_repro_quoting(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_RAW };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const char *want = "-t 'x'\\''$(id)'\\''/door' ";
+	size_t hits = 0;
+
+	(void)state;
+	rec_init(&r);
+	msg(c, "homeassistant/binary_sensor/fd/config",
+	    "{\"name\":\"Front\",\"device_class\":\"door\",\"state_topic\":\"x'$(id)'/door\"}");
+	msg(c, "x'$(id)'/door", "ON");
+	msg(c, "homeassistant/device_tracker/ph/config",
+	    "{\"name\":\"Phone\",\"state_topic\":\"t/ph\",\"json_attributes_topic\":\"x'$(id)'/door\"}");
+	msg(c, "t/ph", "home");
+	cls_finish(c, &r);
+	cls_free(c);
+	for (size_t i = 0; i < r.nfindings; i++) {
+		const char *rp = r.findings[i].reproduce;
+
+		if (!rp || !strstr(rp, "$(id)"))
+			continue;
+		hits++;
+		assert_non_null(strstr(rp, want));
+	}
+	assert_true(hits >= 1);
+	record_free(&r);
+}
+
 static void test_files(void **state)
 {
 	struct msw_config cfg = { 0 };
@@ -426,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_acl_filtered),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_ha_expansion),
+		cmocka_unit_test(test_ha_repro_quoting),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_random_input),
 	};
