@@ -317,14 +317,35 @@ static void size_text(uint64_t n, char *buf, size_t sz)
 		snprintf(buf, sz, "%.1f MB", (double)n / (1024 * 1024));
 }
 
+/* s for the inside of a single-quoted shell word: share and file names come from the
+ * server, and a ' in one must not end the quoting of the reproduce command line. */
+static void shell_sq(const char *s, char *out, size_t n)
+{
+	size_t k = 0;
+	for (; *s && k + 5 < n; s++) {
+		if (*s == '\'') {
+			memcpy(out + k, "'\\''", 4);
+			k += 4;
+		} else {
+			out[k++] = *s;
+		}
+	}
+	out[k] = 0;
+}
+
 static void reproduce(const struct smb_job *j, const char *share, const char *session,
 		      const char *cmd, char *buf, size_t n)
 {
-	char port[16] = "";
+	char port[16] = "", qs[4 * SMB_NAME_MAX + 1], qc[4 * 300 + 1];
 	if (j->port != 445)
 		snprintf(port, sizeof(port), " -p %u", (unsigned)j->port);
-	snprintf(buf, n, "smbclient %s '//%s/%s'%s -c '%s'",
-		 strcmp(session, "guest") == 0 ? "-U 'guest%'" : "-N", j->c->target->ip, share, port, cmd);
+	shell_sq(share, qs, sizeof(qs));
+	shell_sq(cmd, qc, sizeof(qc));
+	int w = snprintf(buf, n, "smbclient %s '//%s/%s'%s -c '%s'",
+			 strcmp(session, "guest") == 0 ? "-U 'guest%'" : "-N", j->c->target->ip, qs,
+			 port, qc);
+	if (w < 0 || (size_t)w >= n)
+		buf[0] = 0; /* cut off mid-quote it would mislead: no line rather than half one */
 }
 
 static void add(struct smb_job *j, const char *id, enum msw_category cat, enum msw_severity sev,

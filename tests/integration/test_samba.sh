@@ -30,6 +30,8 @@ trap 'bash "$PEER/stop_smbd.sh" "$SMBDIR"; bash "$PEER/stop_smbd.sh" "$SMBDIR2";
 bash "$PEER/start_smbd.sh" $A $PORT "$SMBDIR" "$MSW_FIXTURES/payloads" >"$T/start.out" 2>&1 ||
 	{ cat "$T/start.out" >&2; fail "smbd did not start"; finish; }
 pass "smbd on $A:$PORT"
+# a backup whose name is a shell trap: reproduce lines must keep it quoted
+touch "$SMBDIR/shares/config/x'\$(id)'.tar"
 
 # --- 1. default: names and sizes only
 "$RUN" $A $PORT >"$T/list.json" 2>"$T/list.err"
@@ -48,6 +50,14 @@ assert_json "$T/list.json" '.findings | all(.reproduce | startswith("smbclient")
 assert_json "$T/list.json" '(.smb | has("secrets_read")) | not' "nothing read without --read-secrets"
 assert_json "$T/list.json" '[.findings[] | select(.id | startswith("smb.") | not)] | length == 0' "no content findings without --read-secrets"
 assert_eq 0 "$(grep -c "$SECRET" "$T/list.json")" "no secret value in the default record"
+jq -r '.findings[] | select(.id == "smb.ha_file" and (.title | contains(".tar"))) | .reproduce' "$T/list.json" >"$T/repro.txt"
+if [ -s "$T/repro.txt" ] && python3 -c 'import shlex, sys
+w = shlex.split(open(sys.argv[1]).readline())
+sys.exit(0 if w[w.index("-c") + 1] == sys.argv[2] else 1)' "$T/repro.txt" "allinfo \"x'\$(id)'.tar\""; then
+	pass "a server-chosen file name stays inside the reproduce line's quotes"
+else
+	fail "reproduce line with a quote in the file name: $(cat "$T/repro.txt")"
+fi
 no_asan_report "$T/list.err"
 
 # --- 2. --read-secrets on a named host: classified, redacted
