@@ -49,7 +49,8 @@
 #define MQ_MAX_INPUT      (MQ_INPUT_CAP + 64) /* engine rx buffer: header + packet */
 #define MQ_DEFAULT_PACKET (256u * 1024u)
 #define MQ_SUB_PID        1
-#define MQ_SEEN_SLOTS     16384 /* distinct topics counted past the list cap */
+#define MQ_SEEN_SLOTS     16384 /* distinct raw topics counted (see seen_add) */
+#define MQ_SEEN_MIN       64
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
 
@@ -95,8 +96,8 @@ struct mq {
 	uint32_t msgs, user_msgs, oversized, bad_topics;
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
-	uint32_t *seen; /* lazily allocated hash set (topics past the list cap) */
-	uint32_t nseen;
+	uint32_t *seen; /* lazily allocated hash set of raw topics (see topic_entry) */
+	uint32_t nseen, nslots;
 };
 
 static void set_state(struct mq *m, enum mq_state s)
@@ -542,26 +543,51 @@ static uint32_t fnv1a(const uint8_t *p, size_t n)
 	return h | 1; /* 0 marks an empty slot */
 }
 
-/* Count a topic that did not fit in the record's list: true when seen for the first
- * time (approximate: the set stops growing when three quarters full). */
-static bool seen_add(struct mq *m, const uint8_t *t, size_t n)
+/* Insert hash h into a table of n slots (open addressing); true when it was not there. */
+static bool seen_put(uint32_t *tab, uint32_t n, uint32_t h)
 {
-	if (!m->seen && !(m->seen = calloc(MQ_SEEN_SLOTS, sizeof(uint32_t))))
-		return false;
-	uint32_t h = fnv1a(t, n);
-	for (uint32_t i = 0, s = h % MQ_SEEN_SLOTS; i < MQ_SEEN_SLOTS;
-	     i++, s = (s + 1) % MQ_SEEN_SLOTS) {
-		if (m->seen[s] == h)
+	for (uint32_t i = 0, s = h % n; i < n; i++, s = (s + 1) % n) {
+		if (tab[s] == h)
 			return false;
-		if (!m->seen[s]) {
-			if (m->nseen >= MQ_SEEN_SLOTS / 4 * 3)
-				return false;
-			m->seen[s] = h;
-			m->nseen++;
+		if (!tab[s]) {
+			tab[s] = h;
 			return true;
 		}
 	}
 	return false;
+}
+
+/* Grow the set geometrically (MQ_SEEN_MIN .. MQ_SEEN_SLOTS): most targets deliver few
+ * topics, and every topic is counted here when the list holds redacted forms. */
+static bool seen_grow(struct mq *m)
+{
+	uint32_t n = m->nslots ? m->nslots * 2 : MQ_SEEN_MIN;
+	uint32_t *tab;
+
+	if (n > MQ_SEEN_SLOTS || !(tab = calloc(n, sizeof(uint32_t))))
+		return false;
+	for (uint32_t i = 0; i < m->nslots; i++)
+		if (m->seen[i])
+			(void)seen_put(tab, n, m->seen[i]);
+	free(m->seen);
+	m->seen = tab;
+	m->nslots = n;
+	return true;
+}
+
+/* Count a distinct raw topic (past the list cap, or every topic when the list holds
+ * redacted forms): true when seen for the first time (approximate: 32-bit hashes, and
+ * the set stops growing when three quarters of MQ_SEEN_SLOTS are used). */
+static bool seen_add(struct mq *m, const uint8_t *t, size_t n)
+{
+	uint32_t h = fnv1a(t, n);
+
+	if (m->nseen >= m->nslots / 4 * 3 && !seen_grow(m))
+		return false; /* full (or out of memory): no longer counted */
+	if (!seen_put(m->seen, m->nslots, h))
+		return false;
+	m->nseen++;
+	return true;
 }
 
 static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice *topic,
@@ -580,23 +606,53 @@ static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice
 	t->sample_truncated = plen > cfg->sample_bytes;
 }
 
+/* The record's topic list entry for a delivery. Under --evidence raw it is keyed by the
+ * raw topic and a new entry is a new distinct topic (*fresh). Otherwise the list holds
+ * only the redacted form (cls_redact_topic: person levels masked, or under minimal a
+ * generalised filter with per-level keyed hashes), so raw topics that redact alike merge
+ * into one entry (messages and bytes summed, sample and retained flag from the first);
+ * topic_count and retained_count still count distinct RAW topics, through the hash set
+ * (*fresh from seen_add). Returns NULL past --max-topics or when out of memory. */
+static struct msw_topic *topic_entry(struct pctx *c, struct mq *m, const struct slice *topic,
+				     bool *fresh)
+{
+	struct msw_record *r = c->rec;
+	struct msw_topic *t;
+
+	if (c->cfg->evidence == EVIDENCE_RAW) {
+		t = record_topic(r, topic->p, topic->len, c->cfg->max_topics);
+		*fresh = t ? !t->messages : seen_add(m, topic->p, topic->len);
+		return t;
+	}
+	*fresh = seen_add(m, topic->p, topic->len);
+	char *red = cls_redact_topic(c->cfg, topic->p, topic->len);
+	if (!red)
+		return NULL;
+	t = record_topic(r, (const uint8_t *)red, strlen(red), c->cfg->max_topics);
+	free(red);
+	return t;
+}
+
 /* Account one delivery (payload NULL when the PUBLISH was too large to read). */
 static void record_publish(struct pctx *c, struct mq *m, const struct slice *topic, bool retain,
 			   const uint8_t *payload, uint64_t plen)
 {
 	struct msw_record *r = c->rec;
+	bool fresh;
 	m->msgs++;
 	if (topic->len < 5 || memcmp(topic->p, "$SYS/", 5))
 		m->user_msgs++; /* what read_access is about: data, not broker statistics */
 	m->bytes += plen;
 	r->messages_total++;
 	r->bytes_total += plen;
-	struct msw_topic *t = record_topic(r, topic->p, topic->len, c->cfg->max_topics);
+	struct msw_topic *t = topic_entry(c, m, topic, &fresh);
+	if (fresh) {
+		r->topic_count++;
+		r->retained_count += retain;
+	}
 	if (t) {
 		if (!t->messages) {
-			r->topic_count++;
 			t->retained = retain;
-			r->retained_count += retain;
 			first_sample(c, t, topic, payload, (size_t)plen);
 		}
 		if (!payload)
@@ -605,10 +661,6 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 		t->bytes += plen;
 	} else {
 		r->topics_truncated = true;
-		if (seen_add(m, topic->p, topic->len)) {
-			r->topic_count++;
-			r->retained_count += retain;
-		}
 	}
 	if (!payload)
 		return;
@@ -977,6 +1029,7 @@ static void mq_finish(struct pctx *c)
 	broker_db_findings(r);
 	free(m->seen);
 	m->seen = NULL;
+	m->nseen = m->nslots = 0;
 	memset(m->rnd_pass, 0, sizeof(m->rnd_pass));
 }
 

@@ -392,13 +392,129 @@ static void test_auth_mapping(void **st)
 	teardown_h();
 }
 
+/* Append a QoS 0 PUBLISH of topic/payload to buf; returns the new length. */
+static size_t put_publish(uint8_t *buf, size_t n, const char *topic, const char *payload,
+			  bool retain)
+{
+	size_t tl = strlen(topic), pl = strlen(payload);
+	buf[n++] = retain ? 0x31 : 0x30;
+	buf[n++] = (uint8_t)(2 + tl + pl); /* < 128 in these tests */
+	buf[n++] = 0;
+	buf[n++] = (uint8_t)tl;
+	memcpy(buf + n, topic, tl);
+	memcpy(buf + n + tl, payload, pl);
+	return n + tl + pl;
+}
+
+static bool has_topic(const char *t)
+{
+	for (size_t i = 0; i < H->rec.ntopics; i++)
+		if (H->rec.topics[i].topic.len == strlen(t) &&
+		    !memcmp(H->rec.topics[i].topic.p, t, strlen(t)))
+			return true;
+	return false;
+}
+
+static bool any_topic_contains(const char *s)
+{
+	char tmp[256];
+	for (size_t i = 0; i < H->rec.ntopics; i++) {
+		size_t l = H->rec.topics[i].topic.len < 255 ? H->rec.topics[i].topic.len : 255;
+		memcpy(tmp, H->rec.topics[i].topic.p, l);
+		tmp[l] = 0;
+		if (strstr(tmp, s))
+			return true;
+	}
+	return false;
+}
+
+/* Four raw topics, two of which redact alike (a***e/p***e), one delivered twice. */
+static void feed_person_topics(void)
+{
+	uint8_t buf[512];
+	size_t n = 0;
+	connect_();
+	feed(CONNACK_OK, 4);
+	feed(SUBACK_OK, 6);
+	n = put_publish(buf, n, "owntracks/alice/phone", "{}", true);
+	n = put_publish(buf, n, "owntracks/anne/pixie", "{}", false);
+	n = put_publish(buf, n, "owntracks/alice/phone", "{}", false);
+	n = put_publish(buf, n, "tele/plug/STATE", "ON", true);
+	n = put_publish(buf, n, "owntracks/bobby/watch", "{}", true);
+	assert_int_equal(feed(buf, n), PROBE_CONTINUE);
+}
+
+/* Issue 4: the topic list honours --evidence; distinct topics are counted by raw topic. */
+static void test_topic_redaction(void **st)
+{
+	(void)st;
+	/* redacted (the default): person levels masked, alike forms merge into one entry */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	feed_person_topics();
+	assert_true(has_topic("owntracks/a***e/p***e"));
+	assert_true(has_topic("owntracks/b***y/w***h"));
+	assert_true(has_topic("tele/plug/STATE"));
+	assert_false(any_topic_contains("alice"));
+	assert_false(any_topic_contains("anne"));
+	assert_false(any_topic_contains("bobby"));
+	assert_int_equal(H->rec.ntopics, 3);
+	assert_int_equal(H->rec.topic_count, 4); /* distinct RAW topics */
+	assert_int_equal(H->rec.retained_count, 3);
+	assert_int_equal(H->rec.messages_total, 5);
+	assert_int_equal(H->rec.topics[0].messages, 3); /* alice twice + anne */
+	assert_true(H->rec.topics[0].retained);	 /* from the first delivery */
+	teardown_h();
+	/* minimal: generalised filter + keyed hash per level, never the names */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->cfg.evidence = EVIDENCE_MINIMAL;
+	H->cfg.hash_key = "k";
+	feed_person_topics();
+	assert_false(any_topic_contains("alice"));
+	assert_false(any_topic_contains("phone"));
+	assert_true(any_topic_contains("owntracks/+/+ (h="));
+	assert_int_equal(H->rec.ntopics, 4);
+	assert_int_equal(H->rec.topic_count, 4);
+	teardown_h();
+	/* raw: as delivered */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->cfg.evidence = EVIDENCE_RAW;
+	feed_person_topics();
+	assert_true(has_topic("owntracks/alice/phone"));
+	assert_true(has_topic("owntracks/anne/pixie"));
+	assert_int_equal(H->rec.ntopics, 4);
+	assert_int_equal(H->rec.topic_count, 4);
+	assert_int_equal(H->rec.retained_count, 3);
+	teardown_h();
+	/* past --max-topics the count goes on (redacted and raw alike) */
+	for (int ev = 0; ev < 2; ev++) {
+		setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+		H->cfg.evidence = ev ? EVIDENCE_RAW : EVIDENCE_REDACTED;
+		H->cfg.max_topics = 2;
+		H->cfg.max_messages = 100000;
+		connect_();
+		feed(CONNACK_OK, 4);
+		feed(SUBACK_OK, 6);
+		for (int i = 0; i < 300; i++) {
+			uint8_t buf[64];
+			char t[32];
+			snprintf(t, sizeof(t), "dev/%d/x", i % 150);
+			assert_int_equal(feed(buf, put_publish(buf, 0, t, "1", false)),
+					 PROBE_CONTINUE);
+		}
+		assert_int_equal(H->rec.ntopics, 2);
+		assert_true(H->rec.topics_truncated);
+		assert_int_equal(H->rec.topic_count, 150);
+		teardown_h();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connack_depth),    cmocka_unit_test(test_topics_window),
 		cmocka_unit_test(test_ping_and_no_data), cmocka_unit_test(test_fallback_and_denied),
 		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
-		cmocka_unit_test(test_auth_mapping),
+		cmocka_unit_test(test_auth_mapping),     cmocka_unit_test(test_topic_redaction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
