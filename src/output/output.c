@@ -238,19 +238,13 @@ static void scrub_tree(cJSON *node, const char *secret, int depth)
 	}
 }
 
+/* Every string of the tree is searched: a pre-check on the printed JSON would miss a
+ * secret holding a character JSON escapes (" \ or a control), which is still raw in the
+ * tree and raw again in CSV, HTML, text and SQLite. */
 static void scrub_secrets(struct output *o, cJSON *rec)
 {
-	char *txt;
-
-	if (!o->nsecrets)
-		return;
-	txt = cJSON_PrintUnformatted(rec);
-	if (!txt)
-		return;
 	for (int i = 0; i < o->nsecrets; i++)
-		if (strstr(txt, o->secrets[i]))
-			scrub_tree(rec, o->secrets[i], 0);
-	cJSON_free(txt);
+		scrub_tree(rec, o->secrets[i], 0);
 }
 
 /* ---- sinks ---- */

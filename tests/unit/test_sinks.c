@@ -487,6 +487,47 @@ static int teardown(void **st)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A secret holding characters JSON escapes (" \ control) must still be scrubbed: the
+ * last line of defence once looked for it in the printed JSON, where it is escaped. */
+static void test_secret_needing_json_escape(void **st)
+{
+	static const char *const pws[] = {"Qu\"otePass99", "Back\\slash77", "Tab\tPass55"};
+	(void)st;
+
+	for (size_t i = 0; i < sizeof(pws) / sizeof(pws[0]); i++) {
+		struct msw_config cfg;
+		struct scan_stats stt = {0};
+		struct output *o;
+		struct msw_record r;
+		char *txt, *esc;
+		cJSON *js;
+
+		base_cfg(&cfg);
+		cfg.password = (char *)pws[i];
+		cfg.ntargets = 0;
+		cfg.json_out = path_in("esc.ndjson");
+		output_set_argv(0, NULL);
+		assert_int_equal(output_open(&cfg, "scan-E", 1, &o), MSW_OK);
+		record_init(&r, "mqtt");
+		snprintf(r.ip, sizeof(r.ip), "127.0.0.9");
+		r.port = 1883;
+		record_set_error(&r, "broker echoed our password: %s", pws[i]);
+		assert_int_equal(output_record(o, &r), MSW_OK);
+		record_free(&r);
+		assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
+		output_close(o);
+		js = cJSON_CreateString(pws[i]);
+		txt = cJSON_PrintUnformatted(js);   /* "..." with the JSON escapes */
+		esc = strndup(txt + 1, strlen(txt) - 2);
+		assert_false(file_has(path_in("esc.ndjson"), esc));
+		assert_true(file_has(path_in("esc.ndjson"), "broker echoed our password: ***"));
+		free(esc);
+		cJSON_free(txt);
+		cJSON_Delete(js);
+		unlink(path_in("esc.ndjson"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite_and_resume),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_failing_sink),
+		cmocka_unit_test(test_secret_needing_json_escape),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
