@@ -8,6 +8,7 @@
  * its public source; a finding is emitted per row that contains the observed version. */
 #include "probes/broker_db.h"
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,72 +304,77 @@ struct cve_row {
 	const char *from;  /* first affected version (inclusive), NULL = any */
 	const char *fixed; /* first fixed version (exclusive upper bound) */
 	float cvss;        /* 0 = not verified (severity medium) */
-	int cwe;           /* 0 = not stated by the source */
+	int cwe;           /* the weakness (see cwe_inferred) */
+	bool cwe_inferred; /* true: the CVE record states no CWE we could check; ours from
+			    * its description */
 	const char *title;
 	const char *source;
 };
 
 /* Only rows whose range we could source. Ranges are from the CVE records (CVE
- * Program cvelistV5), the Mosquitto security page / changelogs and OSV. */
+ * Program cvelistV5), the Mosquitto security page / changelogs and OSV. CWEs: the CVE
+ * record's (CNA problemType, or NVD's for CVE-2017-7650 whose record gives only text);
+ * where neither states one we could check, the CWE is ours from the description and the
+ * row says cwe_inferred (the finding's evidence says so too). */
 static const struct cve_row cves[] = {
-	{"mosquitto", "CVE-2017-7650", "0.15", "1.4.12", 6.5f, 284,
+	{"mosquitto", "CVE-2017-7650", "0.15", "1.4.12", 6.5f, 284, false,
 	 "pattern-based ACLs bypassed by a client id or username of '#' or '+'",
 	 "https://mosquitto.org/2017/05/security-advisory-cve-2017-7650/ ; cvelistV5 CVE-2017-7650 (0.15 to 1.4.11 inclusive); GHSA-vcg2-pq78-9mhr (moderate)"},
-	{"mosquitto", "CVE-2017-7651", "0.15", "1.4.15", 0, 0,
+	{"mosquitto", "CVE-2017-7651", "0.15", "1.4.15", 0, 770, true,
 	 "unauthenticated clients can exhaust broker memory with a large remaining length",
 	 "mosquitto security page: affecting 0.15 to 1.4.14, fixed in 1.4.15"},
-	{"mosquitto", "CVE-2017-7652", "1.0", "1.4.15", 0, 0,
+	{"mosquitto", "CVE-2017-7652", "1.0", "1.4.15", 0, 636, true,
 	 "security settings reset to defaults when a SIGHUP reload fails (no file descriptors left)",
 	 "mosquitto security page: affecting 1.0 to 1.4.14, fixed in 1.4.15"},
-	{"mosquitto", "CVE-2017-7653", NULL, "1.5", 0, 20,
+	{"mosquitto", "CVE-2017-7653", NULL, "1.5", 0, 20, false,
 	 "invalid UTF-8 topics relayed, letting one client disconnect others",
 	 "cvelistV5 CVE-2017-7653 (up to 1.4.15); mosquitto security page: fixed in 1.5"},
-	{"mosquitto", "CVE-2017-7654", NULL, "1.5", 7.5f, 401,
+	{"mosquitto", "CVE-2017-7654", NULL, "1.5", 7.5f, 401, false,
 	 "memory leak from crafted CONNECT packets by unauthenticated clients",
 	 "cvelistV5 CVE-2017-7654 (1.4.15 and earlier); https://osv.dev/vulnerability/CVE-2017-7654 (7.5)"},
-	{"mosquitto", "CVE-2018-12543", "1.5", "1.5.3", 0, 0,
+	{"mosquitto", "CVE-2018-12543", "1.5", "1.5.3", 0, 617, true,
 	 "a message to a topic starting with '$' but not '$SYS' triggers an assert and the broker exits",
 	 "https://projects.eclipse.org/node/15341/review (1.5.3 changelog: Fix CVE-2018-12543)"},
-	{"mosquitto", "CVE-2018-12546", "1.0", "1.5.6", 0, 284,
+	{"mosquitto", "CVE-2018-12546", "1.0", "1.5.6", 0, 284, false,
 	 "retained messages still delivered after the publisher's access was revoked",
 	 "cvelistV5 CVE-2018-12546 (1.0 to 1.5.5 inclusive)"},
-	{"mosquitto", "CVE-2018-12551", NULL, "1.5.6", 0, 0,
+	{"mosquitto", "CVE-2018-12551", NULL, "1.5.6", 0, 703, false,
 	 "malformed password file lines accepted as valid users (authentication bypass)",
 	 "mosquitto 1.5.6 release notes / openSUSE mosquitto.changes (Fix CVE-2018-12551)"},
-	{"mosquitto", "CVE-2019-11779", "1.5", "1.5.9", 0, 0,
+	{"mosquitto", "CVE-2019-11779", "1.5", "1.5.9", 0, 674, true,
 	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
 	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
-	{"mosquitto", "CVE-2019-11779", "1.6", "1.6.6", 0, 0,
+	{"mosquitto", "CVE-2019-11779", "1.6", "1.6.6", 0, 674, true,
 	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
 	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
-	{"mosquitto", "CVE-2019-11778", "1.6", "1.6.5", 0, 0,
+	{"mosquitto", "CVE-2019-11778", "1.6", "1.6.5", 0, 416, true,
 	 "use after free with an MQTT 5 will delay longer than the session expiry",
 	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.6 to 1.6.4; fixed 1.6.5)"},
-	{"mosquitto", "CVE-2021-28166", "2.0.0", "2.0.10", 0, 0,
+	{"mosquitto", "CVE-2021-28166", "2.0.0", "2.0.10", 0, 476, true,
 	 "NULL pointer dereference from a malformed CONNACK sent by an authenticated MQTT 5 client",
 	 "mosquitto 2.0.10 changelog: affects 2.0.0 to 2.0.9 inclusive"},
-	{"mosquitto", "CVE-2021-34431", "1.6", "2.0.11", 0, 401,
+	{"mosquitto", "CVE-2021-34431", "1.6", "2.0.11", 0, 401, false,
 	 "memory leak from a crafted MQTT 5 CONNECT by an authenticated client",
 	 "cvelistV5 CVE-2021-34431 (1.6 to 2.0.10)"},
-	{"mosquitto", "CVE-2021-34432", NULL, "2.0.8", 0, 20,
+	{"mosquitto", "CVE-2021-34432", NULL, "2.0.8", 0, 20, false,
 	 "broker crash on a PUBLISH with a zero-length topic",
 	 "cvelistV5 CVE-2021-34432 (2.0.7 and earlier)"},
-	{"mosquitto", "CVE-2021-34434", "2.0.0", "2.0.12", 0, 0,
+	{"mosquitto", "CVE-2021-34434", "2.0.0", "2.0.12", 0, 863, true,
 	 "dynamic security: revoked subscribe rights not applied to a durable client's existing subscriptions",
 	 "cvelistV5 CVE-2021-34434 (2.0 to 2.0.11)"},
-	{"mosquitto", "CVE-2021-41039", "1.6", "2.0.12", 7.5f, 0,
+	{"mosquitto", "CVE-2021-41039", "1.6", "2.0.12", 7.5f, 400, true,
 	 "excessive CPU use from MQTT 5 CONNECTs with many user properties",
 	 "https://osv.dev/vulnerability/CVE-2021-41039 (1.6 to 2.0.11; 7.5)"},
-	{"mosquitto", "CVE-2023-28366", "1.3.2", "2.0.16", 7.5f, 401,
+	{"mosquitto", "CVE-2023-28366", "1.3.2", "2.0.16", 7.5f, 401, false,
 	 "memory leak from QoS 2 messages with duplicate ids whose PUBREC is never answered",
 	 "https://osv.dev/vulnerability/CVE-2023-28366 (1.3.2 through 2.x before 2.0.16; 7.5)"},
-	{"mosquitto", "CVE-2023-0809", NULL, "2.0.16", 5.3f, 0,
+	{"mosquitto", "CVE-2023-0809", NULL, "2.0.16", 5.3f, 770, true,
 	 "excessive memory allocated for malicious initial packets that are not CONNECT",
 	 "NVD CVE-2023-0809 (before 2.0.16); https://mosquitto.org/blog/2023/08/version-2-0-16-released/"},
-	{"mosquitto", "CVE-2023-3592", NULL, "2.0.16", 5.8f, 401,
+	{"mosquitto", "CVE-2023-3592", NULL, "2.0.16", 5.8f, 401, false,
 	 "memory leak from MQTT 5 CONNECTs whose will message has invalid property types",
 	 "https://osv.dev/vulnerability/CVE-2023-3592 (before 2.0.16; 5.8)"},
-	{"mosquitto", "CVE-2024-8376", NULL, "2.0.19", 7.5f, 0,
+	{"mosquitto", "CVE-2024-8376", NULL, "2.0.19", 7.5f, 401, true,
 	 "memory leak, crash or use after free from crafted CONNECT/DISCONNECT/SUBSCRIBE/UNSUBSCRIBE/PUBLISH sequences",
 	 "https://osv.dev/vulnerability/CVE-2024-8376 (up to 2.0.18a; 7.5)"},
 };
@@ -420,9 +426,27 @@ static const char *product_name(const char *p)
 	return !strcmp(p, "mosquitto") ? "Mosquitto" : p;
 }
 
+/* The command that shows the version the finding rests on ($SYS/broker/version), for this
+ * target: host characters outside [A-Za-z0-9.:_-] become '_' (a hostile reverse name must
+ * not reach a shell line), TLS adds --capath, -u/-P placeholders when we authenticated. */
+static void cve_reproduce(const struct msw_record *r, char *buf, size_t n)
+{
+	char host[300];
+	const char *h = r->hostname && r->hostname[0] ? r->hostname : r->ip;
+	bool tls = r->transport == TRANSPORT_TLS || r->transport == TRANSPORT_WSS;
+
+	snprintf(host, sizeof(host), "%s", h && h[0] ? h : "HOST");
+	for (char *q = host; *q; q++)
+		if (!(isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' || *q == '_'))
+			*q = '_';
+	snprintf(buf, n, "mosquitto_sub -h %s -p %u%s%s -t '$SYS/broker/version' -C 1 -v -W 10",
+		 host, (unsigned)r->port, tls ? " --capath /etc/ssl/certs" : "",
+		 r->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "");
+}
+
 static void add_cve(struct msw_record *r, const struct cve_row *row)
 {
-	char id[48], title[320], ev[320], rem[160];
+	char id[48], title[320], ev[400], rem[160], rep[480];
 	snprintf(id, sizeof(id), "broker.cve.%s", row->cve);
 	for (size_t i = 0; i < r->nfindings; i++)
 		if (r->findings[i].id && !strcmp(r->findings[i].id, id))
@@ -438,6 +462,11 @@ static void add_cve(struct msw_record *r, const struct cve_row *row)
 			ev, sizeof(ev),
 			"broker version %s (%s); affected: every version before %s; source: %.120s",
 			r->broker_version, row->product, row->fixed, row->source);
+	if (row->cwe_inferred) {
+		size_t l = strlen(ev);
+		snprintf(ev + l, sizeof(ev) - l, "; CWE-%d assigned from the description", row->cwe);
+	}
+	cve_reproduce(r, rep, sizeof(rep));
 	snprintf(rem, sizeof(rem), "upgrade %s to %s or later", product_name(row->product),
 		 row->fixed);
 	struct msw_finding f = {
@@ -449,6 +478,7 @@ static void add_cve(struct msw_record *r, const struct cve_row *row)
 		.title = title,
 		.evidence = ev,
 		.remediation = rem,
+		.reproduce = rep,
 	};
 	(void)record_add_finding(r, &f);
 }

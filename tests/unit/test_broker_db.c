@@ -121,6 +121,55 @@ static void test_mosquitto_sys_and_cves(void **st)
 	record_free(&r);
 }
 
+/* Issue 4: every finding id maps to a CWE and carries a reproduce line. A version below
+ * every fixed release meets every row of the table. */
+static void test_cve_cwe_and_reproduce(void **st)
+{
+	(void)st;
+	const char *versions[] = {"1.4.10", "1.5.1", "1.6.3", "2.0.5"};
+	size_t total = 0;
+	for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		struct msw_record r;
+		char line[64];
+		record_init(&r, "mqtt");
+		snprintf(r.ip, sizeof(r.ip), "127.0.0.7");
+		r.port = 8883;
+		r.transport = TRANSPORT_TLS;
+		snprintf(line, sizeof(line), "mosquitto version %s", versions[v]);
+		sys(&r, "$SYS/broker/version", line);
+		broker_db_findings(&r);
+		assert_true(r.nfindings > 0);
+		for (size_t i = 0; i < r.nfindings; i++) {
+			const struct msw_finding *f = &r.findings[i];
+			assert_true(f->cwe > 0);
+			assert_non_null(f->reproduce);
+			assert_non_null(strstr(f->reproduce, "mosquitto_sub -h 127.0.0.7 -p 8883 --capath"));
+			assert_non_null(strstr(f->reproduce, "-t '$SYS/broker/version' -C 1"));
+		}
+		total += r.nfindings;
+		record_free(&r);
+	}
+	assert_true(total >= broker_db_cve_count("mosquitto"));
+	/* the record's CWE where it states one; ours from the description is said so */
+	struct msw_record r;
+	record_init(&r, "mqtt");
+	sys(&r, "$SYS/broker/version", "mosquitto version 1.4.10");
+	broker_db_findings(&r);
+	assert_int_equal(finding(&r, "broker.cve.CVE-2017-7650")->cwe, 284);
+	assert_int_equal(finding(&r, "broker.cve.CVE-2017-7654")->cwe, 401);
+	assert_null(strstr(finding(&r, "broker.cve.CVE-2017-7654")->evidence, "from the description"));
+	assert_non_null(strstr(finding(&r, "broker.cve.CVE-2017-7651")->evidence,
+			       "CWE-770 assigned from the description"));
+	/* a hostile reverse name never reaches the shell line */
+	record_free(&r);
+	record_init(&r, "mqtt");
+	r.hostname = strdup("x;rm -rf $HOME");
+	sys(&r, "$SYS/broker/version", "mosquitto version 1.4.10");
+	broker_db_findings(&r);
+	assert_non_null(strstr(finding(&r, "broker.cve.CVE-2017-7650")->reproduce, "-h x_rm_-rf__HOME "));
+	record_free(&r);
+}
+
 static void test_old_mosquitto(void **st)
 {
 	(void)st;
@@ -242,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_version_cmp),
 		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test(test_mosquitto_sys_and_cves),
+		cmocka_unit_test(test_cve_cwe_and_reproduce),
 		cmocka_unit_test(test_old_mosquitto),
 		cmocka_unit_test(test_other_brokers),
 		cmocka_unit_test(test_connack_hints),
