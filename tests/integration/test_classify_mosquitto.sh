@@ -52,7 +52,7 @@ scan() {   # scan OUT_PREFIX [extra options]
 	echo $?
 }
 
-rc=$(scan "$TMP/red")
+rc=$(scan "$TMP/red" --html "$TMP/red.html" --csv "$TMP/red.csv")
 [ "$rc" -eq 0 ] && pass "scan exit 0" || fail "scan exit $rc: $(head -c 600 "$TMP/red.stderr")"
 no_asan_report "$TMP/red.stderr"
 J="$TMP/red.json"
@@ -127,9 +127,22 @@ if jq -c "$svc | .topics.list[]? | .sample // empty" "$J" | grep -qE '51\.50123|
 else
 	pass "redacted payload samples: coordinates coarsened, secrets masked"
 fi
-if jq -r "$svc | .topics.list[]? | .topic // empty" "$J" | grep -q 'owntracks/alice'; then
-	echo "note: the topic list (mqtt probe) shows person-naming topic levels unmasked; findings do not"
+# the topic list too: person-naming levels masked (issue 4, "in every sink")
+if jq -r "$svc | .topics.list[]? | .topic // empty" "$J" | grep -qi 'alice'; then
+	fail "redacted topic list names a person"
+else
+	pass "redacted topic list: person-naming levels masked"
 fi
+assert_json "$J" "$svc | any(.topics.list[]; .topic == \"owntracks/a***e/p***e\")" "redacted topic list: owntracks/a***e/p***e"
+for f in red.stdout red.csv red.html; do
+	if grep -q 'owntracks/alice' "$TMP/$f"; then
+		fail "redacted $f names owntracks/alice"
+	else
+		pass "redacted $f: no person-naming topic level"
+	fi
+done
+grep -qF 'owntracks/a***e/p***e' "$TMP/red.html" && pass "HTML topic table shows the masked topic" ||
+	fail "HTML topic table lacks owntracks/a***e/p***e"
 
 # The same findings in SQLite.
 DB="$TMP/red.db"
@@ -144,6 +157,13 @@ if [ -s "$DB" ]; then
 		njson=$(jq "$svc | [.findings[]] | length" "$J" | head -1)
 		ndb=$(sqlite3 "$DB" "select count(*) from findings")
 		assert_eq "$njson" "$ndb" "findings in SQLite = findings in JSON lines"
+		if sqlite3 "$DB" "select topic from topics" | grep -q 'alice'; then
+			fail "SQLite topics table names a person under --evidence redacted"
+		else
+			pass "SQLite topics table redacted"
+		fi
+		n=$(sqlite3 "$DB" "select count(*) from topics where topic = 'owntracks/a***e/p***e'")
+		[ "${n:-0}" -ge 1 ] && pass "SQLite topics: owntracks/a***e/p***e" || fail "SQLite topics lacks the masked owntracks topic"
 		if sqlite3 "$DB" "select * from findings" | grep -qE '51\.50123|Correct-Horse-Battery-9|alice'; then
 			fail "SQLite findings hold raw values under --evidence redacted"
 		else
@@ -165,6 +185,7 @@ if findings_text "$TMP/raw.json" | grep -qF 51.50123 && findings_text "$TMP/raw.
 else
 	fail "--evidence raw hides something"
 fi
+assert_json "$TMP/raw.json" "$svc | any(.topics.list[]; .topic == \"owntracks/alice/phone\")" "--evidence raw: topic list as delivered"
 
 # --evidence minimal: no payload values, generalised topics.
 rc=$(scan "$TMP/min" --evidence minimal)
@@ -175,6 +196,9 @@ else
 	pass "--evidence minimal: no payload values"
 fi
 assert_json "$TMP/min.json" "$svc | [.findings[] | select((.topic // \"\") | test(\"^owntracks/\\\\+/\\\\+ \\\\(h=\"))] | length > 0" "minimal: topics generalised with keyed hashes"
+assert_json "$TMP/min.json" "$svc | any(.topics.list[]; .topic | test(\"^owntracks/\\\\+/\\\\+ \\\\(h=\"))" "minimal: topic list generalised with keyed hashes"
+assert_json "$TMP/min.json" "$svc | [.topics.list[] | select(.topic | test(\"alice|phone\"))] | length == 0" "minimal: topic list names no level"
+assert_json "$TMP/min.json" "$svc | .topics.count >= $published" "minimal: every published topic counted (by raw topic)"
 
 # ---- measurement honesty: '#' granted, deliveries filtered by an ACL, $SYS counts retained
 A2=127.0.92.2
