@@ -297,7 +297,7 @@ struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tl
 		if (e->topic.len == tlen && (tlen == 0 || memcmp(e->topic.p, t, tlen) == 0))
 			return e;
 	}
-	if (r->ntopics >= cap)
+	if (r->ntopics >= cap || tlen > RECORD_TOPIC_BYTES - r->topic_bytes)
 		return NULL;
 	if (r->ntopics == r->topics_alloc) {
 		size_t na = r->topics_alloc ? r->topics_alloc * 2 : 16;
@@ -316,6 +316,7 @@ struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tl
 	if (mbytes_set(&e->topic, t, tlen) != MSW_OK)
 		return NULL;
 	r->ntopics++;
+	r->topic_bytes += tlen;
 	return e;
 }
 

@@ -146,12 +146,18 @@ struct msw_record {
 	cJSON *websocket;
 	cJSON *extra;           /* probe-specific fields merged at top level (http, smb, host) */
 	char *transport_security; /* "plaintext", "tls_unverified", "tls_verified", "mtls" */
+
+	size_t topic_bytes;     /* bytes of topic names in the list (≤ RECORD_TOPIC_BYTES) */
 };
+
+/* Topic names are up to 64 KiB each and broker-chosen: the list keeps at most this many
+ * bytes of them, whatever the entry cap (record_topic() then returns NULL as at the cap). */
+#define RECORD_TOPIC_BYTES (1u << 20)
 
 void record_init(struct msw_record *r, const char *probe);
 void record_free(struct msw_record *r);
-/* Find or add a topic entry; returns NULL when the list cap is reached (the caller then
- * only updates counters). cap = max entries kept. */
+/* Find or add a topic entry; returns NULL when the list cap (cap entries, or
+ * RECORD_TOPIC_BYTES of names) is reached: the caller then only updates counters. */
 struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tlen, size_t cap);
 /* Append a finding; strings are copied. Returns the new finding or NULL on OOM. */
 struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f);

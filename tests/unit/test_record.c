@@ -272,6 +272,39 @@ static void test_topic_cap(void **st)
 }
 
 /* Every vocabulary value, written through record_to_json, validates against the schema. */
+/* Topic names are broker-chosen and up to 64 KiB each: the list keeps at most
+ * RECORD_TOPIC_BYTES of them, whatever the entry cap (review: 1000 distinct 64 KiB topics
+ * made one record 64 MiB, several times that once printed). */
+static void test_topic_bytes_cap(void **st)
+{
+	struct msw_record r;
+	size_t n = 65000, kept = 0, total = 0;
+	char *name = malloc(n);
+	(void)st;
+
+	assert_non_null(name);
+	memset(name, 'a', n);
+	record_init(&r, "mqtt");
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, 16, "t/%06d/", i);
+		name[9] = 'a';
+		if (record_topic(&r, (const uint8_t *)name, n, 1000))
+			kept++;
+	}
+	for (size_t i = 0; i < r.ntopics; i++)
+		total += r.topics[i].topic.len;
+	assert_true(kept >= 1);
+	assert_true(total <= RECORD_TOPIC_BYTES);
+	assert_int_equal(kept, r.ntopics);
+	/* a known topic is still found once the budget is spent; short new ones still fit */
+	snprintf(name, 16, "t/%06d/", 0);
+	name[9] = 'a';
+	assert_ptr_equal(record_topic(&r, (const uint8_t *)name, n, 1000), &r.topics[0]);
+	assert_non_null(record_topic(&r, (const uint8_t *)"short/one", 9, 1000));
+	record_free(&r);
+	free(name);
+}
+
 static void test_schema_valid(void **st)
 {
 	char path[] = "/tmp/msw_rec_XXXXXX";
@@ -336,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_connack_v5_and_missing),
 		cmocka_unit_test(test_extra_merge),
 		cmocka_unit_test(test_topic_cap),
+		cmocka_unit_test(test_topic_bytes_cap),
 		cmocka_unit_test(test_schema_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
