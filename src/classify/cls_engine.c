@@ -833,10 +833,14 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 		return;
 	/* "(smb) <path>": the fixture convention for file contents (shared MANIFEST.tsv) */
 	if (tlen > 6 && memcmp(topic, "(smb) ", 6) == 0 && !memchr(topic, 0, tlen)) {
-		char *path = strndup((const char *)topic + 6, tlen - 6);
+		/* not strndup: the topic is not NUL-terminated and strndup may look one past */
+		char *path = malloc(tlen - 6 + 1);
 
-		if (path)
+		if (path) {
+			memcpy(path, topic + 6, tlen - 6);
+			path[tlen - 6] = '\0';
 			cls_file(c, path, payload, plen);
+		}
 		free(path);
 		return;
 	}

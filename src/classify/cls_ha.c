@@ -518,7 +518,12 @@ static char *state_value(const struct ha_entry *e, const struct ha_state *s)
 	}
 	if (!utf8_valid(s->p, s->n) || memchr(s->p, 0, s->n))
 		return NULL;
-	char *v = strndup((const char *)s->p, s->n);
+	char *v = malloc(s->n + 1);  /* not strndup: s->p is not NUL-terminated */
+
+	if (v) {
+		memcpy(v, s->p, s->n);
+		v[s->n] = '\0';
+	}
 
 	if (v) {
 		size_t n = strlen(v);
