@@ -2,6 +2,7 @@
  * only a small list of its services (probe, port, transport, status, auth, worst
  * severity) and finding counts per category; when the host is done they become one
  * record of kind "host" whose `extra` holds {"services": [...], "risk": {...}}. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,44 @@ static int worst_of(const struct msw_record *r)
 	return w;
 }
 
+/* SMB access without credentials, from the smb block: "open" (a share could be opened),
+ * "listing_only" (shares listed, none opened), "login_required" (nothing without
+ * credentials), "unknown" (no block: the server did not answer). */
+static const char *smb_access(const cJSON *smb)
+{
+	const cJSON *sh;
+	const char *listing = cJSON_GetStringValue(cJSON_GetObjectItem(smb, "share_listing"));
+	bool any_share = false;
+
+	if (!cJSON_IsObject(smb))
+		return "unknown";
+	cJSON_ArrayForEach(sh, cJSON_GetObjectItem(smb, "shares"))
+	{
+		const char *a = cJSON_GetStringValue(cJSON_GetObjectItem(sh, "access"));
+		if (a && !strcmp(a, "guest"))
+			return "open";
+		any_share = true;
+	}
+	if (listing && strcmp(listing, "denied"))
+		return "listing_only";
+	return any_share || listing ? "login_required" : "unknown";
+}
+
+/* What an outsider gets at this service: the MQTT verdict for the broker, the dashboard's
+ * "open"/"login_required" for http, the share summary for smb. */
+static const char *service_access(const struct msw_record *r)
+{
+	const cJSON *x = r->extra;
+	if (r->probe && !strcmp(r->probe, "http")) {
+		const char *a =
+			cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "http"), "auth"));
+		return a ? a : "unknown";
+	}
+	if (r->probe && !strcmp(r->probe, "smb"))
+		return smb_access(cJSON_GetObjectItem(x, "smb"));
+	return auth_str(r->auth);
+}
+
 void hs_add(struct hrun *h, const struct msw_record *r)
 {
 	if (!h->services)
@@ -32,7 +71,7 @@ void hs_add(struct hrun *h, const struct msw_record *r)
 	cJSON_AddNumberToObject(o, "port", r->port);
 	cJSON_AddStringToObject(o, "transport", transport_str(r->transport));
 	cJSON_AddStringToObject(o, "status", status_str(r->status));
-	cJSON_AddStringToObject(o, "auth", auth_str(r->auth));
+	cJSON_AddStringToObject(o, "auth", service_access(r));
 	if (w >= 0)
 		cJSON_AddStringToObject(o, "worst_severity", severity_str((enum msw_severity)w));
 	else
@@ -47,7 +86,7 @@ void hs_add(struct hrun *h, const struct msw_record *r)
 
 /* "mqtt:1883 [high] -> http:1880 [critical] -> smb:445 [critical]": the broker, then the
  * open doors in order; a service without findings shows its access instead
- * ("mqtt:1883 [credentials_required]", "http:8080 [anonymous]"). */
+ * ("mqtt:1883 [credentials_required]", "http:8080 [open]"). */
 static void chain(const struct hrun *h, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -57,8 +96,8 @@ static void chain(const struct hrun *h, char *buf, size_t len)
 	{
 		const char *auth = cJSON_GetStringValue(cJSON_GetObjectItem(s, "auth"));
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(s, "worst_severity"));
-		bool open =
-			auth && (!strcmp(auth, "anonymous") || !strcmp(auth, "any_credentials"));
+		bool open = auth && (!strcmp(auth, "anonymous") || !strcmp(auth, "any_credentials") ||
+				     !strcmp(auth, "open"));
 		const char *probe = cJSON_GetStringValue(cJSON_GetObjectItem(s, "probe"));
 		bool broker = probe && !strcmp(probe, "mqtt") && auth && strcmp(auth, "unknown");
 		if (!sev)

@@ -36,4 +36,9 @@ assert_json "$T/audit.json" "$H | .risk.worst_severity == \"critical\"" "host re
 assert_json "$T/audit.json" "$H | ([.services[].probe] | (index(\"mqtt\") != null and index(\"http\") != null and index(\"smb\") != null))" "host record links the broker, the dashboard and the share"
 assert_json "$T/audit.json" "$H | (.risk.findings_by_category.dashboard // 0) >= 1 and (.risk.findings_by_category.file_share // 0) >= 1" "host record: counts by category"
 assert_json "$T/audit.json" "$H | (.risk.chain | test(\"mqtt\") and test(\"http:1880\") and test(\"smb:445\"))" "host record: the chain broker → dashboard → share"
+# each service's access in its own words: MQTT verdict, dashboard login, share access
+assert_json "$T/audit.json" "$H | any(.services[]; .probe == \"mqtt\" and .port == 1883 and .auth == \"credentials_required\")" "host record: broker access from the CONNACK"
+assert_json "$T/audit.json" "$H | any(.services[]; .probe == \"http\" and .port == 1880 and .auth == \"open\")" "host record: dashboard access from http.auth (open)"
+assert_json "$T/audit.json" "$H | any(.services[]; .probe == \"smb\" and .port == 445 and .auth == \"open\")" "host record: share access from the smb block (open)"
+assert_json "$T/audit.json" "$H | [.services[] | select(.probe != \"mqtt\" and .auth == \"unknown\" and .status == \"success\")] | length == 0" "host record: no answered http/smb service left at auth unknown"
 finish
