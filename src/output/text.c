@@ -143,6 +143,16 @@ static void put_severity(struct text *t, int worst)
 		fprintf(t->f, " (%s)", severity_str((enum msw_severity)worst));
 }
 
+static bool has_tag(const cJSON *r, const char *tag)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "tags"))
+		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
+			return true;
+	return false;
+}
+
 static void put_mqtt_verdict(FILE *f, const cJSON *r)
 {
 	const char *auth = jstr(r, "auth"), *ra = jstr(r, "read_access");
@@ -158,8 +168,11 @@ static void put_mqtt_verdict(FILE *f, const cJSON *r)
 	if (strcmp(ra, "granted_with_data") == 0)
 		fprintf(f, " and read %.0f topic%s", count, count == 1 ? "" : "s");
 	else if (strcmp(ra, "granted_no_data") == 0)
-		fputs(", but subscribing to everything delivered nothing (deliveries may be "
-		      "filtered by an ACL)", f);
+		fputs(has_tag(r, "acl_filtered")
+			      ? ", but subscribing to everything delivered nothing although the broker "
+				"reports stored messages (deliveries are likely filtered by an ACL)"
+			      : ", but subscribing to everything delivered nothing beyond the broker's "
+				"own statistics", f);
 	else if (strcmp(ra, "denied") == 0)
 		fputs(", but subscribing was refused", f);
 	if (jstr(r, "write_access") && strcmp(jstr(r, "write_access"), "confirmed") == 0)

@@ -410,6 +410,23 @@ static void test_text(void **st)
 	r.status = ST_CONNECTION_REFUSED;
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
+	/* granted '#' with nothing delivered: an ACL is only suggested when tagged so */
+	for (int tagged = 0; tagged < 2; tagged++) {
+		record_init(&r, "mqtt");
+		snprintf(r.ip, sizeof(r.ip), "127.0.0.%d", 11 + tagged);
+		r.port = 1883;
+		r.status = ST_SUCCESS;
+		r.mqtt = true;
+		r.auth = AUTH_ANONYMOUS;
+		r.read_access = READ_GRANTED_NO_DATA;
+		if (tagged) {
+			r.extra = cJSON_CreateObject();
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(r.extra, "tags"),
+					     cJSON_CreateString("acl_filtered"));
+		}
+		assert_int_equal(output_record(o, &r), MSW_OK);
+		record_free(&r);
+	}
 	record_init(&r, "host");
 	r.kind = strdup("host");
 	snprintf(r.ip, sizeof(r.ip), "127.0.0.9");
@@ -430,6 +447,8 @@ static void test_text(void **st)
 	assert_true(file_has(path_in("text.out"), "127.0.0.9:1883 mosquitto 2.0.11\\x1b]0;pwned\\x07<script> "));
 	assert_true(file_has(path_in("text.out"), "anyone can connect without a password and read 8 topics, including people's locations and devices anyone could switch or open (critical)"));
 	assert_true(file_has(path_in("text.out"), "127.0.0.10:1884 \xe2\x80\x94 connection refused"));
+	assert_true(file_has(path_in("text.out"), "127.0.0.11:1883 \xe2\x80\x94 anyone can connect without a password, but subscribing to everything delivered nothing beyond the broker's own statistics"));
+	assert_true(file_has(path_in("text.out"), "127.0.0.12:1883 \xe2\x80\x94 anyone can connect without a password, but subscribing to everything delivered nothing although the broker reports stored messages (deliveries are likely filtered by an ACL)"));
 	assert_true(file_has(path_in("text.out"), "127.0.0.9 host \xe2\x80\x94 open doors: mqtt:1883 anonymous [high] -> http:1880 [critical]\\x1b[2J (critical)"));
 	assert_false(file_has(path_in("text.out"), "\x1b"));
 	assert_false(file_has(path_in("text.out"), "\x07"));
