@@ -280,6 +280,14 @@ static cJSON *hex_json(struct slice s)
 	return j;
 }
 
+/* cJSON_AddItemToObject copies the key: when that allocation fails the item is not
+ * linked, so free it here instead of leaking it. */
+static void add_item(cJSON *o, const char *name, cJSON *item)
+{
+	if (item && !cJSON_AddItemToObject(o, name, item))
+		cJSON_Delete(item);
+}
+
 static void add_user_props(cJSON *o, const struct mqtt_props *p)
 {
 	cJSON *arr = cJSON_AddArrayToObject(o, "user_properties");
@@ -307,10 +315,10 @@ cJSON *mqtt_props_json(const struct mqtt_props *p)
 		const struct prop_def *d = &props_tab[id];
 		switch (d->type) {
 		case MP_UTF8:
-			cJSON_AddItemToObject(o, d->name, slice_json(p->v[id].s));
+			add_item(o, d->name, slice_json(p->v[id].s));
 			break;
 		case MP_BINARY:
-			cJSON_AddItemToObject(o, d->name, hex_json(p->v[id].s));
+			add_item(o, d->name, hex_json(p->v[id].s));
 			break;
 		case MP_PAIR:
 			add_user_props(o, p);
