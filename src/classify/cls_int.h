@@ -174,6 +174,9 @@ char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t t
 /* A peer string made safe inside '...' of a reproduce command line: ' becomes '\'', control
  * bytes (and bytes of invalid UTF-8) become '?'. Malloc'ed; NULL on OOM. */
 char *cls_shell_quote(const char *s);
+/* Free text with precise coordinate pairs ("51.50123,-0.14187") coarsened to two decimals and
+ * URL passwords (scheme://user:PW@) masked like secrets. Malloc'ed; NULL on OOM. */
+char *cls_scrub_text(const char *s);
 
 /* ---- engine helpers (cls_engine.c) ---- */
 void cls_var(struct cls_run *r, const char *name, const char *val, enum rclass rc);

@@ -283,8 +283,11 @@ char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v)
 		return strdup(v);
 	if (ev == EVIDENCE_MINIMAL)
 		return strdup("[redacted]");
+	if (rc == RC_NONE && strstr(v, "://"))   /* a URL: its password, not person levels */
+		return cls_scrub_text(v);
 	if (rc == RC_NONE)   /* a topic in a value may name a person (owntracks/alice/phone) */
-		return strchr(v, '/') && !strchr(v, ' ') ? cls_topic_for(NULL, v, strlen(v)) : strdup(v);
+		return strchr(v, '/') && !strchr(v, ' ') ? cls_topic_for(NULL, v, strlen(v))
+							 : cls_scrub_text(v);
 	switch (rc) {
 	case RC_COORD: return cls_coarse_coord(v);
 	case RC_SECRET: return cls_mask_secret(v);
@@ -325,6 +328,137 @@ static void replace_string(cJSON *node, char *nv)
 	free(nv);
 }
 
+/* ---- unkeyed coordinates and URL passwords in free text ---- */
+
+/* "-?D{1,3}.D{4,}" at s (more than two decimals: a precise coordinate), else 0. */
+static size_t coord_num_len(const char *s)
+{
+	size_t i = s[0] == '-', d = 0, f = 0;
+
+	while (isdigit((unsigned char)s[i]) && d < 4) {
+		i++;
+		d++;
+	}
+	if (!d || d > 3 || s[i] != '.')
+		return 0;
+	i++;
+	while (isdigit((unsigned char)s[i])) {
+		i++;
+		f++;
+	}
+	return f >= 4 && s[i] != '.' ? i : 0;
+}
+
+static bool coord_pair_ok(double a, double b)
+{
+	return fabs(a) <= 180 && fabs(b) <= 180 && (fabs(a) <= 90 || fabs(b) <= 90);
+}
+
+static void put_coarse(char *out, size_t *o, const char *num)
+{
+	*o += (size_t)snprintf(out + *o, 16, "%.2f", strtod(num, NULL));
+}
+
+/* "51.50123,-0.14187" (any of , ; and spaces between) at s+i: both coarsened. */
+static size_t coord_pair_at(const char *s, size_t i, char *out, size_t *o)
+{
+	size_t al, bl, j;
+
+	if (i && (isdigit((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+		return 0;
+	if (!(al = coord_num_len(s + i)))
+		return 0;
+	j = i + al;
+	while (s[j] == ' ')
+		j++;
+	if (s[j] == ',' || s[j] == ';')
+		j++;
+	while (s[j] == ' ')
+		j++;
+	if (j == i + al || !(bl = coord_num_len(s + j)))
+		return 0;
+	if (!coord_pair_ok(strtod(s + i, NULL), strtod(s + j, NULL)))
+		return 0;
+	put_coarse(out, o, s + i);
+	memcpy(out + *o, s + i + al, j - i - al);
+	*o += j - i - al;
+	put_coarse(out, o, s + j);
+	return j + bl;
+}
+
+/* "scheme://user:PASSWORD@host" at s+i ("://"): the password masked like a secret. */
+static size_t url_pw_at(const char *s, size_t i, char *out, size_t *o)
+{
+	const char *a = s + i + 3, *e, *at = NULL, *colon;
+	char *pw, *m;
+
+	if (strncmp(s + i, "://", 3) != 0)
+		return 0;
+	e = a + strcspn(a, "/?# \t\r\n\"'<>");
+	for (const char *p = a; p < e; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+	if (!colon || colon + 1 == at)
+		return 0;
+	pw = strndup(colon + 1, (size_t)(at - colon - 1));
+	m = pw ? cls_mask_secret(pw) : NULL;
+	free(pw);
+	if (!m)
+		return 0;
+	memcpy(out + *o, s + i, (size_t)(colon + 1 - (s + i)));
+	*o += (size_t)(colon + 1 - (s + i));
+	memcpy(out + *o, m, strlen(m));
+	*o += strlen(m);
+	free(m);
+	out[(*o)++] = '@';
+	return (size_t)(at + 1 - s);
+}
+
+char *cls_scrub_text(const char *s)
+{
+	size_t n = strlen(s), o = 0, k;
+	char *out = n < (SIZE_MAX - 64) / 8 ? malloc(n * 8 + 64) : NULL;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		if ((k = url_pw_at(s, i, out, &o)) || (k = coord_pair_at(s, i, out, &o))) {
+			i = k;
+			continue;
+		}
+		out[o++] = s[i++];
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* [lat, lon(, alt...)] or [lon, lat, ...]: two precise numbers that can be a position. */
+static bool coord_array(const cJSON *a)
+{
+	const cJSON *x = a->child, *y = x ? x->next : NULL;
+	int n = cJSON_GetArraySize(a);
+	char bx[48], by[48];
+
+	if (n < 2 || n > 3 || !cJSON_IsNumber(x) || !cJSON_IsNumber(y) ||
+	    !coord_pair_ok(x->valuedouble, y->valuedouble))
+		return false;
+	snprintf(bx, sizeof(bx), "%.10g", x->valuedouble);
+	snprintf(by, sizeof(by), "%.10g", y->valuedouble);
+	return coord_num_len(bx) && coord_num_len(by);
+}
+
+static void coarse_array(cJSON *a)
+{
+	cJSON *x = a->child, *y = x->next;
+	char b[48];
+
+	snprintf(b, sizeof(b), "%.2f", x->valuedouble);
+	replace_item(a, x, cJSON_CreateRaw(b));
+	snprintf(b, sizeof(b), "%.2f", y->valuedouble);
+	replace_item(a, y, cJSON_CreateRaw(b));
+}
+
 static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evidence ev)
 {
 	if (rc == RC_COORD) {
@@ -358,6 +492,8 @@ static void redact_leaf(cJSON *parent, cJSON *it, enum rclass rc, enum msw_evide
 	else if (cls_has_private_key(it->valuestring, strlen(it->valuestring)) ||
 		 cls_looks_jwt(it->valuestring))
 		replace_string(it, cls_mask_secret(it->valuestring));
+	else if (ev != EVIDENCE_RAW && strchr(it->valuestring, '.'))
+		replace_string(it, cls_scrub_text(it->valuestring));   /* "51.50123,-0.14187" */
 }
 
 static bool is_card(const cJSON *node)
@@ -404,6 +540,10 @@ void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_
 
 	if (depth > CLS_JSON_MAX_DEPTH + 2 || ev == EVIDENCE_RAW || !node)
 		return;
+	if (cJSON_IsArray(node) && coord_array(node)) {   /* a payload that is [lat, lon] */
+		coarse_array(node);
+		return;
+	}
 	for (it = node->child; it; it = next) {
 		enum rclass rc = member_class(it, coord_ctx, ip_ctx, card);
 
@@ -418,6 +558,8 @@ void cls_redact_tree(cJSON *node, enum msw_evidence ev, bool coord_ctx, bool ip_
 				}
 			} else if (rc == RC_DROP) {
 				replace_item(node, it, cJSON_CreateString("[not shown]"));
+			} else if (cJSON_IsArray(it) && coord_array(it)) {
+				coarse_array(it);
 			} else {
 				cls_redact_tree(it, ev, coord_ctx || rc == RC_COORD, ip_ctx, depth + 1);
 			}

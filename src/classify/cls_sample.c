@@ -192,10 +192,12 @@ static char *json_sample(const uint8_t *topic, size_t tlen, cJSON *j)
 	}
 	if (cJSON_IsString(j) && j->valuestring) {
 		char *s = text_sample(topic, tlen, j->valuestring);
+		char *t = s ? cls_scrub_text(s) : NULL;
 
-		if (s) {
-			cJSON_SetValuestring(j, s);
-			free(s);
+		free(s);
+		if (t) {
+			cJSON_SetValuestring(j, t);
+			free(t);
 		}
 	}
 	cls_redact_tree(j, EVIDENCE_REDACTED, coord, sys, 0);
@@ -252,5 +254,7 @@ uint8_t *cls_redact_sample(const struct msw_config *cfg, const uint8_t *topic, s
 	t[plen] = 0;
 	s = text_sample(topic, tlen, t);
 	free(t);
-	return out_str(s, cap, outlen);
+	t = s ? cls_scrub_text(s) : NULL;   /* unkeyed coordinates, URL passwords */
+	free(s);
+	return out_str(t, cap, outlen);
 }

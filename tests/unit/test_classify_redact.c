@@ -325,6 +325,46 @@ static void test_samples(void **state)
 	free(s);
 }
 
+/* Review: coordinates that are not under a coordinate key or topic level, and passwords in
+ * URLs, came through the redacted sample as they were. */
+static void test_samples_unkeyed(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "car/gps", "51.50123,-0.14187" },
+		{ "car/gps", "pos 51.50123 -0.14187 fix" },
+		{ "car/position", "{\"pos\":\"51.50123,-0.14187\"}" },
+		{ "car/state", "{\"coords\":[51.50123,-0.14187]}" },
+		{ "car/state", "{\"p\":[-0.14187,51.50123,12.5]}" },
+		{ "car/state", "[51.50123,-0.14187]" },
+		{ "car/state", "\"51.50123 -0.14187\"" },
+		{ "home/cfg", "{\"url\":\"mqtt://user:hunter2hunter2@host:1883\"}" },
+		{ "home/cfg", "broker mqtt://user:hunter2hunter2@host/x" },
+		{ "home/cfg", "see https://u:hunter2hunter2@example.org" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = sample(EVIDENCE_REDACTED, cases[i][0], cases[i][1], strlen(cases[i][1]), 300);
+
+		assert_non_null(s);
+		assert_null(strstr(s, "50123"));
+		assert_null(strstr(s, "14187"));
+		assert_null(strstr(s, "hunter2hunter2"));
+		free(s);
+	}
+	/* what stays: the coarse position, the user name, ordinary numbers */
+	char *s = sample(EVIDENCE_REDACTED, "car/gps", "51.50123,-0.14187", 17, 300);
+	assert_string_equal(s, "51.50,-0.14");
+	free(s);
+	s = sample(EVIDENCE_REDACTED, "home/cfg", "broker mqtt://user:hunter2hunter2@host/x", 40, 300);
+	assert_non_null(strstr(s, "mqtt://user:hu"));
+	assert_non_null(strstr(s, "@host/x"));
+	free(s);
+	s = sample(EVIDENCE_REDACTED, "sensor/t", "{\"t\":21.4567,\"v\":[1.2345,2.5]}", 30, 300);
+	assert_non_null(strstr(s, "21.4567"));
+	assert_non_null(strstr(s, "1.2345"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_samples_unkeyed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
