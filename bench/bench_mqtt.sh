@@ -5,6 +5,7 @@
 #   bash bench/bench_mqtt.sh            full run (about 5 minutes)
 #   bash bench/bench_mqtt.sh --smoke    tiny sizes, checks that everything runs
 #
+# mqttsweep writes its JSON lines to stdout only (one sink, like the brief's -oJ /dev/null).
 # One Mosquitto listens on 0.0.0.0:$BENCH_PORT, so it answers every 127.x.y.z, and in one run:
 #  (a) handshake rate: shared/perf's mqttrate (the minimal C client: CONNECT, SUBSCRIBE '#',
 #      DISCONNECT) vs mqttsweep at --depth topics --window 0, same count and concurrency;
@@ -101,8 +102,8 @@ part_a() {
 	r_ref=$(sed -nE 's/.* ok_per_s=([0-9.]+).*/\1/p' <<<"$out")
 	t0=$(now)
 	"$MSW_BIN" scan 127.1.0.0/16 -p "$PORT" -n "$N" --depth topics --window 0 --rate 100000 \
-		--concurrency "$CONC" -oJ "$T/a.json" --metadata-file "$T/a.meta" -q \
-		>"$T/a.out" 2>"$T/a.err" </dev/null
+		--concurrency "$CONC" --format json --metadata-file "$T/a.meta" -q \
+		>"$T/a.json" 2>"$T/a.err" </dev/null
 	t1=$(now)
 	ok=$(grep -c '"status":"success"' "$T/a.json" 2>/dev/null || echo 0)
 	# the scan's own start/end (metadata record), like mqttrate's wall time, and the
@@ -141,8 +142,8 @@ part_b() {
 	t1=$(now)
 	nm2_s=$(calc "$t1 - $t0" 2)
 	t0=$(now)
-	"$MSW_BIN" scan "$NMAP_NET" -p "$PORT" --depth topics --window "$WIN" -oJ "$T/b.json" -q \
-		>"$T/b.out" 2>"$T/b.err" </dev/null
+	"$MSW_BIN" scan "$NMAP_NET" -p "$PORT" --depth topics --window "$WIN" --format json -q \
+		>"$T/b.json" 2>"$T/b.err" </dev/null
 	t1=$(now)
 	msw_s=$(calc "$t1 - $t0" 2)
 	seen=$(grep -c 'owntracks/user1/phone' "$T/b.json" 2>/dev/null || echo 0)
@@ -157,7 +158,7 @@ part_b() {
 rss_at() { # concurrency -> peak KiB
 	local c=$1 pid
 	"$MSW_BIN" scan 127.3.0.0/16 -p "$PORT" -n $((c * 3)) --depth topics --window 3 \
-		--rate 100000 --concurrency "$c" -oJ /dev/null -q >/dev/null 2>"$T/c$c.err" </dev/null &
+		--rate 100000 --concurrency "$c" --format json -q >/dev/null 2>"$T/c$c.err" </dev/null &
 	pid=$!
 	sample_rss "$pid"
 	wait "$pid" 2>/dev/null
