@@ -56,6 +56,10 @@ struct output {
 	int64_t last_progress_us;
 	int64_t last_flush_us;
 	int64_t last_meta_us;
+	/* opt-in actions taken, tallied from the records (issue 5: "recorded in the scan
+	 * metadata"): http.default_logins entries and how many were accepted, SMB secret
+	 * files read under --read-secrets */
+	uint64_t login_attempts, logins_accepted, secrets_read;
 };
 
 static char **g_argv;
@@ -341,6 +345,18 @@ static void add_counts(cJSON *m, const struct scan_stats *st)
 #undef CNT
 }
 
+/* What the opt-in actions did in this run (a --resume run counts its own part). */
+static void add_actions(cJSON *m, const struct output *o)
+{
+	cJSON *a = cJSON_AddObjectToObject(m, "opt_in_actions");
+
+	if (!a)
+		return;
+	cJSON_AddNumberToObject(a, "default_login_attempts", (double)o->login_attempts);
+	cJSON_AddNumberToObject(a, "default_logins_accepted", (double)o->logins_accepted);
+	cJSON_AddNumberToObject(a, "secrets_read", (double)o->secrets_read);
+}
+
 static void add_opt_in(cJSON *m, const struct msw_config *cfg)
 {
 	static const char *const ev[] = {"redacted", "minimal", "raw"};
@@ -397,6 +413,7 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 	cJSON_AddStringToObject(m, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
 	cJSON_AddStringToObject(m, "depth", (unsigned)cfg->depth < 3 ? depth[cfg->depth] : "connack");
 	add_opt_in(m, cfg);
+	add_actions(m, o);
 	cJSON_AddBoolToObject(m, "resumed", cfg->resume_db != NULL);
 	if (cfg->shards > 1) {
 		snprintf(buf, sizeof(buf), "%u/%u", cfg->shard, cfg->shards);
@@ -517,6 +534,24 @@ static void progress_clear(struct output *o)
 	o->last_progress_us = 0;
 }
 
+/* Count what a record says the opt-in actions did (both entry points, so --workers
+ * children's records are counted too). */
+static void tally_actions(struct output *o, const cJSON *rec)
+{
+	const cJSON *http = cJSON_GetObjectItemCaseSensitive(rec, "http");
+	const cJSON *smb = cJSON_GetObjectItemCaseSensitive(rec, "smb");
+	const cJSON *l, *n;
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(http, "default_logins"))
+	{
+		o->login_attempts++;
+		o->logins_accepted += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "accepted"));
+	}
+	n = cJSON_GetObjectItemCaseSensitive(smb, "secrets_read");
+	if (cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble < 1e9)
+		o->secrets_read += (uint64_t)n->valuedouble;
+}
+
 msw_err output_json(struct output *o, const cJSON *rec)
 {
 	cJSON *copy = NULL;
@@ -524,6 +559,7 @@ msw_err output_json(struct output *o, const cJSON *rec)
 	if (!o || !rec)
 		return MSW_ERR_INTERNAL;
 	progress_clear(o);
+	tally_actions(o, rec);
 	if (o->nsecrets) {
 		copy = cJSON_Duplicate(rec, 1);
 		if (!copy)
@@ -557,6 +593,7 @@ msw_err output_record(struct output *o, struct msw_record *r)
 	j = record_to_json(r, MSW_VERSION);
 	if (!j)
 		return MSW_ERR_NOMEM;
+	tally_actions(o, j);
 	if (o->nsecrets)
 		scrub_secrets(o, j);
 	for (int i = 0; i < o->nsinks; i++) {

@@ -16,7 +16,7 @@ python3 "$MSW_SOURCE_DIR/tests/peers/plainhttp/hostile_http.py" $A "$LOG" \
 track_pid $!
 wait_port $A 3000 10 && wait_port $A 18083 10 || { fail "scripted peers"; finish; }
 
-"$MSW_BIN" audit $A --probe-all --format json >"$T/plain.json" 2>"$T/plain.err"
+"$MSW_BIN" audit $A --probe-all --format json --metadata-file "$T/plain.meta" >"$T/plain.json" 2>"$T/plain.err"
 assert_eq 0 $? "exit code (no opt-in)"
 no_asan_report "$T/plain.err"
 assert_json "$T/plain.json" '.probe == "http" and .port == 3000 and .http.product == "Grafana" and .http.version == "10.2.3"' "Grafana identified with its version"
@@ -25,7 +25,7 @@ assert_json_all "$LOG" '(.method // "GET") == "GET" and ((.headers // {}) | has(
 assert_json_all "$T/plain.json" '[.findings[]? | select(.cwe == 1392)] | length == 0' "without the opt-in: no default-login finding"
 
 : >"$LOG"
-"$MSW_BIN" audit $A --probe-all --try-default-logins --format json >"$T/logins.json" 2>"$T/logins.err"
+"$MSW_BIN" audit $A --probe-all --try-default-logins --format json --metadata-file "$T/logins.meta" >"$T/logins.json" 2>"$T/logins.err"
 assert_eq 0 $? "exit code (--try-default-logins)"
 no_asan_report "$T/logins.err"
 validate_schema "$T/logins.json"
@@ -44,4 +44,19 @@ done
 assert_json "$T/logins.json" '.port == 3000 and ([.findings[] | select(.id == "default_login" and .severity == "critical" and .cwe == 1392 and (.title | contains("admin/admin")) and (.reproduce | contains("-u '"'"'admin:admin'"'"'")))] | length == 1)' "Grafana: critical default-login finding with a reproduce line"
 assert_json "$T/logins.json" '.port == 18083 and ([.findings[] | select(.id == "default_login" and .cwe == 1392 and (.title | contains("admin/public")))] | length == 1)' "EMQX: critical default-login finding"
 assert_json "$T/logins.json" '.port == 3000 and (.http.default_logins | length == 1 and .[0].accepted == true and .[0].username == "admin")' "the attempt is recorded"
+# issue 5: the attempts are recorded in the scan metadata too (one per product, as sent)
+n_rec=$(jq -s '[.[] | .http.default_logins[]?] | length' "$T/logins.json")
+n_ok=$(jq -s '[.[] | .http.default_logins[]? | select(.accepted)] | length' "$T/logins.json")
+n_log=$(jq -s 'map(select(.path == "/api/user" or .path == "/api/v5/login")) | length' "$LOG")
+assert_eq "$n_log" "$n_rec" "every login the peers saw is in the records"
+assert_json "$T/logins.meta" ".opt_in.try_default_logins == true and .opt_in_actions.default_login_attempts == $n_rec and .opt_in_actions.default_logins_accepted == $n_ok and $n_rec >= 2" \
+	"metadata: $n_rec default-login attempts, $n_ok accepted"
+assert_json "$T/plain.meta" '.opt_in.try_default_logins == false and .opt_in_actions.default_login_attempts == 0' "metadata without the opt-in: no attempt"
+for m in plain.meta logins.meta; do
+	if "$(msw_python)" "$MSW_SOURCE_DIR/tests/tools/validate_schema.py" "$MSW_SOURCE_DIR/docs/scan.schema.json" "$T/$m" >/dev/null; then
+		pass "metadata schema-valid ($m)"
+	else
+		fail "metadata schema ($m)"
+	fi
+done
 finish

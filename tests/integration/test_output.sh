@@ -43,6 +43,39 @@ rc=$?
 assert_eq 0 "$rc" "audit exit code" || cat "$T/stderr.txt" >&2
 validate_schema "$T/stdout.ndjson"
 validate_schema "$T/r.ndjson"
+# The schema is strict enough to catch wrong words: a record that validates, then one
+# mutation at a time that must not (status, auth, versions outcome, http/smb/host blocks).
+schema_rejects() {   # NAME JQ_MUTATION
+	jq -c "select(.ip == \"$A\" and .probe == \"mqtt\") | $2" "$T/r.ndjson" | head -1 >"$T/mut.json"
+	if "$(msw_python)" "$MSW_SOURCE_DIR/tests/tools/validate_schema.py" "$MSW_SOURCE_DIR/docs/record.schema.json" \
+		"$T/mut.json" >/dev/null 2>&1; then
+		fail "schema accepts $1"
+	else
+		pass "schema rejects $1"
+	fi
+}
+GOODX='.versions = {"3.1": "refused", "3.1.1": "accepted", "5.0": "not_authorized"} | .tags = ["acl_filtered"]
+	| .retained_fingerprint = "0123456789abcdef0123456789abcdef" | .retained_fingerprint_n = 4
+	| .http = {product: "Node-RED", product_id: "node_red", version: null, auth: "open",
+		paths: [{path: "/", status: 200, marker: "x", server_b64: "AA=="}],
+		mqtt_ws_endpoints: ["ws://127.0.0.1:1880/mqtt"],
+		default_logins: [{product: "Node-RED", path: "/auth/token", method: "POST", username: "admin", status: 401, accepted: false}]}
+	| .smb = {share_listing: "guest", shares: [{name: "config", access: "guest", session: "anonymous", entries: 3,
+		files: [{path: "secrets.yaml", size: 10, what: "Home Assistant secrets"}]}, {name: "x", access: "denied"}]}
+	| .services = [{probe: "http", port: 1880, transport: "tcp", status: "success", auth: "open", worst_severity: "critical"}]
+	| .risk = {worst_severity: "critical", findings_by_category: {dashboard: 1}, chain: "http:1880 [critical]"}'
+jq -c "select(.ip == \"$A\" and .probe == \"mqtt\") | $GOODX" "$T/r.ndjson" | head -1 >"$T/good.json"
+validate_schema "$T/good.json"
+schema_rejects "status 'ok'" '.status = "ok"'
+schema_rejects "auth 'open' on the MQTT field" '.auth = "open"'
+schema_rejects "a versions outcome 'maybe'" "$GOODX | .versions[\"3.1.1\"] = \"maybe\""
+schema_rejects "a versions key '4.0'" "$GOODX | .versions[\"4.0\"] = \"accepted\""
+schema_rejects "http.auth 'anonymous'" "$GOODX | .http.auth = \"anonymous\""
+schema_rejects "an unknown http key" "$GOODX | .http.password = \"x\""
+schema_rejects "smb share access 'full'" "$GOODX | .smb.shares[0].access = \"full\""
+schema_rejects "host services auth 'maybe'" "$GOODX | .services[0].auth = \"maybe\""
+schema_rejects "retained_fingerprint not hex" "$GOODX | .retained_fingerprint = \"zz\""
+schema_rejects "a findings_by_category key 'weather'" "$GOODX | .risk.findings_by_category.weather = 1"
 assert_json "$T/stdout.ndjson" "select(.ip == \"$A\" and .probe == \"mqtt\") | .auth == \"anonymous\" and .topics.count >= 5" \
 	"anonymous broker recorded with its topics"
 assert_json "$T/stdout.ndjson" "select(.ip == \"$B\" and .probe == \"mqtt\") | .auth == \"authenticated\"" \
