@@ -76,7 +76,15 @@ static void add_san(cJSON *cert_o, X509 *cert)
 	int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
 	for (int i = 0; dns && ip && i < n; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type == GEN_DNS) {
+		if (g->type == GEN_DNS && ASN1_STRING_length(g->d.dNSName) > 0 && memchr(ASN1_STRING_get0_data(g->d.dNSName), '\0',
+						 (size_t)ASN1_STRING_length(g->d.dNSName))) {
+			/* "a.com\0.b.com": exact bytes ({"dns_b64": ...}), not the name before the NUL */
+			cJSON *w = cJSON_CreateObject();
+			if (w)
+				json_add_bytes(w, "dns", ASN1_STRING_get0_data(g->d.dNSName),
+					       (size_t)ASN1_STRING_length(g->d.dNSName));
+			cJSON_AddItemToArray(dns, w);
+		} else if (g->type == GEN_DNS) {
 			const ASN1_IA5STRING *s = g->d.dNSName;
 			char buf[256];
 			int l = ASN1_STRING_length(s) < (int)sizeof(buf) - 1 ? ASN1_STRING_length(s)

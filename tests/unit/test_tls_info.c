@@ -309,6 +309,41 @@ static void test_names(void **st)
 	ASN1_TIME_free(t);
 }
 
+/* A dNSName with a NUL ("good.test\0.evil.test", the NUL-prefix trick) is recorded with its
+ * exact bytes, not cut at the NUL into a name it never was (review). */
+static void test_san_with_nul(void **st)
+{
+	struct fixture *f = *st;
+	static const char name[] = "good.test\0.evil.test";
+	X509 *c = X509_new();
+	GENERAL_NAMES *gens = GENERAL_NAMES_new();
+	GENERAL_NAME *g = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+	assert_non_null(c);
+	assert_true(ASN1_STRING_set(ia5, name, sizeof(name) - 1) == 1);
+	GENERAL_NAME_set0_value(g, GEN_DNS, ia5);
+	sk_GENERAL_NAME_push(gens, g);
+	X509_set_version(c, 2);
+	X509_gmtime_adj(X509_getm_notBefore(c), -DAY);
+	X509_gmtime_adj(X509_getm_notAfter(c), DAY);
+	set_dn(X509_get_subject_name(c), "CN=x.test");
+	X509_set_issuer_name(c, X509_get_subject_name(c));
+	X509_set_pubkey(c, f->leaf_key);
+	assert_int_equal(X509_add1_ext_i2d(c, NID_subject_alt_name, gens, 0, 0), 1);
+	GENERAL_NAMES_free(gens);
+	assert_true(X509_sign(c, f->leaf_key, EVP_sha256()) > 0);
+	cJSON *j = tlsinfo_cert_json(c);
+	char *txt = cJSON_PrintUnformatted(j);
+	assert_non_null(txt);
+	assert_null(strstr(txt, "\"good.test\""));   /* not the truncated name */
+	/* base64 of the 20 exact bytes */
+	assert_non_null(strstr(txt, "Z29vZC50ZXN0AC5ldmlsLnRlc3Q="));
+	free(txt);
+	cJSON_Delete(j);
+	X509_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_self_signed_and_dates),
 		cmocka_unit_test(test_weak_keys),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_san_with_nul),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
