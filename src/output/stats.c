@@ -10,6 +10,12 @@
  * "Open" dashboards and file shares are findings of those categories at severity medium
  * or worse (a login page alone is info). The full chain is a host with an MQTT service,
  * an open dashboard and an open file share, as the hosts table records it.
+ * "Possible honeypots" (issue 4, measurement honesty) are brokers whose retained set
+ * (extra.retained_fingerprint) or $SYS identity (extra.sys_identity) repeats across
+ * addresses: cls_fingerprint_suspicious() decides for a fingerprint (how many distinct
+ * addresses share it, how many retained messages it covers); an identity counts when
+ * three or more addresses share it and it is not a container default (node@127.0.0.1,
+ * @localhost, nonode@nohost), which unrelated real installations share.
  *
  * Every query binds the scan filter as a parameter; nothing is built from data. */
 #include "output/stats.h"
@@ -19,6 +25,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
+#include "classify/classify.h"
 #include "output/escape.h"
 
 #define SCAN_F " (?1 IS NULL OR scan_id = ?1) "
@@ -31,8 +38,11 @@ enum base { B_NONE, B_TRIED, B_REACHED, B_MQTT, B_HOSTS };
 struct metric {
 	const char *key, *label;
 	enum base base;
-	const char *sql;      /* one integer; NULL = computed in C */
+	const char *sql;      /* one integer; NULL = computed in C (computed()) */
 };
+
+static int64_t people_located(sqlite3 *db, const char *scan, bool *err);
+static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err);
 
 static const struct metric metrics[] = {
 	{"brokers_reached", "Brokers reached", B_TRIED,
@@ -91,6 +101,7 @@ static const struct metric metrics[] = {
 	 " AND f.ip = s.ip WHERE (?1 IS NULL OR s.scan_id = ?1) AND s.probe = 'mqtt'"
 	 " AND s.auth IN ('credentials_required', 'not_authorized', 'client_cert_required')"
 	 " AND f.category IN ('dashboard', 'file_share') AND f.severity_rank >= 2"},
+	{"possible_honeypots", "Possible honeypots (repeated deployment)", B_MQTT, NULL},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -186,6 +197,127 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 	return (int64_t)distinct;
 }
 
+/* ---- possible honeypots ---- */
+
+#define HP_WHERE " FROM services WHERE" SCAN_F "AND" REACHED " AND mqtt = 1 AND "
+#define HP_FP "json_extract(json, '$.retained_fingerprint')"
+#define HP_ID "json_extract(json, '$.sys_identity')"
+
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+
+static bool set_add(struct strset *s, const char *v)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		s->v = nv;
+		s->cap = nc;
+	}
+	if (!(s->v[s->n] = strdup(v)))
+		return false;
+	s->n++;
+	return true;
+}
+
+static bool set_has(const struct strset *s, const char *v)
+{
+	return v && s->n && bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
+static void set_free(struct strset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+/* Shared by real installations that never set a node name: not a deployment signal. */
+static bool container_default(const char *id)
+{
+	return strstr(id, "@127.0.0.1") || strstr(id, "@localhost") || strstr(id, "@::1") ||
+	       strcmp(id, "nonode@nohost") == 0;
+}
+
+/* The fingerprints (ids false) or identities (ids true) that mark a repeated deployment. */
+static bool suspicious_values(sqlite3 *db, const char *scan, bool ids, struct strset *out)
+{
+	static const char fp_sql[] = "SELECT " HP_FP ", count(DISTINCT ip),"
+		" max(json_extract(json, '$.retained_fingerprint_n'))" HP_WHERE HP_FP
+		" IS NOT NULL GROUP BY 1";
+	static const char id_sql[] = "SELECT " HP_ID ", count(DISTINCT ip), 0" HP_WHERE HP_ID
+		" IS NOT NULL GROUP BY 1";
+	sqlite3_stmt *st;
+	bool ok = true;
+
+	if (sqlite3_prepare_v2(db, ids ? id_sql : fp_sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		int64_t rep = sqlite3_column_int64(st, 1), n = sqlite3_column_int64(st, 2);
+		bool sus;
+
+		if (!v || rep < 0 || n < 0)
+			continue;
+		rep = rep > UINT32_MAX ? UINT32_MAX : rep;
+		n = n > UINT32_MAX ? UINT32_MAX : n;
+		if (ids) /* an identity is a whole deployment: weigh it like a non-trivial set */
+			sus = !container_default(v) && cls_fingerprint_suspicious((uint32_t)rep, 3);
+		else
+			sus = cls_fingerprint_suspicious((uint32_t)rep, (uint32_t)n);
+		if (sus)
+			ok = set_add(out, v);
+	}
+	sqlite3_finalize(st);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return ok;
+}
+
+/* Distinct brokers carrying a suspicious fingerprint or identity. */
+static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err)
+{
+	static const char sql[] = "SELECT DISTINCT" BROKER_KEY ", " HP_FP ", " HP_ID HP_WHERE
+		"(" HP_FP " IS NOT NULL OR " HP_ID " IS NOT NULL) ORDER BY 1";
+	struct strset fps = {0}, ids = {0};
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+	char *last = NULL;
+
+	if (!suspicious_values(db, scan, false, &fps) || !suspicious_values(db, scan, true, &ids) ||
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*err = true;
+		goto out;
+	}
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	while ((fps.n || ids.n) && sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+
+		if (!key || (last && strcmp(last, key) == 0))
+			continue; /* a broker listed twice (several records) counts once */
+		if (set_has(&fps, (const char *)sqlite3_column_text(st, 1)) ||
+		    set_has(&ids, (const char *)sqlite3_column_text(st, 2))) {
+			free(last);
+			last = strdup(key);
+			n++;
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	free(last);
+	set_free(&fps);
+	set_free(&ids);
+	return n;
+}
+
 /* The per-host picture: hosts where the broker and a dashboard or share are open doors
  * on the same address (the study's chain), full chains and worst first, at most 50. */
 static const char hosts_sql[] =
@@ -228,6 +360,14 @@ static cJSON *chain_hosts(sqlite3 *db, const char *scan)
 	}
 	sqlite3_finalize(st);
 	return a;
+}
+
+/* The metrics without one SQL query. */
+static int64_t computed(const struct metric *m, sqlite3 *db, const char *scan, bool *err)
+{
+	if (strcmp(m->key, "possible_honeypots") == 0)
+		return possible_honeypots(db, scan, err);
+	return people_located(db, scan, err);
 }
 
 static int usage(void)
@@ -415,7 +555,7 @@ int stats_main(int argc, char **argv)
 	tried = targets_tried(db, a.scan, &err);
 	for (size_t i = 0; i < NMETRICS && !err; i++)
 		v[i] = metrics[i].sql ? q_int(db, metrics[i].sql, a.scan, &err)
-				      : people_located(db, a.scan, &err);
+				      : computed(&metrics[i], db, a.scan, &err);
 	if (!err)
 		hosts = chain_hosts(db, a.scan);
 	sqlite3_close(db);

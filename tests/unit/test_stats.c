@@ -15,6 +15,7 @@
 #include "output/output.h"
 #include "output/record.h"
 #include "output/stats.h"
+#include <cjson/cJSON.h>
 
 static char dir[64], dbpath[128], outpath[128];
 
@@ -231,6 +232,109 @@ static void test_stats_text_and_filters(void **st)
 	}
 }
 
+/* ---- possible honeypots: repeated retained sets and $SYS identities ---- */
+
+static void hp_rec(struct output *o, const char *ip, uint16_t port, enum msw_transport tr,
+		   const char *fp, int n, const char *id)
+{
+	struct msw_record r;
+
+	record_init(&r, "mqtt");
+	snprintf(r.ip, sizeof(r.ip), "%s", ip);
+	r.port = port;
+	r.transport = tr;
+	r.status = ST_SUCCESS;
+	r.mqtt = true;
+	r.auth = AUTH_ANONYMOUS;
+	snprintf(r.mqtt_version, sizeof(r.mqtt_version), "3.1.1");
+	r.extra = cJSON_CreateObject();
+	if (fp) {
+		cJSON_AddStringToObject(r.extra, "retained_fingerprint", fp);
+		cJSON_AddNumberToObject(r.extra, "retained_fingerprint_n", n);
+	}
+	if (id)
+		cJSON_AddStringToObject(r.extra, "sys_identity", id);
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+}
+
+static void test_stats_honeypots(void **st)
+{
+	static const char F1[] = "11111111111111111111111111111111",
+			  F2[] = "22222222222222222222222222222222",
+			  F3[] = "33333333333333333333333333333333",
+			  F4[] = "44444444444444444444444444444444";
+	char db[160], *argv[] = {"stats", db, "--format", "json"}, *argv_t[] = {"stats", db};
+	struct msw_config cfg;
+	struct output *o;
+	struct scan_stats ss = {0};
+	cJSON *j;
+	char line[256];
+	bool seen = false;
+	FILE *f;
+	(void)st;
+
+	snprintf(db, sizeof(db), "%s/hp.db", dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.quiet = true;
+	cfg.db_path = db;
+	cfg.json_out = "/dev/null";
+	cfg.format = FORMAT_JSON;
+	int saved = dup(1), fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 1);
+	close(fd);
+	assert_int_equal(output_open(&cfg, "scan-H", 9, &o), MSW_OK);
+	/* one retained set on three addresses (one of them twice, TLS too): suspicious */
+	hp_rec(o, "127.0.1.1", 1883, TRANSPORT_TCP, F1, 5, NULL);
+	hp_rec(o, "127.0.1.1", 8883, TRANSPORT_TLS, F1, 5, NULL);
+	hp_rec(o, "127.0.1.2", 1883, TRANSPORT_TCP, F1, 5, NULL);
+	hp_rec(o, "127.0.1.3", 1883, TRANSPORT_TCP, F1, 5, NULL);
+	/* two addresses only; a trivial set on three: not */
+	hp_rec(o, "127.0.1.4", 1883, TRANSPORT_TCP, F2, 5, NULL);
+	hp_rec(o, "127.0.1.5", 1883, TRANSPORT_TCP, F2, 5, NULL);
+	hp_rec(o, "127.0.1.6", 1883, TRANSPORT_TCP, F3, 1, NULL);
+	hp_rec(o, "127.0.1.7", 1883, TRANSPORT_TCP, F3, 1, NULL);
+	hp_rec(o, "127.0.1.8", 1883, TRANSPORT_TCP, F3, 1, NULL);
+	/* one configured node name on three addresses: suspicious; a container default: not */
+	hp_rec(o, "127.0.1.9", 1883, TRANSPORT_TCP, NULL, 0, "emqx@10.9.8.7");
+	hp_rec(o, "127.0.1.10", 1883, TRANSPORT_TCP, NULL, 0, "emqx@10.9.8.7");
+	hp_rec(o, "127.0.1.11", 1883, TRANSPORT_TCP, F4, 5, "emqx@10.9.8.7");
+	hp_rec(o, "127.0.1.12", 1883, TRANSPORT_TCP, NULL, 0, "emqx@127.0.0.1");
+	hp_rec(o, "127.0.1.13", 1883, TRANSPORT_TCP, NULL, 0, "emqx@127.0.0.1");
+	hp_rec(o, "127.0.1.14", 1883, TRANSPORT_TCP, NULL, 0, "emqx@127.0.0.1");
+	ss.targets_tried = 15;
+	assert_int_equal(output_finish(o, &ss, 0), MSW_OK);
+	output_close(o);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+
+	assert_int_equal(run_stats(argv, 4), 0);
+	j = read_json();
+	assert_non_null(j);
+	assert_true(metric(j, "speaking_mqtt", "count") == 15);
+	/* F1: 4 brokers on 3 addresses; the identity: 3 brokers (.11, unique set, through it) */
+	if (metric(j, "possible_honeypots", "count") != 7)
+		fail_msg("possible_honeypots %g", metric(j, "possible_honeypots", "count"));
+	assert_true(metric(j, "possible_honeypots", "percent") == 46.7);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"),
+					       "possible_honeypots"), "of")->valuestring, "speaking_mqtt");
+	cJSON_Delete(j);
+	assert_int_equal(run_stats(argv_t, 2), 0);
+	f = fopen(outpath, "r");
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "Possible honeypots") && strstr(line, " 7 ") && strstr(line, "46.7%"))
+			seen = true;
+	fclose(f);
+	assert_true(seen);
+	/* the population of test_stats_json has none */
+	argv[1] = dbpath;
+	assert_int_equal(run_stats(argv, 4), 0);
+	j = read_json();
+	assert_true(metric(j, "possible_honeypots", "count") == 0);
+	cJSON_Delete(j);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -255,6 +359,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_stats_text_and_filters),
+		cmocka_unit_test(test_stats_honeypots),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
