@@ -149,6 +149,56 @@ static void emit(struct eng *e, struct msw_record *r)
 
 static void host_check(struct eng *e, struct hrun *h);
 
+/* Depth host, stage 3 (issue 5: WebSocket endpoints are "handed to the MQTT probe"): an
+ * MQTT-over-WebSocket endpoint the http probe found becomes an MQTT target with transport
+ * ws/wss on that port and path, unless the port was already probed as MQTT. */
+static bool mqtt_port_planned(const struct hrun *h, uint16_t port)
+{
+	const struct target_host *th = h->h;
+	for (size_t i = 0; i < th->nports; i++)
+		if (th->ports[i].port == port &&
+		    (!th->ports[i].probe || th->ports[i].probe == &probe_mqtt))
+			return true;
+	for (size_t i = 0; i < h->nws; i++)
+		if (h->ws_eps[i].port == port)
+			return true;
+	return false;
+}
+
+static bool ws_path_ok(const char *p)
+{
+	size_t n = 0;
+	if (*p != '/')
+		return false;
+	for (; *p; p++, n++)
+		if (n > 255 || (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
+
+static void note_ws_endpoints(struct hrun *h, const struct msw_record *r)
+{
+	const cJSON *http = cJSON_GetObjectItemCaseSensitive(r->extra, "http"), *u;
+
+	if (!r->probe || strcmp(r->probe, "http"))
+		return;
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(http, "mqtt_ws_endpoints"))
+	{
+		const char *url = cJSON_GetStringValue(u), *path;
+		bool wss = url && !strncmp(url, "wss://", 6);
+		if (!url || h->nws >= MAX_WS_EPS || mqtt_port_planned(h, r->port))
+			return;
+		if (!wss && strncmp(url, "ws://", 5))
+			continue;
+		path = strchr(url + (wss ? 6 : 5), '/');
+		if (!path || !ws_path_ok(path) || !(h->ws_paths[h->nws] = strdup(path)))
+			continue;
+		h->ws_eps[h->nws] = (struct port_spec){
+			.port = r->port, .transport = wss ? TRANSPORT_WSS : TRANSPORT_WS, .probe = NULL};
+		h->nws++;
+	}
+}
+
 void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_emit)
 {
 	if (do_emit)
@@ -162,6 +212,8 @@ void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_em
 		h->interrupted = true;
 	if (e->depth_host && do_emit)
 		hs_add(h, r);
+	if (e->depth_host && h->stage == 2)
+		note_ws_endpoints(h, r);
 	h->active--;
 	host_check(e, h);
 }
@@ -190,6 +242,8 @@ static void host_drop(struct eng *e, struct hrun *h, bool done)
 	am_unref(&e->am, h->addr);
 	hs_free(h);
 	free(h->stage2);
+	for (size_t i = 0; i < h->nws; i++)
+		free(h->ws_paths[i]);
 	free(h);
 }
 
@@ -244,6 +298,17 @@ static void host_check(struct eng *e, struct hrun *h)
 		}
 		if (e->stopping)
 			complete = false; /* --resume redoes it */
+	}
+	if (complete && e->depth_host && h->stage == 2 && h->nws) {
+		if (!e->stopping) {
+			h->ports = h->ws_eps;
+			h->nports = h->nws;
+			h->next = 0;
+			h->stage = 3;
+			rq_push(e, h);
+			return;
+		}
+		complete = false;
 	}
 	if (complete && e->depth_host && h->services && cJSON_GetArraySize(h->services) > 0)
 		hs_emit(e, h); /* only hosts where something answered */
@@ -339,6 +404,15 @@ static void host_step(struct eng *e, struct hrun *h)
 		e->st->errors++;
 		host_check(e, h);
 		return;
+	}
+	if (h->stage == 3 && sp >= h->ws_eps && sp < h->ws_eps + h->nws) {
+		/* the endpoint's own path (an explicit --ws-path still wins, in the ws layer) */
+		char *path = strdup(h->ws_paths[sp - h->ws_eps]);
+		if (path) {
+			free(tr->s_path);
+			tr->s_path = path;
+			tr->tgt.ws_path = path;
+		}
 	}
 	h->active++;
 	if (h->next < h->nports)

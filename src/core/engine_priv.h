@@ -27,6 +27,8 @@
 #include "output/record.h"
 #include "probes/probe.h"
 
+#define MAX_WS_EPS 8 /* depth host: MQTT-over-WebSocket endpoints probed per host */
+
 enum tkind { TK_CONN, TK_TOTAL, TK_PROBE };
 
 struct etimer {
@@ -87,7 +89,11 @@ struct hrun {
 	struct port_spec *ports; /* current stage */
 	size_t nports, next;
 	struct port_spec *stage2; /* owned (depth host) */
-	int stage;
+	int stage;                /* 1 the ports given, 2 host probes, 3 MQTT over WS found */
+	/* depth host, stage 3: MQTT-over-WebSocket endpoints the http probe found */
+	struct port_spec ws_eps[MAX_WS_EPS];
+	char *ws_paths[MAX_WS_EPS]; /* owned; the path of ws_eps[i] */
+	uint8_t nws;
 	unsigned active; /* targets in flight */
 	bool any_mqtt, queued, parked, interrupted;
 	struct hrun *qnext;         /* runnable queue or address waiters */

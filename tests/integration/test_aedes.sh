@@ -132,4 +132,28 @@ assert_json "$T/wsurl.json" '.kind=="service" and .transport=="ws" and .auth=="a
 	and (.websocket.paths_tried|length)==1' "scan: ws:// URL path is used as given"
 run wsspath 127.0.98.1 -p 18832/wss --ws-path /mqtt --cafile "$C/ca.crt"
 assert_json "$T/wsspath.json" '.transport=="wss" and .status=="success" and .websocket.path=="/mqtt"' "scan: --ws-path over wss"
+
+# depth host: an MQTT-over-WebSocket endpoint the http probe finds (9001, /mqtt) is handed
+# to the MQTT probe (stage 3) unless that port was already probed as MQTT
+aedes hostws --tcp 127.0.98.6:1883 --ws 127.0.98.6:9001 --heartbeat 300
+if wait_port 127.0.98.6 1883 20 && wait_port 127.0.98.6 9001 20; then
+	run hostws 127.0.98.6 -p 1883
+	H=$T/hostws.json
+	validate_schema "$H"
+	assert_json "$H" '.probe=="http" and .port==9001 and (.http.mqtt_ws_endpoints|index("ws://127.0.98.6:9001/mqtt"))!=null' \
+		"host: http probe lists the MQTT WebSocket endpoint on 9001"
+	assert_json "$H" '.kind=="service" and .probe=="mqtt" and .port==9001 and .transport=="ws" and .status=="success"
+		and .auth=="anonymous" and .websocket.path=="/mqtt" and (.websocket.paths_tried|length)==1' \
+		"host: the endpoint is audited as MQTT over ws at its path"
+	assert_eq 1 "$(jq -s '[.[] | select(.probe=="mqtt" and .port==9001)] | length' "$H")" "host: one MQTT record for 9001"
+	assert_json "$H" '.kind=="host" and any(.services[]; .probe=="mqtt" and .port==9001 and .transport=="ws" and .auth=="anonymous")' \
+		"host record: the ws broker is one of the host's services"
+	run hostws2 127.0.98.6 -p 1883,9001/ws
+	assert_eq 1 "$(jq -s '[.[] | select(.probe=="mqtt" and .port==9001)] | length' "$T/hostws2.json")" \
+		"host: 9001 already probed as MQTT → not queued again"
+	run hostws3 127.0.98.6 -p 1883 --depth topics
+	assert_eq 0 "$(jq -s '[.[] | select(.port==9001)] | length' "$T/hostws3.json")" "depth topics: no host stage, no ws hand-off"
+else
+	fail "aedes on 127.0.98.6:1883/9001"
+fi
 finish
