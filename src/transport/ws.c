@@ -27,6 +27,7 @@
 #define WS_MSG_MIN        (1u << 20)
 #define WS_MSG_MAX        (256u << 20)
 #define WS_MEMO_SLOTS     256
+#define WS_READS_PER_CALL 16
 
 enum ws_phase { WSP_SEND, WSP_RESP, WSP_BODY, WSP_OPEN, WSP_FAILED };
 
@@ -474,7 +475,10 @@ static msw_err ws_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 	*got = 0;
 	if (s->ph != WSP_OPEN)
 		return MSW_ERR_CLOSED;
-	for (;;) {
+	/* frames without data (pongs, empty messages) must not keep us here while a peer
+	 * floods them: after a few reads, return with nothing; the engine calls again on
+	 * its next turn (its read budget and ready list), after its deadlines */
+	for (int reads = 0;; reads++) {
 		while (!s->err && s->roff < s->rlen && *got < n) {
 			struct ws_event ev;
 			size_t used = 0;
@@ -496,7 +500,7 @@ static msw_err ws_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 			return MSW_OK;
 		if (s->err)
 			return s->err;
-		if (s->rlen) /* n == 0 */
+		if (s->rlen || reads == WS_READS_PER_CALL) /* n == 0, or the flood case above */
 			return MSW_OK;
 		size_t g = 0;
 		msw_err rc = l->below->ops->recv(l->below, s->rbuf, sizeof(s->rbuf), &g);

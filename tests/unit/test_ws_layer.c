@@ -23,6 +23,8 @@ struct mock {
 	uint8_t out[131072];
 	size_t outlen;
 	bool eof;
+	bool endless;   /* replay in[] forever (a flooding peer); reads counted */
+	unsigned long reads;
 };
 
 static msw_err m_send(struct layer *l, const uint8_t *p, size_t n)
@@ -37,8 +39,12 @@ static msw_err m_send(struct layer *l, const uint8_t *p, size_t n)
 static msw_err m_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 {
 	struct mock *m = l->state;
-	size_t k = m->inlen - m->inoff;
 	*got = 0;
+	if (m->endless && ++m->reads > 100000)
+		return MSW_ERR_IO; /* the layer never gave control back */
+	if (m->endless && m->inoff == m->inlen)
+		m->inoff = 0;
+	size_t k = m->inlen - m->inoff;
 	if (!k)
 		return m->eof ? MSW_ERR_CLOSED : MSW_ERR_AGAIN;
 	if (k > m->chunk)
@@ -371,6 +377,34 @@ static void test_refusals(void **st)
 	rig_free(r);
 }
 
+/* A peer that floods frames carrying no data (unsolicited pongs, empty messages) must not
+ * keep recv() reading forever: it returns with nothing after a bounded number of reads so
+ * the engine's loop (and every deadline) runs (review: it looped while input lasted). */
+static void test_flood_without_data(void **st)
+{
+	static const uint8_t floods[][2] = {{0x8a, 0x00}, {0x82, 0x00}};
+	for (size_t f = 0; f < 2; f++) {
+		struct rig *r = rig_new("127.0.94.53", 8192);
+		char path[128], key[32];
+		uint8_t buf[64];
+		size_t got = 1;
+		assert_int_equal(layer_ws.open(&r->top, &r->t, &r->cfg), MSW_OK);
+		assert_int_equal(drive(r), MSW_ERR_AGAIN);
+		last_request(r, 0, path, sizeof(path), key);
+		respond_101(r, key, NULL);
+		assert_int_equal(drive(r), MSW_OK);
+		r->m.inlen = r->m.inoff = 0;
+		for (int i = 0; i < 4096; i++)
+			feed(&r->m, floods[f], 2);
+		r->m.endless = true;
+		msw_err rc = r->top.ops->recv(&r->top, buf, sizeof(buf), &got);
+		assert_int_equal(rc, MSW_OK);
+		assert_int_equal(got, 0);
+		assert_true(r->m.reads <= 64);
+		rig_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_retry_same_connection),
 		cmocka_unit_test(test_retry_new_connection),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_flood_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
