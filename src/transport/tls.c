@@ -49,6 +49,7 @@
 #define TLS_VERDICT_MS     1500
 #define TLS_MEMO_SLOTS     256
 #define TLS_PSK_MAX        64
+#define TLS_RX_PER_CALL    (64u * 1024u) /* bytes one recv() may pull through OpenSSL */
 
 enum tls_phase { TP_HANDSHAKE, TP_VERDICT, TP_OPEN, TP_FAILED };
 
@@ -82,6 +83,9 @@ struct tls_state {
 	struct legacy *lg;
 	int legacy;         /* -1 not tested, 0 refused, 1 accepted */
 	int legacy_version; /* protocol the legacy attempt got */
+	bool in_recv;       /* inside tls_recv(): bio_read() counts against rx_left */
+	bool rx_capped;     /* ... and stopped at the cap */
+	size_t rx_left;
 };
 
 /* ---- the scan's SSL_CTX ---- */
@@ -416,7 +420,16 @@ static int bio_read(BIO *b, char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (n <= 0)
 		return 0;
+	if (s->in_recv && !s->rx_left) { /* see tls_recv(): as if nothing were there yet */
+		s->rx_capped = true;
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	if (s->in_recv && (size_t)n > s->rx_left)
+		n = (int)s->rx_left;
 	msw_err rc = below->ops->recv(below, (uint8_t *)p, (size_t)n, &got);
+	if (s->in_recv)
+		s->rx_left -= got;
 	if (!rc)
 		return (int)got;
 	if (rc == MSW_ERR_AGAIN) {
@@ -761,11 +774,20 @@ static msw_err tls_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 		return MSW_OK;
 	ERR_clear_error();
 	s->io_err = MSW_OK;
+	/* OpenSSL reads on through records without data (session tickets, key updates) while
+	 * input lasts: cap the bytes one call takes, so a flooding peer cannot keep the engine
+	 * here; capped with nothing to give, the call returns MSW_OK and no data, and the
+	 * engine calls again on its next turn (the rest is still in the socket) */
+	s->in_recv = true;
+	s->rx_capped = false;
+	s->rx_left = TLS_RX_PER_CALL;
 	int r = SSL_read_ex(s->ssl, p, n, got);
+	s->in_recv = false;
 	if (r == 1)
 		return MSW_OK;
 	switch (SSL_get_error(s->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
+		return s->rx_capped ? MSW_OK : MSW_ERR_AGAIN;
 	case SSL_ERROR_WANT_WRITE:
 		return MSW_ERR_AGAIN;
 	case SSL_ERROR_ZERO_RETURN:

@@ -336,6 +336,34 @@ static void test_bad_config(void **st)
 	rig_free(r);
 }
 
+/* A server that floods records without application data (here TLS 1.3 session tickets)
+ * must not keep recv() reading while input lasts: one call takes a bounded number of
+ * bytes and comes back (review: OpenSSL's auto-retry read the whole flood in one call). */
+static void test_ticket_flood(void **st)
+{
+	struct rig *r = rig_new(16384, 0, false);
+	assert_int_equal(layer_tls.open(&r->top, &r->t, &r->cfg), MSW_OK);
+	assert_int_equal(drive(r), MSW_OK);
+	exchange(r);
+	r->peer.echo = false;
+	for (int i = 0; i < 4000; i++) {
+		assert_int_equal(SSL_new_session_ticket(r->peer.srv), 1);
+		if (i % 64 == 63)
+			SSL_do_handshake(r->peer.srv);
+	}
+	SSL_do_handshake(r->peer.srv);
+	size_t before = (size_t)BIO_ctrl_pending(r->peer.from_srv);
+	assert_true(before > 512 * 1024);
+	uint8_t buf[64];
+	size_t got = 1;
+	msw_err rc = r->top.ops->recv(&r->top, buf, sizeof(buf), &got);
+	size_t taken = before - (size_t)BIO_ctrl_pending(r->peer.from_srv);
+	assert_true(rc == MSW_OK || rc == MSW_ERR_AGAIN);
+	assert_int_equal(got, 0);
+	assert_true(taken <= 128 * 1024);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_cert_demanded),
 		cmocka_unit_test(test_mtls),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_ticket_flood),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
