@@ -684,7 +684,11 @@ static msw_err await_verdict(struct tls_state *s)
 	size_t g = 0;
 	ERR_clear_error();
 	s->io_err = MSW_OK;
+	s->in_recv = true; /* the same cap as tls_recv(): a ticket flood ends the wait */
+	s->rx_capped = false;
+	s->rx_left = TLS_RX_PER_CALL;
 	int r = SSL_peek_ex(s->ssl, &b, 1, &g);
+	s->in_recv = false;
 	if (r == 1 || s->ticket_seen)
 		return MSW_OK;
 	int e = SSL_get_error(s->ssl, r);

@@ -316,6 +316,8 @@ static msw_err read_response(struct layer *l, struct ws_state *s)
 	if (rc)
 		return fail(s, rc == MSW_ERR_CLOSED ? MSW_ERR_HANDSHAKE : rc,
 			    rc == MSW_ERR_CLOSED ? "closed before a response" : msw_err_str(rc));
+	if (!got) /* tls capped a read that carried no data (a record flood): wait for input */
+		return MSW_ERR_AGAIN;
 	if (dbuf_append(&s->resp, tmp, got))
 		return fail(s, MSW_ERR_HANDSHAKE, "response too big");
 	rc = ws_parse_response(s->resp.p, s->resp.len, s->key, s->r);
