@@ -51,6 +51,7 @@
 #define MQ_SUB_PID        1
 #define MQ_SEEN_SLOTS     16384 /* distinct raw topics counted (see seen_add) */
 #define MQ_SEEN_MIN       64
+#define MQ_SEEN_NOLIST    UINT32_MAX /* seen_ent.idx: past the list cap */
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
 
@@ -76,6 +77,12 @@ static const char *const vres_names[] = {
 	"closed",         "timeout",  "error",
 };
 
+/* One raw topic in the seen set: its hash (0 = empty slot) and, when the list holds
+ * redacted forms, 1 + the index of its list entry (0 = none yet). */
+struct seen_ent {
+	uint32_t h, idx;
+};
+
 struct mq {
 	enum mq_state st;
 	/* the plan, kept across the target's connections */
@@ -96,7 +103,7 @@ struct mq {
 	uint32_t msgs, user_msgs, oversized, bad_topics;
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
-	uint32_t *seen; /* lazily allocated hash set of raw topics (see topic_entry) */
+	struct seen_ent *seen; /* lazily allocated hash set of raw topics (see topic_entry) */
 	uint32_t nseen, nslots;
 };
 
@@ -543,18 +550,21 @@ static uint32_t fnv1a(const uint8_t *p, size_t n)
 	return h | 1; /* 0 marks an empty slot */
 }
 
-/* Insert hash h into a table of n slots (open addressing); true when it was not there. */
-static bool seen_put(uint32_t *tab, uint32_t n, uint32_t h)
+/* Find or insert hash h in a table of n slots (open addressing); *fresh when inserted.
+ * Returns the slot, or NULL when the table is full. */
+static struct seen_ent *seen_put(struct seen_ent *tab, uint32_t n, uint32_t h, bool *fresh)
 {
+	*fresh = false;
 	for (uint32_t i = 0, s = h % n; i < n; i++, s = (s + 1) % n) {
-		if (tab[s] == h)
-			return false;
-		if (!tab[s]) {
-			tab[s] = h;
-			return true;
+		if (tab[s].h == h)
+			return &tab[s];
+		if (!tab[s].h) {
+			tab[s].h = h;
+			*fresh = true;
+			return &tab[s];
 		}
 	}
-	return false;
+	return NULL;
 }
 
 /* Grow the set geometrically (MQ_SEEN_MIN .. MQ_SEEN_SLOTS): most targets deliver few
@@ -562,13 +572,14 @@ static bool seen_put(uint32_t *tab, uint32_t n, uint32_t h)
 static bool seen_grow(struct mq *m)
 {
 	uint32_t n = m->nslots ? m->nslots * 2 : MQ_SEEN_MIN;
-	uint32_t *tab;
+	struct seen_ent *tab;
+	bool fresh;
 
-	if (n > MQ_SEEN_SLOTS || !(tab = calloc(n, sizeof(uint32_t))))
+	if (n > MQ_SEEN_SLOTS || !(tab = calloc(n, sizeof(*tab))))
 		return false;
 	for (uint32_t i = 0; i < m->nslots; i++)
-		if (m->seen[i])
-			(void)seen_put(tab, n, m->seen[i]);
+		if (m->seen[i].h)
+			*seen_put(tab, n, m->seen[i].h, &fresh) = m->seen[i];
 	free(m->seen);
 	m->seen = tab;
 	m->nslots = n;
@@ -577,17 +588,24 @@ static bool seen_grow(struct mq *m)
 
 /* Count a distinct raw topic (past the list cap, or every topic when the list holds
  * redacted forms): true when seen for the first time (approximate: 32-bit hashes, and
- * the set stops growing when three quarters of MQ_SEEN_SLOTS are used). */
-static bool seen_add(struct mq *m, const uint8_t *t, size_t n)
+ * the set stops growing when three quarters of MQ_SEEN_SLOTS are used). *ent, when
+ * given, is the topic's slot (its .idx caches the list entry), NULL when not kept. */
+static bool seen_add(struct mq *m, const uint8_t *t, size_t n, struct seen_ent **ent)
 {
 	uint32_t h = fnv1a(t, n);
+	struct seen_ent *e = NULL;
+	bool fresh = false;
 
-	if (m->nseen >= m->nslots / 4 * 3 && !seen_grow(m))
-		return false; /* full (or out of memory): no longer counted */
-	if (!seen_put(m->seen, m->nslots, h))
-		return false;
-	m->nseen++;
-	return true;
+	if (m->nseen < m->nslots / 4 * 3 || seen_grow(m))
+		e = seen_put(m->seen, m->nslots, h, &fresh);
+	else if (m->nslots) /* full: a known topic is still found, a new one not counted */
+		for (uint32_t i = 0, s = h % m->nslots; i < m->nslots && m->seen[s].h && !e;
+		     i++, s = (s + 1) % m->nslots)
+			e = m->seen[s].h == h ? &m->seen[s] : NULL;
+	m->nseen += fresh;
+	if (ent)
+		*ent = e;
+	return fresh;
 }
 
 static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice *topic,
@@ -618,18 +636,26 @@ static struct msw_topic *topic_entry(struct pctx *c, struct mq *m, const struct 
 {
 	struct msw_record *r = c->rec;
 	struct msw_topic *t;
+	struct seen_ent *e;
 
 	if (c->cfg->evidence == EVIDENCE_RAW) {
 		t = record_topic(r, topic->p, topic->len, c->cfg->max_topics);
-		*fresh = t ? !t->messages : seen_add(m, topic->p, topic->len);
+		*fresh = t ? !t->messages : seen_add(m, topic->p, topic->len, NULL);
 		return t;
 	}
-	*fresh = seen_add(m, topic->p, topic->len);
+	*fresh = seen_add(m, topic->p, topic->len, &e);
+	if (e && e->idx == MQ_SEEN_NOLIST)
+		return NULL; /* a repeat past --max-topics */
+	if (e && e->idx && e->idx <= r->ntopics)
+		return &r->topics[e->idx - 1]; /* a repeat: no second redaction */
 	char *red = cls_redact_topic(c->cfg, topic->p, topic->len);
 	if (!red)
 		return NULL;
 	t = record_topic(r, (const uint8_t *)red, strlen(red), c->cfg->max_topics);
 	free(red);
+	if (e)
+		e->idx = t ? (uint32_t)(t - r->topics) + 1
+			   : r->ntopics >= c->cfg->max_topics ? MQ_SEEN_NOLIST : 0;
 	return t;
 }
 
