@@ -74,7 +74,11 @@ assert_json "$T/topics.json" '.broker.evidence | map(select(.source == "$SYS/bro
 assert_json "$T/topics.json" '.topics.retained >= 2 and .topics.count >= 3' "topics: counts"
 if [ "$(mosquitto -h 2>&1 | head -1 | grep -o '2\.0\.1[01]$')" != "" ]; then
 	assert_json "$T/topics.json" '.findings | map(select(.id == "broker.cve.CVE-2023-28366" and .category == "broker_info")) | length == 1' "topics: CVE finding from the version table"
+	assert_json "$T/topics.json" ".findings | map(select(.id == \"broker.cve.CVE-2023-28366\" and .cwe == 401 and (.reproduce | startswith(\"mosquitto_sub -h $A1 -p $P -t '\$SYS/broker/version' -C 1\")))) | length == 1" \
+		"topics: the CVE finding has its CWE and a reproduce line for this broker"
 fi
+assert_json "$T/topics.json" '[.findings[] | select(.id | startswith("broker.cve.")) | select(.cwe == null or .cwe < 1 or .reproduce == null)] | length == 0' \
+	"topics: every CVE finding carries a CWE and a reproduce line"
 grep -E "Received SUBSCRIBE from msw-" "$ANON_LOG" >/dev/null && pass "topics: SUBSCRIBE sent" || fail "topics: no SUBSCRIBE"
 if grep -qF "	# (QoS 0)" "$ANON_LOG" && grep -qF "	\$SYS/# (QoS 0)" "$ANON_LOG"; then
 	pass "topics: # and \$SYS/# subscribed at QoS 0"
