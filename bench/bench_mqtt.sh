@@ -14,7 +14,8 @@
 #  (c) mqttsweep's peak RSS (VmHWM) with 1,000 and 5,000 connections in flight, and the
 #      RSS per in-flight connection (difference / 4,000).
 # Environment: BENCH_PORT (21883), BENCH_N (20000), BENCH_CONC (1000), BENCH_WINDOW (1, s),
-# BENCH_PARTS ("a b c"), MSW_BIN (build/mqttsweep).
+# BENCH_PARTS ("a b c"), BENCH_SYS_INTERVAL (unset: the broker's default $SYS; 0: no $SYS),
+# MSW_BIN (build/mqttsweep).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,6 +77,9 @@ max_connections -1
 persistence false
 log_dest none
 EOF
+# BENCH_SYS_INTERVAL=0 turns the broker's $SYS tree off: then mqttsweep's second subscription
+# ($SYS/#) costs the broker nothing and both clients ask it for the same work.
+[ -n "${BENCH_SYS_INTERVAL:-}" ] && echo "sys_interval $BENCH_SYS_INTERVAL" >>"$T/mosq.conf"
 chmod 0644 "$T/mosq.conf"
 (ulimit -n 20000; exec mosquitto -c "$T/mosq.conf") >"$T/mosq.log" 2>&1 &
 MPID=$!
