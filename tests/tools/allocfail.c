@@ -340,8 +340,8 @@ int main(int argc, char **argv)
 		fleaks = run_fixtures(argv[2], &fpoints, &nf);
 		printf("allocfail: %d payload fixtures (classifier + record), %ld failure points, "
 		       "%d leaking%s\n", nf, fpoints, fleaks,
-		       getenv("ALLOCFAIL_STRICT") ? "" : " (warning only; ALLOCFAIL_STRICT=1 fails)");
-		if (getenv("ALLOCFAIL_STRICT"))
+		       getenv("ALLOCFAIL_LENIENT") ? " (ALLOCFAIL_LENIENT: warning only)" : "");
+		if (!getenv("ALLOCFAIL_LENIENT"))
 			leaks += fleaks;
 	}
 	/* reaching this line means no failure point crashed */
