@@ -10,6 +10,8 @@
  * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
+
+#define CONNACK_RAW_MAX 1024 /* bytes of a CONNACK kept as raw_hex */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,9 +462,15 @@ static void add_connack(cJSON *o, const struct msw_record *r)
 		cJSON_AddStringToObject(c, "reason", reason);
 	else
 		cJSON_AddNullToObject(c, "reason");
-	hex = hex_encode(r->connack_raw.p, r->connack_raw.len);
+	/* a CONNACK can be 256 KiB of user properties: keep the record small */
+	size_t rawn = r->connack_raw.len > CONNACK_RAW_MAX ? CONNACK_RAW_MAX : r->connack_raw.len;
+	hex = hex_encode(r->connack_raw.p, rawn);
 	cJSON_AddStringToObject(c, "raw_hex", hex ? hex : "");
 	free(hex);
+	if (rawn < r->connack_raw.len) {
+		cJSON_AddTrueToObject(c, "raw_truncated");
+		cJSON_AddNumberToObject(c, "raw_len", (double)r->connack_raw.len);
+	}
 	cJSON_AddItemToObject(c, "properties", dup_or_null_json(r->connack_props));
 }
 

@@ -359,6 +359,28 @@ static void test_schema_valid(void **st)
 	unlink(path);
 }
 
+/* A CONNACK flooded with user properties must not make a 500 KB record line. */
+static void test_connack_raw_cap(void **st)
+{
+	struct msw_record r;
+	uint8_t big[3000];
+	cJSON *j, *c;
+	(void)st;
+
+	memset(big, 0xab, sizeof(big));
+	record_init(&r, "mqtt");
+	r.connack_code = 0;
+	assert_int_equal(mbytes_set(&r.connack_raw, big, sizeof(big)), MSW_OK);
+	j = record_to_json(&r, "0.1.0");
+	assert_non_null(j);
+	c = cJSON_GetObjectItem(j, "connack");
+	assert_int_equal(strlen(cJSON_GetObjectItem(c, "raw_hex")->valuestring), 2048);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "raw_truncated")));
+	assert_int_equal(cJSON_GetObjectItem(c, "raw_len")->valueint, 3000);
+	cJSON_Delete(j);
+	record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_extra_merge),
 		cmocka_unit_test(test_topic_cap),
 		cmocka_unit_test(test_topic_bytes_cap),
+		cmocka_unit_test(test_connack_raw_cap),
 		cmocka_unit_test(test_schema_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
