@@ -294,10 +294,14 @@ static void random_bytes(struct buf *b, size_t n, bool tls_like)
 		for (size_t i = 0; i < k; i++)
 			chunk[i] = (uint8_t)rnd();
 		if (tls_like && k >= 5) {
-			/* looks like a handshake record header with a nonsense length */
+			/* a handshake record header whose length covers exactly this chunk, so
+			 * the client reads a whole record of garbage and must fail at once
+			 * (a random length made it wait for bytes that never come: flaky) */
 			chunk[0] = 0x16;
 			chunk[1] = 0x03;
 			chunk[2] = 0x03;
+			chunk[3] = (uint8_t)((k - 5) >> 8);
+			chunk[4] = (uint8_t)((k - 5) & 0xff);
 		} else if (chunk[0] >> 4 == 2) {
 			chunk[0] = 0xff;  /* never a CONNACK by accident */
 		}
