@@ -100,6 +100,27 @@ make_seeds() {
 	printf '\x00127.0.0.1\n-p\n1883,8883/tls\n--depth\ntopics\n--window\n5\n--rate\n1000' | seed fuzz_options scan
 	printf '\x01127.0.0.1\n-u\nalice\n-P\nsecret\n--versions\nall\n--exclude\n127.0.0.5' | seed fuzz_options audit
 	printf '\x00--concurrency\n99999999999\n-n\n-1\n127.0.0.0/33' | seed fuzz_options bad
+	cert_seeds
+}
+
+# DER certificates for fuzz_tls_cert (without them random bytes never parse as X.509 and
+# the target covers nothing): RSA self-signed with SANs, EC with an IP SAN, an expired one,
+# a weak 1024-bit key, a DN with many parts.
+cert_seeds() {
+	local d k
+	d=$(mktemp -d)
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/k1" -subj "/CN=broker.test/O=Lab/OU=MQTT/C=DE" \
+		-addext "subjectAltName=DNS:broker.test,DNS:*.lab.test,IP:127.0.94.1" -days 30 \
+		-outform DER -out "$d/rsa.der" >/dev/null 2>&1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$d/k2" \
+		-subj "/CN=127.0.94.2" -addext "subjectAltName=IP:127.0.94.2,email:a@b.test" -days 1 \
+		-outform DER -out "$d/ec.der" >/dev/null 2>&1
+	openssl req -x509 -newkey rsa:1024 -nodes -keyout "$d/k3" -subj "/CN=weak.test/emailAddress=x@y.test/L=Town/ST=State" \
+		-days 1 -outform DER -out "$d/weak.der" >/dev/null 2>&1
+	for k in rsa ec weak; do
+		[ -s "$d/$k.der" ] && seed fuzz_tls_cert "$k" <"$d/$k.der"
+	done
+	rm -rf "$d"
 }
 
 echo "fuzz: making seed corpora in $WORK"
