@@ -9,7 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T=$(msw_tmpdir)
 HOSTS=(127.0.80.1 127.0.80.2 127.0.80.3 127.0.80.4 127.0.80.5)
 was_running=0
-"$MSW_BIN" lab status | grep -q running && was_running=1
+# a component line "NAME PID running ..." (not "(nothing running; ...)")
+"$MSW_BIN" lab status | grep -qE '^[a-z-]+ +[0-9]+ +running' && was_running=1
 
 lab_down_at_exit() {
 	[ $was_running -eq 1 ] || "$MSW_BIN" lab down >/dev/null 2>&1
