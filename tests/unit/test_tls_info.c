@@ -41,7 +41,7 @@ static void add_ext(X509 *c, X509 *issuer, int nid, const char *val)
 
 struct spec {
 	const char *dn;  /* "C=DE/O=x/CN=y" */
-	const char *san; /* "DNS:a,IP:1.2.3.4" or NULL */
+	const char *san; /* "DNS:a,IP:192.0.2.4" or NULL */
 	long from, to;   /* seconds from now */
 	bool ca;
 	long serial;
