@@ -655,7 +655,7 @@ static bool group_done(const struct cls_run *r, const char *g)
 	return false;
 }
 
-static bool rule_matches(struct cls_run *r, const struct rule *ru)
+static bool rule_matches(struct cls_run *r, const struct rule *ru, const struct cls_pat *cp)
 {
 	if (ru->group && group_done(r, ru->group))
 		return false;
@@ -664,7 +664,7 @@ static bool rule_matches(struct cls_run *r, const struct rule *ru)
 	if ((ru->flags & R_NOSYS) && r->tlen && r->topic[0] == '$')
 		return false;
 	r->ncaps = 0;
-	if (!cls_topic_match(ru->topic, r->mtopic, strlen(r->mtopic), r->caps, &r->ncaps))
+	if (!cls_pat_match(cp, ru->topic, &r->mview, r->caps, &r->ncaps))
 		return false;
 	if (!payload_kind_ok(r, ru->payload))
 		return false;
@@ -687,35 +687,53 @@ static void note_owntracks(struct cls_run *r, const struct rule *ru)
 
 void (*cls_rule_hit)(const struct rule *ru);
 
-void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n)
+void cls_run_set_mtopic(struct cls_run *r, const char *mtopic)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct rule *ru = &rules[i];
-		int saved = r->nvars;
+	r->mtopic = mtopic;
+	cls_tview_init(&r->mview, mtopic, strlen(mtopic));
+}
 
-		if (!rule_matches(r, ru))
-			continue;
-		if (ru->hook && !ru->hook(r, ru)) {
-			while (r->nvars > saved)
-				free(r->vars[--r->nvars].val);
-			continue;
-		}
-		if (ru->group && r->ngroups < CLS_MAX_GROUPS)
-			r->groups[r->ngroups++] = ru->group;
-		if (cls_rule_hit)
-			cls_rule_hit(ru);
-		note_owntracks(r, ru);
-		if (ru->title)
-			cls_emit(r, ru, NULL);
-		while (r->nvars > saved)
-			free(r->vars[--r->nvars].val);
+static void run_rule(struct cls_run *r, const struct rule *ru, const struct cls_pat *cp)
+{
+	int saved = r->nvars;
+
+	if (!rule_matches(r, ru, cp))
+		return;
+	if (ru->hook && !ru->hook(r, ru))
+		goto out;
+	if (ru->group && r->ngroups < CLS_MAX_GROUPS)
+		r->groups[r->ngroups++] = ru->group;
+	if (cls_rule_hit)
+		cls_rule_hit(ru);
+	note_owntracks(r, ru);
+	if (ru->title)
+		cls_emit(r, ru, NULL);
+out:
+	while (r->nvars > saved)
+		free(r->vars[--r->nvars].val);
+}
+
+/* Only the rules the topic's first level can match, in table order (cls_tindex). */
+void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
+		   const struct cls_tindex *ix)
+{
+	if (!ix) {
+		for (size_t i = 0; i < n; i++)
+			run_rule(r, &rules[i], NULL);
+		return;
 	}
+	struct cls_iter it;
+	size_t i;
+
+	cls_iter_init(&it, ix, r->mview.h0);
+	while (cls_iter_next(&it, &i))
+		run_rule(r, &rules[i], &ix->pats[i]);
 }
 
 void cls_run_tables(struct cls_run *r)
 {
 	for (size_t t = 0; t < cls_ntables; t++)
-		cls_run_table(r, cls_tables[t]->rules, cls_tables[t]->n);
+		cls_run_table(r, cls_tables[t]->rules, cls_tables[t]->n, cls_table_index(t));
 }
 
 void cls_note_person(struct classify_ctx *c, const char *user, const char *device)
@@ -852,8 +870,9 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 	t[tlen] = 0;
 	memset(&r, 0, sizeof(r));
 	r.c = c;
-	r.topic = r.mtopic = t;
+	r.topic = t;
 	r.tlen = strlen(t);   /* an embedded NUL ends the topic for matching */
+	cls_run_set_mtopic(&r, t);
 	r.payload = payload ? payload : (const uint8_t *)"";
 	r.plen = plen;
 	r.retained = retained;

@@ -427,14 +427,14 @@ static void run_component(struct cls_run *r, const char *comp, const char *objec
 
 	snprintf(mt, sizeof(mt), "homeassistant/%s/%s/config", comp, object);
 	r->json = cfg;
-	r->mtopic = mt;
+	cls_run_set_mtopic(r, mt);
 	r->coord_done = 0;
 	cls_var(r, "component", comp, RC_SAFE);
 	remember(r->c, comp, cfg);
 	note_inventory(r->c, cfg);
 	cls_run_tables(r);
 	r->json = saved;
-	r->mtopic = saved_mt;
+	cls_run_set_mtopic(r, saved_mt);
 	r->cats = 0;
 	r->ngroups = 0;
 	r->coord_done = 0;

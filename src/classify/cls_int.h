@@ -111,12 +111,61 @@ struct cls_var {
 	enum rclass rc;
 };
 
+/* A topic split into levels once per message, so ~150 rule patterns do not each re-scan it.
+ * nl < 0: more than CLS_MAX_LEVELS levels (matches no pattern). */
+struct cls_level {
+	size_t off, len;
+};
+struct cls_tview {
+	const char *t;
+	size_t n;
+	int nl;
+	uint32_t h0;           /* hash of the first level */
+	struct cls_level l[CLS_MAX_LEVELS];
+};
+/* A rule pattern split once (cls_topic.c); np < 0: not compiled, matched the slow way. */
+#define CLS_PAT_LEVELS 16
+struct cls_pat {
+	const char *p;
+	int np;
+	bool lit0, litn;       /* first / last level is a literal */
+	uint32_t h0;           /* hash of the first level */
+	struct cls_level l[CLS_PAT_LEVELS];
+};
+/* Compiled patterns parallel to cls_tables[t]->rules / cls_person_patterns (NULL if
+ * they could not be allocated). */
+const struct cls_pat *cls_table_pats(size_t t);
+/* Per table: the rules a topic can match, by the hash of its first level. A rule whose
+ * first level is a literal is listed only in its bucket; the others in wild. Both lists
+ * ascend, so merging them keeps the table's order (groups and R_GENERIC depend on it). */
+#define CLS_BUCKETS 64
+struct cls_tindex {
+	const struct cls_pat *pats;
+	const uint16_t *wild;
+	size_t nwild;
+	const uint16_t *order;          /* bucket b: order[boff[b] .. boff[b + 1]) */
+	uint32_t boff[CLS_BUCKETS + 1];
+};
+const struct cls_tindex *cls_table_index(size_t t);   /* NULL: run every rule */
+/* Walk the candidate rules of a table for a first-level hash, ascending. */
+struct cls_iter {
+	const uint16_t *a, *ae, *c, *ce;
+};
+void cls_iter_init(struct cls_iter *it, const struct cls_tindex *ix, uint32_t h0);
+bool cls_iter_next(struct cls_iter *it, size_t *i);
+const struct cls_pat *cls_person_pats(void);
+/* Match with an optional compiled form of pattern (cp may be NULL). */
+bool cls_pat_match(const struct cls_pat *cp, const char *pattern, const struct cls_tview *v,
+		   struct cls_cap *caps, int *ncaps);
+void cls_tview_init(struct cls_tview *v, const char *topic, size_t tlen);
+
 /* One message being classified. */
 struct cls_run {
 	struct classify_ctx *c;
 	const char *topic;     /* real topic (NUL-terminated copy) */
 	size_t tlen;
 	const char *mtopic;    /* topic the patterns see (a synthetic one for HA device discovery) */
+	struct cls_tview mview;  /* mtopic split (cls_run_set_mtopic keeps the two together) */
 	const uint8_t *payload;
 	size_t plen;
 	bool retained;
@@ -153,6 +202,12 @@ bool cls_glob_alt(const char *alts, const char *s, size_t slen);  /* "a|b*" */
 /* Match pattern against topic; fills caps (names point into a copy of the pattern). */
 bool cls_topic_match(const char *pattern, const char *topic, size_t tlen,
 		     struct cls_cap *caps, int *ncaps);
+bool cls_topic_match_view(const char *pattern, const struct cls_tview *v,
+			  struct cls_cap *caps, int *ncaps);
+void cls_run_set_mtopic(struct cls_run *r, const char *mtopic);
+/* patterns the redaction rewrites person levels with (cls_redact.c) */
+extern const char *const cls_person_patterns[];
+extern const size_t cls_nperson_patterns;
 /* The pattern's literal levels kept and every wildcard/capture level replaced by '+'. */
 char *cls_topic_generalise(const char *pattern, const char *topic, size_t tlen);
 
@@ -190,7 +245,8 @@ const struct msw_config *cls_cfg(const struct classify_ctx *c);
 void cls_run_tables(struct cls_run *r);
 /* Test hook: called with every rule that matched (NULL in production). */
 extern void (*cls_rule_hit)(const struct rule *ru);
-void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n);
+void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
+		   const struct cls_tindex *ix);
 /* Emit a finding that no rule describes (service level, files, correlation). */
 struct cls_adhoc {
 	const char *id;

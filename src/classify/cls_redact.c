@@ -612,7 +612,7 @@ static void level_hash(const struct msw_config *cfg, const char *s, size_t n, ch
 /* ---- topics ---- */
 
 /* Topic shapes whose captures named user/device/person/client name people. */
-static const char *const person_topics[] = {
+const char *const cls_person_patterns[] = {
 	"owntracks/{user}/{device}/{*rest}",
 	"+/owntracks/{user}/{device}/{*rest}",
 	"+/+/owntracks/{user}/{device}/{*rest}",
@@ -622,6 +622,8 @@ static const char *const person_topics[] = {
 	"$SYS/brokers/+/clients/{client}/{*rest}",
 	"$SYS/+/new/clients",
 };
+const size_t cls_nperson_patterns = sizeof(cls_person_patterns) / sizeof(cls_person_patterns[0]);
+#define person_topics cls_person_patterns
 
 static bool masked_cap(const char *name)
 {
@@ -633,16 +635,20 @@ static bool masked_cap(const char *name)
 static char *person_rewrite(const char *topic, size_t tlen, bool mask, bool *hit)
 {
 	struct cls_cap caps[CLS_MAX_CAPS];
+	struct cls_tview v;
 	int nc = 0;
 	size_t i;
 
 	*hit = false;
-	for (i = 0; i < sizeof(person_topics) / sizeof(person_topics[0]); i++) {
+	cls_tview_init(&v, topic, tlen);
+	const struct cls_pat *pats = cls_person_pats();
+
+	for (i = 0; i < cls_nperson_patterns; i++) {
 		nc = 0;
-		if (cls_topic_match(person_topics[i], topic, tlen, caps, &nc))
+		if (cls_pat_match(pats ? &pats[i] : NULL, person_topics[i], &v, caps, &nc))
 			break;
 	}
-	if (i == sizeof(person_topics) / sizeof(person_topics[0]))
+	if (i == cls_nperson_patterns)
 		return NULL;
 	*hit = true;
 	char *out = malloc(tlen * 2 + 64);
@@ -693,17 +699,27 @@ static char *copy_topic(const char *topic, size_t tlen)
 /* Generalised filter: the first rule pattern that matches, captures as '+'. */
 static char *generalise(const char *topic, size_t tlen)
 {
-	for (size_t t = 0; t < cls_ntables; t++)
-		for (size_t i = 0; i < cls_tables[t]->n; i++) {
+	struct cls_tview v;
+
+	cls_tview_init(&v, topic, tlen);
+	for (size_t t = 0; t < cls_ntables; t++) {
+		const struct cls_tindex *ix = cls_table_index(t);
+		struct cls_iter it;
+		size_t i, k = 0;
+
+		if (ix)
+			cls_iter_init(&it, ix, v.h0);
+		while (ix ? cls_iter_next(&it, &i) : (i = k++) < cls_tables[t]->n) {
 			const char *p = cls_tables[t]->rules[i].topic;
 			struct cls_cap caps[CLS_MAX_CAPS];
 			int nc = 0;
 
 			if (!p || p[0] == '#' || p[0] == '{' || p[0] == '+')
 				continue;
-			if (cls_topic_match(p, topic, tlen, caps, &nc))
+			if (cls_pat_match(ix ? &ix->pats[i] : NULL, p, &v, caps, &nc))
 				return cls_topic_generalise(p, topic, tlen);
 		}
+	}
 	/* unknown: keep the first level */
 	const char *slash = memchr(topic, '/', tlen);
 	size_t first = slash ? (size_t)(slash - topic) : tlen;

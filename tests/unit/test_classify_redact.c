@@ -365,6 +365,109 @@ static void test_samples_unkeyed(void **state)
 	free(s);
 }
 
+/* A topic that a pattern matches: literals kept, one-level wildcards and captures become a
+ * value (a glob's first alternative with '*' as "z" and '?' as "q"), the multi-level one two
+ * levels (a second one, which the matcher takes as one level, one). */
+static void topic_for_pattern(const char *p, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool multi = false;
+
+	for (const char *s = p; *s && o + 8 < cap;) {
+		size_t n = strcspn(s, "/");
+		const char *colon = memchr(s, ':', n);
+
+		if ((n == 1 && s[0] == '#') || (n >= 3 && s[0] == '{' && s[1] == '*')) {
+			o += (size_t)snprintf(out + o, cap - o, multi ? "ma" : "ma/mb");
+			multi = true;
+		} else if ((n == 1 && s[0] == '+') || (n >= 2 && s[0] == '{' && !colon)) {
+			o += (size_t)snprintf(out + o, cap - o, "val");
+		} else if (n >= 2 && s[0] == '{') {
+			for (const char *g = colon + 1; g < s + n - 1 && *g != '|' && o + 8 < cap; g++)
+				out[o++] = *g == '*' ? 'z' : *g == '?' ? 'q' : *g;
+		} else {
+			for (size_t i = 0; i < n && o + 8 < cap; i++)
+				out[o++] = s[i];
+		}
+		s += n;
+		if (*s == '/')
+			out[o++] = *s++;
+	}
+	out[o] = 0;
+}
+
+/* The compiled rule patterns (split once, first-level hash) decide exactly as the
+ * per-call matcher, with the same captures, for every rule against a topic made from
+ * every rule (and for the redaction patterns). */
+static void test_compiled_patterns_agree(void **state)
+{
+	size_t checks = 0, hits = 0;
+
+	(void)state;
+	for (size_t ta = 0; ta < cls_ntables; ta++)
+		for (size_t ia = 0; ia < cls_tables[ta]->n; ia++) {
+			const char *src = cls_tables[ta]->rules[ia].topic;
+			char topic[512];
+			struct cls_tview v;
+
+			if (!src)
+				continue;
+			topic_for_pattern(src, topic, sizeof(topic));
+			cls_tview_init(&v, topic, strlen(topic));
+			for (size_t t = 0; t < cls_ntables; t++) {
+				const struct cls_pat *pats = cls_table_pats(t);
+
+				assert_non_null(pats);
+				for (size_t i = 0; i < cls_tables[t]->n; i++) {
+					const char *p = cls_tables[t]->rules[i].topic;
+					struct cls_cap c1[CLS_MAX_CAPS], c2[CLS_MAX_CAPS];
+					int n1 = 0, n2 = 0;
+					bool a = cls_pat_match(&pats[i], p, &v, c1, &n1);
+					bool b = cls_pat_match(NULL, p, &v, c2, &n2);
+
+					assert_int_equal(a, b);
+					assert_int_equal(n1, n2);
+					for (int k = 0; k < n1; k++) {
+						assert_string_equal(c1[k].name, c2[k].name);
+						assert_int_equal(c1[k].off, c2[k].off);
+						assert_int_equal(c1[k].len, c2[k].len);
+					}
+					checks++;
+					hits += a;
+					if (a) {   /* the index lists every rule that can match */
+						const struct cls_tindex *ix = cls_table_index(t);
+						size_t bk = v.h0 % CLS_BUCKETS;
+						bool listed = false;
+
+						for (size_t k = 0; k < ix->nwild; k++)
+							listed |= ix->wild[k] == i;
+						for (size_t k = ix->boff[bk]; k < ix->boff[bk + 1]; k++)
+							listed |= ix->order[k] == i;
+						assert_true(listed);
+					}
+				}
+			}
+			/* the rule matches the topic made from it */
+			struct cls_cap c[CLS_MAX_CAPS];
+			int n = 0;
+
+			if (!cls_pat_match(&cls_table_pats(ta)[ia], src, &v, c, &n))
+				fail_msg("%s does not match %s", src, topic);
+		}
+	assert_true(checks > 10000);
+	assert_true(hits > 100);
+	for (size_t i = 0; i < cls_nperson_patterns; i++) {
+		char topic[256];
+		struct cls_tview v;
+		struct cls_cap c[CLS_MAX_CAPS];
+		int n = 0;
+
+		topic_for_pattern(cls_person_patterns[i], topic, sizeof(topic));
+		cls_tview_init(&v, topic, strlen(topic));
+		assert_true(cls_pat_match(&cls_person_pats()[i], cls_person_patterns[i], &v, c, &n));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_json_bounds),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_compiled_patterns_agree),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_samples_unkeyed),
 	};
