@@ -48,6 +48,7 @@ struct ws_state {
 	struct ws_try tries[WS_NPATHS];
 	size_t ntries;
 	struct dbuf resp;
+	struct ws_head_scan hscan; /* how far resp has been looked at */
 	struct ws_response *r; /* parse space, freed when the handshake ends */
 	cJSON *resp_json;      /* what the record keeps of the last response */
 	uint64_t body_left;
@@ -235,6 +236,7 @@ static msw_err send_request(struct layer *l, struct ws_state *s)
 		s->tries[s->ntries++].status = 0;
 	}
 	dbuf_reset(&s->resp);
+	memset(&s->hscan, 0, sizeof(s->hscan));
 	s->ph = WSP_RESP;
 	return MSW_OK;
 }
@@ -320,7 +322,11 @@ static msw_err read_response(struct layer *l, struct ws_state *s)
 		return MSW_ERR_AGAIN;
 	if (dbuf_append(&s->resp, tmp, got))
 		return fail(s, MSW_ERR_HANDSHAKE, "response too big");
-	rc = ws_parse_response(s->resp.p, s->resp.len, s->key, s->r);
+	rc = ws_response_progress(s->resp.p, s->resp.len, &s->hscan);
+	if (rc == MSW_OK)
+		rc = ws_parse_response(s->resp.p, s->resp.len, s->key, s->r);
+	if (rc == MSW_ERR_NOMEM)
+		return fail(s, rc, msw_err_str(rc));
 	if (rc == MSW_ERR_NEED_MORE) /* read on until the layer below says AGAIN (edge-triggered) */
 		return s->resp.len >= WS_RESP_MAX
 			       ? fail(s, MSW_ERR_HANDSHAKE, "response head too big")

@@ -253,6 +253,37 @@ static bool early_check(const uint8_t *p, size_t n, struct ws_response *r)
 	return bad;
 }
 
+msw_err ws_response_progress(const uint8_t *p, size_t n, struct ws_head_scan *hs)
+{
+	static const char pre[] = "HTTP/1.";
+	size_t lim = n < WS_RESP_MAX ? n : WS_RESP_MAX;
+	size_t prev = hs->searched < lim ? hs->searched : lim;
+	size_t from = prev > 3 ? prev - 3 : 0;
+
+	if (find_head_end(p + from, lim - from))
+		return MSW_OK;
+	hs->searched = lim;
+	if (!hs->status_ok) {
+		size_t k = lim < sizeof(pre) - 1 ? lim : sizeof(pre) - 1;
+
+		if (memcmp(p, pre, k))
+			return MSW_ERR_MALFORMED;
+		if (memchr(p + prev, '\n', lim - prev)) {   /* the first line just completed */
+			struct ws_response *r = calloc(1, sizeof(*r));
+
+			if (!r)
+				return MSW_ERR_NOMEM;
+			bool bad = early_check(p, lim, r);
+
+			free(r);
+			if (bad)
+				return MSW_ERR_MALFORMED;
+			hs->status_ok = true;
+		}
+	}
+	return n >= WS_RESP_MAX ? MSW_ERR_TOO_BIG : MSW_ERR_NEED_MORE;
+}
+
 msw_err ws_parse_response(const uint8_t *p, size_t n, const char *key, struct ws_response *r)
 {
 	char accept[WS_ACCEPT_LEN + 1] = "";

@@ -89,6 +89,17 @@ struct ws_response {
  * checks ws_response_ok()), MSW_ERR_NEED_MORE, MSW_ERR_TOO_BIG (no end of head within
  * WS_RESP_MAX), MSW_ERR_MALFORMED. key may be NULL (accept not checked). */
 msw_err ws_parse_response(const uint8_t *p, size_t n, const char *key, struct ws_response *r);
+
+/* Incremental look at a head arriving in pieces, so a head read a byte at a time costs
+ * O(n) in all, not O(n^2): the end is searched only in what came since the last call, the
+ * status line checked once. MSW_OK: the head is complete (now ws_parse_response() it);
+ * MSW_ERR_NEED_MORE; MSW_ERR_MALFORMED (garbage shows); MSW_ERR_TOO_BIG. Zero the scan
+ * state for each new response. */
+struct ws_head_scan {
+	size_t searched;     /* bytes already searched for the blank line */
+	bool status_ok;      /* the first line was complete and a valid status line */
+};
+msw_err ws_response_progress(const uint8_t *p, size_t n, struct ws_head_scan *hs);
 /* true when the response completes the upgrade (101 + Upgrade + Connection + accept). */
 bool ws_response_ok(const struct ws_response *r);
 

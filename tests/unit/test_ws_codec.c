@@ -440,6 +440,57 @@ static void test_encode(void **st)
 	assert_memory_equal(f.mask, mask, 4);
 }
 
+/* The incremental scan agrees with the whole-buffer parse for every way of cutting a head
+ * into growing prefixes (byte by byte, and in 5-byte steps), for good heads, garbage and
+ * a bad status line; an endless head ends in TOO_BIG. */
+static msw_err progress_then_parse(const char *h, size_t n, size_t step, struct ws_response *r)
+{
+	struct ws_head_scan hs = { 0 };
+	msw_err rc = MSW_ERR_NEED_MORE;
+
+	for (size_t have = step < n ? step : n;; have = have + step < n ? have + step : n) {
+		rc = ws_response_progress((const uint8_t *)h, have, &hs);
+		if (rc == MSW_OK)
+			rc = ws_parse_response((const uint8_t *)h, have, NULL, r);
+		if (rc != MSW_ERR_NEED_MORE || have == n)
+			return rc;
+	}
+}
+
+static void test_response_progress(void **st)
+{
+	(void)st;
+	struct ws_response *r = malloc(sizeof(*r));
+	const char *cases[] = {
+		good_resp,
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found",
+		"XTTP/1.1 101 X\r\n\r\n",
+		"HTTP/1.1 xyz\r\nA: b\r\n\r\n",
+		"HTTP/1.1 101 X\nUpgrade: websocket\r\n\r\n",
+		"HTTP/1.1 101 OK\r\nA: b",
+		"\x20\x02",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i]);
+		msw_err whole = ws_parse_response((const uint8_t *)cases[i], n, NULL, r);
+
+		for (size_t step = 1; step <= 5; step += 4)
+			assert_int_equal(progress_then_parse(cases[i], n, step, r), whole);
+	}
+	char *big = malloc(WS_RESP_MAX + 16);
+	struct ws_head_scan hs = { 0 };
+	msw_err rc = MSW_ERR_NEED_MORE;
+
+	memcpy(big, "HTTP/1.1 101 OK\r\n", 17);
+	memset(big + 17, 'a', WS_RESP_MAX - 1);
+	for (size_t have = 1; have <= WS_RESP_MAX + 16 && rc == MSW_ERR_NEED_MORE; have++)
+		rc = ws_response_progress((const uint8_t *)big, have, &hs);
+	assert_int_equal(rc, MSW_ERR_TOO_BIG);
+	assert_int_equal(hs.searched, WS_RESP_MAX);
+	free(big);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_endless_fragments),
 		cmocka_unit_test(test_control_between_fragments),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_response_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
