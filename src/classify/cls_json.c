@@ -148,7 +148,10 @@ static char *num_str(double d)
 static char *capped(char *s)
 {
 	if (s && strlen(s) > CLS_VAL_MAX) {
-		size_t cut = CLS_VAL_MAX;
+		/* "..." and its NUL need 4 bytes from cut: the string has at least
+		 * CLS_VAL_MAX + 2 (found by fuzz_classify: cutting at CLS_VAL_MAX overran a
+		 * string of CLS_VAL_MAX + 1 or + 2 characters by up to 2 bytes) */
+		size_t cut = CLS_VAL_MAX - 3;
 
 		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
 			cut--;   /* do not split a UTF-8 sequence */

@@ -468,6 +468,32 @@ static void test_compiled_patterns_agree(void **state)
 	}
 }
 
+/* A value longer than CLS_VAL_MAX is cut to at most CLS_VAL_MAX characters ending in "...",
+ * for every length around the cap (lengths CLS_VAL_MAX + 1 and + 2 once overran the copy). */
+static void test_value_cap(void **state)
+{
+	(void)state;
+	for (size_t len = CLS_VAL_MAX - 2; len <= CLS_VAL_MAX + 5; len++) {
+		char *in = malloc(len + 1);
+
+		memset(in, 'a', len);
+		in[len] = 0;
+		cJSON *v = cJSON_CreateString(in);
+		char *out = cls_jstr(v);
+
+		assert_non_null(out);
+		if (len <= CLS_VAL_MAX) {
+			assert_string_equal(out, in);
+		} else {
+			assert_true(strlen(out) <= CLS_VAL_MAX);
+			assert_string_equal(out + strlen(out) - 3, "...");
+		}
+		free(out);
+		cJSON_Delete(v);
+		free(in);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_compiled_patterns_agree),
+		cmocka_unit_test(test_value_cap),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_samples_unkeyed),
 	};
