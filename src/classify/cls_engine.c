@@ -67,6 +67,7 @@ void cls_free(struct classify_ctx *c)
 		pending_free(&c->fs[i]);
 	free(c->fs);
 	cls_ha_free(c);
+	free(c->seen);
 	free(c->rhash);
 	free(c->broker_version);
 	free(c->sys_identity);
@@ -76,22 +77,48 @@ void cls_free(struct classify_ctx *c)
 
 /* ---- dedupe ---- */
 
-static bool seen_add(struct classify_ctx *c, uint64_t h)
+static void seen_put(uint64_t *t, size_t cap, uint64_t h)
 {
-	size_t cap = sizeof(c->seen) / sizeof(c->seen[0]);
 	size_t i = h & (cap - 1);
 
-	for (size_t k = 0; k < cap; k++, i = (i + 1) & (cap - 1)) {
+	while (t[i])
+		i = (i + 1) & (cap - 1);
+	t[i] = h;
+}
+
+/* Double the table (most targets dedupe a handful of findings: no 8 KiB per target). */
+static bool seen_grow(struct classify_ctx *c)
+{
+	size_t ncap = c->seen_cap ? c->seen_cap * 2 : 16;
+	uint64_t *t;
+
+	if (ncap > CLS_SEEN_MAX || !(t = calloc(ncap, sizeof(*t))))
+		return false;
+	for (size_t i = 0; i < c->seen_cap; i++)
+		if (c->seen[i])
+			seen_put(t, ncap, c->seen[i]);
+	free(c->seen);
+	c->seen = t;
+	c->seen_cap = ncap;
+	return true;
+}
+
+/* True if h is new (and now remembered). A full table (or no memory) stops deduping; the
+ * findings cap still holds. */
+static bool seen_add(struct classify_ctx *c, uint64_t h)
+{
+	if (!h)
+		h = 1;    /* 0 marks a free slot */
+	for (size_t k = 0, i = h & (c->seen_cap - 1); k < c->seen_cap; k++, i = (i + 1) & (c->seen_cap - 1)) {
 		if (c->seen[i] == h)
 			return false;
-		if (!c->seen[i]) {
-			if (c->nseen >= cap / 2 + cap / 4)
-				return true;   /* table full: stop deduping, the findings cap still holds */
-			c->seen[i] = h;
-			c->nseen++;
-			return true;
-		}
+		if (!c->seen[i])
+			break;
 	}
+	if (c->nseen + 1 > c->seen_cap / 2 + c->seen_cap / 4 && !seen_grow(c))
+		return true;
+	seen_put(c->seen, c->seen_cap, h);
+	c->nseen++;
 	return true;
 }
 

@@ -25,6 +25,7 @@
 #define CLS_MAX_STATES 256             /* short payloads kept for correlation */
 #define CLS_STATE_PAYLOAD 640
 #define CLS_MAX_RETAINED 4096          /* retained-message hashes for the fingerprint */
+#define CLS_SEEN_MAX 1024               /* dedupe table slots (3/4 usable) */
 #define CLS_MAX_PEOPLE 64              /* distinct OwnTracks user/device pairs inventoried */
 #define CLS_MAX_LEVELS 64
 #define CLS_MAX_CAPS 8
@@ -281,8 +282,8 @@ struct classify_ctx {
 	struct cls_pending *fs;
 	size_t nfs, fs_alloc;
 	uint32_t dropped;
-	uint64_t seen[1024];    /* dedupe hashes of (id, key), open addressing, 0 = free */
-	size_t nseen;
+	uint64_t *seen;         /* dedupe hashes of (id, key), open addressing, 0 = free; grows */
+	size_t nseen, seen_cap; /* 16 .. CLS_SEEN_MAX slots, allocated at the first finding */
 	struct cls_ha *ha;
 	/* counters */
 	uint64_t messages, sys_messages, nonsys_messages;

@@ -52,7 +52,6 @@ struct conn {
 	struct addr_ent *addr; /* referenced; counted in addr->active */
 	struct dbuf rx;        /* unconsumed input, allocated lazily */
 	int64_t last_rx_ms;
-	bool fin_sent;
 	struct conn *next_free;
 	struct conn *rprev, *rnext; /* on the engine's ready list (read budget used up) */
 	bool ready;

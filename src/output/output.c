@@ -692,6 +692,8 @@ msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_co
 		return MSW_ERR_INTERNAL;
 	progress_clear(o);
 	flush_all(o);
+	if (o->failed && exit_code == 0)
+		exit_code = 3;   /* a sink failed at this last flush: the run ends with 3 */
 	emit_meta(o, st, 1, exit_code);
 	flush_all(o);
 	return o->failed ? MSW_ERR_SINK : MSW_OK;

@@ -18,6 +18,18 @@
 #include <string.h>
 #include <time.h>
 
+/* Keys written by this file are string literals: they go into the tree by reference
+ * (cJSON_StringIsConst: not copied, not freed), half the allocations of a record. An
+ * item whose add fails is deleted here. */
+static cJSON *kadd(cJSON *o, const char *lit, cJSON *item)
+{
+	if (item && !cJSON_AddItemToObjectCS(o, lit, item)) {
+		cJSON_Delete(item);
+		return NULL;
+	}
+	return item;
+}
+
 #define NAMEFN(fn, type, table, count, fallback)                 \
 	const char *fn(type v)                                   \
 	{                                                        \
@@ -152,7 +164,12 @@ bool utf8_valid(const uint8_t *p, size_t n)
 		uint8_t c = p[i];
 		size_t need;
 		uint32_t cp, min;
+		uint64_t w;
 
+		if (n - i >= 8 && (memcpy(&w, p + i, 8), !(w & 0x8080808080808080ull))) {
+			i += 8;   /* eight ASCII bytes at once: records are mostly ASCII */
+			continue;
+		}
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -206,22 +223,36 @@ static char *b64_encode(const uint8_t *p, size_t n)
 	return o;
 }
 
-void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n)
+/* lit: name is a string literal (added by reference). A string without NUL that is valid
+ * UTF-8 and already NUL-terminated at p[n] (a C string) is not copied first. */
+static void add_bytes(cJSON *o, const char *name, bool lit, const uint8_t *p, size_t n,
+		      bool terminated)
 {
-	char key[96];
+	char key[96], small[256];
 	char *s;
+	cJSON *item;
 
 	if (!p)
 		n = 0;
 	if (n == 0 || (utf8_valid(p, n) && !memchr(p, 0, n))) {
-		s = malloc(n + 1);
-		if (!s)
+		if (n && terminated)
+			s = (char *)p;
+		else if (n < sizeof(small))
+			s = small;
+		else if (!(s = malloc(n + 1)))
 			return;
-		if (n)
-			memcpy(s, p, n);
-		s[n] = 0;
-		cJSON_AddStringToObject(o, name, s);
-		free(s);
+		if (s != (const char *)p) {
+			if (n)
+				memcpy(s, p, n);
+			s[n] = 0;
+		}
+		item = cJSON_CreateString(s);
+		if (lit)
+			kadd(o, name, item);
+		else if (item && !cJSON_AddItemToObject(o, name, item))
+			cJSON_Delete(item);
+		if (s != small && s != (const char *)p)
+			free(s);
 		return;
 	}
 	snprintf(key, sizeof(key), "%s_b64", name);
@@ -232,13 +263,19 @@ void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n)
 	free(s);
 }
 
-/* A C string that may hold peer bytes: null when absent, else through json_add_bytes. */
+void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n)
+{
+	add_bytes(o, name, false, p, n, false);
+}
+
+/* A C string that may hold peer bytes: null when absent, else through add_bytes. name is
+ * a literal. */
 static void json_add_cstr(cJSON *o, const char *name, const char *s)
 {
 	if (!s)
-		cJSON_AddNullToObject(o, name);
+		kadd(o, name, cJSON_CreateNull());
 	else
-		json_add_bytes(o, name, (const uint8_t *)s, strlen(s));
+		add_bytes(o, name, true, (const uint8_t *)s, strlen(s), true);
 }
 
 /* ---- record life ---- */
@@ -450,56 +487,56 @@ static void add_connack(cJSON *o, const struct msw_record *r)
 	char *hex;
 
 	if (r->connack_code < 0) {
-		cJSON_AddNullToObject(o, "connack");
+		kadd(o, "connack", cJSON_CreateNull());
 		return;
 	}
-	c = cJSON_AddObjectToObject(o, "connack");
+	c = kadd(o, "connack", cJSON_CreateObject());
 	if (!c)
 		return;
-	cJSON_AddNumberToObject(c, "code", r->connack_code);
+	kadd(c, "code", cJSON_CreateNumber(r->connack_code));
 	reason = connack_reason(r->connack_code, r->mqtt_version);
 	if (reason)
-		cJSON_AddStringToObject(c, "reason", reason);
+		kadd(c, "reason", cJSON_CreateString(reason));
 	else
-		cJSON_AddNullToObject(c, "reason");
+		kadd(c, "reason", cJSON_CreateNull());
 	/* a CONNACK can be 256 KiB of user properties: keep the record small */
 	size_t rawn = r->connack_raw.len > CONNACK_RAW_MAX ? CONNACK_RAW_MAX : r->connack_raw.len;
 	hex = hex_encode(r->connack_raw.p, rawn);
-	cJSON_AddStringToObject(c, "raw_hex", hex ? hex : "");
+	kadd(c, "raw_hex", cJSON_CreateString(hex ? hex : ""));
 	free(hex);
 	if (rawn < r->connack_raw.len) {
-		cJSON_AddTrueToObject(c, "raw_truncated");
-		cJSON_AddNumberToObject(c, "raw_len", (double)r->connack_raw.len);
+		kadd(c, "raw_truncated", cJSON_CreateTrue());
+		kadd(c, "raw_len", cJSON_CreateNumber((double)r->connack_raw.len));
 	}
-	cJSON_AddItemToObject(c, "properties", dup_or_null_json(r->connack_props));
+	kadd(c, "properties", dup_or_null_json(r->connack_props));
 }
 
 static void add_broker(cJSON *o, const struct msw_record *r)
 {
-	cJSON *b = cJSON_AddObjectToObject(o, "broker");
+	cJSON *b = kadd(o, "broker", cJSON_CreateObject());
 
 	if (!b)
 		return;
 	json_add_cstr(b, "product", r->broker_product);
 	json_add_cstr(b, "version", r->broker_version);
 	if (r->broker_evidence)
-		cJSON_AddItemToObject(b, "evidence", cJSON_Duplicate(r->broker_evidence, 1));
+		kadd(b, "evidence", cJSON_Duplicate(r->broker_evidence, 1));
 	else
-		cJSON_AddArrayToObject(b, "evidence");
+		kadd(b, "evidence", cJSON_CreateArray());
 }
 
 static void add_topics(cJSON *o, const struct msw_record *r)
 {
-	cJSON *t = cJSON_AddObjectToObject(o, "topics"), *list;
+	cJSON *t = kadd(o, "topics", cJSON_CreateObject()), *list;
 
 	if (!t)
 		return;
-	cJSON_AddNumberToObject(t, "count", r->topic_count);
-	cJSON_AddNumberToObject(t, "retained", r->retained_count);
-	cJSON_AddNumberToObject(t, "messages", (double)r->messages_total);
-	cJSON_AddNumberToObject(t, "bytes", (double)r->bytes_total);
-	cJSON_AddBoolToObject(t, "truncated", r->topics_truncated);
-	list = cJSON_AddArrayToObject(t, "list");
+	kadd(t, "count", cJSON_CreateNumber(r->topic_count));
+	kadd(t, "retained", cJSON_CreateNumber(r->retained_count));
+	kadd(t, "messages", cJSON_CreateNumber((double)r->messages_total));
+	kadd(t, "bytes", cJSON_CreateNumber((double)r->bytes_total));
+	kadd(t, "truncated", cJSON_CreateBool(r->topics_truncated));
+	list = kadd(t, "list", cJSON_CreateArray());
 	if (!list)
 		return;
 	for (size_t i = 0; i < r->ntopics; i++) {
@@ -508,15 +545,15 @@ static void add_topics(cJSON *o, const struct msw_record *r)
 
 		if (!j)
 			return;
-		json_add_bytes(j, "topic", e->topic.p, e->topic.len);
-		cJSON_AddBoolToObject(j, "retained", e->retained);
-		cJSON_AddNumberToObject(j, "messages", e->messages);
-		cJSON_AddNumberToObject(j, "bytes", (double)e->bytes);
+		add_bytes(j, "topic", true, e->topic.p, e->topic.len, false);
+		kadd(j, "retained", cJSON_CreateBool(e->retained));
+		kadd(j, "messages", cJSON_CreateNumber(e->messages));
+		kadd(j, "bytes", cJSON_CreateNumber((double)e->bytes));
 		if (e->sample.p)
-			json_add_bytes(j, "sample", e->sample.p, e->sample.len);
+			add_bytes(j, "sample", true, e->sample.p, e->sample.len, false);
 		else
-			cJSON_AddNullToObject(j, "sample");
-		cJSON_AddBoolToObject(j, "sample_truncated", e->sample_truncated);
+			kadd(j, "sample", cJSON_CreateNull());
+		kadd(j, "sample_truncated", cJSON_CreateBool(e->sample_truncated));
 		cJSON_AddItemToArray(list, j);
 	}
 }
@@ -528,17 +565,17 @@ static cJSON *finding_json(const struct msw_finding *f)
 	if (!j)
 		return NULL;
 	json_add_cstr(j, "id", f->id ? f->id : "unknown");
-	cJSON_AddStringToObject(j, "category", category_str(f->category));
-	cJSON_AddStringToObject(j, "severity", severity_str(f->severity));
-	cJSON_AddStringToObject(j, "confidence", confidence_str(f->confidence));
+	kadd(j, "category", cJSON_CreateString(category_str(f->category)));
+	kadd(j, "severity", cJSON_CreateString(severity_str(f->severity)));
+	kadd(j, "confidence", cJSON_CreateString(confidence_str(f->confidence)));
 	if (f->cwe > 0)
-		cJSON_AddNumberToObject(j, "cwe", f->cwe);
+		kadd(j, "cwe", cJSON_CreateNumber(f->cwe));
 	else
-		cJSON_AddNullToObject(j, "cwe");
+		kadd(j, "cwe", cJSON_CreateNull());
 	if (f->topic.len)
-		json_add_bytes(j, "topic", f->topic.p, f->topic.len);
+		add_bytes(j, "topic", true, f->topic.p, f->topic.len, false);
 	else
-		cJSON_AddNullToObject(j, "topic");
+		kadd(j, "topic", cJSON_CreateNull());
 	json_add_cstr(j, "title", f->title ? f->title : "");
 	json_add_cstr(j, "evidence", f->evidence);
 	json_add_cstr(j, "remediation", f->remediation);
@@ -548,7 +585,7 @@ static cJSON *finding_json(const struct msw_finding *f)
 
 static void add_findings(cJSON *o, const struct msw_record *r)
 {
-	cJSON *a = cJSON_AddArrayToObject(o, "findings");
+	cJSON *a = kadd(o, "findings", cJSON_CreateArray());
 
 	if (!a)
 		return;
@@ -564,21 +601,21 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 {
 	char ts[80];
 
-	cJSON_AddStringToObject(o, "schema", MSW_RECORD_SCHEMA);
-	cJSON_AddStringToObject(o, "kind", r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service");
+	kadd(o, "schema", cJSON_CreateString(MSW_RECORD_SCHEMA));
+	kadd(o, "kind", cJSON_CreateString(r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service"));
 	json_add_cstr(o, "probe", r->probe ? r->probe : "mqtt");
 	json_add_cstr(o, "scan_id", r->scan_id);
 	format_ts(r->start_us, ts, sizeof(ts));
-	cJSON_AddStringToObject(o, "timestamp", ts);
-	cJSON_AddStringToObject(o, "tool_version", tool_version ? tool_version : "unknown");
+	kadd(o, "timestamp", cJSON_CreateString(ts));
+	kadd(o, "tool_version", cJSON_CreateString(tool_version ? tool_version : "unknown"));
 	json_add_cstr(o, "source_ip", r->source_ip[0] ? r->source_ip : NULL);
 	json_add_cstr(o, "ip", r->ip);
-	cJSON_AddNumberToObject(o, "port", r->port);
+	kadd(o, "port", cJSON_CreateNumber(r->port));
 	json_add_cstr(o, "hostname", r->hostname);
-	cJSON_AddStringToObject(o, "transport", transport_str(r->transport));
+	kadd(o, "transport", cJSON_CreateString(transport_str(r->transport)));
 	if (r->transport_security)
 		json_add_cstr(o, "transport_security", r->transport_security);
-	cJSON_AddStringToObject(o, "status", status_str(r->status));
+	kadd(o, "status", cJSON_CreateString(status_str(r->status)));
 }
 
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
@@ -608,7 +645,8 @@ static void sanitize_tree(cJSON *node, int depth)
 	if (depth > 64)
 		return;
 	cJSON_ArrayForEach(it, node) {
-		if (it->string && !utf8_valid((const uint8_t *)it->string, strlen(it->string))) {
+		if (it->string && !(it->type & cJSON_StringIsConst) &&
+		    !utf8_valid((const uint8_t *)it->string, strlen(it->string))) {
 			char *b = b64_encode((const uint8_t *)it->string, strlen(it->string));
 			size_t n = b ? strlen(b) + 6 : 0;
 			char *k = b ? malloc(n) : NULL;
@@ -632,7 +670,7 @@ static void sanitize_tree(cJSON *node, int depth)
 				cJSON *w = cJSON_CreateObject();
 
 				if (w) {
-					cJSON_AddStringToObject(w, "b64", b);
+					kadd(w, "b64", cJSON_CreateString(b));
 					cJSON_ReplaceItemViaPointer(node, it, w);
 					it = w;
 				}
@@ -660,22 +698,22 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	if (!o)
 		return NULL;
 	add_identity(o, r, tool_version);
-	cJSON_AddBoolToObject(o, "mqtt", r->mqtt);
+	kadd(o, "mqtt", cJSON_CreateBool(r->mqtt));
 	json_add_cstr(o, "mqtt_version", r->mqtt_version[0] ? r->mqtt_version : NULL);
-	cJSON_AddStringToObject(o, "auth", auth_str(r->auth));
+	kadd(o, "auth", cJSON_CreateString(auth_str(r->auth)));
 	add_connack(o, r);
 	if (r->versions)
-		cJSON_AddItemToObject(o, "versions", cJSON_Duplicate(r->versions, 1));
-	cJSON_AddStringToObject(o, "read_access", read_access_str(r->read_access));
-	cJSON_AddStringToObject(o, "write_access", write_access_str(r->write_access));
+		kadd(o, "versions", cJSON_Duplicate(r->versions, 1));
+	kadd(o, "read_access", cJSON_CreateString(read_access_str(r->read_access)));
+	kadd(o, "write_access", cJSON_CreateString(write_access_str(r->write_access)));
 	add_broker(o, r);
 	add_topics(o, r);
 	add_findings(o, r);
 	if (r->tls)
-		cJSON_AddItemToObject(o, "tls", cJSON_Duplicate(r->tls, 1));
+		kadd(o, "tls", cJSON_Duplicate(r->tls, 1));
 	if (r->websocket)
-		cJSON_AddItemToObject(o, "websocket", cJSON_Duplicate(r->websocket, 1));
-	cJSON_AddNumberToObject(o, "duration_ms", (double)(r->duration_ms > 0 ? r->duration_ms : 0));
+		kadd(o, "websocket", cJSON_Duplicate(r->websocket, 1));
+	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);
 	sanitize_tree(o, 0);

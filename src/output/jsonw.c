@@ -1,0 +1,182 @@
+/* Compact JSON text of a cJSON tree, byte for byte what cJSON_PrintUnformatted() (cJSON
+ * 1.7.15) writes, appended to a capped dbuf. Why not cJSON's printer: it grows its buffer
+ * by realloc, prints every number with sprintf("%1.15g") and reads it back with sscanf,
+ * and asks localeconv() each time; for a record of ~1 KiB that was most of the user CPU a
+ * fast scan spends per target. Here integers up to 1e15 are written digit by digit and
+ * only other numbers take the printf round trip (the same one cJSON takes, so the text is
+ * the same); strings are copied in runs between the bytes that need escaping. */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include "output/jsonw.h"
+
+#define JSONW_MAX_DEPTH 1000
+
+static inline msw_err put(struct dbuf *b, const void *p, size_t n)
+{
+	if (b->alloc - b->len >= n) {   /* the usual case: room already there */
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+		return MSW_OK;
+	}
+	return dbuf_append(b, p, n);
+}
+
+/* Bytes a JSON string may hold as they are (not '"', '\\', or a control character). */
+static const uint8_t plain[256] = {
+	[32 ... 33] = 1, [35 ... 91] = 1, [93 ... 255] = 1,   /* 34 '"', 92 '\\' */
+};
+
+static msw_err put_int(struct dbuf *b, double d)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	long long v = (long long)d;
+	unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	return put(b, tmp + i, sizeof(tmp) - i);
+}
+
+static msw_err put_number(struct dbuf *b, double d)
+{
+	char tmp[32];
+	double test = 0;
+	int n;
+
+	if (isnan(d) || isinf(d))
+		return put(b, "null", 4);
+	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d)))
+		return put_int(b, d);   /* what %1.15g prints for these */
+	n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
+	test = strtod(tmp, NULL);
+	if (fabs(test - d) > (fabs(test) > fabs(d) ? fabs(test) : fabs(d)) * DBL_EPSILON)
+		n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
+	return n > 0 && (size_t)n < sizeof(tmp) ? put(b, tmp, (size_t)n) : MSW_ERR_INTERNAL;
+}
+
+/* Escapes one chunk of a string into reserved room (6 bytes per input byte at most). */
+static size_t escape_chunk(uint8_t *o, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t *start = o;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (plain[c]) {
+			*o++ = c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = (uint8_t)hex[c >> 4];
+			*o++ = (uint8_t)hex[c & 15];
+		}
+	}
+	return (size_t)(o - start);
+}
+
+#define ESC_CHUNK 4096
+
+static msw_err put_string(struct dbuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = 0;
+	msw_err rc;
+
+	while (plain[p[n]])   /* stops at the NUL (plain[0] == 0) */
+		n++;
+	if (!p[n]) {          /* nothing to escape: one copy */
+		rc = dbuf_reserve(b, n + 2);
+		if (rc)
+			return rc;
+		b->p[b->len] = '"';
+		memcpy(b->p + b->len + 1, p, n);
+		b->p[b->len + 1 + n] = '"';
+		b->len += n + 2;
+		return MSW_OK;
+	}
+	n += strlen((const char *)p + n);
+	rc = put(b, "\"", 1);
+	while (!rc && n) {
+		size_t k = n < ESC_CHUNK ? n : ESC_CHUNK;
+
+		rc = dbuf_reserve(b, 6 * k);
+		if (rc)
+			break;
+		b->len += escape_chunk(b->p + b->len, p, k);
+		p += k;
+		n -= k;
+	}
+	return rc ? rc : put(b, "\"", 1);
+}
+
+static msw_err put_value(struct dbuf *b, const cJSON *it, int depth);
+
+static msw_err put_children(struct dbuf *b, const cJSON *it, int depth, bool object)
+{
+	msw_err rc = put(b, object ? "{" : "[", 1);
+
+	for (const cJSON *c = it->child; !rc && c; c = c->next) {
+		if (c != it->child)
+			rc = put(b, ",", 1);
+		if (!rc && object) {
+			rc = put_string(b, c->string);
+			if (!rc)
+				rc = put(b, ":", 1);
+		}
+		if (!rc)
+			rc = put_value(b, c, depth + 1);
+	}
+	return rc ? rc : put(b, object ? "}" : "]", 1);
+}
+
+static msw_err put_value(struct dbuf *b, const cJSON *it, int depth)
+{
+	if (depth > JSONW_MAX_DEPTH)
+		return MSW_ERR_TOO_BIG;
+	switch (it->type & 0xFF) {
+	case cJSON_NULL: return put(b, "null", 4);
+	case cJSON_False: return put(b, "false", 5);
+	case cJSON_True: return put(b, "true", 4);
+	case cJSON_Number: return put_number(b, it->valuedouble);
+	case cJSON_String: return put_string(b, it->valuestring);
+	case cJSON_Raw:
+		return it->valuestring ? put(b, it->valuestring, strlen(it->valuestring))
+				       : MSW_ERR_INTERNAL;
+	case cJSON_Array: return put_children(b, it, depth, false);
+	case cJSON_Object: return put_children(b, it, depth, true);
+	default: return MSW_ERR_INTERNAL;
+	}
+}
+
+msw_err jsonw_append(struct dbuf *b, const cJSON *item)
+{
+	size_t mark = b->len;
+	msw_err rc = item ? put_value(b, item, 0) : MSW_ERR_INTERNAL;
+
+	if (rc)
+		b->len = mark;   /* nothing half-written */
+	return rc;
+}
