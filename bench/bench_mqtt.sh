@@ -13,7 +13,8 @@
 #      a /24 (hosts/s each, the ratio), nmap also with --max-parallelism 256 (tuned);
 #  (c) mqttsweep's peak RSS (VmHWM) with 1,000 and 5,000 connections in flight, and the
 #      RSS per in-flight connection (difference / 4,000).
-# Environment: BENCH_PORT (21883), BENCH_N (20000), BENCH_CONC (1000), BENCH_WINDOW (1, s),
+# Environment: BENCH_PORT (21883), BENCH_N (20000), BENCH_CONC (1000), BENCH_CONC2 (100),
+# BENCH_REPS (3 alternating pairs per concurrency in (a), median reported), BENCH_WINDOW (1, s),
 # BENCH_PARTS ("a b c"), BENCH_SYS_INTERVAL (unset: the broker's default $SYS; 0: no $SYS),
 # MSW_BIN (build/mqttsweep).
 set -uo pipefail
@@ -25,6 +26,8 @@ MSW_BIN=${MSW_BIN:-$ROOT/build/mqttsweep}
 PORT=${BENCH_PORT:-21883}
 N=${BENCH_N:-20000}
 CONC=${BENCH_CONC:-1000}
+CONC2=${BENCH_CONC2:-100}   # part (a) also runs at this concurrency ("" to skip)
+REPS=${BENCH_REPS:-3}
 WIN=${BENCH_WINDOW:-1}
 PARTS=${BENCH_PARTS:-a b c}
 NMAP_NET=127.2.0.0/24
@@ -32,7 +35,7 @@ NMAP_HOSTS=256
 RSS_C1=1000
 RSS_C2=5000
 if [ "${1:-}" = "--smoke" ]; then
-	N=300; CONC=100; NMAP_NET=127.2.0.0/28; NMAP_HOSTS=16; RSS_C1=50; RSS_C2=150
+	N=300; CONC=100; CONC2=""; REPS=1; NMAP_NET=127.2.0.0/28; NMAP_HOSTS=16; RSS_C1=50; RSS_C2=150
 	echo "smoke run: tiny sizes, figures are meaningless"
 fi
 
@@ -98,31 +101,44 @@ ROWS=()
 row() { ROWS+=("$(printf '%-44s %14s %14s %8s' "$1" "$2" "$3" "$4")"); }
 
 # ---- (a) handshake rate ------------------------------------------------------------------
-part_a() {
-	echo "== (a) handshakes: $N hosts of 127.1.0.0/16, concurrency $CONC"
-	local out r_ref t0 t1 ok r_msw
-	out=$("$T/perf/mqttrate" -a 127.1.0.0/16 -p "$PORT" -n "$N" -c "$CONC" 2>/dev/null | grep '^RESULT')
-	echo "mqttrate: $out"
+# One pair of runs: mqttrate, then mqttsweep, same count and concurrency, fresh address
+# ranges each (no TIME_WAIT left from an earlier run on the same 4-tuples). Prints
+# "ref msw" in handshakes/s; mqttsweep's rate uses the scan's own start/end (metadata).
+a_pair() {
+	local c=$1 ra=$2 rb=$3 out r_ref t0 t1 ok span
+	out=$("$T/perf/mqttrate" -a "$ra" -p "$PORT" -n "$N" -c "$c" 2>/dev/null | grep '^RESULT')
 	r_ref=$(sed -nE 's/.* ok_per_s=([0-9.]+).*/\1/p' <<<"$out")
 	t0=$(now)
-	"$MSW_BIN" scan 127.1.0.0/16 -p "$PORT" -n "$N" --depth topics --window 0 --rate 100000 \
-		--concurrency "$CONC" --format json --metadata-file "$T/a.meta" -q \
+	"$MSW_BIN" scan "$rb" -p "$PORT" -n "$N" --depth topics --window 0 --rate 100000 \
+		--concurrency "$c" --format json --metadata-file "$T/a.meta" -q \
 		>"$T/a.json" 2>"$T/a.err" </dev/null
 	t1=$(now)
 	ok=$(grep -c '"status":"success"' "$T/a.json" 2>/dev/null || echo 0)
-	# the scan's own start/end (metadata record), like mqttrate's wall time, and the
-	# process wall time including start-up and the final flush
-	local span
 	span=$(jq -r 'select(.schema == "mqttsweep.scan/1") |
 		((.end | sub("\\.[0-9]+Z$"; "Z") | fromdate) + (.end | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber / 1000)) -
 		((.start | sub("\\.[0-9]+Z$"; "Z") | fromdate) + (.start | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber / 1000))' \
 		"$T/a.meta" 2>/dev/null | tail -1)
 	[ -n "$span" ] && [ "$(calc "$span * 1000")" -gt 0 ] || span=$(calc "$t1 - $t0" 3)
-	r_msw=$(calc "$ok / $span")
-	echo "mqttsweep: $ok successful handshakes; scan $(calc "$span" 2) s, process $(calc "$t1 - $t0" 2) s"
-	row "(a) handshakes/s, c=$CONC, n=$N" "${r_ref:-?}" "$r_msw" "$(calc "$r_msw / ${r_ref:-1}" 2)"
-	row "(a') same, mqttsweep process wall time" "${r_ref:-?}" "$(calc "$ok / ($t1 - $t0)")" \
-		"$(calc "$ok / ($t1 - $t0) / ${r_ref:-1}" 2)"
+	echo "${r_ref:-0} $(calc "$ok / $span") $ok"
+}
+
+median() { awk 'NF' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+part_a() {
+	local c i pair refs msws ratios net=10
+	for c in $CONC $CONC2; do
+		echo "== (a) handshakes: $N hosts per run, concurrency $c, $REPS alternating pairs"
+		refs=""; msws=""; ratios=""
+		for i in $(seq "$REPS"); do
+			pair=$(a_pair "$c" "127.$net.0.0/16" "127.$((net + 1)).0.0/16")
+			net=$((net + 2))
+			read -r r m ok <<<"$pair"
+			echo "  pair $i: mqttrate $r/s, mqttsweep $m/s ($ok successful), ratio $(calc "$m / ($r + 0.001)" 2)"
+			refs+="$r"$'\n'; msws+="$m"$'\n'; ratios+="$(calc "$m / ($r + 0.001)" 3)"$'\n'
+		done
+		row "(a) handshakes/s, c=$c, n=$N, median of $REPS" "$(median <<<"$refs")" \
+			"$(median <<<"$msws")" "$(calc "$(median <<<"$ratios")" 2)"
+	done
 }
 
 # ---- (b) nmap mqtt-subscribe vs mqttsweep, same window -------------------------------------

@@ -274,9 +274,12 @@ static void test_fallback_and_denied(void **st)
 	assert_int_equal(sent_packet(0, MQTT_V31, &u), MQTT_CONNECT);
 	assert_int_equal(u.connect.version, MQTT_V31);
 	assert_int_equal(feed(CONNACK_OK, 4), PROBE_CONTINUE);
-	const uint8_t suback_fail[] = {0x90, 4, 0, 1, 0x80, 0x80};
-	/* window 0: SUBACK then finish */
-	assert_int_equal(feed(suback_fail, 6), PROBE_DONE);
+	/* window 0: '#' alone (no $SYS tree to drop), SUBACK, then finish */
+	assert_int_equal(sent_packet(1, MQTT_V31, &u), MQTT_SUBSCRIBE);
+	assert_int_equal(u.subscribe.nfilters, 1);
+	assert_memory_equal(u.subscribe.filter[0].p, "#", 1);
+	const uint8_t suback_fail[] = {0x90, 3, 0, 1, 0x80};
+	assert_int_equal(feed(suback_fail, 5), PROBE_DONE);
 	probe_mqtt.finish(&H->pc);
 	assert_int_equal(H->rec.read_access, READ_DENIED);
 	assert_string_equal(H->rec.mqtt_version, "3.1");
