@@ -177,4 +177,8 @@ void hs_free(struct hrun *h);
 
 extern char msw_scan_id[40];
 
+/* workers.c: the parent's line splitter for what children write (exposed for tests) */
+void workers_split_lines(struct dbuf *buf, bool *skipping, uint64_t *dropped, const char *p,
+			 size_t n, void (*on_line)(void *arg, char *line), void *arg);
+
 #endif

@@ -186,6 +186,8 @@ struct wchild {
 	struct dbuf buf;
 	struct scan_stats prog, final;
 	bool done, have_final;
+	bool skipping;      /* inside a line longer than MAX_LINE: drop up to its newline */
+	uint64_t dropped;   /* such lines (reported on stderr at the end) */
 };
 
 static void handle_line(struct output *out, struct wchild *w, char *line, bool *failed)
@@ -208,7 +210,46 @@ static void handle_line(struct output *out, struct wchild *w, char *line, bool *
 	cJSON_Delete(o);
 }
 
-/* Read what a child wrote; split complete lines. Returns false at EOF. */
+/* Split bytes into NUL-terminated lines for on_line. A line longer than buf's cap is
+ * dropped whole (up to its newline) and counted in *dropped; the lines around it are kept.
+ * *skipping carries "inside an over-long line" from one call to the next. */
+void workers_split_lines(struct dbuf *buf, bool *skipping, uint64_t *dropped, const char *p,
+			 size_t n, void (*on_line)(void *arg, char *line), void *arg)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+
+		if (!*skipping && (dbuf_append(buf, p, k) || (nl && dbuf_append(buf, "", 1)))) {
+			dbuf_reset(buf);
+			*skipping = true;
+			(*dropped)++;
+		}
+		if (!nl)
+			return;
+		if (!*skipping)
+			on_line(arg, (char *)buf->p);
+		dbuf_reset(buf);
+		*skipping = false;
+		p = nl + 1;
+		n -= k + 1;
+	}
+}
+
+struct line_ctx {
+	struct output *out;
+	struct wchild *w;
+	bool *failed;
+};
+
+static void on_child_line(void *arg, char *line)
+{
+	struct line_ctx *x = arg;
+
+	handle_line(x->out, x->w, line, x->failed);
+}
+
+/* Read what a child wrote. Returns false at EOF. */
 static bool child_read(struct output *out, struct wchild *w, bool *failed)
 {
 	char tmp[65536];
@@ -217,19 +258,9 @@ static bool child_read(struct output *out, struct wchild *w, bool *failed)
 		return errno == EINTR || errno == EAGAIN;
 	if (r == 0)
 		return false;
-	if (dbuf_append(&w->buf, tmp, (size_t)r)) {
-		dbuf_reset(&w->buf); /* a line past the cap: drop it */
-		return true;
-	}
-	size_t start = 0;
-	for (size_t i = 0; i < w->buf.len; i++) {
-		if (w->buf.p[i] != '\n')
-			continue;
-		w->buf.p[i] = 0;
-		handle_line(out, w, (char *)w->buf.p + start, failed);
-		start = i + 1;
-	}
-	dbuf_consume(&w->buf, start);
+	struct line_ctx x = {out, w, failed};
+
+	workers_split_lines(&w->buf, &w->skipping, &w->dropped, tmp, (size_t)r, on_child_line, &x);
 	return true;
 }
 
@@ -332,6 +363,11 @@ msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, st
 			child_failed = true;
 		close(w[i].fd);
 		dbuf_free(&w[i].buf);
+		if (w[i].dropped) { /* records lost: the run cannot end with 0 */
+			fprintf(stderr, "mqttsweep: worker %u: %llu record line(s) over %u MiB dropped\n",
+				i, (unsigned long long)w[i].dropped, MAX_LINE >> 20);
+			failed = true;
+		}
 	}
 	close(ep);
 	st->end_us = eng_wall_us();
