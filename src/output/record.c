@@ -21,6 +21,12 @@
 /* Keys written by this file are string literals: they go into the tree by reference
  * (cJSON_StringIsConst: not copied, not freed), half the allocations of a record. An
  * item whose add fails is deleted here. */
+/* A value from one of this file's string tables (a literal): referenced, not copied. */
+static cJSON *lit_str(const char *lit)
+{
+	return cJSON_CreateStringReference(lit);
+}
+
 static cJSON *kadd(cJSON *o, const char *lit, cJSON *item)
 {
 	if (item && !cJSON_AddItemToObjectCS(o, lit, item)) {
@@ -496,7 +502,7 @@ static void add_connack(cJSON *o, const struct msw_record *r)
 	kadd(c, "code", cJSON_CreateNumber(r->connack_code));
 	reason = connack_reason(r->connack_code, r->mqtt_version);
 	if (reason)
-		kadd(c, "reason", cJSON_CreateString(reason));
+		kadd(c, "reason", lit_str(reason));
 	else
 		kadd(c, "reason", cJSON_CreateNull());
 	/* a CONNACK can be 256 KiB of user properties: keep the record small */
@@ -565,9 +571,9 @@ static cJSON *finding_json(const struct msw_finding *f)
 	if (!j)
 		return NULL;
 	json_add_cstr(j, "id", f->id ? f->id : "unknown");
-	kadd(j, "category", cJSON_CreateString(category_str(f->category)));
-	kadd(j, "severity", cJSON_CreateString(severity_str(f->severity)));
-	kadd(j, "confidence", cJSON_CreateString(confidence_str(f->confidence)));
+	kadd(j, "category", lit_str(category_str(f->category)));
+	kadd(j, "severity", lit_str(severity_str(f->severity)));
+	kadd(j, "confidence", lit_str(confidence_str(f->confidence)));
 	if (f->cwe > 0)
 		kadd(j, "cwe", cJSON_CreateNumber(f->cwe));
 	else
@@ -601,8 +607,8 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 {
 	char ts[80];
 
-	kadd(o, "schema", cJSON_CreateString(MSW_RECORD_SCHEMA));
-	kadd(o, "kind", cJSON_CreateString(r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service"));
+	kadd(o, "schema", lit_str(MSW_RECORD_SCHEMA));
+	kadd(o, "kind", lit_str(r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service"));
 	json_add_cstr(o, "probe", r->probe ? r->probe : "mqtt");
 	json_add_cstr(o, "scan_id", r->scan_id);
 	format_ts(r->start_us, ts, sizeof(ts));
@@ -612,10 +618,10 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 	json_add_cstr(o, "ip", r->ip);
 	kadd(o, "port", cJSON_CreateNumber(r->port));
 	json_add_cstr(o, "hostname", r->hostname);
-	kadd(o, "transport", cJSON_CreateString(transport_str(r->transport)));
+	kadd(o, "transport", lit_str(transport_str(r->transport)));
 	if (r->transport_security)
 		json_add_cstr(o, "transport_security", r->transport_security);
-	kadd(o, "status", cJSON_CreateString(status_str(r->status)));
+	kadd(o, "status", lit_str(status_str(r->status)));
 }
 
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
@@ -660,7 +666,7 @@ static void sanitize_tree(cJSON *node, int depth)
 			}
 			free(b);
 		}
-		if (cJSON_IsString(it) && it->valuestring &&
+		if (cJSON_IsString(it) && it->valuestring && !(it->type & cJSON_IsReference) &&
 		    !utf8_valid((const uint8_t *)it->valuestring, strlen(it->valuestring))) {
 			char *b = b64_encode((const uint8_t *)it->valuestring, strlen(it->valuestring));
 
@@ -700,12 +706,12 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	add_identity(o, r, tool_version);
 	kadd(o, "mqtt", cJSON_CreateBool(r->mqtt));
 	json_add_cstr(o, "mqtt_version", r->mqtt_version[0] ? r->mqtt_version : NULL);
-	kadd(o, "auth", cJSON_CreateString(auth_str(r->auth)));
+	kadd(o, "auth", lit_str(auth_str(r->auth)));
 	add_connack(o, r);
 	if (r->versions)
 		kadd(o, "versions", cJSON_Duplicate(r->versions, 1));
-	kadd(o, "read_access", cJSON_CreateString(read_access_str(r->read_access)));
-	kadd(o, "write_access", cJSON_CreateString(write_access_str(r->write_access)));
+	kadd(o, "read_access", lit_str(read_access_str(r->read_access)));
+	kadd(o, "write_access", lit_str(write_access_str(r->write_access)));
 	add_broker(o, r);
 	add_topics(o, r);
 	add_findings(o, r);
