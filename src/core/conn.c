@@ -590,7 +590,10 @@ void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 	case CS_CONNECTING: {
 		int err = 0;
 		socklen_t el = sizeof(err);
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		/* a failed connect always raises EPOLLERR (tcp_poll reports sk_err): a plain
+		 * EPOLLOUT edge is a connection, no SO_ERROR syscall needed */
+		if ((ev & (EPOLLERR | EPOLLHUP) || !(ev & EPOLLOUT)) &&
+		    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 			err = errno;
 		if (err)
 			connect_failed(e, c, err);
