@@ -3,11 +3,14 @@
  * output has no < > " ' `; terminal output has no byte below 0x20 nor DEL; a CSV cell
  * is one quoted cell that never starts with a formula character; a record whose topic,
  * sample, broker version and error are the input prints as JSON that parses back, and
- * the topic is either the input itself (valid UTF-8, no NUL) or topic_b64. */
+ * the topic is either the input itself (valid UTF-8, no NUL) or topic_b64. The JSON-lines
+ * writer (jsonw) must write exactly what cJSON_PrintUnformatted writes, for that record and
+ * for a bare string of the input's bytes up to the first NUL (valid UTF-8 or not). */
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
 #include "output/escape.h"
+#include "output/jsonw.h"
 #include "output/record.h"
 
 static void check_escapers(const uint8_t *data, size_t size)
@@ -29,6 +32,29 @@ static void check_escapers(const uint8_t *data, size_t size)
 	free(c);
 }
 
+static void same_as_cjson(const cJSON *j, const char *txt)
+{
+	struct dbuf b;
+
+	dbuf_init(&b, 1u << 24);
+	assert(jsonw_append(&b, j) == MSW_OK);
+	assert(b.len == strlen(txt) && memcmp(b.p, txt, b.len) == 0);
+	dbuf_free(&b);
+}
+
+static void check_string(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_strdup(data, size);
+	cJSON *j = s ? cJSON_CreateString(s) : NULL;
+	char *txt = j ? cJSON_PrintUnformatted(j) : NULL;
+
+	if (txt)
+		same_as_cjson(j, txt);
+	cJSON_free(txt);
+	cJSON_Delete(j);
+	free(s);
+}
+
 static void check_record(const uint8_t *data, size_t size)
 {
 	struct msw_record r;
@@ -46,6 +72,7 @@ static void check_record(const uint8_t *data, size_t size)
 	assert(j);
 	txt = cJSON_PrintUnformatted(j);
 	assert(txt && utf8_valid((const uint8_t *)txt, strlen(txt)));
+	same_as_cjson(j, txt);
 	back = cJSON_Parse(txt);
 	assert(back);
 	item = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "topics"), "list"), 0);
@@ -66,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 16)
 		return 0;
 	check_escapers(data, size);
+	check_string(data, size);
 	check_record(data, size);
 	return 0;
 }
