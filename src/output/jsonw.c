@@ -4,7 +4,8 @@
  * and asks localeconv() each time; for a record of ~1 KiB that was most of the user CPU a
  * fast scan spends per target. Here integers up to 1e15 are written digit by digit and
  * only other numbers take the printf round trip (the same one cJSON takes, so the text is
- * the same); strings are copied in runs between the bytes that need escaping. */
+ * the same; mqttsweep never calls setlocale(), so printf's decimal point is '.'); strings
+ * are copied whole when nothing in them needs escaping. */
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
