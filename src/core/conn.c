@@ -4,9 +4,9 @@
  *   → probe on_connected, then every read goes to on_data (picohttpparser contract:
  *     the probe sees all unconsumed bytes; the remainder is kept in a capped dbuf that is
  *     only allocated when a message spans reads)
- *   → PROBE_DONE: flush (an unsent rest lingers on EPOLLOUT edges, bounded), then close at
- *     once (FIN, or RST when the peer's last bytes are unread); the record is emitted
- *     at once
+ *   → PROBE_DONE: flush, FIN (shutdown SHUT_WR), linger for the peer's FIN (reading and
+ *     dropping what it still sends), close; the record is emitted at once, the slot is
+ *     freed when the linger ends
  *   → PROBE_RECONNECT: close now, queue a new connection to the same target
  *   → EOF / error / timeout: on_close(why) lets the probe decide and set the status; when
  *     it sets none, the engine maps `why` (refused, connection-timeout, io-timeout, ...).
@@ -301,13 +301,14 @@ static void conn_graceful(struct eng *e, struct conn *c)
 		conn_close(e, c, true);
 		return;
 	}
-	/* Close at once, as any client does after its goodbye: the kernel sends FIN, or RST if
-	 * the peer sent more we did not read (retained messages after the window). The
-	 * broker still reads our DISCONNECT first (Linux hands out queued data before it
-	 * reports a reset). Draining first to turn that RST into a FIN costs the broker
-	 * ~10 us more per connection (an orderly shutdown on its side), 10-20% of a busy
-	 * broker's rate, and keeps our slot in FIN_WAIT: measured, see bench/README.md. */
-	conn_close(e, c, false);
+	/* FIN after the goodbye, then read (and drop) until the broker's FIN: closing with
+	 * its messages still arriving would answer them with RST, and a broker busy writing
+	 * to us may then drop the connection before it reads our DISCONNECT (seen with
+	 * Mosquitto and 96 KiB of retained messages). The linger deadline bounds the wait. */
+	shutdown(c->fd, SHUT_WR);
+	c->fin_sent = true;
+	if (drain_fd(c->fd, NULL))
+		conn_close(e, c, false); /* else the peer's FIN arrives as an edge */
 }
 
 void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
@@ -573,15 +574,23 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	return MSW_OK;
 }
 
-/* A finished connection whose last bytes did not fit the socket: close once they are out
- * (or on an error; the linger deadline bounds the wait). */
+/* A finished connection: send what is left, then FIN, then wait for the peer's FIN (or
+ * an error; the linger deadline bounds it all). */
 static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 {
-	msw_err rc = stack_flush(c->top);
-
-	if (rc == MSW_ERR_AGAIN && !(ev & (EPOLLERR | EPOLLHUP)))
-		return;
-	conn_close(e, c, !rc && c->top->below);
+	if (!c->fin_sent) {
+		msw_err rc = stack_flush(c->top);
+		if (rc == MSW_ERR_AGAIN && !(ev & (EPOLLERR | EPOLLHUP)))
+			return;
+		if (rc || c->top->below) {
+			conn_close(e, c, !rc && c->top->below);
+			return;
+		}
+		shutdown(c->fd, SHUT_WR);
+		c->fin_sent = true;
+	}
+	if (drain_fd(c->fd, NULL) || (ev & (EPOLLERR | EPOLLHUP)))
+		conn_close(e, c, false);
 }
 
 void conn_event(struct eng *e, struct conn *c, uint32_t ev)

@@ -55,6 +55,7 @@ struct conn {
 	struct conn *next_free;
 	struct conn *rprev, *rnext; /* on the engine's ready list (read budget used up) */
 	bool ready;
+	bool fin_sent;
 };
 
 struct hrun;

@@ -87,8 +87,8 @@ else
 fi
 
 # window 0 (benchmark mode): still SUBSCRIBE '#' (alone: no $SYS tree to drop) and wait
-# for SUBACK; with ~96 KiB of retained messages left unread our close is an RST, and the
-# broker still logs our DISCONNECT (it reads it before the reset)
+# for SUBACK; with ~96 KiB of retained messages still coming we FIN and read them away
+# until the broker closes, so it logs our DISCONNECT (a plain close would answer with RST)
 for i in $(seq 32); do
 	head -c 3000 /dev/zero | tr '\0' x | mosquitto_pub -h $A1 -p $P -r -t "bulk/r$i" -s
 done
@@ -99,7 +99,7 @@ sleep 0.3
 ID=$(grep -oE "as msw-[0-9A-Za-z]+" "$ANON_LOG" | head -1 | cut -c4-)
 grep -E "^[0-9]+: $ID 0 #$" "$ANON_LOG" >/dev/null && ! grep -E "$ID 0 \\\$SYS" "$ANON_LOG" >/dev/null &&
 	pass "window 0: '#' alone subscribed" || fail "window 0: subscriptions other than '#' alone"
-grep -E "Client $ID disconnected\." "$ANON_LOG" >/dev/null && pass "window 0: broker logged our DISCONNECT (unread data, RST close)" ||
+grep -E "Client $ID disconnected\." "$ANON_LOG" >/dev/null && pass "window 0: broker logged our DISCONNECT (96 KiB still coming)" ||
 	{ fail "window 0: no clean DISCONNECT from $ID"; grep "$ID" "$ANON_LOG" >&2; }
 for i in $(seq 32); do mosquitto_pub -h $A1 -p $P -r -t "bulk/r$i" -n; done
 
