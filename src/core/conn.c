@@ -279,6 +279,25 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 	tr_finish(e, tr);
 }
 
+/* Lingering on plain TCP: FIN after the goodbye, unless the probe said the peer closes
+ * first (then the peer's FIN proves it read our goodbye, and we abort: neither side keeps
+ * a TIME_WAIT or a FIN_WAIT2 for a connection both are done with). */
+static void send_fin(struct conn *c)
+{
+	if (!c->peer_closes)
+		shutdown(c->fd, SHUT_WR);
+	c->fin_sent = true;
+}
+
+static void linger_done(struct eng *e, struct conn *c)
+{
+	if (c->peer_closes) {
+		struct linger l = {.l_onoff = 1, .l_linger = 0};
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	conn_close(e, c, false);
+}
+
 /* PROBE_DONE: the target is finished; the connection closes politely on its own. */
 static void conn_graceful(struct eng *e, struct conn *c)
 {
@@ -286,6 +305,7 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	describe(c, tr);
 	tr->conn = NULL;
 	c->tr = NULL;
+	c->peer_closes = tr->pc.peer_closes;
 	dbuf_free(&c->rx);
 	c->st = CS_LINGER;
 	e->lingering++;
@@ -305,10 +325,9 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	 * its messages still arriving would answer them with RST, and a broker busy writing
 	 * to us may then drop the connection before it reads our DISCONNECT (seen with
 	 * Mosquitto and 96 KiB of retained messages). The linger deadline bounds the wait. */
-	shutdown(c->fd, SHUT_WR);
-	c->fin_sent = true;
+	send_fin(c);
 	if (drain_fd(c->fd, NULL))
-		conn_close(e, c, false); /* else the peer's FIN arrives as an edge */
+		linger_done(e, c); /* else the peer's FIN arrives as an edge */
 }
 
 void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
@@ -434,6 +453,7 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 	c->st = CS_OPEN;
 	c->last_rx_ms = e->now_ms;
 	arm(e, c, e->io_ms);
+	tr->pc.peer_closes = false;
 	enum probe_rc rc =
 		tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
 	tr_handle(e, tr, rc);
@@ -586,11 +606,10 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 			conn_close(e, c, !rc && c->top->below);
 			return;
 		}
-		shutdown(c->fd, SHUT_WR);
-		c->fin_sent = true;
+		send_fin(c);
 	}
 	if (drain_fd(c->fd, NULL) || (ev & (EPOLLERR | EPOLLHUP)))
-		conn_close(e, c, false);
+		linger_done(e, c);
 }
 
 void conn_event(struct eng *e, struct conn *c, uint32_t ev)

@@ -55,7 +55,8 @@ struct conn {
 	struct conn *next_free;
 	struct conn *rprev, *rnext; /* on the engine's ready list (read budget used up) */
 	bool ready;
-	bool fin_sent;
+	bool fin_sent;  /* lingering: flushed, FIN sent unless peer_closes */
+	bool peer_closes; /* lingering for the peer's FIN: abort (RST) when it comes */
 };
 
 struct hrun;

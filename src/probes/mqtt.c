@@ -2,8 +2,7 @@
  *
  * Design. A named-state enum with a single setter drives each connection:
  *   IDLE → (CONNECT sent) WAIT_CONNACK → (depth ≥ topics: SUBSCRIBE # and $SYS/#; # alone
- *   with --window 0)
- *   WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
+ *   with --window 0) WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
  *   → CLOSING (DISCONNECT sent, engine closes politely).
  * Across connections a small plan decides which protocol level to speak:
  *   - fallback (scan, default --versions 3.1.1): 3.1.1, then 3.1, then 5.0 — moving on
@@ -237,7 +236,8 @@ static void send_disconnect(struct pctx *c, struct mq *m)
 	if (!m->accepted)
 		return;
 	mqtt_encode_disconnect(m->ver, b, sizeof(b));
-	(void)pctx_send(c, b, sizeof(b));
+	/* a server closes the connection on DISCONNECT (3.1.1 §3.14.4, 5.0 §3.14.4) */
+	c->peer_closes = pctx_send(c, b, sizeof(b)) == MSW_OK;
 	m->accepted = false; /* once */
 }
 
@@ -412,7 +412,7 @@ static size_t sub_filters(const struct pctx *c)
 	return c->cfg->window_ms ? 2 : 1;
 }
 
-static msw_err send_subscribe(struct pctx *c, struct mq *m)
+static size_t encode_subscribe(const struct pctx *c, const struct mq *m, uint8_t *b, size_t cap)
 {
 	static const char *const filters[] = {"#", "$SYS/#"};
 	struct mqtt_subscribe s = {.version = m->ver,
@@ -420,17 +420,16 @@ static msw_err send_subscribe(struct pctx *c, struct mq *m)
 				   .filters = filters,
 				   .nfilters = sub_filters(c),
 				   .qos = 0};
-	uint8_t b[32];
-	size_t n = mqtt_encode_subscribe(&s, b, sizeof(b));
-	return pctx_send(c, b, n);
+	return mqtt_encode_subscribe(&s, b, cap);
 }
 
 /* The verdict is known and this connection was accepted: subscribe or stop. */
 static enum probe_rc start_main(struct pctx *c, struct mq *m)
 {
+	uint8_t b[32];
 	if (c->cfg->depth == DEPTH_CONNACK)
 		return finish_conn(c, m);
-	if (send_subscribe(c, m))
+	if (pctx_send(c, b, encode_subscribe(c, m, b, sizeof(b))))
 		return finish_conn(c, m);
 	m->subscribed_any = true;
 	set_state(m, MQ_WAIT_SUBACK);
@@ -525,6 +524,8 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 {
 	struct mqtt_suback sa;
 
+	if (m->st == MQ_WAIT_CONNACK)
+		return proto_err(c, m, "SUBACK before CONNACK");
 	if (m->st != MQ_WAIT_SUBACK)
 		return proto_err(c, m, "SUBACK without a pending SUBSCRIBE");
 	if (mqtt_decode_suback(m->ver, f->body, f->remaining, &sa))
@@ -538,10 +539,8 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 	m->hash_granted = mqtt_suback_granted(sa.codes[0]);
 	m->any_granted = m->hash_granted || (sa.ncodes > 1 && mqtt_suback_granted(sa.codes[1]));
 	set_state(m, MQ_COLLECT);
-	if (!c->cfg->window_ms) {
-		m->finish_pending = true; /* count what came with the SUBACK, then stop */
-		return PROBE_CONTINUE;
-	}
+	if (!c->cfg->window_ms) /* read access only: what follows the SUBACK is not read */
+		return finish_conn(c, m);
 	int64_t now = pctx_now_ms(c);
 	m->window_end = now + c->cfg->window_ms;
 	m->next_ping = now + MQ_PING_MS;
@@ -933,6 +932,7 @@ static enum probe_rc mq_init(struct pctx *c)
 static enum probe_rc mq_on_connected(struct pctx *c)
 {
 	struct mq *m = c->state;
+
 	m->ver = m->plan_done ? m->main_ver : m->order[m->vi];
 	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
 	m->capped = false;

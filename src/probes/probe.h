@@ -56,6 +56,9 @@ struct pctx {
 	const struct msw_target *target;
 	struct classify_ctx *cls;        /* classifier for this target (may be NULL) */
 	unsigned attempt;                /* connection number for this target, from 0 */
+	bool peer_closes;                /* the peer closes after what we sent last (e.g. MQTT
+					  * DISCONNECT): the engine waits for its FIN instead of
+					  * sending one (reset before every on_connected) */
 	void *engine_priv;               /* engine's connection slot */
 };
 

@@ -87,13 +87,22 @@ else
 fi
 
 # window 0 (benchmark mode): still SUBSCRIBE '#' (alone: no $SYS tree to drop) and wait
-# for SUBACK; with ~96 KiB of retained messages still coming we FIN and read them away
-# until the broker closes, so it logs our DISCONNECT (a plain close would answer with RST)
+# for SUBACK; with ~96 KiB of retained messages still coming we read them away until the
+# broker closes on our DISCONNECT, so it logs it (closing at once would answer its
+# messages with RST before it read the DISCONNECT); then we abort, so neither side keeps
+# a TIME_WAIT for the connection
 for i in $(seq 32); do
 	head -c 3000 /dev/zero | tr '\0' x | mosquitto_pub -h $A1 -p $P -r -t "bulk/r$i" -s
 done
+tw_count() { ss -Htan state time-wait "( dst $A1:$P or src $A1:$P )" | wc -l; }
+TW0=$(tw_count)
 : >"$ANON_LOG"
 msw scan $A1 -p $P --depth topics --window 0 --format json >"$T/w0.json"
+msw scan $A1 -p $P --format json >"$T/w0c.json"
+TW1=$(tw_count)
+[ "$TW1" -le "$TW0" ] && pass "window 0 and connack: no TIME_WAIT left on either side ($TW0 -> $TW1)" ||
+	fail "TIME_WAIT sockets added by our scans: $TW0 -> $TW1"
+assert_json_all "$T/w0.json" '.topics.count == 0' "window 0: nothing read after the SUBACK"
 assert_json_all "$T/w0.json" '.status == "success" and (.read_access == "granted_with_data" or .read_access == "granted_no_data")' "window 0: SUBACK awaited"
 sleep 0.3
 ID=$(grep -oE "as msw-[0-9A-Za-z]+" "$ANON_LOG" | head -1 | cut -c4-)

@@ -288,6 +288,47 @@ static void test_fallback_and_denied(void **st)
 	teardown_h();
 }
 
+/* --window 0 stops at the SUBACK: messages in the same read are not read, and after the
+ * DISCONNECT the engine is told the broker closes first (it waits for the broker's FIN
+ * instead of sending one); a refused CONNACK also means the broker closes. */
+static void test_window0_close(void **st)
+{
+	(void)st;
+	static union mqtt_any u;
+	setup_h(DEPTH_TOPICS, MSW_V311, 0);
+	H->pc.peer_closes = false;
+	connect_();
+	assert_int_equal(count_sent(MQTT_V311), 1);
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_CONTINUE);
+	assert_false(H->pc.peer_closes);
+	const uint8_t all[] = {0x90, 3, 0, 1, 0, 0x31, 4, 0, 1, 'a', 'x'};
+	assert_int_equal(feed(all, sizeof(all)), PROBE_DONE);
+	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_DISCONNECT);
+	assert_true(H->pc.peer_closes);
+	assert_int_equal(H->rec.ntopics, 0);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
+	teardown_h();
+
+	/* depth connack, accepted: DISCONNECT, the broker closes */
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_DONE);
+	assert_true(H->pc.peer_closes);
+	teardown_h();
+
+	/* refused: no DISCONNECT, and no promise about who closes first */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	connect_();
+	const uint8_t rc5[] = {0x20, 2, 0, 5};
+	assert_int_equal(feed(rc5, 4), PROBE_DONE);
+	assert_int_equal(count_sent(MQTT_V311), 1);
+	assert_false(H->pc.peer_closes);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_UNTESTED);
+	teardown_h();
+}
+
 static void test_protocol_errors(void **st)
 {
 	(void)st;
@@ -518,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_ping_and_no_data), cmocka_unit_test(test_fallback_and_denied),
 		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
 		cmocka_unit_test(test_auth_mapping),     cmocka_unit_test(test_topic_redaction),
+		cmocka_unit_test(test_window0_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
