@@ -75,6 +75,12 @@ make_seeds() {
 		seed fuzz_http_response chunked
 	printf '\x01HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\n\r\n' |
 		seed fuzz_http_response unauth
+	# fuzz_output: JSON for the record's subtree slots (bad UTF-8 keys and strings,
+	# envelope keys in extra, nesting)
+	printf '{"ip":"x","probe":1,"tls":null,"k\xff":"v","s":"\xc3\x28","a":["\xed\xa0\x80",1.5,{"b":[true]}],"http":{"default_logins":[{"accepted":true}]}}' |
+		seed fuzz_output subtrees
+	printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\xff"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' |
+		seed fuzz_output deep
 	if [ -f "$SHARED/fixtures/payloads/MANIFEST.tsv" ]; then
 		while IFS=$'\t' read -r file topic rest; do
 			[ "$file" = file ] && continue

@@ -485,8 +485,7 @@ static void fill_source_ip(struct conn *c, struct msw_record *r)
 	const void *a = ss.ss_family == AF_INET6
 				? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
 				: (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-	if (!inet_ntop(ss.ss_family, a, r->source_ip, sizeof(r->source_ip)))
-		r->source_ip[0] = 0;
+	targets_ntop(ss.ss_family, a, r->source_ip, sizeof(r->source_ip));
 }
 
 static void conn_connected(struct eng *e, struct conn *c, bool readable)

@@ -185,6 +185,30 @@ static struct target_host *host_new(const struct target_iter *it, const struct s
 	return h;
 }
 
+void targets_ntop(int family, const void *addr, char *out, size_t cap)
+{
+	if (family != AF_INET) {
+		if (family != AF_INET6 || !inet_ntop(AF_INET6, addr, out, (socklen_t)cap))
+			out[0] = 0;
+		return;
+	}
+	const uint8_t *b = addr;
+	char tmp[16], *o = tmp;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : 0;
+	}
+	if ((size_t)(o - tmp) <= cap)
+		memcpy(out, tmp, (size_t)(o - tmp));
+	else if (cap)
+		out[0] = 0;
+}
+
 static void host_set_sa(struct target_host *h, const struct sockaddr_storage *sa, socklen_t len)
 {
 	memcpy(&h->base.sa, sa, len);
@@ -193,12 +217,12 @@ static void host_set_sa(struct target_host *h, const struct sockaddr_storage *sa
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&h->base.sa;
 
 		s4->sin_port = 0;
-		inet_ntop(AF_INET, &s4->sin_addr, h->base.ip, sizeof(h->base.ip));
+		targets_ntop(AF_INET, &s4->sin_addr, h->base.ip, sizeof(h->base.ip));
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&h->base.sa;
 
 		s6->sin6_port = 0;
-		inet_ntop(AF_INET6, &s6->sin6_addr, h->base.ip, sizeof(h->base.ip));
+		targets_ntop(AF_INET6, &s6->sin6_addr, h->base.ip, sizeof(h->base.ip));
 	}
 }
 

@@ -53,6 +53,9 @@ uint64_t targets_hosts(const struct target_iter *it);       /* hosts in the spac
 /* Resume support: skip hosts whose index is in the done set (callback returns true). */
 void targets_set_skip(struct target_iter *it, bool (*done)(void *arg, uint64_t index), void *arg);
 void targets_close(struct target_iter *it);
+/* An address as text (inet_ntop's form; IPv4 without printf: a sweep formats two per
+ * target). out holds at least INET6_ADDRSTRLEN bytes; "" for an unknown family. */
+void targets_ntop(int family, const void *addr, char *out, size_t cap);
 
 /* Parsing helpers, exposed for unit tests and fuzzing. */
 msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **errmsg);

@@ -100,15 +100,33 @@ static size_t escape_chunk(uint8_t *o, const unsigned char *p, size_t n)
 
 #define ESC_CHUNK 4096
 
-static msw_err put_string(struct dbuf *b, const char *s)
+/* Length of the prefix of p[0..n) that needs no escaping. Eight bytes at a time: a word
+ * is plain when no byte is below 0x20 and none is '"' or '\\' (bytes from 0x80 are). */
+static size_t plain_prefix(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = 0;
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t w, q, s;
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		s = w ^ (ones * '\\');
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((s - ones) & ~s)) & highs)
+			break; /* some byte in this word may need escaping: look one by one */
+	}
+	while (i < n && plain[p[i]])
+		i++;
+	return i;
+}
+
+/* n bytes (no NUL among them) as a JSON string. */
+static msw_err put_string_n(struct dbuf *b, const unsigned char *p, size_t n)
+{
+	size_t i = plain_prefix(p, n);
 	msw_err rc;
 
-	while (plain[p[n]])   /* stops at the NUL (plain[0] == 0) */
-		n++;
-	if (!p[n]) {          /* nothing to escape: one copy */
+	if (i == n) {          /* nothing to escape: one copy */
 		rc = dbuf_reserve(b, n + 2);
 		if (rc)
 			return rc;
@@ -118,7 +136,6 @@ static msw_err put_string(struct dbuf *b, const char *s)
 		b->len += n + 2;
 		return MSW_OK;
 	}
-	n += strlen((const char *)p + n);
 	rc = put(b, "\"", 1);
 	while (!rc && n) {
 		size_t k = n < ESC_CHUNK ? n : ESC_CHUNK;
@@ -131,6 +148,12 @@ static msw_err put_string(struct dbuf *b, const char *s)
 		n -= k;
 	}
 	return rc ? rc : put(b, "\"", 1);
+}
+
+static msw_err put_string(struct dbuf *b, const char *s)
+{
+	s = s ? s : "";
+	return put_string_n(b, (const unsigned char *)s, strlen(s));
 }
 
 static msw_err put_value(struct dbuf *b, const cJSON *it, int depth);
@@ -180,4 +203,24 @@ msw_err jsonw_append(struct dbuf *b, const cJSON *item)
 	if (rc)
 		b->len = mark;   /* nothing half-written */
 	return rc;
+}
+
+msw_err jsonw_raw(struct dbuf *b, const char *p, size_t n)
+{
+	return put(b, p, n);
+}
+
+msw_err jsonw_string(struct dbuf *b, const char *s)
+{
+	return put_string(b, s);
+}
+
+msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n)
+{
+	return put_string_n(b, p, n);
+}
+
+msw_err jsonw_number(struct dbuf *b, double d)
+{
+	return put_number(b, d);
 }

@@ -10,4 +10,13 @@
  * it was. */
 msw_err jsonw_append(struct dbuf *b, const cJSON *item);
 
+/* The pieces, for writers that do not build a tree (record_text.c): raw bytes; a C
+ * string or n bytes without NUL as a JSON string (escaped as cJSON does; bytes are
+ * copied as they are, so the caller checks UTF-8); a number as cJSON prints it. On an
+ * error b may hold part of the value: the caller rolls back to its own mark. */
+msw_err jsonw_raw(struct dbuf *b, const char *p, size_t n);
+msw_err jsonw_string(struct dbuf *b, const char *s);
+msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n);
+msw_err jsonw_number(struct dbuf *b, double d);
+
 #endif

@@ -93,24 +93,36 @@ static msw_err nd_open(struct sink *s, const char *path, const struct msw_config
 	return MSW_OK;
 }
 
-static msw_err nd_write(struct sink *s, const cJSON *rec)
+/* Append one line: the tree through jsonw, or the text as it is, then a newline. When
+ * the buffer has no room behind earlier lines, write those first. */
+static msw_err nd_line(struct sink *s, const cJSON *rec, const char *json, size_t len)
 {
 	struct nd *n = s->priv;
 	size_t mark = n->out.len;
-	msw_err rc = jsonw_append(&n->out, rec);
+	msw_err rc = rec ? jsonw_append(&n->out, rec) : dbuf_append(&n->out, json, len);
 
 	if (!rc && (rc = dbuf_append(&n->out, "\n", 1)) != MSW_OK)
 		n->out.len = mark;
 	if (rc == MSW_ERR_TOO_BIG && mark) {   /* no room behind earlier lines: write them */
 		if (!nd_drain(n))
 			return MSW_ERR_IO;
-		return nd_write(s, rec);
+		return nd_line(s, rec, json, len);
 	}
 	if (rc)
 		return rc;
 	if ((n->tty || n->out.len >= ND_FLUSH_AT) && !nd_drain(n))
 		return MSW_ERR_IO;
 	return MSW_OK;
+}
+
+static msw_err nd_write(struct sink *s, const cJSON *rec)
+{
+	return nd_line(s, rec, NULL, 0);
+}
+
+static msw_err nd_write_text(struct sink *s, const char *json, size_t len)
+{
+	return nd_line(s, NULL, json, len);
 }
 
 static msw_err nd_flush(struct sink *s)
@@ -141,6 +153,7 @@ const struct sink_ops sink_ndjson = {
 	.name = "json",
 	.open = nd_open,
 	.write = nd_write,
+	.write_text = nd_write_text,
 	.meta = NULL,
 	.flush = nd_flush,
 	.close = nd_close,

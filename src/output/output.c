@@ -3,7 +3,9 @@
  * output_open() picks the sinks from the configuration: stdout gets JSON lines when it is
  * not a terminal or with --format json (or -oJ -), else the plain-language text summary;
  * -oJ FILE, --db (or the --resume database), --csv and --html add sinks. Each record is
- * converted once (record_to_json) and given to every sink still alive; a sink that fails
+ * converted once (record_to_json) and given to every sink still alive — or, when every
+ * live sink takes text (JSON lines) and no secret needs scrubbing, written once as text
+ * straight from the struct (record_text, the same bytes) with no tree; a sink that fails
  * is reported once on stderr, skipped from then on, and makes output_failed() true (exit
  * 3) while the others go on and are flushed at the end.
  *
@@ -27,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/config.h"
+#include "core/dbuf.h"
 #include "core/engine.h"
 #include "core/options.h"
 #include "output/record.h"
@@ -37,6 +40,7 @@
 #endif
 
 #define MAX_SINKS 8
+#define RECORD_TEXT_MAX (256u * 1024 * 1024) /* one record's JSON text */
 #define MAX_SECRETS 16
 
 struct output {
@@ -50,6 +54,7 @@ struct output {
 	int64_t start_us;
 	char *secrets[MAX_SECRETS];
 	int nsecrets;
+	struct dbuf line; /* a record's JSON text, for sinks that take text (record_text) */
 	/* progress line */
 	bool progress;
 	bool progress_shown;
@@ -507,6 +512,7 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 	o->cfg = cfg;
 	snprintf(o->scan_id, sizeof(o->scan_id), "%s", scan_id ? scan_id : "");
 	o->seed = seed;
+	dbuf_init(&o->line, RECORD_TEXT_MAX);
 	o->start_us = now_us();
 	o->last_flush_us = o->start_us;
 	o->last_meta_us = o->start_us;
@@ -580,6 +586,42 @@ msw_err output_json(struct output *o, const cJSON *rec)
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }
 
+/* Every live sink takes JSON text, and no secret needs scrubbing from the tree. */
+static bool text_only(const struct output *o)
+{
+	if (o->nsecrets)
+		return false;
+	for (int i = 0; i < o->nsinks; i++)
+		if (!o->dead[i] && !o->sinks[i].ops->write_text)
+			return false;
+	return true;
+}
+
+/* The fast path: the record's text written directly (record_text: the same bytes as the
+ * tree), no tree built. false when it does not apply or the text could not be made (the
+ * tree path then reports the failure). */
+static bool record_as_text(struct output *o, const struct msw_record *r)
+{
+	if (!text_only(o))
+		return false;
+	dbuf_reset(&o->line);
+	if (record_text(r, MSW_VERSION, &o->line) != MSW_OK)
+		return false;
+	tally_actions(o, r->extra); /* http/smb reach the record from extra */
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+		if (o->dead[i])
+			continue;
+		rc = o->sinks[i].ops->write_text(&o->sinks[i], (const char *)o->line.p,
+						 o->line.len);
+		if (rc)
+			sink_failed(o, i, rc, "writing a record");
+	}
+	if (o->line.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&o->line);
+	return true;
+}
+
 msw_err output_record(struct output *o, struct msw_record *r)
 {
 	cJSON *j;
@@ -590,6 +632,8 @@ msw_err output_record(struct output *o, struct msw_record *r)
 	if (!r->scan_id[0])
 		snprintf(r->scan_id, sizeof(r->scan_id), "%s", o->scan_id);
 	progress_clear(o);
+	if (record_as_text(o, r))
+		return o->failed ? MSW_ERR_SINK : MSW_OK;
 	j = record_to_json(r, MSW_VERSION);
 	if (!j)
 		return MSW_ERR_NOMEM;
@@ -708,6 +752,7 @@ void output_close(struct output *o)
 			o->sinks[i].ops->close(&o->sinks[i]);
 	for (int i = 0; i < o->nsecrets; i++)
 		free(o->secrets[i]);
+	dbuf_free(&o->line);
 	free(o);
 }
 

@@ -10,8 +10,8 @@
  * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
+#include "output/record_int.h"
 
-#define CONNACK_RAW_MAX 1024 /* bytes of a CONNACK kept as raw_hex */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +203,7 @@ bool utf8_valid(const uint8_t *p, size_t n)
 	return true;
 }
 
-static char *b64_encode(const uint8_t *p, size_t n)
+char *record_b64(const uint8_t *p, size_t n)
 {
 	static const char tbl[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -262,7 +262,7 @@ static void add_bytes(cJSON *o, const char *name, bool lit, const uint8_t *p, si
 		return;
 	}
 	snprintf(key, sizeof(key), "%s_b64", name);
-	s = b64_encode(p, n);
+	s = record_b64(p, n);
 	if (!s)
 		return;
 	cJSON_AddStringToObject(o, key, s);
@@ -420,7 +420,7 @@ void record_set_error(struct msw_record *r, const char *fmt, ...)
 
 /* CONNACK codes: MQTT 3.1/3.1.1 return codes (§3.2.2.3) and MQTT 5 reason codes
  * (§3.2.2.2). The same number means different things in each, hence two tables. */
-static const char *connack_reason(int code, const char *version)
+const char *record_connack_reason(int code, const char *version)
 {
 	static const char *const v3[] = {
 		"Connection Accepted",
@@ -470,15 +470,40 @@ static char *hex_encode(const uint8_t *p, size_t n)
 }
 
 /* RFC 3339 UTC with milliseconds. */
-static void format_ts(int64_t us, char *out, size_t cap)
+void record_format_ts(int64_t us, char *out, size_t cap)
 {
+	/* the date and time of the last second formatted (records come in bursts; one
+	 * process formats them on one thread) */
+	static time_t last_s = (time_t)-1;
+	static char last[64];
+	static size_t last_n;
 	time_t s = (time_t)(us >= 0 ? us / 1000000 : 0);
 	int ms = (int)(us >= 0 ? (us / 1000) % 1000 : 0);
-	struct tm tm;
+	char tmp[80];
 
-	gmtime_r(&s, &tm);
-	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	if (s != last_s || !last_n) {
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		int n = snprintf(last, sizeof(last), "%04d-%02d-%02dT%02d:%02d:%02d",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+				 tm.tm_sec);
+		last_n = n > 0 && (size_t)n < sizeof(last) ? (size_t)n : 0;
+		last_s = s;
+	}
+	memcpy(tmp, last, last_n);
+	tmp[last_n] = '.';
+	tmp[last_n + 1] = (char)('0' + ms / 100);
+	tmp[last_n + 2] = (char)('0' + ms / 10 % 10);
+	tmp[last_n + 3] = (char)('0' + ms % 10);
+	tmp[last_n + 4] = 'Z';
+	tmp[last_n + 5] = 0;
+	size_t n = last_n + 5;
+	if (n >= cap) /* truncate as snprintf would */
+		n = cap ? cap - 1 : 0;
+	if (cap) {
+		memcpy(out, tmp, n);
+		out[n] = 0;
+	}
 }
 
 static cJSON *dup_or_null_json(const cJSON *j)
@@ -500,7 +525,7 @@ static void add_connack(cJSON *o, const struct msw_record *r)
 	if (!c)
 		return;
 	kadd(c, "code", cJSON_CreateNumber(r->connack_code));
-	reason = connack_reason(r->connack_code, r->mqtt_version);
+	reason = record_connack_reason(r->connack_code, r->mqtt_version);
 	if (reason)
 		kadd(c, "reason", lit_str(reason));
 	else
@@ -611,7 +636,7 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 	kadd(o, "kind", lit_str(r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service"));
 	json_add_cstr(o, "probe", r->probe ? r->probe : "mqtt");
 	json_add_cstr(o, "scan_id", r->scan_id);
-	format_ts(r->start_us, ts, sizeof(ts));
+	record_format_ts(r->start_us, ts, sizeof(ts));
 	kadd(o, "timestamp", cJSON_CreateString(ts));
 	kadd(o, "tool_version", cJSON_CreateString(tool_version ? tool_version : "unknown"));
 	json_add_cstr(o, "source_ip", r->source_ip[0] ? r->source_ip : NULL);
@@ -653,7 +678,7 @@ static void sanitize_tree(cJSON *node, int depth)
 	cJSON_ArrayForEach(it, node) {
 		if (it->string && !(it->type & cJSON_StringIsConst) &&
 		    !utf8_valid((const uint8_t *)it->string, strlen(it->string))) {
-			char *b = b64_encode((const uint8_t *)it->string, strlen(it->string));
+			char *b = record_b64((const uint8_t *)it->string, strlen(it->string));
 			size_t n = b ? strlen(b) + 6 : 0;
 			char *k = b ? malloc(n) : NULL;
 
@@ -668,7 +693,7 @@ static void sanitize_tree(cJSON *node, int depth)
 		}
 		if (cJSON_IsString(it) && it->valuestring && !(it->type & cJSON_IsReference) &&
 		    !utf8_valid((const uint8_t *)it->valuestring, strlen(it->valuestring))) {
-			char *b = b64_encode((const uint8_t *)it->valuestring, strlen(it->valuestring));
+			char *b = record_b64((const uint8_t *)it->valuestring, strlen(it->valuestring));
 
 			if (!b)
 				continue;

@@ -164,6 +164,10 @@ struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_fi
 void record_set_error(struct msw_record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Build the JSON object (caller frees with cJSON_Delete). */
 cJSON *record_to_json(const struct msw_record *r, const char *tool_version);
+/* Append the same object's compact JSON text to b without building the tree: byte for
+ * byte jsonw_append(record_to_json(r)). On an error b is left as it was. */
+struct dbuf;
+msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b);
 /* Add a bytes field to a JSON object: "name" if valid UTF-8, else "name_b64". */
 void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n);
 bool utf8_valid(const uint8_t *p, size_t n);

@@ -14,6 +14,9 @@ struct sink_ops {
 	const char *name;
 	msw_err (*open)(struct sink *s, const char *path, const struct msw_config *cfg);
 	msw_err (*write)(struct sink *s, const cJSON *rec);
+	/* optional: the same record as its compact JSON text (n bytes, no newline); when
+	 * every live sink has it, no tree is built (output.c) */
+	msw_err (*write_text)(struct sink *s, const char *json, size_t n);
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);
 	void (*close)(struct sink *s);

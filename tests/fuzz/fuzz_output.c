@@ -5,7 +5,10 @@
  * sample, broker version and error are the input prints as JSON that parses back, and
  * the topic is either the input itself (valid UTF-8, no NUL) or topic_b64. The JSON-lines
  * writer (jsonw) must write exactly what cJSON_PrintUnformatted writes, for that record and
- * for a bare string of the input's bytes up to the first NUL (valid UTF-8 or not). */
+ * for a bare string of the input's bytes up to the first NUL (valid UTF-8 or not); and the
+ * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
+ * that record and for one whose subtrees (tls, extra, CONNACK properties) are the input
+ * parsed as JSON (any keys and strings, valid UTF-8 or not). */
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
@@ -42,6 +45,44 @@ static void same_as_cjson(const cJSON *j, const char *txt)
 	dbuf_free(&b);
 }
 
+static void same_as_text(const struct msw_record *r, const cJSON *j)
+{
+	struct dbuf a, b;
+
+	dbuf_init(&a, 1u << 24);
+	dbuf_init(&b, 1u << 24);
+	msw_err ra = jsonw_append(&a, j), rb = record_text(r, "fuzz", &b);
+	assert(ra == rb);
+	assert(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0));
+	dbuf_free(&a);
+	dbuf_free(&b);
+}
+
+/* The input as JSON in every subtree slot of a record. */
+static void check_subtrees(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_strdup(data, size);
+	cJSON *in = s ? cJSON_Parse(s) : NULL;
+	struct msw_record r;
+
+	free(s);
+	if (!in)
+		return;
+	record_init(&r, "mqtt");
+	r.connack_code = 0;
+	r.connack_props = cJSON_Duplicate(in, 1);
+	r.versions = cJSON_Duplicate(in, 1);
+	r.broker_evidence = cJSON_Duplicate(in, 1);
+	r.tls = cJSON_Duplicate(in, 1);
+	r.websocket = cJSON_Duplicate(in, 1);
+	r.extra = in;
+	cJSON *j = record_to_json(&r, "fuzz");
+	if (j)
+		same_as_text(&r, j);
+	cJSON_Delete(j);
+	record_free(&r);
+}
+
 static void check_string(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_strdup(data, size);
@@ -73,6 +114,7 @@ static void check_record(const uint8_t *data, size_t size)
 	txt = cJSON_PrintUnformatted(j);
 	assert(txt && utf8_valid((const uint8_t *)txt, strlen(txt)));
 	same_as_cjson(j, txt);
+	same_as_text(&r, j);
 	back = cJSON_Parse(txt);
 	assert(back);
 	item = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "topics"), "list"), 0);
@@ -95,5 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_escapers(data, size);
 	check_string(data, size);
 	check_record(data, size);
+	check_subtrees(data, size);
 	return 0;
 }

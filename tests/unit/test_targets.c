@@ -579,6 +579,34 @@ static void test_input_list(void **state)
 	free(err);
 }
 
+/* targets_ntop: the same text as inet_ntop for every IPv4 octet value in every position,
+ * IPv6 through inet_ntop, "" for another family or a buffer too small. */
+static void test_ntop(void **st)
+{
+	(void)st;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	for (unsigned v = 0; v < 256; v++) {
+		for (int pos = 0; pos < 4; pos++) {
+			uint8_t ip[4] = {127, 0, 9, 255};
+			ip[pos] = (uint8_t)v;
+			targets_ntop(AF_INET, ip, a, sizeof(a));
+			assert_non_null(inet_ntop(AF_INET, ip, b, sizeof(b)));
+			assert_string_equal(a, b);
+		}
+	}
+	struct in6_addr six;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &six), 1);
+	targets_ntop(AF_INET6, &six, a, sizeof(a));
+	assert_string_equal(a, "2001:db8::1");
+	targets_ntop(AF_UNIX, &six, a, sizeof(a));
+	assert_string_equal(a, "");
+	uint8_t ip[4] = {255, 255, 255, 255};
+	targets_ntop(AF_INET, ip, a, 15);
+	assert_string_equal(a, "");
+	targets_ntop(AF_INET, ip, a, 16);
+	assert_string_equal(a, "255.255.255.255");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_urls_and_ports),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_input_list),
+		cmocka_unit_test(test_ntop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

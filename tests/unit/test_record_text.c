@@ -1,0 +1,356 @@
+/* record_text() writes exactly jsonw_append(record_to_json()): for a default record, a
+ * record with every field, _b64 fallbacks everywhere, subtrees needing sanitising (bad
+ * keys, bad strings in objects and arrays, below and beyond depth 64), extra members that
+ * collide with envelope keys (also their _b64 forms), and 3,000 random records. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/dbuf.h"
+#include "output/jsonw.h"
+#include "output/record.h"
+#include "output/record_int.h"
+
+static void same(const struct msw_record *r)
+{
+	struct dbuf a, b;
+	cJSON *j = record_to_json(r, "9.9.9");
+
+	assert_non_null(j);
+	dbuf_init(&a, 1u << 26);
+	dbuf_init(&b, 1u << 26);
+	assert_int_equal(jsonw_append(&a, j), MSW_OK);
+	assert_int_equal(record_text(r, "9.9.9", &b), MSW_OK);
+	if (a.len != b.len || memcmp(a.p, b.p, a.len) != 0) {
+		size_t i = 0;
+		while (i < a.len && i < b.len && a.p[i] == b.p[i])
+			i++;
+		size_t from = i > 80 ? i - 80 : 0;
+		fprintf(stderr, "differ at %zu (lengths %zu, %zu)\ntree: %.*s\ntext: %.*s\n", i,
+			a.len, b.len, (int)((a.len < i + 80 ? a.len : i + 80) - from),
+			(char *)a.p + from, (int)((b.len < i + 80 ? b.len : i + 80) - from),
+			(char *)b.p + from);
+		fail();
+	}
+	cJSON_Delete(j);
+	dbuf_free(&a);
+	dbuf_free(&b);
+}
+
+static void test_default(void **st)
+{
+	(void)st;
+	struct msw_record r;
+	record_init(&r, NULL);
+	same(&r);
+	record_free(&r);
+	record_init(&r, "mqtt");
+	r.kind = strdup("host");
+	r.duration_ms = -5;
+	same(&r);
+	record_free(&r);
+}
+
+static const uint8_t BAD[] = {'a', 0xff, 'b', 0xc0, 0x80};
+
+static cJSON *bad_tree(int depth)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+	char bad[8] = {'k', (char)0xfe, 0};
+	cJSON_AddItemToObject(o, bad, cJSON_CreateString("fine"));
+	cJSON_AddItemToObject(o, "v", cJSON_CreateString((const char *)"x\xff"));
+	cJSON_AddItemToObject(o, bad, cJSON_CreateString((const char *)"\xc3\x28"));
+	cJSON_AddItemToArray(a, cJSON_CreateString((const char *)"\xed\xa0\x80"));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(1.5));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(a, cJSON_CreateRaw("{\"raw\":1}"));
+	cJSON_AddItemToArray(a, cJSON_CreateStringReference((const char *)"ref\xff"));
+	cJSON_AddItemToObject(o, "arr", a);
+	cJSON_AddItemToObject(o, "n", cJSON_CreateNumber(12345678901234567.0));
+	cJSON_AddItemToObject(o, "neg0", cJSON_CreateNumber(-0.0));
+	if (depth > 0)
+		cJSON_AddItemToObject(o, "deeper", bad_tree(depth - 1));
+	return o;
+}
+
+static void test_full(void **st)
+{
+	(void)st;
+	struct msw_record r;
+	record_init(&r, "mq\xfftt");
+	snprintf(r.scan_id, sizeof(r.scan_id), "abc");
+	r.start_us = 1764000000123456;
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.1");
+	snprintf(r.source_ip, sizeof(r.source_ip), "127.0.0.1");
+	r.port = 1883;
+	r.hostname = strdup("h\xc3\xa9\"\n\x01");
+	r.transport = TRANSPORT_WSS;
+	r.transport_security = strdup("tls_verified");
+	r.status = ST_SUCCESS;
+	r.error = strdup("bad \xff");
+	r.mqtt = true;
+	snprintf(r.mqtt_version, sizeof(r.mqtt_version), "5.0");
+	r.auth = AUTH_ANONYMOUS;
+	r.connack_code = 0x9D;
+	uint8_t big[1500];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	mbytes_set(&r.connack_raw, big, sizeof(big));
+	r.connack_props = bad_tree(2);
+	r.versions = cJSON_CreateObject();
+	cJSON_AddStringToObject(r.versions, "3.1", "accepted");
+	r.read_access = READ_GRANTED_WITH_DATA;
+	r.write_access = WRITE_CONFIRMED;
+	r.broker_product = strdup("mosquitto");
+	r.broker_version = strdup("2.0\xff");
+	r.broker_evidence = cJSON_CreateArray();
+	cJSON_AddItemToArray(r.broker_evidence, bad_tree(1));
+	struct msw_topic *t = record_topic(&r, BAD, sizeof(BAD), 10);
+	t->retained = true;
+	t->messages = 3;
+	t->bytes = 5000000000ull;
+	mbytes_set(&t->sample, "s\0x", 3);
+	t = record_topic(&r, (const uint8_t *)"home/door", 9, 10);
+	mbytes_set(&t->sample, "open", 4);
+	t->sample_truncated = true;
+	record_topic(&r, (const uint8_t *)"", 0, 10);
+	r.topic_count = 7;
+	r.retained_count = 1;
+	r.messages_total = 1ull << 40;
+	r.bytes_total = 99;
+	r.topics_truncated = true;
+	struct msw_finding f = {.id = "x.y",
+				.category = CAT_CREDENTIAL,
+				.severity = SEV_CRITICAL,
+				.confidence = CONF_INFERRED,
+				.cwe = 798,
+				.title = "T \xff",
+				.evidence = "{\"a\":1}",
+				.remediation = "fix",
+				.reproduce = NULL};
+	mbytes_set(&f.topic, BAD, sizeof(BAD));
+	record_add_finding(&r, &f);
+	mbytes_free(&f.topic);
+	struct msw_finding g = {0};
+	record_add_finding(&r, &g);
+	r.tls = bad_tree(70); /* sanitising stops at depth 64 */
+	r.websocket = cJSON_CreateString("w\xff");
+	r.extra = cJSON_CreateObject();
+	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
+	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
+	cJSON_AddStringToObject(r.extra, "probe_b64", "dup");        /* skipped */
+	cJSON_AddStringToObject(r.extra, "hostname_b64", "kept");    /* hostname was valid */
+	cJSON_AddItemToObject(r.extra, "http", bad_tree(3));
+	cJSON_AddItemToObject(r.extra, "http", cJSON_CreateNull()); /* second: skipped */
+	cJSON_AddStringToObject(r.extra, "s", "\xff\xfe");
+	cJSON_AddItemToObject(r.extra, "\xff", cJSON_CreateTrue());
+	for (int i = 0; i < 100; i++) { /* many members, each twice */
+		char k[16];
+		snprintf(k, sizeof(k), "m%d", i % 50);
+		cJSON_AddNumberToObject(r.extra, k, i);
+	}
+	r.duration_ms = 1234;
+	same(&r);
+	/* every _b64 form of the envelope's names, and the plain forms */
+	free(r.error);
+	r.error = strdup("ok");
+	free(r.hostname);
+	r.hostname = NULL;
+	same(&r);
+	record_free(&r);
+}
+
+/* ---- random records ---- */
+
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (uint32_t)(rs % n);
+}
+
+static void rnd_bytes(uint8_t *p, size_t n)
+{
+	static const uint8_t pool[] = {'a', 'b', '"', '\\', '\n', 0x01, 0x7f, 0xc3, 0xa9,
+				       0xff, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, '/', 0};
+	for (size_t i = 0; i < n; i++)
+		p[i] = pool[rnd(sizeof(pool))];
+}
+
+static char *rnd_cstr(size_t max)
+{
+	size_t n = rnd((uint32_t)max + 1);
+	char *s = malloc(n + 1);
+	rnd_bytes((uint8_t *)s, n);
+	for (size_t i = 0; i < n; i++)
+		s[i] = s[i] ? s[i] : 'z';
+	s[n] = 0;
+	return s;
+}
+
+static const char *const KEYS[] = {"ip", "port", "probe", "probe_b64", "error", "tls",
+				   "versions", "x", "x", "http", "smb", "status_b64"};
+
+static cJSON *rnd_tree(int depth)
+{
+	switch (depth > 5 ? rnd(5) : rnd(7)) {
+	case 0: return cJSON_CreateNull();
+	case 1: return cJSON_CreateBool(rnd(2));
+	case 2: {
+		double v[] = {0, -1, 3.25, 1e300, -2.5e-8, 1e15, 123456789, NAN};
+		return cJSON_CreateNumber(v[rnd(8)]);
+	}
+	case 3:
+	case 4: {
+		char *s = rnd_cstr(12);
+		cJSON *j = cJSON_CreateString(s);
+		free(s);
+		return j;
+	}
+	default: {
+		bool obj = rnd(2);
+		cJSON *o = obj ? cJSON_CreateObject() : cJSON_CreateArray();
+		for (uint32_t i = 0, n = rnd(5); i < n; i++) {
+			cJSON *c = rnd_tree(depth + 1);
+			if (!obj) {
+				cJSON_AddItemToArray(o, c);
+				continue;
+			}
+			char *k = rnd(3) ? strdup(KEYS[rnd(12)]) : rnd_cstr(6);
+			cJSON_AddItemToObject(o, k, c);
+			free(k);
+		}
+		return o;
+	}
+	}
+}
+
+static void rnd_record(struct msw_record *r)
+{
+	record_init(r, rnd(4) ? "mqtt" : NULL);
+	if (rnd(3) == 0) {
+		free(r->probe);
+		r->probe = rnd_cstr(6);
+	}
+	r->kind = rnd(2) ? strdup(rnd(2) ? "host" : "service") : NULL;
+	r->start_us = (int64_t)rnd(2000000000) * 1000000 + rnd(1000000);
+	r->port = (uint16_t)rnd(65536);
+	r->hostname = rnd(2) ? rnd_cstr(10) : NULL;
+	r->error = rnd(2) ? rnd_cstr(10) : NULL;
+	r->transport = (enum msw_transport)rnd(TRANSPORT__COUNT);
+	r->status = (enum msw_status)rnd(ST__COUNT);
+	r->transport_security = rnd(2) ? rnd_cstr(5) : NULL;
+	r->mqtt = rnd(2);
+	if (rnd(2))
+		snprintf(r->mqtt_version, sizeof(r->mqtt_version), "%s", rnd(2) ? "5.0" : "3.1.1");
+	r->connack_code = (int)rnd(300) - 1;
+	uint8_t buf[40];
+	size_t n = rnd(sizeof(buf));
+	rnd_bytes(buf, n);
+	mbytes_set(&r->connack_raw, buf, n);
+	r->connack_props = rnd(2) ? rnd_tree(0) : NULL;
+	r->versions = rnd(3) ? NULL : rnd_tree(0);
+	r->broker_product = rnd(2) ? rnd_cstr(8) : NULL;
+	r->broker_evidence = rnd(2) ? rnd_tree(0) : NULL;
+	for (uint32_t i = 0, k = rnd(4); i < k; i++) {
+		n = rnd(sizeof(buf));
+		rnd_bytes(buf, n);
+		struct msw_topic *t = record_topic(r, buf, n, 8);
+		if (t && rnd(2))
+			mbytes_set(&t->sample, buf, rnd((uint32_t)n + 1));
+	}
+	for (uint32_t i = 0, k = rnd(3); i < k; i++) {
+		struct msw_finding f = {.id = rnd(2) ? rnd_cstr(5) : NULL,
+					.cwe = (int)rnd(3) - 1,
+					.title = rnd(2) ? rnd_cstr(5) : NULL,
+					.evidence = rnd(2) ? rnd_cstr(5) : NULL};
+		f.category = (enum msw_category)rnd(CAT__COUNT);
+		n = rnd(sizeof(buf));
+		rnd_bytes(buf, n);
+		mbytes_set(&f.topic, buf, n);
+		record_add_finding(r, &f);
+		free(f.id);
+		free(f.title);
+		free(f.evidence);
+		mbytes_free(&f.topic);
+	}
+	r->tls = rnd(3) ? NULL : rnd_tree(0);
+	r->websocket = rnd(4) ? NULL : rnd_tree(0);
+	r->extra = rnd(2) ? rnd_tree(4) : NULL;
+	r->duration_ms = (int64_t)rnd(100000) - 10;
+}
+
+static void test_random(void **st)
+{
+	(void)st;
+	for (int i = 0; i < 3000; i++) {
+		struct msw_record r;
+		rnd_record(&r);
+		same(&r);
+		record_free(&r);
+	}
+}
+
+/* A cap too small for the record: an error, and the buffer as it was. */
+static void test_cap(void **st)
+{
+	(void)st;
+	struct msw_record r;
+	struct dbuf b;
+	record_init(&r, "mqtt");
+	dbuf_init(&b, 64);
+	assert_int_equal(dbuf_append(&b, "keep", 4), MSW_OK);
+	assert_int_not_equal(record_text(&r, "1", &b), MSW_OK);
+	assert_int_equal(b.len, 4);
+	dbuf_free(&b);
+	record_free(&r);
+}
+
+/* record_format_ts() keeps the last second's text: every call still prints its own
+ * instant, whatever the order, and truncates like snprintf. */
+static void test_timestamp(void **st)
+{
+	(void)st;
+	static const struct {
+		int64_t us;
+		const char *txt;
+	} v[] = {
+		{1764091547123456, "2025-11-25T17:25:47.123Z"},
+		{1764091547999999, "2025-11-25T17:25:47.999Z"},
+		{1764091548000000, "2025-11-25T17:25:48.000Z"},
+		{1764091547000999, "2025-11-25T17:25:47.000Z"},
+		{0, "1970-01-01T00:00:00.000Z"},
+		{-5, "1970-01-01T00:00:00.000Z"},
+		{253402300799999000, "9999-12-31T23:59:59.999Z"},
+		{1764091547123456, "2025-11-25T17:25:47.123Z"},
+	};
+	char out[80];
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		record_format_ts(v[i].us, out, sizeof(out));
+		assert_string_equal(out, v[i].txt);
+	}
+	record_format_ts(1764091547123456, out, 11);
+	assert_string_equal(out, "2025-11-25");
+	out[0] = 'x';
+	record_format_ts(1764091547123456, out, 1);
+	assert_string_equal(out, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_timestamp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
