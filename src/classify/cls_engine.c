@@ -176,9 +176,19 @@ void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a)
 {
 	char key[512];
 	struct cls_pending *p;
+	size_t ni = strlen(a->id), nt = a->topic ? strlen(a->topic) : 0;
 
-	snprintf(key, sizeof(key), "%s\x1f%s", a->id, a->topic ? a->topic : "");
-	if (!seen_add(c, cls_hash64(key, strlen(key), 0)))
+	/* the dedupe key: id, 0x1f, topic (cut at 511 bytes as snprintf did) */
+	if (ni > sizeof(key) - 1)
+		ni = sizeof(key) - 1;
+	memcpy(key, a->id, ni);
+	if (ni < sizeof(key) - 1)
+		key[ni++] = '\x1f';
+	if (nt > sizeof(key) - 1 - ni)
+		nt = sizeof(key) - 1 - ni;
+	memcpy(key + ni, a->topic ? a->topic : "", nt);
+	key[ni + nt] = 0;
+	if (!seen_add(c, cls_hash64(key, ni + nt, 0)))
 		return;
 	p = pending_new(c);
 	if (!p)
@@ -530,7 +540,8 @@ static char *render_evidence(const struct cls_run *r, const struct rule *ru)
 	return s;
 }
 
-/* The inside of a single-quoted shell word ('...'): ' becomes '\'' (see cls_int.h). */
+/* The inside of a single-quoted shell word ('...'): ' becomes '\'' and { becomes {lb}
+ * (see cls_int.h). */
 char *cls_shell_quote(const char *t)
 {
 	struct sbuf b = { 0 };
@@ -541,6 +552,8 @@ char *cls_shell_quote(const char *t)
 	for (const char *p = t; *p; p++) {
 		if (*p == '\'')
 			sb_str(&b, "'\\''");
+		else if (*p == '{')
+			sb_str(&b, "{lb}"); /* fill_repro() writes '{': no placeholder in peer text */
 		else if ((unsigned char)*p < 0x20 || (!ok && (unsigned char)*p >= 0x80))
 			sb_str(&b, "?");   /* keep the command line printable and valid UTF-8 */
 		else
@@ -944,49 +957,53 @@ static void owntracks_inventory(struct classify_ctx *c)
 	cls_emit_adhoc(c, &a);
 }
 
-static void sb_replace(struct sbuf *b, const char *s, const char *what, const char *with)
-{
-	const char *p = s, *hit;
-
-	sb_add(b, "", 0);
-	while ((hit = strstr(p, what))) {
-		sb_add(b, p, (size_t)(hit - p));
-		sb_str(b, with);
-		p = hit + strlen(what);
-	}
-	sb_str(b, p);
-}
-
+/* The reproduce template with {host}, {port}, {tls} and {auth} filled in, and {lb} (a '{'
+ * of peer text, see cls_shell_quote) turned back into '{', in one pass: placeholders are
+ * only ever ours, and no value holds a '{' that could form one. */
 static char *fill_repro(const char *tmpl, const struct msw_record *rec, const struct classify_ctx *c)
 {
-	char port[16], host[300];
+	static const char *const names[5] = {"{host}", "{port}", "{tls}", "{auth}", "{lb}"};
+	char port[8], host[300], *o = port + sizeof(port);
 	const char *h = rec->hostname && rec->hostname[0] ? rec->hostname : rec->ip;
-	const char *tls = rec->transport == TRANSPORT_TLS || rec->transport == TRANSPORT_WSS
-				  ? " --capath /etc/ssl/certs" : "";
-	const char *auth = rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "";
-	const char *names[4] = { "{host}", "{port}", "{tls}", "{auth}" };
-	const char *vals[4];
-	char *cur;
+	const char *vals[5] = {
+		host, NULL,
+		rec->transport == TRANSPORT_TLS || rec->transport == TRANSPORT_WSS
+			? " --capath /etc/ssl/certs" : "",
+		rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "",
+		"{",
+	};
+	struct sbuf b = {0};
+	size_t n = 0;
 
-	snprintf(port, sizeof(port), "%u", (unsigned)rec->port);
-	snprintf(host, sizeof(host), "%s", h && h[0] ? h : "HOST");
-	for (char *q = host; *q; q++)
-		if (!(isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' || *q == '_'))
-			*q = '_';
-	vals[0] = host;
-	vals[1] = port;
-	vals[2] = tls;
-	vals[3] = auth;
+	*--o = 0;
+	for (unsigned v = rec->port; o == port + sizeof(port) - 1 || v; v /= 10)
+		*--o = (char)('0' + v % 10);
+	vals[1] = o;
+	for (const char *q = h && h[0] ? h : "HOST"; *q && n < sizeof(host) - 1; q++, n++)
+		host[n] = isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' ||
+				  *q == '_' ? *q : '_';
+	host[n] = 0;
 	(void)c;
-	cur = strdup(tmpl);
-	for (int i = 0; i < 4 && cur; i++) {
-		struct sbuf b = { 0 };
-
-		sb_replace(&b, cur, names[i], vals[i]);
-		free(cur);
-		cur = b.p;
+	sb_add(&b, "", 0);
+	for (const char *p = tmpl; *p;) {
+		const char *brace = strchr(p, '{');
+		int k = 0;
+		if (!brace) {
+			sb_str(&b, p);
+			break;
+		}
+		sb_add(&b, p, (size_t)(brace - p));
+		while (k < 5 && strncmp(brace, names[k], strlen(names[k])) != 0)
+			k++;
+		if (k < 5) {
+			sb_str(&b, vals[k]);
+			p = brace + strlen(names[k]);
+		} else {
+			sb_add(&b, "{", 1);
+			p = brace + 1;
+		}
 	}
-	return cur;
+	return b.p;
 }
 
 static void set_extra_num(struct msw_record *rec, const char *key, double v)

@@ -538,11 +538,12 @@ static void make_repro(struct fctx *f)
 		snprintf(share, sizeof(share), "%.*s", (int)(slash - p), p);
 		p = slash + 1;
 	}
+	/* quotes would end the shell words, braces could read as {host}/{auth} placeholders */
 	for (char *q = share; *q; q++)
-		if (*q == '\'' || *q == '"')
+		if (*q == '\'' || *q == '"' || *q == '{')
 			*q = '_';
 	snprintf(f->repro, sizeof(f->repro), "smbclient '//{host}/%s' -U '<user>' -c 'get \"%.300s\" -'",
-		 share, strchr(p, '\'') ? "FILE" : p);
+		 share, strpbrk(p, "'{") ? "FILE" : p);
 }
 
 void cls_file(struct classify_ctx *c, const char *path, const uint8_t *data, size_t len)

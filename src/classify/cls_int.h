@@ -228,7 +228,8 @@ char *cls_topic_for(const struct msw_config *cfg, const char *topic, size_t tlen
 /* Filter usable in a reproduce command under the policy (person levels become '+'). */
 char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t tlen);
 /* A peer string made safe inside '...' of a reproduce command line: ' becomes '\'', control
- * bytes (and bytes of invalid UTF-8) become '?'. Malloc'ed; NULL on OOM. */
+ * bytes (and bytes of invalid UTF-8) become '?', and { becomes {lb} (cls_finish turns it
+ * back, so peer text never fills in as {host}, {auth}, ...). Malloc'ed; NULL on OOM. */
 char *cls_shell_quote(const char *s);
 /* Free text with precise coordinate pairs ("51.50123,-0.14187") coarsened to two decimals and
  * URL passwords (scheme://user:PW@) masked like secrets. Malloc'ed; NULL on OOM. */

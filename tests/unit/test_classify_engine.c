@@ -362,6 +362,45 @@ static void test_ha_repro_quoting(void **state)
 	record_free(&r);
 }
 
+/* Braces in a broker-chosen topic stay text: a topic named like a placeholder is not
+ * filled in ({auth} would put quotes into the quoted word), and the command's own
+ * placeholders still are. Also a port of 0 and a hostname of odd bytes. */
+static void test_repro_placeholders_in_topics(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_RAW };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	size_t hits = 0;
+
+	(void)state;
+	rec_init(&r);
+	r.auth = AUTH_AUTHENTICATED;
+	r.transport = TRANSPORT_TLS;
+	r.port = 0;
+	r.hostname = strdup("h o'st{port}");
+	msg(c, "homeassistant/binary_sensor/fd/config",
+	    "{\"name\":\"Front\",\"device_class\":\"door\",\"state_topic\":\"d/{auth}/{host}/{lb}/{\"}");
+	msg(c, "d/{auth}/{host}/{lb}/{", "ON");
+	msg(c, "owntracks/{auth}/phone", "{\"_type\":\"location\",\"lat\":52.1,\"lon\":5.1,\"tst\":1}");
+	cls_finish(c, &r);
+	cls_free(c);
+	for (size_t i = 0; i < r.nfindings; i++) {
+		const char *rp = r.findings[i].reproduce;
+
+		assert_non_null(rp);
+		assert_non_null(strstr(rp, "h_o_st_port_"));
+		if (strncmp(rp, "mosquitto_sub", 13) == 0) {
+			assert_non_null(strstr(rp, "-p 0 --capath /etc/ssl/certs -u '<user>' -P '<password>' "));
+			const char *u = strstr(rp, "-u '<user>'");
+			assert_null(strstr(u + 1, "-u '<user>'")); /* once: not inside the topic */
+		}
+		if (strstr(rp, "'d/{auth}/{host}/{lb}/{'")) /* the topic, braces and all */
+			hits++;
+	}
+	assert_true(hits >= 1);
+	record_free(&r);
+}
+
 static void test_files(void **state)
 {
 	struct msw_config cfg = { 0 };
@@ -454,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_modes),
 		cmocka_unit_test(test_dedupe_and_cap),
 		cmocka_unit_test(test_write_access),
+		cmocka_unit_test(test_repro_placeholders_in_topics),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_acl_filtered),
 		cmocka_unit_test(test_fingerprint),
