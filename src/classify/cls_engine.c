@@ -158,16 +158,43 @@ static char *dupn(const char *s)
 
 /* Strings from the network that reach a finding unrendered (correlation, files): bytes
  * that are not valid UTF-8 become '?', control characters spaces. */
+/* Some byte below 0x20 in s[0..n) (eight at a time). */
+static bool has_ctl(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if ((w - ones * 0x20) & ~w & (ones * 0x80))
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return true;
+	return false;
+}
+
 static char *dup_clean(const char *s)
 {
-	char *d = s ? strdup(s) : NULL;
-	bool ok = d && utf8_valid((const uint8_t *)d, strlen(d));
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	bool ok = utf8_valid((const uint8_t *)s, n);
+	char *d = malloc(n + 1);
 
-	for (char *p = d; p && *p; p++) {
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-		else if (!ok && (unsigned char)*p >= 0x80)
-			*p = '?';
+	if (!d)
+		return NULL;
+	memcpy(d, s, n + 1);
+	if (ok && !has_ctl(s, n))
+		return d; /* the usual case: nothing to change */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)d[i];
+		if (ch < 0x20)
+			d[i] = ' ';
+		else if (!ok && ch >= 0x80)
+			d[i] = '?';
 	}
 	return d;
 }
@@ -1042,7 +1069,7 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 		}
 		if (f->category == CAT_ACTUATOR_CONTROL && f->confidence == CONF_INFERRED)
 			inferred_actuator = true;
-		if (!record_add_finding(rec, f))
+		if (!record_take_finding(rec, f)) /* the strings move to the record */
 			c->dropped++;
 		pending_free(&c->fs[i]);
 	}

@@ -126,6 +126,14 @@ static msw_err put_string_n(struct dbuf *b, const unsigned char *p, size_t n)
 	size_t i = plain_prefix(p, n);
 	msw_err rc;
 
+	if (i == n && b->alloc - b->len >= n + 2) { /* plain, and room: the usual case */
+		uint8_t *o = b->p + b->len;
+		o[0] = '"';
+		memcpy(o + 1, p, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return MSW_OK;
+	}
 	if (i == n) {          /* nothing to escape: one copy */
 		rc = dbuf_reserve(b, n + 2);
 		if (rc)

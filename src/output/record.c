@@ -404,6 +404,25 @@ struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_fi
 	return n;
 }
 
+struct msw_finding *record_take_finding(struct msw_record *r, struct msw_finding *f)
+{
+	struct msw_finding *n;
+
+	if (r->nfindings == r->findings_alloc) {
+		size_t na = r->findings_alloc ? r->findings_alloc * 2 : 8;
+		struct msw_finding *nf = realloc(r->findings, na * sizeof(*nf));
+
+		if (!nf)
+			return NULL;
+		r->findings = nf;
+		r->findings_alloc = na;
+	}
+	n = &r->findings[r->nfindings++];
+	*n = *f;
+	memset(f, 0, sizeof(*f));
+	return n;
+}
+
 void record_set_error(struct msw_record *r, const char *fmt, ...)
 {
 	char buf[512];

@@ -161,6 +161,9 @@ void record_free(struct msw_record *r);
 struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tlen, size_t cap);
 /* Append a finding; strings are copied. Returns the new finding or NULL on OOM. */
 struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f);
+/* Append a finding whose strings were malloc'ed: the record takes them and *f is zeroed.
+ * Returns the new finding, or NULL on OOM (then *f is untouched: the caller frees it). */
+struct msw_finding *record_take_finding(struct msw_record *r, struct msw_finding *f);
 void record_set_error(struct msw_record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Build the JSON object (caller frees with cJSON_Delete). */
 cJSON *record_to_json(const struct msw_record *r, const char *tool_version);

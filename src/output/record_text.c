@@ -57,6 +57,14 @@ static void str(struct jt *t, const char *s)
 		t->rc = jsonw_string(t->b, s);
 }
 
+static void plain(struct jt *t, const char *s)
+{
+	size_t n = strlen(s);
+	raw(t, "\"", 1);
+	raw(t, s, n);
+	raw(t, "\"", 1);
+}
+
 static void num(struct jt *t, double d)
 {
 	if (!t->rc)
@@ -85,7 +93,8 @@ static void close_(struct jt *t, const char *c)
 /* A member's key: a literal of ours, k, whose text `"k":` (and `"k_b64":`) the KEY
  * macros below make at compile time. known_b64: the name merge_extra() sees has "_b64"
  * (for a subtree it is the name before sanitising). */
-static void key_as(struct jt *t, const char *k, const char *text, size_t n, bool known_b64)
+static inline void key_as(struct jt *t, const char *k, const char *text, size_t n,
+			  bool known_b64)
 {
 	if (!t->first)
 		raw(t, ",", 1);
@@ -106,6 +115,8 @@ static void key_as(struct jt *t, const char *k, const char *text, size_t n, bool
 #define boolean(t, k, v) (key(t, k), (v) ? raw(t, "true", 4) : raw(t, "false", 5))
 #define number(t, k, v) (key(t, k), num(t, v))
 #define lit(t, k, v) (key(t, k), str(t, v))
+/* v is one of our vocabulary strings (plain ASCII, nothing to escape) */
+#define word(t, k, v) (key(t, k), plain(t, v))
 
 static void b64_value(struct jt *t, const uint8_t *p, size_t n)
 {
@@ -259,21 +270,21 @@ static void identity(struct jt *t, const struct msw_record *r, const char *tool_
 {
 	char ts[80];
 
-	lit(t, "schema", MSW_RECORD_SCHEMA);
-	lit(t, "kind", r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service");
+	word(t, "schema", MSW_RECORD_SCHEMA);
+	word(t, "kind", r->kind && strcmp(r->kind, "host") == 0 ? "host" : "service");
 	cstr(t, "probe", r->probe ? r->probe : "mqtt");
 	cstr(t, "scan_id", r->scan_id);
 	record_format_ts(r->start_us, ts, sizeof(ts));
-	lit(t, "timestamp", ts);
+	word(t, "timestamp", ts);
 	lit(t, "tool_version", tool_version ? tool_version : "unknown");
 	cstr(t, "source_ip", r->source_ip[0] ? r->source_ip : NULL);
 	cstr(t, "ip", r->ip);
 	number(t, "port", r->port);
 	cstr(t, "hostname", r->hostname);
-	lit(t, "transport", transport_str(r->transport));
+	word(t, "transport", transport_str(r->transport));
 	if (r->transport_security)
 		cstr(t, "transport_security", r->transport_security);
-	lit(t, "status", status_str(r->status));
+	word(t, "status", status_str(r->status));
 }
 
 static void hex(struct jt *t, const uint8_t *p, size_t n)
@@ -299,7 +310,7 @@ static void connack(struct jt *t, const struct msw_record *r)
 	number(t, "code", r->connack_code);
 	const char *reason = record_connack_reason(r->connack_code, r->mqtt_version);
 	if (reason)
-		lit(t, "reason", reason);
+		word(t, "reason", reason);
 	else
 		null_(t, "reason");
 	size_t n = r->connack_raw.len > CONNACK_RAW_MAX ? CONNACK_RAW_MAX : r->connack_raw.len;
@@ -371,9 +382,9 @@ static void finding(struct jt *t, const struct msw_finding *f)
 	sep(t);
 	open_(t, "{");
 	cstr(t, "id", f->id ? f->id : "unknown");
-	lit(t, "category", category_str(f->category));
-	lit(t, "severity", severity_str(f->severity));
-	lit(t, "confidence", confidence_str(f->confidence));
+	word(t, "category", category_str(f->category));
+	word(t, "severity", severity_str(f->severity));
+	word(t, "confidence", confidence_str(f->confidence));
 	if (f->cwe > 0)
 		number(t, "cwe", f->cwe);
 	else
@@ -445,12 +456,12 @@ msw_err record_text(const struct msw_record *r, const char *tool_version, struct
 	identity(&t, r, tool_version);
 	boolean(&t, "mqtt", r->mqtt);
 	cstr(&t, "mqtt_version", r->mqtt_version[0] ? r->mqtt_version : NULL);
-	lit(&t, "auth", auth_str(r->auth));
+	word(&t, "auth", auth_str(r->auth));
 	connack(&t, r);
 	if (r->versions)
 		subtree(&t, "versions", r->versions, 0);
-	lit(&t, "read_access", read_access_str(r->read_access));
-	lit(&t, "write_access", write_access_str(r->write_access));
+	word(&t, "read_access", read_access_str(r->read_access));
+	word(&t, "write_access", write_access_str(r->write_access));
 	broker(&t, r);
 	topics(&t, r);
 	findings(&t, r);

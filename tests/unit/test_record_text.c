@@ -244,9 +244,12 @@ static void rnd_record(struct msw_record *r)
 	r->port = (uint16_t)rnd(65536);
 	r->hostname = rnd(2) ? rnd_cstr(10) : NULL;
 	r->error = rnd(2) ? rnd_cstr(10) : NULL;
-	r->transport = (enum msw_transport)rnd(TRANSPORT__COUNT);
-	r->status = (enum msw_status)rnd(ST__COUNT);
+	r->transport = (enum msw_transport)rnd(TRANSPORT__COUNT + 1);
+	r->status = (enum msw_status)rnd(ST__COUNT + 1);
 	r->transport_security = rnd(2) ? rnd_cstr(5) : NULL;
+	r->auth = (enum msw_auth)rnd(AUTH__COUNT + 1); /* one past the table: its fallback */
+	r->read_access = (enum msw_read_access)rnd(READ__COUNT + 1);
+	r->write_access = (enum msw_write_access)rnd(WRITE__COUNT + 1);
 	r->mqtt = rnd(2);
 	if (rnd(2))
 		snprintf(r->mqtt_version, sizeof(r->mqtt_version), "%s", rnd(2) ? "5.0" : "3.1.1");
@@ -271,7 +274,9 @@ static void rnd_record(struct msw_record *r)
 					.cwe = (int)rnd(3) - 1,
 					.title = rnd(2) ? rnd_cstr(5) : NULL,
 					.evidence = rnd(2) ? rnd_cstr(5) : NULL};
-		f.category = (enum msw_category)rnd(CAT__COUNT);
+		f.category = (enum msw_category)rnd(CAT__COUNT + 1);
+		f.severity = (enum msw_severity)rnd(SEV__COUNT + 1);
+		f.confidence = (enum msw_confidence)rnd(CONF__COUNT + 1);
 		n = rnd(sizeof(buf));
 		rnd_bytes(buf, n);
 		mbytes_set(&f.topic, buf, n);
