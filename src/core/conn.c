@@ -64,10 +64,10 @@ static void arm(struct eng *e, struct conn *c, uint32_t ms)
 	tw_add(&e->tw, &c->tm.e, e->now_ms, ms);
 }
 
-/* Read and drop whatever the peer sent; true when it has closed (or failed). */
-/* Reads and drops what is queued (at most 1 MiB): true at EOF or on an error; *got (may
- * be NULL) counts the bytes. */
-static bool drain_fd(int fd, size_t *got)
+/* Reads and drops what is queued (at most 1 MiB): true when the peer has closed (EOF, or
+ * fin_seen — the edge reported its FIN — and a short read took all that precedes it) or
+ * on an error; *got (may be NULL) counts the bytes. */
+static bool drain_fd(int fd, size_t *got, bool fin_seen)
 {
 	uint8_t buf[4096];
 	for (int i = 0; i < 256; i++) {
@@ -75,6 +75,8 @@ static bool drain_fd(int fd, size_t *got)
 		if (r > 0) {
 			if (got)
 				*got += (size_t)r;
+			if (fin_seen && (size_t)r < sizeof(buf))
+				return true; /* the FIN is in: a short read took all that precedes it */
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -158,7 +160,7 @@ void conn_close(struct eng *e, struct conn *c, bool polite)
 	if (c->top) {
 		if (polite) {
 			(void)stack_flush(c->top);
-			drain_fd(c->fd, NULL);
+			drain_fd(c->fd, NULL, false);
 		}
 		if (c->tr)
 			describe(c, c->tr);
@@ -326,8 +328,11 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	 * to us may then drop the connection before it reads our DISCONNECT (seen with
 	 * Mosquitto and 96 KiB of retained messages). The linger deadline bounds the wait. */
 	send_fin(c);
-	if (drain_fd(c->fd, NULL))
-		linger_done(e, c); /* else the peer's FIN arrives as an edge */
+	/* the peer's FIN (and anything before it) arrives as an edge; read now only when
+	 * the socket may already hold it */
+	if (!c->rx_empty && drain_fd(c->fd, NULL, false))
+		linger_done(e, c);
+	c->rx_empty = false;
 }
 
 void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
@@ -438,6 +443,7 @@ static void conn_read(struct eng *e, struct conn *c, bool until_again)
 			return;
 		}
 		if (prc != PROBE_CONTINUE) {
+			c->rx_empty = !until_again && !c->top->below && got < e->rbuf_len;
 			tr_handle(e, tr, (enum probe_rc)prc);
 			return;
 		}
@@ -607,7 +613,7 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 		}
 		send_fin(c);
 	}
-	if (drain_fd(c->fd, NULL) || (ev & (EPOLLERR | EPOLLHUP)))
+	if (drain_fd(c->fd, NULL, (ev & EPOLLRDHUP) != 0) || (ev & (EPOLLERR | EPOLLHUP)))
 		linger_done(e, c);
 }
 

@@ -57,6 +57,8 @@ struct conn {
 	bool ready;
 	bool fin_sent;  /* lingering: flushed, FIN sent unless peer_closes */
 	bool peer_closes; /* lingering for the peer's FIN: abort (RST) when it comes */
+	bool rx_empty;    /* the read that finished the probe was short (plain TCP, no FIN or
+			   * error on the edge): nothing to drain until the next edge */
 };
 
 struct hrun;
