@@ -13,8 +13,9 @@
 #      a /24 (hosts/s each, the ratio), nmap also with --max-parallelism 256 (tuned);
 #  (c) mqttsweep's peak RSS (VmHWM) with 1,000 and 5,000 connections in flight, and the
 #      RSS per in-flight connection (difference / 4,000).
-# Environment: BENCH_PORT (21883), BENCH_N (20000), BENCH_CONC (1000), BENCH_CONC2 (100),
-# BENCH_REPS (3 alternating pairs per concurrency in (a), median reported), BENCH_WINDOW (1, s),
+# Environment: BENCH_PORT (21883), BENCH_N (30000), BENCH_CONC (1000), BENCH_CONC2 (100),
+# BENCH_REPS (5 pairs per concurrency in (a), each in the other order than the last; median
+# reported), BENCH_WINDOW (1, s),
 # BENCH_PARTS ("a b c"), BENCH_SYS_INTERVAL (unset: the broker's default $SYS; 0: no $SYS),
 # MSW_BIN (build/mqttsweep).
 set -uo pipefail
@@ -24,10 +25,10 @@ SHARED="$(cd "$ROOT/.." && pwd)/shared"
 [ -d "$SHARED" ] || SHARED=/work/shared
 MSW_BIN=${MSW_BIN:-$ROOT/build/mqttsweep}
 PORT=${BENCH_PORT:-21883}
-N=${BENCH_N:-20000}
+N=${BENCH_N:-30000}
 CONC=${BENCH_CONC:-1000}
 CONC2=${BENCH_CONC2:-100}   # part (a) also runs at this concurrency ("" to skip)
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 WIN=${BENCH_WINDOW:-1}
 PARTS=${BENCH_PARTS:-a b c}
 NMAP_NET=127.2.0.0/24
@@ -101,13 +102,18 @@ ROWS=()
 row() { ROWS+=("$(printf '%-44s %14s %14s %8s' "$1" "$2" "$3" "$4")"); }
 
 # ---- (a) handshake rate ------------------------------------------------------------------
-# One pair of runs: mqttrate, then mqttsweep, same count and concurrency, fresh address
+# One pair of runs: mqttrate and mqttsweep (in the order given), same count and concurrency, fresh address
 # ranges each (no TIME_WAIT left from an earlier run on the same 4-tuples). Prints
 # "ref msw" in handshakes/s; mqttsweep's rate uses the scan's own start/end (metadata).
+a_ref() {
+	local out
+	out=$("$T/perf/mqttrate" -a "$1" -p "$PORT" -n "$N" -c "$2" 2>/dev/null | grep '^RESULT')
+	sed -nE 's/.* ok_per_s=([0-9.]+).*/\1/p' <<<"$out"
+}
+
 a_pair() {
-	local c=$1 ra=$2 rb=$3 out r_ref t0 t1 ok span
-	out=$("$T/perf/mqttrate" -a "$ra" -p "$PORT" -n "$N" -c "$c" 2>/dev/null | grep '^RESULT')
-	r_ref=$(sed -nE 's/.* ok_per_s=([0-9.]+).*/\1/p' <<<"$out")
+	local c=$1 ra=$2 rb=$3 first=${4:-ref} r_ref t0 t1 ok span
+	[ "$first" = ref ] && r_ref=$(a_ref "$ra" "$c")
 	t0=$(now)
 	"$MSW_BIN" scan "$rb" -p "$PORT" -n "$N" --depth topics --window 0 --rate 100000 \
 		--concurrency "$c" --format json --metadata-file "$T/a.meta" -q \
@@ -119,6 +125,7 @@ a_pair() {
 		((.start | sub("\\.[0-9]+Z$"; "Z") | fromdate) + (.start | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber / 1000))' \
 		"$T/a.meta" 2>/dev/null | tail -1)
 	[ -n "$span" ] && [ "$(calc "$span * 1000")" -gt 0 ] || span=$(calc "$t1 - $t0" 3)
+	[ "$first" = ref ] || r_ref=$(a_ref "$ra" "$c")
 	echo "${r_ref:-0} $(calc "$ok / $span") $ok"
 }
 
@@ -130,7 +137,9 @@ part_a() {
 		echo "== (a) handshakes: $N hosts per run, concurrency $c, $REPS alternating pairs"
 		refs=""; msws=""; ratios=""
 		for i in $(seq "$REPS"); do
-			pair=$(a_pair "$c" "127.$net.0.0/16" "127.$((net + 1)).0.0/16")
+			# odd pairs run mqttrate first, even pairs mqttsweep first (drift cancels)
+			pair=$(a_pair "$c" "127.$net.0.0/16" "127.$((net + 1)).0.0/16" \
+				"$([ $((i % 2)) = 1 ] && echo ref || echo msw)")
 			net=$((net + 2))
 			read -r r m ok <<<"$pair"
 			echo "  pair $i: mqttrate $r/s, mqttsweep $m/s ($ok successful), ratio $(calc "$m / ($r + 0.001)" 2)"
