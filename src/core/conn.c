@@ -64,10 +64,14 @@ static void arm(struct eng *e, struct conn *c, uint32_t ms)
 	tw_add(&e->tw, &c->tm.e, e->now_ms, ms);
 }
 
-/* Reads and drops what is queued (at most 1 MiB): true when the peer has closed (EOF, or
- * fin_seen — the edge reported its FIN — and a short read took all that precedes it) or
- * on an error; *got (may be NULL) counts the bytes. */
-static bool drain_fd(int fd, size_t *got, bool fin_seen)
+/* How far drain_fd() reads: to EOF or EAGAIN; to a short read (plain TCP: the socket is
+ * empty until the next edge); or, when the edge carried the peer's FIN, to a short read
+ * that took everything before it (the 0 that would follow is not read). */
+enum drain { DRAIN_ALL, DRAIN_EDGE, DRAIN_FIN };
+
+/* Reads and drops what is queued (at most 1 MiB): true when the peer has closed (EOF, a
+ * DRAIN_FIN short read) or on an error; *got (may be NULL) counts the bytes. */
+static bool drain_fd(int fd, size_t *got, enum drain how)
 {
 	uint8_t buf[4096];
 	for (int i = 0; i < 256; i++) {
@@ -75,8 +79,8 @@ static bool drain_fd(int fd, size_t *got, bool fin_seen)
 		if (r > 0) {
 			if (got)
 				*got += (size_t)r;
-			if (fin_seen && (size_t)r < sizeof(buf))
-				return true; /* the FIN is in: a short read took all that precedes it */
+			if (how != DRAIN_ALL && (size_t)r < sizeof(buf))
+				return how == DRAIN_FIN;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -160,7 +164,7 @@ void conn_close(struct eng *e, struct conn *c, bool polite)
 	if (c->top) {
 		if (polite) {
 			(void)stack_flush(c->top);
-			drain_fd(c->fd, NULL, false);
+			drain_fd(c->fd, NULL, DRAIN_ALL);
 		}
 		if (c->tr)
 			describe(c, c->tr);
@@ -330,7 +334,7 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	send_fin(c);
 	/* the peer's FIN (and anything before it) arrives as an edge; read now only when
 	 * the socket may already hold it */
-	if (!c->rx_empty && drain_fd(c->fd, NULL, false))
+	if (!c->rx_empty && drain_fd(c->fd, NULL, DRAIN_ALL))
 		linger_done(e, c);
 	c->rx_empty = false;
 }
@@ -599,8 +603,10 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	return MSW_OK;
 }
 
-/* A finished connection: send what is left, then FIN, then wait for the peer's FIN (or
- * an error; the linger deadline bounds it all). */
+/* A finished connection: send what is left, then FIN (unless the peer closes first), then
+ * wait for the peer's FIN or an error (the linger deadline bounds it all). A peer that
+ * closes first is done with us once its FIN is in: abort without reading what came
+ * before it. */
 static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 {
 	if (!c->fin_sent) {
@@ -613,7 +619,12 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 		}
 		send_fin(c);
 	}
-	if (drain_fd(c->fd, NULL, (ev & EPOLLRDHUP) != 0) || (ev & (EPOLLERR | EPOLLHUP)))
+	if (c->peer_closes && (ev & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
+		linger_done(e, c);
+		return;
+	}
+	if (drain_fd(c->fd, NULL, ev & EPOLLRDHUP ? DRAIN_FIN : DRAIN_EDGE) ||
+	    (ev & (EPOLLERR | EPOLLHUP)))
 		linger_done(e, c);
 }
 
