@@ -120,6 +120,32 @@ static size_t plain_prefix(const unsigned char *p, size_t n)
 	return i;
 }
 
+/* True when p[0..n) is printable ASCII with no '"' or '\\' (so valid UTF-8, no NUL,
+ * nothing to escape): one pass, eight bytes at a time. */
+static bool ascii_plain(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t w, q, s;
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		s = w ^ (ones * '\\');
+		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((s - ones) & ~s)) & highs)
+			return false;
+	}
+	for (; i < n; i++)
+		if (p[i] >= 0x80 || !plain[p[i]])
+			return false;
+	return true;
+}
+
+bool jsonw_ascii_plain(const void *p, size_t n)
+{
+	return ascii_plain(p, n);
+}
+
 /* n bytes (no NUL among them) as a JSON string. */
 static msw_err put_string_n(struct dbuf *b, const unsigned char *p, size_t n)
 {

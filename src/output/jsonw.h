@@ -18,5 +18,9 @@ msw_err jsonw_raw(struct dbuf *b, const char *p, size_t n);
 msw_err jsonw_string(struct dbuf *b, const char *s);
 msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n);
 msw_err jsonw_number(struct dbuf *b, double d);
+/* p[0..n) is printable ASCII without '"' or '\\': valid UTF-8, no NUL, nothing to
+ * escape (one pass, eight bytes at a time; the common case of a record's strings). */
+#include <stdbool.h>
+bool jsonw_ascii_plain(const void *p, size_t n);
 
 #endif

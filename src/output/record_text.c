@@ -129,6 +129,21 @@ static void b64_value(struct jt *t, const uint8_t *p, size_t n)
 	free(s);
 }
 
+/* The common case of bytes(): printable ASCII, written in one pass under key k (whose
+ * `"k":` text is in kt). false (nothing written) when p needs the general path. */
+static bool ascii_(struct jt *t, const char *k, const char *kt, size_t kn, const uint8_t *p,
+		   size_t n)
+{
+	if (!n || !jsonw_ascii_plain(p, n))
+		return false;
+	key_as(t, k, kt, kn, false);
+	raw(t, "\"", 1);
+	raw(t, (const char *)p, n);
+	raw(t, "\"", 1);
+	return true;
+}
+#define ascii(t, k, p, n) ascii_(t, k, KEYTEXT(k), sizeof(KEYTEXT(k)) - 1, p, n)
+
 /* add_bytes(): valid UTF-8 without NUL as a string, anything else as "<k>_b64". */
 static bool plain_bytes(const uint8_t *p, size_t n)
 {
@@ -139,6 +154,8 @@ static bool plain_bytes(const uint8_t *p, size_t n)
 	do {                                                              \
 		const uint8_t *p_ = (p);                                  \
 		size_t n_ = p_ ? (n) : 0;                                 \
+		if (ascii(t, k, p_, n_))                                  \
+			break;                                            \
 		if (plain_bytes(p_, n_)) {                                \
 			key(t, k);                                        \
 			str_n(t, n_ ? p_ : (const uint8_t *)"", n_);      \

@@ -164,6 +164,44 @@ static void test_limits(void **st)
 	assert_int_not_equal(jsonw_append(&b, NULL), MSW_OK);
 }
 
+/* jsonw_ascii_plain agrees with its byte-by-byte definition for every byte value at every
+ * position of strings of every length up to 24 (word and tail positions). */
+static void test_ascii_plain(void **st)
+{
+	(void)st;
+	unsigned char buf[24];
+	for (size_t n = 0; n <= sizeof(buf); n++) {
+		for (size_t pos = 0; pos < (n ? n : 1); pos++) {
+			for (int c = 0; c < 256; c++) {
+				memset(buf, 'a', sizeof(buf));
+				if (n)
+					buf[pos] = (unsigned char)c;
+				bool want = true;
+				for (size_t i = 0; i < n; i++)
+					if (buf[i] < 0x20 || buf[i] >= 0x80 || buf[i] == '"' || buf[i] == '\\')
+						want = false;
+				assert_int_equal(jsonw_ascii_plain(buf, n), want);
+				if (!c || !n)
+					continue;
+				/* the escaping scan, same grid: jsonw == cJSON */
+				char z[sizeof(buf) + 1];
+				memcpy(z, buf, n);
+				z[n] = 0;
+				cJSON *j = cJSON_CreateString(z);
+				char *ref = cJSON_PrintUnformatted(j);
+				struct dbuf d;
+				dbuf_init(&d, 4096);
+				assert_int_equal(jsonw_append(&d, j), MSW_OK);
+				assert_int_equal(d.len, strlen(ref));
+				assert_memory_equal(d.p, ref, d.len);
+				dbuf_free(&d);
+				cJSON_free(ref);
+				cJSON_Delete(j);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_random_trees),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_ascii_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
