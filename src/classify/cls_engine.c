@@ -567,6 +567,35 @@ static char *render_evidence(const struct cls_run *r, const struct rule *ru)
 	return s;
 }
 
+void cls_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(out, tmp + i, sizeof(tmp) - i);
+	out[sizeof(tmp) - i] = 0;
+}
+
+void cls_concat(char *out, size_t cap, ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	va_start(ap, cap);
+	for (const char *s; (s = va_arg(ap, const char *));) {
+		size_t k = strlen(s);
+		if (k > cap - 1 - n)
+			k = cap - 1 - n;
+		memcpy(out + n, s, k);
+		n += k;
+	}
+	va_end(ap);
+	out[n] = 0;
+}
+
 /* The inside of a single-quoted shell word ('...'): ' becomes '\'' and { becomes {lb}
  * (see cls_int.h). */
 char *cls_shell_quote(const char *t)

@@ -231,6 +231,10 @@ char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t t
  * bytes (and bytes of invalid UTF-8) become '?', and { becomes {lb} (cls_finish turns it
  * back, so peer text never fills in as {host}, {auth}, ...). Malloc'ed; NULL on OOM. */
 char *cls_shell_quote(const char *s);
+/* v in decimal into out (at least 21 bytes). */
+void cls_u64(char *out, uint64_t v);
+/* The NULL-terminated list of strings, concatenated into out (cut to cap - 1 bytes). */
+void cls_concat(char *out, size_t cap, ...);
 /* Free text with precise coordinate pairs ("51.50123,-0.14187") coarsened to two decimals and
  * URL passwords (scheme://user:PW@) masked like secrets. Malloc'ed; NULL on OOM. */
 char *cls_scrub_text(const char *s);

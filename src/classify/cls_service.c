@@ -59,16 +59,19 @@ static void anon_finding(struct classify_ctx *c, const struct msw_record *rec)
 		.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -v -t '#' -C 5 -W 10",
 	};
 
-	char ev[160];
+	char ev[160], n1[24], n2[24];
 
-	snprintf(ev, sizeof(ev), "{\"auth\":\"anonymous\",\"messages\":%llu,\"sys_messages\":%llu}",
-		 (unsigned long long)c->nonsys_messages, (unsigned long long)c->sys_messages);
+	/* every scan of an open broker comes here: no printf on this path */
+	cls_u64(n1, c->nonsys_messages);
+	cls_u64(n2, c->sys_messages);
+	cls_concat(ev, sizeof(ev), "{\"auth\":\"anonymous\",\"messages\":", n1, ",\"sys_messages\":",
+		   n2, "}", NULL);
 	a.evidence = ev;
 	if (c->nonsys_messages)
-		snprintf(title, sizeof(title), "Broker accepts anonymous clients and delivered %llu "
-			 "message(s) to one", (unsigned long long)c->nonsys_messages);
+		cls_concat(title, sizeof(title), "Broker accepts anonymous clients and delivered ", n1,
+			   " message(s) to one", NULL);
 	else
-		snprintf(title, sizeof(title), "Broker accepts anonymous clients (no username or password)");
+		a.title = "Broker accepts anonymous clients (no username or password)";
 	(void)rec;
 	cls_emit_adhoc(c, &a);
 }

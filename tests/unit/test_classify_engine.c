@@ -165,6 +165,8 @@ static void test_service(void **state)
 	assert_int_equal(f->cwe, 306);
 	assert_int_equal(f->severity, SEV_HIGH);
 	assert_non_null(strstr(f->reproduce, "-h test.mosquitto.org -p 1883"));
+	assert_string_equal(f->evidence, "{\"auth\":\"anonymous\",\"messages\":0,\"sys_messages\":0}");
+	assert_string_equal(f->title, "Broker accepts anonymous clients (no username or password)");
 	assert_true(has_tag(&r, "public_test_broker"));
 	assert_null(find(&r, "mqtt.cleartext_credentials"));
 	record_free(&r);
@@ -362,6 +364,36 @@ static void test_ha_repro_quoting(void **state)
 	record_free(&r);
 }
 
+/* The anonymous finding counts what was delivered (numbers written without printf). */
+static void test_anon_counts(void **state)
+{
+	struct msw_config cfg = { 0 };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	rec_init(&r);
+	r.auth = AUTH_ANONYMOUS;
+	for (int i = 0; i < 12; i++)
+		msg(c, "a/b", "x");
+	msg(c, "$SYS/broker/uptime", "1 seconds");
+	cls_finish(c, &r);
+	cls_free(c);
+	f = find(&r, "mqtt.anonymous");
+	assert_non_null(f);
+	assert_string_equal(f->evidence, "{\"auth\":\"anonymous\",\"messages\":12,\"sys_messages\":1}");
+	assert_string_equal(f->title, "Broker accepts anonymous clients and delivered 12 message(s) to one");
+	record_free(&r);
+	char out[24], cut[8];
+	cls_u64(out, 18446744073709551615ull);
+	assert_string_equal(out, "18446744073709551615");
+	cls_u64(out, 0);
+	assert_string_equal(out, "0");
+	cls_concat(cut, sizeof(cut), "abc", "defg", "hij", NULL);
+	assert_string_equal(cut, "abcdefg");
+}
+
 /* Braces in a broker-chosen topic stay text: a topic named like a placeholder is not
  * filled in ({auth} would put quotes into the quoted word), and the command's own
  * placeholders still are. Also a port of 0 and a hostname of odd bytes. */
@@ -494,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_dedupe_and_cap),
 		cmocka_unit_test(test_write_access),
 		cmocka_unit_test(test_repro_placeholders_in_topics),
+		cmocka_unit_test(test_anon_counts),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_acl_filtered),
 		cmocka_unit_test(test_fingerprint),
