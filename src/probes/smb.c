@@ -27,13 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <libsmbclient.h>
+#include "probes/smb_api.h"
 #include "classify/classify.h"
 #include "core/config.h"
 #include "core/target.h"
 #include "core/targets.h"
 #include "output/record.h"
 #include "probes/probe.h"
+
+/* libsmbclient is loaded on first use: every call goes through the loaded table (smb_run
+ * checks that it loaded before anything else runs) */
+#define SMB(f) (smb_api()->f)
 
 #define SMB_MAX_SHARES 32
 #define SMB_MAX_ENTRIES 512     /* directory entries read per directory */
@@ -107,7 +111,7 @@ static char guest_marker;
 static void auth_fn(SMBCCTX *ctx, const char *srv, const char *shr, char *wg, int wglen,
 		    char *un, int unlen, char *pw, int pwlen)
 {
-	bool guest = smbc_getOptionUserData(ctx) == &guest_marker;
+	bool guest = SMB(smbc_getOptionUserData)(ctx) == &guest_marker;
 	(void)wg;
 	(void)wglen;
 	snprintf(un, (size_t)unlen, "%s", guest ? "guest" : "");
@@ -118,21 +122,21 @@ static pthread_mutex_t smb_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static SMBCCTX *ctx_new(const struct msw_config *cfg, uint16_t port, bool guest)
 {
-	SMBCCTX *ctx = smbc_new_context();
+	SMBCCTX *ctx = SMB(smbc_new_context)();
 	if (!ctx)
 		return NULL;
 	uint32_t to = cfg->io_timeout_ms ? cfg->io_timeout_ms : SMB_TIMEOUT_MS;
-	smbc_setDebug(ctx, 0);
-	smbc_setOptionUseKerberos(ctx, 0);
-	smbc_setOptionFallbackAfterKerberos(ctx, 1);
-	smbc_setOptionUseCCache(ctx, 0);
-	smbc_setOptionNoAutoAnonymousLogin(ctx, guest);
-	smbc_setOptionUserData(ctx, guest ? &guest_marker : NULL);
-	smbc_setFunctionAuthDataWithContext(ctx, auth_fn);
-	smbc_setTimeout(ctx, (int)(to > 30000 ? 30000 : to));
-	smbc_setPort(ctx, port == 445 ? 0 : port);
-	if (!smbc_init_context(ctx)) {
-		smbc_free_context(ctx, 1);
+	SMB(smbc_setDebug)(ctx, 0);
+	SMB(smbc_setOptionUseKerberos)(ctx, 0);
+	SMB(smbc_setOptionFallbackAfterKerberos)(ctx, 1);
+	SMB(smbc_setOptionUseCCache)(ctx, 0);
+	SMB(smbc_setOptionNoAutoAnonymousLogin)(ctx, guest);
+	SMB(smbc_setOptionUserData)(ctx, guest ? &guest_marker : NULL);
+	SMB(smbc_setFunctionAuthDataWithContext)(ctx, auth_fn);
+	SMB(smbc_setTimeout)(ctx, (int)(to > 30000 ? 30000 : to));
+	SMB(smbc_setPort)(ctx, port == 445 ? 0 : port);
+	if (!SMB(smbc_init_context)(ctx)) {
+		SMB(smbc_free_context)(ctx, 1);
 		return NULL;
 	}
 	return ctx;
@@ -180,11 +184,11 @@ static bool make_url(const struct smb_job *j, const char *share, const char *a, 
 {
 	char es[3 * SMB_NAME_MAX + 1] = "", ea[3 * SMB_NAME_MAX + 1] = "", eb[3 * SMB_NAME_MAX + 1] = "";
 	if (share)
-		smbc_urlencode(es, (char *)share, (int)sizeof(es));
+		SMB(smbc_urlencode)(es, (char *)share, (int)sizeof(es));
 	if (a)
-		smbc_urlencode(ea, (char *)a, (int)sizeof(ea));
+		SMB(smbc_urlencode)(ea, (char *)a, (int)sizeof(ea));
 	if (b)
-		smbc_urlencode(eb, (char *)b, (int)sizeof(eb));
+		SMB(smbc_urlencode)(eb, (char *)b, (int)sizeof(eb));
 	int k = snprintf(out, n, "%s/%s%s%s%s%s", j->base, es, a ? "/" : "", ea, b ? "/" : "", eb);
 	return k > 0 && (size_t)k < n;
 }
@@ -252,14 +256,14 @@ static int list_dir(struct smb_job *j, SMBCCTX *ctx, const char *share, const ch
 	if (!make_url(j, share, dir, NULL, url, sizeof(url)))
 		return ENAMETOOLONG;
 	errno = 0;
-	SMBCFILE *d = smbc_getFunctionOpendir(ctx)(ctx, url);
+	SMBCFILE *d = SMB(smbc_getFunctionOpendir)(ctx)(ctx, url);
 	if (!d)
 		return errno ? errno : EIO;
 	const struct libsmb_file_info *fi;
 	unsigned n = 0;
-	while (n++ < SMB_MAX_ENTRIES && (fi = smbc_getFunctionReaddirPlus(ctx)(ctx, d)))
+	while (n++ < SMB_MAX_ENTRIES && (fi = SMB(smbc_getFunctionReaddirPlus)(ctx)(ctx, d)))
 		take_entry(l, dir, fi);
-	smbc_getFunctionClosedir(ctx)(ctx, d);
+	SMB(smbc_getFunctionClosedir)(ctx)(ctx, d);
 	return 0;
 }
 
@@ -277,18 +281,18 @@ static void read_secret(struct smb_job *j, SMBCCTX *ctx, const char *share, cons
 	}
 	if (!ok)
 		return;
-	SMBCFILE *fh = smbc_getFunctionOpen(ctx)(ctx, url, O_RDONLY, 0);
+	SMBCFILE *fh = SMB(smbc_getFunctionOpen)(ctx)(ctx, url, O_RDONLY, 0);
 	if (!fh)
 		return;
 	uint8_t *buf = malloc(SMB_READ_CAP);
 	size_t len = 0;
 	while (buf && len < SMB_READ_CAP) {
-		ssize_t k = smbc_getFunctionRead(ctx)(ctx, fh, buf + len, SMB_READ_CAP - len);
+		ssize_t k = SMB(smbc_getFunctionRead)(ctx)(ctx, fh, buf + len, SMB_READ_CAP - len);
 		if (k <= 0)
 			break;
 		len += (size_t)k;
 	}
-	smbc_getFunctionClose(ctx)(ctx, fh);
+	SMB(smbc_getFunctionClose)(ctx)(ctx, fh);
 	if (buf && len) {
 		char name[sizeof(f->path) + SMB_NAME_MAX + 2];
 		snprintf(name, sizeof(name), "%s/%s", share, f->path);
@@ -510,7 +514,7 @@ static int list_shares(struct smb_job *j, char (*names)[SMB_NAME_MAX], size_t *n
 		if (!ctx)
 			continue;
 		errno = 0;
-		SMBCFILE *d = smbc_getFunctionOpendir(ctx)(ctx, url);
+		SMBCFILE *d = SMB(smbc_getFunctionOpendir)(ctx)(ctx, url);
 		if (!d) {
 			err = errno ? errno : EIO;
 			note_errno(j, err);
@@ -522,10 +526,10 @@ static int list_shares(struct smb_job *j, char (*names)[SMB_NAME_MAX], size_t *n
 		struct smbc_dirent *de;
 		unsigned k = 0;
 		while (k++ < SMB_MAX_ENTRIES && *n < SMB_MAX_SHARES &&
-		       (de = smbc_getFunctionReaddir(ctx)(ctx, d)))
+		       (de = SMB(smbc_getFunctionReaddir)(ctx)(ctx, d)))
 			if (de->smbc_type == SMBC_FILE_SHARE && name_ok(de->name))
 				snprintf(names[(*n)++], SMB_NAME_MAX, "%s", de->name);
-		smbc_getFunctionClosedir(ctx)(ctx, d);
+		SMB(smbc_getFunctionClosedir)(ctx)(ctx, d);
 		*session = which ? "guest" : "anonymous";
 		return 0;
 	}
@@ -645,6 +649,11 @@ static msw_err smb_job_locked(struct pctx *c);
 
 static msw_err smb_run(struct pctx *c)
 {
+	if (!smb_api()) {
+		c->rec->status = ST_UNKNOWN_ERROR;
+		record_set_error(c->rec, "SMB probe unavailable: %s", smb_api_error());
+		return MSW_ERR_INTERNAL;
+	}
 	int e = reachable(c);
 	if (e) {
 		struct smb_job j = { .c = c, .conn_errno = e };
@@ -685,7 +694,7 @@ static msw_err smb_job_locked(struct pctx *c)
 	cJSON_Delete(j.shares);
 	for (int i = 0; i < 2; i++)
 		if (j.ctx[i])
-			smbc_free_context(j.ctx[i], 1);
+			SMB(smbc_free_context)(j.ctx[i], 1);
 	return st;
 }
 

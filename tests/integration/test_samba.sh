@@ -101,6 +101,12 @@ if "$MSW_BIN" audit --help 2>&1 | grep -q -- '--smb-port'; then
 	assert_eq 0 "$(grep -c "$SECRET" "$T/e2e.json")" "mqttsweep audit: no secret in clear"
 	validate_schema "$T/e2e.json"
 	no_asan_report "$T/e2e.err"
+	# libsmbclient is loaded on first use: without it the SMB record says why, the rest runs
+	MQTTSWEEP_LIBSMBCLIENT=/nonexistent/libsmbclient.so.0 "$MSW_BIN" audit $A --probe-all \
+		--smb-port $PORT --format json >"$T/nolib.json" 2>"$T/nolib.err"
+	assert_json "$T/nolib.json" '.probe == "smb" and .status == "unknown-error" and (.error | startswith("SMB probe unavailable: cannot load libsmbclient"))' "no libsmbclient: the smb record says why"
+	assert_json "$T/nolib.json" '.probe != "smb"' "no libsmbclient: the other probes still ran"
+	no_asan_report "$T/nolib.err"
 else
 	echo "note: mqttsweep has no --smb-port yet; end-to-end part skipped"
 fi
