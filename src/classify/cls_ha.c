@@ -8,7 +8,9 @@
  * "homeassistant/<component>/<object>/config" (the real topic is what findings show), so
  * rules_homeassistant.c can match components whatever the prefix or node id. Memory is
  * bounded: at most CLS_MAX_DISCOVERY entries (a few capped strings each) and
- * CLS_MAX_STATES short payloads (open addressing, no eviction). */
+ * CLS_MAX_STATES short payloads (open addressing, no eviction; the table starts at
+ * HA_STATES_MIN slots and doubles, so a broker with a few topics costs a few hundred
+ * bytes, not the whole table: it is allocated for every target that delivers anything). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,10 +221,13 @@ struct ha_state {
 	size_t n;
 };
 
+#define HA_STATES_MIN 16
+
 struct cls_ha {
 	struct ha_entry *e;
 	size_t ne, e_alloc;
-	struct ha_state st[CLS_MAX_STATES];
+	struct ha_state *st; /* st_cap slots (doubling from HA_STATES_MIN up to CLS_MAX_STATES) */
+	size_t st_cap;
 	size_t nst;
 	uint32_t configs;      /* discovery configs seen */
 	uint32_t with_inventory;  /* ... with configuration_url / connections */
@@ -245,12 +250,36 @@ void cls_ha_free(struct classify_ctx *c)
 		for (int k = 0; k < HF__N; k++)
 			free(h->e[i].f[k]);
 	free(h->e);
-	for (size_t i = 0; i < CLS_MAX_STATES; i++) {
+	for (size_t i = 0; i < h->st_cap; i++) {
 		free(h->st[i].topic);
 		free(h->st[i].p);
 	}
+	free(h->st);
 	free(h);
 	c->ha = NULL;
+}
+
+/* Keep the state table under 3/4 full by doubling it (rehashing) up to CLS_MAX_STATES;
+ * at that size, or out of memory, it stays as it is (new topics are then dropped below). */
+static void states_grow(struct cls_ha *h)
+{
+	if (h->st_cap >= CLS_MAX_STATES || (h->st_cap && (h->nst + 1) * 4 <= h->st_cap * 3))
+		return;
+	size_t nc = h->st_cap ? h->st_cap * 2 : HA_STATES_MIN;
+	struct ha_state *t = calloc(nc, sizeof(*t));
+	if (!t)
+		return;
+	for (size_t i = 0; i < h->st_cap; i++) {
+		if (!h->st[i].topic)
+			continue;
+		size_t j = h->st[i].h % nc;
+		while (t[j].topic)
+			j = (j + 1) % nc;
+		t[j] = h->st[i];
+	}
+	free(h->st);
+	h->st = t;
+	h->st_cap = nc;
 }
 
 void cls_ha_remember_state(struct classify_ctx *c, const char *topic, size_t tlen,
@@ -266,13 +295,17 @@ void cls_ha_remember_state(struct classify_ctx *c, const char *topic, size_t tle
 	h = ha_get(c);
 	if (!h)
 		return;
+	states_grow(h);
+	if (!h->st_cap)
+		return;
 	hv = cls_hash64(topic, tlen, 3);
-	for (size_t k = 0; k < CLS_MAX_STATES; k++) {
-		i = (hv + k) % CLS_MAX_STATES;
+	for (size_t k = 0; k < h->st_cap; k++) {
+		i = (hv + k) % h->st_cap;
 		if (h->st[i].topic && h->st[i].h == hv && strcmp(h->st[i].topic, topic) == 0)
 			break;
 		if (!h->st[i].topic) {
-			if (h->nst >= CLS_MAX_STATES - 1)
+			/* a new topic: keep one slot free (and the cap) */
+			if (h->nst >= CLS_MAX_STATES - 1 || h->nst + 1 >= h->st_cap)
 				return;
 			h->st[i].topic = strdup(topic);
 			if (!h->st[i].topic)
@@ -297,8 +330,8 @@ static const struct ha_state *state_for(const struct cls_ha *h, const char *topi
 {
 	uint64_t hv = cls_hash64(topic, strlen(topic), 3);
 
-	for (size_t k = 0; k < CLS_MAX_STATES; k++) {
-		const struct ha_state *s = &h->st[(hv + k) % CLS_MAX_STATES];
+	for (size_t k = 0; k < h->st_cap; k++) {
+		const struct ha_state *s = &h->st[(hv + k) % h->st_cap];
 
 		if (!s->topic)
 			return NULL;

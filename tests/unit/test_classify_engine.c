@@ -332,6 +332,47 @@ static void test_ha_expansion(void **state)
 	record_free(&r);
 }
 
+/* The state table grows from a few slots to CLS_MAX_STATES: states seen before and after
+ * it grew (and updated after) are found by the discovery correlation; past the cap new
+ * topics are dropped, known ones still update. */
+static void test_ha_state_table_grows(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_RAW };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	char t[64], cfgmsg[160];
+	size_t hits = 0;
+
+	(void)state;
+	rec_init(&r);
+	msg(c, "s/3", "OFF");
+	for (int i = 0; i < 400; i++) {
+		snprintf(t, sizeof(t), "s/%d", i);
+		msg(c, t, i == 3 ? "ON" : "OFF");
+	}
+	for (int i = 0; i < 400; i += 1) {
+		if (i != 3 && i != 200 && i != 390)
+			continue;
+		snprintf(t, sizeof(t), "homeassistant/binary_sensor/d%d/config", i);
+		snprintf(cfgmsg, sizeof(cfgmsg),
+			 "{\"name\":\"Door %d\",\"device_class\":\"door\",\"state_topic\":\"s/%d\"}", i, i);
+		msg(c, t, cfgmsg);
+	}
+	cls_finish(c, &r);
+	cls_free(c);
+	for (size_t i = 0; i < r.nfindings; i++) {
+		const struct msw_finding *f = &r.findings[i];
+		if (strcmp(f->id, "homeassistant.state.binary_sensor") != 0)
+			continue;
+		hits++;
+		if (strstr(f->title, "Door 3"))
+			assert_non_null(strstr(f->evidence, "\"value\":\"ON\"")); /* updated */
+		assert_null(strstr(f->title, "Door 390")); /* past the cap: not kept */
+	}
+	assert_int_equal(hits, 2); /* s/3 and s/200 */
+	record_free(&r);
+}
+
 /* A topic is broker-chosen: in a reproduce line it must stay one single-quoted shell word
  * (review: discovery-declared state/attribute topics were pasted in raw). */
 static void test_ha_repro_quoting(void **state)
@@ -527,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_write_access),
 		cmocka_unit_test(test_repro_placeholders_in_topics),
 		cmocka_unit_test(test_anon_counts),
+		cmocka_unit_test(test_ha_state_table_grows),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_acl_filtered),
 		cmocka_unit_test(test_fingerprint),
