@@ -137,7 +137,7 @@ static struct cls_pending *pending_new(struct classify_ctx *c)
 		return NULL;
 	}
 	if (c->nfs == c->fs_alloc) {
-		size_t na = c->fs_alloc ? c->fs_alloc * 2 : 8;
+		size_t na = c->fs_alloc ? c->fs_alloc * 2 : 2;
 		struct cls_pending *n = realloc(c->fs, na * sizeof(*n));
 
 		if (!n) {

@@ -221,7 +221,7 @@ struct ha_state {
 	size_t n;
 };
 
-#define HA_STATES_MIN 16
+#define HA_STATES_MIN 8
 
 struct cls_ha {
 	struct ha_entry *e;

@@ -345,7 +345,7 @@ struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tl
 	if (r->ntopics >= cap || tlen > RECORD_TOPIC_BYTES - r->topic_bytes)
 		return NULL;
 	if (r->ntopics == r->topics_alloc) {
-		size_t na = r->topics_alloc ? r->topics_alloc * 2 : 16;
+		size_t na = r->topics_alloc ? r->topics_alloc * 2 : 4;
 		struct msw_topic *nt;
 
 		if (na > cap)

@@ -50,7 +50,7 @@
 #define MQ_DEFAULT_PACKET (256u * 1024u)
 #define MQ_SUB_PID        1
 #define MQ_SEEN_SLOTS     16384 /* distinct raw topics counted (see seen_add) */
-#define MQ_SEEN_MIN       64
+#define MQ_SEEN_MIN       16
 #define MQ_SEEN_NOLIST    UINT32_MAX /* seen_ent.idx: past the list cap */
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
