@@ -327,10 +327,11 @@ static void conn_graceful(struct eng *e, struct conn *c)
 		conn_close(e, c, true);
 		return;
 	}
-	/* FIN after the goodbye, then read (and drop) until the broker's FIN: closing with
-	 * its messages still arriving would answer them with RST, and a broker busy writing
-	 * to us may then drop the connection before it reads our DISCONNECT (seen with
-	 * Mosquitto and 96 KiB of retained messages). The linger deadline bounds the wait. */
+	/* Wait for the peer's FIN (after ours, unless it closes first), reading and dropping
+	 * what it still sends: closing at once would answer its messages with RST, and a
+	 * broker busy writing to us may then drop the connection before it reads our
+	 * DISCONNECT (seen with Mosquitto and 96 KiB of retained messages). The linger
+	 * deadline bounds the wait. */
 	send_fin(c);
 	/* the peer's FIN (and anything before it) arrives as an edge; read now only when
 	 * the socket may already hold it */
