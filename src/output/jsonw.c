@@ -100,20 +100,28 @@ static size_t escape_chunk(uint8_t *o, const unsigned char *p, size_t n)
 
 #define ESC_CHUNK 4096
 
-/* Length of the prefix of p[0..n) that needs no escaping. Eight bytes at a time: a word
- * is plain when no byte is below 0x20 and none is '"' or '\\' (bytes from 0x80 are). */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* The bytes of w that may need escaping (below 0x20, '"', '\\') have their high bit set
+ * in the result (exact as "any": a borrow only ever follows a real hit). */
+static inline uint64_t escape_bits(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), s = w ^ (ONES * '\\');
+	return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((s - ONES) & ~s)) & HIGHS;
+}
+
+/* Length of the prefix of p[0..n) that needs no escaping. Eight bytes at a time; bytes
+ * from 0x80 need none. */
 static size_t plain_prefix(const unsigned char *p, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	size_t i = 0;
 
 	for (; n - i >= 8; i += 8) {
-		uint64_t w, q, s;
+		uint64_t w;
 		memcpy(&w, p + i, 8);
-		q = w ^ (ones * '"');
-		s = w ^ (ones * '\\');
-		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((s - ones) & ~s)) & highs)
-			break; /* some byte in this word may need escaping: look one by one */
+		if (escape_bits(w))
+			break; /* some byte in this word needs escaping: look one by one */
 	}
 	while (i < n && plain[p[i]])
 		i++;
@@ -124,15 +132,12 @@ static size_t plain_prefix(const unsigned char *p, size_t n)
  * nothing to escape): one pass, eight bytes at a time. */
 static bool ascii_plain(const unsigned char *p, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	size_t i = 0;
 
 	for (; n - i >= 8; i += 8) {
-		uint64_t w, q, s;
+		uint64_t w;
 		memcpy(&w, p + i, 8);
-		q = w ^ (ones * '"');
-		s = w ^ (ones * '\\');
-		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((s - ones) & ~s)) & highs)
+		if ((w & HIGHS) | escape_bits(w))
 			return false;
 	}
 	for (; i < n; i++)

@@ -370,10 +370,9 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f)
+/* Room for one more finding: the next slot (not yet counted), or NULL on OOM. */
+static struct msw_finding *finding_slot(struct msw_record *r)
 {
-	struct msw_finding *n;
-
 	if (r->nfindings == r->findings_alloc) {
 		size_t na = r->findings_alloc ? r->findings_alloc * 2 : 8;
 		struct msw_finding *nf = realloc(r->findings, na * sizeof(*nf));
@@ -383,7 +382,15 @@ struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_fi
 		r->findings = nf;
 		r->findings_alloc = na;
 	}
-	n = &r->findings[r->nfindings];
+	return &r->findings[r->nfindings];
+}
+
+struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f)
+{
+	struct msw_finding *n = finding_slot(r);
+
+	if (!n)
+		return NULL;
 	memset(n, 0, sizeof(*n));
 	n->category = f->category;
 	n->severity = f->severity;
@@ -406,18 +413,11 @@ struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_fi
 
 struct msw_finding *record_take_finding(struct msw_record *r, struct msw_finding *f)
 {
-	struct msw_finding *n;
+	struct msw_finding *n = finding_slot(r);
 
-	if (r->nfindings == r->findings_alloc) {
-		size_t na = r->findings_alloc ? r->findings_alloc * 2 : 8;
-		struct msw_finding *nf = realloc(r->findings, na * sizeof(*nf));
-
-		if (!nf)
-			return NULL;
-		r->findings = nf;
-		r->findings_alloc = na;
-	}
-	n = &r->findings[r->nfindings++];
+	if (!n)
+		return NULL;
+	r->nfindings++;
 	*n = *f;
 	memset(f, 0, sizeof(*f));
 	return n;
