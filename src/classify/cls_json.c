@@ -138,7 +138,8 @@ static char *num_str(double d)
 {
 	char buf[64];
 
-	if (isfinite(d) && d == (double)(long long)d && fabs(d) < 1e15)
+	/* the range check first: converting a double out of long long's range is undefined */
+	if (isfinite(d) && fabs(d) < 1e15 && d == (double)(long long)d)
 		snprintf(buf, sizeof(buf), "%lld", (long long)d);
 	else
 		snprintf(buf, sizeof(buf), "%.10g", d);

@@ -53,7 +53,7 @@ static void stats_from(struct scan_stats *st, const cJSON *o)
 #define X(f)                                                  \
 	{                                                     \
 		const cJSON *v = cJSON_GetObjectItem(o, #f);  \
-		if (cJSON_IsNumber(v) && v->valuedouble >= 0) \
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19) \
 			st->f = (uint64_t)v->valuedouble;     \
 	}
 	STAT_FIELDS(X)
@@ -202,7 +202,8 @@ static void handle_line(struct output *out, struct wchild *w, char *line, bool *
 	} else if ((v = cJSON_GetObjectItem(o, "__progress"))) {
 		stats_from(&w->prog, v);
 	} else if ((v = cJSON_GetObjectItem(o, "__host_done"))) {
-		if (cJSON_IsNumber(v) && output_host_done(out, (uint64_t)v->valuedouble))
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19 &&
+		    output_host_done(out, (uint64_t)v->valuedouble))
 			*failed = true;
 	} else if (output_json(out, o)) {
 		*failed = true;

@@ -211,12 +211,25 @@ static void bind_jstr(sqlite3_stmt *st, int i, const cJSON *o, const char *k)
 	bind_str(st, i, jstr(o, k));
 }
 
+/* A JSON number as an integer column: NaN is 0, and the range is clamped before the
+ * conversion (a double outside int64's range converts to undefined behaviour). */
+static sqlite3_int64 clamp_i64(double d)
+{
+	if (d != d)
+		return 0;
+	if (d >= 9.2e18)
+		return (sqlite3_int64)9200000000000000000LL;
+	if (d <= -9.2e18)
+		return -(sqlite3_int64)9200000000000000000LL;
+	return (sqlite3_int64)d;
+}
+
 static void bind_jint(sqlite3_stmt *st, int i, const cJSON *o, const char *k)
 {
 	const cJSON *v = jget(o, k);
 
 	if (cJSON_IsNumber(v))
-		sqlite3_bind_int64(st, i, (sqlite3_int64)v->valuedouble);
+		sqlite3_bind_int64(st, i, clamp_i64(v->valuedouble));
 	else if (cJSON_IsBool(v))
 		sqlite3_bind_int(st, i, cJSON_IsTrue(v));
 	else

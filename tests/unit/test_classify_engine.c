@@ -405,6 +405,36 @@ static void test_ha_repro_quoting(void **state)
 	record_free(&r);
 }
 
+/* Numbers out of every integer type's range in payloads the rules read (found by the
+ * fuzzer: a double converted to long long before its range was checked; the unit tests
+ * run under UBSan with no recovery, so this aborts if it comes back). */
+static void test_huge_numbers(void **state)
+{
+	struct msw_config cfg = { 0 }; /* redacted evidence: the path the fuzzer took */
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	static const char *const m[][2] = {
+		{"owntracks/a/b", "{\"_type\":\"location\",\"lat\":1.111e22,\"lon\":-1e300,\"tst\":1.111e22,\"batt\":1e22,\"acc\":-9.3e18,\"tid\":1e19}"},
+		{"owntracks/a/b", "{\"_type\":\"location\",\"lat\":52.1,\"lon\":4.9,\"tst\":1e308}"},
+		{"zigbee2mqtt/bridge/info", "{\"version\":1e22,\"coordinator\":{\"ieee_address\":1e22},\"network\":{\"pan_id\":1.111e22,\"channel\":-1e20}}"},
+		{"tele/sonoff/STATE", "{\"Time\":1e22,\"Uptime\":-1e22,\"POWER\":1e22,\"Wifi\":{\"SSId\":1e22,\"RSSI\":1e22}}"},
+		{"homeassistant/binary_sensor/x/config", "{\"name\":1e22,\"device_class\":\"door\",\"state_topic\":\"s/x\"}"},
+		{"s/x", "1e22"},
+		{"D/co0", "{\"_type\":\"locion\",\"laapi_keyt\":0111100000000000000032456.5,\"|on\":13.4}"},
+		{"D/co1", "{\"api_key\":1.111e22,\"password\":-1e22,\"token\":1e19}"},
+	};
+
+	(void)state;
+	rec_init(&r);
+	r.auth = AUTH_ANONYMOUS;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		msg(c, m[i][0], m[i][1]);
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_true(r.nfindings > 0);
+	record_free(&r);
+}
+
 /* The anonymous finding counts what was delivered (numbers written without printf). */
 static void test_anon_counts(void **state)
 {
@@ -568,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_write_access),
 		cmocka_unit_test(test_repro_placeholders_in_topics),
 		cmocka_unit_test(test_anon_counts),
+		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_ha_state_table_grows),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_acl_filtered),
