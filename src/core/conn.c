@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -543,15 +544,21 @@ static void connect_failed(struct eng *e, struct conn *c, int err)
 }
 
 /* Out of files or local ports: not the target's fault. While other connections are open,
- * shrink the concurrency cap to what the system gave us and try the target again later. */
+ * shrink the concurrency cap to what the system gave us and try the target again later
+ * (the cap grows back once the shortage is over: engine.c regrow()). */
 static bool local_shortage(struct eng *e, struct trun *tr, int err)
 {
 	if (err != EMFILE && err != ENFILE && err != EADDRNOTAVAIL && err != ENOBUFS)
 		return false;
 	if (!e->used)
 		return false;
-	if (e->nconns > e->used)
+	e->shortage_ms = e->now_ms;
+	if (e->nconns > e->used) {
 		e->nconns = e->used;
+		if (e->cfg->verbose)
+			fprintf(stderr, "mqttsweep: engine: %s: concurrency cap lowered to %u\n",
+				strerror(err), e->nconns);
+	}
 	eng_queue_connect(e, tr);
 	return true;
 }

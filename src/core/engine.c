@@ -546,7 +546,7 @@ static void interrupt_all(struct eng *e)
 {
 	while (e->trs)
 		tr_interrupt(e, e->trs);
-	for (uint32_t i = 0; i < e->nconns; i++)
+	for (uint32_t i = 0; i < e->nslots; i++)
 		if (e->conns[i].st == CS_LINGER)
 			conn_close(e, &e->conns[i], false);
 	while (e->hosts)
@@ -610,6 +610,18 @@ static void progress(struct eng *e)
 		output_progress(e->out, e->st, targets_total(e->it));
 }
 
+/* A cap lowered for a shortage of files or ports (conn.c local_shortage) grows back by an
+ * eighth of the configured concurrency per second once a second passes without one. */
+static void regrow(struct eng *e)
+{
+	if (e->nconns >= e->nslots || e->now_ms - e->shortage_ms < 1000)
+		return;
+	uint32_t step = e->nslots / 8 ? e->nslots / 8 : 1;
+	e->nconns = e->nslots - e->nconns < step ? e->nslots : e->nconns + step;
+	if (e->cfg->verbose)
+		fprintf(stderr, "mqttsweep: engine: concurrency cap raised to %u\n", e->nconns);
+}
+
 static void loop(struct eng *e)
 {
 	struct epoll_event ev[NEV];
@@ -642,6 +654,7 @@ static void loop(struct eng *e)
 		tw_advance(&e->tw, e->now_ms, on_timer, e);
 		if (e->now_ms >= next_progress) {
 			progress(e);
+			regrow(e);
 			next_progress = e->now_ms + 1000;
 		}
 	}
@@ -692,7 +705,8 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->rbuf_len = 64 * 1024;
 	e->rbuf = malloc(e->rbuf_len);
-	e->conns = calloc(e->nconns, sizeof(*e->conns));
+	e->nslots = e->nconns;
+	e->conns = calloc(e->nslots, sizeof(*e->conns));
 	if (e->epfd < 0 || !e->rbuf || !e->conns)
 		return MSW_ERR_NOMEM;
 	if (tw_init(&e->tw, 4096, 10, e->now_ms) || am_init(&e->am, e->nconns))
@@ -703,6 +717,12 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 		e->free_conns = &e->conns[i];
 	}
 	rl_init(&e->rl, cfg->rate, 0, e->now_ms * 1000);
+	if (cfg->verbose)
+		fprintf(stderr,
+			"mqttsweep: engine: concurrency %u (open files allow %u), rate %u/s, "
+			"%u per host, timeouts: connect %u ms, idle %u ms, total %u ms, linger %u ms\n",
+			e->nconns, fd_budget(), cfg->rate, e->per_host, e->connect_ms, e->io_ms,
+			e->total_ms, e->linger_ms);
 	return MSW_OK;
 }
 

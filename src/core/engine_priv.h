@@ -119,6 +119,8 @@ struct eng {
 	struct conn *conns;
 	struct conn *free_conns;
 	uint32_t nconns, used; /* used: open conns + running blocking jobs */
+	uint32_t nslots;       /* conns[] allocated; nconns (the cap) may be lowered below it */
+	int64_t shortage_ms;   /* last time the system refused a socket or port (cap lowered) */
 	uint32_t lingering;    /* conns closing politely after their target finished */
 	uint32_t per_host;
 	uint32_t connect_ms, io_ms, total_ms, linger_ms;

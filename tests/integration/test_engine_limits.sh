@@ -113,4 +113,29 @@ else
 fi
 no_asan_report "$T/rate.err"
 
+# --- a passing shortage of files: socket() calls 30..40 fail with EMFILE (LD_PRELOAD
+# shim), while ~29 connections are open (20/s, each held 3 s by the silent listener). The
+# cap drops to what is open, each failed target waits for a slot instead of failing (so
+# the 11 failures must fit in the connections open: the engine records a target as failed
+# when nothing is open), and the cap grows back once the shortage is over (-v says both).
+SHIM_SRC="$MSW_SOURCE_DIR/tests/shims/socket_shortage.c"
+if cc -shared -fPIC -O2 -o "$T/shortage.so" "$SHIM_SRC" -ldl 2>"$T/shim.err"; then
+	P=$(seq -s, 18860 18959)
+	start_counter $A.251 "$P" "$T/short.peak"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		LD_PRELOAD="$T/shortage.so" SHORTAGE_FROM=30 SHORTAGE_TO=40 \
+		"$MSW_BIN" scan $A.251 -p 18860-18959 --per-host 100 --concurrency 50 --rate 20 \
+		--io-timeout 3 --all -v --format json >"$T/short.json" 2>"$T/short.err"
+	assert_eq 100 "$(jq -s 'length' "$T/short.json")" "shortage: every target recorded"
+	assert_eq 0 "$(jq -s '[.[] | select(.error // "" | test("socket|open files"))] | length' "$T/short.json")" \
+		"shortage: no target failed for it"
+	grep -q 'Too many open files: concurrency cap lowered to' "$T/short.err" &&
+		pass "shortage: cap lowered" || fail "shortage: no 'cap lowered' line"
+	grep -q 'concurrency cap raised to 50' "$T/short.err" &&
+		pass "shortage: cap back to 50 after it" || { fail "shortage: cap not raised back"; cat "$T/short.err" >&2; }
+	no_asan_report "$T/short.err"
+else
+	fail "cannot build the socket shim: $(head -3 "$T/shim.err")"
+fi
+
 finish
