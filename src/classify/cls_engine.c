@@ -151,13 +151,21 @@ static struct cls_pending *pending_new(struct classify_ctx *c)
 	return &c->fs[c->nfs++];
 }
 
+/* A finding not seen before on this target: its id and its key (topic or the rule's
+ * dedupe text) hashed in turn, without building one string of both. Rules and ad-hoc
+ * findings share it, so they dedupe against each other. */
+static bool finding_new(struct classify_ctx *c, const char *id, const char *key)
+{
+	uint64_t h = cls_hash64(id, strlen(id), 0);
+
+	return seen_add(c, cls_hash64(key ? key : "", key ? strlen(key) : 0, h ^ 0x1f));
+}
+
 static char *dupn(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
 
-/* Strings from the network that reach a finding unrendered (correlation, files): bytes
- * that are not valid UTF-8 become '?', control characters spaces. */
 /* Some byte below 0x20 in s[0..n) (eight at a time). */
 static bool has_ctl(const char *s, size_t n)
 {
@@ -176,6 +184,8 @@ static bool has_ctl(const char *s, size_t n)
 	return false;
 }
 
+/* Strings from the network that reach a finding unrendered (correlation, files): bytes
+ * that are not valid UTF-8 become '?', control characters spaces. */
 static char *dup_clean(const char *s)
 {
 	if (!s)
@@ -201,21 +211,9 @@ static char *dup_clean(const char *s)
 
 void cls_emit_adhoc(struct classify_ctx *c, const struct cls_adhoc *a)
 {
-	char key[512];
 	struct cls_pending *p;
-	size_t ni = strlen(a->id), nt = a->topic ? strlen(a->topic) : 0;
 
-	/* the dedupe key: id, 0x1f, topic (cut at 511 bytes as snprintf did) */
-	if (ni > sizeof(key) - 1)
-		ni = sizeof(key) - 1;
-	memcpy(key, a->id, ni);
-	if (ni < sizeof(key) - 1)
-		key[ni++] = '\x1f';
-	if (nt > sizeof(key) - 1 - ni)
-		nt = sizeof(key) - 1 - ni;
-	memcpy(key + ni, a->topic ? a->topic : "", nt);
-	key[ni + nt] = 0;
-	if (!seen_add(c, cls_hash64(key, ni + nt, 0)))
+	if (!finding_new(c, a->id, a->topic))
 		return;
 	p = pending_new(c);
 	if (!p)
@@ -648,15 +646,14 @@ static char *render_repro(const struct cls_run *r, const struct rule *ru, const 
 void cls_emit(struct cls_run *r, const struct rule *ru, const char *topic_override)
 {
 	const char *topic = topic_override ? topic_override : r->topic;
-	char *key = ru->dedupe ? render(r, ru, ru->dedupe) : strdup(topic);
-	char hbuf[600];
+	char *key = ru->dedupe ? render(r, ru, ru->dedupe) : NULL;
 	struct cls_pending *p;
 	char *t;
+	bool fresh = finding_new(r->c, ru->id, ru->dedupe ? key : topic);
 
-	snprintf(hbuf, sizeof(hbuf), "%s\x1f%s", ru->id, key ? key : "");
 	free(key);
 	r->cats |= 1u << ru->cat;
-	if (!seen_add(r->c, cls_hash64(hbuf, strlen(hbuf), 0)))
+	if (!fresh)
 		return;
 	p = pending_new(r->c);
 	if (!p)
@@ -1019,10 +1016,10 @@ static void owntracks_inventory(struct classify_ctx *c)
 static char *fill_repro(const char *tmpl, const struct msw_record *rec, const struct classify_ctx *c)
 {
 	static const char *const names[5] = {"{host}", "{port}", "{tls}", "{auth}", "{lb}"};
-	char port[8], host[300], *o = port + sizeof(port);
+	char port[24], host[300];
 	const char *h = rec->hostname && rec->hostname[0] ? rec->hostname : rec->ip;
 	const char *vals[5] = {
-		host, NULL,
+		host, port,
 		rec->transport == TRANSPORT_TLS || rec->transport == TRANSPORT_WSS
 			? " --capath /etc/ssl/certs" : "",
 		rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "",
@@ -1031,10 +1028,7 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 	struct sbuf b = {0};
 	size_t n = 0;
 
-	*--o = 0;
-	for (unsigned v = rec->port; o == port + sizeof(port) - 1 || v; v /= 10)
-		*--o = (char)('0' + v % 10);
-	vals[1] = o;
+	cls_u64(port, rec->port);
 	for (const char *q = h && h[0] ? h : "HOST"; *q && n < sizeof(host) - 1; q++, n++)
 		host[n] = isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' ||
 				  *q == '_' ? *q : '_';

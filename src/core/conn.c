@@ -4,8 +4,10 @@
  *   → probe on_connected, then every read goes to on_data (picohttpparser contract:
  *     the probe sees all unconsumed bytes; the remainder is kept in a capped dbuf that is
  *     only allocated when a message spans reads)
- *   → PROBE_DONE: flush, FIN (shutdown SHUT_WR), linger for the peer's FIN (reading and
- *     dropping what it still sends), close; the record is emitted at once, the slot is
+ *   → PROBE_DONE: flush, FIN (shutdown SHUT_WR) unless the probe said the peer closes
+ *     first (pctx.peer_closes: MQTT after DISCONNECT), linger for the peer's FIN (reading
+ *     and dropping what it still sends), close — an abort (RST) after a peer that closed
+ *     first, so no side keeps a TIME_WAIT; the record is emitted at once, the slot is
  *     freed when the linger ends
  *   → PROBE_RECONNECT: close now, queue a new connection to the same target
  *   → EOF / error / timeout: on_close(why) lets the probe decide and set the status; when
@@ -289,11 +291,11 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 /* Lingering on plain TCP: FIN after the goodbye, unless the probe said the peer closes
  * first (then the peer's FIN proves it read our goodbye, and we abort: neither side keeps
  * a TIME_WAIT or a FIN_WAIT2 for a connection both are done with). */
-static void send_fin(struct conn *c)
+static void after_flush(struct conn *c)
 {
 	if (!c->peer_closes)
 		shutdown(c->fd, SHUT_WR);
-	c->fin_sent = true;
+	c->flushed = true;
 }
 
 static void linger_done(struct eng *e, struct conn *c)
@@ -333,7 +335,7 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	 * broker busy writing to us may then drop the connection before it reads our
 	 * DISCONNECT (seen with Mosquitto and 96 KiB of retained messages). The linger
 	 * deadline bounds the wait. */
-	send_fin(c);
+	after_flush(c);
 	/* the peer's FIN (and anything before it) arrives as an edge; read now only when
 	 * the socket may already hold it */
 	if (!c->rx_empty && drain_fd(c->fd, NULL, DRAIN_ALL))
@@ -617,7 +619,7 @@ msw_err conn_start(struct eng *e, struct trun *tr)
  * before it. */
 static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 {
-	if (!c->fin_sent) {
+	if (!c->flushed) {
 		msw_err rc = stack_flush(c->top);
 		if (rc == MSW_ERR_AGAIN && !(ev & (EPOLLERR | EPOLLHUP)))
 			return;
@@ -625,7 +627,7 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 			conn_close(e, c, !rc && c->top->below);
 			return;
 		}
-		send_fin(c);
+		after_flush(c);
 	}
 	if (c->peer_closes && (ev & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
 		linger_done(e, c);

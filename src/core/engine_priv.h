@@ -55,7 +55,7 @@ struct conn {
 	struct conn *next_free;
 	struct conn *rprev, *rnext; /* on the engine's ready list (read budget used up) */
 	bool ready;
-	bool fin_sent;  /* lingering: flushed, FIN sent unless peer_closes */
+	bool flushed;     /* lingering: the goodbye is out (and our FIN, unless peer_closes) */
 	bool peer_closes; /* lingering for the peer's FIN: abort (RST) when it comes */
 	bool rx_empty;    /* the read that finished the probe was short (plain TCP, no FIN or
 			   * error on the edge): nothing to drain until the next edge */

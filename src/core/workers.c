@@ -48,13 +48,22 @@ static cJSON *stats_json(const struct scan_stats *st)
 	return o;
 }
 
+/* A count from a child's line: a number in uint64_t's range (checked before converting). */
+static bool count_of(const cJSON *v, uint64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble < 1.8e19))
+		return false;
+	*out = (uint64_t)v->valuedouble;
+	return true;
+}
+
 static void stats_from(struct scan_stats *st, const cJSON *o)
 {
 #define X(f)                                                  \
 	{                                                     \
-		const cJSON *v = cJSON_GetObjectItem(o, #f);  \
-		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19) \
-			st->f = (uint64_t)v->valuedouble;     \
+		uint64_t n_;                                  \
+		if (count_of(cJSON_GetObjectItem(o, #f), &n_)) \
+			st->f = n_;                           \
 	}
 	STAT_FIELDS(X)
 #undef X
@@ -202,8 +211,8 @@ static void handle_line(struct output *out, struct wchild *w, char *line, bool *
 	} else if ((v = cJSON_GetObjectItem(o, "__progress"))) {
 		stats_from(&w->prog, v);
 	} else if ((v = cJSON_GetObjectItem(o, "__host_done"))) {
-		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19 &&
-		    output_host_done(out, (uint64_t)v->valuedouble))
+		uint64_t index;
+		if (count_of(v, &index) && output_host_done(out, index))
 			*failed = true;
 	} else if (output_json(out, o)) {
 		*failed = true;

@@ -128,10 +128,9 @@ static size_t plain_prefix(const unsigned char *p, size_t n)
 	return i;
 }
 
-/* True when p[0..n) is printable ASCII with no '"' or '\\' (so valid UTF-8, no NUL,
- * nothing to escape): one pass, eight bytes at a time. */
-static bool ascii_plain(const unsigned char *p, size_t n)
+bool jsonw_ascii_plain(const void *v, size_t n)
 {
+	const unsigned char *p = v;
 	size_t i = 0;
 
 	for (; n - i >= 8; i += 8) {
@@ -146,28 +145,14 @@ static bool ascii_plain(const unsigned char *p, size_t n)
 	return true;
 }
 
-bool jsonw_ascii_plain(const void *p, size_t n)
-{
-	return ascii_plain(p, n);
-}
-
 /* n bytes (no NUL among them) as a JSON string. */
 static msw_err put_string_n(struct dbuf *b, const unsigned char *p, size_t n)
 {
 	size_t i = plain_prefix(p, n);
 	msw_err rc;
 
-	if (i == n && b->alloc - b->len >= n + 2) { /* plain, and room: the usual case */
-		uint8_t *o = b->p + b->len;
-		o[0] = '"';
-		memcpy(o + 1, p, n);
-		o[n + 1] = '"';
-		b->len += n + 2;
-		return MSW_OK;
-	}
-	if (i == n) {          /* nothing to escape: one copy */
-		rc = dbuf_reserve(b, n + 2);
-		if (rc)
+	if (i == n) { /* nothing to escape: one copy (reserving only when there is no room) */
+		if (b->alloc - b->len < n + 2 && (rc = dbuf_reserve(b, n + 2)) != MSW_OK)
 			return rc;
 		b->p[b->len] = '"';
 		memcpy(b->p + b->len + 1, p, n);

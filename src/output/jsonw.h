@@ -1,6 +1,7 @@
 /* Compact JSON writer for cJSON trees (same text as cJSON_PrintUnformatted, faster). */
 #ifndef MSW_JSONW_H
 #define MSW_JSONW_H
+#include <stdbool.h>
 #include <cjson/cJSON.h>
 #include "core/dbuf.h"
 #include "core/err.h"
@@ -20,7 +21,6 @@ msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n);
 msw_err jsonw_number(struct dbuf *b, double d);
 /* p[0..n) is printable ASCII without '"' or '\\': valid UTF-8, no NUL, nothing to
  * escape (one pass, eight bytes at a time; the common case of a record's strings). */
-#include <stdbool.h>
 bool jsonw_ascii_plain(const void *p, size_t n);
 
 #endif

@@ -491,11 +491,10 @@ static char *hex_encode(const uint8_t *p, size_t n)
 /* RFC 3339 UTC with milliseconds. */
 void record_format_ts(int64_t us, char *out, size_t cap)
 {
-	/* the date and time of the last second formatted (records come in bursts; one
-	 * process formats them on one thread) */
-	static time_t last_s = (time_t)-1;
-	static char last[64];
-	static size_t last_n;
+	/* the date and time of the last second formatted (records come in bursts) */
+	static __thread time_t last_s = (time_t)-1;
+	static __thread char last[64];
+	static __thread size_t last_n;
 	time_t s = (time_t)(us >= 0 ? us / 1000000 : 0);
 	int ms = (int)(us >= 0 ? (us / 1000) % 1000 : 0);
 	char tmp[80];

@@ -31,7 +31,7 @@ struct jt {
 	const char *keys[TOP_KEYS];
 	bool b64[TOP_KEYS]; /* keys[i] was written with "_b64" appended */
 	int nkeys;
-	bool top; /* writing top-level members */
+	int depth; /* objects and arrays open: 1 while writing the top level's members */
 };
 
 static inline void raw(struct jt *t, const char *p, size_t n)
@@ -82,12 +82,14 @@ static void open_(struct jt *t, const char *c)
 {
 	raw(t, c, 1);
 	t->first = true;
+	t->depth++;
 }
 
 static void close_(struct jt *t, const char *c)
 {
 	raw(t, c, 1);
 	t->first = false;
+	t->depth--;
 }
 
 /* A member's key: a literal of ours, k, whose text `"k":` (and `"k_b64":`) the KEY
@@ -99,7 +101,7 @@ static inline void key_as(struct jt *t, const char *k, const char *text, size_t 
 	if (!t->first)
 		raw(t, ",", 1);
 	t->first = false;
-	if (t->top && t->nkeys < TOP_KEYS) {
+	if (t->depth == 1 && t->nkeys < TOP_KEYS) {
 		t->keys[t->nkeys] = k;
 		t->b64[t->nkeys++] = known_b64;
 	}
@@ -322,7 +324,6 @@ static void connack(struct jt *t, const struct msw_record *r)
 		return;
 	}
 	key(t, "connack");
-	t->top = false;
 	open_(t, "{");
 	number(t, "code", r->connack_code);
 	const char *reason = record_connack_reason(r->connack_code, r->mqtt_version);
@@ -339,13 +340,11 @@ static void connack(struct jt *t, const struct msw_record *r)
 	}
 	subtree(t, "properties", r->connack_props, 1);
 	close_(t, "}");
-	t->top = true;
 }
 
 static void broker(struct jt *t, const struct msw_record *r)
 {
 	key(t, "broker");
-	t->top = false;
 	open_(t, "{");
 	cstr(t, "product", r->broker_product);
 	cstr(t, "version", r->broker_version);
@@ -356,7 +355,6 @@ static void broker(struct jt *t, const struct msw_record *r)
 		raw(t, "[]", 2);
 	}
 	close_(t, "}");
-	t->top = true;
 }
 
 static void topic(struct jt *t, const struct msw_topic *e)
@@ -378,7 +376,6 @@ static void topic(struct jt *t, const struct msw_topic *e)
 static void topics(struct jt *t, const struct msw_record *r)
 {
 	key(t, "topics");
-	t->top = false;
 	open_(t, "{");
 	number(t, "count", r->topic_count);
 	number(t, "retained", r->retained_count);
@@ -391,7 +388,6 @@ static void topics(struct jt *t, const struct msw_record *r)
 		topic(t, &r->topics[i]);
 	close_(t, "]");
 	close_(t, "}");
-	t->top = true;
 }
 
 static void finding(struct jt *t, const struct msw_finding *f)
@@ -420,12 +416,10 @@ static void finding(struct jt *t, const struct msw_finding *f)
 static void findings(struct jt *t, const struct msw_record *r)
 {
 	key(t, "findings");
-	t->top = false;
 	open_(t, "[");
 	for (size_t i = 0; i < r->nfindings && !t->rc; i++)
 		finding(t, &r->findings[i]);
 	close_(t, "]");
-	t->top = true;
 }
 
 /* merge_extra(): an extra member whose key is already at the top level is skipped. */
@@ -464,12 +458,11 @@ static void extra(struct jt *t, const cJSON *x)
 
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b)
 {
-	struct jt t = {.b = b, .first = true, .top = true};
+	struct jt t = {.b = b, .first = true};
 	size_t mark = b->len;
 
 	(void)dbuf_reserve(b, 4096); /* most records fit: raw() then only copies */
 	open_(&t, "{");
-	t.first = true;
 	identity(&t, r, tool_version);
 	boolean(&t, "mqtt", r->mqtt);
 	cstr(&t, "mqtt_version", r->mqtt_version[0] ? r->mqtt_version : NULL);
@@ -489,7 +482,7 @@ msw_err record_text(const struct msw_record *r, const char *tool_version, struct
 	number(&t, "duration_ms", (double)(r->duration_ms > 0 ? r->duration_ms : 0));
 	cstr(&t, "error", r->error);
 	extra(&t, r->extra);
-	raw(&t, "}", 1);
+	close_(&t, "}");
 	if (t.rc)
 		b->len = mark;
 	return t.rc;

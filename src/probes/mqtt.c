@@ -2,7 +2,8 @@
  *
  * Design. A named-state enum with a single setter drives each connection:
  *   IDLE → (CONNECT sent) WAIT_CONNACK → (depth ≥ topics: SUBSCRIBE # and $SYS/#; # alone
- *   with --window 0) WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
+ *   with --window 0)
+ *   WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
  *   → CLOSING (DISCONNECT sent, engine closes politely).
  * Across connections a small plan decides which protocol level to speak:
  *   - fallback (scan, default --versions 3.1.1): 3.1.1, then 3.1, then 5.0 — moving on
@@ -412,7 +413,7 @@ static size_t sub_filters(const struct pctx *c)
 	return c->cfg->window_ms ? 2 : 1;
 }
 
-static size_t encode_subscribe(const struct pctx *c, const struct mq *m, uint8_t *b, size_t cap)
+static msw_err send_subscribe(struct pctx *c, struct mq *m)
 {
 	static const char *const filters[] = {"#", "$SYS/#"};
 	struct mqtt_subscribe s = {.version = m->ver,
@@ -420,16 +421,17 @@ static size_t encode_subscribe(const struct pctx *c, const struct mq *m, uint8_t
 				   .filters = filters,
 				   .nfilters = sub_filters(c),
 				   .qos = 0};
-	return mqtt_encode_subscribe(&s, b, cap);
+	uint8_t b[32];
+	size_t n = mqtt_encode_subscribe(&s, b, sizeof(b));
+	return pctx_send(c, b, n);
 }
 
 /* The verdict is known and this connection was accepted: subscribe or stop. */
 static enum probe_rc start_main(struct pctx *c, struct mq *m)
 {
-	uint8_t b[32];
 	if (c->cfg->depth == DEPTH_CONNACK)
 		return finish_conn(c, m);
-	if (pctx_send(c, b, encode_subscribe(c, m, b, sizeof(b))))
+	if (send_subscribe(c, m))
 		return finish_conn(c, m);
 	m->subscribed_any = true;
 	set_state(m, MQ_WAIT_SUBACK);
@@ -524,8 +526,6 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 {
 	struct mqtt_suback sa;
 
-	if (m->st == MQ_WAIT_CONNACK)
-		return proto_err(c, m, "SUBACK before CONNACK");
 	if (m->st != MQ_WAIT_SUBACK)
 		return proto_err(c, m, "SUBACK without a pending SUBSCRIBE");
 	if (mqtt_decode_suback(m->ver, f->body, f->remaining, &sa))
@@ -932,7 +932,6 @@ static enum probe_rc mq_init(struct pctx *c)
 static enum probe_rc mq_on_connected(struct pctx *c)
 {
 	struct mq *m = c->state;
-
 	m->ver = m->plan_done ? m->main_ver : m->order[m->vi];
 	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
 	m->capped = false;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "output/jsonw.h"
+#include "test_rng.h"
 
 static void same_as_cjson(const cJSON *v)
 {
@@ -78,15 +79,6 @@ static void test_strings(void **st)
 	cJSON_Delete(o);
 }
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
 
 static char *rnd_str(char *buf, size_t cap)
 {

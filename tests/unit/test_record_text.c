@@ -15,6 +15,7 @@
 #include "output/jsonw.h"
 #include "output/record.h"
 #include "output/record_int.h"
+#include "test_rng.h"
 
 static void same(const struct msw_record *r)
 {
@@ -167,14 +168,6 @@ static void test_full(void **st)
 
 /* ---- random records ---- */
 
-static uint64_t rs = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd(uint32_t n)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (uint32_t)(rs % n);
-}
 
 static void rnd_bytes(uint8_t *p, size_t n)
 {
