@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/config.h"
+#include "base/config.h"
 #include "output/record.h"
 
 struct classify_ctx;

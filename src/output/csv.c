@@ -8,7 +8,7 @@
 #include <string.h>
 #include "output/escape.h"
 #include "output/jget.h"
-#include "core/config.h"
+#include "base/config.h"
 #include "output/sink.h"
 
 struct csv {

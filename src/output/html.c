@@ -10,7 +10,7 @@
 #include "output/escape.h"
 #include "output/jget.h"
 #include "output/record.h"
-#include "core/config.h"
+#include "base/config.h"
 #include "output/sink.h"
 
 #define HTML_MAX_TOPICS 200

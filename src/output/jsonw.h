@@ -3,8 +3,8 @@
 #define MSW_JSONW_H
 #include <stdbool.h>
 #include <cjson/cJSON.h>
-#include "core/dbuf.h"
-#include "core/err.h"
+#include "base/dbuf.h"
+#include "base/err.h"
 
 /* Appends item's JSON text to b. On an error (b's cap reached: MSW_ERR_TOO_BIG or
  * MSW_ERR_NOMEM from dbuf; a tree deeper than 1000 levels; an invalid node) b is left as

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/config.h"
-#include "core/dbuf.h"
+#include "base/config.h"
+#include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/sink.h"
 

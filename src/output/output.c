@@ -9,7 +9,8 @@
  * is reported once on stderr, skipped from then on, and makes output_failed() true (exit
  * 3) while the others go on and are flushed at the end.
  *
- * Secrets: the options echo comes from options_echo() (secret options flagged in the
+ * Secrets: the options echo comes from the function the application registers
+ * (output_set_options_echo: the option table's echo; secret options flagged in the
  * option table); the raw argv echo replaces the values of secret options and URL
  * passwords with "***". As a last line of defence every record is checked for the
  * configured secrets (password, PSK, URL passwords) before any sink sees it, and any
@@ -28,10 +29,9 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include "core/config.h"
-#include "core/dbuf.h"
-#include "core/engine.h"
-#include "core/options.h"
+#include "base/config.h"
+#include "base/dbuf.h"
+#include "base/scan_stats.h"
 #include "output/record.h"
 #include "output/sink.h"
 
@@ -400,6 +400,13 @@ static void add_argv(cJSON *m)
 	}
 }
 
+static cJSON *(*options_echo_fn)(const struct msw_config *cfg);
+
+void output_set_options_echo(cJSON *(*echo)(const struct msw_config *cfg))
+{
+	options_echo_fn = echo;
+}
+
 cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int final, int exit_code)
 {
 	static const char *const depth[] = {"connack", "topics", "host"};
@@ -437,7 +444,7 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 	cJSON_AddBoolToObject(m, "final", final != 0);
 	cJSON_AddBoolToObject(m, "output_failed", o->failed);
 	add_counts(m, st);
-	opts = options_echo(cfg);
+	opts = options_echo_fn ? options_echo_fn(cfg) : NULL;
 	cJSON_AddItemToObject(m, "options", opts ? opts : cJSON_CreateNull());
 	add_argv(m);
 	scrub_secrets(o, m);

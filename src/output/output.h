@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "core/err.h"
+#include "base/err.h"
 
 struct msw_config;
 struct msw_record;
@@ -37,6 +37,10 @@ bool output_failed(const struct output *o);
  * output_resume_free(): frees the done set returned through output_resume_load()'s arg.
  * output_build_meta(): the scan metadata record ("mqttsweep.scan/1"), for tests/tools. */
 void output_set_argv(int argc, char **argv);
+/* The options echo of the metadata record comes from the application's option table
+ * (the output layer does not know the options): register its echo function. Without one
+ * the metadata's "options" is null. */
+void output_set_options_echo(cJSON *(*echo)(const struct msw_config *cfg));
 void output_resume_free(void *arg);
 cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int final, int exit_code);
 

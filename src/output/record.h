@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "core/err.h"
+#include "base/err.h"
 
 #define MSW_RECORD_SCHEMA "mqttsweep.record/1"
 

@@ -6,7 +6,7 @@
 #define MSW_SINK_H
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "core/err.h"
+#include "base/err.h"
 
 struct msw_config;
 struct sink;

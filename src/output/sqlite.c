@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <sqlite3.h>
-#include "core/config.h"
+#include "base/config.h"
 #include "output/jget.h"
 #include "output/output.h"
 #include "output/record.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/config.h"
+#include "base/config.h"
 #include "output/escape.h"
 #include "output/jget.h"
 #include "output/record.h"

@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/config.h"
-#include "core/target.h"
-#include "core/targets.h"
+#include "base/config.h"
+#include "base/target.h"
+#include "base/target.h"
 #include "classify/classify.h"
 #include "output/record.h"
 #include "probes/http_fp.h"

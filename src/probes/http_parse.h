@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "core/err.h"
+#include "base/err.h"
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_HEAD 16384

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/cursor.h"
-#include "core/err.h"
+#include "base/cursor.h"
+#include "base/err.h"
 
 /* Protocol level byte of CONNECT */
 enum mqtt_ver { MQTT_V31 = 3, MQTT_V311 = 4, MQTT_V5 = 5 };

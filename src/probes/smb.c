@@ -29,9 +29,9 @@
 #include <strings.h>
 #include "probes/smb_api.h"
 #include "classify/classify.h"
-#include "core/config.h"
-#include "core/target.h"
-#include "core/targets.h"
+#include "base/config.h"
+#include "base/target.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "probes/probe.h"
 

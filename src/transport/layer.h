@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/err.h"
+#include "base/err.h"
 
 struct msw_config;
 struct msw_record;

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "core/dbuf.h"
+#include "base/dbuf.h"
 
 #define TCP_OUTQ_MAX (256u * 1024u)
 

@@ -10,7 +10,7 @@
 #define MSW_TLS_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "core/err.h"
+#include "base/err.h"
 
 struct layer;
 struct msw_config;

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
-#include "core/config.h"
-#include "core/dbuf.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/dbuf.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "transport/layer.h"
 #include "transport/ws_codec.h"

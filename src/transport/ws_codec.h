@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/err.h"
+#include "base/err.h"
 
 #define WS_GUID          "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_KEY_LEN       24   /* base64 of 16 random bytes */

@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
 #include "classify/classify.h"
-#include "core/config.h"
+#include "base/config.h"
 #include "output/record.h"
 
 #define FUZZ_MAX_MESSAGES 8

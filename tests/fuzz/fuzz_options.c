@@ -7,7 +7,7 @@
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
-#include "core/options.h"
+#include "app/options.h"
 
 #define MAX_ARGS 32
 

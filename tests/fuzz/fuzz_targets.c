@@ -5,7 +5,7 @@
 #define MSW_FUZZ_NO_DNS
 #include <assert.h>
 #include "fuzz_common.h"
-#include "core/targets.h"
+#include "engine/targets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

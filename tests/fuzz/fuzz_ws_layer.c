@@ -7,8 +7,8 @@
 #include <assert.h>
 #include <stdio.h>
 #include "fuzz_common.h"
-#include "core/config.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "transport/layer.h"
 #include "transport/ws.h"

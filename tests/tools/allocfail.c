@@ -18,7 +18,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "classify/classify.h"
-#include "core/config.h"
+#include "base/config.h"
 #include "output/record.h"
 #include "probes/mqtt_codec.h"
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <cjson/cJSON.h>
-#include "core/config.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "transport/layer.h"
 #include "transport/ws.h"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classify/classify.h"
-#include "core/config.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "probes/probe.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "core/blocklist.h"
+#include "engine/blocklist.h"
 
 static uint32_t ip4(const char *s)
 {

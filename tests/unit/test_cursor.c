@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/cursor.h"
+#include "base/cursor.h"
 
 static void test_ints(void **st)
 {

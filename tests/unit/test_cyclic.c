@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "core/cyclic.h"
+#include "engine/cyclic.h"
 
 static void test_primes(void **state)
 {

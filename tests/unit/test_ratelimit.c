@@ -8,8 +8,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "core/addrmap.h"
-#include "core/ratelimit.h"
+#include "engine/addrmap.h"
+#include "engine/ratelimit.h"
 
 static uint64_t run(struct ratelimit *rl, int64_t start, int64_t dur_us, int64_t step)
 {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/dbuf.h"
+#include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/record.h"
 #include "output/record_int.h"

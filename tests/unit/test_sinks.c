@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
-#include "core/config.h"
-#include "core/engine.h"
+#include "base/config.h"
+#include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
 

@@ -10,8 +10,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "core/config.h"
-#include "core/engine.h"
+#include "base/config.h"
+#include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
 #include "output/stats.h"

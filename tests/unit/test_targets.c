@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "core/blocklist.h"
-#include "core/config.h"
-#include "core/targets.h"
+#include "engine/blocklist.h"
+#include "base/config.h"
+#include "engine/targets.h"
 #include "output/record.h"
 
 static void test_ports(void **state)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "core/timerwheel.h"
+#include "engine/timerwheel.h"
 
 struct item {
 	struct tw_entry e;  /* first member */

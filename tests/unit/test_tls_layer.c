@@ -16,8 +16,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include "core/config.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "transport/layer.h"
 #include "transport/tls.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "core/engine_priv.h"
+#include "engine/engine_priv.h"
 
 struct got {
 	char lines[16][64];

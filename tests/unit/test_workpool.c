@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <time.h>
-#include "core/workpool.h"
+#include "engine/workpool.h"
 
 struct tjob {
 	struct wp_job j; /* first member */

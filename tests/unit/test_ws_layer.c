@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "core/config.h"
-#include "core/target.h"
+#include "base/config.h"
+#include "base/target.h"
 #include "output/record.h"
 #include "transport/layer.h"
 #include "transport/ws.h"

@@ -1,0 +1,390 @@
+/* --workers N: past one process's 20,000 open files. The parent forks N children; child k
+ * re-opens the target iterator on sub-shard k of N of the scan's shard (the iterator takes
+ * every n-th element of the permutation for shard k of n, so shard s of S split N ways is
+ * shard s + S*k of S*N) with the same seed, runs the ordinary engine, and writes every
+ * record to the parent as one JSON line on a pipe, plus control lines:
+ *   {"__host_done": index}   {"__progress": {stats}}   {"__stats": {stats}}
+ * The parent hands records to output_json(), host markers to output_host_done(), sums
+ * the stats, and forwards a stop signal to the children. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "engine/engine_priv.h"
+#include "output/output.h"
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0"
+#endif
+#define MAX_WORKERS 64
+#define MAX_LINE    (64u * 1024u * 1024u)
+
+extern int eng_child_fd;
+msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+		    struct scan_stats *st);
+
+/* clang-format off */
+#define STAT_FIELDS(X) \
+	X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) X(blocklisted) \
+	X(unresolved) X(mqtt) X(anonymous) X(any_credentials) X(auth_required) \
+	X(interrupted) X(errors) X(findings) X(records)
+/* clang-format on */
+
+static cJSON *stats_json(const struct scan_stats *st)
+{
+	cJSON *o = cJSON_CreateObject();
+#define X(f) cJSON_AddNumberToObject(o, #f, (double)st->f);
+	if (o) {
+		STAT_FIELDS(X)
+	}
+#undef X
+	return o;
+}
+
+/* A count from a child's line: a number in uint64_t's range (checked before converting). */
+static bool count_of(const cJSON *v, uint64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble < 1.8e19))
+		return false;
+	*out = (uint64_t)v->valuedouble;
+	return true;
+}
+
+static void stats_from(struct scan_stats *st, const cJSON *o)
+{
+#define X(f)                                                  \
+	{                                                     \
+		uint64_t n_;                                  \
+		if (count_of(cJSON_GetObjectItem(o, #f), &n_)) \
+			st->f = n_;                           \
+	}
+	STAT_FIELDS(X)
+#undef X
+}
+
+static void stats_add(struct scan_stats *sum, const struct scan_stats *a)
+{
+#define X(f) sum->f += a->f;
+	STAT_FIELDS(X)
+#undef X
+}
+
+static msw_err write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return MSW_ERR_SINK;
+		p += w;
+		n -= (size_t)w;
+	}
+	return MSW_OK;
+}
+
+static msw_err send_obj(cJSON *o)
+{
+	if (!o)
+		return MSW_ERR_NOMEM;
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return MSW_ERR_NOMEM;
+	size_t n = strlen(s);
+	s[n] = 0;
+	msw_err rc = write_all(eng_child_fd, s, n);
+	if (!rc)
+		rc = write_all(eng_child_fd, "\n", 1);
+	free(s);
+	return rc;
+}
+
+msw_err eng_child_emit(struct eng *e, struct msw_record *r)
+{
+	return send_obj(record_to_json(r, MSW_VERSION));
+}
+
+void eng_child_host_done(struct eng *e, uint64_t index)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o)
+		cJSON_AddNumberToObject(o, "__host_done", (double)index);
+	if (send_obj(o))
+		e->sink_failed = true;
+}
+
+static void send_stats(const char *key, const struct scan_stats *st)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o)
+		cJSON_AddItemToObject(o, key, stats_json(st));
+	(void)send_obj(o);
+}
+
+void eng_child_progress(struct eng *e)
+{
+	send_stats("__progress", e->st);
+}
+
+static bool (*skip_fn)(void *arg, uint64_t index);
+static void *skip_arg;
+
+void engine_set_skip(bool (*done)(void *arg, uint64_t index), void *arg)
+{
+	skip_fn = done;
+	skip_arg = arg;
+}
+
+/* -n split over the workers: child k gets its share (0 = nothing to do, not unlimited). */
+static uint64_t max_share(uint64_t max, unsigned k, unsigned n)
+{
+	return max / n + (k < max % n ? 1 : 0);
+}
+
+static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd)
+{
+	struct msw_config c2 = *cfg;
+	unsigned shards = cfg->shards ? cfg->shards : 1;
+	struct target_iter *it = NULL;
+	char *err = NULL;
+	struct scan_stats st = {0};
+
+	eng_child_fd = fd;
+	eng_rng_reseed();
+	/* own process group: a terminal ^C reaches the parent only, which forwards it once;
+	 * and a child never outlives its parent */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(3);
+	c2.shards = shards * n;
+	c2.shard = cfg->shard + shards * k;
+	c2.workers = 1;
+	if (cfg->max_targets) {
+		c2.max_targets = max_share(cfg->max_targets, k, n);
+		if (!c2.max_targets) {
+			send_stats("__stats", &st);
+			_exit(0);
+		}
+	}
+	if (targets_open(&c2, eng_scan_seed(), &it, &err)) {
+		fprintf(stderr, "mqttsweep: worker %u: %s\n", k, err ? err : "cannot open targets");
+		_exit(3);
+	}
+	if (skip_fn)
+		targets_set_skip(it, skip_fn, skip_arg);
+	msw_err rc = eng_run_one(&c2, it, NULL, &st);
+	if (targets_blocklisted(it) > st.blocklisted)
+		st.blocklisted = targets_blocklisted(it); /* the parent's iterator never ran */
+	send_stats("__stats", &st);
+	targets_close(it);
+	_exit(rc == MSW_OK ? 0 : rc == MSW_ERR_INTERRUPTED ? 4 : 3);
+}
+
+struct wchild {
+	pid_t pid;
+	int fd;
+	struct dbuf buf;
+	struct scan_stats prog, final;
+	bool done, have_final;
+	bool skipping;      /* inside a line longer than MAX_LINE: drop up to its newline */
+	uint64_t dropped;   /* such lines (reported on stderr at the end) */
+};
+
+static void handle_line(struct output *out, struct wchild *w, char *line, bool *failed)
+{
+	cJSON *o = cJSON_Parse(line);
+	if (!o)
+		return;
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItem(o, "__stats"))) {
+		stats_from(&w->final, v);
+		w->have_final = true;
+	} else if ((v = cJSON_GetObjectItem(o, "__progress"))) {
+		stats_from(&w->prog, v);
+	} else if ((v = cJSON_GetObjectItem(o, "__host_done"))) {
+		uint64_t index;
+		if (count_of(v, &index) && output_host_done(out, index))
+			*failed = true;
+	} else if (output_json(out, o)) {
+		*failed = true;
+	}
+	cJSON_Delete(o);
+}
+
+/* Split bytes into NUL-terminated lines for on_line. A line longer than buf's cap is
+ * dropped whole (up to its newline) and counted in *dropped; the lines around it are kept.
+ * *skipping carries "inside an over-long line" from one call to the next. */
+void workers_split_lines(struct dbuf *buf, bool *skipping, uint64_t *dropped, const char *p,
+			 size_t n, void (*on_line)(void *arg, char *line), void *arg)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+
+		if (!*skipping && (dbuf_append(buf, p, k) || (nl && dbuf_append(buf, "", 1)))) {
+			dbuf_reset(buf);
+			*skipping = true;
+			(*dropped)++;
+		}
+		if (!nl)
+			return;
+		if (!*skipping)
+			on_line(arg, (char *)buf->p);
+		dbuf_reset(buf);
+		*skipping = false;
+		p = nl + 1;
+		n -= k + 1;
+	}
+}
+
+struct line_ctx {
+	struct output *out;
+	struct wchild *w;
+	bool *failed;
+};
+
+static void on_child_line(void *arg, char *line)
+{
+	struct line_ctx *x = arg;
+
+	handle_line(x->out, x->w, line, x->failed);
+}
+
+/* Read what a child wrote. Returns false at EOF. */
+static bool child_read(struct output *out, struct wchild *w, bool *failed)
+{
+	char tmp[65536];
+	ssize_t r = read(w->fd, tmp, sizeof(tmp));
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (r == 0)
+		return false;
+	struct line_ctx x = {out, w, failed};
+
+	workers_split_lines(&w->buf, &w->skipping, &w->dropped, tmp, (size_t)r, on_child_line, &x);
+	return true;
+}
+
+static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bool final)
+{
+	struct scan_stats sum = {0};
+	for (unsigned i = 0; i < n; i++)
+		stats_add(&sum, final && w[i].have_final ? &w[i].final : &w[i].prog);
+	sum.start_us = st->start_us;
+	sum.end_us = st->end_us;
+	*st = sum;
+}
+
+static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n, int ep)
+{
+	unsigned started = 0;
+	fflush(NULL);
+	for (unsigned k = 0; k < n; k++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC))
+			break;
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			for (unsigned i = 0; i < started; i++)
+				close(w[i].fd);
+			close(ep);
+			child_main(cfg, k, n, p[1]);
+		}
+		close(p[1]);
+		if (pid < 0) {
+			close(p[0]);
+			break;
+		}
+		w[started].pid = pid;
+		w[started].fd = p[0];
+		dbuf_init(&w[started].buf, MAX_LINE);
+		struct epoll_event ee = {.events = EPOLLIN, .data.u32 = started};
+		epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ee);
+		started++;
+	}
+	return started;
+}
+
+static void parent_loop(struct output *out, struct target_iter *it, struct wchild *w, unsigned n,
+			int ep, struct scan_stats *st, bool *failed)
+{
+	unsigned open = n;
+	int forwarded = 0;
+	int64_t next_progress = eng_mono_ms() + 1000;
+	while (open) {
+		int sig = engine_stop_signal();
+		if (sig && eng_stop_count() > forwarded) {
+			for (unsigned i = 0; i < n; i++)
+				kill(w[i].pid, sig);
+			forwarded = eng_stop_count();
+		}
+		struct epoll_event ev[16];
+		int k = epoll_wait(ep, ev, 16, 250);
+		for (int i = 0; i < k; i++) {
+			struct wchild *c = &w[ev[i].data.u32];
+			if (!c->done && !child_read(out, c, failed)) {
+				c->done = true;
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				open--;
+			}
+		}
+		if (eng_mono_ms() >= next_progress) {
+			sum_progress(w, n, st, false);
+			output_progress(out, st, targets_total(it));
+			next_progress = eng_mono_ms() + 1000;
+		}
+	}
+}
+
+msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+			struct scan_stats *st)
+{
+	unsigned n = cfg->workers > MAX_WORKERS ? MAX_WORKERS : cfg->workers;
+	struct wchild w[MAX_WORKERS];
+	bool failed = false, child_failed = false;
+
+	memset(w, 0, sizeof(w));
+	if (!st->start_us)
+		st->start_us = eng_wall_us();
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return MSW_ERR_IO;
+	unsigned started = spawn(cfg, w, n, ep);
+	if (started < n) {
+		for (unsigned i = 0; i < started; i++)
+			kill(w[i].pid, SIGTERM);
+	}
+	parent_loop(out, it, w, started, ep, st, &failed);
+	for (unsigned i = 0; i < started; i++) {
+		int status = 0;
+		while (waitpid(w[i].pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 4))
+			child_failed = true;
+		close(w[i].fd);
+		dbuf_free(&w[i].buf);
+		if (w[i].dropped) { /* records lost: the run cannot end with 0 */
+			fprintf(stderr, "mqttsweep: worker %u: %llu record line(s) over %u MiB dropped\n",
+				i, (unsigned long long)w[i].dropped, MAX_LINE >> 20);
+			failed = true;
+		}
+	}
+	close(ep);
+	st->end_us = eng_wall_us();
+	sum_progress(w, started, st, true);
+	if (engine_stop_signal())
+		return MSW_ERR_INTERRUPTED;
+	if (started < n || child_failed)
+		return MSW_ERR_INTERNAL;
+	return failed || output_failed(out) ? MSW_ERR_SINK : MSW_OK;
+}
