@@ -104,10 +104,10 @@ if [ "$FUZZ_SECONDS" != 0 ] && ls tests/fuzz/fuzz_*.c >/dev/null 2>&1; then
 	fi
 fi
 
-# ---- valgrind on the codec unit tests (product build: no sanitizers) -----------------------
+# ---- valgrind on the codec and container unit tests (product build: no sanitizers) ----------
 if [ "$PRODUCT_OK" -eq 0 ]; then
-	section "valgrind (codec unit tests)"
-	for t in test_mqtt_codec test_ws_codec test_http_parse test_cursor test_escape test_record; do
+	section "valgrind (codec and container unit tests)"
+	for t in test_mqtt_codec test_ws_codec test_http_parse test_cursor test_escape test_record test_containers; do
 		[ -x "build/$t" ] || continue
 		if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 			"build/$t" >"$LOGDIR/valgrind.$t.log" 2>&1; then

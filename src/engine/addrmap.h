@@ -1,13 +1,14 @@
 /* Per-address bookkeeping for the --per-host cap: one entry per IP address that has a
- * host in flight, holding how many connections are open to it. Open addressing with
- * linear probing and backward-shift deletion; the table grows by doubling, and entries
- * are removed as soon as nothing references them, so memory follows what is in flight. */
+ * host in flight, holding how many connections are open to it. A hash set of entry
+ * pointers keyed by the address (base/hashset.h); entries are removed as soon as nothing
+ * references them, so memory follows what is in flight. */
 #ifndef MSW_ADDRMAP_H
 #define MSW_ADDRMAP_H
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include "base/err.h"
+#include "base/hashset.h"
 
 #define ADDR_KEY_LEN 17 /* family byte + 16 address bytes */
 
@@ -19,9 +20,9 @@ struct addr_ent {
 };
 
 struct addrmap {
-	struct addr_ent **tab;
-	size_t cap, n; /* cap: power of two */
+	struct hashset set; /* slots: struct addr_slot (addrmap.c) */
 };
+#define ADDRMAP_MAX (1u << 26) /* addresses in flight at most */
 
 void addr_key(const struct sockaddr_storage *sa, uint8_t key[ADDR_KEY_LEN]);
 msw_err am_init(struct addrmap *m, size_t hint);

@@ -296,41 +296,28 @@ msw_err parse_v6(const char *s, struct in6_addr *a, unsigned *prefix, uint32_t *
 
 /* ---- the user's exclusions ---- */
 
-static msw_err add4(struct exclude_list *x, uint32_t lo, uint32_t hi)
-{
-	if (x->n4 == x->alloc4) {
-		size_t na = x->alloc4 ? x->alloc4 * 2 : 16;
-		struct v4_interval *p = realloc(x->v4, na * sizeof(*p));
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		x->v4 = p;
-		x->alloc4 = na;
-	}
-	x->v4[x->n4++] = (struct v4_interval){lo, hi};
-	return MSW_OK;
-}
-
-static msw_err add6(struct exclude_list *x, const struct in6_addr *a, unsigned prefix)
-{
-	if (x->n6 == x->alloc6) {
-		size_t na = x->alloc6 ? x->alloc6 * 2 : 8;
-		struct v6_prefix *p = realloc(x->v6, na * sizeof(*p));
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		x->v6 = p;
-		x->alloc6 = na;
-	}
-	x->v6[x->n6++] = (struct v6_prefix){*a, prefix};
-	return MSW_OK;
-}
-
 static msw_err fail(char **errmsg, const char *tok, const char *why)
 {
 	if (errmsg && asprintf(errmsg, "bad exclusion '%s': %s", tok, why) < 0)
 		*errmsg = NULL;
 	return MSW_ERR_USAGE;
+}
+
+static msw_err added(msw_err rc, char **errmsg, const char *tok)
+{
+	return rc == MSW_ERR_TOO_BIG ? fail(errmsg, tok, "too many exclusions") : rc;
+}
+
+static msw_err add4(struct exclude_list *x, uint32_t lo, uint32_t hi, char **errmsg,
+		    const char *tok)
+{
+	return added(vec_append(&x->v4, &(struct v4_interval){lo, hi}, 1), errmsg, tok);
+}
+
+static msw_err add6(struct exclude_list *x, const struct in6_addr *a, unsigned prefix,
+		    char **errmsg, const char *tok)
+{
+	return added(vec_append(&x->v6, &(struct v6_prefix){*a, prefix}, 1), errmsg, tok);
 }
 
 static msw_err exclude_name(struct exclude_list *x, const char *tok, char **errmsg)
@@ -344,9 +331,10 @@ static msw_err exclude_name(struct exclude_list *x, const char *tok, char **errm
 		if (ai->ai_family == AF_INET) {
 			uint32_t a = ntohl(((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr);
 
-			rc = add4(x, a, a);
+			rc = add4(x, a, a, errmsg, tok);
 		} else if (ai->ai_family == AF_INET6) {
-			rc = add6(x, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 128);
+			rc = add6(x, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 128, errmsg,
+				  tok);
 		}
 	}
 	freeaddrinfo(res);
@@ -385,12 +373,12 @@ msw_err exclude_add(struct exclude_list *x, const char *tok, char **errmsg)
 
 	rc = parse_v4_range(tok, &lo, &hi, &why);
 	if (rc == MSW_OK)
-		return add4(x, lo, hi);
+		return add4(x, lo, hi, errmsg, tok);
 	if (rc != MSW_ERR_UNSUPPORTED)
 		return fail(errmsg, tok, why);
 	rc = parse_v6(tok, &a, &prefix, &scope, &why);
 	if (rc == MSW_OK)
-		return add6(x, &a, prefix);
+		return add6(x, &a, prefix, errmsg, tok);
 	if (rc != MSW_ERR_UNSUPPORTED)
 		return fail(errmsg, tok, why);
 	if (!msw_valid_hostname(tok))
@@ -405,54 +393,62 @@ static int cmp4(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+void exclude_init(struct exclude_list *x)
+{
+	vec_init(&x->v4, sizeof(struct v4_interval), 16, EXCLUDE_MAX);
+	vec_init(&x->v6, sizeof(struct v6_prefix), 8, EXCLUDE_MAX);
+}
+
 void exclude_seal(struct exclude_list *x)
 {
+	struct v4_interval *v4 = x->v4.p;
 	size_t o = 0;
 
-	if (x->n4 == 0)
+	if (x->v4.n == 0)
 		return;
-	qsort(x->v4, x->n4, sizeof(*x->v4), cmp4);
-	for (size_t i = 1; i < x->n4; i++) {
-		if (x->v4[o].hi == UINT32_MAX || x->v4[i].lo <= x->v4[o].hi + 1) {
-			if (x->v4[i].hi > x->v4[o].hi)
-				x->v4[o].hi = x->v4[i].hi;
+	qsort(v4, x->v4.n, sizeof(*v4), cmp4);
+	for (size_t i = 1; i < x->v4.n; i++) {
+		if (v4[o].hi == UINT32_MAX || v4[i].lo <= v4[o].hi + 1) {
+			if (v4[i].hi > v4[o].hi)
+				v4[o].hi = v4[i].hi;
 		} else {
-			x->v4[++o] = x->v4[i];
+			v4[++o] = v4[i];
 		}
 	}
-	x->n4 = o + 1;
+	x->v4.n = (uint32_t)o + 1;
 }
 
 bool exclude_v4(const struct exclude_list *x, uint32_t a)
 {
-	size_t lo = 0, hi = x->n4;
+	const struct v4_interval *v4 = x->v4.p;
+	size_t lo = 0, hi = x->v4.n;
 
 	while (lo < hi) { /* first interval with lo > a, then look one back */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (x->v4[mid].lo <= a)
+		if (v4[mid].lo <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo > 0 && a <= x->v4[lo - 1].hi;
+	return lo > 0 && a <= v4[lo - 1].hi;
 }
 
 bool exclude_v6(const struct exclude_list *x, const struct in6_addr *a)
 {
+	const struct v6_prefix *v6 = x->v6.p;
 	uint32_t v4;
 
 	if (v6_is_v4mapped(a, &v4) && exclude_v4(x, v4))
 		return true;
-	for (size_t i = 0; i < x->n6; i++)
-		if (v6_in_prefix(a, x->v6[i].a.s6_addr, x->v6[i].prefix))
+	for (size_t i = 0; i < x->v6.n; i++)
+		if (v6_in_prefix(a, v6[i].a.s6_addr, v6[i].prefix))
 			return true;
 	return false;
 }
 
 void exclude_free(struct exclude_list *x)
 {
-	free(x->v4);
-	free(x->v6);
-	*x = (struct exclude_list){0};
+	vec_free(&x->v4);
+	vec_free(&x->v6);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "base/err.h"
+#include "base/vec.h"
 
 struct bl_range {
 	uint8_t addr[16]; /* IPv4: first 4 bytes, network order */
@@ -33,11 +34,12 @@ struct v6_prefix {
 	unsigned prefix;
 };
 struct exclude_list {
-	struct v4_interval *v4;
-	size_t n4, alloc4;
-	struct v6_prefix *v6;
-	size_t n6, alloc6;
+	struct vec v4; /* struct v4_interval */
+	struct vec v6; /* struct v6_prefix */
 };
+#define EXCLUDE_MAX (1u << 22) /* intervals, and prefixes, at most (--exclude, --excludefile) */
+
+void exclude_init(struct exclude_list *x);
 
 /* Add one token (address, CIDR, a.b.c.d-e, a.b.c.d-a.b.c.d, IPv6 literal or prefix, or a
  * hostname, resolved now: this runs before the event loop). */

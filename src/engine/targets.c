@@ -63,9 +63,9 @@ static msw_err build_space(struct target_iter *it, const struct msw_config *cfg,
 		rc = add_excl_cb(&it->excl, cfg->excludes[i], errmsg);
 	if (!rc && cfg->exclude_file)
 		rc = tspace_add_file(it, cfg->exclude_file, errmsg, add_excl_cb, &it->excl);
-	if (!rc && it->nsegs == 0 && cfg->input_list)
+	if (!rc && it->segs.n == 0 && cfg->input_list)
 		rc = errf(errmsg, "empty target list: '%s' holds no targets", cfg->input_list);
-	else if (!rc && it->nsegs == 0)
+	else if (!rc && it->segs.n == 0)
 		rc = errf(errmsg, "empty target list: name hosts, ranges or URLs, or use -iL FILE");
 	exclude_seal(&it->excl);
 	return rc;
@@ -82,6 +82,7 @@ msw_err targets_open(const struct msw_config *cfg, uint64_t seed, struct target_
 		*errmsg = NULL;
 	if (!it)
 		return MSW_ERR_NOMEM;
+	tspace_init(it);
 	it->record_all = cfg->record_all;
 	it->no_blocklist = cfg->no_default_blocklist;
 	it->max_targets = cfg->max_targets;
@@ -104,25 +105,32 @@ msw_err targets_open(const struct msw_config *cfg, uint64_t seed, struct target_
  * fork while threads of its own sit inside getaddrinfo() holding resolver locks. */
 static msw_err start_resolver(struct target_iter *it)
 {
-	if (it->res || !it->nnames)
+	if (it->res || !it->names.n)
 		return MSW_OK;
-	return resolver_start(&it->res, (const char *const *)it->names, it->nnames,
+	return resolver_start(&it->res, (const char *const *)it->names.p, it->names.n,
 			      RESOLVER_THREADS);
 }
 
 static const struct seg *find_seg(const struct target_iter *it, uint64_t idx)
 {
-	size_t lo = 0, hi = it->nsegs;
+	const struct seg *segs = it->segs.p;
+	size_t lo = 0, hi = it->segs.n;
 
 	while (hi - lo > 1) { /* last segment with off <= idx */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (it->segs[mid].off <= idx)
+		if (segs[mid].off <= idx)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return &it->segs[lo];
+	return &segs[lo];
+}
+
+/* The segment's extra, or NULL. */
+static const struct seg_extra *extra_of(const struct target_iter *it, const struct seg *sg)
+{
+	return sg->extra != NO_EXTRA ? vec_at(&it->extras, sg->extra) : NULL;
 }
 
 static enum verdict judge_v4(const struct target_iter *it, const struct seg *sg, uint32_t a)
@@ -164,7 +172,7 @@ static struct target_host *host_new(const struct target_iter *it, const struct s
 				    uint64_t idx)
 {
 	struct target_host *h = calloc(1, sizeof(*h));
-	const struct seg_extra *e = sg->extra != NO_EXTRA ? &it->extras[sg->extra] : NULL;
+	const struct seg_extra *e = extra_of(it, sg);
 
 	if (!h)
 		return NULL;
@@ -239,7 +247,7 @@ static void seg_addr(const struct target_iter *it, const struct seg *sg, uint64_
 		*len = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		const struct seg_extra *e = &it->extras[sg->extra];
+		const struct seg_extra *e = extra_of(it, sg);
 
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = e->v6;
@@ -297,7 +305,7 @@ static msw_err visit(struct target_iter *it, uint64_t idx, struct target_host **
 	socklen_t len;
 
 	if (sg->kind == SEG_NAME) {
-		if (resolver_claim(it->res, it->extras[sg->extra].job, &r) == RJ_PENDING)
+		if (resolver_claim(it->res, extra_of(it, sg)->job, &r) == RJ_PENDING)
 			return MSW_ERR_AGAIN; /* deferred: comes back via resolver_pop_ready */
 		return emit_name(it, sg, idx, &r, hp);
 	}
@@ -312,7 +320,7 @@ static msw_err pop_name(struct target_iter *it, struct target_host **hp)
 	size_t job;
 
 	while (resolver_pop_ready(it->res, &job, &r)) {
-		const struct seg *sg = &it->segs[it->name_segs[job]];
+		const struct seg *sg = vec_at(&it->segs, *(size_t *)vec_at(&it->name_segs, job));
 		msw_err rc = emit_name(it, sg, sg->off, &r, hp);
 
 		if (rc != MSW_ERR_AGAIN)
@@ -378,9 +386,9 @@ uint64_t targets_total(const struct target_iter *it)
 {
 	uint64_t total = 0, cap;
 
-	for (size_t i = 0; i < it->nsegs; i++) {
-		const struct seg *sg = &it->segs[i];
-		const struct seg_extra *e = sg->extra != NO_EXTRA ? &it->extras[sg->extra] : NULL;
+	for (size_t i = 0; i < it->segs.n; i++) {
+		const struct seg *sg = vec_at(&it->segs, i);
+		const struct seg_extra *e = extra_of(it, sg);
 
 		total = mul_add(sg->count, e && e->ports ? e->nports : it->nports, total);
 	}
@@ -428,6 +436,7 @@ msw_err parse_target_spec(const char *s, char **errmsg)
 
 	if (errmsg)
 		*errmsg = NULL;
+	tspace_init(&it);
 	rc = tspace_add_spec(&it, s, errmsg);
 	tspace_free(&it);
 	return rc;

@@ -12,6 +12,7 @@ enum seg_kind { SEG_V4, SEG_V6, SEG_NAME };
 #define SEGF_NAMED      0x1 /* the user named this one host */
 #define SEGF_PRIVATE_OK 0x2 /* the spec lies inside a loopback/private range */
 #define NO_EXTRA        UINT32_MAX
+#define TARGET_SEGS_MAX (1u << 26) /* target specifications (ranges, names, URLs) at most */
 
 /* A run of hosts in the space: [off, off+count). Compact, as -iL lists can be long. */
 struct seg {
@@ -38,13 +39,10 @@ struct target_iter {
 	uint64_t max_targets;
 	unsigned shard, shards;
 
-	struct seg *segs;
-	size_t nsegs, asegs;
-	struct seg_extra *extras;
-	size_t nextras, aextras;
-	char **names;      /* SEG_NAME host names in job order (borrowed from extras) */
-	size_t *name_segs; /* job -> segment */
-	size_t nnames, anames;
+	struct vec segs;      /* struct seg, in index order */
+	struct vec extras;    /* struct seg_extra */
+	struct vec names;     /* char *: SEG_NAME host names in job order (borrowed from extras) */
+	struct vec name_segs; /* size_t: job -> segment */
 	struct port_spec *ports; /* global port list (-p or the default) */
 	size_t nports;
 	struct exclude_list excl;
@@ -61,6 +59,7 @@ struct target_iter {
 msw_err tspace_add_spec(struct target_iter *it, const char *tok, char **errmsg);
 msw_err tspace_add_file(struct target_iter *it, const char *path, char **errmsg,
 			msw_err (*add)(void *ctx, const char *tok, char **errmsg), void *ctx);
+void tspace_init(struct target_iter *it); /* empty space, before any add */
 void tspace_free(struct target_iter *it);
 msw_err errf(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -37,28 +37,23 @@ msw_err errf(char **errmsg, const char *fmt, ...)
 /* ---- ports ---- */
 
 struct portset {
-	struct port_spec *v;
-	size_t n, alloc;
+	struct vec v; /* struct port_spec, each (transport, port) once */
 	uint8_t *seen; /* one bit per (transport, port) */
 };
+#define PORTSET_MAX (TRANSPORT__COUNT * 65536)
 
 static msw_err ps_add(struct portset *s, unsigned port, int tr)
 {
 	size_t bit = (size_t)tr * 65536 + port;
 
+	struct port_spec *ps;
+
 	if (s->seen[bit / 8] & (1u << (bit % 8)))
 		return MSW_OK;
-	if (s->n == s->alloc) {
-		size_t na = s->alloc ? s->alloc * 2 : 8;
-		struct port_spec *p = realloc(s->v, na * sizeof(*p));
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		s->v = p;
-		s->alloc = na;
-	}
+	if (!(ps = vec_push(&s->v)))
+		return MSW_ERR_NOMEM; /* the cap holds every (transport, port) */
 	s->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
-	s->v[s->n++] = (struct port_spec){.port = (uint16_t)port, .transport = tr};
+	*ps = (struct port_spec){.port = (uint16_t)port, .transport = tr};
 	return MSW_OK;
 }
 
@@ -164,6 +159,7 @@ msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **
 	bool numeric = false, dummy = false;
 	msw_err rc;
 
+	vec_init(&s.v, sizeof(struct port_spec), 8, PORTSET_MAX);
 	*out = NULL;
 	*n = 0;
 	if (!spec)
@@ -174,22 +170,22 @@ msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **
 	rc = port_list(&s, spec, &numeric, errmsg);
 	if (!rc && !numeric) { /* keywords only: they add to the default set */
 		struct portset d = {.seen = s.seen};
+		const struct port_spec *kw = s.v.p;
 
+		vec_init(&d.v, sizeof(struct port_spec), 8, PORTSET_MAX);
 		memset(s.seen, 0, TRANSPORT__COUNT * 65536 / 8);
 		rc = port_list(&d, DEFAULT_PORTS, &dummy, errmsg);
-		for (size_t i = 0; i < s.n && !rc; i++)
-			rc = ps_add(&d, s.v[i].port, s.v[i].transport);
-		free(s.v);
+		for (size_t i = 0; i < s.v.n && !rc; i++)
+			rc = ps_add(&d, kw[i].port, kw[i].transport);
+		vec_free(&s.v);
 		s.v = d.v;
-		s.n = d.n;
 	}
 	free(s.seen);
 	if (rc) {
-		free(s.v);
+		vec_free(&s.v);
 		return rc;
 	}
-	*out = s.v;
-	*n = s.n;
+	*out = vec_take(&s.v, n);
 	return MSW_OK;
 }
 
@@ -216,38 +212,23 @@ static msw_err add_seg(struct target_iter *it, struct seg *sg, const char *tok, 
 	if (sg->count > CYCLIC_MAX_N - it->nhosts)
 		return errf(errmsg, "bad target '%s': the target space would exceed 2^48 hosts",
 			    tok);
-	if (it->nsegs == it->asegs) {
-		size_t na = it->asegs ? it->asegs * 2 : 64;
-		struct seg *p = realloc(it->segs, na * sizeof(*p));
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		it->segs = p;
-		it->asegs = na;
-	}
 	sg->off = it->nhosts;
-	it->nhosts += sg->count;
-	it->segs[it->nsegs++] = *sg;
-	return MSW_OK;
+	msw_err rc = vec_append(&it->segs, sg, 1);
+	if (rc == MSW_ERR_TOO_BIG)
+		return errf(errmsg, "bad target '%s': more than %u target specifications", tok,
+			    TARGET_SEGS_MAX);
+	if (!rc)
+		it->nhosts += sg->count;
+	return rc;
 }
 
 /* A new extra for sg, taking over the host info's own ports and URL parts. */
 static msw_err add_extra(struct target_iter *it, struct seg *sg, struct hostinfo *hi)
 {
-	struct seg_extra *e;
+	struct seg_extra *e = vec_push(&it->extras);
 
-	if (it->nextras >= NO_EXTRA)
+	if (!e)
 		return MSW_ERR_NOMEM;
-	if (it->nextras == it->aextras) {
-		size_t na = it->aextras ? it->aextras * 2 : 16;
-		struct seg_extra *p = realloc(it->extras, na * sizeof(*p));
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		it->extras = p;
-		it->aextras = na;
-	}
-	e = &it->extras[it->nextras];
 	*e = (struct seg_extra){.ports = hi->ports,
 				.nports = hi->nports,
 				.username = hi->user,
@@ -256,7 +237,7 @@ static msw_err add_extra(struct target_iter *it, struct seg *sg, struct hostinfo
 				.job = SIZE_MAX};
 	hi->ports = NULL;
 	hi->user = hi->pass = hi->path = NULL;
-	sg->extra = (uint32_t)it->nextras++;
+	sg->extra = it->extras.n - 1;
 	return MSW_OK;
 }
 
@@ -287,6 +268,7 @@ static msw_err add_v6(struct target_iter *it, const struct in6_addr *a, unsigned
 		      uint32_t scope, struct hostinfo *hi, char **errmsg)
 {
 	struct seg sg = {.kind = SEG_V6, .extra = NO_EXTRA};
+	struct seg_extra *e;
 	msw_err rc;
 
 	if (prefix < 80)
@@ -303,8 +285,9 @@ static msw_err add_v6(struct target_iter *it, const struct in6_addr *a, unsigned
 		sg.flags |= SEGF_PRIVATE_OK;
 	if ((rc = add_extra(it, &sg, hi)))
 		return rc;
-	it->extras[sg.extra].v6 = *a;
-	it->extras[sg.extra].scope = scope;
+	e = vec_at(&it->extras, sg.extra);
+	e->v6 = *a;
+	e->scope = scope;
 	return add_seg(it, &sg, hi->tok, errmsg);
 }
 
@@ -318,30 +301,18 @@ static msw_err add_name(struct target_iter *it, const char *host, struct hostinf
 	struct seg_extra *e;
 	msw_err rc;
 
-	if (it->nnames == it->anames) {
-		size_t na = it->anames ? it->anames * 2 : 16;
-		char **p = realloc(it->names, na * sizeof(*p));
-		size_t *q;
-
-		if (!p)
-			return MSW_ERR_NOMEM;
-		it->names = p;
-		q = realloc(it->name_segs, na * sizeof(*q));
-		if (!q)
-			return MSW_ERR_NOMEM;
-		it->name_segs = q;
-		it->anames = na;
-	}
+	if ((rc = vec_reserve(&it->names, 1)) || (rc = vec_reserve(&it->name_segs, 1)))
+		return rc;
 	if ((rc = add_extra(it, &sg, hi)))
 		return rc;
-	e = &it->extras[sg.extra];
+	e = vec_at(&it->extras, sg.extra);
 	if (!(e->hostname = strdup(host)))
 		return MSW_ERR_NOMEM;
 	if ((rc = add_seg(it, &sg, hi->tok, errmsg)))
 		return rc;
-	e->job = it->nnames;
-	it->name_segs[it->nnames] = it->nsegs - 1;
-	it->names[it->nnames++] = e->hostname;
+	e->job = it->names.n;
+	*(size_t *)vec_push(&it->name_segs) = it->segs.n - 1; /* reserved above */
+	*(char **)vec_push(&it->names) = e->hostname;
 	return MSW_OK;
 }
 
@@ -644,10 +615,19 @@ msw_err tspace_add_file(struct target_iter *it, const char *path, char **errmsg,
 	return rc;
 }
 
+void tspace_init(struct target_iter *it)
+{
+	vec_init(&it->segs, sizeof(struct seg), 64, TARGET_SEGS_MAX);
+	vec_init(&it->extras, sizeof(struct seg_extra), 16, NO_EXTRA);
+	vec_init(&it->names, sizeof(char *), 16, TARGET_SEGS_MAX);
+	vec_init(&it->name_segs, sizeof(size_t), 16, TARGET_SEGS_MAX);
+	exclude_init(&it->excl);
+}
+
 void tspace_free(struct target_iter *it)
 {
-	for (size_t i = 0; i < it->nextras; i++) {
-		struct seg_extra *e = &it->extras[i];
+	for (size_t i = 0; i < it->extras.n; i++) {
+		struct seg_extra *e = vec_at(&it->extras, i);
 
 		free(e->hostname);
 		free(e->username);
@@ -655,10 +635,10 @@ void tspace_free(struct target_iter *it)
 		free(e->ws_path);
 		free(e->ports);
 	}
-	free(it->extras);
-	free(it->segs);
-	free(it->names);
-	free(it->name_segs);
+	vec_free(&it->extras);
+	vec_free(&it->segs);
+	vec_free(&it->names);
+	vec_free(&it->name_segs);
 	free(it->ports);
 	exclude_free(&it->excl);
 }

@@ -179,11 +179,12 @@ static void test_parse_v6(void **state)
 
 static void test_exclude(void **state)
 {
-	struct exclude_list x = {0};
+	struct exclude_list x;
 	char *err = NULL;
 	struct in6_addr a;
 
 	(void)state;
+	exclude_init(&x);
 	assert_int_equal(exclude_add(&x, "192.0.2.0/25", &err), MSW_OK);
 	assert_int_equal(exclude_add(&x, "192.0.2.100-192.0.2.200", &err), MSW_OK);
 	assert_int_equal(exclude_add(&x, "198.51.100.9", &err), MSW_OK);

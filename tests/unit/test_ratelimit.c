@@ -107,7 +107,7 @@ static void test_addrmap(void **state)
 		am_ref(ents[i]);
 		ents[i]->active = (uint32_t)i;
 	}
-	assert_int_equal(m.n, 3000);
+	assert_int_equal(m.set.n, 3000);
 	/* same address, other port: same entry */
 	struct sockaddr_storage ss = v4("127.3.7.1");
 	((struct sockaddr_in *)&ss)->sin_port = htons(1883);
@@ -115,7 +115,7 @@ static void test_addrmap(void **state)
 	/* drop every other one; the rest must still be found (backward-shift deletion) */
 	for (int i = 0; i < 3000; i += 2)
 		am_unref(&m, ents[i]);
-	assert_int_equal(m.n, 1500);
+	assert_int_equal(m.set.n, 1500);
 	for (int i = 1; i < 3000; i += 2) {
 		snprintf(buf, sizeof(buf), "127.%d.%d.1", i / 250, i % 250);
 		struct sockaddr_storage s2 = v4(buf);
