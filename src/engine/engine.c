@@ -144,7 +144,7 @@ static void emit(struct eng *e, struct msw_record *r)
 	if (rc)
 		e->sink_failed = true;
 	e->st->records++;
-	e->st->findings += r->nfindings;
+	e->st->findings += r->findings.n;
 }
 
 static void host_check(struct eng *e, struct hrun *h);

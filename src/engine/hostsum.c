@@ -13,9 +13,9 @@
 static int worst_of(const struct msw_record *r)
 {
 	int w = -1;
-	for (size_t i = 0; i < r->nfindings; i++)
-		if ((int)r->findings[i].severity > w)
-			w = (int)r->findings[i].severity;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if ((int)record_findings(r)[i].severity > w)
+			w = (int)record_findings(r)[i].severity;
 	return w;
 }
 
@@ -79,9 +79,9 @@ void hs_add(struct hrun *h, const struct msw_record *r)
 	cJSON_AddItemToArray(h->services, o);
 	if (w > h->worst)
 		h->worst = w;
-	for (size_t i = 0; i < r->nfindings; i++)
-		if ((unsigned)r->findings[i].category < CAT__COUNT)
-			h->cats[r->findings[i].category]++;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if ((unsigned)record_findings(r)[i].category < CAT__COUNT)
+			h->cats[record_findings(r)[i].category]++;
 }
 
 /* "mqtt:1883 [high] -> http:1880 [critical] -> smb:445 [critical]": the broker, then the

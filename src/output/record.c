@@ -286,9 +286,17 @@ static void json_add_cstr(cJSON *o, const char *name, const char *s)
 
 /* ---- record life ---- */
 
+/* Empty lists: the first topic allocates 4 entries, the first finding 8. */
+static void lists_init(struct msw_record *r)
+{
+	vec_init(&r->topics, sizeof(struct msw_topic), 4, RECORD_TOPICS_MAX);
+	vec_init(&r->findings, sizeof(struct msw_finding), 8, RECORD_FINDINGS_MAX);
+}
+
 void record_init(struct msw_record *r, const char *probe)
 {
 	memset(r, 0, sizeof(*r));
+	lists_init(r);
 	r->probe = probe ? strdup(probe) : NULL;
 	r->connack_code = -1;
 	r->status = ST_UNKNOWN_ERROR;
@@ -316,19 +324,20 @@ void record_free(struct msw_record *r)
 	free(r->broker_product);
 	free(r->broker_version);
 	cJSON_Delete(r->broker_evidence);
-	for (size_t i = 0; i < r->ntopics; i++) {
-		mbytes_free(&r->topics[i].topic);
-		mbytes_free(&r->topics[i].sample);
+	for (size_t i = 0; i < r->topics.n; i++) {
+		mbytes_free(&record_topics(r)[i].topic);
+		mbytes_free(&record_topics(r)[i].sample);
 	}
-	free(r->topics);
-	for (size_t i = 0; i < r->nfindings; i++)
-		finding_free(&r->findings[i]);
-	free(r->findings);
+	vec_free(&r->topics);
+	for (size_t i = 0; i < r->findings.n; i++)
+		finding_free(&record_findings(r)[i]);
+	vec_free(&r->findings);
 	cJSON_Delete(r->tls);
 	cJSON_Delete(r->websocket);
 	cJSON_Delete(r->extra);
 	free(r->transport_security);
 	memset(r, 0, sizeof(*r));
+	lists_init(r);
 	r->connack_code = -1;
 }
 
@@ -337,30 +346,19 @@ struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tl
 	struct msw_topic *e;
 
 	/* newest first: live topics repeat in bursts */
-	for (size_t i = r->ntopics; i-- > 0;) {
-		e = &r->topics[i];
+	for (size_t i = r->topics.n; i-- > 0;) {
+		e = &record_topics(r)[i];
 		if (e->topic.len == tlen && (tlen == 0 || memcmp(e->topic.p, t, tlen) == 0))
 			return e;
 	}
-	if (r->ntopics >= cap || tlen > RECORD_TOPIC_BYTES - r->topic_bytes)
+	if (r->topics.n >= cap || tlen > RECORD_TOPIC_BYTES - r->topic_bytes)
 		return NULL;
-	if (r->ntopics == r->topics_alloc) {
-		size_t na = r->topics_alloc ? r->topics_alloc * 2 : 4;
-		struct msw_topic *nt;
-
-		if (na > cap)
-			na = cap;
-		nt = realloc(r->topics, na * sizeof(*nt));
-		if (!nt)
-			return NULL;
-		r->topics = nt;
-		r->topics_alloc = na;
+	if (!(e = vec_push(&r->topics)))
+		return NULL;
+	if (mbytes_set(&e->topic, t, tlen) != MSW_OK) {
+		r->topics.n--;
+		return NULL;
 	}
-	e = &r->topics[r->ntopics];
-	memset(e, 0, sizeof(*e));
-	if (mbytes_set(&e->topic, t, tlen) != MSW_OK)
-		return NULL;
-	r->ntopics++;
 	r->topic_bytes += tlen;
 	return e;
 }
@@ -370,19 +368,12 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Room for one more finding: the next slot (not yet counted), or NULL on OOM. */
+/* Room for one more finding: the next slot (not yet counted), or NULL. */
 static struct msw_finding *finding_slot(struct msw_record *r)
 {
-	if (r->nfindings == r->findings_alloc) {
-		size_t na = r->findings_alloc ? r->findings_alloc * 2 : 8;
-		struct msw_finding *nf = realloc(r->findings, na * sizeof(*nf));
-
-		if (!nf)
-			return NULL;
-		r->findings = nf;
-		r->findings_alloc = na;
-	}
-	return &r->findings[r->nfindings];
+	if (vec_reserve(&r->findings, 1))
+		return NULL;
+	return (struct msw_finding *)r->findings.p + r->findings.n;
 }
 
 struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f)
@@ -407,7 +398,7 @@ struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_fi
 		finding_free(n);
 		return NULL;
 	}
-	r->nfindings++;
+	r->findings.n++;
 	return n;
 }
 
@@ -417,7 +408,7 @@ struct msw_finding *record_take_finding(struct msw_record *r, struct msw_finding
 
 	if (!n)
 		return NULL;
-	r->nfindings++;
+	r->findings.n++;
 	*n = *f;
 	memset(f, 0, sizeof(*f));
 	return n;
@@ -588,8 +579,8 @@ static void add_topics(cJSON *o, const struct msw_record *r)
 	list = kadd(t, "list", cJSON_CreateArray());
 	if (!list)
 		return;
-	for (size_t i = 0; i < r->ntopics; i++) {
-		const struct msw_topic *e = &r->topics[i];
+	for (size_t i = 0; i < r->topics.n; i++) {
+		const struct msw_topic *e = &record_topics(r)[i];
 		cJSON *j = cJSON_CreateObject();
 
 		if (!j)
@@ -638,8 +629,8 @@ static void add_findings(cJSON *o, const struct msw_record *r)
 
 	if (!a)
 		return;
-	for (size_t i = 0; i < r->nfindings; i++) {
-		cJSON *j = finding_json(&r->findings[i]);
+	for (size_t i = 0; i < r->findings.n; i++) {
+		cJSON *j = finding_json(&record_findings(r)[i]);
 
 		if (j)
 			cJSON_AddItemToArray(a, j);

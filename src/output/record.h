@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "base/err.h"
+#include "base/vec.h"
 
 #define MSW_RECORD_SCHEMA "mqttsweep.record/1"
 
@@ -130,16 +131,14 @@ struct msw_record {
 	cJSON *broker_evidence; /* array of {source, value} */
 
 	/* topics (capped list) */
-	struct msw_topic *topics;
-	size_t ntopics, topics_alloc;
-	uint32_t topic_count;   /* distinct topics seen (may exceed ntopics) */
+	struct vec topics;      /* struct msw_topic: record_topics(r)[0 .. topics.n) */
+	uint32_t topic_count;   /* distinct topics seen (may exceed topics.n) */
 	uint32_t retained_count;
 	uint64_t messages_total, bytes_total;
 	bool topics_truncated;
 
 	/* findings */
-	struct msw_finding *findings;
-	size_t nfindings, findings_alloc;
+	struct vec findings;    /* struct msw_finding: record_findings(r)[0 .. findings.n) */
 
 	/* extension blocks, each owned by the record (NULL = absent) */
 	cJSON *tls;
@@ -153,16 +152,31 @@ struct msw_record {
 /* Topic names are up to 64 KiB each and broker-chosen: the list keeps at most this many
  * bytes of them, whatever the entry cap (record_topic() then returns NULL as at the cap). */
 #define RECORD_TOPIC_BYTES (1u << 20)
+/* Entries at most: every name but one empty name has a byte. */
+#define RECORD_TOPICS_MAX (RECORD_TOPIC_BYTES + 1)
+/* Findings at most (the classifier keeps 500 per target; probes add a few). */
+#define RECORD_FINDINGS_MAX 4096
+
+static inline struct msw_topic *record_topics(const struct msw_record *r)
+{
+	return r->topics.p;
+}
+
+static inline struct msw_finding *record_findings(const struct msw_record *r)
+{
+	return r->findings.p;
+}
 
 void record_init(struct msw_record *r, const char *probe);
 void record_free(struct msw_record *r);
 /* Find or add a topic entry; returns NULL when the list cap (cap entries, or
  * RECORD_TOPIC_BYTES of names) is reached: the caller then only updates counters. */
 struct msw_topic *record_topic(struct msw_record *r, const uint8_t *t, size_t tlen, size_t cap);
-/* Append a finding; strings are copied. Returns the new finding or NULL on OOM. */
+/* Append a finding; strings are copied. Returns the new finding or NULL (out of memory,
+ * or RECORD_FINDINGS_MAX reached). */
 struct msw_finding *record_add_finding(struct msw_record *r, const struct msw_finding *f);
 /* Append a finding whose strings were malloc'ed: the record takes them and *f is zeroed.
- * Returns the new finding, or NULL on OOM (then *f is untouched: the caller frees it). */
+ * Returns the new finding, or NULL as above (then *f is untouched: the caller frees it). */
 struct msw_finding *record_take_finding(struct msw_record *r, struct msw_finding *f);
 void record_set_error(struct msw_record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Build the JSON object (caller frees with cJSON_Delete). */

@@ -384,8 +384,8 @@ static void topics(struct jt *t, const struct msw_record *r)
 	boolean(t, "truncated", r->topics_truncated);
 	key(t, "list");
 	open_(t, "[");
-	for (size_t i = 0; i < r->ntopics && !t->rc; i++)
-		topic(t, &r->topics[i]);
+	for (size_t i = 0; i < r->topics.n && !t->rc; i++)
+		topic(t, &record_topics(r)[i]);
 	close_(t, "]");
 	close_(t, "}");
 }
@@ -417,8 +417,8 @@ static void findings(struct jt *t, const struct msw_record *r)
 {
 	key(t, "findings");
 	open_(t, "[");
-	for (size_t i = 0; i < r->nfindings && !t->rc; i++)
-		finding(t, &r->findings[i]);
+	for (size_t i = 0; i < r->findings.n && !t->rc; i++)
+		finding(t, &record_findings(r)[i]);
 	close_(t, "]");
 }
 

@@ -448,8 +448,8 @@ static void add_cve(struct msw_record *r, const struct cve_row *row)
 {
 	char id[48], title[320], ev[400], rem[160], rep[480];
 	snprintf(id, sizeof(id), "broker.cve.%s", row->cve);
-	for (size_t i = 0; i < r->nfindings; i++)
-		if (r->findings[i].id && !strcmp(r->findings[i].id, id))
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (record_findings(r)[i].id && !strcmp(record_findings(r)[i].id, id))
 			return; /* a CVE listed for two ranges */
 	snprintf(title, sizeof(title), "%s %s is affected by %s: %s", product_name(row->product),
 		 r->broker_version, row->cve, row->title);

@@ -654,16 +654,16 @@ static struct msw_topic *topic_entry(struct pctx *c, struct mq *m, const struct 
 	*fresh = seen_add(m, topic->p, topic->len, &e);
 	if (e && e->idx == MQ_SEEN_NOLIST)
 		return NULL; /* a repeat past --max-topics */
-	if (e && e->idx && e->idx <= r->ntopics)
-		return &r->topics[e->idx - 1]; /* a repeat: no second redaction */
+	if (e && e->idx && e->idx <= r->topics.n)
+		return &record_topics(r)[e->idx - 1]; /* a repeat: no second redaction */
 	char *red = cls_redact_topic(c->cfg, topic->p, topic->len);
 	if (!red)
 		return NULL;
 	t = record_topic(r, (const uint8_t *)red, strlen(red), c->cfg->max_topics);
 	free(red);
 	if (e)
-		e->idx = t ? (uint32_t)(t - r->topics) + 1
-			   : r->ntopics >= c->cfg->max_topics ? MQ_SEEN_NOLIST : 0;
+		e->idx = t ? (uint32_t)(t - record_topics(r)) + 1
+			   : r->topics.n >= c->cfg->max_topics ? MQ_SEEN_NOLIST : 0;
 	return t;
 }
 

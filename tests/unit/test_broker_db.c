@@ -21,17 +21,17 @@ static void sys(struct msw_record *r, const char *topic, const char *payload)
 
 static bool has_finding(const struct msw_record *r, const char *id)
 {
-	for (size_t i = 0; i < r->nfindings; i++)
-		if (!strcmp(r->findings[i].id, id))
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (!strcmp(record_findings(r)[i].id, id))
 			return true;
 	return false;
 }
 
 static const struct msw_finding *finding(const struct msw_record *r, const char *id)
 {
-	for (size_t i = 0; i < r->nfindings; i++)
-		if (!strcmp(r->findings[i].id, id))
-			return &r->findings[i];
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (!strcmp(record_findings(r)[i].id, id))
+			return &record_findings(r)[i];
 	return NULL;
 }
 
@@ -138,15 +138,15 @@ static void test_cve_cwe_and_reproduce(void **st)
 		snprintf(line, sizeof(line), "mosquitto version %s", versions[v]);
 		sys(&r, "$SYS/broker/version", line);
 		broker_db_findings(&r);
-		assert_true(r.nfindings > 0);
-		for (size_t i = 0; i < r.nfindings; i++) {
-			const struct msw_finding *f = &r.findings[i];
+		assert_true(r.findings.n > 0);
+		for (size_t i = 0; i < r.findings.n; i++) {
+			const struct msw_finding *f = &record_findings(&r)[i];
 			assert_true(f->cwe > 0);
 			assert_non_null(f->reproduce);
 			assert_non_null(strstr(f->reproduce, "mosquitto_sub -h 127.0.0.7 -p 8883 --capath"));
 			assert_non_null(strstr(f->reproduce, "-t '$SYS/broker/version' -C 1"));
 		}
-		total += r.nfindings;
+		total += r.findings.n;
 		record_free(&r);
 	}
 	assert_true(total >= broker_db_cve_count("mosquitto"));
@@ -189,8 +189,8 @@ static void test_old_mosquitto(void **st)
 	sys(&r, "$SYS/broker/version", "mosquitto version 1.6.3");
 	broker_db_findings(&r);
 	size_t n = 0;
-	for (size_t i = 0; i < r.nfindings; i++)
-		n += !strcmp(r.findings[i].id, "broker.cve.CVE-2019-11779");
+	for (size_t i = 0; i < r.findings.n; i++)
+		n += !strcmp(record_findings(&r)[i].id, "broker.cve.CVE-2019-11779");
 	assert_int_equal(n, 1);
 	assert_true(has_finding(&r, "broker.cve.CVE-2019-11778"));
 	record_free(&r);
@@ -199,7 +199,7 @@ static void test_old_mosquitto(void **st)
 	record_init(&r, "mqtt");
 	sys(&r, "$SYS/broker/version", "mosquitto version 2.0.22");
 	broker_db_findings(&r);
-	assert_int_equal(r.nfindings, 0);
+	assert_int_equal(r.findings.n, 0);
 	assert_true(broker_db_cve_count("mosquitto") >= 15);
 	record_free(&r);
 }
@@ -216,7 +216,7 @@ static void test_other_brokers(void **st)
 	sys(&r, "$SYS/brokers/emqx@127.0.0.1/version", "5.1.0");
 	assert_string_equal(r.broker_version, "5.1.0");
 	broker_db_findings(&r);
-	assert_int_equal(r.nfindings, 0); /* no EMQX rows */
+	assert_int_equal(r.findings.n, 0); /* no EMQX rows */
 	record_free(&r);
 
 	record_init(&r, "mqtt");

@@ -30,9 +30,9 @@ static void msg(struct classify_ctx *c, const char *t, const char *p)
 
 static const struct msw_finding *find(const struct msw_record *r, const char *id)
 {
-	for (size_t i = 0; i < r->nfindings; i++)
-		if (strcmp(r->findings[i].id, id) == 0)
-			return &r->findings[i];
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (strcmp(record_findings(r)[i].id, id) == 0)
+			return &record_findings(r)[i];
 	return NULL;
 }
 
@@ -100,7 +100,7 @@ static void test_dedupe_and_cap(void **state)
 	}
 	cls_finish(c, &r);
 	cls_free(c);
-	assert_int_equal(r.nfindings, CLS_MAX_FINDINGS);
+	assert_int_equal(r.findings.n, CLS_MAX_FINDINGS);
 	d = cJSON_GetObjectItemCaseSensitive(r.extra, "findings_dropped");
 	assert_true(cJSON_IsNumber(d));
 	assert_int_equal((int)d->valuedouble, 701 - CLS_MAX_FINDINGS);
@@ -360,8 +360,8 @@ static void test_ha_state_table_grows(void **state)
 	}
 	cls_finish(c, &r);
 	cls_free(c);
-	for (size_t i = 0; i < r.nfindings; i++) {
-		const struct msw_finding *f = &r.findings[i];
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const struct msw_finding *f = &record_findings(&r)[i];
 		if (strcmp(f->id, "homeassistant.state.binary_sensor") != 0)
 			continue;
 		hits++;
@@ -393,8 +393,8 @@ static void test_ha_repro_quoting(void **state)
 	msg(c, "t/ph", "home");
 	cls_finish(c, &r);
 	cls_free(c);
-	for (size_t i = 0; i < r.nfindings; i++) {
-		const char *rp = r.findings[i].reproduce;
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const char *rp = record_findings(&r)[i].reproduce;
 
 		if (!rp || !strstr(rp, "$(id)"))
 			continue;
@@ -431,7 +431,7 @@ static void test_huge_numbers(void **state)
 		msg(c, m[i][0], m[i][1]);
 	cls_finish(c, &r);
 	cls_free(c);
-	assert_true(r.nfindings > 0);
+	assert_true(r.findings.n > 0);
 	record_free(&r);
 }
 
@@ -487,8 +487,8 @@ static void test_repro_placeholders_in_topics(void **state)
 	msg(c, "owntracks/{auth}/phone", "{\"_type\":\"location\",\"lat\":52.1,\"lon\":5.1,\"tst\":1}");
 	cls_finish(c, &r);
 	cls_free(c);
-	for (size_t i = 0; i < r.nfindings; i++) {
-		const char *rp = r.findings[i].reproduce;
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const char *rp = record_findings(&r)[i].reproduce;
 
 		assert_non_null(rp);
 		assert_non_null(strstr(rp, "h_o_st_port_"));

@@ -119,9 +119,9 @@ static const struct msw_finding *top(const struct msw_record *rec)
 {
 	const struct msw_finding *best = NULL;
 
-	for (size_t i = 0; i < rec->nfindings; i++)
-		if (!best || rec->findings[i].severity > best->severity)
-			best = &rec->findings[i];
+	for (size_t i = 0; i < rec->findings.n; i++)
+		if (!best || record_findings(rec)[i].severity > best->severity)
+			best = &record_findings(rec)[i];
 	return best;
 }
 
@@ -148,18 +148,18 @@ static const char *const raw_secrets[] = {
 
 static void check_redacted(const struct msw_record *rec, const char *what)
 {
-	for (size_t i = 0; i < rec->nfindings; i++)
+	for (size_t i = 0; i < rec->findings.n; i++)
 		for (size_t k = 0; k < sizeof(raw_secrets) / sizeof(raw_secrets[0]); k++)
-			if (contains_ci(&rec->findings[i], raw_secrets[k]))
+			if (contains_ci(&record_findings(rec)[i], raw_secrets[k]))
 				fail_msg("%s: finding %s shows '%s' under --evidence redacted: %s / %s", what,
-					 rec->findings[i].id, raw_secrets[k], rec->findings[i].title,
-					 rec->findings[i].evidence ? rec->findings[i].evidence : "");
+					 record_findings(rec)[i].id, raw_secrets[k], record_findings(rec)[i].title,
+					 record_findings(rec)[i].evidence ? record_findings(rec)[i].evidence : "");
 }
 
 static void check_finding_fields(const struct msw_record *rec, const char *what)
 {
-	for (size_t i = 0; i < rec->nfindings; i++) {
-		const struct msw_finding *f = &rec->findings[i];
+	for (size_t i = 0; i < rec->findings.n; i++) {
+		const struct msw_finding *f = &record_findings(rec)[i];
 
 		if (!f->id || !f->title || !f->reproduce || !f->remediation)
 			fail_msg("%s: finding without id/title/reproduce/remediation", what);
@@ -248,16 +248,16 @@ static void test_cases(void **state)
 			if (t && t->severity > SEV_INFO)
 				fail_msg("%s: negative produced %s %s (%s)", r.f[0], severity_str(t->severity), t->id, t->title);
 		} else {
-			for (size_t i = 0; i < rec.nfindings && !hit; i++)
-				if (strcmp(rec.findings[i].id, r.f[3]) == 0 &&
-				    strcmp(category_str(rec.findings[i].category), r.f[4]) == 0 &&
-				    strcmp(severity_str(rec.findings[i].severity), r.f[5]) == 0)
-					hit = &rec.findings[i];
+			for (size_t i = 0; i < rec.findings.n && !hit; i++)
+				if (strcmp(record_findings(&rec)[i].id, r.f[3]) == 0 &&
+				    strcmp(category_str(record_findings(&rec)[i].category), r.f[4]) == 0 &&
+				    strcmp(severity_str(record_findings(&rec)[i].severity), r.f[5]) == 0)
+					hit = &record_findings(&rec)[i];
 			if (!hit) {
-				for (size_t i = 0; i < rec.nfindings; i++)
-					fprintf(stderr, "  got %s %s %s: %s\n", rec.findings[i].id,
-						category_str(rec.findings[i].category),
-						severity_str(rec.findings[i].severity), rec.findings[i].title);
+				for (size_t i = 0; i < rec.findings.n; i++)
+					fprintf(stderr, "  got %s %s %s: %s\n", record_findings(&rec)[i].id,
+						category_str(record_findings(&rec)[i].category),
+						severity_str(record_findings(&rec)[i].severity), record_findings(&rec)[i].title);
 				fail_msg("%s (%s): want %s %s/%s", r.f[0], r.f[1], r.f[3], r.f[4], r.f[5]);
 			}
 		}
@@ -316,8 +316,8 @@ static void test_minimal(void **state)
 		p = slurp(fpath, &n);
 		j = cJSON_ParseWithLength((const char *)p, n);
 		collect_values(j, vals, &nv, 512, 0);
-		for (size_t i = 0; i < rec.nfindings; i++) {
-			const struct msw_finding *f = &rec.findings[i];
+		for (size_t i = 0; i < rec.findings.n; i++) {
+			const struct msw_finding *f = &record_findings(&rec)[i];
 
 			for (int v = 0; v < nv; v++)
 				if (strstr(f->title, vals[v]) || (f->evidence && strstr(f->evidence, vals[v])))

@@ -226,9 +226,9 @@ static void test_topics_window(void **st)
 	now_ms += 5000;
 	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_DONE);
 	assert_int_equal(sent_packet(5, MQTT_V311, &u), MQTT_DISCONNECT);
-	assert_int_equal(H->rec.ntopics, 3);
-	assert_true(H->rec.topics[0].retained);
-	assert_false(H->rec.topics[1].retained);
+	assert_int_equal(H->rec.topics.n, 3);
+	assert_true(record_topics(&H->rec)[0].retained);
+	assert_false(record_topics(&H->rec)[1].retained);
 	assert_int_equal(H->rec.messages_total, 3);
 	assert_int_equal(H->rec.retained_count, 1);
 	probe_mqtt.finish(&H->pc);
@@ -305,7 +305,7 @@ static void test_window0_close(void **st)
 	assert_int_equal(feed(all, sizeof(all)), PROBE_DONE);
 	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_DISCONNECT);
 	assert_true(H->pc.peer_closes);
-	assert_int_equal(H->rec.ntopics, 0);
+	assert_int_equal(H->rec.topics.n, 0);
 	probe_mqtt.finish(&H->pc);
 	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
 	teardown_h();
@@ -388,9 +388,9 @@ static void test_oversized_skip(void **st)
 	assert_int_equal(u.ack.packet_id, 42);
 	const uint8_t after[] = {0x30, 4, 0, 1, 'z', '1'};
 	assert_int_equal(feed(after, 6), PROBE_CONTINUE);
-	assert_int_equal(H->rec.ntopics, 2);
-	assert_true(H->rec.topics[0].sample_truncated);
-	assert_int_equal(H->rec.topics[0].sample.len, 0);
+	assert_int_equal(H->rec.topics.n, 2);
+	assert_true(record_topics(&H->rec)[0].sample_truncated);
+	assert_int_equal(record_topics(&H->rec)[0].sample.len, 0);
 	teardown_h();
 }
 
@@ -452,9 +452,9 @@ static size_t put_publish(uint8_t *buf, size_t n, const char *topic, const char 
 
 static bool has_topic(const char *t)
 {
-	for (size_t i = 0; i < H->rec.ntopics; i++)
-		if (H->rec.topics[i].topic.len == strlen(t) &&
-		    !memcmp(H->rec.topics[i].topic.p, t, strlen(t)))
+	for (size_t i = 0; i < H->rec.topics.n; i++)
+		if (record_topics(&H->rec)[i].topic.len == strlen(t) &&
+		    !memcmp(record_topics(&H->rec)[i].topic.p, t, strlen(t)))
 			return true;
 	return false;
 }
@@ -462,9 +462,9 @@ static bool has_topic(const char *t)
 static bool any_topic_contains(const char *s)
 {
 	char tmp[256];
-	for (size_t i = 0; i < H->rec.ntopics; i++) {
-		size_t l = H->rec.topics[i].topic.len < 255 ? H->rec.topics[i].topic.len : 255;
-		memcpy(tmp, H->rec.topics[i].topic.p, l);
+	for (size_t i = 0; i < H->rec.topics.n; i++) {
+		size_t l = record_topics(&H->rec)[i].topic.len < 255 ? record_topics(&H->rec)[i].topic.len : 255;
+		memcpy(tmp, record_topics(&H->rec)[i].topic.p, l);
 		tmp[l] = 0;
 		if (strstr(tmp, s))
 			return true;
@@ -501,12 +501,12 @@ static void test_topic_redaction(void **st)
 	assert_false(any_topic_contains("alice"));
 	assert_false(any_topic_contains("anne"));
 	assert_false(any_topic_contains("bobby"));
-	assert_int_equal(H->rec.ntopics, 3);
+	assert_int_equal(H->rec.topics.n, 3);
 	assert_int_equal(H->rec.topic_count, 4); /* distinct RAW topics */
 	assert_int_equal(H->rec.retained_count, 3);
 	assert_int_equal(H->rec.messages_total, 5);
-	assert_int_equal(H->rec.topics[0].messages, 3); /* alice twice + anne */
-	assert_true(H->rec.topics[0].retained);	 /* from the first delivery */
+	assert_int_equal(record_topics(&H->rec)[0].messages, 3); /* alice twice + anne */
+	assert_true(record_topics(&H->rec)[0].retained);	 /* from the first delivery */
 	teardown_h();
 	/* minimal: generalised filter + keyed hash per level, never the names */
 	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
@@ -516,7 +516,7 @@ static void test_topic_redaction(void **st)
 	assert_false(any_topic_contains("alice"));
 	assert_false(any_topic_contains("phone"));
 	assert_true(any_topic_contains("owntracks/+/+ (h="));
-	assert_int_equal(H->rec.ntopics, 4);
+	assert_int_equal(H->rec.topics.n, 4);
 	assert_int_equal(H->rec.topic_count, 4);
 	teardown_h();
 	/* raw: as delivered */
@@ -525,7 +525,7 @@ static void test_topic_redaction(void **st)
 	feed_person_topics();
 	assert_true(has_topic("owntracks/alice/phone"));
 	assert_true(has_topic("owntracks/anne/pixie"));
-	assert_int_equal(H->rec.ntopics, 4);
+	assert_int_equal(H->rec.topics.n, 4);
 	assert_int_equal(H->rec.topic_count, 4);
 	assert_int_equal(H->rec.retained_count, 3);
 	teardown_h();
@@ -545,7 +545,7 @@ static void test_topic_redaction(void **st)
 			assert_int_equal(feed(buf, put_publish(buf, 0, t, "1", false)),
 					 PROBE_CONTINUE);
 		}
-		assert_int_equal(H->rec.ntopics, 2);
+		assert_int_equal(H->rec.topics.n, 2);
 		assert_true(H->rec.topics_truncated);
 		assert_int_equal(H->rec.topic_count, 150);
 		teardown_h();

@@ -266,8 +266,8 @@ static void test_topic_cap(void **st)
 			assert_null(t);
 	}
 	/* existing topic found even at the cap */
-	assert_ptr_equal(record_topic(&r, (const uint8_t *)"t/2", 3, 5), &r.topics[2]);
-	assert_int_equal(r.ntopics, 5);
+	assert_ptr_equal(record_topic(&r, (const uint8_t *)"t/2", 3, 5), &record_topics(&r)[2]);
+	assert_int_equal(r.topics.n, 5);
 	record_free(&r);
 }
 
@@ -291,15 +291,15 @@ static void test_topic_bytes_cap(void **st)
 		if (record_topic(&r, (const uint8_t *)name, n, 1000))
 			kept++;
 	}
-	for (size_t i = 0; i < r.ntopics; i++)
-		total += r.topics[i].topic.len;
+	for (size_t i = 0; i < r.topics.n; i++)
+		total += record_topics(&r)[i].topic.len;
 	assert_true(kept >= 1);
 	assert_true(total <= RECORD_TOPIC_BYTES);
-	assert_int_equal(kept, r.ntopics);
+	assert_int_equal(kept, r.topics.n);
 	/* a known topic is still found once the budget is spent; short new ones still fit */
 	snprintf(name, 16, "t/%06d/", 0);
 	name[9] = 'a';
-	assert_ptr_equal(record_topic(&r, (const uint8_t *)name, n, 1000), &r.topics[0]);
+	assert_ptr_equal(record_topic(&r, (const uint8_t *)name, n, 1000), &record_topics(&r)[0]);
 	assert_non_null(record_topic(&r, (const uint8_t *)"short/one", 9, 1000));
 	record_free(&r);
 	free(name);
@@ -325,9 +325,9 @@ static void test_schema_valid(void **st)
 		r.read_access = (enum msw_read_access)(i % READ__COUNT);
 		r.write_access = (enum msw_write_access)(i % WRITE__COUNT);
 		r.transport = (enum msw_transport)(i % TRANSPORT__COUNT);
-		r.findings[0].category = (enum msw_category)(i % CAT__COUNT);
-		r.findings[0].severity = (enum msw_severity)(i % SEV__COUNT);
-		r.findings[0].confidence = (enum msw_confidence)(i % CONF__COUNT);
+		record_findings(&r)[0].category = (enum msw_category)(i % CAT__COUNT);
+		record_findings(&r)[0].severity = (enum msw_severity)(i % SEV__COUNT);
+		record_findings(&r)[0].confidence = (enum msw_confidence)(i % CONF__COUNT);
 		if (i == 3) {
 			r.kind = strdup("host");
 			r.port = 0;

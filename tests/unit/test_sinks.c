@@ -133,7 +133,7 @@ static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
 		mbytes_set(&t->sample, big, n);
 		free(big);
 	}
-	r->topic_count = r->retained_count = (uint32_t)r->ntopics;
+	r->topic_count = r->retained_count = (uint32_t)r->topics.n;
 	f.id = "owntracks.location";
 	f.category = CAT_LOCATION;
 	f.severity = SEV_CRITICAL;
