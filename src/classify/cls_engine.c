@@ -14,17 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/hash.h"
 #include "classify/cls_int.h"
 
 uint64_t cls_hash64(const void *p, size_t n, uint64_t seed)
 {
-	const uint8_t *b = p;
-	uint64_t h = 1469598103934665603ULL ^ seed;
+	uint64_t h = fnv1a64(p, n, FNV64_INIT ^ seed);
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
 	return h ? h : 1;
 }
 
@@ -46,6 +42,9 @@ struct classify_ctx *cls_new(const struct msw_config *cfg)
 		return NULL;
 	c->cfg = cfg;
 	c->sys_retained_reported = -1;
+	vec_init(&c->fs, sizeof(struct cls_pending), 2, CLS_MAX_FINDINGS);
+	hset_init(&c->seen, sizeof(uint64_t), 8, 16, CLS_SEEN_MAX / 4 * 3, NULL);
+	vec_init(&c->rhash, sizeof(uint64_t), 32, CLS_MAX_RETAINED);
 	return c;
 }
 
@@ -63,12 +62,12 @@ void cls_free(struct classify_ctx *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nfs; i++)
-		pending_free(&c->fs[i]);
-	free(c->fs);
+	for (size_t i = 0; i < c->fs.n; i++)
+		pending_free(vec_at(&c->fs, i));
+	vec_free(&c->fs);
 	cls_ha_free(c);
-	free(c->seen);
-	free(c->rhash);
+	hset_free(&c->seen);
+	vec_free(&c->rhash);
 	free(c->broker_version);
 	free(c->sys_identity);
 	free(c->svc_hostname);
@@ -77,78 +76,32 @@ void cls_free(struct classify_ctx *c)
 
 /* ---- dedupe ---- */
 
-static void seen_put(uint64_t *t, size_t cap, uint64_t h)
-{
-	size_t i = h & (cap - 1);
-
-	while (t[i])
-		i = (i + 1) & (cap - 1);
-	t[i] = h;
-}
-
-/* Double the table (most targets dedupe a handful of findings: no 8 KiB per target). */
-static bool seen_grow(struct classify_ctx *c)
-{
-	size_t ncap = c->seen_cap ? c->seen_cap * 2 : 16;
-	uint64_t *t;
-
-	if (ncap > CLS_SEEN_MAX || !(t = calloc(ncap, sizeof(*t))))
-		return false;
-	for (size_t i = 0; i < c->seen_cap; i++)
-		if (c->seen[i])
-			seen_put(t, ncap, c->seen[i]);
-	free(c->seen);
-	c->seen = t;
-	c->seen_cap = ncap;
-	return true;
-}
-
-/* True if h is new (and now remembered). A full table (or no memory) stops deduping; the
- * findings cap still holds. */
+/* True if h is new (and now remembered). A full set (3/4 of CLS_SEEN_MAX slots) or no
+ * memory stops deduping; the findings cap still holds. */
 static bool seen_add(struct classify_ctx *c, uint64_t h)
 {
-	if (!h)
-		h = 1;    /* 0 marks a free slot */
-	for (size_t k = 0, i = h & (c->seen_cap - 1); k < c->seen_cap; k++, i = (i + 1) & (c->seen_cap - 1)) {
-		if (c->seen[i] == h)
-			return false;
-		if (!c->seen[i])
-			break;
-	}
-	if (c->nseen + 1 > c->seen_cap / 2 + c->seen_cap / 4 && !seen_grow(c))
-		return true;
-	seen_put(c->seen, c->seen_cap, h);
-	c->nseen++;
-	return true;
+	bool fresh;
+
+	return !hset_add(&c->seen, h, NULL, &fresh) || fresh;
 }
 
 bool cls_has_finding(const struct classify_ctx *c, const char *id)
 {
-	for (size_t i = 0; i < c->nfs; i++)
-		if (c->fs[i].f.id && strcmp(c->fs[i].f.id, id) == 0)
+	const struct cls_pending *fs = c->fs.p;
+
+	for (size_t i = 0; i < c->fs.n; i++)
+		if (fs[i].f.id && strcmp(fs[i].f.id, id) == 0)
 			return true;
 	return false;
 }
 
 static struct cls_pending *pending_new(struct classify_ctx *c)
 {
-	if (c->nfs >= CLS_MAX_FINDINGS) {
-		c->dropped++;
-		return NULL;
-	}
-	if (c->nfs == c->fs_alloc) {
-		size_t na = c->fs_alloc ? c->fs_alloc * 2 : 2;
-		struct cls_pending *n = realloc(c->fs, na * sizeof(*n));
+	struct cls_pending *p = vec_push(&c->fs); /* NULL at CLS_MAX_FINDINGS or OOM */
 
-		if (!n) {
-			c->dropped++;
-			return NULL;
-		}
-		c->fs = n;
-		c->fs_alloc = na;
-	}
-	memset(&c->fs[c->nfs], 0, sizeof(c->fs[0]));
-	return &c->fs[c->nfs++];
+	if (!p)
+		c->dropped++;
+	return p;
 }
 
 /* A finding not seen before on this target: its id and its key (topic or the rule's
@@ -373,28 +326,33 @@ static char *lookup(const struct cls_run *r, const struct rule *ru, const char *
 	return NULL;
 }
 
+/* A string being built: a vec of chars kept NUL-terminated, from 64 bytes up to
+ * CLS_TEXT_MAX. A piece that does not fit (cap, or no memory) is left out. */
 struct sbuf {
-	char *p;
-	size_t len, cap;
+	struct vec v;
 };
+
+static void sb_init(struct sbuf *b)
+{
+	vec_init(&b->v, 1, 64, CLS_TEXT_MAX);
+	if (!vec_reserve(&b->v, 1))
+		*(char *)b->v.p = 0;
+}
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
-	if (!b->p || b->len + n + 1 > b->cap) {
-		size_t nc = (b->cap ? b->cap : 64);
-		char *np;
+	if (!b->v.p || vec_reserve(&b->v, n + 1))
+		return;
+	char *p = b->v.p;
+	memcpy(p + b->v.n, s, n);
+	b->v.n += (uint32_t)n;
+	p[b->v.n] = 0;
+}
 
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		np = realloc(b->p, nc);
-		if (!np)
-			return;
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
+/* The string (the caller frees it), or NULL when even the first allocation failed. */
+static char *sb_take(struct sbuf *b)
+{
+	return vec_take(&b->v, NULL);
 }
 
 static void sb_str(struct sbuf *b, const char *s)
@@ -459,12 +417,12 @@ static bool template_name(const char *s)
  * ({host} {port} {tls} {auth}) are kept verbatim. */
 static char *render(const struct cls_run *r, const struct rule *ru, const char *tmpl)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	const char *p = tmpl;
 
 	if (!tmpl)
 		return NULL;
-	sb_add(&b, "", 0);
+	sb_init(&b);
 	while (*p) {
 		const char *open = strchr(p, '{');
 		const char *close = open ? strchr(open, '}') : NULL;
@@ -482,7 +440,7 @@ static char *render(const struct cls_run *r, const struct rule *ru, const char *
 			render_one(&b, r, ru, name);
 		p = close + 1;
 	}
-	return b.p;
+	return sb_take(&b);
 }
 
 /* Evidence: a JSON object text, each listed item redacted by its class. */
@@ -598,9 +556,9 @@ void cls_concat(char *out, size_t cap, ...)
  * (see cls_int.h). */
 char *cls_shell_quote(const char *t)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b;
 
-	sb_add(&b, "", 0);
+	sb_init(&b);
 	bool ok = utf8_valid((const uint8_t *)t, strlen(t));
 
 	for (const char *p = t; *p; p++) {
@@ -613,7 +571,7 @@ char *cls_shell_quote(const char *t)
 		else
 			sb_add(&b, p, 1);
 	}
-	return b.p;
+	return sb_take(&b);
 }
 
 #define DEFAULT_REPRO "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '{filter}' -C 1 -W 10"
@@ -623,7 +581,7 @@ static char *render_repro(const struct cls_run *r, const struct rule *ru, const 
 	char *t = render(r, ru, ru->reproduce ? ru->reproduce : DEFAULT_REPRO);
 	char *f = cls_topic_filter(r->c->cfg, topic, strlen(topic));
 	char *q = f ? cls_shell_quote(f) : NULL;
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	const char *p = t, *hit;
 
 	free(f);
@@ -631,7 +589,7 @@ static char *render_repro(const struct cls_run *r, const struct rule *ru, const 
 		free(q);
 		return t;
 	}
-	sb_add(&b, "", 0);
+	sb_init(&b);
 	while ((hit = strstr(p, "{filter}"))) {
 		sb_add(&b, p, (size_t)(hit - p));
 		sb_str(&b, q);
@@ -640,7 +598,7 @@ static char *render_repro(const struct cls_run *r, const struct rule *ru, const 
 	sb_str(&b, p);
 	free(t);
 	free(q);
-	return b.p;
+	return sb_take(&b);
 }
 
 void cls_emit(struct cls_run *r, const struct rule *ru, const char *topic_override)
@@ -871,25 +829,13 @@ static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen
 {
 	uint64_t h;
 
-	if (c->nrhash >= CLS_MAX_RETAINED) {
+	if (c->rhash.n >= CLS_MAX_RETAINED) {
 		c->rhash_overflow = true;
 		return;
 	}
-	if (c->nrhash == c->rhash_alloc) {   /* grow geometrically: most targets retain little */
-		size_t na = c->rhash_alloc ? c->rhash_alloc * 2 : 32;
-		uint64_t *grown;
-
-		if (na > CLS_MAX_RETAINED)
-			na = CLS_MAX_RETAINED;
-		grown = realloc(c->rhash, na * sizeof(uint64_t));
-		if (!grown)
-			return;
-		c->rhash = grown;
-		c->rhash_alloc = na;
-	}
 	h = cls_hash64(topic, tlen, 0x51);
 	h = cls_hash64(p, n, h);
-	c->rhash[c->nrhash++] = h;
+	(void)vec_append(&c->rhash, &h, 1); /* grows from 32: most targets retain little */
 }
 
 /* The broker's own name in its $SYS tree: $SYS/brokers/<node>/…, $SYS/<VerneMQ@…>/…,
@@ -1025,7 +971,7 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 		rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "",
 		"{",
 	};
-	struct sbuf b = {0};
+	struct sbuf b;
 	size_t n = 0;
 
 	cls_u64(port, rec->port);
@@ -1034,7 +980,7 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 				  *q == '_' ? *q : '_';
 	host[n] = 0;
 	(void)c;
-	sb_add(&b, "", 0);
+	sb_init(&b);
 	for (const char *p = tmpl; *p;) {
 		const char *brace = strchr(p, '{');
 		int k = 0;
@@ -1053,7 +999,7 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 			p = brace + 1;
 		}
 	}
-	return b.p;
+	return sb_take(&b);
 }
 
 static void set_extra_num(struct msw_record *rec, const char *key, double v)
@@ -1082,8 +1028,9 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 			rec->broker_product = strdup("mosquitto");
 	}
 	cls_service_finish(c, rec);
-	for (size_t i = 0; i < c->nfs; i++) {
-		struct msw_finding *f = &c->fs[i].f;
+	for (size_t i = 0; i < c->fs.n; i++) {
+		struct cls_pending *pend = vec_at(&c->fs, i);
+		struct msw_finding *f = &pend->f;
 		char *r = f->reproduce ? fill_repro(f->reproduce, rec, c) : NULL;
 
 		if (r) {
@@ -1094,9 +1041,9 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 			inferred_actuator = true;
 		if (!record_take_finding(rec, f)) /* the strings move to the record */
 			c->dropped++;
-		pending_free(&c->fs[i]);
+		pending_free(pend);
 	}
-	c->nfs = 0;
+	vec_clear(&c->fs);
 	if (inferred_actuator && rec->write_access == WRITE_UNTESTED &&
 	    rec->read_access != READ_DENIED)
 		rec->write_access = WRITE_INFERRED;

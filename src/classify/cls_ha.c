@@ -8,8 +8,8 @@
  * "homeassistant/<component>/<object>/config" (the real topic is what findings show), so
  * rules_homeassistant.c can match components whatever the prefix or node id. Memory is
  * bounded: at most CLS_MAX_DISCOVERY entries (a few capped strings each) and
- * CLS_MAX_STATES short payloads (open addressing, no eviction; the table starts at
- * HA_STATES_MIN slots and doubles, so a broker with a few topics costs a few hundred
+ * CLS_MAX_STATES short payloads (a hash set keyed by topic, no eviction; the table starts
+ * at HA_STATES_MIN slots and doubles, so a broker with a few topics costs a few hundred
  * bytes, not the whole table: it is allocated for every target that delivers anything). */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -224,19 +224,24 @@ struct ha_state {
 #define HA_STATES_MIN 8
 
 struct cls_ha {
-	struct ha_entry *e;
-	size_t ne, e_alloc;
-	struct ha_state *st; /* st_cap slots (doubling from HA_STATES_MIN up to CLS_MAX_STATES) */
-	size_t st_cap;
-	size_t nst;
+	struct vec entries;    /* struct ha_entry: discovery configs kept for correlation */
+	struct hashset states; /* struct ha_state, keyed by topic */
 	uint32_t configs;      /* discovery configs seen */
 	uint32_t with_inventory;  /* ... with configuration_url / connections */
 };
 
+static bool same_topic(const void *slot, const void *topic)
+{
+	return strcmp(((const struct ha_state *)slot)->topic, topic) == 0;
+}
+
 static struct cls_ha *ha_get(struct classify_ctx *c)
 {
-	if (!c->ha)
-		c->ha = calloc(1, sizeof(*c->ha));
+	if (!c->ha && (c->ha = calloc(1, sizeof(*c->ha)))) {
+		vec_init(&c->ha->entries, sizeof(struct ha_entry), 8, CLS_MAX_DISCOVERY);
+		hset_init(&c->ha->states, sizeof(struct ha_state), 8, HA_STATES_MIN,
+			  CLS_MAX_STATES, same_topic);
+	}
 	return c->ha;
 }
 
@@ -246,99 +251,49 @@ void cls_ha_free(struct classify_ctx *c)
 
 	if (!h)
 		return;
-	for (size_t i = 0; i < h->ne; i++)
+	for (size_t i = 0; i < h->entries.n; i++)
 		for (int k = 0; k < HF__N; k++)
-			free(h->e[i].f[k]);
-	free(h->e);
-	for (size_t i = 0; i < h->st_cap; i++) {
-		free(h->st[i].topic);
-		free(h->st[i].p);
+			free(((struct ha_entry *)vec_at(&h->entries, i))->f[k]);
+	vec_free(&h->entries);
+	for (struct ha_state *s = NULL; (s = hset_next(&h->states, s));) {
+		free(s->topic);
+		free(s->p);
 	}
-	free(h->st);
+	hset_free(&h->states);
 	free(h);
 	c->ha = NULL;
-}
-
-/* Keep the state table under 3/4 full by doubling it (rehashing) up to CLS_MAX_STATES;
- * at that size, or out of memory, it stays as it is (new topics are then dropped below). */
-static void states_grow(struct cls_ha *h)
-{
-	if (h->st_cap >= CLS_MAX_STATES || (h->st_cap && (h->nst + 1) * 4 <= h->st_cap * 3))
-		return;
-	size_t nc = h->st_cap ? h->st_cap * 2 : HA_STATES_MIN;
-	struct ha_state *t = calloc(nc, sizeof(*t));
-	if (!t)
-		return;
-	for (size_t i = 0; i < h->st_cap; i++) {
-		if (!h->st[i].topic)
-			continue;
-		size_t j = h->st[i].h % nc;
-		while (t[j].topic)
-			j = (j + 1) % nc;
-		t[j] = h->st[i];
-	}
-	free(h->st);
-	h->st = t;
-	h->st_cap = nc;
 }
 
 void cls_ha_remember_state(struct classify_ctx *c, const char *topic, size_t tlen,
 			   const uint8_t *p, size_t n)
 {
 	struct cls_ha *h;
-	uint64_t hv;
-	size_t i = 0;
+	struct ha_state *s;
+	bool fresh;
 
 	if (n > CLS_STATE_PAYLOAD || tlen == 0 || tlen > 256 || topic[0] == '$' ||
 	    (tlen > 7 && strcmp(topic + tlen - 7, "/config") == 0))
 		return;
 	h = ha_get(c);
-	if (!h)
+	/* past CLS_MAX_STATES topics (or out of memory) a new topic is dropped */
+	if (!h || !(s = hset_add(&h->states, cls_hash64(topic, tlen, 3), topic, &fresh)))
 		return;
-	states_grow(h);
-	if (!h->st_cap)
+	if (fresh && !(s->topic = strdup(topic))) {
+		hset_del(&h->states, s);
 		return;
-	hv = cls_hash64(topic, tlen, 3);
-	for (size_t k = 0; k < h->st_cap; k++) {
-		i = (hv + k) % h->st_cap;
-		if (h->st[i].topic && h->st[i].h == hv && strcmp(h->st[i].topic, topic) == 0)
-			break;
-		if (!h->st[i].topic) {
-			/* a new topic: keep one slot free (and the cap) */
-			if (h->nst >= CLS_MAX_STATES - 1 || h->nst + 1 >= h->st_cap)
-				return;
-			h->st[i].topic = strdup(topic);
-			if (!h->st[i].topic)
-				return;
-			h->st[i].h = hv;
-			h->nst++;
-			break;
-		}
 	}
-	if (!h->st[i].topic || h->st[i].h != hv)
-		return;
-	free(h->st[i].p);
-	h->st[i].p = malloc(n + 1);
-	h->st[i].n = h->st[i].p ? n : 0;
-	if (h->st[i].p) {
-		memcpy(h->st[i].p, p, n);
-		h->st[i].p[n] = 0;
+	free(s->p);
+	s->p = malloc(n + 1);
+	s->n = s->p ? n : 0;
+	if (s->p) {
+		memcpy(s->p, p, n);
+		s->p[n] = 0;
 	}
 }
 
 static const struct ha_state *state_for(const struct cls_ha *h, const char *topic)
 {
-	uint64_t hv = cls_hash64(topic, strlen(topic), 3);
-
-	for (size_t k = 0; k < h->st_cap; k++) {
-		const struct ha_state *s = &h->st[(hv + k) % h->st_cap];
-
-		if (!s->topic)
-			return NULL;
-		if (s->h == hv && strcmp(s->topic, topic) == 0)
-			return s;
-	}
-	return NULL;
+	return hset_find(&h->states, cls_hash64(topic, strlen(topic), 3), topic);
 }
 
 /* "{{ value_json.contact }}" → "contact" */
@@ -364,24 +319,12 @@ static void remember(struct classify_ctx *c, const char *comp, const cJSON *o)
 	struct cls_ha *h = ha_get(c);
 	struct ha_entry *e;
 
-	if (!h || h->ne >= CLS_MAX_DISCOVERY)
+	if (!h || h->entries.n >= CLS_MAX_DISCOVERY)
 		return;
 	if (!cls_glob_alt("binary_sensor|cover|lock|alarm_control_panel|device_tracker|camera", comp, strlen(comp)))
 		return;
-	if (h->ne == h->e_alloc) {
-		size_t na = h->e_alloc ? h->e_alloc * 2 : 8;
-		struct ha_entry *n;
-
-		if (na > CLS_MAX_DISCOVERY)
-			na = CLS_MAX_DISCOVERY;
-		n = realloc(h->e, na * sizeof(*n));
-		if (!n)
-			return;
-		h->e = n;
-		h->e_alloc = na;
-	}
-	e = &h->e[h->ne++];
-	memset(e, 0, sizeof(*e));
+	if (!(e = vec_push(&h->entries))) /* zero-filled */
+		return;
 	snprintf(e->comp, sizeof(e->comp), "%s", comp);
 	for (int k = 0; k < HF__N; k++) {
 		char *v;
@@ -780,8 +723,8 @@ void cls_ha_correlate(struct classify_ctx *c)
 
 	if (!h)
 		return;
-	for (size_t i = 0; i < h->ne; i++) {
-		const struct ha_entry *e = &h->e[i];
+	for (size_t i = 0; i < h->entries.n; i++) {
+		const struct ha_entry *e = vec_at(&h->entries, i);
 		const char *st = e->f[HF_STATE_T];
 		const struct ha_state *s;
 		struct verdict vd;

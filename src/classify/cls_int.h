@@ -16,10 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "base/hashset.h"
+#include "base/vec.h"
 #include "classify/classify.h"
 
 #define CLS_JSON_MAX_DEPTH 64          /* deeper payloads are not handed to cJSON */
 #define CLS_JSON_MAX_BYTES (512 * 1024)
+#define CLS_TEXT_MAX (1u << 20)        /* a rendered title, evidence or reproduce line */
 #define CLS_MAX_FINDINGS 500           /* per target; the rest are counted as dropped */
 #define CLS_MAX_DISCOVERY 512          /* HA discovery entries kept for correlation */
 #define CLS_MAX_STATES 256             /* short payloads kept for correlation */
@@ -284,11 +287,9 @@ struct cls_pending {
 
 struct classify_ctx {
 	const struct msw_config *cfg;
-	struct cls_pending *fs;
-	size_t nfs, fs_alloc;
+	struct vec fs;          /* struct cls_pending, first 2, at most CLS_MAX_FINDINGS */
 	uint32_t dropped;
-	uint64_t *seen;         /* dedupe hashes of (id, key), open addressing, 0 = free; grows */
-	size_t nseen, seen_cap; /* 16 .. CLS_SEEN_MAX slots, allocated at the first finding */
+	struct hashset seen;    /* uint64_t dedupe hashes of (id, key): 16 .. CLS_SEEN_MAX slots */
 	struct cls_ha *ha;
 	/* counters */
 	uint64_t messages, sys_messages, nonsys_messages;
@@ -297,8 +298,7 @@ struct classify_ctx {
 	char *broker_version;         /* from $SYS */
 	char *sys_identity;           /* EMQX/VerneMQ node name or Aedes broker id from $SYS */
 	/* retained fingerprint */
-	uint64_t *rhash;
-	size_t nrhash, rhash_alloc;
+	struct vec rhash;       /* uint64_t, first 32, at most CLS_MAX_RETAINED */
 	bool rhash_overflow;
 	/* OwnTracks inventory */
 	uint64_t people[CLS_MAX_PEOPLE];

@@ -207,20 +207,22 @@ static void fingerprint(struct classify_ctx *c, struct msw_record *rec)
 	uint64_t a = 0x6a09e667f3bcc908ULL, b = 0xbb67ae8584caa73bULL;
 	char hex[33];
 
-	if (!c->nrhash || !rec->extra)
+	uint64_t *rh = c->rhash.p, n = c->rhash.n;
+
+	if (!n || !rec->extra)
 		return;
-	qsort(c->rhash, c->nrhash, sizeof(uint64_t), cmp_u64);
-	for (size_t i = 0; i < c->nrhash; i++) {
-		a = mix64(a ^ c->rhash[i]);
-		b = mix64(b + c->rhash[i] * 0x9e3779b97f4a7c15ULL + i);
+	qsort(rh, n, sizeof(uint64_t), cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		a = mix64(a ^ rh[i]);
+		b = mix64(b + rh[i] * 0x9e3779b97f4a7c15ULL + i);
 	}
-	a = mix64(a ^ c->nrhash);
-	b = mix64(b ^ (c->nrhash << 1));
+	a = mix64(a ^ n);
+	b = mix64(b ^ (n << 1));
 	snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint_n");
 	cJSON_AddStringToObject(rec->extra, "retained_fingerprint", hex);
-	cJSON_AddNumberToObject(rec->extra, "retained_fingerprint_n", (double)c->nrhash);
+	cJSON_AddNumberToObject(rec->extra, "retained_fingerprint_n", (double)n);
 	if (c->rhash_overflow)
 		cJSON_AddBoolToObject(rec->extra, "retained_fingerprint_capped", true);
 }
@@ -231,7 +233,7 @@ void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 		add_tag(rec, "public_test_broker");
 	if (c->tagged_acl)
 		add_tag(rec, "acl_filtered");
-	if (c->nrhash || c->sys_identity) {
+	if (c->rhash.n || c->sys_identity) {
 		if (!rec->extra)
 			rec->extra = cJSON_CreateObject();
 		fingerprint(c, rec);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/hash.h"
 #include "classify/cls_int.h"
 
 bool cls_glob(const char *pat, size_t plen, const char *s, size_t slen)
@@ -208,11 +209,7 @@ static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
 
 static uint32_t level_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	return fnv1a32(s, n, FNV32_INIT);
 }
 
 static void pat_compile(struct cls_pat *cp, const char *p)

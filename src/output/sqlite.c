@@ -22,6 +22,7 @@
 #include <time.h>
 #include <sqlite3.h>
 #include "base/config.h"
+#include "base/vec.h"
 #include "output/jget.h"
 #include "output/output.h"
 #include "output/record.h"
@@ -539,8 +540,7 @@ const struct sink_ops sink_sqlite = {
 /* ---- --resume ---- */
 
 struct done_set {
-	uint64_t *v;
-	size_t n;
+	struct vec v; /* uint64_t target indexes, sorted once loaded */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -554,7 +554,7 @@ static bool done_lookup(void *arg, uint64_t index)
 {
 	const struct done_set *d = arg;
 
-	return d && d->n && bsearch(&index, d->v, d->n, sizeof(uint64_t), cmp_u64) != NULL;
+	return d && d->v.n && bsearch(&index, d->v.p, d->v.n, sizeof(uint64_t), cmp_u64) != NULL;
 }
 
 void output_resume_free(void *arg)
@@ -563,38 +563,33 @@ void output_resume_free(void *arg)
 
 	if (!d)
 		return;
-	free(d->v);
+	vec_free(&d->v);
 	free(d);
 }
 
 static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int rc;
 
+	vec_init(&d->v, sizeof(uint64_t), 1024, UINT32_MAX);
 	if (sqlite3_prepare_v2(db, "SELECT idx FROM done WHERE scan_id = ?1", -1, &st, NULL))
 		return MSW_ERR_IO;
 	sqlite3_bind_text(st, 1, scan_id, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (d->n == cap) {
-			size_t nc = cap ? cap * 2 : 1024;
-			uint64_t *nv = realloc(d->v, nc * sizeof(*nv));
+		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+		msw_err err = vec_append(&d->v, &idx, 1);
 
-			if (!nv) {
-				sqlite3_finalize(st);
-				return MSW_ERR_NOMEM;
-			}
-			d->v = nv;
-			cap = nc;
+		if (err) {
+			sqlite3_finalize(st);
+			return err;
 		}
-		d->v[d->n++] = (uint64_t)sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return MSW_ERR_IO;
-	if (d->n)
-		qsort(d->v, d->n, sizeof(uint64_t), cmp_u64);
+	if (d->v.n)
+		qsort(d->v.p, d->v.n, sizeof(uint64_t), cmp_u64);
 	return MSW_OK;
 }
 

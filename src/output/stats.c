@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
+#include "base/vec.h"
 #include "classify/classify.h"
 #include "output/escape.h"
 
@@ -32,6 +33,7 @@
 #define REACHED " kind = 'service' AND probe = 'mqtt' AND status NOT IN ('connection-refused'," \
 	" 'connection-timeout', 'blocklisted-target', 'invalid-inputs', 'unknown-error')"
 #define BROKER_KEY " ip || ':' || port || '/' || transport "
+#define ROWS_MAX UINT32_MAX /* rows held in memory at once: the growable array's limit */
 
 enum base { B_NONE, B_TRIED, B_REACHED, B_MQTT, B_HOSTS };
 
@@ -149,8 +151,9 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 	static const char sql[] = "SELECT ip, port, coalesce(topic, topic_b64), finding_id"
 		" FROM findings WHERE" SCAN_F "AND category = 'location' AND severity_rank >= 1";
 	sqlite3_stmt *st;
-	char **keys = NULL;
-	size_t n = 0, cap = 0, distinct = 0;
+	struct vec kv; /* char *, one per row */
+	char **keys;
+	size_t n, distinct = 0;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		*err = true;
@@ -158,31 +161,28 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 	}
 	if (scan)
 		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	vec_init(&kv, sizeof(char *), 64, ROWS_MAX);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *ip = (const char *)sqlite3_column_text(st, 0);
 		const char *topic = (const char *)sqlite3_column_text(st, 2);
 		const char *fid = (const char *)sqlite3_column_text(st, 3);
 		const char *k = topic ? topic : (fid ? fid : "");
 		size_t kl = topic ? location_key_len(topic) : strlen(k), len;
-		char *key;
+		char *key, **slot;
 
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char **nk = realloc(keys, nc * sizeof(*nk));
-
-			if (!nk)
-				break;
-			keys = nk;
-			cap = nc;
-		}
+		if (vec_reserve(&kv, 1))
+			break;
 		len = strlen(ip ? ip : "") + kl + 32;
 		key = malloc(len);
 		if (!key)
 			break;
 		snprintf(key, len, "%s:%d|%.*s", ip ? ip : "", sqlite3_column_int(st, 1), (int)kl, k);
-		keys[n++] = key;
+		slot = vec_push(&kv); /* reserved above */
+		*slot = key;
 	}
 	sqlite3_finalize(st);
+	keys = kv.p;
+	n = kv.n;
 	if (n)
 		qsort(keys, n, sizeof(*keys), cmp_str);
 	for (size_t i = 0; i < n; i++) {
@@ -193,7 +193,7 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 	}
 	if (n)
 		free(keys[n - 1]);
-	free(keys);
+	vec_free(&kv);
 	return (int64_t)distinct;
 }
 
@@ -203,38 +203,39 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 #define HP_FP "json_extract(json, '$.retained_fingerprint')"
 #define HP_ID "json_extract(json, '$.sys_identity')"
 
+/* Strings, sorted once complete, looked up by binary search. */
 struct strset {
-	char **v;
-	size_t n, cap;
+	struct vec v; /* char * */
 };
+
+static void set_init(struct strset *s)
+{
+	vec_init(&s->v, sizeof(char *), 16, ROWS_MAX);
+}
 
 static bool set_add(struct strset *s, const char *v)
 {
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 16;
-		char **nv = realloc(s->v, nc * sizeof(*nv));
+	char *d, **slot;
 
-		if (!nv)
-			return false;
-		s->v = nv;
-		s->cap = nc;
-	}
-	if (!(s->v[s->n] = strdup(v)))
+	if (vec_reserve(&s->v, 1) || !(d = strdup(v)))
 		return false;
-	s->n++;
+	slot = vec_push(&s->v); /* reserved above */
+	*slot = d;
 	return true;
 }
 
 static bool set_has(const struct strset *s, const char *v)
 {
-	return v && s->n && bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+	return v && s->v.n && bsearch(&v, s->v.p, s->v.n, sizeof(char *), cmp_str) != NULL;
 }
 
 static void set_free(struct strset *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	char **v = s->v.p;
+
+	for (size_t i = 0; i < s->v.n; i++)
+		free(v[i]);
+	vec_free(&s->v);
 }
 
 /* Shared by real installations that never set a node name: not a deployment signal. */
@@ -276,8 +277,8 @@ static bool suspicious_values(sqlite3 *db, const char *scan, bool ids, struct st
 			ok = set_add(out, v);
 	}
 	sqlite3_finalize(st);
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	if (out->v.n)
+		qsort(out->v.p, out->v.n, sizeof(char *), cmp_str);
 	return ok;
 }
 
@@ -286,11 +287,13 @@ static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err)
 {
 	static const char sql[] = "SELECT DISTINCT" BROKER_KEY ", " HP_FP ", " HP_ID HP_WHERE
 		"(" HP_FP " IS NOT NULL OR " HP_ID " IS NOT NULL) ORDER BY 1";
-	struct strset fps = {0}, ids = {0};
+	struct strset fps, ids;
 	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
 	char *last = NULL;
 
+	set_init(&fps);
+	set_init(&ids);
 	if (!suspicious_values(db, scan, false, &fps) || !suspicious_values(db, scan, true, &ids) ||
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		*err = true;
@@ -298,7 +301,7 @@ static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err)
 	}
 	if (scan)
 		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
-	while ((fps.n || ids.n) && sqlite3_step(st) == SQLITE_ROW) {
+	while ((fps.v.n || ids.v.n) && sqlite3_step(st) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 0);
 
 		if (!key || (last && strcmp(last, key) == 0))

@@ -35,8 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "classify/classify.h"
 #include "base/config.h"
+#include "base/hash.h"
+#include "base/hashset.h"
+#include "classify/classify.h"
 #include "base/target.h"
 #include "output/record.h"
 #include "probes/broker_db.h"
@@ -78,7 +80,7 @@ static const char *const vres_names[] = {
 	"closed",         "timeout",  "error",
 };
 
-/* One raw topic in the seen set: its hash (0 = empty slot) and, when the list holds
+/* One raw topic in the seen set: its hash (the set's key) and, when the list holds
  * redacted forms, 1 + the index of its list entry (0 = none yet). */
 struct seen_ent {
 	uint32_t h, idx;
@@ -104,8 +106,7 @@ struct mq {
 	uint32_t msgs, user_msgs, oversized, bad_topics;
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
-	struct seen_ent *seen; /* lazily allocated hash set of raw topics (see topic_entry) */
-	uint32_t nseen, nslots;
+	struct hashset seen; /* struct seen_ent: raw topics (see topic_entry), lazily allocated */
 };
 
 static void set_state(struct mq *m, enum mq_state s)
@@ -550,70 +551,18 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 
 /* ------------------------------------------------------------ PUBLISH */
 
-static uint32_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h | 1; /* 0 marks an empty slot */
-}
-
-/* Find or insert hash h in a table of n slots (open addressing); *fresh when inserted.
- * Returns the slot, or NULL when the table is full. */
-static struct seen_ent *seen_put(struct seen_ent *tab, uint32_t n, uint32_t h, bool *fresh)
-{
-	*fresh = false;
-	for (uint32_t i = 0, s = h % n; i < n; i++, s = (s + 1) % n) {
-		if (tab[s].h == h)
-			return &tab[s];
-		if (!tab[s].h) {
-			tab[s].h = h;
-			*fresh = true;
-			return &tab[s];
-		}
-	}
-	return NULL;
-}
-
-/* Grow the set geometrically (MQ_SEEN_MIN .. MQ_SEEN_SLOTS): most targets deliver few
- * topics, and every topic is counted here when the list holds redacted forms. */
-static bool seen_grow(struct mq *m)
-{
-	uint32_t n = m->nslots ? m->nslots * 2 : MQ_SEEN_MIN;
-	struct seen_ent *tab;
-	bool fresh;
-
-	if (n > MQ_SEEN_SLOTS || !(tab = calloc(n, sizeof(*tab))))
-		return false;
-	for (uint32_t i = 0; i < m->nslots; i++)
-		if (m->seen[i].h)
-			*seen_put(tab, n, m->seen[i].h, &fresh) = m->seen[i];
-	free(m->seen);
-	m->seen = tab;
-	m->nslots = n;
-	return true;
-}
-
 /* Count a distinct raw topic (past the list cap, or every topic when the list holds
  * redacted forms): true when seen for the first time (approximate: 32-bit hashes, and
- * the set stops growing when three quarters of MQ_SEEN_SLOTS are used). *ent, when
- * given, is the topic's slot (its .idx caches the list entry), NULL when not kept. */
+ * the set, growing from MQ_SEEN_MIN slots, stops at three quarters of MQ_SEEN_SLOTS). *ent,
+ * when given, is the topic's slot (its .idx caches the list entry), NULL when not kept. */
 static bool seen_add(struct mq *m, const uint8_t *t, size_t n, struct seen_ent **ent)
 {
-	uint32_t h = fnv1a(t, n);
-	struct seen_ent *e = NULL;
-	bool fresh = false;
+	bool fresh;
+	struct seen_ent *e = hset_add(&m->seen, fnv1a32(t, n, FNV32_INIT), NULL, &fresh);
 
-	if (m->nseen < m->nslots / 4 * 3 || seen_grow(m))
-		e = seen_put(m->seen, m->nslots, h, &fresh);
-	else if (m->nslots) /* full: a known topic is still found, a new one not counted */
-		for (uint32_t i = 0, s = h % m->nslots; i < m->nslots && m->seen[s].h && !e;
-		     i++, s = (s + 1) % m->nslots)
-			e = m->seen[s].h == h ? &m->seen[s] : NULL;
-	m->nseen += fresh;
 	if (ent)
 		*ent = e;
-	return fresh;
+	return e && fresh;
 }
 
 static void first_sample(struct pctx *c, struct msw_topic *t, const struct slice *topic,
@@ -923,6 +872,7 @@ static enum probe_rc mq_init(struct pctx *c)
 {
 	struct mq *m = c->state;
 	plan_init(m, c->cfg);
+	hset_init(&m->seen, sizeof(struct seen_ent), 4, MQ_SEEN_MIN, MQ_SEEN_SLOTS / 4 * 3, NULL);
 	m->best_rank = -1;
 	m->best_class = CK_OTHER;
 	new_client_id(c, m, false);
@@ -1061,9 +1011,7 @@ static void mq_finish(struct pctx *c)
 			m->bad_topics);
 	fill_versions(c, m);
 	broker_db_findings(r);
-	free(m->seen);
-	m->seen = NULL;
-	m->nseen = m->nslots = 0;
+	hset_free(&m->seen);
 	memset(m->rnd_pass, 0, sizeof(m->rnd_pass));
 }
 
