@@ -1,19 +1,5 @@
 #include "base/hashset.h"
-#include <assert.h>
-#include <stdlib.h>
 #include <string.h>
-
-void hset_init(struct hashset *s, size_t esz, unsigned hbytes, size_t first, size_t max,
-	     hset_eq_fn eq)
-{
-	assert((hbytes == 4 || hbytes == 8) && esz >= hbytes && esz <= UINT16_MAX);
-	assert(max <= (UINT32_MAX / 4) * 3 / 2);
-	uint32_t f = 1;
-	while (f < first)
-		f <<= 1;
-	*s = (struct hashset){.first = f, .max = (uint32_t)max, .esz = (uint16_t)esz,
-			      .hbytes = (uint8_t)hbytes, .eq = eq};
-}
 
 static uint64_t slot_hash(const struct hashset *s, const uint8_t *slot)
 {
@@ -27,14 +13,6 @@ static uint64_t slot_hash(const struct hashset *s, const uint8_t *slot)
 	return h;
 }
 
-/* The hash as stored: the set's width, never 0 (0 marks a free slot). */
-static uint64_t stored(const struct hashset *s, uint64_t h)
-{
-	if (s->hbytes == 4)
-		h = (uint32_t)h;
-	return h ? h : 1;
-}
-
 static void put_hash(const struct hashset *s, uint8_t *slot, uint64_t h)
 {
 	if (s->hbytes == 8) {
@@ -43,6 +21,14 @@ static void put_hash(const struct hashset *s, uint8_t *slot, uint64_t h)
 		uint32_t h32 = (uint32_t)h;
 		memcpy(slot, &h32, 4);
 	}
+}
+
+/* The hash as stored: the set's width, never 0 (0 marks a free slot). */
+static uint64_t stored(const struct hashset *s, uint64_t h)
+{
+	if (s->hbytes == 4)
+		h = (uint32_t)h;
+	return h ? h : 1;
 }
 
 static uint8_t *slot_at(const struct hashset *s, size_t i)
@@ -93,33 +79,49 @@ msw_err hset_reserve(struct hashset *s, size_t n)
 	return c > s->cap ? rehash(s, c) : MSW_OK;
 }
 
-void *hset_find(const struct hashset *s, uint64_t h, const void *key)
+/* The slot of the key (hash h as stored), or the free slot that ends its probe run
+ * (*found false); NULL when nothing is allocated yet. The table is never full, so every
+ * probe ends at a free slot. */
+static uint8_t *probe(const struct hashset *s, uint64_t h, const void *key, bool *found)
 {
+	*found = false;
 	if (!s->cap)
 		return NULL;
-	h = stored(s, h);
 	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		uint8_t *slot = slot_at(s, i);
 		uint64_t sh = slot_hash(s, slot);
 		if (!sh)
-			return NULL; /* the table is never full: every probe ends at a free slot */
-		if (sh == h && (!s->eq || s->eq(slot, key)))
 			return slot;
+		if (sh == h && (!s->eq || s->eq(slot, key))) {
+			*found = true;
+			return slot;
+		}
 	}
+}
+
+void *hset_find(const struct hashset *s, uint64_t h, const void *key)
+{
+	bool found;
+	uint8_t *slot = probe(s, stored(s, h), key, &found);
+	return found ? slot : NULL;
 }
 
 void *hset_add(struct hashset *s, uint64_t h, const void *key, bool *fresh)
 {
-	uint8_t *slot = hset_find(s, h, key);
-	*fresh = false;
-	if (slot)
-		return slot;
-	if (s->n >= s->max || hset_reserve(s, s->n + 1))
-		return NULL;
+	bool found;
 	h = stored(s, h);
-	slot = free_slot(s, s->slots, s->cap, h);
-	memset(slot, 0, s->esz);
-	put_hash(s, slot, h);
+	uint8_t *slot = probe(s, h, key, &found);
+	*fresh = false;
+	if (found)
+		return slot;
+	if (s->n >= s->max)
+		return NULL;
+	if (s->n + 1 > s->cap / 4 * 3) { /* also when nothing is allocated yet */
+		if (hset_reserve(s, s->n + 1))
+			return NULL;
+		slot = free_slot(s, s->slots, s->cap, h);
+	}
+	put_hash(s, slot, h); /* a free slot is all zeros */
 	s->n++;
 	*fresh = true;
 	return slot;
@@ -156,9 +158,3 @@ void *hset_next(const struct hashset *s, void *prev)
 	return NULL;
 }
 
-void hset_free(struct hashset *s)
-{
-	free(s->slots);
-	s->slots = NULL;
-	s->n = s->cap = 0;
-}

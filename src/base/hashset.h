@@ -1,6 +1,7 @@
 /* Hash set of fixed-size slots, capped when it is created. Each slot starts with its
  * key's hash (hbytes = 4 or 8 bytes, 0 = an empty slot: a zero hash is stored as 1) and
- * goes on with whatever the owner keeps beside it (a list index, a pointer, a payload).
+ * goes on with whatever the owner keeps beside it (a list index, a pointer, a payload);
+ * a free slot is all zeros.
  * Open addressing with linear probing from hash & (cap - 1), backward-shift deletion (no
  * tombstones). The table is allocated at the first insertion (`first` slots) and doubles
  * to stay at most 3/4 full, up to the slots that hold `max` entries; past that an insertion
@@ -13,9 +14,11 @@
  * deletion. Iterate with hset_next(). */
 #ifndef MSW_HASHSET_H
 #define MSW_HASHSET_H
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "base/err.h"
 
 typedef bool (*hset_eq_fn)(const void *slot, const void *key);
@@ -34,8 +37,17 @@ struct hashset {
 /* esz: slot size (>= hbytes, < 64 KiB); hbytes: 4 (uint32_t hash) or 8 (uint64_t) at the
  * slot's start, which the owner's slot struct declares as its first member; first:
  * slots of the first allocation; max: entries at most. */
-void hset_init(struct hashset *s, size_t esz, unsigned hbytes, size_t first, size_t max,
-	     hset_eq_fn eq);
+static inline void hset_init(struct hashset *s, size_t esz, unsigned hbytes, size_t first,
+			     size_t max, hset_eq_fn eq)
+{
+	assert((hbytes == 4 || hbytes == 8) && esz >= hbytes && esz <= UINT16_MAX);
+	assert(max <= UINT32_MAX / 2 && first && first <= UINT32_MAX / 2);
+	uint32_t f = 1;
+	while (f < first)
+		f <<= 1;
+	*s = (struct hashset){.first = f, .max = (uint32_t)max, .esz = (uint16_t)esz,
+			      .hbytes = (uint8_t)hbytes, .eq = eq};
+}
 /* Slots for n entries up front (e.g. the expected size), so early insertions do not
  * rehash; within the cap only. */
 msw_err hset_reserve(struct hashset *s, size_t n);
@@ -48,6 +60,12 @@ void *hset_add(struct hashset *s, uint64_t h, const void *key, bool *fresh);
 void hset_del(struct hashset *s, void *slot);
 /* Occupied slots in table order: for (void *x = NULL; (x = hset_next(s, x));). */
 void *hset_next(const struct hashset *s, void *prev);
-void hset_free(struct hashset *s); /* storage released (slot contents are the owner's) */
+/* Storage released (slot contents are the owner's); the set stays usable. */
+static inline void hset_free(struct hashset *s)
+{
+	free(s->slots);
+	s->slots = NULL;
+	s->n = s->cap = 0;
+}
 
 #endif

@@ -1,17 +1,7 @@
 #include "base/vec.h"
 #include <stdlib.h>
-#include <string.h>
 
-void vec_init(struct vec *v, size_t esz, size_t first, size_t max)
-{
-	assert(esz && esz <= UINT16_MAX && max <= UINT32_MAX);
-	if (first > UINT16_MAX)
-		first = UINT16_MAX;
-	*v = (struct vec){.esz = (uint16_t)esz, .first = (uint16_t)(first ? first : 1),
-			  .max = (uint32_t)max};
-}
-
-msw_err vec_reserve(struct vec *v, size_t k)
+msw_err vec_grow(struct vec *v, size_t k)
 {
 	if (k > (size_t)v->max - v->n)
 		return MSW_ERR_TOO_BIG;
@@ -31,15 +21,6 @@ msw_err vec_reserve(struct vec *v, size_t k)
 	return MSW_OK;
 }
 
-void *vec_push(struct vec *v)
-{
-	if (v->n == v->alloc && vec_reserve(v, 1))
-		return NULL;
-	void *e = (char *)v->p + (size_t)v->n++ * v->esz;
-	memset(e, 0, v->esz);
-	return e;
-}
-
 msw_err vec_append(struct vec *v, const void *src, size_t k)
 {
 	msw_err rc = vec_reserve(v, k);
@@ -53,12 +34,6 @@ msw_err vec_append(struct vec *v, const void *src, size_t k)
 
 void vec_clear(struct vec *v) { v->n = 0; }
 
-void vec_free(struct vec *v)
-{
-	free(v->p);
-	v->p = NULL;
-	v->n = v->alloc = 0;
-}
 
 void *vec_take(struct vec *v, size_t *n)
 {

@@ -62,6 +62,7 @@ struct addr_ent *am_get(struct addrmap *m, const struct sockaddr_storage *sa)
 		return NULL;
 	}
 	memcpy(s->e->key, k, ADDR_KEY_LEN);
+	s->e->hash = s->h;
 	return s->e;
 }
 
@@ -74,7 +75,7 @@ void am_unref(struct addrmap *m, struct addr_ent *e)
 {
 	if (e->refs && --e->refs)
 		return;
-	struct addr_slot *s = hset_find(&m->set, hash_key(e->key), e->key);
+	struct addr_slot *s = hset_find(&m->set, e->hash, e->key);
 	if (s && s->e == e)
 		hset_del(&m->set, s);
 	free(e);

@@ -14,6 +14,7 @@
 
 struct addr_ent {
 	uint8_t key[ADDR_KEY_LEN];
+	uint64_t hash;   /* of key, kept for the removal */
 	uint32_t active; /* open connections (and running blocking jobs) to this address */
 	uint32_t refs;   /* owners holding this entry */
 	void *waiters;   /* engine: hosts waiting for a free place under the cap */
