@@ -5,7 +5,8 @@
  *   with --window 0)
  *   WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
  *   → CLOSING (DISCONNECT sent, engine closes politely).
- * Across connections a small plan decides which protocol level to speak:
+ * Across connections, the attempt plan (struct plan: a list of {protocol level,
+ * credentials, purpose} and one next_attempt()) decides what each connection is for:
  *   - fallback (scan, default --versions 3.1.1): 3.1.1, then 3.1, then 5.0 — moving on
  *     only when the broker refuses the version (3.x rc 1, 5.0 0x84, a 3.1.1-style reply to
  *     5.0) or closes right after CONNECT without a CONNACK;
@@ -13,9 +14,9 @@
  *     outcome per version in rec->versions; the best accepted version (5.0 > 3.1.1 > 3.1)
  *     then carries the main verdict and, at depth topics, the subscription (on the same
  *     connection when the last version tried is the best, else on one more connection).
- * After the plan: identifier rejected → one retry with a fresh, strictly [0-9A-Za-z] id;
- * refused as unauthorised with --auth-probe → one connection with a random username and
- * password (accepted → any_credentials).
+ * After the plan: identifier rejected → the same attempt once more with a fresh,
+ * strictly [0-9A-Za-z] id; refused as unauthorised with --auth-probe → one connection
+ * with a random username and password (accepted → any_credentials).
  *
  * Decisions (documented behaviour):
  *   - A server that sends CONNECT, SUBSCRIBE, UNSUBSCRIBE, UNSUBACK, PUBACK, PUBREC,
@@ -86,17 +87,47 @@ struct seen_ent {
 	uint32_t h, idx;
 };
 
+/* Who a CONNECT says we are: the run's identity (the credentials of the target URL or
+ * -u/-P; nobody when none were given), or a random name and password. */
+enum creds { CREDS_IDENTITY, CREDS_RANDOM };
+
+/* Why a connection is made. */
+enum purpose {
+	P_VERSION,   /* what this protocol level answers (a step of the fallback or matrix) */
+	P_MAIN,      /* the best accepted level again, for the subscription */
+	P_ANY_CREDS, /* a random name and password after an authorisation refusal */
+};
+
+struct attempt {
+	uint8_t version; /* MQTT_V31, MQTT_V311, MQTT_V5 */
+	uint8_t creds;   /* enum creds */
+	uint8_t purpose; /* enum purpose */
+	bool id_retry;   /* run again with a fresh [0-9A-Za-z] client id (identifier rejected) */
+};
+
+/* 3 versions, then the main pass or the any-credentials probe (never both: one needs
+ * an accepted verdict, the other an authorisation refusal) */
+#define MQ_MAX_ATTEMPTS 5
+
+/* The attempts of one target, kept across its connections. a[0..nver) are the version
+ * attempts listed by plan_init(); next_attempt() appends the rest. */
+struct plan {
+	struct attempt a[MQ_MAX_ATTEMPTS];
+	uint8_t n, cur; /* attempts listed; the one running */
+	uint8_t nver;   /* version attempts listed */
+	uint8_t nrun;   /* version attempts run, once the version plan is over (0 before) */
+	bool matrix;    /* every version on its own connection, else the fallback */
+};
+
 struct mq {
 	enum mq_state st;
-	/* the plan, kept across the target's connections */
-	bool matrix, plan_done, tried_multiple;
-	uint8_t order[3], norder, vi;
+	struct plan plan;
 	uint8_t vres[3]; /* indexed 0 = 3.1, 1 = 3.1.1, 2 = 5.0 */
-	int ver, main_ver;
-	int best_rank; /* rank of the CONNACK the record holds, -1 = none */
+	int ver;         /* this connection's protocol level */
+	int best_rank;   /* rank of the CONNACK the record holds, -1 = none */
 	int best_ver;
 	enum mqtt_connack_class best_class;
-	bool id_retried, auth_probe_done, random_creds, subscribed_any;
+	bool subscribed_any;
 	char client_id[24];
 	char rnd_user[13], rnd_pass[17];
 	/* this connection */
@@ -126,30 +157,7 @@ static uint32_t eff_cap(const struct msw_config *cfg)
 	return cap > MQ_INPUT_CAP ? MQ_INPUT_CAP : cap;
 }
 
-/* ------------------------------------------------------------ plan and identity */
-
-static void plan_init(struct mq *m, const struct msw_config *cfg)
-{
-	static const uint8_t fallback[3] = {MQTT_V311, MQTT_V31, MQTT_V5};
-	static const unsigned bit[6] = {
-		[MQTT_V31] = MSW_V31, [MQTT_V311] = MSW_V311, [MQTT_V5] = MSW_V5};
-	unsigned v = cfg->versions;
-
-	m->matrix = v == MSW_VALL || (v == 0 && cfg->mode == MODE_AUDIT);
-	m->norder = 0;
-	if (m->matrix) {
-		m->order[0] = MQTT_V311;
-		m->order[1] = MQTT_V31;
-		m->order[2] = MQTT_V5;
-		m->norder = 3;
-		return;
-	}
-	/* the scan default (3.1.1 alone) falls back to 3.1 and 5.0; an explicit list is
-	 * tried in the same order and nothing outside it is sent */
-	for (int i = 0; i < 3; i++)
-		if (v == 0 || v == MSW_V311 || (v & bit[fallback[i]]))
-			m->order[m->norder++] = fallback[i];
-}
+/* ------------------------------------------------------------ identity */
 
 static void random_alnum(struct pctx *c, char *out, size_t n)
 {
@@ -186,17 +194,33 @@ static bool send_or_fail(struct pctx *c, const uint8_t *p, size_t n)
 	return pctx_send(c, p, n) == MSW_OK;
 }
 
+static const struct attempt *cur_attempt(const struct mq *m)
+{
+	return &m->plan.a[m->plan.cur];
+}
+
+static bool random_creds(const struct mq *m)
+{
+	return cur_attempt(m)->creds == CREDS_RANDOM;
+}
+
 static void creds(struct pctx *c, struct mq *m, const char **user, const char **pass)
 {
-	if (m->random_creds) {
+	*user = *pass = NULL;
+	switch (cur_attempt(m)->creds) {
+	case CREDS_RANDOM:
 		*user = m->rnd_user;
 		*pass = m->rnd_pass;
-	} else if (c->target && c->target->username) {
-		*user = c->target->username;
-		*pass = c->target->password;
-	} else {
-		*user = c->cfg->username;
-		*pass = c->cfg->username ? c->cfg->password : NULL;
+		break;
+	case CREDS_IDENTITY:
+		if (c->target && c->target->username) {
+			*user = c->target->username;
+			*pass = c->target->password;
+		} else if (c->cfg->username) {
+			*user = c->cfg->username;
+			*pass = c->cfg->password;
+		}
+		break;
 	}
 }
 
@@ -326,7 +350,7 @@ static enum msw_auth auth_of(const struct pctx *c, const struct mq *m, enum mqtt
 {
 	switch (k) {
 	case CK_ACCEPTED:
-		if (m->random_creds)
+		if (random_creds(m))
 			return AUTH_ANY_CREDENTIALS;
 		return user_creds(c) ? AUTH_AUTHENTICATED : AUTH_ANONYMOUS;
 	case CK_BAD_CREDENTIALS:
@@ -335,7 +359,7 @@ static enum msw_auth auth_of(const struct pctx *c, const struct mq *m, enum mqtt
 	case CK_NOT_AUTHORIZED:
 		/* Mosquitto answers an anonymous 3.1.1 client with rc 5: without credentials
 		 * of our own this means credentials are required */
-		return user_creds(c) && !m->random_creds ? AUTH_NOT_AUTHORIZED
+		return user_creds(c) && !random_creds(m) ? AUTH_NOT_AUTHORIZED
 							 : AUTH_CREDENTIALS_REQUIRED;
 	case CK_BANNED:
 		return AUTH_BANNED;
@@ -390,22 +414,6 @@ static void keep_connack(struct pctx *c, struct mq *m, const struct mqtt_connack
 		broker_db_observe_connack(r, &ck->props);
 }
 
-static bool auth_probe_wanted(const struct pctx *c, const struct mq *m)
-{
-	return c->cfg->auth_probe && !m->auth_probe_done && !user_creds(c) &&
-	       unauthorised(m->best_class);
-}
-
-static enum probe_rc start_auth_probe(struct pctx *c, struct mq *m)
-{
-	m->auth_probe_done = true;
-	m->random_creds = true;
-	m->main_ver = m->best_ver;
-	random_alnum(c, m->rnd_user, sizeof(m->rnd_user) - 1);
-	random_alnum(c, m->rnd_pass, sizeof(m->rnd_pass) - 1);
-	return reconnect(c, m);
-}
-
 /* '#' and '$SYS/#'. With --window 0 nothing is collected, so only '#' (read access):
  * '$SYS/#' would make the broker push its whole retained $SYS tree (~50 messages on
  * Mosquitto) only for us to drop it; measured, it halves a busy broker's handshake rate. */
@@ -439,61 +447,145 @@ static enum probe_rc start_main(struct pctx *c, struct mq *m)
 	return PROBE_CONTINUE;
 }
 
-/* The version plan is over; the record holds the best CONNACK. Decide what follows
- * when the current connection is not the one to continue on. */
-static enum probe_rc after_plan(struct pctx *c, struct mq *m)
+/* ------------------------------------------------------------ the attempt plan
+ *
+ * Every connection to a target is one attempt: a protocol level, who we say we are and
+ * why we connect. plan_init() lists the version attempts (the fallback or the matrix);
+ * next_attempt() is the one place that decides, from what the running attempt got,
+ * whether the main work goes on over this connection, which attempt comes next, or
+ * whether the target is done. */
+
+enum next { NEXT_HERE, NEXT_CONNECT, NEXT_FINISH };
+
+static void plan_init(struct plan *p, const struct pctx *c)
 {
-	m->plan_done = true;
-	m->main_ver = m->best_ver;
-	if (m->best_rank >= 0 && m->best_class == CK_ACCEPTED && c->cfg->depth != DEPTH_CONNACK &&
-	    !m->subscribed_any)
-		return reconnect(c, m);
-	if (m->best_rank >= 0 && auth_probe_wanted(c, m))
-		return start_auth_probe(c, m);
-	return finish_conn(c, m);
+	static const uint8_t fallback[3] = {MQTT_V311, MQTT_V31, MQTT_V5};
+	static const unsigned bit[6] = {
+		[MQTT_V31] = MSW_V31, [MQTT_V311] = MSW_V311, [MQTT_V5] = MSW_V5};
+	const struct msw_config *cfg = c->cfg;
+	unsigned v = cfg->versions;
+
+	p->matrix = v == MSW_VALL || (v == 0 && cfg->mode == MODE_AUDIT);
+	/* the matrix tries all three; the scan default (3.1.1 alone) falls back to 3.1 and
+	 * 5.0; an explicit list is tried in the same order and nothing outside it is sent */
+	for (int i = 0; i < 3; i++)
+		if (p->matrix || v == 0 || v == MSW_V311 || (v & bit[fallback[i]]))
+			p->a[p->n++] = (struct attempt){.version = fallback[i]};
+	p->nver = p->n;
 }
 
-static enum probe_rc plan_step(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
+/* Append an attempt and make it the next one to run. */
+static enum next plan_add(struct plan *p, int version, enum creds cr, enum purpose why)
 {
-	bool more = m->vi + 1 < m->norder;
-	if (m->matrix) {
-		if (more) {
-			m->vi++;
-			return reconnect(c, m);
+	if (p->n >= MQ_MAX_ATTEMPTS)
+		return NEXT_FINISH;
+	p->a[p->n] = (struct attempt){.version = (uint8_t)version, .creds = cr, .purpose = why};
+	p->cur = p->n++;
+	return NEXT_CONNECT;
+}
+
+static bool id_retried(const struct plan *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->a[i].id_retry)
+			return true;
+	return false;
+}
+
+static bool planned(const struct plan *p, enum purpose why)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->a[i].purpose == why)
+			return true;
+	return false;
+}
+
+/* Version attempts run so far. */
+static unsigned versions_run(const struct plan *p)
+{
+	return p->nrun ? p->nrun : p->cur + 1u;
+}
+
+/* Whether the version plan moves on to its next level after what this one got (k: the
+ * CONNACK class, -1 when the connection ended without one, why). Closed right after
+ * CONNECT is the usual answer of a server that does not speak the version; a timeout
+ * moves on only in the matrix once the broker has answered another version (a silent
+ * port would otherwise cost the timeout three times). */
+static bool next_version_wanted(const struct mq *m, int k, msw_err why)
+{
+	const struct plan *p = &m->plan;
+	if (p->cur + 1 >= p->nver)
+		return false;
+	if (k < 0)
+		return why == MSW_ERR_CLOSED ||
+		       (why == MSW_ERR_TIMEOUT && p->matrix && m->best_rank >= 0);
+	return p->matrix || k == CK_BAD_VERSION;
+}
+
+/* --auth-probe: after an authorisation refusal without credentials of ours, once, a
+ * random user name and password. */
+static enum next try_any_creds(struct pctx *c, struct mq *m)
+{
+	if (!c->cfg->auth_probe || planned(&m->plan, P_ANY_CREDS) || user_creds(c) ||
+	    !unauthorised(m->best_class))
+		return NEXT_FINISH;
+	random_alnum(c, m->rnd_user, sizeof(m->rnd_user) - 1);
+	random_alnum(c, m->rnd_pass, sizeof(m->rnd_pass) - 1);
+	return plan_add(&m->plan, m->best_ver, CREDS_RANDOM, P_ANY_CREDS);
+}
+
+/* The version plan ended without continuing on this connection as the fallback does:
+ * the record holds the best CONNACK; subscribe at its level (here when this connection
+ * speaks it), probe for any credentials, or stop. */
+static enum next after_versions(struct pctx *c, struct mq *m, int k)
+{
+	if (k == CK_ACCEPTED && m->best_ver == m->ver)
+		return NEXT_HERE;
+	if (m->best_class == CK_ACCEPTED && c->cfg->depth != DEPTH_CONNACK)
+		return plan_add(&m->plan, m->best_ver, cur_attempt(m)->creds, P_MAIN);
+	return try_any_creds(c, m);
+}
+
+/* What follows the running attempt. k: its CONNACK class, or -1 when the connection
+ * ended without one (why). NEXT_CONNECT: plan.cur is the attempt to open next (the same
+ * one again after "identifier rejected"). */
+static enum next next_attempt(struct pctx *c, struct mq *m, int k, msw_err why)
+{
+	struct plan *p = &m->plan;
+	struct attempt *a = &p->a[p->cur];
+
+	if (k == CK_BAD_CLIENT_ID && !id_retried(p)) {
+		a->id_retry = true;
+		new_client_id(c, m, true);
+		return NEXT_CONNECT;
+	}
+	if (a->purpose == P_VERSION && !p->nrun) {
+		if (next_version_wanted(m, k, why)) {
+			p->cur++;
+			return NEXT_CONNECT;
 		}
-		m->plan_done = true;
-		m->main_ver = m->best_ver;
-		if (k == CK_ACCEPTED && m->best_ver == m->ver)
-			return start_main(c, m);
-		return after_plan(c, m);
+		p->nrun = p->cur + 1;
+		if (k < 0 || p->matrix)
+			return after_versions(c, m, k);
+		/* the fallback found its level: this connection goes on as the main one */
 	}
-	if (k == CK_BAD_VERSION && more) {
-		m->vi++;
-		m->tried_multiple = true;
-		return reconnect(c, m);
-	}
-	m->plan_done = true;
-	m->main_ver = m->ver;
-	return PROBE_CONTINUE; /* go on with the main phase */
+	if (k < 0)
+		return NEXT_FINISH;
+	if (k == CK_ACCEPTED)
+		return NEXT_HERE;
+	return try_any_creds(c, m);
 }
 
 static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
 {
-	if (k == CK_BAD_CLIENT_ID && !m->id_retried) {
-		m->id_retried = true;
-		new_client_id(c, m, true);
-		return reconnect(c, m);
-	}
-	if (!m->plan_done) {
-		enum probe_rc rc = plan_step(c, m, k);
-		if (rc != PROBE_CONTINUE || m->st != MQ_WAIT_CONNACK)
-			return rc;
-	}
-	if (k == CK_ACCEPTED)
+	switch (next_attempt(c, m, (int)k, MSW_OK)) {
+	case NEXT_HERE:
 		return start_main(c, m);
-	if (auth_probe_wanted(c, m))
-		return start_auth_probe(c, m);
-	return finish_conn(c, m);
+	case NEXT_CONNECT:
+		return reconnect(c, m);
+	default:
+		return finish_conn(c, m);
+	}
 }
 
 static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
@@ -506,7 +598,7 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "malformed CONNACK");
 	int nver = ck.legacy ? MQTT_V311 : m->ver;
 	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
-	if (!m->random_creds) /* the matrix shows what anonymous (or -u) clients get */
+	if (!random_creds(m)) /* the matrix shows what anonymous (or -u) clients get */
 		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;
 	keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
@@ -871,18 +963,18 @@ static enum probe_rc mq_on_timer(struct pctx *c)
 static enum probe_rc mq_init(struct pctx *c)
 {
 	struct mq *m = c->state;
-	plan_init(m, c->cfg);
+	plan_init(&m->plan, c);
 	hset_init(&m->seen, sizeof(struct seen_ent), 4, MQ_SEEN_MIN, MQ_SEEN_SLOTS / 4 * 3, NULL);
 	m->best_rank = -1;
 	m->best_class = CK_OTHER;
 	new_client_id(c, m, false);
-	return m->norder ? PROBE_CONTINUE : PROBE_ERROR;
+	return m->plan.nver ? PROBE_CONTINUE : PROBE_ERROR;
 }
 
 static enum probe_rc mq_on_connected(struct pctx *c)
 {
 	struct mq *m = c->state;
-	m->ver = m->plan_done ? m->main_ver : m->order[m->vi];
+	m->ver = cur_attempt(m)->version;
 	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
 	m->capped = false;
 	m->skip = 0;
@@ -901,24 +993,16 @@ static enum probe_rc mq_on_connected(struct pctx *c)
 static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err why)
 {
 	struct msw_record *r = c->rec;
-	bool more = m->vi + 1 < m->norder;
+	bool version_step = cur_attempt(m)->purpose == P_VERSION && !m->plan.nrun;
 	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED    ? VR_CLOSED
 				: why == MSW_ERR_TIMEOUT ? VR_TIMEOUT
 							 : VR_ERROR;
-	/* closed right after CONNECT: the usual answer of a server that does not speak
-	 * this version. A timeout moves on only in the matrix once the broker has answered
-	 * another version (a silent port would otherwise cost the timeout three times). */
-	if (!m->plan_done && more &&
-	    (why == MSW_ERR_CLOSED || (why == MSW_ERR_TIMEOUT && m->matrix && m->best_rank >= 0))) {
-		m->vi++;
-		m->tried_multiple = true;
+	if (next_attempt(c, m, -1, why) == NEXT_CONNECT)
 		return reconnect(c, m);
-	}
-	if (!m->plan_done && m->best_rank >= 0)
-		return after_plan(c, m) == PROBE_RECONNECT ? PROBE_RECONNECT : PROBE_DONE;
-	m->plan_done = true;
 	if (m->best_rank >= 0) { /* an earlier connection decided the verdict */
-		record_set_error(r, "follow-up connection got no CONNACK: %s", msw_err_str(why));
+		if (!version_step)
+			record_set_error(r, "follow-up connection got no CONNACK: %s",
+					 msw_err_str(why));
 		return PROBE_DONE;
 	}
 	if (why == MSW_ERR_CLOSED) {
@@ -975,14 +1059,16 @@ static void fill_versions(struct pctx *c, struct mq *m)
 {
 	struct msw_record *r = c->rec;
 	static const char *const names[3] = {"3.1", "3.1.1", "5.0"};
-	if (!m->matrix && !m->tried_multiple)
+	const struct plan *p = &m->plan;
+	if (!p->matrix && versions_run(p) < 2)
 		return;
 	cJSON_Delete(r->versions);
 	r->versions = cJSON_CreateObject();
 	for (int i = 0; r->versions && i < 3; i++) {
-		int lvl = i + MQTT_V31;
-		bool planned = memchr(m->order, lvl, m->norder) != NULL;
-		if (planned)
+		bool listed = false;
+		for (unsigned j = 0; j < p->nver; j++)
+			listed |= p->a[j].version == i + MQTT_V31;
+		if (listed)
 			cJSON_AddStringToObject(r->versions, names[i], vres_names[m->vres[i]]);
 	}
 }

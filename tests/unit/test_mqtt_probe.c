@@ -3,6 +3,7 @@
  * feeder that behaves like the engine (unconsumed bytes are kept and offered again with
  * the next read). Each test drives one target through init → on_connected → on_data …
  * and checks the packets the probe sent and the record it filled. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -552,6 +553,93 @@ static void test_topic_redaction(void **st)
 	}
 }
 
+/* The attempt plan of --versions all: each level on its own connection; the subscription
+ * goes on the last connection when it speaks the best accepted level, else on one more
+ * connection at that level. */
+static void test_matrix_plan(void **st)
+{
+	(void)st;
+	static union mqtt_any u;
+	const uint8_t v5_ok[] = {0x20, 3, 0, 0, 0};
+	const uint8_t v5_refused[] = {0x20, 3, 0, 0x84, 0};
+	const int order[3] = {MQTT_V311, MQTT_V31, MQTT_V5};
+
+	setup_h(DEPTH_TOPICS, MSW_VALL, 1000);
+	for (int i = 0; i < 3; i++) {
+		connect_();
+		assert_int_equal(sent_packet(0, order[i], &u), MQTT_CONNECT);
+		assert_int_equal(u.connect.version, order[i]);
+		if (i < 2)
+			assert_int_equal(feed(CONNACK_OK, 4), PROBE_RECONNECT);
+	}
+	assert_int_equal(feed(v5_ok, sizeof(v5_ok)), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(1, MQTT_V5, &u), MQTT_SUBSCRIBE); /* same connection */
+	probe_mqtt.finish(&H->pc);
+	assert_string_equal(H->rec.mqtt_version, "5.0");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "3.1")),
+			    "accepted");
+	teardown_h();
+
+	/* 5.0 refused: one more connection at 3.1.1 carries the subscription */
+	setup_h(DEPTH_TOPICS, MSW_VALL, 1000);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(feed(v5_refused, sizeof(v5_refused)), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(sent_packet(0, MQTT_V311, &u), MQTT_CONNECT);
+	assert_int_equal(u.connect.version, MQTT_V311);
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(1, MQTT_V311, &u), MQTT_SUBSCRIBE);
+	probe_mqtt.finish(&H->pc);
+	assert_string_equal(H->rec.mqtt_version, "3.1.1");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "5.0")),
+			    "refused");
+	teardown_h();
+
+	/* a level that closes after CONNECT moves the matrix on; the verdict stays */
+	setup_h(DEPTH_CONNACK, MSW_VALL, 0);
+	connect_();
+	assert_int_equal(probe_mqtt.on_close(&H->pc, MSW_ERR_CLOSED), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(probe_mqtt.on_close(&H->pc, MSW_ERR_TIMEOUT), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.auth, AUTH_ANONYMOUS);
+	assert_string_equal(H->rec.mqtt_version, "3.1");
+	assert_null(H->rec.error);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "3.1.1")),
+			    "closed");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "5.0")),
+			    "timeout");
+	teardown_h();
+}
+
+/* Identifier rejected: the same attempt once more with a strictly alphanumeric id, never
+ * twice. */
+static void test_id_retry(void **st)
+{
+	(void)st;
+	static union mqtt_any u;
+	const uint8_t rc2[] = {0x20, 2, 0, 2};
+
+	setup_h(DEPTH_CONNACK, MSW_V311, 0);
+	connect_();
+	assert_int_equal(feed(rc2, 4), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(sent_packet(0, MQTT_V311, &u), MQTT_CONNECT);
+	assert_int_equal(u.connect.version, MQTT_V311);
+	assert_memory_equal(u.connect.client_id.p, "msw", 3);
+	for (size_t i = 0; i < u.connect.client_id.len; i++)
+		assert_true(isalnum(u.connect.client_id.p[i]));
+	assert_int_equal(feed(rc2, 4), PROBE_DONE);
+	assert_int_equal(H->rec.status, ST_APPLICATION_ERROR);
+	teardown_h();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,7 +647,8 @@ int main(void)
 		cmocka_unit_test(test_ping_and_no_data), cmocka_unit_test(test_fallback_and_denied),
 		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
 		cmocka_unit_test(test_auth_mapping),     cmocka_unit_test(test_topic_redaction),
-		cmocka_unit_test(test_window0_close),
+		cmocka_unit_test(test_window0_close),    cmocka_unit_test(test_matrix_plan),
+		cmocka_unit_test(test_id_retry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
