@@ -759,7 +759,7 @@ static void check_caps(struct pctx *c, struct mq *m)
 	const struct msw_config *cfg = c->cfg;
 	if ((cfg->max_messages && m->msgs >= cfg->max_messages) ||
 	    (cfg->max_bytes && m->bytes >= cfg->max_bytes))
-		m->finish_pending = m->capped = true;
+		m->finish_pending = m->capped = c->rec->topics_truncated = true;
 }
 
 static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_frame *f)

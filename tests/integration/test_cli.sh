@@ -63,6 +63,12 @@ cmp -s "$T/d1" "$T/d2" && pass "same seed, same order" || fail "same seed gave a
 cmp -s "$T/d1" "$T/d3" && fail "another seed gave the same order" || pass "another seed, another order"
 sort -t. -k4,4n "$T/d1" | cmp -s - "$T/d1" && fail "order is sorted, not permuted" || pass "order is permuted"
 grep -qvE '^127\.0\.99\.[0-9]+ 1883 tcp$' "$T/d1" && fail "dry-run line format" || pass "dry-run lines are 'ip port transport'"
+# --shard K/N: the shards of one seeded order are disjoint and together the whole order
+"$B" scan -sL --seed 42 --shard 0/2 -p 1883 127.0.99.0/26 >"$T/s0"
+"$B" scan -sL --seed 42 --shard 1/2 -p 1883 127.0.99.0/26 >"$T/s1"
+[ -s "$T/s0" ] && [ -s "$T/s1" ] && pass "--shard: both shards hold targets" || fail "--shard: an empty shard"
+assert_eq 0 "$(sort "$T/s0" "$T/s1" | uniq -d | wc -l)" "--shard: no target in both shards"
+assert_eq "$(sort "$T/d1" | paste -sd,)" "$(sort "$T/s0" "$T/s1" | paste -sd,)" "--shard: the two shards are the whole scan"
 
 "$B" scan -sL 127.0.99.1 >"$T/d"
 assert_eq "127.0.99.1 1883 tcp,127.0.99.1 8883 tls,127.0.99.1 1884 ws,127.0.99.1 8884 wss" \
@@ -77,6 +83,9 @@ assert_eq "127.0.99.2 8883 tls,127.0.99.3 9001 ws,127.0.99.4 1883 tcp,127.0.99.5
 	"$(sort "$T/d" | paste -sd,)" "URL and host:port forms"
 "$B" scan -sL -p 1883 192.0.2.0/30 198.51.100.7 127.0.99.9 >"$T/d"
 assert_eq "127.0.99.9 1883 tcp" "$(cat "$T/d")" "documentation ranges are never scanned"
+"$B" scan -sL -p 1883 --no-blocklist 192.0.2.0/30 127.0.99.9 >"$T/d"
+assert_eq "127.0.99.9 1883 tcp,192.0.2.0 1883 tcp,192.0.2.1 1883 tcp,192.0.2.2 1883 tcp,192.0.2.3 1883 tcp" \
+	"$(sort "$T/d" | paste -sd,)" "--no-blocklist lifts the default blocklist (a dry run: never connected)"
 "$B" scan -sL -p 1883 --exclude 127.0.99.0/29,127.0.99.9 --exclude 127.0.99.10 127.0.99.0/28 >"$T/d"
 assert_eq 6 "$(wc -l <"$T/d")" "--exclude (repeatable, comma lists)"
 printf '127.0.99.9\n# 127.0.99.8\n' >"$T/ex"

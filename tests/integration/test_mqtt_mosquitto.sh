@@ -52,6 +52,13 @@ ID=$(grep -oE "as msw-[0-9A-Za-z]+" "$ANON_LOG" | head -1 | cut -c4-)
 assert_eq 1 "$([ ${#ID} -le 23 ] && [ ${#ID} -gt 4 ] && echo 1 || echo 0)" "client id length ${#ID} <= 23"
 grep -E "Client $ID disconnected\." "$ANON_LOG" >/dev/null && pass "connack: explicit DISCONNECT" ||
 	fail "connack: no clean DISCONNECT from $ID"
+: >"$ANON_LOG"
+msw scan $A1 -p $P -I zq7 --format json >/dev/null
+msw scan $A1 -p $P --client-id-prefix zq8_ --format json >/dev/null
+sleep 0.3
+grep -qE "New client connected .* as zq7[0-9A-Za-z]{20} " "$ANON_LOG" && grep -qE " as zq8_[0-9A-Za-z]{19} " "$ANON_LOG" &&
+	pass "-I / --client-id-prefix: the broker sees our prefix + a random suffix, 23 characters" ||
+	fail "-I / --client-id-prefix: $(grep -oE ' as [^ ]+' "$ANON_LOG" | head -3 | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- 2. depth topics
 : >"$ANON_LOG"
@@ -80,6 +87,14 @@ fi
 assert_json "$T/topics.json" '[.findings[] | select(.id | startswith("broker.cve.")) | select(.cwe == null or .cwe < 1 or .reproduce == null)] | length == 0' \
 	"topics: every CVE finding carries a CWE and a reproduce line"
 grep -E "Received SUBSCRIBE from msw-" "$ANON_LOG" >/dev/null && pass "topics: SUBSCRIBE sent" || fail "topics: no SUBSCRIBE"
+# --color: the terminal summary colours the severity (a pseudo-terminal, since colour
+# is only for a terminal); without it the same line is plain
+script -qec "$MSW_BIN scan $A1 -p $P --depth topics --window 1 -q --color" /dev/null >"$T/color.txt" 2>&1
+script -qec "$MSW_BIN scan $A1 -p $P --depth topics --window 1 -q" /dev/null >"$T/nocolor.txt" 2>&1
+grep -q $'\033\[1;31mcritical\033\[0m' "$T/color.txt" && pass "--color: critical in bold red on a terminal" ||
+	fail "--color: no coloured severity in '$(head -c 300 "$T/color.txt")'"
+grep -q '(critical)' "$T/nocolor.txt" && ! grep -q $'\033\[1;31m' "$T/nocolor.txt" &&
+	pass "without --color the terminal line is plain" || fail "plain terminal line: '$(head -c 300 "$T/nocolor.txt")'"
 if grep -qF "	# (QoS 0)" "$ANON_LOG" && grep -qF "	\$SYS/# (QoS 0)" "$ANON_LOG"; then
 	pass "topics: # and \$SYS/# subscribed at QoS 0"
 else
@@ -111,6 +126,30 @@ grep -E "^[0-9]+: $ID 0 #$" "$ANON_LOG" >/dev/null && ! grep -E "$ID 0 \\\$SYS" 
 grep -E "Client $ID disconnected\." "$ANON_LOG" >/dev/null && pass "window 0: broker logged our DISCONNECT (96 KiB still coming)" ||
 	{ fail "window 0: no clean DISCONNECT from $ID"; grep "$ID" "$ANON_LOG" >&2; }
 for i in $(seq 32); do mosquitto_pub -h $A1 -p $P -r -t "bulk/r$i" -n; done
+
+# caps and evidence keys: five retained 1000-byte payloads
+for i in 1 2 3 4 5; do
+	head -c 1000 /dev/zero | tr '\0' y | mosquitto_pub -h $A1 -p $P -r -t "caps/t$i" -s
+done
+msw scan $A1 -p $P --depth topics --window 1 --format json >"$T/nocap.json"
+assert_json_all "$T/nocap.json" '.topics.bytes >= 5000 and .topics.messages >= 7 and .topics.truncated == false' "caps: without caps every retained message is read"
+assert_json "$T/nocap.json" '.topics.list | map(select(.topic == "caps/t1" and (.sample | length) == 1000 and .sample_truncated == false)) | length == 1' "caps: the default sample holds the whole 1000 bytes"
+msw scan $A1 -p $P --depth topics --window 1 --max-messages 3 --format json >"$T/maxmsg.json"
+assert_json_all "$T/maxmsg.json" '.topics.messages == 3 and .topics.truncated == true' "--max-messages 3: collection stops at 3 messages"
+msw scan $A1 -p $P --depth topics --window 1 --max-bytes 2500 --format json >"$T/maxbytes.json"
+assert_json_all "$T/maxbytes.json" '.topics.bytes >= 2500 and .topics.bytes < 3500 and .topics.truncated == true' "--max-bytes 2500: collection stops at the first message past 2500 bytes"
+msw scan $A1 -p $P --depth topics --window 1 --sample-bytes 10 --format json >"$T/sample.json"
+assert_json "$T/sample.json" '.topics.list | map(select(.topic == "caps/t1" and .sample == "yyyyyyyyyy" and .sample_truncated == true)) | length == 1' "--sample-bytes 10: samples cut at 10 bytes"
+for k in k1 k1 k2; do
+	msw scan $A1 -p $P --depth topics --window 1 --evidence minimal --hash-key $k --format json |
+		jq -r '.topics.list[].topic | select(startswith("owntracks/"))' >>"$T/hk_$k.txt"
+done
+grep -q 'owntracks/+/+ (h=' "$T/hk_k1.txt" && ! grep -q alice "$T/hk_k1.txt" && pass "--hash-key: minimal evidence hashes the levels" ||
+	fail "--hash-key: minimal topic '$(head -1 "$T/hk_k1.txt")'"
+assert_eq 1 "$(sort -u "$T/hk_k1.txt" | wc -l)" "--hash-key: the same key gives the same hashes"
+[ "$(head -1 "$T/hk_k1.txt")" != "$(head -1 "$T/hk_k2.txt")" ] && pass "--hash-key: another key gives other hashes" ||
+	fail "--hash-key: k1 and k2 gave the same hashes"
+for i in 1 2 3 4 5; do mosquitto_pub -h $A1 -p $P -r -t "caps/t$i" -n; done
 
 # ---------------------------------------------------------------- 3. version matrix
 msw audit $A1:$P --window 1 --format json >"$T/audit.json"
