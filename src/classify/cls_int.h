@@ -103,6 +103,8 @@ struct rule_table {
 /* rule tables, in evaluation order (rules_*.c) */
 extern const struct rule_table *const cls_tables[];
 extern const size_t cls_ntables;
+extern const struct rule_table cls_rules_broker, cls_rules_owntracks, cls_rules_homeassistant,
+	cls_rules_tasmota, cls_rules_zigbee2mqtt, cls_rules_misc, cls_rules_generic;
 
 struct cls_cap {
 	char name[24];
@@ -256,6 +258,26 @@ void cls_run_tables(struct cls_run *r);
 extern void (*cls_rule_hit)(const struct rule *ru);
 void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
 		   const struct cls_tindex *ix);
+/* ---- rule hooks, named by the rule tables ---- */
+/* cls_generic.c */
+bool hook_gen_private_key(struct cls_run *r, const struct rule *ru);
+bool hook_gen_secret(struct cls_run *r, const struct rule *ru);
+bool hook_gen_jwt(struct cls_run *r, const struct rule *ru);
+bool hook_gen_latlon(struct cls_run *r, const struct rule *ru);
+bool hook_gen_coord_text(struct cls_run *r, const struct rule *ru);
+bool hook_gen_email(struct cls_run *r, const struct rule *ru);
+bool hook_gen_netid(struct cls_run *r, const struct rule *ru);
+/* cls_hooks.c */
+bool hook_ot_csv(struct cls_run *r, const struct rule *ru);
+bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru);
+bool hook_ha_command(struct cls_run *r, const struct rule *ru);
+bool hook_tas_discovery(struct cls_run *r, const struct rule *ru);
+bool hook_z2m_devices(struct cls_run *r, const struct rule *ru);
+bool hook_dash_controls(struct cls_run *r, const struct rule *ru);
+bool hook_dash_count(struct cls_run *r, const struct rule *ru);
+/* An OwnTracks Recorder CSV line (cls_hooks.c; also used by the sampler). */
+bool cls_owntracks_csv(const char *t);
+
 /* Emit a finding that no rule describes (service level, files, correlation). */
 struct cls_adhoc {
 	const char *id;

@@ -97,8 +97,6 @@ static char *csv_coarse(const char *t)
 	return out;
 }
 
-bool cls_owntracks_csv(const char *t);
-
 /* "key: value" / "key=value" lines (YAML, env files, Tasmota-style text): values of
  * secret-named keys masked, of coordinate keys coarsened. */
 static void scrub_line(const char *l, size_t n, char *out, size_t *o, size_t cap)

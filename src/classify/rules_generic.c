@@ -5,14 +5,6 @@
  * addresses, and MAC/IP addresses. Also the index of all tables (evaluation order). */
 #include "classify/cls_int.h"
 
-bool hook_gen_private_key(struct cls_run *r, const struct rule *ru);
-bool hook_gen_secret(struct cls_run *r, const struct rule *ru);
-bool hook_gen_jwt(struct cls_run *r, const struct rule *ru);
-bool hook_gen_latlon(struct cls_run *r, const struct rule *ru);
-bool hook_gen_coord_text(struct cls_run *r, const struct rule *ru);
-bool hook_gen_email(struct cls_run *r, const struct rule *ru);
-bool hook_gen_netid(struct cls_run *r, const struct rule *ru);
-
 #define RM_GEN "Require authentication on the broker and restrict who may read this topic with an ACL; " \
 	"do not publish secrets or personal data over MQTT."
 
@@ -111,9 +103,6 @@ static const struct rule rules[] = {
 };
 
 const struct rule_table cls_rules_generic = { "generic", rules, sizeof(rules) / sizeof(rules[0]) };
-
-extern const struct rule_table cls_rules_broker, cls_rules_owntracks, cls_rules_homeassistant,
-	cls_rules_tasmota, cls_rules_zigbee2mqtt, cls_rules_misc;
 
 const struct rule_table *const cls_tables[] = {
 	&cls_rules_broker, &cls_rules_owntracks, &cls_rules_homeassistant, &cls_rules_tasmota,

@@ -9,8 +9,6 @@
 	"its own account; use ACLs so only Home Assistant may publish to command topics."
 #define RM_HA_READ "Require authentication and limit who may read state topics with an ACL."
 
-bool hook_ha_command(struct cls_run *r, const struct rule *ru);
-
 #define HA(c) "homeassistant/" c "/{object}/config"
 
 static const struct rule rules[] = {

@@ -6,9 +6,6 @@
 #define RM_DASH "Do not leave dashboards retained on metrics/exchange (publish an empty retained " \
 	"message to clear it); require authentication and ACLs on the command topics it lists."
 
-bool hook_dash_controls(struct cls_run *r, const struct rule *ru);
-bool hook_dash_count(struct cls_run *r, const struct rule *ru);
-
 static const struct rule rules[] = {
 /* ---- MQTT Dash ---- */
 {

@@ -9,10 +9,6 @@
 #define RM_OT_CMD "Disable remote commands (cmd) in the app unless needed, and let only the " \
 	"owner's account publish to owntracks/<user>/<device>/cmd."
 
-bool cls_owntracks_csv(const char *t);
-bool hook_ot_csv(struct cls_run *r, const struct rule *ru);
-bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru);
-
 static const struct rule rules[] = {
 {
 	.id = "owntracks.recorder_republish", .group = "ot",

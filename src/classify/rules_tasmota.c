@@ -8,8 +8,6 @@
 #define RM_SHELLY "Require authentication on the broker and an ACL so only the controller may " \
 	"publish to shellies/+/relay/+/command and <id>/rpc."
 
-bool hook_tas_discovery(struct cls_run *r, const struct rule *ru);
-
 static const struct rule rules[] = {
 /* ---- Tasmota ---- */
 {

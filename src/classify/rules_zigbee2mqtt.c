@@ -6,8 +6,6 @@
 #define RM_Z2M "Require authentication; give Zigbee2MQTT its own account and an ACL so only " \
 	"it and Home Assistant may read zigbee2mqtt/# and publish to zigbee2mqtt/+/set."
 
-bool hook_z2m_devices(struct cls_run *r, const struct rule *ru);
-
 static const struct rule rules[] = {
 {
 	.id = "zigbee2mqtt.mqtt_password",

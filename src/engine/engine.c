@@ -31,12 +31,6 @@
 
 static char iter_tag;
 
-/* In a --workers child, records go to the parent as JSON lines instead of to `out`. */
-int eng_child_fd = -1;
-msw_err eng_child_emit(struct eng *e, struct msw_record *r);
-void eng_child_host_done(struct eng *e, uint64_t index);
-void eng_child_progress(struct eng *e);
-
 void eng_watch_fd(struct eng *e, int fd, void *tag)
 {
 	struct epoll_event ee = {.events = EPOLLIN | EPOLLET, .data.ptr = tag};
@@ -140,7 +134,7 @@ static void count(struct scan_stats *st, const struct msw_record *r)
 
 static void emit(struct eng *e, struct msw_record *r)
 {
-	msw_err rc = eng_child_fd >= 0 ? eng_child_emit(e, r) : output_record(e->out, r);
+	msw_err rc = output_record(e->out, r);
 	if (rc)
 		e->sink_failed = true;
 	e->st->records++;
@@ -231,12 +225,8 @@ static void host_unlink(struct eng *e, struct hrun *h)
 /* Drop a host; done = every target recorded (the resume marker is written). */
 static void host_drop(struct eng *e, struct hrun *h, bool done)
 {
-	if (done) {
-		if (eng_child_fd >= 0)
-			eng_child_host_done(e, h->h->base.index);
-		else if (output_host_done(e->out, h->h->base.index))
-			e->sink_failed = true;
-	}
+	if (done && output_host_done(e->out, h->h->base.index))
+		e->sink_failed = true;
 	host_unlink(e, h);
 	targets_release(e->it, h->h);
 	am_unref(&e->am, h->addr);
@@ -364,9 +354,7 @@ static void pull_host(struct eng *e)
 		if (th->nports)
 			host_static_records(
 				e, th, th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_UNKNOWN_ERROR);
-		if (eng_child_fd >= 0)
-			eng_child_host_done(e, th->base.index);
-		else if (output_host_done(e->out, th->base.index))
+		if (output_host_done(e->out, th->base.index))
 			e->sink_failed = true;
 		targets_release(e->it, th);
 		return;
@@ -604,10 +592,7 @@ static int next_timeout(struct eng *e, int64_t next_progress)
 
 static void progress(struct eng *e)
 {
-	if (eng_child_fd >= 0)
-		eng_child_progress(e);
-	else
-		output_progress(e->out, e->st, targets_total(e->it));
+	output_progress(e->out, e->st, targets_total(e->it));
 }
 
 /* A cap lowered for a shortage of files or ports (conn.c local_shortage) grows back by an
@@ -767,18 +752,15 @@ msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct
 		return rc;
 	if (stopped)
 		return MSW_ERR_INTERRUPTED;
-	if (failed || (eng_child_fd < 0 && out && output_failed(out)))
+	if (failed || output_failed(out))
 		return MSW_ERR_SINK;
 	return MSW_OK;
 }
 
-msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-			struct scan_stats *st);
-
 msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct output *out,
 		   struct scan_stats *st)
 {
-	if (cfg->workers > 1 && eng_child_fd < 0)
+	if (cfg->workers > 1) /* each worker runs its share with workers = 1 */
 		return eng_run_workers(cfg, it, out, st);
 	return eng_run_one(cfg, it, out, st);
 }

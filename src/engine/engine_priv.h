@@ -181,9 +181,15 @@ void hs_add(struct hrun *h, const struct msw_record *r);
 void hs_emit(struct eng *e, struct hrun *h);
 void hs_free(struct hrun *h);
 
-extern char msw_scan_id[40];
+/* engine.c: one process's scan into out (engine_run without --workers) */
+msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+		    struct scan_stats *st);
 
-/* workers.c: the parent's line splitter for what children write (exposed for tests) */
+/* workers.c: --workers N: N child processes each running eng_run_one() on their share,
+ * their records relayed into out */
+msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, struct output *out,
+			struct scan_stats *st);
+/* the parent's line splitter for what children write (exposed for tests) */
 void workers_split_lines(struct dbuf *buf, bool *skipping, uint64_t *dropped, const char *p,
 			 size_t n, void (*on_line)(void *arg, char *line), void *arg);
 

@@ -1,8 +1,9 @@
 /* --workers N: past one process's 20,000 open files. The parent forks N children; child k
  * re-opens the target iterator on sub-shard k of N of the scan's shard (the iterator takes
  * every n-th element of the permutation for shard k of n, so shard s of S split N ways is
- * shard s + S*k of S*N) with the same seed, runs the ordinary engine, and writes every
- * record to the parent as one JSON line on a pipe, plus control lines:
+ * shard s + S*k of S*N) with the same seed and runs the ordinary engine into an output
+ * whose one sink is the pipe to the parent (sink_worker_pipe, output_open_to): every
+ * record as one JSON line, plus control lines
  *   {"__host_done": index}   {"__progress": {stats}}   {"__stats": {stats}}
  * The parent hands records to output_json(), host markers to output_host_done(), sums
  * the stats, and forwards a stop signal to the children. */
@@ -19,16 +20,13 @@
 #include <unistd.h>
 #include "engine/engine_priv.h"
 #include "output/output.h"
+#include "output/sink.h"
 
 #ifndef MSW_VERSION
 #define MSW_VERSION "0"
 #endif
 #define MAX_WORKERS 64
 #define MAX_LINE    (64u * 1024u * 1024u)
-
-extern int eng_child_fd;
-msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-		    struct scan_stats *st);
 
 /* clang-format off */
 #define STAT_FIELDS(X) \
@@ -90,49 +88,67 @@ static msw_err write_all(int fd, const char *p, size_t n)
 	return MSW_OK;
 }
 
-static msw_err send_obj(cJSON *o)
+/* ---- the child's end: a sink writing lines to the pipe ---- */
+
+static int pipe_fd(const struct sink *s)
 {
-	if (!o)
+	return *(const int *)s->arg;
+}
+
+static msw_err pipe_line(struct sink *s, const char *p, size_t n)
+{
+	msw_err rc = write_all(pipe_fd(s), p, n);
+	return rc ? rc : write_all(pipe_fd(s), "\n", 1);
+}
+
+static msw_err pipe_obj(struct sink *s, const cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+	if (!txt)
 		return MSW_ERR_NOMEM;
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!s)
-		return MSW_ERR_NOMEM;
-	size_t n = strlen(s);
-	s[n] = 0;
-	msw_err rc = write_all(eng_child_fd, s, n);
-	if (!rc)
-		rc = write_all(eng_child_fd, "\n", 1);
-	free(s);
+	msw_err rc = pipe_line(s, txt, strlen(txt));
+	free(txt);
 	return rc;
 }
 
-msw_err eng_child_emit(struct eng *e, struct msw_record *r)
+static msw_err pipe_open(struct sink *s, const char *path, const struct msw_config *cfg)
 {
-	return send_obj(record_to_json(r, MSW_VERSION));
+	return s->arg ? MSW_OK : MSW_ERR_INTERNAL;
 }
 
-void eng_child_host_done(struct eng *e, uint64_t index)
+static msw_err pipe_host_done(struct sink *s, uint64_t index)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (o)
-		cJSON_AddNumberToObject(o, "__host_done", (double)index);
-	if (send_obj(o))
-		e->sink_failed = true;
+	msw_err rc = MSW_ERR_NOMEM;
+	if (o && cJSON_AddNumberToObject(o, "__host_done", (double)index))
+		rc = pipe_obj(s, o);
+	cJSON_Delete(o);
+	return rc;
 }
 
-static void send_stats(const char *key, const struct scan_stats *st)
+static msw_err pipe_stats(struct sink *s, const struct scan_stats *st, int final)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (o)
-		cJSON_AddItemToObject(o, key, stats_json(st));
-	(void)send_obj(o);
+	cJSON *o = cJSON_CreateObject(), *v = stats_json(st);
+	msw_err rc = MSW_ERR_NOMEM;
+	if (o && v && cJSON_AddItemToObject(o, final ? "__stats" : "__progress", v)) {
+		v = NULL;
+		rc = pipe_obj(s, o);
+	}
+	cJSON_Delete(v);
+	cJSON_Delete(o);
+	return rc;
 }
 
-void eng_child_progress(struct eng *e)
-{
-	send_stats("__progress", e->st);
-}
+/* arg: the pipe's write end (an int). Records come as text when the output has no tree
+ * to give (write_text), else as the tree (write); both are the same line. */
+static const struct sink_ops sink_worker_pipe = {
+	.name = "worker pipe",
+	.open = pipe_open,
+	.write = pipe_obj,
+	.write_text = pipe_line,
+	.host_done = pipe_host_done,
+	.stats = pipe_stats,
+};
 
 static bool (*skip_fn)(void *arg, uint64_t index);
 static void *skip_arg;
@@ -154,10 +170,10 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	struct msw_config c2 = *cfg;
 	unsigned shards = cfg->shards ? cfg->shards : 1;
 	struct target_iter *it = NULL;
+	struct output *out = NULL;
 	char *err = NULL;
 	struct scan_stats st = {0};
 
-	eng_child_fd = fd;
 	eng_rng_reseed();
 	/* own process group: a terminal ^C reaches the parent only, which forwards it once;
 	 * and a child never outlives its parent */
@@ -168,12 +184,12 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	c2.shards = shards * n;
 	c2.shard = cfg->shard + shards * k;
 	c2.workers = 1;
+	if (output_open_to(&c2, &sink_worker_pipe, &fd, &out))
+		_exit(3);
 	if (cfg->max_targets) {
 		c2.max_targets = max_share(cfg->max_targets, k, n);
-		if (!c2.max_targets) {
-			send_stats("__stats", &st);
-			_exit(0);
-		}
+		if (!c2.max_targets)
+			_exit(output_finish(out, &st, 0) ? 3 : 0);
 	}
 	if (targets_open(&c2, eng_scan_seed(), &it, &err)) {
 		fprintf(stderr, "mqttsweep: worker %u: %s\n", k, err ? err : "cannot open targets");
@@ -181,10 +197,10 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	}
 	if (skip_fn)
 		targets_set_skip(it, skip_fn, skip_arg);
-	msw_err rc = eng_run_one(&c2, it, NULL, &st);
+	msw_err rc = eng_run_one(&c2, it, out, &st);
 	if (targets_blocklisted(it) > st.blocklisted)
 		st.blocklisted = targets_blocklisted(it); /* the parent's iterator never ran */
-	send_stats("__stats", &st);
+	(void)output_finish(out, &st, 0); /* the final counts */
 	targets_close(it);
 	_exit(rc == MSW_OK ? 0 : rc == MSW_ERR_INTERRUPTED ? 4 : 3);
 }

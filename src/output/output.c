@@ -51,6 +51,7 @@ struct output {
 	bool dead[MAX_SINKS];
 	int nsinks;
 	bool failed;
+	bool relay; /* output_open_to(): the one sink only, no metadata, no progress line */
 	int64_t start_us;
 	char *secrets[MAX_SECRETS];
 	int nsecrets;
@@ -267,7 +268,8 @@ static void sink_failed(struct output *o, int i, msw_err rc, const char *what)
 	o->failed = true;
 }
 
-static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char *path)
+static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char *path,
+		       void *arg)
 {
 	struct sink *s;
 	msw_err rc;
@@ -278,6 +280,7 @@ static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char
 	memset(s, 0, sizeof(*s));
 	s->ops = ops;
 	s->cfg = o->cfg;
+	s->arg = arg;
 	rc = ops->open(s, path, o->cfg);
 	if (rc && s->priv && ops->close)
 		ops->close(s);
@@ -307,17 +310,17 @@ static msw_err open_sinks(struct output *o)
 	msw_err rc = MSW_OK;
 
 	if (stdout_is_json(cfg) || json_stdout)
-		rc = add_sink(o, &sink_ndjson, NULL);
+		rc = add_sink(o, &sink_ndjson, NULL, NULL);
 	else
-		rc = add_sink(o, &sink_text, NULL);
+		rc = add_sink(o, &sink_text, NULL, NULL);
 	if (!rc && cfg->json_out && !json_stdout)
-		rc = add_sink(o, &sink_ndjson, cfg->json_out);
+		rc = add_sink(o, &sink_ndjson, cfg->json_out, NULL);
 	if (!rc && db)
-		rc = add_sink(o, &sink_sqlite, db);
+		rc = add_sink(o, &sink_sqlite, db, NULL);
 	if (!rc && cfg->csv_out)
-		rc = add_sink(o, &sink_csv, cfg->csv_out);
+		rc = add_sink(o, &sink_csv, cfg->csv_out, NULL);
 	if (!rc && cfg->html_out)
-		rc = add_sink(o, &sink_html, cfg->html_out);
+		rc = add_sink(o, &sink_html, cfg->html_out, NULL);
 	return rc;
 }
 
@@ -507,15 +510,13 @@ static void emit_meta(struct output *o, const struct scan_stats *st, int final, 
 
 /* ---- public ---- */
 
-msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t seed,
-		    struct output **out)
+static struct output *output_new(const struct msw_config *cfg, const char *scan_id,
+				 uint64_t seed)
 {
 	struct output *o = calloc(1, sizeof(*o));
-	msw_err rc;
 
-	*out = NULL;
 	if (!o)
-		return MSW_ERR_NOMEM;
+		return NULL;
 	o->cfg = cfg;
 	snprintf(o->scan_id, sizeof(o->scan_id), "%s", scan_id ? scan_id : "");
 	o->seed = seed;
@@ -523,6 +524,18 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 	o->start_us = now_us();
 	o->last_flush_us = o->start_us;
 	o->last_meta_us = o->start_us;
+	return o;
+}
+
+msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t seed,
+		    struct output **out)
+{
+	struct output *o = output_new(cfg, scan_id, seed);
+	msw_err rc;
+
+	*out = NULL;
+	if (!o)
+		return MSW_ERR_NOMEM;
 	o->progress = !cfg->quiet && isatty(STDERR_FILENO);
 	collect_secrets(o);
 	rc = open_sinks(o);
@@ -531,6 +544,25 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 		return rc;
 	}
 	emit_meta(o, NULL, 0, 0);
+	*out = o;
+	return MSW_OK;
+}
+
+msw_err output_open_to(const struct msw_config *cfg, const struct sink_ops *ops, void *arg,
+		       struct output **out)
+{
+	struct output *o = output_new(cfg, NULL, 0);
+	msw_err rc;
+
+	*out = NULL;
+	if (!o)
+		return MSW_ERR_NOMEM;
+	o->relay = true;
+	rc = add_sink(o, ops, NULL, arg);
+	if (rc) {
+		output_close(o);
+		return rc;
+	}
 	*out = o;
 	return MSW_OK;
 }
@@ -687,6 +719,19 @@ static void flush_all(struct output *o)
 	}
 }
 
+static void stats_all(struct output *o, const struct scan_stats *st, int final)
+{
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+
+		if (o->dead[i] || !o->sinks[i].ops->stats)
+			continue;
+		rc = o->sinks[i].ops->stats(&o->sinks[i], st, final);
+		if (rc)
+			sink_failed(o, i, rc, "writing the counts");
+	}
+}
+
 static void fmt_eta(double secs, char *out, size_t cap)
 {
 	long s = secs > 0 && secs < 1e8 ? (long)secs : 0;
@@ -697,8 +742,9 @@ static void fmt_eta(double secs, char *out, size_t cap)
 		snprintf(out, cap, "%ldm%02lds", s / 60, s % 60);
 }
 
-/* Called by the engine now and then: draws the progress line (at most 5 times a second)
- * and commits batched sink work that has waited 200 ms. */
+/* Called by the engine now and then: gives the counts to the sinks that take them, draws
+ * the progress line (at most 5 times a second) and commits batched sink work that has
+ * waited 200 ms. */
 void output_progress(struct output *o, const struct scan_stats *st, uint64_t total)
 {
 	int64_t now = now_us();
@@ -707,11 +753,12 @@ void output_progress(struct output *o, const struct scan_stats *st, uint64_t tot
 
 	if (!o || !st)
 		return;
+	stats_all(o, st, 0);
 	if (now - o->last_flush_us >= 200000) {
 		o->last_flush_us = now;
 		flush_all(o);
 	}
-	if (o->cfg->metadata_file && now - o->last_meta_us >= 10000000) {
+	if (!o->relay && o->cfg->metadata_file && now - o->last_meta_us >= 10000000) {
 		/* a killed scan still leaves recent counts (final stays false) */
 		cJSON *m = output_build_meta(o, st, 0, 0);
 
@@ -745,7 +792,10 @@ msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_co
 	flush_all(o);
 	if (o->failed && exit_code == 0)
 		exit_code = 3;   /* a sink failed at this last flush: the run ends with 3 */
-	emit_meta(o, st, 1, exit_code);
+	if (st)
+		stats_all(o, st, 1);
+	if (!o->relay)
+		emit_meta(o, st, 1, exit_code);
 	flush_all(o);
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }

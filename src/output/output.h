@@ -14,8 +14,16 @@ struct msw_record;
 struct scan_stats;
 struct output;
 
+struct sink_ops;
+
 msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t seed,
 		    struct output **out);
+/* An output whose one sink is ops (opened with no path; arg reaches it as sink.arg), and
+ * nothing else: no scan metadata (neither meta() nor --metadata-file), no progress line,
+ * no secret scrubbing. For a --workers child, whose records, host markers and counts go
+ * to the parent's output, which does all of that. */
+msw_err output_open_to(const struct msw_config *cfg, const struct sink_ops *ops, void *arg,
+		       struct output **out);
 msw_err output_record(struct output *o, struct msw_record *r);
 msw_err output_json(struct output *o, const cJSON *rec);    /* already-built record (workers) */
 /* A host (target-space index) is finished: every record of it has been given. The SQLite

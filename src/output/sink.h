@@ -1,7 +1,8 @@
 /* Output sinks: thin writers over the one record model (record_to_json()). Each sink is a
  * const table. write() gets every record as JSON; meta() gets the scan metadata record
  * (at start and again, complete, at the end). A failing sink makes the scan exit 3 after
- * the others are flushed. */
+ * the others are flushed. The sinks a configuration names are opened by output_open();
+ * a sink given by its owner (the --workers pipe, engine/workers.c) by output_open_to(). */
 #ifndef MSW_SINK_H
 #define MSW_SINK_H
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include "base/err.h"
 
 struct msw_config;
+struct scan_stats;
 struct sink;
 struct sink_ops {
 	const char *name;
@@ -22,11 +24,14 @@ struct sink_ops {
 	void (*close)(struct sink *s);
 	/* optional: a host's records are all written (SQLite commits them with the marker) */
 	msw_err (*host_done)(struct sink *s, uint64_t index);
+	/* optional: the scan's counts now and then (final 0) and once at the end (final 1) */
+	msw_err (*stats)(struct sink *s, const struct scan_stats *st, int final);
 };
 struct sink {
 	const struct sink_ops *ops;
 	void *priv;
 	const struct msw_config *cfg;
+	void *arg; /* what output_open_to() was given for this sink, else NULL */
 };
 
 extern const struct sink_ops sink_ndjson;
