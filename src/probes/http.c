@@ -45,19 +45,35 @@ struct hreq {
 	uint8_t redirects;  /* redirects that led to this request */
 };
 
-/* The probe timer: a per-request deadline (while it is armed the engine's idle deadline
- * is suspended, so it also bounds a server that trickles bytes), the WebSocket verdict
- * wait, or the gap before a default-login attempt. */
-enum { TM_NONE, TM_REQUEST, TM_WS_WAIT, TM_LOGIN_GAP };
+/* Where the probe stands with its connection and the current request. set_phase() is
+ * the only place it changes. The probe timer's meaning follows from the phase: the gap
+ * before a default-login attempt (HP_LOGIN_GAP), the request's deadline (HP_HEAD, HP_BODY;
+ * while it is armed the engine's idle deadline is suspended, so it also bounds a server
+ * that trickles bytes), or the wait for a WebSocket verdict (HP_WS).
+ *
+ *   CLOSED -> IDLE (connected) -> HEAD (request sent) -> BODY -> IDLE (response judged)
+ *   HEAD -> WS (101 to our upgrade) -> IDLE (a frame, a close, or the wait is over)
+ *   IDLE -> LOGIN_GAP -> HEAD (a default login waits its turn)
+ *   HEAD, BODY -> IDLE (failed: deadline, malformed); IDLE -> HEAD (kept alive)
+ *   any -> CLOSED (the connection closed; a request in flight is judged or failed first) */
+enum http_phase {
+	HP_CLOSED,    /* no connection: before the first, between reconnects, after the last */
+	HP_IDLE,      /* connected, no request out */
+	HP_LOGIN_GAP, /* connected, waiting out the gap before a default-login request */
+	HP_HEAD,      /* request sent, reading the response head (interim 1xx skipped) */
+	HP_BODY,      /* reading the body: to its length, its last chunk, or the close */
+	HP_WS,        /* 101 Switching Protocols: waiting for a frame or a close (the verdict) */
+	HP__COUNT
+};
 
 struct http_state {
 	int cands[FP_MAX_PRODUCTS];
 	size_t ncands;
 	struct hreq reqs[HTTP_MAX_REQS];
 	size_t nreqs, cur;
-	bool inflight, head_done, ws_mode, ws_accept_ok, login_sent, conn_open;
+	enum http_phase phase;
+	bool ws_accept_ok, login_sent;
 	bool keepalive, framed;  /* connection reusable; body ended by its framing */
-	int timer;
 	unsigned fails, interim;
 	/* the response being read */
 	int status;
@@ -78,6 +94,28 @@ struct http_state {
 	msw_err first_err;
 	unsigned positions, users;
 };
+
+static const struct msw_target *tgt(struct pctx *c)
+{
+	return c->target;
+}
+
+/* The only place the phase changes. Debug builds trace every change under -v, as
+ * "http ADDRESS:PORT: from -> to". */
+static void set_phase(struct pctx *c, struct http_state *s, enum http_phase to)
+{
+#ifndef NDEBUG
+	static const char *const phase_names[HP__COUNT] = {
+		"closed", "idle", "login-gap", "head", "body", "websocket",
+	};
+	if (c->cfg->verbose && s->phase != to)
+		fprintf(stderr, "mqttsweep: http %s:%u: %s -> %s\n", tgt(c)->ip,
+			(unsigned)tgt(c)->port, phase_names[s->phase], phase_names[to]);
+#else
+	(void)c;
+#endif
+	s->phase = to;
+}
 
 /* --- requests --- */
 
@@ -205,7 +243,7 @@ static msw_err send_request(struct pctx *c, struct http_state *s)
 
 static void reset_response(struct http_state *s)
 {
-	s->head_done = s->ws_mode = s->ws_accept_ok = s->ws_data = false;
+	s->ws_accept_ok = s->ws_data = false;
 	s->keepalive = s->framed = false;
 	s->interim = 0;
 	s->status = 0;
@@ -234,9 +272,9 @@ static bool ws_accept_valid(const struct http_response *r, const char *key)
 	return h && h->value_len == WS_ACCEPT_LEN && memcmp(h->value, want, WS_ACCEPT_LEN) == 0;
 }
 
-static msw_err take_head(struct http_state *s, const struct http_response *r)
+/* The head is read: the phase moves on to HP_WS (a 101 to our upgrade) or HP_BODY. */
+static msw_err take_head(struct pctx *c, struct http_state *s, const struct http_response *r)
 {
-	s->head_done = true;
 	s->any_response = true;
 	s->status = r->status;
 	copy_header(r, "server", s->server, sizeof(s->server));
@@ -245,14 +283,15 @@ static msw_err take_head(struct http_state *s, const struct http_response *r)
 	copy_header(r, "www-authenticate", s->www_auth, sizeof(s->www_auth));
 	copy_header(r, "sec-websocket-protocol", s->ws_proto, sizeof(s->ws_proto));
 	if (s->reqs[s->cur].req != FPR_GET && r->status == 101) {
-		s->ws_mode = true;
 		s->ws_accept_ok = ws_accept_valid(r, s->ws_key);
 		s->body_kind = HTTP_BODY_NONE;
+		set_phase(c, s, HP_WS);
 		return MSW_OK;
 	}
 	msw_err rc = http_body_kind(r, false, &s->body_kind, &s->body_left);
 	if (rc)
 		return rc;
+	set_phase(c, s, HP_BODY);
 	s->keepalive = r->minor_version >= 1 && s->reqs[s->cur].req == FPR_GET &&
 		       !http_header_has_token(r, "connection", "close") && s->body_kind != HTTP_BODY_EOF;
 	if (s->body_kind != HTTP_BODY_NONE && !s->body) {
@@ -333,11 +372,6 @@ static msw_err ws_feed(struct http_state *s, const uint8_t *p, size_t n, size_t 
 			break;
 	}
 	return MSW_ERR_NEED_MORE;
-}
-
-static const struct msw_target *tgt(struct pctx *c)
-{
-	return c->target;
 }
 
 static void url_of(struct pctx *c, const char *path, char *buf, size_t n)
@@ -459,11 +493,11 @@ static void note_path(struct http_state *s, const struct hreq *r, int rule, cons
 		cJSON_AddNumberToObject(o, "bytes", (double)(s->body_len + s->dropped));
 	if (s->dropped)
 		cJSON_AddBoolToObject(o, "truncated", true);
-	if (s->ws_mode && s->ws_close >= 0)
+	if (s->phase == HP_WS && s->ws_close >= 0)
 		cJSON_AddNumberToObject(o, "ws_close_code", s->ws_close);
-	if (s->ws_mode && s->ws_data)
+	if (s->phase == HP_WS && s->ws_data)
 		cJSON_AddBoolToObject(o, "ws_data", true);  /* the server pushed data, unasked */
-	if (s->ws_mode && s->ws_proto[0])
+	if (s->phase == HP_WS && s->ws_proto[0])
 		cJSON_AddStringToObject(o, "ws_protocol", s->ws_proto);
 	if (rule >= 0)
 		cJSON_AddStringToObject(o, "marker", fp_rules[rule].marker ? fp_rules[rule].marker
@@ -544,8 +578,7 @@ static enum probe_rc complete_response(struct pctx *c, struct http_state *s)
 	follow_redirect(c, s);
 	cJSON_Delete(json);
 	pctx_timer(c, 0);
-	s->timer = TM_NONE;
-	s->inflight = false;
+	set_phase(c, s, HP_IDLE);
 	s->fails = 0;
 	s->cur++;
 	enum probe_rc next = next_step(s);
@@ -561,8 +594,7 @@ static enum probe_rc fail_request(struct pctx *c, struct http_state *s, msw_err 
 		s->first_err = why;
 	note_path(s, &s->reqs[s->cur], -1, msw_err_str(why));
 	pctx_timer(c, 0);
-	s->timer = TM_NONE;
-	s->inflight = false;
+	set_phase(c, s, HP_IDLE);
 	s->fails++;
 	s->cur++;
 	return next_step(s);
@@ -583,10 +615,9 @@ static enum probe_rc http_init(struct pctx *c)
 static enum probe_rc start_request(struct pctx *c, struct http_state *s)
 {
 	reset_response(s);
+	set_phase(c, s, HP_HEAD);
 	if (send_request(c, s))
 		return fail_request(c, s, MSW_ERR_IO);
-	s->inflight = true;
-	s->timer = TM_REQUEST;
 	pctx_timer(c, c->cfg->io_timeout_ms ? c->cfg->io_timeout_ms : HTTP_REQ_DEFAULT_MS);
 	return PROBE_CONTINUE;
 }
@@ -594,14 +625,13 @@ static enum probe_rc start_request(struct pctx *c, struct http_state *s)
 static enum probe_rc http_on_connected(struct pctx *c)
 {
 	struct http_state *s = c->state;
-	s->inflight = false;
-	s->conn_open = true;
+	set_phase(c, s, HP_IDLE);
 	skip_inapplicable(s);
 	if (s->cur >= s->nreqs)
 		return PROBE_DONE;
 	if (s->reqs[s->cur].login >= 0) {
 		/* rate limit: default logins are spaced out, one per product */
-		s->timer = TM_LOGIN_GAP;
+		set_phase(c, s, HP_LOGIN_GAP);
 		pctx_timer(c, HTTP_LOGIN_GAP_MS);
 		return PROBE_CONTINUE;
 	}
@@ -611,18 +641,20 @@ static enum probe_rc http_on_connected(struct pctx *c)
 static enum probe_rc http_on_timer(struct pctx *c)
 {
 	struct http_state *s = c->state;
-	int t = s->timer;
-	s->timer = TM_NONE;
-	if (t == TM_LOGIN_GAP && !s->inflight && s->cur < s->nreqs)
-		return start_request(c, s);
-	if (t == TM_WS_WAIT && s->inflight)
+	switch (s->phase) {
+	case HP_LOGIN_GAP:
+		return s->cur < s->nreqs ? start_request(c, s) : PROBE_CONTINUE;
+	case HP_WS:
 		return complete_response(c, s);
-	if (t == TM_REQUEST && s->inflight) {
-		if (s->head_done && s->body_kind == HTTP_BODY_EOF)
+	case HP_BODY:
+		if (s->body_kind == HTTP_BODY_EOF)
 			return complete_response(c, s);  /* a slow read-to-close body: judge what came */
 		return fail_request(c, s, MSW_ERR_TIMEOUT);
+	case HP_HEAD:
+		return fail_request(c, s, MSW_ERR_TIMEOUT);
+	default:
+		return PROBE_CONTINUE;
 	}
-	return PROBE_CONTINUE;
 }
 
 static enum probe_rc data_head(struct pctx *c, struct http_state *s, const uint8_t *p, size_t n,
@@ -638,15 +670,13 @@ static enum probe_rc data_head(struct pctx *c, struct http_state *s, const uint8
 		*off = (size_t)k;  /* an interim 1xx response: the real one follows */
 		return PROBE_CONTINUE;
 	}
-	if (k < 0 || take_head(s, &r))
+	if (k < 0 || take_head(c, s, &r))
 		return fail_request(c, s, MSW_ERR_MALFORMED);
 	*off = (size_t)k;
-	if (s->ws_mode && (s->reqs[s->cur].req == FPR_WS_MQTT || !s->ws_accept_ok))
+	if (s->phase == HP_WS && (s->reqs[s->cur].req == FPR_WS_MQTT || !s->ws_accept_ok))
 		return complete_response(c, s);
-	if (s->ws_mode) {
-		s->timer = TM_WS_WAIT;
+	if (s->phase == HP_WS)
 		pctx_timer(c, HTTP_WS_WAIT_MS);
-	}
 	return PROBE_CONTINUE;
 }
 
@@ -655,16 +685,16 @@ static enum probe_rc http_on_data(struct pctx *c, const uint8_t *p, size_t n, si
 	struct http_state *s = c->state;
 	size_t off = 0, used = 0;
 	*consumed = n;  /* whatever we do not need is dropped */
-	if (!s->inflight)
+	if (s->phase < HP_HEAD)
 		return PROBE_CONTINUE;
-	if (!s->head_done) {
+	if (s->phase == HP_HEAD) {
 		enum probe_rc rc = data_head(c, s, p, n, &off);
-		if (!s->head_done && rc == PROBE_CONTINUE)
+		if (s->phase == HP_HEAD && rc == PROBE_CONTINUE)
 			*consumed = off;  /* head incomplete (keep the bytes) or a 1xx skipped */
-		if (!s->head_done || !s->inflight)
+		if (s->phase != HP_BODY && s->phase != HP_WS)
 			return rc;
 	}
-	if (s->ws_mode) {
+	if (s->phase == HP_WS) {
 		msw_err rc = ws_feed(s, p + off, n - off, &used);
 		if (rc == MSW_ERR_NEED_MORE) {
 			*consumed = off + used;
@@ -684,15 +714,16 @@ static enum probe_rc http_on_data(struct pctx *c, const uint8_t *p, size_t n, si
 static enum probe_rc http_on_close(struct pctx *c, msw_err why)
 {
 	struct http_state *s = c->state;
-	bool was_open = s->conn_open;
-	s->conn_open = false;
-	if (s->inflight) {
-		bool eof_body = s->head_done && (s->body_kind == HTTP_BODY_EOF || s->ws_mode);
-		if (eof_body)
-			return complete_response(c, s);
-		return fail_request(c, s, why);
+	enum http_phase was = s->phase;
+	enum probe_rc rc;
+	if (was >= HP_HEAD) { /* a request in flight: judged as far as it came, or failed */
+		bool eof_body = (was == HP_BODY && s->body_kind == HTTP_BODY_EOF) || was == HP_WS;
+		rc = eof_body ? complete_response(c, s) : fail_request(c, s, why);
+		set_phase(c, s, HP_CLOSED);
+		return rc;
 	}
-	if (was_open)
+	set_phase(c, s, HP_CLOSED);
+	if (was != HP_CLOSED)
 		return next_step(s);  /* the close after our own RECONNECT/DONE */
 	/* never connected (refused, timed out, TLS failed): the engine maps `why` */
 	if (!s->any_response)
