@@ -133,6 +133,12 @@ static void describe(struct conn *c, struct trun *tr)
 		tr->rec.transport_security = strdup("plaintext");
 }
 
+/* The only place a connection slot's state changes. */
+static void conn_set_state(struct conn *c, enum conn_state to)
+{
+	c->state = to;
+}
+
 void conn_release(struct eng *e, struct conn *c)
 {
 	struct addr_ent *a = c->addr;
@@ -146,9 +152,9 @@ void conn_release(struct eng *e, struct conn *c)
 	c->top = NULL;
 	c->fd = -1;
 	c->evmask = 0;
-	if (c->st == CS_LINGER)
+	if (c->state == CS_LINGER)
 		e->lingering--;
-	c->st = CS_FREE;
+	conn_set_state(c, CS_FREE);
 	c->addr = NULL;
 	c->next_free = e->free_conns;
 	e->free_conns = c;
@@ -260,7 +266,7 @@ static bool ws_next_path(struct eng *e, struct trun *tr, enum conn_state phase, 
 void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 {
 	struct conn *c = tr->conn;
-	enum conn_state phase = c ? c->st : CS_FREE;
+	enum conn_state phase = c ? c->state : CS_FREE;
 
 	if (c)
 		conn_close(e, c, false);
@@ -316,7 +322,7 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	c->tr = NULL;
 	c->peer_closes = tr->pc.peer_closes;
 	dbuf_free(&c->rx);
-	c->st = CS_LINGER;
+	conn_set_state(c, CS_LINGER);
 	e->lingering++;
 	arm(e, c, e->linger_ms);
 	msw_err rc = stack_flush(c->top);
@@ -351,7 +357,7 @@ void tr_handle(struct eng *e, struct trun *tr, enum probe_rc rc)
 	case PROBE_CONTINUE:
 		return; /* queued output goes out on the next EPOLLOUT edge */
 	case PROBE_DONE:
-		if (c && c->top && c->st == CS_OPEN)
+		if (c && c->top && c->state == CS_OPEN)
 			conn_graceful(e, c);
 		else if (c)
 			conn_close(e, c, false);
@@ -464,7 +470,7 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 {
 	struct trun *tr = c->tr;
 
-	c->st = CS_OPEN;
+	conn_set_state(c, CS_OPEN);
 	c->last_rx_ms = e->now_ms;
 	arm(e, c, e->io_ms);
 	tr->pc.peer_closes = false;
@@ -472,7 +478,7 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 		tr->probe->on_connected ? tr->probe->on_connected(&tr->pc) : PROBE_CONTINUE;
 	tr_handle(e, tr, rc);
 	/* input that arrived with the connect edge, or that a tls/ws layer already holds */
-	if (rc == PROBE_CONTINUE && tr->conn == c && c->st == CS_OPEN &&
+	if (rc == PROBE_CONTINUE && tr->conn == c && c->state == CS_OPEN &&
 	    (readable || c->top->below))
 		conn_read(e, c, true);
 }
@@ -508,7 +514,7 @@ static void conn_connected(struct eng *e, struct conn *c, bool readable)
 
 	if (!tr->ever_connected) {
 		tr->ever_connected = true;
-		e->st->connected++;
+		e->stats->connected++;
 	}
 	fill_source_ip(c, &tr->rec);
 	msw_err rc = stack_build(c->fd, tr->tgt.transport, &tr->tgt, e->cfg, &c->top);
@@ -518,7 +524,7 @@ static void conn_connected(struct eng *e, struct conn *c, bool readable)
 		tr_end_conn(e, tr, rc == MSW_ERR_NOMEM ? rc : MSW_ERR_HANDSHAKE);
 		return;
 	}
-	c->st = CS_HANDSHAKE;
+	conn_set_state(c, CS_HANDSHAKE);
 	arm(e, c, e->io_ms);
 	conn_handshake(e, c, readable);
 }
@@ -585,7 +591,7 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	c->tm.kind = TK_CONN;
 	c->tm.owner = c;
 	c->fd = fd;
-	c->st = CS_CONNECTING;
+	conn_set_state(c, CS_CONNECTING);
 	c->tr = tr;
 	tr->conn = c;
 	c->addr = tr->addr;
@@ -640,7 +646,7 @@ static void linger_event(struct eng *e, struct conn *c, uint32_t ev)
 
 void conn_event(struct eng *e, struct conn *c, uint32_t ev)
 {
-	switch (c->st) {
+	switch (c->state) {
 	case CS_CONNECTING: {
 		int err = 0;
 		socklen_t el = sizeof(err);
@@ -690,9 +696,9 @@ void conn_serve_ready(struct eng *e)
 		if (list)
 			list->rprev = NULL;
 		c->rprev = c->rnext = NULL;
-		if (c->st == CS_OPEN && c->tr)
+		if (c->state == CS_OPEN && c->tr)
 			conn_read(e, c, true);
-		else if (c->st == CS_LINGER)
+		else if (c->state == CS_LINGER)
 			linger_event(e, c, EPOLLIN);
 	}
 }
@@ -701,7 +707,7 @@ void conn_timer(struct eng *e, struct conn *c)
 {
 	struct trun *tr = c->tr;
 
-	switch (c->st) {
+	switch (c->state) {
 	case CS_CONNECTING:
 	case CS_HANDSHAKE:
 		tr_end_conn(e, tr, MSW_ERR_TIMEOUT);

@@ -101,35 +101,35 @@ static bool addr_full(const struct eng *e, const struct addr_ent *a)
 	return e->per_host && a->active >= e->per_host;
 }
 
-static void count(struct scan_stats *st, const struct msw_record *r)
+static void count(struct scan_stats *stats, const struct msw_record *r)
 {
 	switch (r->status) {
 	case ST_CONNECTION_REFUSED:
-		st->refused++;
+		stats->refused++;
 		break;
 	case ST_CONNECTION_TIMEOUT:
 	case ST_IO_TIMEOUT:
-		st->timed_out++;
+		stats->timed_out++;
 		break;
 	case ST_INTERRUPTED:
-		st->interrupted++;
+		stats->interrupted++;
 		break;
 	case ST_UNKNOWN_ERROR:
-		st->errors++;
+		stats->errors++;
 		break;
 	default:
 		break;
 	}
 	if (!r->mqtt)
 		return;
-	st->mqtt++;
+	stats->mqtt++;
 	if (r->auth == AUTH_ANONYMOUS)
-		st->anonymous++;
+		stats->anonymous++;
 	else if (r->auth == AUTH_ANY_CREDENTIALS)
-		st->any_credentials++;
+		stats->any_credentials++;
 	else if (r->auth == AUTH_CREDENTIALS_REQUIRED || r->auth == AUTH_NOT_AUTHORIZED ||
 		 r->auth == AUTH_CLIENT_CERT_REQUIRED)
-		st->auth_required++;
+		stats->auth_required++;
 }
 
 static void emit(struct eng *e, struct msw_record *r)
@@ -137,8 +137,8 @@ static void emit(struct eng *e, struct msw_record *r)
 	msw_err rc = output_record(e->out, r);
 	if (rc)
 		e->sink_failed = true;
-	e->st->records++;
-	e->st->findings += r->findings.n;
+	e->stats->records++;
+	e->stats->findings += r->findings.n;
 }
 
 static void host_check(struct eng *e, struct hrun *h);
@@ -197,7 +197,7 @@ void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_em
 {
 	if (do_emit)
 		emit(e, r);
-	count(e->st, r);
+	count(e->stats, r);
 	if (!h)
 		return;
 	if (r->mqtt)
@@ -306,7 +306,7 @@ static void host_check(struct eng *e, struct hrun *h)
 }
 
 /* Records for hosts that are not probed (blocklisted, unresolved). */
-static void host_static_records(struct eng *e, struct target_host *th, enum msw_status st)
+static void host_static_records(struct eng *e, struct target_host *th, enum msw_status status)
 {
 	int64_t now = eng_wall_us();
 	for (size_t i = 0; i < th->nports; i++) {
@@ -317,12 +317,12 @@ static void host_static_records(struct eng *e, struct target_host *th, enum msw_
 		t.transport = th->ports[i].transport;
 		record_init(&r, p->name);
 		eng_record_identity(&r, &t, now);
-		r.status = st;
-		if (st != ST_BLOCKLISTED_TARGET)
+		r.status = status;
+		if (status != ST_BLOCKLISTED_TARGET)
 			record_set_error(&r, "name did not resolve%s%s",
 					 th->resolve_error ? ": " : "",
 					 th->resolve_error ? th->resolve_error : "");
-		if (st != ST_BLOCKLISTED_TARGET || e->cfg->record_all)
+		if (status != ST_BLOCKLISTED_TARGET || e->cfg->record_all)
 			emit(e, &r); /* counted per host by the caller */
 		record_free(&r);
 	}
@@ -345,12 +345,12 @@ static void pull_host(struct eng *e)
 		e->iter_done = true;
 		return;
 	}
-	e->st->hosts++;
+	e->stats->hosts++;
 	if (th->blocklisted || th->unresolved || !th->nports) {
 		if (th->blocklisted)
-			e->st->blocklisted++;
+			e->stats->blocklisted++;
 		else if (th->unresolved)
-			e->st->unresolved++;
+			e->stats->unresolved++;
 		if (th->nports)
 			host_static_records(
 				e, th, th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_UNKNOWN_ERROR);
@@ -363,7 +363,7 @@ static void pull_host(struct eng *e)
 	struct addr_ent *a = h ? am_get(&e->am, &th->base.sa) : NULL;
 	if (!a) {
 		free(h);
-		e->st->errors++;
+		e->stats->errors++;
 		targets_release(e->it, th);
 		return;
 	}
@@ -389,7 +389,7 @@ static void host_step(struct eng *e, struct hrun *h)
 	struct trun *tr = tr_new(e, h, sp, p);
 
 	if (!tr) {
-		e->st->errors++;
+		e->stats->errors++;
 		host_check(e, h);
 		return;
 	}
@@ -523,7 +523,7 @@ static void dispatch(struct eng *e, struct epoll_event *ev, int n)
 			reap_jobs(e);
 		} else {
 			struct conn *c = p;
-			if (c->st != CS_FREE)
+			if (c->state != CS_FREE)
 				conn_event(e, c, ev[i].events);
 		}
 	}
@@ -535,7 +535,7 @@ static void interrupt_all(struct eng *e)
 	while (e->trs)
 		tr_interrupt(e, e->trs);
 	for (uint32_t i = 0; i < e->nslots; i++)
-		if (e->conns[i].st == CS_LINGER)
+		if (e->conns[i].state == CS_LINGER)
 			conn_close(e, &e->conns[i], false);
 	while (e->hosts)
 		host_drop(e, e->hosts, false);
@@ -592,7 +592,7 @@ static int next_timeout(struct eng *e, int64_t next_progress)
 
 static void progress(struct eng *e)
 {
-	output_progress(e->out, e->st, targets_total(e->it));
+	output_progress(e->out, e->stats, targets_total(e->it));
 }
 
 /* A cap lowered for a shortage of files or ports (conn.c local_shortage) grows back by an
@@ -678,13 +678,13 @@ static void defaults(struct eng *e, const struct msw_config *cfg)
 }
 
 static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_iter *it,
-		     struct output *out, struct scan_stats *st)
+		     struct output *out, struct scan_stats *stats)
 {
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
 	e->it = it;
 	e->out = out;
-	e->st = st;
+	e->stats = stats;
 	defaults(e, cfg);
 	e->now_ms = eng_mono_ms();
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -735,19 +735,19 @@ static void teardown(struct eng *e)
 }
 
 msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-		    struct scan_stats *st)
+		    struct scan_stats *stats)
 {
 	struct eng e;
 	signal(SIGPIPE, SIG_IGN);
-	if (!st->start_us)
-		st->start_us = eng_wall_us();
-	msw_err rc = setup(&e, cfg, it, out, st);
+	if (!stats->start_us)
+		stats->start_us = eng_wall_us();
+	msw_err rc = setup(&e, cfg, it, out, stats);
 	if (!rc)
 		loop(&e);
 	bool stopped = e.stopping;
 	bool failed = e.sink_failed;
 	teardown(&e);
-	st->end_us = eng_wall_us();
+	stats->end_us = eng_wall_us();
 	if (rc)
 		return rc;
 	if (stopped)
@@ -758,9 +758,9 @@ msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct
 }
 
 msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-		   struct scan_stats *st)
+		   struct scan_stats *stats)
 {
 	if (cfg->workers > 1) /* each worker runs its share with workers = 1 */
-		return eng_run_workers(cfg, it, out, st);
-	return eng_run_one(cfg, it, out, st);
+		return eng_run_workers(cfg, it, out, stats);
+	return eng_run_one(cfg, it, out, stats);
 }

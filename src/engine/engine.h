@@ -16,7 +16,7 @@ struct output;
 /* Runs until the iterator is exhausted and every target finished, or a stop signal.
  * Returns MSW_OK, MSW_ERR_INTERRUPTED (signal) or MSW_ERR_SINK. */
 msw_err engine_run(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-		   struct scan_stats *st);
+		   struct scan_stats *stats);
 /* Scan identity, set by main before engine_run: the scan id copied into every record and
  * the permutation seed (the --workers children re-open the target iterator with it). */
 extern char msw_scan_id[40];

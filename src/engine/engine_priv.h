@@ -9,7 +9,11 @@
  *           deadline and the probe timer. Allocated when started, freed when recorded.
  *   hrun  — one host in flight: its port list, how many targets run, the per-address
  *           entry (--per-host), and at depth host the small services summary.
- * Nothing is kept once a host is done. */
+ * Nothing is kept once a host is done.
+ *
+ * Names, throughout the engine: e is the engine (struct eng), c a connection slot, tr a
+ * target in flight, h a host in flight; e->stats the scan's counts, c->state the slot's
+ * state (set only by conn_set_state), status a record's outcome (enum msw_status). */
 #ifndef MSW_ENGINE_PRIV_H
 #define MSW_ENGINE_PRIV_H
 #include <stdbool.h>
@@ -44,7 +48,7 @@ struct eng;
 
 struct conn {
 	struct etimer tm;
-	enum conn_state st;
+	enum conn_state state;
 	int fd;
 	uint32_t evmask; /* events registered with epoll */
 	struct layer *top;
@@ -111,7 +115,7 @@ struct eng {
 	const struct msw_config *cfg;
 	struct target_iter *it;
 	struct output *out;
-	struct scan_stats *st;
+	struct scan_stats *stats;
 	int epfd;
 	struct timerwheel tw;
 	struct ratelimit rl;
@@ -162,7 +166,7 @@ void tr_finish(struct eng *e, struct trun *tr);
 void tr_interrupt(struct eng *e, struct trun *tr);
 void eng_record_identity(struct msw_record *r, const struct msw_target *t, int64_t start_us);
 msw_err job_start(struct eng *e, struct trun *tr);
-void job_abandon(struct eng *e, struct trun *tr, enum msw_status st);
+void job_abandon(struct eng *e, struct trun *tr, enum msw_status status);
 void job_free(struct eng *e, struct trun *tr);
 void eng_job_done(struct eng *e, struct trun *tr);
 uint64_t eng_scan_seed(void);
@@ -183,12 +187,12 @@ void hs_free(struct hrun *h);
 
 /* engine.c: one process's scan into out (engine_run without --workers) */
 msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-		    struct scan_stats *st);
+		    struct scan_stats *stats);
 
 /* workers.c: --workers N: N child processes each running eng_run_one() on their share,
  * their records relayed into out */
 msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, struct output *out,
-			struct scan_stats *st);
+			struct scan_stats *stats);
 /* the parent's line splitter for what children write (exposed for tests) */
 void workers_split_lines(struct dbuf *buf, bool *skipping, uint64_t *dropped, const char *p,
 			 size_t n, void (*on_line)(void *arg, char *line), void *arg);

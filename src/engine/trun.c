@@ -97,7 +97,7 @@ msw_err pctx_send(struct pctx *c, const void *p, size_t n)
 {
 	struct trun *tr = c->engine_priv;
 	struct conn *k = tr ? tr->conn : NULL;
-	if (!k || k->st != CS_OPEN || !k->top)
+	if (!k || k->state != CS_OPEN || !k->top)
 		return MSW_ERR_CLOSED;
 	return k->top->ops->send(k->top, p, n);
 }
@@ -210,7 +210,7 @@ struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
 		e->trs->prev = tr;
 	e->trs = tr;
 	tw_add(&e->tw, &tr->total.e, e->now_ms, e->total_ms);
-	e->st->targets_tried++;
+	e->stats->targets_tried++;
 	return tr;
 }
 
@@ -401,13 +401,13 @@ msw_err job_start(struct eng *e, struct trun *tr)
 }
 
 /* The thread may still run: emit a stand-in record and leave the trun to the pool. */
-void job_abandon(struct eng *e, struct trun *tr, enum msw_status st)
+void job_abandon(struct eng *e, struct trun *tr, enum msw_status status)
 {
 	struct msw_record r;
 	record_init(&r, tr->probe->name);
 	eng_record_identity(&r, &tr->tgt, tr->rec.start_us);
-	r.status = st;
-	record_set_error(&r, st == ST_INTERRUPTED ? "interrupted"
+	r.status = status;
+	record_set_error(&r, status == ST_INTERRUPTED ? "interrupted"
 						  : "blocking probe passed its deadline");
 	r.duration_ms = e->now_ms - tr->start_ms;
 	tw_del(&e->tw, &tr->total.e);
@@ -416,7 +416,7 @@ void job_abandon(struct eng *e, struct trun *tr, enum msw_status st)
 	tr->host = NULL;
 	tr->abandoned = true;
 	tr_unlink(e, tr);
-	eng_account(e, h, &r, st != ST_INTERRUPTED || e->cfg->record_all);
+	eng_account(e, h, &r, status != ST_INTERRUPTED || e->cfg->record_all);
 	record_free(&r);
 }
 
@@ -448,7 +448,7 @@ void eng_job_done(struct eng *e, struct trun *tr)
 	enum msw_status s = tr->rec.status;
 	if (s != ST_CONNECTION_REFUSED && s != ST_CONNECTION_TIMEOUT) {
 		tr->ever_connected = true;
-		e->st->connected++;
+		e->stats->connected++;
 	}
 	tr_finish(e, tr);
 }

@@ -416,15 +416,15 @@ static void follow_redirect(struct pctx *c, struct http_state *s)
 
 static void note_positions(struct pctx *c, struct http_state *s, const cJSON *j)
 {
-	const cJSON *e;
+	const cJSON *entry;
 	const char *seen[32];
 	size_t nseen = 0;
 	if (!cJSON_IsArray(j))
 		return;
-	cJSON_ArrayForEach(e, j) {
-		const cJSON *u = cJSON_GetObjectItemCaseSensitive(e, "username");
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "device");
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "topic");
+	cJSON_ArrayForEach(entry, j) {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(entry, "username");
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(entry, "device");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(entry, "topic");
 		if (!cJSON_IsString(u) || !cJSON_IsString(d))
 			continue;
 		s->positions++;
@@ -441,7 +441,7 @@ static void note_positions(struct pctx *c, struct http_state *s, const cJSON *j)
 			snprintf(topic, sizeof(topic), "%s", t->valuestring);
 		else
 			snprintf(topic, sizeof(topic), "owntracks/%s/%s", u->valuestring, d->valuestring);
-		char *payload = cJSON_PrintUnformatted(e);
+		char *payload = cJSON_PrintUnformatted(entry);
 		if (payload)
 			cls_message(c->cls, (const uint8_t *)topic, strlen(topic), (const uint8_t *)payload,
 				    strlen(payload), false);
@@ -912,9 +912,9 @@ static const char *auth_word(enum fp_auth a)
 	return a == FP_AUTH_OPEN ? "open" : a == FP_AUTH_LOGIN ? "login_required" : "unknown";
 }
 
-static enum msw_status status_of(msw_err e)
+static enum msw_status status_of(msw_err why)
 {
-	switch (e) {
+	switch (why) {
 	case MSW_ERR_REFUSED: return ST_CONNECTION_REFUSED;
 	case MSW_ERR_TIMEOUT: return ST_IO_TIMEOUT;  /* connected, then too slow */
 	case MSW_ERR_CLOSED: return ST_CONNECTION_CLOSED;

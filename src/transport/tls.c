@@ -583,9 +583,9 @@ static bool legacy_step(struct tls_state *s, short *events)
 		*events = POLLOUT;
 		if (poll(&pf, 1, 0) <= 0)
 			return false;
-		int e = 0;
-		socklen_t el = sizeof(e);
-		if (getsockopt(g->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e) {
+		int so_err = 0;
+		socklen_t el = sizeof(so_err);
+		if (getsockopt(g->fd, SOL_SOCKET, SO_ERROR, &so_err, &el) != 0 || so_err) {
 			legacy_end(s, -1, 0, false);
 			return true;
 		}
@@ -597,9 +597,9 @@ static bool legacy_step(struct tls_state *s, short *events)
 		legacy_end(s, 1, SSL_version(g->ssl), true);
 		return true;
 	}
-	int e = SSL_get_error(g->ssl, r);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		*events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+	int ssl_err = SSL_get_error(g->ssl, r);
+	if (ssl_err == SSL_ERROR_WANT_READ || ssl_err == SSL_ERROR_WANT_WRITE) {
+		*events = ssl_err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
 		return false;
 	}
 	ERR_clear_error();
@@ -627,18 +627,18 @@ static void legacy_finish(struct tls_state *s)
 
 static msw_err failed(struct tls_state *s, const char *what)
 {
-	char e[200];
+	char why[200];
 	if (s->io_err)
-		snprintf(e, sizeof(e), "%s", msw_err_str(s->io_err));
+		snprintf(why, sizeof(why), "%s", msw_err_str(s->io_err));
 	else if (s->below_eof)
-		snprintf(e, sizeof(e), "connection closed by peer");
+		snprintf(why, sizeof(why), "connection closed by peer");
 	else
-		ssl_err_text(e, sizeof(e), "unknown TLS error");
+		ssl_err_text(why, sizeof(why), "unknown TLS error");
 	if (s->alert_rcvd >= 0)
-		snprintf(s->err, sizeof(s->err), "%s: %s (alert %s)", what, e,
+		snprintf(s->err, sizeof(s->err), "%s: %s (alert %s)", what, why,
 			 alert_name(s->alert_rcvd));
 	else
-		snprintf(s->err, sizeof(s->err), "%s: %s", what, e);
+		snprintf(s->err, sizeof(s->err), "%s: %s", what, why);
 	ERR_clear_error();
 	s->ph = TP_FAILED;
 	return s->io_err == MSW_ERR_NOMEM ? MSW_ERR_NOMEM : MSW_ERR_TLS;
@@ -691,8 +691,8 @@ static msw_err await_verdict(struct tls_state *s)
 	s->in_recv = false;
 	if (r == 1 || s->ticket_seen)
 		return MSW_OK;
-	int e = SSL_get_error(s->ssl, r);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+	int ssl_err = SSL_get_error(s->ssl, r);
+	if (ssl_err == SSL_ERROR_WANT_READ || ssl_err == SSL_ERROR_WANT_WRITE) {
 		ERR_clear_error();
 		return mono_ms() > s->verdict_deadline ? MSW_OK : MSW_ERR_AGAIN;
 	}
@@ -705,9 +705,9 @@ static msw_err do_handshake(struct layer *l, struct tls_state *s, bool *want_wri
 	s->io_err = MSW_OK;
 	int r = SSL_do_handshake(s->ssl);
 	if (r != 1) {
-		int e = SSL_get_error(s->ssl, r);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			*want_write = e == SSL_ERROR_WANT_WRITE || below_pending(l);
+		int ssl_err = SSL_get_error(s->ssl, r);
+		if (ssl_err == SSL_ERROR_WANT_READ || ssl_err == SSL_ERROR_WANT_WRITE) {
+			*want_write = ssl_err == SSL_ERROR_WANT_WRITE || below_pending(l);
 			return MSW_ERR_AGAIN;
 		}
 		return failed(s, "TLS handshake failed");
