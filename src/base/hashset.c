@@ -39,7 +39,7 @@ static uint8_t *slot_at(const struct hashset *s, size_t i)
 /* Slots needed for n entries at most 3/4 full. */
 static size_t slots_for(const struct hashset *s, size_t n)
 {
-	size_t c = s->first;
+	size_t c = (size_t)1 << s->first;
 	while (n > c / 4 * 3)
 		c *= 2;
 	return c;

@@ -27,10 +27,10 @@ struct hashset {
 	uint8_t *slots; /* cap slots of esz bytes; NULL until the first insertion */
 	uint32_t n;     /* occupied slots */
 	uint32_t cap;   /* slots allocated: 0 or a power of two */
-	uint32_t first; /* slots of the first allocation (a power of two) */
 	uint32_t max;   /* entries at most */
 	uint16_t esz;   /* slot size, the hash included */
 	uint8_t hbytes; /* 4 or 8 */
+	uint8_t first;  /* the first allocation is 1 << first slots */
 	hset_eq_fn eq;
 };
 
@@ -42,9 +42,9 @@ static inline void hset_init(struct hashset *s, size_t esz, unsigned hbytes, siz
 {
 	assert((hbytes == 4 || hbytes == 8) && esz >= hbytes && esz <= UINT16_MAX);
 	assert(max <= UINT32_MAX / 2 && first && first <= UINT32_MAX / 2);
-	uint32_t f = 1;
-	while (f < first)
-		f <<= 1;
+	uint8_t f = 0;
+	while ((size_t)1 << f < first)
+		f++;
 	*s = (struct hashset){.first = f, .max = (uint32_t)max, .esz = (uint16_t)esz,
 			      .hbytes = (uint8_t)hbytes, .eq = eq};
 }
