@@ -1,7 +1,8 @@
 /* mqttsweep: parse → seed → targets → output → engine → report.
  * Subcommands: scan, audit, lab up|down|status, stats DB, --version, --help.
- * Exit codes: 0 finished; 2 usage or configuration error; 3 runtime failure (a sink
- * failed; partial results flushed); 128+signal (130, 143) after SIGINT/SIGTERM. */
+ * Exit codes: 0 finished; 1 a finding at or above --fail-on; 2 usage or configuration
+ * error; 3 runtime failure (a sink failed; partial results flushed); 128+signal (130, 143)
+ * after SIGINT/SIGTERM. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include "base/config.h"
 #include "engine/engine.h"
 #include "transport/tls.h"
+#include "app/fail_on.h"
 #include "app/options.h"
 #include "engine/targets.h"
 #include "output/output.h"
@@ -212,7 +214,7 @@ static int scan(struct run *r, struct target_iter *it)
 	rc = engine_run(&r->cfg, it, out, &st);
 	if (targets_blocklisted(it) > st.blocklisted)
 		st.blocklisted = targets_blocklisted(it);
-	code = finish_code(rc, out);
+	code = fail_on_exit_code(finish_code(rc, out), st.findings_by_severity, r->cfg.fail_on);
 	if (output_finish(out, &st, code) && code == 0)
 		code = EXIT_RUNTIME;
 	output_close(out);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "app/fail_on.h"
 #include "app/options.h"
 #include "engine/targets.h"
 
@@ -166,6 +167,9 @@ static const struct opt table[] = {
 	{ { "--quiet", "-q" }, OT_BOOL, F(quiet), { 0 }, NULL, NULL, "no progress line" },
 	{ { "--verbose", "-v" }, OT_BOOL, F(verbose), { 0 }, NULL, NULL, "more detail on stderr" },
 	{ { "--color" }, OT_BOOL, F(color), { 0 }, NULL, NULL, "colour the terminal summary" },
+	{ { "--fail-on" }, OT_ENUM, F(fail_on), BOTH("none"), fail_on_names, "SEVERITY",
+	  "exit 1 when a finding at or above SEVERITY exists (none, info, low, medium, high, "
+	  "critical)" },
 };
 
 /* clang-format on */
@@ -695,6 +699,9 @@ static msw_err validate(const struct msw_config *cfg, char **errmsg)
 			    cfg->ws_path);
 	if (cfg->key_file && !cfg->cert_file)
 		return fail(errmsg, "bad option '--key %s': give --cert too", cfg->key_file);
+	if (cfg->fail_on != FAIL_ON_NONE && cfg->depth == DEPTH_CONNACK)
+		return fail(errmsg, "option '--fail-on' judges findings, and --depth connack "
+				    "classifies nothing: add --depth topics (or use audit)");
 	return MSW_OK;
 }
 
@@ -848,8 +855,9 @@ void options_help(FILE *f, enum msw_mode mode)
 			help_row(f, &table[i], mode);
 	}
 	fprintf(f, "\nThe password can also come from the environment: MQTTSWEEP_PASSWORD.\n"
-		   "Exit codes: 0 finished, 2 usage or configuration error, 3 runtime failure "
-		   "(an output failed),\n130/143 interrupted by SIGINT/SIGTERM.\n");
+		   "Exit codes: 0 finished, 1 a finding at or above --fail-on, 2 usage or "
+		   "configuration error,\n3 runtime failure (an output failed), 130/143 "
+		   "interrupted by SIGINT/SIGTERM\n(2, 3, 130 and 143 win over 1).\n");
 }
 
 void options_free(struct msw_config *cfg)

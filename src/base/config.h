@@ -94,6 +94,10 @@ struct msw_config {
 	/* appended for issue 5 (host probes): --smb-port N, an extra SMB port for the smb
 	 * host probe besides 445 (tests run smbd on 4445); 0 = none */
 	uint32_t smb_port;
+
+	/* --fail-on SEVERITY: exit 1 when a finding at or above it exists; 0 = none, else
+	 * enum msw_severity + 1 (app/fail_on.h) */
+	int fail_on;
 };
 
 #endif

@@ -8,6 +8,9 @@ struct scan_stats {
 	uint64_t hosts, targets_tried, connected, refused, timed_out, blocklisted, unresolved;
 	uint64_t mqtt, anonymous, any_credentials, auth_required, interrupted, errors;
 	uint64_t findings, records;
+	/* findings per severity, indexed by enum msw_severity (info .. critical; the output
+	 * layer's record.h owns the enum): what --fail-on judges */
+	uint64_t findings_by_severity[5];
 	int64_t start_us, end_us;
 };
 

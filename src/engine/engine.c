@@ -139,6 +139,9 @@ static void emit(struct eng *e, struct msw_record *r)
 		e->sink_failed = true;
 	e->stats->records++;
 	e->stats->findings += r->findings.n;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if ((unsigned)record_findings(r)[i].severity < SEV__COUNT)
+			e->stats->findings_by_severity[record_findings(r)[i].severity]++;
 }
 
 static void host_check(struct eng *e, struct hrun *h);

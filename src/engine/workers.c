@@ -28,6 +28,8 @@
 #define MAX_WORKERS 64
 #define MAX_LINE    (64u * 1024u * 1024u)
 
+#define SEV_SLOTS (sizeof(((struct scan_stats *)0)->findings_by_severity) / sizeof(uint64_t))
+
 /* clang-format off */
 #define STAT_FIELDS(X) \
 	X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) X(blocklisted) \
@@ -43,6 +45,13 @@ static cJSON *stats_json(const struct scan_stats *st)
 		STAT_FIELDS(X)
 	}
 #undef X
+	if (o) {
+		cJSON *a = cJSON_AddArrayToObject(o, "findings_by_severity");
+
+		for (size_t i = 0; a && i < SEV_SLOTS; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(
+							(double)st->findings_by_severity[i]));
+	}
 	return o;
 }
 
@@ -65,6 +74,13 @@ static void stats_from(struct scan_stats *st, const cJSON *o)
 	}
 	STAT_FIELDS(X)
 #undef X
+	const cJSON *a = cJSON_GetObjectItem(o, "findings_by_severity");
+	for (size_t i = 0; i < SEV_SLOTS; i++) {
+		uint64_t n;
+
+		if (count_of(cJSON_GetArrayItem(a, (int)i), &n))
+			st->findings_by_severity[i] = n;
+	}
 }
 
 static void stats_add(struct scan_stats *sum, const struct scan_stats *a)
@@ -72,6 +88,8 @@ static void stats_add(struct scan_stats *sum, const struct scan_stats *a)
 #define X(f) sum->f += a->f;
 	STAT_FIELDS(X)
 #undef X
+	for (size_t i = 0; i < SEV_SLOTS; i++)
+		sum->findings_by_severity[i] += a->findings_by_severity[i];
 }
 
 static msw_err write_all(int fd, const char *p, size_t n)

@@ -9,6 +9,8 @@
 # Address allocation (each test owns a distinct 127.x.y.z range so ctest -j can run them in
 # parallel; nothing ever binds outside 127.0.0.0/8):
 #   127.0.80.x            lab (lab/lab.sh)
+#   127.0.86.x            lint (test_lint.sh) and --fail-on (test_fail_on.sh, .20x)
+#   127.0.87.x            harden (test_harden.sh)
 #   127.0.90.x            engine tests (rate, per-host, concurrency, signals, resume)
 #   127.0.91.x            mqtt probe tests (anonymous, password, ACL, $SYS, versions)
 #   127.0.92.x            classify tests
