@@ -106,6 +106,11 @@ make_seeds() {
 	printf '\x00127.0.0.1\n-p\n1883,8883/tls\n--depth\ntopics\n--window\n5\n--rate\n1000' | seed fuzz_options scan
 	printf '\x01127.0.0.1\n-u\nalice\n-P\nsecret\n--versions\nall\n--exclude\n127.0.0.5' | seed fuzz_options audit
 	printf '\x00--concurrency\n99999999999\n-n\n-1\n127.0.0.0/33' | seed fuzz_options bad
+	for f in "$ROOT"/tests/vectors/lint/*; do # lint: byte 0 picks conf / ACL / add-on
+		[ -f "$f" ] || continue
+		case $f in *.acl) b='\x01' ;; *.yaml | *.json) b='\x02' ;; *) b='\x00' ;; esac
+		{ printf "$b"; cat "$f"; } | seed fuzz_lint "$(basename "$f")"
+	done
 	cert_seeds
 }
 

@@ -98,6 +98,9 @@ struct lint_ctx {
 	/* settings */
 	enum lint_ver ver;
 	const char *share_dir;       /* the add-on's /share on this machine */
+	bool no_io;                  /* read nothing but the buffers given (fuzzing, tests):
+					include_dir is not followed, no file is opened or
+					stat'ed */
 
 	/* input */
 	char *files[LINT_MAX_FILES];

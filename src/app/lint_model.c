@@ -268,6 +268,8 @@ static void include_dir(struct lint_ctx *c, const struct mconf_line *l, struct l
 	size_t n;
 	DIR *probe;
 
+	if (c->no_io)
+		return;
 	lint_local_path(c, l->value, local, sizeof(local));
 	if (!(probe = opendir(local))) {
 		note(c, LN_INCLUDE_MISSING, at, l->value, NULL);

@@ -491,7 +491,7 @@ static void check_mode(struct lint_ctx *c, const char *what, const char *path, s
 	char local[4096];
 	struct stat st;
 
-	if (!path)
+	if (!path || c->no_io)
 		return;
 	if (!file_state(c, path, &st, local, sizeof(local))) {
 		if (must_exist)
@@ -513,7 +513,7 @@ static void check_password_file(struct lint_ctx *c, const char *path, struct llo
 
 	check_mode(c, "password_file", path, at, SEV_MEDIUM, true);
 	lint_local_path(c, path, local, sizeof(local));
-	if (lint_read_file(local, MACL_MAX_BYTES, &buf, &len))
+	if (c->no_io || lint_read_file(local, MACL_MAX_BYTES, &buf, &len))
 		return;
 	if (!mpw_summarise(buf, len, &s)) {
 		if (s.by_hash[MPW_SHA512])
@@ -598,7 +598,7 @@ static void check_acl(struct lint_ctx *c, const struct acl_use *u)
 
 	check_mode(c, "acl_file", u->path, u->at, SEV_LOW, true);
 	lint_local_path(c, u->path, local, sizeof(local));
-	if (lint_read_file(local, MACL_MAX_BYTES, &buf, &len))
+	if (c->no_io || lint_read_file(local, MACL_MAX_BYTES, &buf, &len))
 		return;
 	if (!macl_parse(buf, len, &a))
 		check_acl_entries(c, u, &a);
@@ -664,7 +664,7 @@ static void check_persistence(struct lint_ctx *c)
 {
 	char path[4096];
 
-	if (!c->persistence || !c->persistence_location)
+	if (!c->persistence || !c->persistence_location || !*c->persistence_location)
 		return;
 	snprintf(path, sizeof(path), "%s%s%s", c->persistence_location,
 		 c->persistence_location[strlen(c->persistence_location) - 1] == '/' ? "" : "/",
@@ -709,5 +709,6 @@ void lint_check(struct lint_ctx *c)
 	check_tls_files(c);
 	check_persistence(c);
 	check_addon(c);
-	qsort(c->findings, c->nfindings, sizeof(c->findings[0]), finding_cmp);
+	if (c->nfindings)
+		qsort(c->findings, c->nfindings, sizeof(c->findings[0]), finding_cmp);
 }
