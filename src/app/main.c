@@ -1,5 +1,6 @@
 /* mqttsweep: parse → seed → targets → output → engine → report.
- * Subcommands: scan, audit, lab up|down|status, stats DB, lint FILE..., --version, --help.
+ * Subcommands: scan, audit, lab up|down|status, stats DB, lint FILE..., harden, --version,
+ * --help.
  * Exit codes: 0 finished; 1 a finding at or above --fail-on; 2 usage or configuration
  * error; 3 runtime failure (a sink failed; partial results flushed); 128+signal (130, 143)
  * after SIGINT/SIGTERM. */
@@ -17,6 +18,7 @@
 #include "engine/engine.h"
 #include "transport/tls.h"
 #include "app/fail_on.h"
+#include "app/harden.h"
 #include "app/lint.h"
 #include "app/options.h"
 #include "engine/targets.h"
@@ -37,6 +39,7 @@ static void usage(FILE *f)
 		"       mqttsweep lab up|down|status            the built-in lab on 127.x\n"
 		"       mqttsweep stats DB [--format json]      summary of a SQLite result\n"
 		"       mqttsweep lint [options] FILE...        check a Mosquitto configuration\n"
+		"       mqttsweep harden --listen A:P --out DIR  write a locked-down Mosquitto setup\n"
 		"       mqttsweep --version | --help\n\n"
 		"'mqttsweep scan --help' and 'mqttsweep audit --help' list the options.\n",
 		MSW_VERSION);
@@ -351,8 +354,10 @@ int main(int argc, char **argv)
 		return stats_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lint"))
 		return lint_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "harden"))
+		return harden_main(argc - 2, argv + 2);
 	fprintf(stderr,
-		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats or lint; "
+		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats, lint or harden; "
 		"see --help)\n",
 		cmd);
 	return EXIT_USAGE;
