@@ -198,13 +198,34 @@ static void test_addon(void **state)
 	}
 }
 
+/* docs/lint.md describes every rule of the table (and names no rule that is not in it). */
+static void test_rules_documented(void **state)
+{
+	char path[1024], *doc;
+	size_t len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/lint.md", MSW_SOURCE_DIR);
+	assert_int_equal(lint_read_file(path, 1 << 20, &doc, &len), MSW_OK);
+	for (size_t i = 0; i < lint_nrules; i++) {
+		char row[128];
+
+		snprintf(row, sizeof(row), "| `%s` |", lint_rules[i].id);
+		if (!strstr(doc, row))
+			fail_msg("docs/lint.md has no row for rule %s", lint_rules[i].id);
+		assert_non_null(lint_rules[i].fix);
+		assert_non_null(lint_rules[i].source);
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mconf_lines),   cmocka_unit_test(test_mconf_nul_and_long),
 		cmocka_unit_test(test_acl),           cmocka_unit_test(test_password_summary),
 		cmocka_unit_test(test_model_home),    cmocka_unit_test(test_model_per_listener),
-		cmocka_unit_test(test_addon),
+		cmocka_unit_test(test_addon),         cmocka_unit_test(test_rules_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
