@@ -159,14 +159,17 @@ static int parse_harden_args(int argc, char **argv, struct harden_args *a)
 		return usage_err("harden needs --listen ADDR:PORT and --out DIR", NULL);
 	if (!a->cert != !a->key)
 		return usage_err("give --tls-cert and --tls-key together", NULL);
-	for (const char *const *f = (const char *const[]){a->cert, a->key, NULL}; *f; f++)
-		if (access(*f, R_OK))
-			return usage_err("cannot read", *f);
-	for (const char *const *p = (const char *const[]){a->out, a->install, a->cert, a->key, NULL};
-	     *p; p++)
-		if (strpbrk(*p, "\n\r#"))
+	const char *paths[] = {a->out, a->install, a->cert, a->key};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (!paths[i])
+			continue;
+		if (strpbrk(paths[i], "\n\r#"))
 			return usage_err("a path with a line break or '#' cannot go in mosquitto.conf:",
-					 *p);
+					 paths[i]);
+		if (i >= 2 && access(paths[i], R_OK))
+			return usage_err("cannot read", paths[i]);
+	}
 	return 0;
 }
 

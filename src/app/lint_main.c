@@ -39,15 +39,11 @@ static void lint_usage(FILE *f)
 		"that cannot be read. docs/lint.md describes every rule.\n");
 }
 
-static int bad(const char *fmt, const char *a) __attribute__((format(printf, 1, 0)));
-static int bad(const char *fmt, const char *a)
+/* A usage error: what is wrong, and the argument it is about (or NULL). */
+static int bad(const char *what, const char *arg)
 {
-	fprintf(stderr, "mqttsweep: ");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	fprintf(stderr, fmt, a);
-#pragma GCC diagnostic pop
-	fprintf(stderr, " (see mqttsweep lint --help)\n");
+	fprintf(stderr, "mqttsweep: %s%s%s%s (see mqttsweep lint --help)\n", what, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
 	return EXIT_USAGE;
 }
 
@@ -73,13 +69,13 @@ static int parse_lint_args(int argc, char **argv, struct lint_args *a)
 		}
 		if (strcmp(o, "--format") && strcmp(o, "--mosquitto-version") &&
 		    strcmp(o, "--share") && strcmp(o, "--fail-on"))
-			return bad("unknown option '%s'", o);
+			return bad("unknown option", o);
 		if (!v)
-			return bad("option '%s' needs an argument", o);
+			return bad("this option needs an argument:", o);
 		i++;
 		if (!strcmp(o, "--format")) {
 			if (strcmp(v, "text") && strcmp(v, "sarif"))
-				return bad("bad value '%s' for --format: use text or sarif", v);
+				return bad("--format takes text or sarif, not", v);
 			a->sarif = !strcmp(v, "sarif");
 		} else if (!strcmp(o, "--mosquitto-version")) {
 			if (!strcmp(v, "2.0") || !strcmp(v, "2"))
@@ -87,7 +83,7 @@ static int parse_lint_args(int argc, char **argv, struct lint_args *a)
 			else if (!strcmp(v, "1.6") || !strcmp(v, "1"))
 				a->ver = LV_1_6;
 			else
-				return bad("bad value '%s' for --mosquitto-version: use 2.0 or 1.6", v);
+				return bad("--mosquitto-version takes 2.0 or 1.6, not", v);
 		} else if (!strcmp(o, "--share")) {
 			a->share = v;
 		} else {
@@ -96,13 +92,13 @@ static int parse_lint_args(int argc, char **argv, struct lint_args *a)
 			for (k = 1; fail_on_names[k] && strcmp(fail_on_names[k], v); k++)
 				;
 			if (!fail_on_names[k])
-				return bad("bad value '%s' for --fail-on: use info, low, medium, "
-					   "high or critical", v);
+				return bad("--fail-on takes info, low, medium, high or critical, not",
+					   v);
 			a->fail_on = k;
 		}
 	}
 	if (!a->nfiles)
-		return bad("%s", "lint needs a FILE");
+		return bad("lint needs a FILE", NULL);
 	return 0;
 }
 
