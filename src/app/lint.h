@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include "app/macl.h"
 #include "app/mconf.h"
+#include "base/vec.h"
 #include "output/record.h"
 
 enum lint_ver { LV_2_0, LV_1_6 };
@@ -113,10 +114,8 @@ struct lint_ctx {
 	bool local_only;             /* no listener, port or bind_address (2.0) */
 	struct lsec global;
 	struct llistener deflt;      /* the implicit default listener (port, bind_address...) */
-	struct llistener *ls;        /* explicit listeners in file order */
-	size_t nls;
-	struct llistener *eff;       /* what Mosquitto would listen on, after finishing */
-	size_t neff;
+	struct vec ls;               /* struct llistener: explicit listeners in file order */
+	struct vec eff;              /* struct llistener: what Mosquitto would listen on */
 	bool persistence;
 	struct lloc persistence_at;
 	const char *persistence_location, *persistence_file;
@@ -126,14 +125,29 @@ struct lint_ctx {
 	struct lloc addon_at;        /* the options file (for findings about the add-on) */
 	const char *addon_folder;    /* the customize folder (in /share terms) or NULL */
 
-	struct lnote *notes;
-	size_t nnotes;
+	struct vec notes;            /* struct lnote */
 
 	/* output */
-	struct lint_finding *findings;
-	size_t nfindings;
+	struct vec findings;         /* struct lint_finding */
 	bool truncated;
 };
+
+static inline struct lint_finding *lint_findings(const struct lint_ctx *c)
+{
+	return c->findings.p;
+}
+static inline struct lnote *lint_notes(const struct lint_ctx *c)
+{
+	return c->notes.p;
+}
+static inline struct llistener *lint_ls(const struct lint_ctx *c)
+{
+	return c->ls.p;
+}
+static inline struct llistener *lint_eff(const struct lint_ctx *c)
+{
+	return c->eff.p;
+}
 
 struct lint_rule {
 	const char *id;              /* stable, e.g. "listener-anonymous" */

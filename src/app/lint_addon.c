@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "base/vec.h"
 
 #define YAML_MAX_DEPTH 16
 #define YAML_MAX_LINES 20000
@@ -170,10 +171,13 @@ static cJSON *yblock(struct yreader *r, int indent, int depth)
 static cJSON *yaml_parse(char *text)
 {
 	struct yreader r = {0};
+	struct vec lines;
 	cJSON *root;
 
-	for (char *p = text; p && *p && r.n < YAML_MAX_LINES;) {
+	vec_init(&lines, sizeof(struct yline), 32, YAML_MAX_LINES);
+	for (char *p = text; p && *p;) {
 		char *nl = strchr(p, '\n'), *s = p;
+		struct yline *l;
 		int ind = 0;
 
 		if (nl)
@@ -184,17 +188,16 @@ static cJSON *yaml_parse(char *text)
 		}
 		s = strip_comment(s);
 		if (*s && strcmp(s, "---")) {
-			struct yline *v = realloc(r.v, (r.n + 1) * sizeof(*v));
-
-			if (!v)
-				break;
-			r.v = v;
-			r.v[r.n++] = (struct yline){ind, s};
+			if (!(l = vec_push(&lines)))
+				break; /* past the cap: the rest is not read */
+			*l = (struct yline){ind, s};
 		}
 		p = nl ? nl + 1 : NULL;
 	}
+	r.v = lines.p;
+	r.n = lines.n;
 	root = r.n ? yblock(&r, r.v[0].indent, 0) : cJSON_CreateObject();
-	free(r.v);
+	vec_free(&lines);
 	return root;
 }
 

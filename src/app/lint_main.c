@@ -133,8 +133,8 @@ int lint_main(int argc, char **argv)
 			break;
 		}
 		lint_check(cs[i]);
-		for (size_t k = 0; k < cs[i]->nfindings; k++)
-			by[cs[i]->findings[k].sev]++;
+		for (size_t k = 0; k < cs[i]->findings.n; k++)
+			by[lint_findings(cs[i])[k].sev]++;
 	}
 	if (!cs)
 		code = 3;

@@ -88,14 +88,8 @@ static void note(struct lint_ctx *c, enum lnote_kind k, struct lloc at, const ch
 {
 	struct lnote *n;
 
-	if (c->nnotes >= LINT_MAX_FINDINGS)
+	if (!(n = vec_push(&c->notes)))
 		return;
-	n = realloc(c->notes, (c->nnotes + 1) * sizeof(*n));
-	if (!n)
-		return;
-	c->notes = n;
-	n = &c->notes[c->nnotes++];
-	memset(n, 0, sizeof(*n));
 	n->kind = k;
 	n->at = at;
 	n->why = why;
@@ -119,6 +113,10 @@ void lint_init(struct lint_ctx *c, enum lint_ver ver, const char *share_dir)
 	c->local_only = true;
 	listener_defaults(&c->deflt);
 	c->deflt.kind = LK_DEFAULT;
+	vec_init(&c->findings, sizeof(struct lint_finding), 8, LINT_MAX_FINDINGS);
+	vec_init(&c->notes, sizeof(struct lnote), 8, LINT_MAX_FINDINGS);
+	vec_init(&c->ls, sizeof(struct llistener), 4, LINT_MAX_LISTENERS);
+	vec_init(&c->eff, sizeof(struct llistener), 4, LINT_MAX_LISTENERS + 2);
 }
 
 void lint_free(struct lint_ctx *c)
@@ -127,12 +125,12 @@ void lint_free(struct lint_ctx *c)
 		free(c->files[i]);
 		mconf_free(&c->confs[i]);
 	}
-	for (size_t i = 0; i < c->nfindings; i++)
-		free(c->findings[i].msg);
-	free(c->findings);
-	free(c->notes);
-	free(c->ls);
-	free(c->eff);
+	for (size_t i = 0; i < c->findings.n; i++)
+		free(lint_findings(c)[i].msg);
+	vec_free(&c->findings);
+	vec_free(&c->notes);
+	vec_free(&c->ls);
+	vec_free(&c->eff);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -232,32 +230,36 @@ static int mosq_name_cmp(const void *a, const void *b)
 	return (unsigned char)*s1 - (unsigned char)*s2;
 }
 
+/* The names (malloc'ed) in *out, sorted; returns how many. */
 static size_t list_conf_files(const char *dir, char ***out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char **v = NULL;
-	size_t n = 0;
+	struct vec v;
+	size_t n;
 
 	*out = NULL;
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && n < LINT_MAX_FILES) {
+	vec_init(&v, sizeof(char *), 16, LINT_MAX_FILES);
+	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		char **nv;
+		char **slot, *name;
 
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".conf"))
 			continue;
-		if (!(nv = realloc(v, (n + 1) * sizeof(*v))))
+		if (!(name = strdup(de->d_name)))
 			break;
-		v = nv;
-		if (!(v[n] = strdup(de->d_name)))
+		if (!(slot = vec_push(&v))) {
+			free(name);
 			break;
-		n++;
+		}
+		*slot = name;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), mosq_name_cmp);
-	*out = v;
+	*out = vec_take(&v, &n);
+	if (n)
+		qsort(*out, n, sizeof(char *), mosq_name_cmp);
 	return n;
 }
 
@@ -303,7 +305,7 @@ struct pstate {
 
 static struct llistener *cur_listener(struct pstate *s)
 {
-	return s->cur_index < 0 ? &s->c->deflt : &s->c->ls[s->cur_index];
+	return s->cur_index < 0 ? &s->c->deflt : &lint_ls(s->c)[s->cur_index];
 }
 
 static void touch_default(struct pstate *s, const struct mconf_line *l, struct lloc at)
@@ -384,7 +386,7 @@ static bool security_option(struct pstate *s, const struct mconf_line *l, struct
 static void new_listener(struct pstate *s, const struct mconf_line *l, struct lloc at)
 {
 	struct lint_ctx *c = s->c;
-	struct llistener *nl, *x;
+	struct llistener *x;
 	long port;
 	char *end;
 
@@ -398,12 +400,8 @@ static void new_listener(struct pstate *s, const struct mconf_line *l, struct ll
 		note(c, LN_SYNTAX, at, l->key, "invalid port (Mosquitto refuses the file)");
 		return;
 	}
-	if (c->nls >= LINT_MAX_LISTENERS)
+	if (!(x = vec_push(&c->ls)))
 		return;
-	if (!(nl = realloc(c->ls, (c->nls + 1) * sizeof(*nl))))
-		return;
-	c->ls = nl;
-	x = &c->ls[c->nls];
 	listener_defaults(x);
 	x->kind = LK_EXPLICIT;
 	x->at = at;
@@ -411,7 +409,7 @@ static void new_listener(struct pstate *s, const struct mconf_line *l, struct ll
 	if (l->nargs >= 2 && l->args[1][0] != '#')
 		x->host = l->args[1];
 	x->unix_socket = port == 0;
-	s->cur_index = (ptrdiff_t)c->nls++;
+	s->cur_index = (ptrdiff_t)c->ls.n - 1;
 }
 
 static bool listener_option(struct pstate *s, const struct mconf_line *l, struct lloc at)
@@ -481,9 +479,9 @@ static bool global_option(struct pstate *s, const struct mconf_line *l, struct l
 	if (!strcmp(l->key, "per_listener_settings")) {
 		c->per_listener = is_true(l);
 		c->per_listener_at = at;
-		for (size_t i = 0; c->per_listener && i < c->nnotes; i++)
-			if (c->notes[i].kind == LN_SEC_CANDIDATE)
-				c->notes[i].kind = LN_SEC_IGNORED;
+		for (size_t i = 0; c->per_listener && i < c->notes.n; i++)
+			if (lint_notes(c)[i].kind == LN_SEC_CANDIDATE)
+				lint_notes(c)[i].kind = LN_SEC_IGNORED;
 	} else if (!strcmp(l->key, "port")) {
 		c->local_only = false;
 		c->deflt.has_port_line = true;
@@ -565,13 +563,11 @@ void lint_process(struct lint_ctx *c, size_t file, int level)
 
 static bool push_eff(struct lint_ctx *c, const struct llistener *l)
 {
-	struct llistener *v = realloc(c->eff, (c->neff + 1) * sizeof(*v));
+	struct llistener *v = vec_push(&c->eff);
 
-	if (!v)
-		return false;
-	c->eff = v;
-	c->eff[c->neff++] = *l;
-	return true;
+	if (v)
+		*v = *l;
+	return v != NULL;
 }
 
 /* 1.6: an unset allow_anonymous becomes true unless the scope has a password file, a PSK
@@ -590,12 +586,12 @@ void lint_finish_model(struct lint_ctx *c)
 	if (!d.has_port_line)
 		d.at = d.touched_at;
 	if (c->ver == LV_1_6) {
-		want_default |= c->nls == 0;
+		want_default |= c->ls.n == 0;
 		if (!d.has_port_line && !d.touched)
 			d.at = (struct lloc){0, 0};
 		if (c->per_listener) {
-			for (size_t i = 0; i < c->nls; i++)
-				anon_default_16(&c->ls[i].sec);
+			for (size_t i = 0; i < c->ls.n; i++)
+				anon_default_16(&lint_ls(c)[i].sec);
 		} else {
 			anon_default_16(&c->global);
 		}
@@ -613,9 +609,9 @@ void lint_finish_model(struct lint_ctx *c)
 		}
 	} else {
 		if (c->per_listener) {
-			for (size_t i = 0; i < c->nls; i++)
-				if (c->ls[i].sec.anon == -1)
-					c->ls[i].sec.anon = 0;
+			for (size_t i = 0; i < c->ls.n; i++)
+				if (lint_ls(c)[i].sec.anon == -1)
+					lint_ls(c)[i].sec.anon = 0;
 		} else if (c->global.anon == -1) {
 			c->global.anon = 0;
 		}
@@ -627,8 +623,8 @@ void lint_finish_model(struct lint_ctx *c)
 		d.sec.anon = 1;
 	if (want_default)
 		push_eff(c, &d);
-	for (size_t i = 0; i < c->nls; i++)
-		push_eff(c, &c->ls[i]);
+	for (size_t i = 0; i < c->ls.n; i++)
+		push_eff(c, &lint_ls(c)[i]);
 }
 
 msw_err lint_load(struct lint_ctx *c, const char *path, char *err, size_t errn)

@@ -31,8 +31,8 @@ int lint_write_text(FILE *f, const struct lint_ctx *c)
 	fprintf(f, "# mqttsweep lint: %s semantics%s\n",
 		c->ver == LV_1_6 ? "Mosquitto 1.6" : "Mosquitto 2.0 (checked against 2.0.11)",
 		c->addon ? "; the Home Assistant add-on's generated configuration" : "");
-	for (size_t i = 0; i < c->nfindings; i++) {
-		const struct lint_finding *x = &c->findings[i];
+	for (size_t i = 0; i < c->findings.n; i++) {
+		const struct lint_finding *x = &lint_findings(c)[i];
 		const struct lint_rule *r = &lint_rules[x->rule];
 		char *file = escape_term_s(file_of(c, x->at)), *msg = escape_term_s(x->msg);
 
@@ -49,7 +49,7 @@ int lint_write_text(FILE *f, const struct lint_ctx *c)
 	}
 	if (c->truncated)
 		fprintf(f, "(more findings left out: the first %u are shown)\n", LINT_MAX_FINDINGS);
-	fprintf(f, "%zu finding%s", c->nfindings, c->nfindings == 1 ? "" : "s");
+	fprintf(f, "%u finding%s", c->findings.n, c->findings.n == 1 ? "" : "s");
 	for (int s = SEV__COUNT - 1; s >= 0; s--)
 		if (by[s])
 			fprintf(f, ", %zu %s", by[s], severity_str((enum msw_severity)s));
@@ -163,8 +163,8 @@ int lint_write_sarif(FILE *f, struct lint_ctx *const *cs, size_t n)
 		cJSON_AddItemToArray(rules, sarif_rule(&lint_rules[i]));
 	results = cJSON_AddArrayToObject(run, "results");
 	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < cs[k]->nfindings; i++)
-			cJSON_AddItemToArray(results, sarif_result(cs[k], &cs[k]->findings[i]));
+		for (size_t i = 0; i < cs[k]->findings.n; i++)
+			cJSON_AddItemToArray(results, sarif_result(cs[k], &lint_findings(cs[k])[i]));
 	txt = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!txt)

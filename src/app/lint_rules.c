@@ -198,13 +198,13 @@ void lint_report(struct lint_ctx *c, size_t rule, enum msw_severity sev, struct 
 
 	if (rule >= R__COUNT)
 		return;
-	if (c->nfindings >= LINT_MAX_FINDINGS) {
+	if (c->findings.n >= LINT_MAX_FINDINGS) {
 		c->truncated = true;
 		return;
 	}
-	for (size_t i = 0; i < c->nfindings; i++) /* one finding per rule and line */
-		if (c->findings[i].rule == rule && c->findings[i].at.file == at.file &&
-		    c->findings[i].at.line == at.line && rule != R_ANON && rule != R_SYS)
+	for (size_t i = 0; i < c->findings.n; i++) /* one finding per rule and line */
+		if (lint_findings(c)[i].rule == rule && lint_findings(c)[i].at.file == at.file &&
+		    lint_findings(c)[i].at.line == at.line && rule != R_ANON && rule != R_SYS)
 			return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
@@ -212,13 +212,11 @@ void lint_report(struct lint_ctx *c, size_t rule, enum msw_severity sev, struct 
 	va_end(ap);
 	if (!msg)
 		return;
-	f = realloc(c->findings, (c->nfindings + 1) * sizeof(*f));
-	if (!f) {
+	if (!(f = vec_push(&c->findings))) {
 		free(msg);
 		return;
 	}
-	c->findings = f;
-	c->findings[c->nfindings++] = (struct lint_finding){rule, sev, at, msg};
+	*f = (struct lint_finding){rule, sev, at, msg};
 }
 
 /* ---- listeners ---- */
@@ -396,12 +394,12 @@ static void check_plain_beside_tls(struct lint_ctx *c)
 	bool tls = false;
 	char d[256];
 
-	for (size_t i = 0; i < c->neff; i++)
-		tls |= is_tls(&c->eff[i]);
+	for (size_t i = 0; i < c->eff.n; i++)
+		tls |= is_tls(&lint_eff(c)[i]);
 	if (!tls)
 		return;
-	for (size_t i = 0; i < c->neff; i++) {
-		const struct llistener *l = &c->eff[i];
+	for (size_t i = 0; i < c->eff.n; i++) {
+		const struct llistener *l = &lint_eff(c)[i];
 		enum scope sc = listener_scope(c, l);
 
 		if (is_tls(l) || sc == SC_LOOPBACK || sc == SC_UNIX)
@@ -420,10 +418,10 @@ static void check_plain_beside_tls(struct lint_ctx *c)
 
 static void check_notes(struct lint_ctx *c)
 {
-	size_t nls = c->neff;
+	size_t nls = c->eff.n;
 
-	for (size_t i = 0; i < c->nnotes; i++) {
-		const struct lnote *n = &c->notes[i];
+	for (size_t i = 0; i < c->notes.n; i++) {
+		const struct lnote *n = &lint_notes(c)[i];
 
 		switch (n->kind) {
 		case LN_SYNTAX:
@@ -455,7 +453,7 @@ static void check_notes(struct lint_ctx *c)
 					    n->key, nls);
 			break;
 		case LN_SEC_TO_DEFAULT:
-			if (c->per_listener && c->nls > 0)
+			if (c->per_listener && c->ls.n > 0)
 				lint_report(c, R_PL_DEFAULT, SEV_MEDIUM, n->at,
 					    "%s comes before the first listener line of this file, so it "
 					    "applies to the default listener, not to any listener above",
@@ -612,8 +610,8 @@ static void check_scopes(struct lint_ctx *c)
 	const struct lsec *done[LINT_MAX_LISTENERS + 1];
 	size_t ndone = 0;
 
-	for (size_t i = 0; i < c->neff; i++) {
-		const struct llistener *l = &c->eff[i];
+	for (size_t i = 0; i < c->eff.n; i++) {
+		const struct llistener *l = &lint_eff(c)[i];
 		const struct lsec *s = sec_of(c, l);
 		bool anon = false, seen = false;
 		struct lloc at;
@@ -625,8 +623,8 @@ static void check_scopes(struct lint_ctx *c)
 		if (seen)
 			continue;
 		done[ndone++] = s;
-		for (size_t k = 0; k < c->neff; k++) /* anonymous anywhere this scope applies */
-			if (sec_of(c, &c->eff[k]) == s && anon_allowed(c, &c->eff[k]))
+		for (size_t k = 0; k < c->eff.n; k++) /* anonymous anywhere this scope applies */
+			if (sec_of(c, &lint_eff(c)[k]) == s && anon_allowed(c, &lint_eff(c)[k]))
 				anon = true;
 		if (s->password_file)
 			check_password_file(c, s->password_file, s->pw_at);
@@ -656,8 +654,8 @@ static void check_scopes(struct lint_ctx *c)
 
 static void check_tls_files(struct lint_ctx *c)
 {
-	for (size_t i = 0; i < c->neff; i++)
-		check_mode(c, "keyfile", c->eff[i].keyfile, c->eff[i].key_at, SEV_HIGH, false);
+	for (size_t i = 0; i < c->eff.n; i++)
+		check_mode(c, "keyfile", lint_eff(c)[i].keyfile, lint_eff(c)[i].key_at, SEV_HIGH, false);
 }
 
 static void check_persistence(struct lint_ctx *c)
@@ -678,8 +676,8 @@ static void check_addon(struct lint_ctx *c)
 
 	if (!c->addon)
 		return;
-	for (size_t i = 0; i < c->neff; i++)
-		acl |= sec_of(c, &c->eff[i])->acl_file != NULL;
+	for (size_t i = 0; i < c->eff.n; i++)
+		acl |= sec_of(c, &lint_eff(c)[i])->acl_file != NULL;
 	if (!acl)
 		lint_report(c, R_ADDON_ALL, SEV_MEDIUM, c->addon_at,
 			    "no acl_file in the customize folder: every login and every Home "
@@ -702,13 +700,13 @@ static int finding_cmp(const void *a, const void *b)
 void lint_check(struct lint_ctx *c)
 {
 	check_notes(c);
-	for (size_t i = 0; i < c->neff; i++)
-		check_listener(c, &c->eff[i]);
+	for (size_t i = 0; i < c->eff.n; i++)
+		check_listener(c, &lint_eff(c)[i]);
 	check_plain_beside_tls(c);
 	check_scopes(c);
 	check_tls_files(c);
 	check_persistence(c);
 	check_addon(c);
-	if (c->nfindings)
-		qsort(c->findings, c->nfindings, sizeof(c->findings[0]), finding_cmp);
+	if (c->findings.n)
+		qsort(c->findings.p, c->findings.n, sizeof(struct lint_finding), finding_cmp);
 }

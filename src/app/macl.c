@@ -1,6 +1,7 @@
 /* ACL and password files: see macl.h. */
 #include "app/macl.h"
 #include <stdlib.h>
+#include "base/vec.h"
 #include <string.h>
 
 static bool blank(char c)
@@ -18,8 +19,8 @@ static bool copy_cut(char *dst, const char *s, size_t n)
 }
 
 /* One line [s, e) (no line end), trailing blanks already trimmed. */
-static void acl_line(struct macl *a, const char *s, const char *e, uint32_t lineno, char *user,
-		     bool *have_user, bool *cut_user)
+static void acl_line(struct vec *v, size_t *users, const char *s, const char *e,
+		     uint32_t lineno, char *user, bool *have_user, bool *cut_user)
 {
 	struct macl_entry *x;
 	const char *w1 = s, *w1e, *w2, *w2e, *rest;
@@ -34,33 +35,25 @@ static void acl_line(struct macl *a, const char *s, const char *e, uint32_t line
 		return;
 	for (w1e = w1; w1e < e && *w1e != ' '; w1e++)
 		;
-	if (a->n == MACL_MAX_ENTRIES)
-		return;
-	x = &a->v[a->n];
-	memset(x, 0, sizeof(*x));
-	x->line = lineno;
-	x->kind = MACL_BAD;
 	for (w2 = w1e; w2 < e && *w2 == ' '; w2++)
 		;
-	if ((size_t)(w1e - w1) == 4 && !memcmp(w1, "user", 4)) {
-		if (w2 == e) {
-			a->n++; /* "Missing username": Mosquitto refuses the file */
-			return;
-		}
+	if ((size_t)(w1e - w1) == 4 && !memcmp(w1, "user", 4) && w2 < e) {
 		*cut_user = copy_cut(user, w2, (size_t)(e - w2));
 		*have_user = true;
-		a->users++;
+		(*users)++;
 		return;
 	}
+	x = vec_push(v);
+	if (!x)
+		return; /* at the cap (or out of memory): later lines are not judged */
+	x->line = lineno;
+	x->kind = MACL_BAD; /* so far: "Missing username", an unknown word, ... */
 	if (!((w1e - w1 == 5 && !memcmp(w1, "topic", 5)) ||
-	      (w1e - w1 == 7 && !memcmp(w1, "pattern", 7)))) {
-		a->n++;
+	      (w1e - w1 == 7 && !memcmp(w1, "pattern", 7))))
 		return;
-	}
 	x->kind = w1e - w1 == 5 ? MACL_TOPIC : MACL_PATTERN;
 	if (w2 == e) {
 		x->kind = MACL_BAD; /* "Empty topic" */
-		a->n++;
 		return;
 	}
 	for (w2e = w2; w2e < e && *w2e != ' '; w2e++)
@@ -90,20 +83,20 @@ static void acl_line(struct macl *a, const char *s, const char *e, uint32_t line
 		x->cut |= *cut_user;
 	}
 	x->anonymous = x->kind == MACL_TOPIC && !*have_user;
-	a->n++;
 }
 
 msw_err macl_parse(const char *buf, size_t len, struct macl *out)
 {
 	char user[MACL_NAME_MAX] = "";
 	bool have_user = false, cut_user = false;
-	size_t cap = 0;
 	uint32_t lineno = 0;
 	const char *p = buf, *end = buf + len;
+	struct vec v;
 
 	memset(out, 0, sizeof(*out));
 	if (len > MACL_MAX_BYTES)
 		return MSW_ERR_TOO_BIG;
+	vec_init(&v, sizeof(struct macl_entry), 16, MACL_MAX_ENTRIES);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
 		const char *z = memchr(p, '\0', (size_t)(e - p));
@@ -113,24 +106,12 @@ msw_err macl_parse(const char *buf, size_t len, struct macl *out)
 			e = z; /* Mosquitto's line reader stops at a NUL */
 		while (e > p && blank(e[-1]))
 			e--;
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct macl_entry *v;
-
-			if (ncap > MACL_MAX_ENTRIES)
-				ncap = MACL_MAX_ENTRIES;
-			if (ncap == cap)
-				return MSW_ERR_TOO_BIG;
-			if (!(v = realloc(out->v, ncap * sizeof(*v))))
-				return MSW_ERR_NOMEM;
-			out->v = v;
-			cap = ncap;
-		}
-		acl_line(out, p, e, lineno, user, &have_user, &cut_user);
+		acl_line(&v, &out->users, p, e, lineno, user, &have_user, &cut_user);
 		if (!nl)
 			break;
 		p = nl + 1;
 	}
+	out->v = vec_take(&v, &out->n);
 	return MSW_OK;
 }
 

@@ -3,27 +3,13 @@
  * NUL-terminated inside memory this struct owns and no line needs its own allocation. */
 #include "app/mconf.h"
 #include <stdbool.h>
+#include "base/vec.h"
 #include <stdlib.h>
 #include <string.h>
 
 static bool blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static bool grow(struct mconf *c, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 64;
-	struct mconf_line *v;
-
-	if (ncap > MCONF_MAX_LINES)
-		ncap = MCONF_MAX_LINES;
-	v = realloc(c->v, ncap * sizeof(*v));
-	if (!v)
-		return false;
-	c->v = v;
-	*cap = ncap;
-	return true;
 }
 
 /* Trim blanks at both ends of [*s, *e). */
@@ -96,26 +82,54 @@ static void parse_line(struct mconf_line *l, char *s, char *e, size_t lineno, un
 			l->flags |= MCF_INLINE_HASH;
 }
 
+/* One line [p, e) (NUL-terminated at e) of the values half of arena a; the words half
+ * starts at a + len + 1. Adds a directive to lines unless the line is a comment or blank. */
+static msw_err one_line(struct vec *lines, char *a, size_t len, char *p, char *e, size_t lineno,
+			unsigned flags)
+{
+	struct mconf_line *l;
+	char *s = p;
+
+	if (p == e || p[0] == '#')
+		return MSW_OK;
+	while (s < e && blank(*s))
+		s++;
+	if (s == e && !memchr(p, '\t', (size_t)(e - p)))
+		return MSW_OK;
+	if (!(l = vec_push(lines)))
+		return lines->n >= MCONF_MAX_LINES ? MSW_ERR_TOO_BIG : MSW_ERR_NOMEM;
+	if (s < e && *s == '#') {
+		l->line = (uint32_t)lineno;
+		l->flags = flags | MCF_INDENT_COMMENT;
+		l->value = "";
+		return MSW_OK;
+	}
+	parse_line(l, p, e, lineno, flags);
+	if (*l->value)
+		split_args(l, a + len + 1 + (size_t)(l->value - a), strlen(l->value));
+	return MSW_OK;
+}
+
 msw_err mconf_parse(const char *buf, size_t len, struct mconf *out)
 {
-	size_t cap = 0, lineno = 0;
+	struct vec lines;
+	size_t lineno = 0;
+	msw_err rc = MSW_OK;
 	char *a, *p, *end;
 
 	memset(out, 0, sizeof(*out));
 	if (len > MCONF_MAX_BYTES)
 		return MSW_ERR_TOO_BIG;
-	a = malloc(2 * len + 2);
-	if (!a)
+	if (!(a = malloc(2 * len + 2)))
 		return MSW_ERR_NOMEM;
 	memcpy(a, buf, len);
 	a[len] = '\0';
 	memcpy(a + len + 1, buf, len);
 	a[2 * len + 1] = '\0';
-	out->arena = a;
-	for (p = a, end = a + len; p < end; p = p + strlen(p) + 1) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+	vec_init(&lines, sizeof(struct mconf_line), 32, MCONF_MAX_LINES);
+	for (p = a, end = a + len; p < end && !rc;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *z;
 		unsigned flags = 0;
-		char *z;
 
 		lineno++;
 		*e = '\0';
@@ -127,45 +141,18 @@ msw_err mconf_parse(const char *buf, size_t len, struct mconf *out)
 			flags |= MCF_NUL;
 			e = z;
 		}
-		if (p == e || p[0] == '#')
-			goto next;
-		{
-			char *s = p;
-
-			while (s < e && blank(*s))
-				s++;
-			if (s == e && !memchr(p, '\t', (size_t)(e - p)))
-				goto next;
-			if (s < e && *s == '#') {
-				if (out->n == cap && (cap == MCONF_MAX_LINES || !grow(out, &cap)))
-					return out->n >= MCONF_MAX_LINES ? MSW_ERR_TOO_BIG
-									 : MSW_ERR_NOMEM;
-				memset(&out->v[out->n], 0, sizeof(out->v[0]));
-				out->v[out->n].line = (uint32_t)lineno;
-				out->v[out->n].flags = flags | MCF_INDENT_COMMENT;
-				out->v[out->n].value = "";
-				out->n++;
-				goto next;
-			}
-		}
-		if (out->n == cap && (cap == MCONF_MAX_LINES || !grow(out, &cap)))
-			return out->n >= MCONF_MAX_LINES ? MSW_ERR_TOO_BIG : MSW_ERR_NOMEM;
-		{
-			struct mconf_line *l = &out->v[out->n++];
-
-			parse_line(l, p, e, lineno, flags);
-			if (*l->value) {
-				size_t off = (size_t)(l->value - a), vn = strlen(l->value);
-
-				split_args(l, a + len + 1 + off, vn);
-			}
-		}
-next:
+		rc = one_line(&lines, a, len, p, e, lineno, flags);
 		if (!nl)
 			break;
-		p = nl; /* strlen(p) + 1 below steps over the '\0' written at the line end */
-		*p = '\0';
+		p = nl + 1;
 	}
+	if (rc) {
+		vec_free(&lines);
+		free(a);
+		return rc;
+	}
+	out->arena = a;
+	out->v = vec_take(&lines, &out->n);
 	return MSW_OK;
 }
 

@@ -13,11 +13,11 @@
 
 static void check_ctx(const struct lint_ctx *c, size_t nlines)
 {
-	for (size_t i = 0; i < c->nfindings; i++) {
-		assert(c->findings[i].rule < lint_nrules);
-		assert(c->findings[i].at.file < c->nfiles);
-		assert(c->findings[i].at.line <= nlines + 1);
-		assert(c->findings[i].msg);
+	for (size_t i = 0; i < c->findings.n; i++) {
+		assert(lint_findings(c)[i].rule < lint_nrules);
+		assert(lint_findings(c)[i].at.file < c->nfiles);
+		assert(lint_findings(c)[i].at.line <= nlines + 1);
+		assert(lint_findings(c)[i].msg);
 	}
 }
 
@@ -77,8 +77,8 @@ static void run_addon(const uint8_t *d, size_t n)
 	c.no_io = true;
 	if (lint_load_addon(&c, "options.yaml", (const char *)d, n, err, sizeof(err)) == MSW_OK) {
 		lint_check(&c);
-		for (size_t i = 0; i < c.nfindings; i++)
-			assert(c.findings[i].rule < lint_nrules);
+		for (size_t i = 0; i < c.findings.n; i++)
+			assert(lint_findings(&c)[i].rule < lint_nrules);
 	}
 	lint_free(&c);
 }

@@ -117,8 +117,8 @@ static char *slurp(const char *name, size_t *len)
 
 static bool has(const struct lint_ctx *c, const char *rule, uint32_t line)
 {
-	for (size_t i = 0; i < c->nfindings; i++)
-		if (!strcmp(lint_rules[c->findings[i].rule].id, rule) && c->findings[i].at.line == line)
+	for (size_t i = 0; i < c->findings.n; i++)
+		if (!strcmp(lint_rules[lint_findings(c)[i].rule].id, rule) && lint_findings(c)[i].at.line == line)
 			return true;
 	return false;
 }
@@ -143,8 +143,8 @@ static void test_model_home(void **state)
 
 	(void)state;
 	lint_buf(&c, "home_1x.conf", LV_2_0);
-	assert_int_equal(c.neff, 1);
-	assert_int_equal(c.eff[0].kind, LK_DEFAULT);
+	assert_int_equal(c.eff.n, 1);
+	assert_int_equal(lint_eff(&c)[0].kind, LK_DEFAULT);
 	assert_true(has(&c, "listener-anonymous", 3));
 	assert_true(has(&c, "sys-readable", 3));
 	lint_free(&c);
@@ -157,7 +157,7 @@ static void test_model_per_listener(void **state)
 	(void)state;
 	lint_buf(&c, "per_listener.conf", LV_2_0);
 	/* default (from password_file at line 3) + three listeners */
-	assert_int_equal(c.neff, 4);
+	assert_int_equal(c.eff.n, 4);
 	assert_true(has(&c, "implicit-default-listener", 3));
 	assert_true(has(&c, "per-listener-default", 3));
 	assert_true(has(&c, "listener-anonymous-local", 6));
