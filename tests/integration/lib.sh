@@ -175,6 +175,9 @@ validate_schema() {
 # wait_port ADDR PORT [timeout_s]: poll until a TCP connect succeeds.
 wait_port() {
 	local addr=$1 port=$2 timeout=${3:-10}
+	# a deadline, not a delay: on a loaded machine (parallel ctest, sanitizer builds) peers
+	# start slowly, so never give up before 30 s (MSW_WAIT_MIN overrides)
+	[ "$timeout" -lt "${MSW_WAIT_MIN:-30}" ] && timeout=${MSW_WAIT_MIN:-30}
 	local deadline=$((SECONDS + timeout))
 	while [ $SECONDS -le $deadline ]; do
 		if (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null; then
