@@ -363,7 +363,7 @@ msw_err lint_load_addon(struct lint_ctx *c, const char *path, const char *buf, s
 			char *err, size_t errn)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	char *copy = strndup(buf, len);
+	char *copy = malloc(len + 1);  /* not strndup: buf is not NUL-terminated */
 	cJSON *root;
 	size_t idx;
 	msw_err rc;
@@ -373,7 +373,9 @@ msw_err lint_load_addon(struct lint_ctx *c, const char *path, const char *buf, s
 		free(copy);
 		return MSW_ERR_NOMEM;
 	}
-	root = memchr(buf, '{', len) && buf[strspn(buf, " \t\r\n")] == '{'
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	root = memchr(buf, '{', len) && copy[strspn(copy, " \t\r\n")] == '{'
 		       ? cJSON_ParseWithLength(buf, len)
 		       : yaml_parse(copy);
 	if (!cJSON_IsObject(root)) {
