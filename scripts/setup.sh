@@ -13,6 +13,11 @@ PACKAGES=(
 	libssl-dev libsqlite3-dev libcjson-dev libcmocka-dev libsmbclient-dev
 	samba smbclient mosquitto mosquitto-clients nmap openssl sqlite3
 	python3 python3-jsonschema valgrind jq iproute2 procps psmisc ca-certificates
+	# more real peers (docs/test-peers.md): RabbitMQ (pulls Erlang), ActiveMQ (pulls a Java
+	# runtime; the MQTT transport's jars and Jetty for its console are separate packages),
+	# PostgreSQL, a Slurm cluster, zmap, a browser with a font for legible screenshots
+	rabbitmq-server activemq libmqtt-client-java libhawtdispatch-java libjetty9-java
+	postgresql libpq-dev slurm-wlm munge zmap chromium fonts-dejavu-core
 )
 # nodejs/npm: a NodeSource nodejs already provides npm and conflicts with Debian's npm
 # package, so they are only installed when npm is missing.
@@ -23,10 +28,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
 fi
 
+# One dpkg-query for the whole list (a query per package costs a second or two).
+declare -A installed=()
+while read -r name st; do
+	case $st in *" installed") installed[$name]=1 ;; esac
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
 missing=()
 for p in "${PACKAGES[@]}"; do
-	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	case $st in *" installed") ;; *) missing+=("$p") ;; esac
+	[ -n "${installed[$p]:-}" ] || missing+=("$p")
 done
 
 if [ ${#missing[@]} -gt 0 ] || [ -n "${MSW_SETUP_FORCE:-}" ]; then
@@ -36,12 +45,13 @@ if [ ${#missing[@]} -gt 0 ] || [ -n "${MSW_SETUP_FORCE:-}" ]; then
 	fi
 	echo "setup: installing: ${missing[*]:-(forced)}"
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -q
-	$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+	# other helpers may be installing too: wait for the dpkg lock instead of failing
+	$SUDO apt-get -o DPkg::Lock::Timeout=900 update -q
+	$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${PACKAGES[@]}"
 	# Packages may start their distro services (where an init is running); the tests and
 	# the lab start their own instances on 127.x addresses, so stop the distro ones (by
 	# their init scripts only: never by name, concurrent test brokers must live).
-	for svc in mosquitto smbd nmbd samba-ad-dc; do
+	for svc in mosquitto smbd nmbd samba-ad-dc rabbitmq-server epmd activemq postgresql slurmctld slurmd munge; do
 		$SUDO service "$svc" stop >/dev/null 2>&1 || true
 	done
 else
