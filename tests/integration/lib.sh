@@ -492,7 +492,10 @@ launch_rabbitmq() {
 		printf 'export RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=%q RABBITMQ_NODE_PORT=%q\n' \
 			"$addr" "$amqp"
 		printf 'export RABBITMQ_DIST_PORT=%q RABBITMQ_CTL_DIST_PORT_MIN=0 RABBITMQ_CTL_DIST_PORT_MAX=0\n' "$dist_port"
-		echo "export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'"
+		# the syslog application (unused: no syslog output) opens a UDP socket for sending; by
+		# default on 0.0.0.0
+		echo "export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}" \
+			"-syslog protocol {rfc3164,udp,[{ip,{127,0,0,1}}]}'"
 		echo "export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'"
 	} >"$dir/env.sh"
 	printf 'addr=%q mqtt=%q amqp=%q mgmt=%q t0=%q\n' "$addr" "$mqtt" "$amqp" "$mgmt" "$(_msw_now)" >"$dir/listen.sh"
