@@ -18,6 +18,7 @@
 #include <string.h>
 #include "app/fail_on.h"
 #include "app/options.h"
+#include "app/shard.h"
 #include "engine/targets.h"
 
 /* Table rows are positional and leave trailing fields (flags, range) out when unused. */
@@ -75,7 +76,13 @@ static const struct opt table[] = {
 	{ { "--probe-all" }, OT_BOOL, F(probe_all), { 0 }, NULL, NULL,
 	  "run the host probes (depth host) on every host, not only MQTT hosts" },
 	{ { "--shard" }, OT_SHARD, F(shard), BOTH("0/1"), NULL, "K/N",
-	  "scan only shard K (0-based) of N of the target order" },
+	  "scan only shard K (0-based) of N of the target order; K with --shards N; 'auto': "
+	  "the Slurm array task or Kubernetes completion index (needs --seed and a run id)" },
+	{ { "--shards" }, OT_U32, F(shards_opt), { 0 }, NULL, "N",
+	  "number of shards (zmap's spelling: --shards N --shard K)", 0, 1, 65536 },
+	{ { "--run-id" }, OT_STR, F(run_id), { 0 }, NULL, "ID",
+	  "the run the shards belong to (default: $MQTTSWEEP_RUN_ID, else slurm-"
+	  "$SLURM_ARRAY_JOB_ID)" },
 	{ { "--workers" }, OT_U32, F(workers), BOTH("1"), NULL, "N",
 	  "split the scan over N processes", 0, 1, 64 },
 	{ { "--resume" }, OT_STR, F(resume_db), { 0 }, NULL, "DB",
@@ -319,17 +326,32 @@ static const char *parse_versions(const char *v, unsigned *out)
 	return *out ? NULL : "empty list";
 }
 
-static const char *parse_shard(const char *v, unsigned *k, unsigned *n)
+/* K/N, K (N from --shards) or auto (app/shard.c settles the last two after parsing). */
+static const char *parse_shard(const char *v, struct msw_config *c)
 {
+	unsigned *k = &c->shard, *n = &c->shards;
 	unsigned long a, b;
 	char *end;
 
+	c->shard_auto = c->shard_no_count = false;
+	if (!strcmp(v, "auto")) {
+		c->shard_auto = true;
+		*k = 0;
+		*n = 1;
+		return NULL;
+	}
 	if (!isdigit((unsigned char)*v))
-		return "use K/N";
+		return "use K/N, K with --shards N, or auto";
 	errno = 0;
 	a = strtoul(v, &end, 10);
+	if (!errno && !*end && a < 65536) {
+		c->shard_no_count = true;
+		*k = (unsigned)a;
+		*n = 1;
+		return NULL;
+	}
 	if (errno || *end != '/' || !isdigit((unsigned char)end[1]))
-		return "use K/N";
+		return "use K/N, K with --shards N, or auto";
 	b = strtoul(end + 1, &end, 10);
 	if (errno || *end || b == 0 || b > 65536 || a >= b)
 		return "use K/N with 0 <= K < N";
@@ -433,7 +455,7 @@ static const char *set_value(struct msw_config *c, const struct opt *o, const ch
 	case OT_VERSIONS:
 		return parse_versions(v, fld(c, o));
 	case OT_SHARD:
-		return parse_shard(v, fld(c, o), (unsigned *)fld(c, o) + 1);
+		return parse_shard(v, c);
 	case OT_SEED:
 		if (!(why = parse_seed(v, fld(c, o))))
 			c->seed_set = true;
@@ -720,8 +742,10 @@ msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_conf
 		rc = password_sources(cfg, errmsg);
 	if (!rc) {
 		derive_defaults(cfg, set);
-		rc = validate(cfg, errmsg);
+		rc = shard_resolve(cfg, set[opt_by_field(F(shard)) - table], errmsg);
 	}
+	if (!rc)
+		rc = validate(cfg, errmsg);
 	return rc;
 }
 
@@ -912,7 +936,8 @@ static msw_err check_no_targets(int argc, char **argv, char **errmsg)
 				    "targets; give none",
 				    argv[i]);
 		o = find_opt(argv[i], &val, &neg);
-		if (o && (o->off == F(input_list) || o->off == F(shard)))
+		if (o && (o->off == F(input_list) || o->off == F(shard) ||
+			  o->off == F(shards_opt) || o->off == F(run_id)))
 			return fail(errmsg, "option '%s' cannot change with --resume", argv[i]);
 		if (o && takes_arg(o) && !val)
 			i++;

@@ -98,6 +98,12 @@ struct msw_config {
 	/* --fail-on SEVERITY: exit 1 when a finding at or above it exists; 0 = none, else
 	 * enum msw_severity + 1 (app/fail_on.h) */
 	int fail_on;
+
+	/* one run over many machines (app/shard.c settles these after parsing) */
+	const char *run_id;        /* --run-id, else MQTTSWEEP_RUN_ID or the Slurm array job */
+	uint32_t shards_opt;       /* --shards N: zmap's spelling, with --shard K */
+	bool shard_auto;           /* --shard auto: the scheduler's task index */
+	bool shard_no_count;       /* --shard K given without /N */
 };
 
 #endif

@@ -434,6 +434,8 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 		snprintf(buf, sizeof(buf), "%u/%u", cfg->shard, cfg->shards);
 		cJSON_AddStringToObject(m, "shard", buf);
 	}
+	if (cfg->run_id)
+		cJSON_AddStringToObject(m, "run_id", cfg->run_id);
 	fmt_time(st && st->start_us ? st->start_us : o->start_us, buf, sizeof(buf));
 	cJSON_AddStringToObject(m, "start", buf);
 	if (final) {

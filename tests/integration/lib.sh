@@ -20,6 +20,8 @@
 #   127.0.95.x-127.0.96.x hostile broker suite
 #   127.0.97.x            output / sink tests
 #   127.0.99.x            cli / targets tests
+#   127.0.84.x-127.0.85.x shards, zmap/zgrab2 input, --depth tcp, retries (helper scale)
+#   127.2.0.0/16 and up   burst populations (test_burst) and bench/ populations
 #   127.1.0.0/16 and up   benchmarks (bench/) only
 # Within a range pick ports with free_port, or fixed high ports unique to the test file.
 #

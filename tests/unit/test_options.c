@@ -110,7 +110,7 @@ static void test_spellings(void **state)
 		      "/tmp/m.json", "--all", "--evidence", "minimal", "--versions", "3.1,5.0",
 		      "--insecure", "--psk-identity", "id", "--tls-legacy-check", "--detect",
 		      "--ws-path", "/ws", "--probe-all", "--try-default-logins", "--read-secrets",
-		      "--workers", "4", "--shard", "2/5", "--no-blocklist", "--max-topics", "5",
+		      "--workers", "4", "--shard", "2/5", "--run-id", "r-1", "--no-blocklist", "--max-topics", "5",
 		      "--max-packet", "1M", "--sample-bytes", "16", "--color", "--publish-proof",
 		      "--smb-port", "4445", "127.0.0.1", "--", "127.0.0.2"),
 		MSW_OK);
@@ -145,6 +145,7 @@ static void test_spellings(void **state)
 	assert_string_equal(c.ws_path, "/ws");
 	assert_int_equal(c.workers, 4);
 	assert_true(c.shard == 2 && c.shards == 5);
+	assert_string_equal(c.run_id, "r-1");
 	assert_int_equal(c.max_topics, 5);
 	assert_int_equal(c.max_packet, 1024 * 1024);
 	assert_int_equal(c.sample_bytes, 16);
@@ -237,6 +238,119 @@ static void test_errors_name_token(void **state)
 	EXPECT_ERROR("lots", "-n", "lots", "h");
 	EXPECT_ERROR("'-'", "-");
 	EXPECT_ERROR("--auth-probe=maybe", "--auth-probe=maybe", "h");
+}
+
+static const char *const sched_env[] = {
+	"MQTTSWEEP_RUN_ID",	  "SLURM_ARRAY_JOB_ID",	    "SLURM_ARRAY_TASK_ID",
+	"SLURM_ARRAY_TASK_MIN",	  "SLURM_ARRAY_TASK_MAX",   "SLURM_ARRAY_TASK_COUNT",
+	"JOB_COMPLETION_INDEX",	  NULL,
+};
+
+static void clear_sched_env(void)
+{
+	for (int i = 0; sched_env[i]; i++)
+		unsetenv(sched_env[i]);
+}
+
+static void slurm_env(const char *job, const char *id, const char *lo, const char *hi,
+		      const char *cnt)
+{
+	clear_sched_env();
+	setenv("SLURM_ARRAY_JOB_ID", job, 1);
+	setenv("SLURM_ARRAY_TASK_ID", id, 1);
+	setenv("SLURM_ARRAY_TASK_MIN", lo, 1);
+	setenv("SLURM_ARRAY_TASK_MAX", hi, 1);
+	setenv("SLURM_ARRAY_TASK_COUNT", cnt, 1);
+}
+
+/* Shards of one run: every spelling, the scheduler's environment, and the usage errors
+ * that keep a sharded scan from running without a shared seed and run id. */
+static void test_shards_and_run_id(void **state)
+{
+	struct msw_config c;
+	char *err = NULL;
+
+	(void)state;
+	clear_sched_env();
+	/* zmap's spelling and K/N agree */
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shards", "4", "--shard", "3", "--seed",
+			       "9", "--run-id", "run.7:a-b", "h"),
+			 MSW_OK);
+	assert_true(c.shard == 3 && c.shards == 4);
+	assert_string_equal(c.run_id, "run.7:a-b");
+	options_free(&c);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shard", "1/4", "--shards", "4", "--seed",
+			       "9", "--run-id", "r", "h"),
+			 MSW_OK);
+	assert_true(c.shard == 1 && c.shards == 4);
+	options_free(&c);
+	/* one shard of one is no sharding: neither seed nor run id needed */
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shard", "0/1", "h"), MSW_OK);
+	assert_null(c.run_id);
+	options_free(&c);
+	EXPECT_ERROR("--seed", "--shard", "1/4", "--run-id", "r", "h");
+	EXPECT_ERROR("run id", "--shard", "1/4", "--seed", "1", "h");
+	EXPECT_ERROR("--shards 4 needs --shard", "--shards", "4", "--seed", "1", "--run-id", "r",
+		     "h");
+	EXPECT_ERROR("--shard 2 needs --shards", "--shard", "2", "h");
+	EXPECT_ERROR("not below --shards 4", "--shard", "4", "--shards", "4", "h");
+	EXPECT_ERROR("disagree", "--shard", "1/4", "--shards", "5", "h");
+	EXPECT_ERROR("'x/4'", "--shard", "x/4", "h");
+	EXPECT_ERROR("0", "--shards", "0", "h");
+	EXPECT_ERROR("'-r'", "--run-id", "-r", "h");
+	EXPECT_ERROR("--run-id", "--run-id", "has space", "h");
+	EXPECT_ERROR("neither SLURM_ARRAY_TASK_ID", "--shard", "auto", "h");
+
+	/* the run id from the environment: MQTTSWEEP_RUN_ID first, then the Slurm job */
+	setenv("SLURM_ARRAY_JOB_ID", "4242", 1);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "h"), MSW_OK);
+	assert_string_equal(c.run_id, "slurm-4242");
+	options_free(&c);
+	setenv("MQTTSWEEP_RUN_ID", "k8s-job-1", 1);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "h"), MSW_OK);
+	assert_string_equal(c.run_id, "k8s-job-1");
+	options_free(&c);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--run-id", "given", "h"), MSW_OK);
+	assert_string_equal(c.run_id, "given");
+	options_free(&c);
+	setenv("MQTTSWEEP_RUN_ID", "bad id", 1);
+	EXPECT_ERROR("MQTTSWEEP_RUN_ID", "h");
+
+	/* Slurm arrays: 0-3 and 1-4 both give shards 0..3 of 4 */
+	slurm_env("99", "2", "0", "3", "4");
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shard", "auto", "--seed", "5", "h"),
+			 MSW_OK);
+	assert_true(c.shard == 2 && c.shards == 4);
+	assert_string_equal(c.run_id, "slurm-99");
+	options_free(&c);
+	slurm_env("99", "4", "1", "4", "4");
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shard", "auto", "--shards", "4", "--seed",
+			       "5", "h"),
+			 MSW_OK);
+	assert_true(c.shard == 3 && c.shards == 4);
+	options_free(&c);
+	slurm_env("99", "4", "0", "6", "4"); /* --array=0-6:2 */
+	EXPECT_ERROR("contiguous", "--shard", "auto", "--seed", "5", "h");
+	slurm_env("99", "2", "0", "3", "4");
+	EXPECT_ERROR("disagrees", "--shard", "auto", "--shards", "5", "--seed", "5", "h");
+	EXPECT_ERROR("--seed", "--shard", "auto", "h");
+	slurm_env("99", "x", "0", "3", "4");
+	EXPECT_ERROR("SLURM_ARRAY_TASK_ID='x'", "--shard", "auto", "--seed", "5", "h");
+
+	/* Kubernetes Indexed Job: the index from the environment, the count from --shards */
+	clear_sched_env();
+	setenv("JOB_COMPLETION_INDEX", "5", 1);
+	setenv("MQTTSWEEP_RUN_ID", "scan-2026", 1);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--shard", "auto", "--shards", "8", "--seed",
+			       "5", "h"),
+			 MSW_OK);
+	assert_true(c.shard == 5 && c.shards == 8);
+	assert_string_equal(c.run_id, "scan-2026");
+	options_free(&c);
+	EXPECT_ERROR("needs --shards", "--shard", "auto", "--seed", "5", "h");
+	EXPECT_ERROR("not below --shards 4", "--shard", "auto", "--shards", "4", "--seed", "5",
+		     "h");
+	clear_sched_env();
 }
 
 static bool json_has(const cJSON *o, const char *needle)
@@ -447,7 +561,7 @@ int main(void)
 		cmocka_unit_test(test_scan_defaults),      cmocka_unit_test(test_audit_defaults),
 		cmocka_unit_test(test_spellings),          cmocka_unit_test(test_errors_name_token),
 		cmocka_unit_test(test_passwords_and_echo), cmocka_unit_test(test_help),
-		cmocka_unit_test(test_resume_argv),
+		cmocka_unit_test(test_resume_argv),       cmocka_unit_test(test_shards_and_run_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
