@@ -103,6 +103,11 @@ make_seeds() {
 		printf '%s\0%s' "$s" '1883,8883/tls,1884/ws,8884/wss,1-3' | seed fuzz_targets "t$i"
 	done
 	printf '%s\0%s' 127.0.0.1 web | seed fuzz_targets web
+	# -iL lists: zmap's csv module with a header, zgrab2's rows, quoted fields
+	printf 'saddr,sport,daddr,success,repeat\n127.0.0.3,1883,127.0.0.2,1,0\n127.0.0.4,1883,127.0.0.2,0,0\n' |
+		seed fuzz_targets zmapcsv
+	printf '127.0.0.7, , tag1, 1884\n,localhost,,2000\n"127.0.0.16/30",,"a ""t""",8883/tcp\n# c\n127.0.0.9\n' |
+		seed fuzz_targets zgrab2
 	printf '\x00127.0.0.1\n-p\n1883,8883/tls\n--depth\ntopics\n--window\n5\n--rate\n1000' | seed fuzz_options scan
 	printf '\x01127.0.0.1\n-u\nalice\n-P\nsecret\n--versions\nall\n--exclude\n127.0.0.5' | seed fuzz_options audit
 	printf '\x00--concurrency\n99999999999\n-n\n-1\n127.0.0.0/33' | seed fuzz_options bad

@@ -27,11 +27,6 @@
 
 enum verdict { V_EMIT, V_BLOCKLISTED, V_DROP };
 
-static msw_err add_spec_cb(void *ctx, const char *tok, char **errmsg)
-{
-	return tspace_add_spec(ctx, tok, errmsg);
-}
-
 /* Exclusion tokens may also be comma lists (--exclude a,b and in files). */
 static msw_err add_excl_cb(void *ctx, const char *tok, char **errmsg)
 {
@@ -58,7 +53,7 @@ static msw_err build_space(struct target_iter *it, const struct msw_config *cfg,
 	for (size_t i = 0; i < cfg->ntargets && !rc; i++)
 		rc = tspace_add_spec(it, cfg->targets[i], errmsg);
 	if (!rc && cfg->input_list)
-		rc = tspace_add_file(it, cfg->input_list, errmsg, add_spec_cb, it);
+		rc = tspace_add_list(it, cfg->input_list, errmsg);
 	for (size_t i = 0; i < cfg->nexcludes && !rc; i++)
 		rc = add_excl_cb(&it->excl, cfg->excludes[i], errmsg);
 	if (!rc && cfg->exclude_file)

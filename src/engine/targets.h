@@ -53,5 +53,7 @@ void targets_ntop(int family, const void *addr, char *out, size_t cap);
 /* Parsing helpers, exposed for unit tests and fuzzing. */
 msw_err parse_ports(const char *spec, struct port_spec **out, size_t *n, char **errmsg);
 msw_err parse_target_spec(const char *s, char **errmsg);  /* validate one token */
+/* Validate a whole -iL text (plain lines, zmap CSV or zgrab2 CSV); errors name the line. */
+msw_err parse_target_list(const char *data, size_t n, char **errmsg);
 
 #endif

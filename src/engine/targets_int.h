@@ -57,6 +57,12 @@ struct target_iter {
 
 /* targets_parse.c */
 msw_err tspace_add_spec(struct target_iter *it, const char *tok, char **errmsg);
+/* One row of a CSV target list: an address or CIDR and/or a domain, ports ("" = -p's). */
+msw_err tspace_add_row(struct target_iter *it, const char *addr, const char *domain,
+		       const char *ports, char **errmsg);
+
+/* targets_list.c: -iL (plain, zmap CSV, zgrab2 CSV) and exclusion files (plain) */
+msw_err tspace_add_list(struct target_iter *it, const char *path, char **errmsg);
 msw_err tspace_add_file(struct target_iter *it, const char *path, char **errmsg,
 			msw_err (*add)(void *ctx, const char *tok, char **errmsg), void *ctx);
 void tspace_init(struct target_iter *it); /* empty space, before any add */

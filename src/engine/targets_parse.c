@@ -196,6 +196,7 @@ struct hostinfo {
 	struct port_spec *ports; /* own ports, or NULL; moved into the extra */
 	size_t nports;
 	char *user, *pass, *path; /* from a URL; moved into the extra */
+	char *name;               /* a list row's domain for its address; moved likewise */
 	bool single;              /* a URL names exactly one host */
 };
 
@@ -205,6 +206,7 @@ static void hostinfo_free(struct hostinfo *hi)
 	free(hi->user);
 	free(hi->pass);
 	free(hi->path);
+	free(hi->name);
 }
 
 static msw_err add_seg(struct target_iter *it, struct seg *sg, const char *tok, char **errmsg)
@@ -234,16 +236,17 @@ static msw_err add_extra(struct target_iter *it, struct seg *sg, struct hostinfo
 				.username = hi->user,
 				.password = hi->pass,
 				.ws_path = hi->path,
+				.hostname = hi->name,
 				.job = SIZE_MAX};
 	hi->ports = NULL;
-	hi->user = hi->pass = hi->path = NULL;
+	hi->user = hi->pass = hi->path = hi->name = NULL;
 	sg->extra = it->extras.n - 1;
 	return MSW_OK;
 }
 
 static bool needs_extra(const struct hostinfo *hi)
 {
-	return hi->ports || hi->user || hi->pass || hi->path;
+	return hi->ports || hi->user || hi->pass || hi->path || hi->name;
 }
 
 static msw_err add_v4(struct target_iter *it, uint32_t lo, uint32_t hi_, struct hostinfo *hi,
@@ -535,83 +538,71 @@ msw_err tspace_add_spec(struct target_iter *it, const char *tok, char **errmsg)
 	return add_host(it, tok, &hi, errmsg);
 }
 
-/* ---- files (-iL, --excludefile) ---- */
+/* ---- rows of a target list (targets_list.c: zmap and zgrab2 CSV) ---- */
 
-static msw_err file_line(char *line, msw_err (*add)(void *, const char *, char **), void *ctx,
-			 char **errmsg)
+static bool same_ports(const struct hostinfo *hi, const struct target_iter *it)
 {
-	char *p = line;
-	msw_err rc = MSW_OK;
-
-	while (*p && !rc) {
-		char *start;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '#' || *p == '\0')
-			break;
-		start = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-		rc = add(ctx, start, errmsg);
-	}
-	return rc;
+	if (hi->nports != it->nports)
+		return false;
+	for (size_t i = 0; i < hi->nports; i++)
+		if (hi->ports[i].port != it->ports[i].port ||
+		    hi->ports[i].transport != it->ports[i].transport)
+			return false;
+	return true;
 }
 
-#define MAX_LINE 65536 /* a target list line longer than this is not a target list */
-
-/* One line into buf (NUL-terminated, line end kept): 1, or 0 at the end of the file, or -1
- * for a line over max bytes or one holding a NUL byte (not a text file). */
-static int read_line(FILE *f, char *buf, size_t max)
+/* An address or CIDR (never a name) for a row, with the row's own name and ports. */
+static msw_err add_row_addr(struct target_iter *it, const char *addr, struct hostinfo *hi,
+			    char **errmsg)
 {
-	size_t n = 0;
-	int c;
+	const char *why = NULL;
+	uint32_t lo, hi_, scope;
+	struct in6_addr a6;
+	unsigned prefix;
+	msw_err rc;
 
-	while ((c = getc(f)) != EOF) {
-		if (c == 0 || n == max)
-			return -1;
-		buf[n++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	return n ? 1 : 0;
+	rc = parse_v4_range(addr, &lo, &hi_, &why);
+	if (rc == MSW_OK)
+		return add_v4(it, lo, hi_, hi, errmsg);
+	if (rc == MSW_ERR_UNSUPPORTED)
+		rc = parse_v6(addr, &a6, &prefix, &scope, &why);
+	if (rc == MSW_OK)
+		return add_v6(it, &a6, prefix, scope, hi, errmsg);
+	return errf(errmsg, "bad address '%s': %s", addr,
+		    rc == MSW_ERR_UNSUPPORTED
+			    ? "not an address or CIDR (a host name goes in the domain column)"
+			    : why);
 }
 
-msw_err tspace_add_file(struct target_iter *it, const char *path, char **errmsg,
-			msw_err (*add)(void *ctx, const char *tok, char **errmsg), void *ctx)
+msw_err tspace_add_row(struct target_iter *it, const char *addr, const char *domain,
+		       const char *ports, char **errmsg)
 {
-	bool is_stdin = !strcmp(path, "-");
-	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	char *line = malloc(MAX_LINE + 1);
-	unsigned long lineno = 0;
+	struct hostinfo hi = {.tok = *addr ? addr : domain};
+	char *perr = NULL;
 	msw_err rc = MSW_OK;
-	int got;
 
-	(void)it;
-	if (!f || !line) {
-		free(line);
-		if (!f)
-			return errf(errmsg, "cannot read '%s': %s", path, strerror(errno));
-		if (!is_stdin)
-			fclose(f);
-		return MSW_ERR_NOMEM;
+	if (!*addr && !*domain)
+		return errf(errmsg, "no address and no domain");
+	if (*domain && !msw_valid_hostname(domain))
+		return errf(errmsg, "bad domain '%s': not a host name", domain);
+	if (*ports) {
+		rc = parse_ports(ports, &hi.ports, &hi.nports, &perr);
+		if (rc == MSW_ERR_USAGE)
+			rc = errf(errmsg, "%s", perr ? perr : "bad port");
+		free(perr);
+		if (!rc && same_ports(&hi, it)) { /* -p's list: no extra per row */
+			free(hi.ports);
+			hi.ports = NULL;
+			hi.nports = 0;
+		}
 	}
-	while (!rc && (got = read_line(f, line, MAX_LINE)) != 0) {
-		lineno++;
-		if (got < 0)
-			rc = errf(errmsg, "cannot read '%s': line %lu is not a line of text", path,
-				  lineno);
-		else
-			rc = file_line(line, add, ctx, errmsg);
-	}
-	if (!rc && ferror(f))
-		rc = errf(errmsg, "cannot read '%s': %s", path, strerror(errno));
-	free(line);
-	if (!is_stdin)
-		fclose(f);
+	if (!rc && !*addr)
+		rc = add_name(it, domain, &hi, errmsg);
+	else if (!rc && *domain && !(hi.name = strdup(domain)))
+		rc = MSW_ERR_NOMEM;
+	if (!rc && *addr)
+		rc = add_row_addr(it, addr, &hi, errmsg);
+	hostinfo_free(&hi);
 	return rc;
 }
 

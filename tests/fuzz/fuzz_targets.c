@@ -1,7 +1,10 @@
 /* Fuzz target-spec and port-list parsing: addresses, CIDRs, a.b.c.d-e ranges, IPv6
- * literals, host:port, URLs with credentials, and -p lists with transport suffixes.
+ * literals, host:port, URLs with credentials, and -p lists with transport suffixes; and
+ * the whole input as an -iL target list (plain lines, zmap's CSV with a header, zgrab2's
+ * ip,domain,tag,port rows, quoted fields).
  * Input: SPEC \0 PORTS. getaddrinfo() is replaced so nothing is resolved. Invariants:
- * an error always comes with a message; a port list never holds port 0 or duplicates. */
+ * an error always comes with a message (a target list's names its line); a port list
+ * never holds port 0 or duplicates. */
 #define MSW_FUZZ_NO_DNS
 #include <assert.h>
 #include "fuzz_common.h"
@@ -14,7 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_split(data, size, &ports, &slen, &plen);
 	char *spec = fuzz_strdup(data, slen);
 	char *err = NULL;
-	msw_err rc = parse_target_spec(spec, &err);
+	msw_err rc = parse_target_list((const char *)data, size, &err);
+	assert(rc == MSW_OK || rc == MSW_ERR_NOMEM || (err && strstr(err, "line ")));
+	free(err);
+	err = NULL;
+	rc = parse_target_spec(spec, &err);
 	assert(rc == MSW_OK || err);
 	free(err);
 	free(spec);

@@ -519,6 +519,126 @@ static void test_names(void **state)
 	targets_close(it);
 }
 
+/* One -iL file's hosts (cfg.ports "1883"). */
+static struct target_iter *open_list(const char *text, char **err)
+{
+	static char path[] = "/tmp/msw-test-csv-XXXXXX";
+	char tmpl[sizeof(path)];
+	struct msw_config cfg = {0};
+	struct target_iter *it = NULL;
+	int fd;
+	FILE *f;
+
+	memcpy(tmpl, path, sizeof(path));
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	cfg.input_list = tmpl;
+	cfg.ports = "1883";
+	*err = NULL;
+	if (targets_open(&cfg, 3, &it, err))
+		it = NULL;
+	unlink(tmpl);
+	return it;
+}
+
+/* zmap in front: its default output (bare addresses) and its csv module with a header
+ * (address from saddr, port from sport; RST and repeated rows skipped); zgrab2's CSV
+ * (ip, domain, tag, port): a port column overrides -p, a domain alone is resolved, a
+ * domain with an address names it, a CIDR expands; quoted fields; every bad line is a
+ * usage error naming its line. */
+static void test_input_list_csv(void **state)
+{
+	struct target_iter *it;
+	const struct target_host *h;
+	char *err = NULL;
+
+	(void)state;
+	it = open_list("127.0.84.3\n127.0.84.4\n", &err);
+	assert_non_null(it);
+	drain(it, &G1, true);
+	assert_int_equal(G1.n, 2);
+	release_all(it, &G1);
+	targets_close(it);
+
+	it = open_list("saddr,sport,daddr,classification,success,repeat\n"
+		       "127.0.84.3,1883,127.0.0.2,synack,1,0\n"
+		       "127.0.84.4,1883,127.0.0.2,rst,0,0\n"
+		       "127.0.84.3,1883,127.0.0.2,synack,1,1\n"
+		       "127.0.84.5,8883,127.0.0.2,synack,1,0\r\n",
+		       &err);
+	assert_non_null(it);
+	drain(it, &G1, true);
+	assert_int_equal(G1.n, 2); /* the RST and the repeat are not targets */
+	assert_null(find_ip(&G1, "127.0.84.4"));
+	assert_null(find_ip(&G1, "127.0.0.2")); /* daddr is zmap's own address */
+	h = find_ip(&G1, "127.0.84.3");
+	assert_true(h && h->nports == 1 && h->ports[0].port == 1883);
+	h = find_ip(&G1, "127.0.84.5");
+	assert_true(h && h->nports == 1 && h->ports[0].port == 8883 &&
+		    h->ports[0].transport == TRANSPORT_TLS);
+	release_all(it, &G1);
+	targets_close(it);
+
+	it = open_list("# zgrab2 input\n"
+		       "127.0.84.7, , tag1, 1884\n"
+		       ",localhost,,2000\n"
+		       "127.0.84.8,broker.example,,\n"
+		       "\"127.0.84.16/30\",,\"a \"\"tag\"\"\",\"8883/tcp\"\n"
+		       "127.0.84.9\n",
+		       &err);
+	assert_non_null(it);
+	drain(it, &G1, true);
+	assert_int_equal(G1.n, 8);
+	h = find_ip(&G1, "127.0.84.7");
+	assert_true(h && h->nports == 1 && h->ports[0].port == 1884 && !h->base.hostname);
+	h = find_ip(&G1, "127.0.0.1");
+	assert_true(h && h->nports == 1 && h->ports[0].port == 2000);
+	assert_string_equal(h->base.hostname, "localhost");
+	h = find_ip(&G1, "127.0.84.8");
+	assert_true(h && h->nports == 1 && h->ports[0].port == 1883);
+	assert_string_equal(h->base.hostname, "broker.example");
+	h = find_ip(&G1, "127.0.84.18");
+	assert_true(h && h->ports[0].port == 8883 && h->ports[0].transport == TRANSPORT_TCP);
+	assert_non_null(find_ip(&G1, "127.0.84.9"));
+	release_all(it, &G1);
+	targets_close(it);
+
+	static const char *const bad[][2] = {
+		{"127.0.84.1\n127.0.84.2,a,b,1883,x\n", "line 2: 5 fields"},
+		{"127.0.84.1\n\n300.1.1.1,,,\n", "line 3: bad address '300.1.1.1'"},
+		{",,,\n", "line 1: no address and no domain"},
+		{"127.0.84.1,,,99999\n", "line 1: bad port '99999'"},
+		{"\"127.0.84.1,,\n", "line 1: bad CSV line: a quote is not closed"},
+		{"\"127.0.84.1\"x,,\n", "line 1: bad CSV line: text after a closing quote"},
+		{"example.com,,,\n", "line 1: bad address 'example.com'"},
+		{"127.0.84.1,bad_name!,,\n", "line 1: bad domain 'bad_name!'"},
+		{"saddr,sport\n127.0.84.1,1883,extra\n", "line 2: 3 fields where the header names 2"},
+		{"saddr,sport\nhost.example,1883\n", "line 2: bad address 'host.example'"},
+		{"{\"saddr\": \"127.0.84.1\"}\n", "line 1: a JSON object"},
+		{"127.0.84.1\n10.0.0.0/33\n", "line 2: bad target '10.0.0.0/33'"},
+		{",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n",
+		 "more than 64 fields"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		it = open_list(bad[i][0], &err);
+		if (it)
+			fail_msg("accepted: %s", bad[i][0]);
+		assert_non_null(err);
+		if (!strstr(err, bad[i][1]))
+			fail_msg("error for '%s' does not say '%s': %s", bad[i][0], bad[i][1], err);
+		free(err);
+		assert_int_equal(parse_target_list(bad[i][0], strlen(bad[i][0]), &err),
+				 MSW_ERR_USAGE);
+		assert_non_null(strstr(err, "line "));
+		free(err);
+	}
+	assert_int_equal(parse_target_list("127.0.84.1,,,1883\n", 18, &err), MSW_OK);
+	assert_int_equal(parse_target_list("", 0, &err), MSW_OK);
+}
+
 static void test_input_list(void **state)
 {
 	char path[] = "/tmp/msw-test-il-XXXXXX";
@@ -621,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_urls_and_ports),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_input_list),
+		cmocka_unit_test(test_input_list_csv),
 		cmocka_unit_test(test_ntop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
