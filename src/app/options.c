@@ -43,7 +43,7 @@ struct opt {
 	double min, max;         /* numeric range (in the option's own unit) */
 };
 
-static const char *const depth_names[] = { "connack", "topics", "host", NULL };
+static const char *const depth_names[] = { "tcp", "connack", "topics", "host", NULL };
 static const char *const evidence_names[] = { "redacted", "minimal", "raw", NULL };
 static const char *const format_names[] = { "auto", "text", "json", NULL };
 
@@ -90,7 +90,8 @@ static const struct opt table[] = {
 
 	SECTION("MQTT"),
 	{ { "--depth" }, OT_ENUM, F(depth), { "connack", "host" }, depth_names, "LEVEL",
-	  "connack: verdict only; topics: subscribe and collect; host: add same-host probes" },
+	  "tcp: connect only (open/closed/filtered, nothing sent); connack: verdict only; "
+	  "topics: subscribe and collect; host: add same-host probes" },
 	{ { "--versions" }, OT_VERSIONS, F(versions), { "3.1.1", "all" }, NULL, "LIST",
 	  "MQTT versions (3.1,3.1.1,5.0 or all); scan tries 3.1.1 first and falls back" },
 	{ { "--auth-probe" }, OT_BOOL, F(auth_probe), { "false", "true" }, NULL, NULL,
@@ -131,6 +132,8 @@ static const struct opt table[] = {
 	  "new connections per second (0 = no limit)", 0, 0, 10000000 },
 	{ { "--per-host" }, OT_U32, F(per_host), BOTH("2"), NULL, "N",
 	  "concurrent connections to one address", 0, 1, 1000 },
+	{ { "--retries" }, OT_U32, F(retries), BOTH("1"), NULL, "N",
+	  "try a timed-out connect again, N times, after the rest of the queue", 0, 0, 10 },
 
 	SECTION("TLS and WebSocket"),
 	{ { "--cafile", "--ca-file" }, OT_STR, F(ca_file), { 0 }, NULL, "FILE",

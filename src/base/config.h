@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 enum msw_mode { MODE_SCAN, MODE_AUDIT };
-enum msw_depth { DEPTH_CONNACK, DEPTH_TOPICS, DEPTH_HOST };
+enum msw_depth { DEPTH_TCP, DEPTH_CONNACK, DEPTH_TOPICS, DEPTH_HOST }; /* ordered: more is deeper */
 enum msw_evidence { EVIDENCE_REDACTED, EVIDENCE_MINIMAL, EVIDENCE_RAW };
 enum msw_format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_JSON };
 
@@ -104,6 +104,7 @@ struct msw_config {
 	uint32_t shards_opt;       /* --shards N: zmap's spelling, with --shard K */
 	bool shard_auto;           /* --shard auto: the scheduler's task index */
 	bool shard_no_count;       /* --shard K given without /N */
+	uint32_t retries;          /* --retries: a timed-out connect is tried again */
 };
 
 #endif

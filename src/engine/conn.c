@@ -134,9 +134,19 @@ static void describe(struct conn *c, struct trun *tr)
 }
 
 /* The only place a connection slot's state changes. */
-static void conn_set_state(struct conn *c, enum conn_state to)
+/* The one setter of a connection's state: it also keeps the engine's counts of
+ * connects in flight (retry.c's window) and of lingering connections. */
+static void conn_set_state(struct eng *e, struct conn *c, enum conn_state to)
 {
+	if (c->state == CS_CONNECTING)
+		e->connecting--;
+	else if (c->state == CS_LINGER)
+		e->lingering--;
 	c->state = to;
+	if (to == CS_CONNECTING)
+		e->connecting++;
+	else if (to == CS_LINGER)
+		e->lingering++;
 }
 
 void conn_release(struct eng *e, struct conn *c)
@@ -152,9 +162,7 @@ void conn_release(struct eng *e, struct conn *c)
 	c->top = NULL;
 	c->fd = -1;
 	c->evmask = 0;
-	if (c->state == CS_LINGER)
-		e->lingering--;
-	conn_set_state(c, CS_FREE);
+	conn_set_state(e, c, CS_FREE);
 	c->addr = NULL;
 	c->next_free = e->free_conns;
 	e->free_conns = c;
@@ -270,7 +278,8 @@ void tr_end_conn(struct eng *e, struct trun *tr, msw_err why)
 
 	if (c)
 		conn_close(e, c, false);
-	if (detect_plain(e, tr, phase, why) || ws_next_path(e, tr, phase, why))
+	if (eng_retry_later(e, tr, why, phase) || detect_plain(e, tr, phase, why) ||
+	    ws_next_path(e, tr, phase, why))
 		return;
 	enum msw_status saved = tr->rec.status;
 	tr->rec.status = ST__COUNT;
@@ -322,8 +331,7 @@ static void conn_graceful(struct eng *e, struct conn *c)
 	c->tr = NULL;
 	c->peer_closes = tr->pc.peer_closes;
 	dbuf_free(&c->rx);
-	conn_set_state(c, CS_LINGER);
-	e->lingering++;
+	conn_set_state(e, c, CS_LINGER);
 	arm(e, c, e->linger_ms);
 	msw_err rc = stack_flush(c->top);
 	if (rc == MSW_ERR_AGAIN)
@@ -470,7 +478,7 @@ static void conn_open(struct eng *e, struct conn *c, bool readable)
 {
 	struct trun *tr = c->tr;
 
-	conn_set_state(c, CS_OPEN);
+	conn_set_state(e, c, CS_OPEN);
 	c->last_rx_ms = e->now_ms;
 	arm(e, c, e->io_ms);
 	tr->pc.peer_closes = false;
@@ -508,6 +516,18 @@ static void fill_source_ip(struct conn *c, struct msw_record *r)
 	targets_ntop(ss.ss_family, a, r->source_ip, sizeof(r->source_ip));
 }
 
+/* Depth tcp: the handshake is the answer. Nothing is sent; the socket is aborted (RST)
+ * so that neither side keeps state, as after a SYN scan. */
+static void connect_only_done(struct eng *e, struct conn *c, struct trun *tr)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	tr->rec.status = ST_SUCCESS;
+	conn_close(e, c, false);
+	tr_finish(e, tr);
+}
+
 static void conn_connected(struct eng *e, struct conn *c, bool readable)
 {
 	struct trun *tr = c->tr;
@@ -515,6 +535,11 @@ static void conn_connected(struct eng *e, struct conn *c, bool readable)
 	if (!tr->ever_connected) {
 		tr->ever_connected = true;
 		e->stats->connected++;
+	}
+	eng_connect_answered(e, tr);
+	if (tr->probe->connect_only) {
+		connect_only_done(e, c, tr);
+		return;
 	}
 	fill_source_ip(c, &tr->rec);
 	msw_err rc = stack_build(c->fd, tr->tgt.transport, &tr->tgt, e->cfg, &c->top);
@@ -524,7 +549,7 @@ static void conn_connected(struct eng *e, struct conn *c, bool readable)
 		tr_end_conn(e, tr, rc == MSW_ERR_NOMEM ? rc : MSW_ERR_HANDSHAKE);
 		return;
 	}
-	conn_set_state(c, CS_HANDSHAKE);
+	conn_set_state(e, c, CS_HANDSHAKE);
 	arm(e, c, e->io_ms);
 	conn_handshake(e, c, readable);
 }
@@ -546,6 +571,9 @@ static msw_err errno_err(int err)
 static void connect_failed(struct eng *e, struct conn *c, int err)
 {
 	struct trun *tr = c->tr;
+
+	if (err == ECONNREFUSED)
+		eng_connect_answered(e, tr);
 	if (!tr->rec.error && err != ECONNREFUSED && err != ETIMEDOUT)
 		record_set_error(&tr->rec, "connect: %s", strerror(err));
 	tr_end_conn(e, tr, errno_err(err));
@@ -591,7 +619,8 @@ msw_err conn_start(struct eng *e, struct trun *tr)
 	c->tm.kind = TK_CONN;
 	c->tm.owner = c;
 	c->fd = fd;
-	conn_set_state(c, CS_CONNECTING);
+	conn_set_state(e, c, CS_CONNECTING);
+	tr->connect_ms = e->now_ms;
 	c->tr = tr;
 	tr->conn = c;
 	c->addr = tr->addr;

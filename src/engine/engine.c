@@ -308,12 +308,20 @@ static void host_check(struct eng *e, struct hrun *h)
 	host_drop(e, h, complete);
 }
 
+/* The probe of a port that names none: MQTT, or a bare connect at depth tcp. */
+static const struct probe *port_probe(const struct eng *e, const struct port_spec *sp)
+{
+	if (sp->probe)
+		return sp->probe;
+	return e->cfg->depth == DEPTH_TCP ? &probe_tcp : &probe_mqtt;
+}
+
 /* Records for hosts that are not probed (blocklisted, unresolved). */
 static void host_static_records(struct eng *e, struct target_host *th, enum msw_status status)
 {
 	int64_t now = eng_wall_us();
 	for (size_t i = 0; i < th->nports; i++) {
-		const struct probe *p = th->ports[i].probe ? th->ports[i].probe : &probe_mqtt;
+		const struct probe *p = port_probe(e, &th->ports[i]);
 		struct msw_record r;
 		struct msw_target t = th->base;
 		t.port = th->ports[i].port;
@@ -388,7 +396,7 @@ static void pull_host(struct eng *e)
 static void host_step(struct eng *e, struct hrun *h)
 {
 	const struct port_spec *sp = &h->ports[h->next++];
-	const struct probe *p = sp->probe ? sp->probe : &probe_mqtt;
+	const struct probe *p = port_probe(e, sp);
 	struct trun *tr = tr_new(e, h, sp, p);
 
 	if (!tr) {
@@ -466,7 +474,7 @@ static void fill(struct eng *e)
 	e->rate_blocked = false;
 	if (e->iter_wait && !e->iter_fd_added)
 		e->iter_wait = false; /* no fd to wait on: poll the iterator each turn */
-	while (!e->stopping && e->used < e->nconns) {
+	while (!e->stopping && e->used < e->nconns && eng_connect_slot(e)) {
 		if (e->cq_head && token_ready(e)) {
 			struct trun *tr = cq_pick(e);
 			if (tr) {
@@ -477,6 +485,13 @@ static void fill(struct eng *e)
 		}
 		if (e->rate_blocked)
 			break;
+		if (eng_retry_ready(e, e->iter_done && !e->rq_head && !e->cq_head)) {
+			if (!token_ready(e))
+				break;
+			(void)rl_take(&e->rl, e->now_ms * 1000);
+			conn_start(e, eng_retry_pop(e));
+			continue;
+		}
 		struct hrun *h = rq_pop(e);
 		if (h) {
 			if (addr_full(e, h->addr)) {
@@ -551,6 +566,8 @@ static void begin_stop(struct eng *e)
 	e->grace_end_ms = e->now_ms + GRACE_MS;
 	while (e->cq_head)
 		tr_interrupt(e, e->cq_head);
+	while (e->rt_head)
+		tr_interrupt(e, e->rt_head);
 	while (rq_pop(e))
 		;
 	for (struct hrun *h = e->hosts; h; h = h->hnext) {
@@ -569,7 +586,8 @@ static void begin_stop(struct eng *e)
 
 static bool finished(const struct eng *e)
 {
-	return e->iter_done && !e->trs && !e->hosts && !e->lingering && !e->cq_head;
+	return e->iter_done && !e->trs && !e->hosts && !e->lingering && !e->cq_head &&
+	       !e->rt_head;
 }
 
 static int next_timeout(struct eng *e, int64_t next_progress)
@@ -643,6 +661,7 @@ static void loop(struct eng *e)
 		if (e->now_ms >= next_progress) {
 			progress(e);
 			regrow(e);
+			eng_cwnd_tick(e);
 			next_progress = e->now_ms + 1000;
 		}
 	}
@@ -705,6 +724,7 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 		e->free_conns = &e->conns[i];
 	}
 	rl_init(&e->rl, cfg->rate, 0, e->now_ms * 1000);
+	eng_cwnd_init(e);
 	if (cfg->verbose)
 		fprintf(stderr,
 			"mqttsweep: engine: concurrency %u (open files allow %u), rate %u/s, "

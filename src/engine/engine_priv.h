@@ -88,6 +88,9 @@ struct trun {
 	uint8_t ws_retries;              /* WebSocket paths tried on fresh connections */
 	struct msw_record *detect_saved; /* the plain attempt's record, if TLS fails too */
 	bool no_connect; /* finished without a connection (init stopped it, blocking) */
+	int64_t connect_ms; /* when the current connect() started (retry.c: loss signal) */
+	uint8_t retries;    /* timed-out connects tried again (--retries) */
+	bool retry_wait;    /* in the engine's retry queue */
 };
 
 struct hrun {
@@ -141,6 +144,12 @@ struct eng {
 	uint8_t *rbuf;      /* shared receive buffer */
 	size_t rbuf_len;
 	bool depth_host;
+	/* connect retries and the window of connects in flight (retry.c) */
+	struct trun *rt_head, *rt_tail; /* timed-out connects waiting for another try */
+	uint32_t nretry;
+	uint32_t connecting; /* conns in CS_CONNECTING */
+	uint32_t cwnd;       /* connects in flight allowed: halved on loss, grows back */
+	int64_t loss_ms;     /* the last halving */
 };
 
 /* time */
@@ -179,6 +188,16 @@ void eng_queue_connect(struct eng *e, struct trun *tr);
 void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool emit);
 void eng_addr_freed(struct eng *e, struct addr_ent *a);
 void eng_watch_fd(struct eng *e, int fd, void *tag);
+
+/* retry.c */
+void eng_cwnd_init(struct eng *e);
+bool eng_connect_slot(const struct eng *e);
+void eng_connect_answered(struct eng *e, struct trun *tr);
+void eng_cwnd_tick(struct eng *e);
+bool eng_retry_later(struct eng *e, struct trun *tr, msw_err why, enum conn_state phase);
+bool eng_retry_ready(const struct eng *e, bool queue_idle);
+struct trun *eng_retry_pop(struct eng *e);
+void eng_retry_remove(struct eng *e, struct trun *tr);
 
 /* hostsum.c */
 void hs_add(struct hrun *h, const struct msw_record *r);

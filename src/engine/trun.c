@@ -312,6 +312,7 @@ void tr_finish(struct eng *e, struct trun *tr)
 	tw_del(&e->tw, &tr->ptimer.e);
 	if (tr->queued)
 		cq_remove(e, tr);
+	eng_retry_remove(e, tr);
 	if (tr->conn)
 		conn_close(e, tr->conn, false);
 	if (tr->probe->finish)

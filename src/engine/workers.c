@@ -30,12 +30,7 @@
 
 #define SEV_SLOTS (sizeof(((struct scan_stats *)0)->findings_by_severity) / sizeof(uint64_t))
 
-/* clang-format off */
-#define STAT_FIELDS(X) \
-	X(hosts) X(targets_tried) X(connected) X(refused) X(timed_out) X(blocklisted) \
-	X(unresolved) X(mqtt) X(anonymous) X(any_credentials) X(auth_required) \
-	X(interrupted) X(errors) X(findings) X(records)
-/* clang-format on */
+#define STAT_FIELDS(X) SCAN_STAT_FIELDS(X)
 
 static cJSON *stats_json(const struct scan_stats *st)
 {

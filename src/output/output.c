@@ -346,10 +346,8 @@ static void add_counts(cJSON *m, const struct scan_stats *st)
 		return;
 	if (!st)
 		st = &zero;
-#define CNT(f) cJSON_AddNumberToObject(c, #f, (double)st->f)
-	CNT(hosts); CNT(targets_tried); CNT(connected); CNT(refused); CNT(timed_out);
-	CNT(blocklisted); CNT(unresolved); CNT(mqtt); CNT(anonymous); CNT(any_credentials);
-	CNT(auth_required); CNT(interrupted); CNT(errors); CNT(findings); CNT(records);
+#define CNT(f) cJSON_AddNumberToObject(c, #f, (double)st->f);
+	SCAN_STAT_FIELDS(CNT)
 #undef CNT
 }
 
@@ -412,7 +410,7 @@ void output_set_options_echo(cJSON *(*echo)(const struct msw_config *cfg))
 
 cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int final, int exit_code)
 {
-	static const char *const depth[] = {"connack", "topics", "host"};
+	static const char *const depth[] = {"tcp", "connack", "topics", "host"};
 	const struct msw_config *cfg = o->cfg;
 	cJSON *m = cJSON_CreateObject(), *opts;
 	char buf[80];
@@ -426,7 +424,7 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->seed);
 	cJSON_AddStringToObject(m, "seed", buf);
 	cJSON_AddStringToObject(m, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
-	cJSON_AddStringToObject(m, "depth", (unsigned)cfg->depth < 3 ? depth[cfg->depth] : "connack");
+	cJSON_AddStringToObject(m, "depth", (unsigned)cfg->depth < 4 ? depth[cfg->depth] : "connack");
 	add_opt_in(m, cfg);
 	add_actions(m, o);
 	cJSON_AddBoolToObject(m, "resumed", cfg->resume_db != NULL);

@@ -45,6 +45,10 @@ struct probe {
 	/* Host-stage probes (depth host): the ports/transports to try on a host that has an
 	 * MQTT service (or on every host with --probe-all). Returns how many were written. */
 	size_t (*host_ports)(const struct msw_config *cfg, struct port_spec *out, size_t max);
+	/* Connect only (depth tcp): the engine builds no transport stack and calls nothing;
+	 * a completed TCP handshake is the answer (status success), then the socket is
+	 * aborted. */
+	bool connect_only;
 	const char *help;
 };
 
@@ -69,6 +73,7 @@ uint64_t pctx_random(struct pctx *c);           /* per-scan CSPRNG-seeded genera
 int64_t pctx_now_ms(struct pctx *c);
 
 extern const struct probe probe_mqtt;
+extern const struct probe probe_tcp; /* depth tcp */
 extern const struct probe probe_http;
 extern const struct probe probe_smb;
 /* Every host-stage probe, NULL-terminated (depth host). */
