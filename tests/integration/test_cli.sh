@@ -64,8 +64,8 @@ cmp -s "$T/d1" "$T/d3" && fail "another seed gave the same order" || pass "anoth
 sort -t. -k4,4n "$T/d1" | cmp -s - "$T/d1" && fail "order is sorted, not permuted" || pass "order is permuted"
 grep -qvE '^127\.0\.99\.[0-9]+ 1883 tcp$' "$T/d1" && fail "dry-run line format" || pass "dry-run lines are 'ip port transport'"
 # --shard K/N: the shards of one seeded order are disjoint and together the whole order
-"$B" scan -sL --seed 42 --shard 0/2 -p 1883 127.0.99.0/26 >"$T/s0"
-"$B" scan -sL --seed 42 --shard 1/2 -p 1883 127.0.99.0/26 >"$T/s1"
+"$B" scan -sL --seed 42 --run-id cli --shard 0/2 -p 1883 127.0.99.0/26 >"$T/s0"
+"$B" scan -sL --seed 42 --run-id cli --shard 1/2 -p 1883 127.0.99.0/26 >"$T/s1"
 [ -s "$T/s0" ] && [ -s "$T/s1" ] && pass "--shard: both shards hold targets" || fail "--shard: an empty shard"
 assert_eq 0 "$(sort "$T/s0" "$T/s1" | uniq -d | wc -l)" "--shard: no target in both shards"
 assert_eq "$(sort "$T/d1" | paste -sd,)" "$(sort "$T/s0" "$T/s1" | paste -sd,)" "--shard: the two shards are the whole scan"
