@@ -6,7 +6,7 @@
 #    connection-timeout; the default (one retry, after the rest of the queue) records
 #    success, and the retry's answer counts as a loss (one slowdown);
 #  - the queue never drains: tried twice, recorded connection-timeout;
-#  - the queue drains within the connect timeout: the kernel's second SYN (after 1 s) is
+#  - the queue drains within a second: the kernel's second SYN (after 1 s) is
 #    answered: success without a retry, and a slowdown (a SYN was lost);
 #  - the retry waits for the rest of the queue: with one connection at a time, the
 #    timed-out target is recorded after every other target.
@@ -52,20 +52,24 @@ wait_ready() {
 	sleep 0.2
 }
 
-# scan NAME ADDR ARGS...: start ADDR's clock, scan it at depth tcp, keep records and metadata
+# scan NAME ADDR ARGS...: scan ADDR at depth tcp and start its clock as the scan starts
+# (the scanner first, then the clock: however slow a loaded machine starts it, its first
+# SYN is sent less than the drain delay after the clock starts)
 scan() {
-	local name=$1 addr=$2
+	local name=$1 addr=$2 pid
 	shift 2
-	touch "$T/go-$addr"
 	"$B" scan "$addr" -p "$P" --depth tcp --all --rate 0 --format json -v \
-		--metadata-file "$T/$name.meta" "$@" >"$T/$name.json" 2>"$T/$name.err"
+		--metadata-file "$T/$name.meta" "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	pid=$!
+	touch "$T/go-$addr"
+	wait $pid
 	no_asan_report "$T/$name.err"
 }
 
 blackhole $A.1 2.5
 blackhole $A.2 2.5
 blackhole $A.3 never
-blackhole $A.4 0.4
+blackhole $A.4 0.9
 blackhole $A.5 never
 wait_ready $A.1 $A.2 $A.3 $A.4 $A.5
 
