@@ -62,19 +62,14 @@ if ! command -v zmap >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
 	fail "zmap is not installed or we are not root (scripts/setup.sh installs zmap; tests run as root)"
 	finish
 fi
-LOCALNET=$(sysctl -n net.ipv4.conf.lo.route_localnet)
-restore_localnet() { sysctl -q -w "net.ipv4.conf.lo.route_localnet=$LOCALNET" >/dev/null 2>&1; }
-trap 'restore_localnet; cleanup' EXIT
-sysctl -q -w net.ipv4.conf.lo.route_localnet=1 >/dev/null || fail "cannot set route_localnet"
-: >"$T/empty-blocklist.conf"
+# lib.sh's zmap_lo: the loopback settings, and one zmap at a time in a namespace (the
+# route_localnet sysctl it sets and restores is shared by every test running in parallel)
 run_zmap() { # zmap output options...
-	zmap -q -c 1 -i lo -p "$PORT" -S 127.0.0.2 -G 00:00:00:00:00:00 \
-		--source-mac 02:00:00:00:00:01 -b "$T/empty-blocklist.conf" -r 10000 \
-		127.0.84.0/28 "$@" 2>>"$T/zmap.err"
+	zmap_lo "$PORT" 127.0.84.0/28 - "$@"
 }
 
 # the default output module: one responding address a line
-run_zmap -o - | tee "$T/zmap-default.txt" |
+run_zmap | tee "$T/zmap-default.txt" |
 	"$B" scan -iL - -p "$PORT" --rate 0 -q --format json >"$T/z1.json" 2>"$T/z1.err"
 assert_eq 0 $? "zmap | mqttsweep -iL - exit"
 assert_eq "127.0.84.1 127.0.84.2 127.0.84.3 127.0.84.4" \
@@ -87,7 +82,7 @@ no_asan_report "$T/z1.err"
 
 # the csv module with a header; without an output filter it writes the unsuccessful rows
 # too (RST from the 12 closed addresses)
-run_zmap -O csv -f saddr,sport,daddr,classification,success,repeat -o - >"$T/zmap.csv"
+run_zmap -O csv -f saddr,sport,daddr,classification,success,repeat >"$T/zmap.csv"
 head -1 "$T/zmap.csv" | grep -q '^saddr,sport,daddr' && pass "zmap csv: header row" ||
 	fail "zmap csv: no header: $(head -2 "$T/zmap.csv")"
 [ "$(grep -c ',0,' "$T/zmap.csv")" -ge 1 ] && pass "zmap csv: holds RST rows (success 0)" ||
@@ -101,5 +96,4 @@ assert_eq "127.0.84.1 $PORT tcp,127.0.84.2 $PORT tcp,127.0.84.3 $PORT tcp,127.0.
 assert_eq 4 "$(jq -s 'map(select(.mqtt and .status == "success")) | length' "$T/z2.json")" \
 	"zmap csv | mqttsweep: four MQTT brokers"
 no_asan_report "$T/z2.err"
-restore_localnet
 finish
