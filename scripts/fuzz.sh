@@ -116,6 +116,10 @@ make_seeds() {
 		case $f in *.acl) b='\x01' ;; *.yaml | *.json) b='\x02' ;; *) b='\x00' ;; esac
 		{ printf "$b"; cat "$f"; } | seed fuzz_lint "$(basename "$f")"
 	done
+	printf '192.0.2.0\t192.0.2.127\t64500\tDE\tEXAMPLE-A\n192.0.2.128\t192.0.2.255\t0\tNone\tNot routed\n2001:db8::\t2001:db8::ffff\t64502\tUS\tEXAMPLE-6\r\n# c\n' |
+		seed fuzz_asndb ranges
+	printf '{"kind":"service","probe":"mqtt","mqtt":true,"ip":"192.0.2.1","port":8883,"auth":"anonymous","timestamp":"2026-12-07T21:05:09.123Z","connack":{"code":0,"raw_hex":"20020000"},"tls":{"version":"TLSv1.2","cipher":"ECDHE-RSA-AES128-GCM-SHA256","certificate":{"subject":{"CN":"=x","O":["a","b"],"OU_b64":"/w=="},"serial":"0a","not_before":"2026-01-02T03:04:05Z","key_type":"RSA","key_bits":2048,"fingerprints":{"sha1":"00ff"}}},"findings":[{"severity":"critical","id":"x"}]}' |
+		seed fuzz_export tls
 	cert_seeds
 }
 

@@ -1,5 +1,5 @@
 /* mqttsweep: parse → seed → targets → output → engine → report.
- * Subcommands: scan, audit, lab up|down|status, stats DB, lint FILE..., harden, --version,
+ * Subcommands: scan, audit, lab up|down|status, stats DB, export SOURCE, lint FILE..., harden, --version,
  * --help.
  * Exit codes: 0 finished; 1 a finding at or above --fail-on; 2 usage or configuration
  * error; 3 runtime failure (a sink failed; partial results flushed); 128+signal (130, 143)
@@ -25,6 +25,7 @@
 #include "output/output.h"
 #include "output/record.h"
 #include "output/stats.h"
+#include "app/export_main.h"
 
 #define EXIT_USAGE   2
 #define EXIT_RUNTIME 3
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"       mqttsweep audit [options] HOST[:PORT]... one host, deeply (depth host)\n"
 		"       mqttsweep lab up|down|status            the built-in lab on 127.x\n"
 		"       mqttsweep stats DB [--format json]      summary of a SQLite result\n"
+		"       mqttsweep export SOURCE --out DIR ...   CERT formats (Shadowserver, IntelMQ, zgrab2)\n"
 		"       mqttsweep lint [options] FILE...        check a Mosquitto configuration\n"
 		"       mqttsweep harden --listen A:P --out DIR  write a locked-down Mosquitto setup\n"
 		"       mqttsweep --version | --help\n\n"
@@ -352,12 +354,14 @@ int main(int argc, char **argv)
 		return run_lab(argc - 2, argv + 2);
 	if (!strcmp(cmd, "stats"))
 		return stats_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "export"))
+		return export_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lint"))
 		return lint_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "harden"))
 		return harden_main(argc - 2, argv + 2);
 	fprintf(stderr,
-		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats, lint or harden; "
+		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats, export, lint or harden; "
 		"see --help)\n",
 		cmd);
 	return EXIT_USAGE;
