@@ -232,6 +232,78 @@ static msw_err pick_scans(struct rsource *rs, const struct rs_select *sel)
 	return rc;
 }
 
+static int cmp_run(const void *a, const void *b)
+{
+	const struct rs_scan *x = *(const struct rs_scan *const *)a;
+	const struct rs_scan *y = *(const struct rs_scan *const *)b;
+	int c = strcmp(x->run_id, y->run_id);
+
+	return c ? c : strcmp(x->shard ? x->shard : "", y->shard ? y->shard : "");
+}
+
+/* "K/N" -> N, 0 when it is not that form. */
+static uint32_t shard_total(const char *shard)
+{
+	const char *slash = shard ? strchr(shard, '/') : NULL;
+	char *end;
+	unsigned long v = slash ? strtoul(slash + 1, &end, 10) : 0;
+
+	return slash && *end == 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* Adds scan s (sorted after prev) to run r. */
+static void run_add(const struct rsource *rs, struct rs_run *r, const struct rs_scan *s,
+		    const struct rs_scan *prev)
+{
+	size_t idx = (size_t)(s - (const struct rs_scan *)rs->scans.p);
+	uint32_t total = shard_total(s->shard);
+
+	if (!r->scans)
+		r->shard_count = total;
+	else if (r->shard_count != total)
+		r->shard_count = 0;
+	r->scans++;
+	if (s->shard && !(prev && str_eq(prev->run_id, s->run_id) && str_eq(prev->shard, s->shard)))
+		r->shards++;
+	if (!superseded(rs, idx))
+		r->records += s->records;
+}
+
+msw_err rsource_runs(const struct rsource *rs, struct rs_run **runs, size_t *n)
+{
+	const struct rs_scan *all = rs->scans.p;
+	const struct rs_scan **byrun = calloc(rs->scans.n ? rs->scans.n : 1, sizeof(*byrun));
+	size_t k = 0, nr = 0;
+
+	*runs = NULL;
+	*n = 0;
+	if (!byrun)
+		return MSW_ERR_NOMEM;
+	for (size_t i = 0; i < rs->scans.n; i++)
+		if (all[i].run_id)
+			byrun[k++] = &all[i];
+	qsort(byrun, k, sizeof(*byrun), cmp_run);
+	struct rs_run *out = calloc(k ? k : 1, sizeof(*out));
+	if (!out) {
+		free(byrun);
+		return MSW_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const struct rs_scan *prev = i ? byrun[i - 1] : NULL;
+		if (!prev || strcmp(prev->run_id, byrun[i]->run_id))
+			out[nr++].run_id = byrun[i]->run_id;
+		run_add(rs, &out[nr - 1], byrun[i], prev);
+	}
+	free(byrun);
+	if (!nr) {
+		free(out);
+		out = NULL;
+	}
+	*runs = out;
+	*n = nr;
+	return MSW_OK;
+}
+
 static const char *pick_name(enum rs_pick p)
 {
 	return p == RS_PICK_SCAN ? "scan" : "run";

@@ -97,6 +97,19 @@ void rsource_close(struct rsource *rs);
 /* The scans, in stored order; valid until rsource_close. */
 const struct rs_scan *rsource_scans(const struct rsource *rs, size_t *n);
 
+/* One run: the scans that share a run_id. */
+struct rs_run {
+	const char *run_id;   /* points into the scan list */
+	uint32_t scans;       /* stored scans with this run id (re-runs included) */
+	uint32_t shards;      /* distinct shard values among them (0: none sharded) */
+	uint32_t shard_count; /* N of the shards' "K/N" when they all agree, else 0 */
+	int64_t records;      /* records a RS_PICK_RUN selection of it reads */
+};
+
+/* The runs of the source, ordered by run id, into a malloc'ed array (*runs, the caller
+ * frees it; NULL when there is none). Scans without a run id are not runs. */
+msw_err rsource_runs(const struct rsource *rs, struct rs_run **runs, size_t *n);
+
 /* Picks what rsource_next iterates (may be called again to start over). MSW_ERR_USAGE
  * when the scan or run does not exist or the source holds no scan. */
 msw_err rsource_select(struct rsource *rs, const struct rs_select *sel);

@@ -96,6 +96,7 @@ static const char *sev(const char *json, bool anon_report)
 	return s;
 }
 
+#define SVC_X "\"kind\":\"service\",\"probe\":\"mqtt\",\"mqtt\":true,\"port\":1883,\"auth\":\"none\","
 #define SVC "\"kind\":\"service\",\"probe\":\"mqtt\",\"mqtt\":true,\"ip\":\"192.0.2.1\",\"port\":1883,"
 
 static void test_severity(void **state)
@@ -329,6 +330,53 @@ static void test_date_fallback(void **state)
 	assert_non_null(strstr(slurp(path), "\"192.0.2.3\""));
 }
 
+/* More files than may be open at once (EXPORT_OPEN_MAX): the least recently used is
+ * closed and reopened for appending, never truncated, and its header is written once. */
+static void test_many_files(void **state)
+{
+	struct export_counts c;
+	char path[256], asn[160], json[512];
+	const int nas = EXPORT_OPEN_MAX * 2 + 3;
+
+	db_make();
+	snprintf(asn, sizeof(asn), "%s/asn.tsv", dir);
+	FILE *f = fopen(asn, "w");
+	assert_non_null(f);
+	for (int i = 0; i < nas; i++)
+		fprintf(f, "198.18.%d.0\t198.18.%d.255\t%d\tDE\tAS %d\n", i, i, 64500 + i, i);
+	fclose(f);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < nas; i++) {
+			int n = snprintf(json, sizeof(json), "{" SVC_X "\"ip\":\"198.18.%d.%d\","
+					 "\"timestamp\":\"2026-12-07T21:00:00Z\"}", i, round + 1);
+			db_add(json, (size_t)n);
+		}
+	struct export_opts o = {.source = db, .format = EXPORT_SHADOWSERVER, .out_dir = out,
+				.org = "o", .asn_db = asn, .split = SPLIT_ASN,
+				.sel = {.pick = RS_PICK_ALL}};
+	char why[256];
+	assert_int_equal(export_run(&o, &c, why, sizeof(why)), MSW_OK);
+	assert_int_equal(c.files, nas);
+	assert_int_equal(c.rows, 3 * nas);
+	assert_int_equal(c.enriched, 3 * nas);
+	for (int i = 0; i < nas; i++) {
+		snprintf(path, sizeof(path), "%s/2026-12-07-scan_mqtt-o-as%d.csv", out, 64500 + i);
+		const char *t = slurp(path);
+		int headers = 0, lines = 0;
+		for (const char *p = t; (p = strstr(p, "\"timestamp\"")); p++)
+			headers++;
+		for (const char *p = t; (p = strchr(p, '\n')); p++)
+			lines++;
+		assert_int_equal(headers, 1);
+		assert_int_equal(lines, 4);
+		for (int round = 0; round < 3; round++) {
+			char ip[48];
+			snprintf(ip, sizeof(ip), "\"198.18.%d.%d\"", i, round + 1);
+			assert_non_null(strstr(t, ip));
+		}
+	}
+}
+
 static void test_org(void **state)
 {
 	assert_true(export_org_ok("cert_x.1"));
@@ -367,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_stays_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_date_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 		cmocka_unit_test(test_org),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

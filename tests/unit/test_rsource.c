@@ -129,6 +129,10 @@ static void test_real_sink(void **state)
 	assert_non_null(s[0].started);
 	assert_non_null(s[0].ended);
 	assert_null(s[0].run_id);
+	struct rs_run *runs;
+	assert_int_equal(rsource_runs(rs, &runs, &n), MSW_OK);
+	assert_int_equal(n, 0);
+	assert_null(runs);
 	assert_int_equal(rsource_select(rs, &(struct rs_select){RS_PICK_LATEST, NULL}), MSW_OK);
 	assert_int_equal(collect(rs, ips, sizeof(ips), &k), MSW_OK);
 	assert_int_equal(k, 3);
@@ -185,6 +189,20 @@ static void test_runs_and_shards(void **state)
 	assert_int_equal(rsource_select(rs, &(struct rs_select){RS_PICK_ALL, NULL}), MSW_OK);
 	assert_int_equal(collect(rs, ips, sizeof(ips), &k), MSW_OK);
 	assert_int_equal(k, 3 + 4);
+
+	struct rs_run *runs;
+	assert_int_equal(rsource_runs(rs, &runs, &n), MSW_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(runs[0].run_id, "run-1");
+	assert_int_equal(runs[0].scans, 3);
+	assert_int_equal(runs[0].shards, 2);
+	assert_int_equal(runs[0].shard_count, 2);
+	assert_int_equal(runs[0].records, 2); /* s0 and s1b; s1 is superseded */
+	assert_string_equal(runs[1].run_id, "run-2");
+	assert_int_equal(runs[1].scans, 1);
+	assert_int_equal(runs[1].shards, 0);
+	assert_int_equal(runs[1].shard_count, 0);
+	free(runs);
 
 	assert_int_equal(rsource_select(rs, &(struct rs_select){RS_PICK_SCAN, "nope"}),
 			 MSW_ERR_USAGE);
