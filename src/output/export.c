@@ -7,9 +7,9 @@
  * scan_mqtt / scan_mqtt_anon (scan6_ for IPv6 addresses) and filter "all", or the AS
  * ("as64500") or country ("de") with --split-by. IntelMQ events go to
  * DIR/intelmq-<filter>.jsonl, zgrab2 lines to DIR/zgrab2-<filter>.jsonl. Every file is
- * created afresh (an earlier export's file of the same name is replaced); at most
- * EXPORT_OPEN_MAX are open at once (the least recently used is closed and reopened for
- * appending when needed).
+ * created afresh (an earlier export's file of the same name is replaced); files are found
+ * by a hash of their path, and at most EXPORT_OPEN_MAX are open at once (the least recently
+ * used is closed and reopened for appending when needed).
  *
  * Nothing in a stored record is trusted: strings that are not UTF-8 (the database may
  * have been edited) are shown as \xNN text in JSON output, and every CSV cell goes
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "base/hash.h"
+#include "base/hashset.h"
 #include "base/vec.h"
 #include "output/asndb.h"
 #include "output/escape.h"
@@ -35,11 +37,23 @@ struct outfile {
 	uint64_t used;    /* tick of the last write */
 };
 
+/* A slot of the path index: the path's hash, then the file's index in files. */
+struct fslot {
+	uint64_t h;
+	uint32_t idx;
+};
+
+struct fkey {
+	const char *path;
+	const struct vec *files;
+};
+
 struct exp {
 	const struct export_opts *o;
 	struct asndb *asn;
-	struct vec files; /* struct outfile */
-	size_t last;      /* index of the file written last */
+	struct vec files;     /* struct outfile */
+	struct hashset index; /* struct fslot, by path */
+	uint32_t open[EXPORT_OPEN_MAX]; /* indexes of the open files */
 	uint32_t nopen;
 	uint64_t tick;
 	struct export_counts *cnt;
@@ -70,50 +84,75 @@ static msw_err io_fail(struct exp *x, const char *what, const char *path)
 
 static void close_lru(struct exp *x)
 {
-	struct outfile *fs = x->files.p, *lru = NULL;
+	uint32_t lru = 0;
 
-	for (uint32_t i = 0; i < x->files.n; i++)
-		if (fs[i].f && (!lru || fs[i].used < lru->used))
-			lru = &fs[i];
-	if (lru) {
-		fclose(lru->f);
-		lru->f = NULL;
-		x->nopen--;
+	for (uint32_t i = 1; i < x->nopen; i++)
+		if (((struct outfile *)vec_at(&x->files, x->open[i]))->used <
+		    ((struct outfile *)vec_at(&x->files, x->open[lru]))->used)
+			lru = i;
+	struct outfile *of = vec_at(&x->files, x->open[lru]);
+	fclose(of->f);
+	of->f = NULL;
+	x->open[lru] = x->open[--x->nopen];
+}
+
+static bool fslot_eq(const void *slot, const void *key)
+{
+	const struct fslot *sl = slot;
+	const struct fkey *k = key;
+
+	return !strcmp(((const struct outfile *)vec_at(k->files, sl->idx))->path, k->path);
+}
+
+/* The file of path, added (closed, not yet created) when new: *fresh. */
+static msw_err file_lookup(struct exp *x, const char *path, uint32_t *idx, bool *fresh)
+{
+	struct fkey key = {path, &x->files};
+	uint64_t h = fnv1a64(path, strlen(path), FNV64_INIT);
+	struct fslot *sl = hset_add(&x->index, h, &key, fresh);
+
+	if (!sl || (*fresh && x->files.n >= EXPORT_FILES_MAX)) {
+		if (sl && *fresh)
+			hset_del(&x->index, sl);
+		snprintf(x->why, x->whylen, "more than %u output files", EXPORT_FILES_MAX);
+		return MSW_ERR_TOO_BIG;
 	}
+	if (!*fresh) {
+		*idx = sl->idx;
+		return MSW_OK;
+	}
+	struct outfile *of = vec_push(&x->files);
+	char *copy = strdup(path);
+	if (!of || !copy) {
+		free(copy);
+		if (of)
+			x->files.n--;
+		hset_del(&x->index, sl);
+		return MSW_ERR_NOMEM;
+	}
+	of->path = copy;
+	sl->idx = x->files.n - 1;
+	*idx = sl->idx;
+	x->cnt->files++;
+	return MSW_OK;
 }
 
 /* The open file for path; *fresh when it was created now (write a header). */
 static msw_err file_for(struct exp *x, const char *path, FILE **out, bool *fresh)
 {
-	struct outfile *fs = x->files.p, *of = NULL;
+	uint32_t idx;
+	msw_err rc = file_lookup(x, path, &idx, fresh);
 
-	*fresh = false;
-	if (x->files.n && !strcmp(fs[x->last].path, path))
-		of = &fs[x->last];
-	for (uint32_t i = 0; !of && i < x->files.n; i++)
-		if (!strcmp(fs[i].path, path)) {
-			of = &fs[i];
-			x->last = i;
-		}
-	if (!of) {
-		of = vec_push(&x->files);
-		if (!of) {
-			snprintf(x->why, x->whylen, "more than %u output files", EXPORT_FILES_MAX);
-			return MSW_ERR_TOO_BIG;
-		}
-		x->last = x->files.n - 1;
-		if (!(of->path = strdup(path)))
-			return MSW_ERR_NOMEM;
-		*fresh = true;
-		x->cnt->files++;
-	}
+	if (rc)
+		return rc;
+	struct outfile *of = vec_at(&x->files, idx);
 	if (!of->f) {
 		if (x->nopen >= EXPORT_OPEN_MAX)
 			close_lru(x);
 		of->f = fopen(path, *fresh ? "w" : "a");
 		if (!of->f)
 			return io_fail(x, "cannot write", path);
-		x->nopen++;
+		x->open[x->nopen++] = idx;
 	}
 	of->used = ++x->tick;
 	*out = of->f;
@@ -131,6 +170,7 @@ static msw_err files_close(struct exp *x)
 		free(of->path);
 	}
 	vec_free(&x->files);
+	hset_free(&x->index);
 	return rc;
 }
 
@@ -578,6 +618,7 @@ msw_err export_run(const struct export_opts *o, struct export_counts *cnt, char 
 	memset(cnt, 0, sizeof(*cnt));
 	why[0] = 0;
 	vec_init(&x.files, sizeof(struct outfile), 8, EXPORT_FILES_MAX);
+	hset_init(&x.index, sizeof(struct fslot), 8, 16, EXPORT_FILES_MAX, fslot_eq);
 	rc = prepare(&x);
 	if (!rc)
 		rc = run_source(&x);
