@@ -194,10 +194,15 @@ assert_eq "$want" "$n" "zgrab2: one line per stored MQTT record"
 
 # ---- selection ----
 cp "$T/r.db" "$T/two.db"
-"$MSW_BIN" scan $B -p 1883 --depth connack --db "$T/two.db" -q -oJ /dev/null >/dev/null 2>&1
+# the second scan also records a refused target (--all): zgrab2 lists it, the reports do not
+"$MSW_BIN" scan $B 127.0.83.103 -p 1883 --depth connack --all --db "$T/two.db" -q -oJ /dev/null >/dev/null 2>&1
 sid1=$(jq -r -s '.[0].scan_id' "$T/scan.json")
 "$MSW_BIN" export "$T/two.db" --out "$T/sel1" 2>/dev/null
 assert_eq "1" "$(ls "$T/sel1" | wc -l)" "default: the latest scan (one password broker, no anon file)"
+"$MSW_BIN" export "$T/two.db" --format zgrab2 --out "$T/selz" 2>/dev/null
+assert_json "$T/selz/zgrab2-all.jsonl" '.ip=="127.0.83.103" and .data.mqtt.status=="connection-refused" and (.data.mqtt.error|type)=="string" and (.data.mqtt.result.mqttsweep|has("auth"))' \
+	"zgrab2: a refused target with zgrab2's status and the error"
+assert_eq 2 "$(wc -l <"$T/selz/zgrab2-all.jsonl")" "zgrab2: the latest scan's two records"
 "$MSW_BIN" export "$T/two.db" --out "$T/sel2" --scan-id "$sid1" 2>/dev/null
 assert_eq "2" "$(ls "$T/sel2" | wc -l)" "--scan-id: the first scan"
 "$MSW_BIN" export "$T/two.db" --out "$T/sel3" --all-scans 2>"$T/sel3.err"
