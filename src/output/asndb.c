@@ -2,8 +2,9 @@
  *
  * Every address is kept as 16 bytes (IPv4 as ::ffff:a.b.c.d), so one sorted array of
  * ranges serves both families; a lookup is a binary search for the last range starting
- * at or below the address. Lines are at most 1 KiB, at most 16 million ranges, AS names
- * at most 127 bytes: a hostile file ends in a usage error, never in unbounded memory. */
+ * at or below the address. Lines are at most 1 KiB, at most 4 million ranges (room for a
+ * full IPv4 + IPv6 file), AS names at most 127 bytes: a hostile file ends in a usage
+ * error, never in unbounded memory. */
 #include "output/asndb.h"
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,7 +16,7 @@
 #include "base/vec.h"
 
 #define MAX_LINE   1024
-#define MAX_RANGES (16u * 1024 * 1024)
+#define MAX_RANGES (4u * 1024 * 1024)
 #define MAX_NAME   127
 
 struct range {
@@ -143,7 +144,7 @@ static msw_err one_line(struct asndb *db, char *line, const char **why)
 	msw_err rc = add_range(db, &r);
 	if (rc) {
 		free(r.name);
-		return rc == MSW_ERR_TOO_BIG ? ((*why = "more than 16 million ranges"), MSW_ERR_USAGE)
+		return rc == MSW_ERR_TOO_BIG ? ((*why = "more than 4 million ranges"), MSW_ERR_USAGE)
 					     : rc;
 	}
 	return MSW_OK;
