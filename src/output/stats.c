@@ -29,7 +29,10 @@
 #include "classify/classify.h"
 #include "output/escape.h"
 
-#define SCAN_F " (?1 IS NULL OR scan_id = ?1) "
+/* --scan ID: a scan id, or a run id (every shard of the run) */
+#define SCAN_F                                                                           \
+	" (?1 IS NULL OR scan_id = ?1 OR scan_id IN (SELECT scan_id FROM scans"          \
+	" WHERE json_extract(meta, '$.run_id') = ?1)) "
 #define REACHED " kind = 'service' AND probe = 'mqtt' AND status NOT IN ('connection-refused'," \
 	" 'connection-timeout', 'blocklisted-target', 'invalid-inputs', 'unknown-error')"
 #define BROKER_KEY " ip || ':' || port || '/' || transport "
@@ -375,7 +378,7 @@ static int64_t computed(const struct metric *m, sqlite3 *db, const char *scan, b
 
 static int usage(void)
 {
-	fputs("usage: mqttsweep stats DB [--format text|json] [--scan SCAN_ID]\n"
+	fputs("usage: mqttsweep stats DB [--format text|json] [--scan SCAN_OR_RUN_ID]\n"
 	      "  The study-style summary of a scan database (--db): brokers reached, speaking\n"
 	      "  MQTT, open to anyone, leaking locations, door/lock state, actuators,\n"
 	      "  credentials, open dashboards and shares, and hosts with the full chain.\n", stderr);
@@ -422,10 +425,161 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 	return 0;
 }
 
+/* A shard that ran twice (retried) counts once: its latest scan. */
+#define LATEST_OF_SHARD                                                                  \
+	" AND NOT EXISTS (SELECT 1 FROM scans t WHERE json_extract(s.meta, '$.run_id') IS NOT"   \
+	" NULL AND json_extract(t.meta, '$.run_id') = json_extract(s.meta, '$.run_id') AND"      \
+	" coalesce(json_extract(t.meta, '$.shard'), '') ="                                        \
+	" coalesce(json_extract(s.meta, '$.shard'), '') AND t.started > s.started) "
+
 static int64_t targets_tried(sqlite3 *db, const char *scan, bool *err)
 {
 	return q_int(db, "SELECT coalesce(sum(json_extract(counts, '$.targets_tried')), 0)"
-		     " FROM scans WHERE" SCAN_F, scan, err);
+		     " FROM scans s WHERE" SCAN_F LATEST_OF_SHARD, scan, err);
+}
+
+/* A run counts once: scans without a run id count one each, a run id once. */
+static int64_t count_runs(sqlite3 *db, const char *scan, bool *err)
+{
+	return q_int(db, "SELECT count(DISTINCT coalesce('run:' || json_extract(meta, '$.run_id'),"
+		     " 'scan:' || scan_id)) FROM scans WHERE" SCAN_F, scan, err);
+}
+
+/* Shard "K/N" of a scan row: false when it is none (an unsharded scan is 0/1). */
+static bool shard_of(const char *s, unsigned *k, unsigned *n)
+{
+	char *end;
+	unsigned long a, b;
+
+	if (!s) {
+		*k = 0;
+		*n = 1;
+		return true;
+	}
+	a = strtoul(s, &end, 10);
+	if (*end != '/')
+		return false;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || b == 0 || b > 65536 || a >= b)
+		return false;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return true;
+}
+
+struct run_acc {
+	char id[80];
+	unsigned n;            /* shards of the run (the largest N seen) */
+	bool mixed;            /* shard rows disagree on N */
+	uint8_t *seen;         /* per shard: 0 missing, 1 started, 2 finished */
+};
+
+static cJSON *run_json(const struct run_acc *r)
+{
+	cJSON *o = cJSON_CreateObject(), *rep, *inc, *mis;
+	unsigned nrep = 0;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "run_id", r->id);
+	cJSON_AddNumberToObject(o, "shards", r->n);
+	rep = cJSON_AddArrayToObject(o, "reported");
+	inc = cJSON_AddArrayToObject(o, "incomplete");
+	mis = cJSON_AddArrayToObject(o, "missing");
+	for (unsigned k = 0; k < r->n; k++) {
+		cJSON *a = r->seen[k] == 2 ? rep : r->seen[k] == 1 ? inc : mis;
+
+		nrep += r->seen[k] == 2;
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(k));
+	}
+	cJSON_AddNumberToObject(o, "shards_reported", nrep);
+	cJSON_AddBoolToObject(o, "complete", nrep == r->n);
+	if (r->mixed)
+		cJSON_AddBoolToObject(o, "shard_counts_disagree", true);
+	return o;
+}
+
+static void run_add(struct run_acc *r, unsigned k, unsigned n, bool finished)
+{
+	if (n != r->n) {
+		uint8_t *p;
+
+		if (r->n)
+			r->mixed = true;
+		if (n > r->n && (p = realloc(r->seen, n))) {
+			memset(p + r->n, 0, n - r->n);
+			r->seen = p;
+			r->n = n;
+		}
+	}
+	if (k < r->n && r->seen[k] < (finished ? 2 : 1))
+		r->seen[k] = finished ? 2 : 1;
+}
+
+/* Every run in the database (or the one --scan names): its shards, which reported (the
+ * scan finished), which started but did not finish, which never appeared. */
+static cJSON *runs_json(sqlite3 *db, const char *scan, bool *err)
+{
+	static const char sql[] =
+		"SELECT json_extract(meta, '$.run_id') AS r, json_extract(meta, '$.shard'),"
+		" max(ended IS NOT NULL AND exit_code = 0) FROM scans WHERE" SCAN_F
+		" AND r IS NOT NULL GROUP BY 1, 2 ORDER BY 1";
+	cJSON *arr = cJSON_CreateArray();
+	struct run_acc cur = {0};
+	sqlite3_stmt *st;
+
+	if (!arr || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*err = true;
+		return arr;
+	}
+	if (scan)
+		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
+	for (;;) {
+		int rc = sqlite3_step(st);
+		const char *id = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		unsigned k, n;
+
+		if (cur.n && (!id || strcmp(id, cur.id))) {
+			cJSON_AddItemToArray(arr, run_json(&cur));
+			free(cur.seen);
+			memset(&cur, 0, sizeof(cur));
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (!cur.n)
+			snprintf(cur.id, sizeof(cur.id), "%s", id ? id : "");
+		if (shard_of((const char *)sqlite3_column_text(st, 1), &k, &n))
+			run_add(&cur, k, n, sqlite3_column_int(st, 2) != 0);
+	}
+	free(cur.seen);
+	sqlite3_finalize(st);
+	return arr;
+}
+
+static void print_runs_text(const cJSON *runs)
+{
+	const cJSON *r, *k;
+
+	cJSON_ArrayForEach(r, runs) {
+		char *id = escape_term_s(cJSON_GetStringValue(cJSON_GetObjectItem(r, "run_id")));
+		const cJSON *mis = cJSON_GetObjectItem(r, "missing");
+		const cJSON *inc = cJSON_GetObjectItem(r, "incomplete");
+
+		printf("  Run %s: %d of %d shard%s reported", id ? id : "",
+		       cJSON_GetObjectItem(r, "shards_reported")->valueint,
+		       cJSON_GetObjectItem(r, "shards")->valueint,
+		       cJSON_GetObjectItem(r, "shards")->valueint == 1 ? "" : "s");
+		if (cJSON_GetArraySize(inc)) {
+			printf("; not finished:");
+			cJSON_ArrayForEach(k, inc) printf(" %d", k->valueint);
+		}
+		if (cJSON_GetArraySize(mis)) {
+			printf("; missing:");
+			cJSON_ArrayForEach(k, mis) printf(" %d", k->valueint);
+		}
+		putchar('\n');
+		free(id);
+	}
 }
 
 static int64_t metric_value(const int64_t *v, const char *key)
@@ -482,7 +636,7 @@ static void print_hosts_text(const cJSON *hosts)
 static void print_text(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
 {
 	printf("mqttsweep stats: %s (%s)\n", a->db, a->scan ? a->scan : "all scans");
-	printf("  %-38s %10lld  (%lld scan%s)\n", "Targets tried", (long long)tried,
+	printf("  %-38s %10lld  (%lld run%s)\n", "Targets tried", (long long)tried,
 	       (long long)nscans, nscans == 1 ? "" : "s");
 	for (size_t i = 0; i < NMETRICS; i++) {
 		int64_t b = base_value(metrics[i].base, v, tried);
@@ -496,7 +650,7 @@ static void print_text(const struct stats_args *a, const int64_t *v, int64_t tri
 }
 
 static void print_json(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans,
-		       cJSON *hosts)
+		       cJSON *hosts, cJSON *runs)
 {
 	cJSON *o = cJSON_CreateObject(), *m;
 	char *txt;
@@ -507,7 +661,8 @@ static void print_json(const struct stats_args *a, const int64_t *v, int64_t tri
 		cJSON_AddStringToObject(o, "scan_id", a->scan);
 	else
 		cJSON_AddNullToObject(o, "scan_id");
-	cJSON_AddNumberToObject(o, "scans", (double)nscans);
+	cJSON_AddNumberToObject(o, "scans", (double)nscans); /* a run counts once */
+	cJSON_AddItemToObject(o, "runs", runs ? runs : cJSON_CreateArray());
 	cJSON_AddNumberToObject(o, "targets_tried", (double)tried);
 	m = cJSON_AddObjectToObject(o, "metrics");
 	for (size_t i = 0; m && i < NMETRICS; i++) {
@@ -543,7 +698,7 @@ int stats_main(int argc, char **argv)
 	sqlite3 *db = NULL;
 	int64_t v[NMETRICS], tried, nscans;
 	bool err = false;
-	cJSON *hosts = NULL;
+	cJSON *hosts = NULL, *runs = NULL;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc)
@@ -554,7 +709,8 @@ int stats_main(int argc, char **argv)
 		return 2;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	nscans = q_int(db, "SELECT count(*) FROM scans WHERE" SCAN_F, a.scan, &err);
+	nscans = count_runs(db, a.scan, &err);
+	runs = runs_json(db, a.scan, &err);
 	tried = targets_tried(db, a.scan, &err);
 	for (size_t i = 0; i < NMETRICS && !err; i++)
 		v[i] = metrics[i].sql ? q_int(db, metrics[i].sql, a.scan, &err)
@@ -564,14 +720,18 @@ int stats_main(int argc, char **argv)
 	sqlite3_close(db);
 	if (err) {
 		fprintf(stderr, "mqttsweep stats: %s is not a mqttsweep database\n", a.db);
+		cJSON_Delete(hosts);
+		cJSON_Delete(runs);
 		return 2;
 	}
 	if (a.json) {
-		print_json(&a, v, tried, nscans, hosts);
+		print_json(&a, v, tried, nscans, hosts, runs);
 	} else {
 		print_text(&a, v, tried, nscans);
+		print_runs_text(runs);
 		print_hosts_text(hosts);
 		cJSON_Delete(hosts);
+		cJSON_Delete(runs);
 	}
 	return fflush(stdout) == 0 ? 0 : 3;
 }

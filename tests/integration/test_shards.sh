@@ -103,6 +103,25 @@ assert_json "$T/m3.json" '.run_id == "job-abc" and (has("shard") | not)' \
 	"metadata: MQTTSWEEP_RUN_ID on an unsharded scan"
 meta_of "$T/m4.json" "$B" scan 127.0.84.128/30
 assert_json "$T/m4.json" '(has("run_id") | not)' "metadata: no run id when none was given"
+# ---- stats counts a run once: shards into one SQLite database, one missing, one twice ----
+for k in 0 1 3 3; do
+	"$B" scan 127.0.84.128/28 -p 1 --seed 5 --run-id run-x --shard "$k/4" --db "$T/sh.db" \
+		--rate 0 -q --format json >/dev/null 2>>"$T/sh.err"
+done
+"$B" scan 127.0.84.144/30 -p 1 --db "$T/sh.db" -q --format json >/dev/null 2>>"$T/sh.err"
+"$B" stats "$T/sh.db" --format json >"$T/st.json" 2>>"$T/sh.err"
+assert_json "$T/st.json" '.scans == 2' "stats: the four shard scans and a lone scan are 2 runs"
+assert_json "$T/st.json" '.runs == [{"run_id": "run-x", "shards": 4, "reported": [0, 1, 3],
+	"incomplete": [], "missing": [2], "shards_reported": 3, "complete": false}]' \
+	"stats: run-x has 3 of 4 shards, shard 2 missing"
+"$B" stats "$T/sh.db" --scan run-x --format json >"$T/st2.json" 2>>"$T/sh.err"
+assert_json "$T/st2.json" '.targets_tried == 12' \
+	"stats --scan RUN: 3 shards x 4 targets, the shard that ran twice counted once"
+"$B" stats "$T/sh.db" >"$T/st.txt" 2>>"$T/sh.err"
+grep -q "Run run-x: 3 of 4 shards reported; missing: 2" "$T/st.txt" &&
+	pass "stats text: the run line" || fail "stats text: $(cat "$T/st.txt")"
+no_asan_report "$T/sh.err"
+
 for m in m1 m2 m3; do
 	if "$(msw_python)" "$MSW_SOURCE_DIR/tests/tools/validate_schema.py" \
 		"$MSW_SOURCE_DIR/docs/scan.schema.json" "$T/$m.json" >/dev/null; then
