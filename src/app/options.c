@@ -19,6 +19,7 @@
 #include "app/fail_on.h"
 #include "app/options.h"
 #include "app/shard.h"
+#include "output/output.h"
 #include "engine/targets.h"
 
 /* Table rows are positional and leave trailing fields (flags, range) out when unused. */
@@ -30,6 +31,7 @@ enum otype { OT_SECTION, OT_BOOL, OT_STR, OT_LIST, OT_U32, OT_U64, OT_MS, OT_BYT
 
 #define OPT_SECRET 0x1u
 #define OPT_FILE   0x2u   /* value is a file name that must be readable ("-" = stdin) */
+#define OPT_URL    0x4u   /* may be a URL with a password: echoed with it masked */
 
 struct opt {
 	const char *names[4];    /* spellings; names[0] is the canonical long name */
@@ -86,7 +88,8 @@ static const struct opt table[] = {
 	{ { "--workers" }, OT_U32, F(workers), BOTH("1"), NULL, "N",
 	  "split the scan over N processes", 0, 1, 64 },
 	{ { "--resume" }, OT_STR, F(resume_db), { 0 }, NULL, "DB",
-	  "resume the interrupted scan recorded in the SQLite database DB" },
+	  "resume the interrupted scan recorded in DB (a SQLite file or postgresql:// URL)",
+	  OPT_URL },
 
 	SECTION("MQTT"),
 	{ { "--depth" }, OT_ENUM, F(depth), { "connack", "host" }, depth_names, "LEVEL",
@@ -165,7 +168,9 @@ static const struct opt table[] = {
 	  "stdout: text (terminal default) or json (JSON lines)" },
 	{ { "--json-out", "-oJ" }, OT_STR, F(json_out), { 0 }, NULL, "FILE",
 	  "write JSON lines to FILE" },
-	{ { "--db" }, OT_STR, F(db_path), { 0 }, NULL, "FILE", "write results to SQLite FILE" },
+	{ { "--db" }, OT_STR, F(db_path), { 0 }, NULL, "DB",
+	  "write results to a SQLite file, or to PostgreSQL: postgresql://user@host:port/db",
+	  OPT_URL },
 	{ { "--csv" }, OT_STR, F(csv_out), { 0 }, NULL, "FILE", "write a CSV summary to FILE" },
 	{ { "--html" }, OT_STR, F(html_out), { 0 }, NULL, "FILE", "write an HTML report to FILE" },
 	{ { "--metadata-file" }, OT_STR, F(metadata_file), { 0 }, NULL, "FILE",
@@ -780,6 +785,13 @@ static cJSON *echo_value(const struct msw_config *cfg, const struct opt *o)
 	case OT_BOOL:
 		return cJSON_CreateBool(*(const bool *)p);
 	case OT_STR:
+		if (*(char *const *)p && (o->flags & OPT_URL)) {
+			char *m = output_mask_url(*(char *const *)p);
+			cJSON *s = m ? cJSON_CreateString(m) : cJSON_CreateNull();
+
+			free(m);
+			return s;
+		}
 		return *(char *const *)p ? cJSON_CreateString(*(char *const *)p)
 					 : cJSON_CreateNull();
 	case OT_LIST: {

@@ -32,6 +32,7 @@
 #include "base/config.h"
 #include "base/dbuf.h"
 #include "base/scan_stats.h"
+#include "output/pg.h"
 #include "output/record.h"
 #include "output/sink.h"
 
@@ -125,7 +126,7 @@ static bool url_password(const char *a, const char **pw, size_t *pwlen)
 }
 
 /* "scheme://user:pass@host" → "scheme://user:***@host". Returns a malloc'ed copy. */
-static char *mask_url(const char *a)
+char *output_mask_url(const char *a)
 {
 	const char *pw;
 	size_t pwlen, n;
@@ -168,7 +169,7 @@ void output_set_argv(int argc, char **argv)
 			}
 			continue;
 		}
-		g_argv[g_argc++] = mask_url(argv[i]);
+		g_argv[g_argc++] = output_mask_url(argv[i]);
 	}
 }
 
@@ -192,6 +193,13 @@ static void collect_secrets(struct output *o)
 	add_secret(o, cfg->password, cfg->password ? strlen(cfg->password) : 0);
 	add_secret(o, cfg->psk, cfg->psk ? strlen(cfg->psk) : 0);
 	add_secret(o, cfg->hash_key, cfg->hash_key ? strlen(cfg->hash_key) : 0);
+	for (int d = 0; d < 2; d++) { /* a database URL's password */
+		const char *url = d ? cfg->resume_db : cfg->db_path, *pw;
+		size_t pwlen;
+
+		if (url && url_password(url, &pw, &pwlen))
+			add_secret(o, pw, pwlen);
+	}
 	for (size_t i = 0; i < cfg->ntargets; i++) {
 		const char *pw;
 		size_t pwlen;
@@ -307,7 +315,14 @@ static msw_err open_sinks(struct output *o)
 	const struct msw_config *cfg = o->cfg;
 	bool json_stdout = cfg->json_out && strcmp(cfg->json_out, "-") == 0;
 	const char *db = cfg->db_path ? cfg->db_path : cfg->resume_db;
+	char *masked = cfg->resume_db ? output_mask_url(cfg->resume_db) : NULL;
 	msw_err rc = MSW_OK;
+
+	/* --resume replays the scan's argv, whose --db URL has its password masked: the
+	 * database given to --resume is the same one, unmasked */
+	if (masked && cfg->db_path && !strcmp(masked, cfg->db_path))
+		db = cfg->resume_db;
+	free(masked);
 
 	if (stdout_is_json(cfg) || json_stdout)
 		rc = add_sink(o, &sink_ndjson, NULL, NULL);
@@ -316,7 +331,7 @@ static msw_err open_sinks(struct output *o)
 	if (!rc && cfg->json_out && !json_stdout)
 		rc = add_sink(o, &sink_ndjson, cfg->json_out, NULL);
 	if (!rc && db)
-		rc = add_sink(o, &sink_sqlite, db, NULL);
+		rc = add_sink(o, pg_is_url(db) ? &sink_pg : &sink_sqlite, db, NULL);
 	if (!rc && cfg->csv_out)
 		rc = add_sink(o, &sink_csv, cfg->csv_out, NULL);
 	if (!rc && cfg->html_out)

@@ -45,6 +45,9 @@ bool output_failed(const struct output *o);
  * output_resume_free(): frees the done set returned through output_resume_load()'s arg.
  * output_build_meta(): the scan metadata record ("mqttsweep.scan/1"), for tests/tools. */
 void output_set_argv(int argc, char **argv);
+/* "scheme://user:pass@host..." → "scheme://user:***@host...", a malloc'ed copy (the
+ * argv echo, the options echo of database URLs). */
+char *output_mask_url(const char *a);
 /* The options echo of the metadata record comes from the application's option table
  * (the output layer does not know the options): register its echo function. Without one
  * the metadata's "options" is null. */

@@ -36,6 +36,7 @@ struct sink {
 
 extern const struct sink_ops sink_ndjson;
 extern const struct sink_ops sink_sqlite;
+extern const struct sink_ops sink_pg;     /* --db postgresql://... (output/pg.c) */
 extern const struct sink_ops sink_csv;
 extern const struct sink_ops sink_html;
 extern const struct sink_ops sink_text;   /* terminal summary */

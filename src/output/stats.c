@@ -23,11 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 #include "base/vec.h"
 #include "classify/classify.h"
 #include "output/escape.h"
+#include "output/pg.h"
 
 /* --scan ID: a scan id, or a run id (every shard of the run) */
 #define SCAN_F                                                                           \
@@ -699,11 +701,27 @@ int stats_main(int argc, char **argv)
 	int64_t v[NMETRICS], tried, nscans;
 	bool err = false;
 	cJSON *hosts = NULL, *runs = NULL;
+	char copy[] = "/tmp/mqttsweep-stats-XXXXXX";
+	const char *path;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc)
 		return rc;
-	if (sqlite3_open_v2(a.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	path = a.db;
+	if (pg_is_url(a.db)) { /* PostgreSQL: the rows of the run or scan, as a SQLite copy */
+		int fd = mkstemp(copy);
+
+		if (fd < 0 || (close(fd), pg_copy_to_sqlite(a.db, a.scan, copy, true))) {
+			unlink(copy);
+			fprintf(stderr, "mqttsweep stats: cannot read the PostgreSQL database\n");
+			return 2;
+		}
+		path = copy;
+	}
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (path == copy)
+		unlink(copy); /* the open handle keeps it */
+	if (rc != SQLITE_OK) {
 		fprintf(stderr, "mqttsweep stats: cannot open %s: %s\n", a.db, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return 2;

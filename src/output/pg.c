@@ -1,0 +1,907 @@
+/* PostgreSQL sink (--db postgresql://...) and source (design: output/pg.h).
+ *
+ * Tables: those of the SQLite sink (scans, services, topics, findings, hosts, done), with
+ * the same columns, plus run_key (the run id, or the scan id of a scan without one) on
+ * every row table and run_id, shard on scans. A target's row is keyed by (run_key, ip,
+ * port, transport, probe, kind): a shard that runs again (a retried Slurm task or pod)
+ * replaces its rows (ON CONFLICT ... DO UPDATE; its topics and findings are replaced
+ * with it) and never adds a second one.
+ *
+ * Batching: records are rendered as COPY text into per-table buffers as they come; every
+ * BATCH_MAX records, BATCH_US microseconds or at flush, one transaction copies them into
+ * temporary staging tables (ON COMMIT DELETE ROWS) and moves them with a few set-based
+ * statements: upsert the services, look their ids up, replace the topics and findings,
+ * recompute the hosts the batch touched, insert the done markers. A host's done marker
+ * is always in the same transaction as its records (host_done only queues it), so after a
+ * crash a host is either done with all its rows or not done.
+ *
+ * Values: every string reaches the server as COPY text, escaped (backslash, tab, newline,
+ * carriage return) or through bound parameters; no SQL is ever built from data. Record
+ * strings are the record's JSON values, which hold no NUL (peer bytes that are not clean
+ * UTF-8 are "_b64" fields). The URL's password is never printed (libpq's messages do not
+ * hold it); prefer PGPASSWORD or ~/.pgpass. */
+#define _GNU_SOURCE
+#include "output/pg.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+#include "base/config.h"
+#include "base/dbuf.h"
+#include "base/vec.h"
+#include "output/jget.h"
+#include "output/output.h"
+#include "output/record.h"
+#include "output/sink.h"
+
+#define BATCH_MAX 1000
+#define BATCH_US 200000
+#define BUF_MAX (256u * 1024 * 1024) /* one batch's COPY text for one table */
+
+/* A target's key: NULL transport, probe or kind (a host summary has no transport) count
+ * as one value, on every PostgreSQL version (no NULLS NOT DISTINCT before 15). */
+#define TARGET_KEY " (run_key, ip, port, coalesce(transport, ''), coalesce(probe, ''),"      \
+	" coalesce(kind, ''))"
+
+/* clang-format off */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS scans(scan_id TEXT PRIMARY KEY, schema TEXT, tool_version TEXT,"
+	" seed TEXT, mode TEXT, depth TEXT, evidence TEXT, started TEXT, ended TEXT,"
+	" exit_code BIGINT, resumes BIGINT NOT NULL DEFAULT 0, argv TEXT, options TEXT,"
+	" counts TEXT, meta TEXT, run_id TEXT, shard TEXT);"
+	"CREATE TABLE IF NOT EXISTS services(id BIGSERIAL PRIMARY KEY, scan_id TEXT NOT NULL,"
+	" kind TEXT, probe TEXT, ip TEXT, port BIGINT, hostname TEXT, transport TEXT,"
+	" transport_security TEXT, status TEXT, mqtt BIGINT, mqtt_version TEXT, auth TEXT,"
+	" connack_code BIGINT, read_access TEXT, write_access TEXT, broker_product TEXT,"
+	" broker_version TEXT, topic_count BIGINT, retained_count BIGINT, messages BIGINT,"
+	" bytes BIGINT, finding_count BIGINT, worst_severity TEXT, timestamp TEXT,"
+	" duration_ms BIGINT, error TEXT, json TEXT NOT NULL, run_key TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS services_target ON services" TARGET_KEY ";"
+	"CREATE INDEX IF NOT EXISTS services_host ON services(scan_id, ip, port);"
+	"CREATE TABLE IF NOT EXISTS topics(service_id BIGINT NOT NULL, scan_id TEXT, ip TEXT,"
+	" port BIGINT, topic TEXT, topic_b64 TEXT, retained BIGINT, messages BIGINT,"
+	" bytes BIGINT, sample TEXT, sample_b64 TEXT, sample_truncated BIGINT, run_key TEXT);"
+	"CREATE INDEX IF NOT EXISTS topics_service ON topics(service_id);"
+	"CREATE TABLE IF NOT EXISTS findings(service_id BIGINT NOT NULL, scan_id TEXT, ip TEXT,"
+	" port BIGINT, probe TEXT, id TEXT, finding_id TEXT, category TEXT, severity TEXT,"
+	" severity_rank BIGINT, confidence TEXT, cwe BIGINT, topic TEXT, topic_b64 TEXT,"
+	" title TEXT, evidence TEXT, remediation TEXT, reproduce TEXT, run_key TEXT);"
+	"CREATE INDEX IF NOT EXISTS findings_service ON findings(service_id);"
+	"CREATE INDEX IF NOT EXISTS findings_host ON findings(run_key, ip);"
+	"CREATE TABLE IF NOT EXISTS hosts(scan_id TEXT NOT NULL, ip TEXT NOT NULL,"
+	" services BIGINT, mqtt_services BIGINT, findings BIGINT, worst_severity TEXT,"
+	" worst_finding TEXT, categories TEXT, open_dashboard BIGINT, open_share BIGINT,"
+	" chain BIGINT, risk_chain TEXT, run_key TEXT NOT NULL, PRIMARY KEY(run_key, ip));"
+	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx BIGINT NOT NULL,"
+	" run_key TEXT NOT NULL, PRIMARY KEY(run_key, idx));";
+
+/* Staging tables of this session; the ord column ties a topic or finding to its service. */
+static const char stage_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS s_in(ord BIGINT, scan_id TEXT, kind TEXT, probe TEXT,"
+	" ip TEXT, port BIGINT, hostname TEXT, transport TEXT, transport_security TEXT,"
+	" status TEXT, mqtt BIGINT, mqtt_version TEXT, auth TEXT, connack_code BIGINT,"
+	" read_access TEXT, write_access TEXT, broker_product TEXT, broker_version TEXT,"
+	" topic_count BIGINT, retained_count BIGINT, messages BIGINT, bytes BIGINT,"
+	" finding_count BIGINT, worst_severity TEXT, timestamp TEXT, duration_ms BIGINT,"
+	" error TEXT, json TEXT, run_key TEXT, sid BIGINT) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS t_in(ord BIGINT, topic TEXT, topic_b64 TEXT,"
+	" retained BIGINT, messages BIGINT, bytes BIGINT, sample TEXT, sample_b64 TEXT,"
+	" sample_truncated BIGINT) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS f_in(ord BIGINT, id TEXT, category TEXT, severity TEXT,"
+	" severity_rank BIGINT, confidence TEXT, cwe BIGINT, topic TEXT, topic_b64 TEXT,"
+	" title TEXT, evidence TEXT, remediation TEXT, reproduce TEXT) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS d_in(idx BIGINT) ON COMMIT DELETE ROWS;";
+
+#define SVC_COLS_SQLITE "scan_id, kind, probe, ip, port, hostname, transport,"          \
+	" transport_security, status, mqtt, mqtt_version, auth, connack_code, read_access,"   \
+	" write_access, broker_product, broker_version, topic_count, retained_count, messages,"\
+	" bytes, finding_count, worst_severity, timestamp, duration_ms, error, json"
+#define SVC_COLS "scan_id, kind, probe, ip, port, hostname, transport, transport_security," \
+	" status, mqtt, mqtt_version, auth, connack_code, read_access, write_access,"          \
+	" broker_product, broker_version, topic_count, retained_count, messages, bytes,"       \
+	" finding_count, worst_severity, timestamp, duration_ms, error, json, run_key"
+
+/* The batch, moved from the staging tables in one transaction ($1 run key, $2 scan id). */
+static const char *const move_sql[] = {
+	/* one row per target even when the batch holds a target twice: the last wins */
+	"INSERT INTO services(" SVC_COLS ") SELECT DISTINCT ON (run_key, ip, port, transport,"
+	" probe, kind) " SVC_COLS " FROM s_in ORDER BY run_key, ip, port, transport, probe,"
+	" kind, ord DESC ON CONFLICT" TARGET_KEY " DO UPDATE SET"
+	" scan_id = EXCLUDED.scan_id, hostname = EXCLUDED.hostname,"
+	" transport_security = EXCLUDED.transport_security, status = EXCLUDED.status,"
+	" mqtt = EXCLUDED.mqtt, mqtt_version = EXCLUDED.mqtt_version, auth = EXCLUDED.auth,"
+	" connack_code = EXCLUDED.connack_code, read_access = EXCLUDED.read_access,"
+	" write_access = EXCLUDED.write_access, broker_product = EXCLUDED.broker_product,"
+	" broker_version = EXCLUDED.broker_version, topic_count = EXCLUDED.topic_count,"
+	" retained_count = EXCLUDED.retained_count, messages = EXCLUDED.messages,"
+	" bytes = EXCLUDED.bytes, finding_count = EXCLUDED.finding_count,"
+	" worst_severity = EXCLUDED.worst_severity, timestamp = EXCLUDED.timestamp,"
+	" duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, json = EXCLUDED.json",
+	"UPDATE s_in SET sid = s.id FROM services s WHERE s.run_key = s_in.run_key AND"
+	" s.ip = s_in.ip AND s.port = s_in.port AND s.transport IS NOT DISTINCT FROM"
+	" s_in.transport AND s.probe IS NOT DISTINCT FROM s_in.probe AND"
+	" s.kind IS NOT DISTINCT FROM s_in.kind",
+	"DELETE FROM topics WHERE service_id IN (SELECT sid FROM s_in)",
+	"DELETE FROM findings WHERE service_id IN (SELECT sid FROM s_in)",
+	/* the children of the last copy of each target only */
+	"INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained, messages,"
+	" bytes, sample, sample_b64, sample_truncated, run_key) SELECT s.sid, s.scan_id, s.ip,"
+	" s.port, t.topic, t.topic_b64, t.retained, t.messages, t.bytes, t.sample,"
+	" t.sample_b64, t.sample_truncated, s.run_key FROM t_in t JOIN s_in s USING (ord)"
+	" WHERE s.ord = (SELECT max(ord) FROM s_in x WHERE x.sid = s.sid)",
+	"INSERT INTO findings(service_id, scan_id, ip, port, probe, id, finding_id, category,"
+	" severity, severity_rank, confidence, cwe, topic, topic_b64, title, evidence,"
+	" remediation, reproduce, run_key) SELECT s.sid, s.scan_id, s.ip, s.port, s.probe, f.id,"
+	" f.id, f.category, f.severity, f.severity_rank, f.confidence, f.cwe, f.topic,"
+	" f.topic_b64, f.title, f.evidence, f.remediation, f.reproduce, s.run_key FROM f_in f"
+	" JOIN s_in s USING (ord) WHERE s.ord = (SELECT max(ord) FROM s_in x WHERE x.sid = s.sid)",
+	/* the per-address picture of every address the batch touched (as the SQLite sink's) */
+	"INSERT INTO hosts(scan_id, ip, services, mqtt_services, findings, worst_severity,"
+	" worst_finding, categories, open_dashboard, open_share, chain, risk_chain, run_key)"
+	" SELECT $2, h.ip, s.n, s.m, f.n, f.sev, f.fid, f.cats, f.dash, f.share,"
+	" (s.m > 0 AND f.dash = 1 AND f.share = 1)::int, rc.chain, $1"
+	" FROM (SELECT DISTINCT ip FROM s_in) h"
+	" CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE kind = 'service') AS n,"
+	"  count(*) FILTER (WHERE mqtt = 1) AS m FROM services WHERE run_key = $1 AND ip = h.ip) s"
+	" CROSS JOIN LATERAL (SELECT count(*) AS n,"
+	"  (array_agg(severity ORDER BY severity_rank DESC))[1] AS sev,"
+	"  (array_agg(finding_id ORDER BY severity_rank DESC))[1] AS fid,"
+	"  (SELECT json_object_agg(category, c)::text FROM (SELECT category, count(*) AS c FROM"
+	"   findings WHERE run_key = $1 AND ip = h.ip GROUP BY category) x) AS cats,"
+	"  coalesce(max((category = 'dashboard' AND severity_rank >= 2)::int), 0) AS dash,"
+	"  coalesce(max((category = 'file_share' AND severity_rank >= 2)::int), 0) AS share"
+	"  FROM findings WHERE run_key = $1 AND ip = h.ip) f"
+	" LEFT JOIN LATERAL (SELECT (json::json #>> '{risk,chain}') AS chain FROM services"
+	"  WHERE run_key = $1 AND ip = h.ip AND kind = 'host' ORDER BY id DESC LIMIT 1) rc ON true"
+	" ON CONFLICT (run_key, ip) DO UPDATE SET scan_id = EXCLUDED.scan_id,"
+	" services = EXCLUDED.services, mqtt_services = EXCLUDED.mqtt_services,"
+	" findings = EXCLUDED.findings, worst_severity = EXCLUDED.worst_severity,"
+	" worst_finding = EXCLUDED.worst_finding, categories = EXCLUDED.categories,"
+	" open_dashboard = EXCLUDED.open_dashboard, open_share = EXCLUDED.open_share,"
+	" chain = EXCLUDED.chain, risk_chain = EXCLUDED.risk_chain",
+	"INSERT INTO done(scan_id, idx, run_key) SELECT $2, idx, $1 FROM d_in"
+	" ON CONFLICT DO NOTHING",
+};
+/* clang-format on */
+
+
+enum { B_SVC, B_TOP, B_FND, B_DONE, B__COUNT };
+static const char *const copy_sql[B__COUNT] = {
+	"COPY s_in(ord, " SVC_COLS ") FROM STDIN",
+	"COPY t_in FROM STDIN",
+	"COPY f_in FROM STDIN",
+	"COPY d_in FROM STDIN",
+};
+
+struct pgs {
+	PGconn *c;
+	char scan_id[64];
+	char run_key[96];
+	char *run_id, *shard; /* from the configuration */
+	struct dbuf b[B__COUNT];
+	uint64_t ord;         /* records in this batch */
+	size_t nrec;
+	int64_t batch_start_us;
+	bool staged;
+};
+
+bool pg_is_url(const char *s)
+{
+	return s && (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11));
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* libpq's message, first line only (it ends with a newline). */
+static void pg_err(PGconn *c, const char *what)
+{
+	const char *m = c ? PQerrorMessage(c) : "out of memory";
+
+	fprintf(stderr, "mqttsweep: postgresql: %s: %.*s\n", what, (int)strcspn(m, "\n"), m);
+}
+
+static msw_err exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	msw_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? MSW_OK : MSW_ERR_IO;
+
+	if (rc)
+		pg_err(c, "statement failed");
+	PQclear(r);
+	return rc;
+}
+
+static msw_err exec_params(PGconn *c, const char *sql, int n, const char *const *v)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	msw_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? MSW_OK : MSW_ERR_IO;
+
+	if (rc)
+		pg_err(c, "statement failed");
+	PQclear(r);
+	return rc;
+}
+
+/* Opens url; quiet server notices (CREATE ... IF NOT EXISTS says "already exists"). */
+static void no_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static PGconn *pg_connect(const char *url)
+{
+	PGconn *c = PQconnectdb(url);
+
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		pg_err(c, "cannot connect");
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, no_notice, NULL);
+	return c;
+}
+
+/* ---- COPY text ---- */
+
+static msw_err put(struct dbuf *b, const char *s, size_t n)
+{
+	return dbuf_append(b, s, n);
+}
+
+/* A text field, escaped for COPY's text format; NULL is \N. */
+static msw_err put_txt(struct dbuf *b, const char *s)
+{
+	const char *p = s, *run;
+	msw_err rc = MSW_OK;
+
+	if (!s)
+		return put(b, "\\N", 2);
+	for (run = p; *p && !rc; p++) {
+		const char *esc = NULL;
+
+		switch (*p) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		rc = put(b, run, (size_t)(p - run));
+		if (!rc)
+			rc = put(b, esc, 2);
+		run = p + 1;
+	}
+	return rc ? rc : put(b, run, (size_t)(p - run));
+}
+
+static msw_err put_int(struct dbuf *b, const cJSON *v)
+{
+	char num[32];
+
+	if (cJSON_IsBool(v))
+		return put(b, cJSON_IsTrue(v) ? "1" : "0", 1);
+	if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
+		return put(b, "\\N", 2);
+	if (v->valuedouble >= 9.2e18 || v->valuedouble <= -9.2e18)
+		return put(b, "\\N", 2);
+	snprintf(num, sizeof(num), "%lld", (long long)v->valuedouble);
+	return put(b, num, strlen(num));
+}
+
+static msw_err tab(struct dbuf *b)
+{
+	return put(b, "\t", 1);
+}
+
+static msw_err eol(struct dbuf *b)
+{
+	return put(b, "\n", 1);
+}
+
+/* ---- records ---- */
+
+/* The services columns after scan_id, in table order: each is a record field read by
+ * its path in the record tables (base/record.c: the JSON keys are the table's names;
+ * tests/unit/test_pg_cols.c checks every path against record_table and the column list
+ * against the SQLite sink's table), or computed (path NULL). */
+const struct pg_col pg_services_cols[] = {
+	{"kind", "kind", 't'},
+	{"probe", "probe", 't'},
+	{"ip", "ip", 't'},
+	{"port", "port", 'i'},
+	{"hostname", "hostname", 't'},
+	{"transport", "transport", 't'},
+	{"transport_security", "transport_security", 't'},
+	{"status", "status", 't'},
+	{"mqtt", "mqtt", 'i'},
+	{"mqtt_version", "mqtt_version", 't'},
+	{"auth", "auth", 't'},
+	{"connack_code", "connack.code", 'i'},
+	{"read_access", "read_access", 't'},
+	{"write_access", "write_access", 't'},
+	{"broker_product", "broker.product", 't'},
+	{"broker_version", "broker.version", 't'},
+	{"topic_count", "topics.count", 'i'},
+	{"retained_count", "topics.retained", 'i'},
+	{"messages", "topics.messages", 'i'},
+	{"bytes", "topics.bytes", 'i'},
+	{"finding_count", NULL, 'i'},
+	{"worst_severity", NULL, 't'},
+	{"timestamp", "timestamp", 't'},
+	{"duration_ms", "duration_ms", 'i'},
+	{"error", "error", 't'},
+	{"json", NULL, 't'},
+	{NULL, NULL, 0},
+};
+
+static const cJSON *jpath(const cJSON *o, const char *path)
+{
+	char key[64];
+
+	while (o && path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = jget(o, key);
+		path = dot ? dot + 1 : NULL;
+	}
+	return o;
+}
+
+static msw_err put_col(struct dbuf *b, const cJSON *rec, const struct pg_col *c)
+{
+	const cJSON *v = jpath(rec, c->path);
+
+	if (c->type == 'i')
+		return put_int(b, v);
+	return put_txt(b, cJSON_IsString(v) ? v->valuestring : NULL);
+}
+
+static const char *worst_severity(const cJSON *rec, int *count)
+{
+	const cJSON *f;
+	int worst = -1;
+
+	*count = 0;
+	cJSON_ArrayForEach(f, jget(rec, "findings")) {
+		int r = severity_from_str(jstr(f, "severity"));
+
+		(*count)++;
+		if (r > worst)
+			worst = r;
+	}
+	return worst >= 0 ? severity_str((enum msw_severity)worst) : NULL;
+}
+
+static msw_err put_ord(struct dbuf *b, uint64_t ord)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64 "\t", ord);
+	return put(b, num, strlen(num));
+}
+
+static msw_err svc_row(struct pgs *q, const cJSON *rec)
+{
+	struct dbuf *b = &q->b[B_SVC];
+	char *txt = cJSON_PrintUnformatted(rec), num[16];
+	int nf;
+	const char *worst = worst_severity(rec, &nf);
+	msw_err rc = txt ? put_ord(b, q->ord) : MSW_ERR_NOMEM;
+
+	if (!rc)
+		rc = put_txt(b, q->scan_id);
+	snprintf(num, sizeof(num), "%d", nf);
+	for (const struct pg_col *c = pg_services_cols; c->column && !rc; c++) {
+		if ((rc = tab(b)))
+			break;
+		if (c->path)
+			rc = put_col(b, rec, c);
+		else if (!strcmp(c->column, "finding_count"))
+			rc = put(b, num, strlen(num));
+		else if (!strcmp(c->column, "worst_severity"))
+			rc = put_txt(b, worst);
+		else
+			rc = put_txt(b, txt);
+	}
+	if (!rc && !(rc = tab(b)))
+		rc = put_txt(b, q->run_key);
+	if (!rc)
+		rc = eol(b);
+	cJSON_free(txt);
+	return rc;
+}
+
+/* Fields of a list element, in the staging table's order: text or integer by name. */
+static msw_err elem_row(struct dbuf *b, uint64_t ord, const cJSON *e, const char *const *names,
+			const char *ints)
+{
+	msw_err rc = put_ord(b, ord);
+
+	for (size_t i = 0; names[i] && !rc; i++) {
+		if (i && (rc = tab(b)))
+			break;
+		if (ints[i] == 'i')
+			rc = put_int(b, jget(e, names[i]));
+		else
+			rc = put_txt(b, jstr(e, names[i]));
+	}
+	return rc ? rc : eol(b);
+}
+
+static msw_err topic_rows(struct pgs *q, const cJSON *rec)
+{
+	static const char *const names[] = {"topic", "topic_b64", "retained", "messages",
+					    "bytes", "sample", "sample_b64",
+					    "sample_truncated", NULL};
+	const cJSON *t;
+	msw_err rc = MSW_OK;
+
+	cJSON_ArrayForEach(t, jget(jget(rec, "topics"), "list")) {
+		if ((rc = elem_row(&q->b[B_TOP], q->ord, t, names, "ttiiitti")))
+			break;
+	}
+	return rc;
+}
+
+static msw_err finding_rows(struct pgs *q, const cJSON *rec)
+{
+	struct dbuf *b = &q->b[B_FND];
+	const cJSON *f;
+	msw_err rc = MSW_OK;
+
+	cJSON_ArrayForEach(f, jget(rec, "findings")) {
+		char rank[8];
+
+		snprintf(rank, sizeof(rank), "%d", severity_from_str(jstr(f, "severity")));
+		rc = put_ord(b, q->ord);
+		if (!rc)
+			rc = put_txt(b, jstr(f, "id"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "category"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "severity"));
+		if (!rc && !(rc = tab(b)))
+			rc = put(b, rank, strlen(rank));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "confidence"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_int(b, jget(f, "cwe"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "topic"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "topic_b64"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "title"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "evidence"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "remediation"));
+		if (!rc && !(rc = tab(b)))
+			rc = put_txt(b, jstr(f, "reproduce"));
+		if (!rc)
+			rc = eol(b);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/* ---- batches ---- */
+
+static msw_err copy_in(PGconn *c, const char *sql, const struct dbuf *b)
+{
+	PGresult *r = PQexec(c, sql);
+	msw_err rc = MSW_OK;
+
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		PQclear(r);
+		pg_err(c, "COPY failed");
+		return MSW_ERR_IO;
+	}
+	PQclear(r);
+	if (b->len && PQputCopyData(c, (const char *)b->p, (int)b->len) != 1)
+		rc = MSW_ERR_IO;
+	if (PQputCopyEnd(c, rc ? "write failed" : NULL) != 1)
+		rc = MSW_ERR_IO;
+	while ((r = PQgetResult(c))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = MSW_ERR_IO;
+		PQclear(r);
+	}
+	if (rc)
+		pg_err(c, "COPY failed");
+	return rc;
+}
+
+static void batch_reset(struct pgs *q)
+{
+	for (int i = 0; i < B__COUNT; i++)
+		q->b[i].len = 0;
+	q->nrec = 0;
+	q->ord = 0;
+	q->batch_start_us = mono_us();
+}
+
+static msw_err batch_commit(struct pgs *q)
+{
+	const char *params[2] = {q->run_key, q->scan_id};
+	msw_err rc;
+
+	if (!q->nrec && !q->b[B_DONE].len)
+		return MSW_OK;
+	rc = exec(q->c, "BEGIN");
+	for (int i = 0; i < B__COUNT && !rc; i++)
+		if (q->b[i].len)
+			rc = copy_in(q->c, copy_sql[i], &q->b[i]);
+	for (size_t i = 0; i < sizeof(move_sql) / sizeof(move_sql[0]) && !rc; i++) {
+		if (!q->nrec && i < sizeof(move_sql) / sizeof(move_sql[0]) - 1)
+			continue; /* done markers only */
+		rc = exec_params(q->c, move_sql[i], i == 6 || i == 7 ? 2 : 0, params);
+	}
+	rc = rc ? (exec(q->c, "ROLLBACK"), rc) : exec(q->c, "COMMIT");
+	batch_reset(q);
+	return rc;
+}
+
+static msw_err maybe_commit(struct pgs *q)
+{
+	if (q->nrec >= BATCH_MAX || mono_us() - q->batch_start_us >= BATCH_US)
+		return batch_commit(q);
+	return MSW_OK;
+}
+
+/* ---- sink ---- */
+
+static msw_err pg_open(struct sink *s, const char *url, const struct msw_config *cfg)
+{
+	struct pgs *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return MSW_ERR_NOMEM;
+	s->priv = q;
+	for (int i = 0; i < B__COUNT; i++)
+		dbuf_init(&q->b[i], BUF_MAX);
+	batch_reset(q);
+	if (cfg && cfg->run_id && !(q->run_id = strdup(cfg->run_id)))
+		return MSW_ERR_NOMEM;
+	if (cfg && cfg->shards > 1 && asprintf(&q->shard, "%u/%u", cfg->shard, cfg->shards) < 0) {
+		q->shard = NULL;
+		return MSW_ERR_NOMEM;
+	}
+	if (!(q->c = pg_connect(url)))
+		return MSW_ERR_IO;
+	/* several shards may create the tables at once: serialise on an advisory lock */
+	if (exec(q->c, "SELECT pg_advisory_lock(7718201)") || exec(q->c, schema_sql) ||
+	    exec(q->c, "SELECT pg_advisory_unlock(7718201)") || exec(q->c, stage_sql))
+		return MSW_ERR_IO;
+	q->staged = true;
+	return MSW_OK;
+}
+
+static void set_ids(struct pgs *q, const char *scan_id)
+{
+	snprintf(q->scan_id, sizeof(q->scan_id), "%s", scan_id ? scan_id : "");
+	snprintf(q->run_key, sizeof(q->run_key), "%s", q->run_id ? q->run_id : q->scan_id);
+}
+
+static msw_err pg_write(struct sink *s, const cJSON *rec)
+{
+	struct pgs *q = s->priv;
+	msw_err rc;
+
+	if (!q->scan_id[0])
+		set_ids(q, jstr(rec, "scan_id"));
+	q->ord++;
+	rc = svc_row(q, rec);
+	if (!rc)
+		rc = topic_rows(q, rec);
+	if (!rc)
+		rc = finding_rows(q, rec);
+	if (rc)
+		return rc;
+	q->nrec++;
+	return maybe_commit(q);
+}
+
+static msw_err pg_host_done(struct sink *s, uint64_t index)
+{
+	struct pgs *q = s->priv;
+	char num[24];
+	msw_err rc;
+
+	snprintf(num, sizeof(num), "%" PRIu64 "\n", index);
+	rc = put(&q->b[B_DONE], num, strlen(num));
+	return rc ? rc : maybe_commit(q);
+}
+
+static char *json_text(const cJSON *o)
+{
+	return o ? cJSON_PrintUnformatted(o) : NULL;
+}
+
+static msw_err scan_row(struct pgs *q, const cJSON *m, bool final)
+{
+	static const char start_sql[] =
+		"INSERT INTO scans(scan_id, schema, tool_version, seed, mode, depth, evidence,"
+		" started, argv, options, counts, meta, run_id, shard)"
+		" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
+		" ON CONFLICT(scan_id) DO UPDATE SET resumes = scans.resumes + 1, ended = NULL,"
+		" exit_code = NULL";
+	static const char end_sql[] = "UPDATE scans SET ended = $2, exit_code = $3::bigint,"
+				      " counts = $4, meta = $5 WHERE scan_id = $1";
+	char *argv = json_text(jget(m, "argv")), *opts = json_text(jget(m, "options"));
+	char *counts = json_text(jget(m, "counts")), *all = json_text(m), code[16] = "";
+	const cJSON *ec = jget(m, "exit_code");
+	msw_err rc;
+
+	if (cJSON_IsNumber(ec))
+		snprintf(code, sizeof(code), "%d", ec->valueint);
+	if (final) {
+		const char *v[5] = {q->scan_id, jstr(m, "end"), code[0] ? code : NULL, counts, all};
+
+		rc = exec_params(q->c, end_sql, 5, v);
+	} else {
+		const char *v[14] = {q->scan_id,	 jstr(m, "schema"),   jstr(m, "tool_version"),
+				     jstr(m, "seed"),	 jstr(m, "mode"),     jstr(m, "depth"),
+				     jstr(m, "evidence"), jstr(m, "start"),   argv,
+				     opts,		 counts,	      all,
+				     q->run_id,		 q->shard};
+
+		rc = exec_params(q->c, start_sql, 14, v);
+	}
+	cJSON_free(argv);
+	cJSON_free(opts);
+	cJSON_free(counts);
+	cJSON_free(all);
+	return rc;
+}
+
+static msw_err pg_meta(struct sink *s, const cJSON *m, int final)
+{
+	struct pgs *q = s->priv;
+	msw_err rc;
+
+	if (jstr(m, "scan_id"))
+		set_ids(q, jstr(m, "scan_id"));
+	if (final && (rc = batch_commit(q)))
+		return rc;
+	return scan_row(q, m, final != 0);
+}
+
+static msw_err pg_flush(struct sink *s)
+{
+	return batch_commit(s->priv);
+}
+
+static void pg_close(struct sink *s)
+{
+	struct pgs *q = s->priv;
+
+	if (!q)
+		return;
+	if (q->c && q->staged)
+		(void)batch_commit(q);
+	PQfinish(q->c);
+	for (int i = 0; i < B__COUNT; i++)
+		dbuf_free(&q->b[i]);
+	free(q->run_id);
+	free(q->shard);
+	free(q);
+	s->priv = NULL;
+}
+
+const struct sink_ops sink_pg = {
+	.name = "postgresql",
+	.open = pg_open,
+	.write = pg_write,
+	.meta = pg_meta,
+	.flush = pg_flush,
+	.close = pg_close,
+	.host_done = pg_host_done,
+};
+
+/* ---- source: a SQLite copy for the readers (stats, export, --resume) ---- */
+
+#include <sqlite3.h>
+
+/* The SQLite sink's columns of each table, copied by name (PostgreSQL has them all). */
+static const struct {
+	const char *table;
+	const char *cols;
+	const char *where; /* $1 = the filter (scan id or run id), NULL = everything */
+} copies[] = {
+	{"scans",
+	 "scan_id, schema, tool_version, seed, mode, depth, evidence, started, ended, exit_code,"
+	 " resumes, argv, options, counts, meta",
+	 "$1::text IS NULL OR scan_id = $1 OR run_id = $1"},
+	{"services", "id, " SVC_COLS_SQLITE, "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+	{"topics",
+	 "service_id, scan_id, ip, port, topic, topic_b64, retained, messages, bytes, sample,"
+	 " sample_b64, sample_truncated",
+	 "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+	{"findings",
+	 "service_id, scan_id, ip, port, probe, id, finding_id, category, severity,"
+	 " severity_rank, confidence, cwe, topic, topic_b64, title, evidence, remediation,"
+	 " reproduce",
+	 "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+	{"hosts",
+	 "scan_id, ip, services, mqtt_services, findings, worst_severity, worst_finding,"
+	 " categories, open_dashboard, open_share, chain, risk_chain",
+	 "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+	{"done", "scan_id, idx", "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+};
+
+static int ncols(const char *cols)
+{
+	int n = 1;
+
+	for (; *cols; cols++)
+		n += *cols == ',';
+	return n;
+}
+
+/* INSERT INTO t(cols) VALUES(?1, ..., ?n) */
+static char *insert_sql(const char *table, const char *cols)
+{
+	struct dbuf b;
+	char num[16];
+	int n = ncols(cols);
+
+	dbuf_init(&b, 64 * 1024);
+	if (dbuf_append(&b, "INSERT INTO ", 12) || dbuf_append(&b, table, strlen(table)) ||
+	    dbuf_append(&b, "(", 1) || dbuf_append(&b, cols, strlen(cols)) ||
+	    dbuf_append(&b, ") VALUES(", 9))
+		goto fail;
+	for (int i = 1; i <= n; i++) {
+		snprintf(num, sizeof(num), "%s?%d", i > 1 ? "," : "", i);
+		if (dbuf_append(&b, num, strlen(num)))
+			goto fail;
+	}
+	if (dbuf_append(&b, ")", 2)) /* with the NUL */
+		goto fail;
+	return (char *)b.p;
+fail:
+	dbuf_free(&b);
+	return NULL;
+}
+
+static msw_err copy_table(PGconn *c, sqlite3 *db, int t, const char *filter)
+{
+	char *sel = NULL, *ins = insert_sql(copies[t].table, copies[t].cols);
+	const char *params[1] = {filter};
+	sqlite3_stmt *st = NULL;
+	PGresult *r;
+	msw_err rc = MSW_OK;
+
+	if (!ins || asprintf(&sel, "SELECT %s FROM %s WHERE %s", copies[t].cols, copies[t].table,
+			     copies[t].where) < 0) {
+		free(ins);
+		return MSW_ERR_NOMEM;
+	}
+	if (sqlite3_prepare_v2(db, ins, -1, &st, NULL) != SQLITE_OK ||
+	    !PQsendQueryParams(c, sel, 1, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(c))
+		rc = MSW_ERR_IO;
+	while (!rc && (r = PQgetResult(c))) {
+		ExecStatusType s = PQresultStatus(r);
+
+		if (s == PGRES_SINGLE_TUPLE) {
+			for (int i = 0; i < PQnfields(r); i++) {
+				if (PQgetisnull(r, 0, i))
+					sqlite3_bind_null(st, i + 1);
+				else
+					sqlite3_bind_text(st, i + 1, PQgetvalue(r, 0, i), -1,
+							  SQLITE_TRANSIENT);
+			}
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = MSW_ERR_IO;
+			sqlite3_reset(st);
+		} else if (s != PGRES_TUPLES_OK) {
+			pg_err(c, copies[t].table);
+			rc = MSW_ERR_USAGE;
+		}
+		PQclear(r);
+	}
+	while ((r = PQgetResult(c))) /* after an error: drain the rest */
+		PQclear(r);
+	sqlite3_finalize(st);
+	free(sel);
+	free(ins);
+	return rc;
+}
+
+/* A new SQLite database with the SQLite sink's tables. */
+static msw_err sqlite_with_tables(const char *path)
+{
+	struct sink s = {.ops = &sink_sqlite};
+	msw_err rc = sink_sqlite.open(&s, path, NULL);
+
+	if (s.priv)
+		sink_sqlite.close(&s);
+	return rc;
+}
+
+msw_err pg_copy_to_sqlite(const char *url, const char *filter, const char *path, bool rows)
+{
+	PGconn *c = pg_connect(url);
+	sqlite3 *db = NULL;
+	msw_err rc;
+
+	if (!c)
+		return MSW_ERR_USAGE;
+	rc = sqlite_with_tables(path);
+	if (!rc && sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		rc = MSW_ERR_IO;
+	if (!rc)
+		sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; BEGIN", NULL,
+			     NULL, NULL);
+	for (size_t t = 0; t < sizeof(copies) / sizeof(copies[0]) && !rc; t++)
+		if (rows || !strcmp(copies[t].table, "scans") || !strcmp(copies[t].table, "done"))
+			rc = copy_table(c, db, (int)t, filter);
+	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = MSW_ERR_IO;
+	sqlite3_close(db);
+	PQfinish(c);
+	return rc;
+}
+
+/* The scan to resume: the newest one that did not finish, else the newest. */
+static msw_err pick_scan(PGconn *c, char *scan_id, size_t cap)
+{
+	PGresult *r = PQexec(c, "SELECT scan_id FROM scans ORDER BY (ended IS NULL) DESC,"
+				" started DESC LIMIT 1");
+	msw_err rc = MSW_ERR_USAGE;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		snprintf(scan_id, cap, "%s", PQgetvalue(r, 0, 0));
+		rc = MSW_OK;
+	} else if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_err(c, "no mqttsweep tables");
+	}
+	PQclear(r);
+	return rc;
+}
+
+msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+		       bool (**is_done)(void *arg, uint64_t index), void **arg)
+{
+	char sid[128], path[] = "/tmp/mqttsweep-resume-XXXXXX";
+	PGconn *c = pg_connect(url);
+	int fd;
+	msw_err rc;
+
+	if (!c)
+		return MSW_ERR_USAGE;
+	rc = pick_scan(c, sid, sizeof(sid));
+	PQfinish(c);
+	if (rc) {
+		fprintf(stderr, "mqttsweep: --resume: no scan recorded in this database\n");
+		return rc;
+	}
+	if ((fd = mkstemp(path)) < 0)
+		return MSW_ERR_IO;
+	close(fd);
+	/* the scan's row and its run's done markers (a run's shards share the target space) */
+	rc = pg_copy_to_sqlite(url, sid, path, false);
+	if (!rc)
+		rc = output_resume_load(path, scan_id, seed, argv_echo, is_done, arg);
+	unlink(path);
+	return rc;
+}
