@@ -12,7 +12,7 @@ PACKAGES=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libssl-dev libsqlite3-dev libcjson-dev libcmocka-dev libsmbclient-dev
 	samba smbclient mosquitto mosquitto-clients nmap openssl sqlite3
-	python3 python3-jsonschema valgrind jq iproute2 procps psmisc ca-certificates
+	python3 python3-jsonschema python3-yaml valgrind jq iproute2 procps psmisc ca-certificates
 	# more real peers (docs/test-peers.md): RabbitMQ (pulls Erlang), ActiveMQ (pulls a Java
 	# runtime; the MQTT transport's jars and Jetty for its console are separate packages),
 	# PostgreSQL, a Slurm cluster, zmap, a browser with a font for legible screenshots
