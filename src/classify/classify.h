@@ -23,6 +23,9 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
  * credentials, broker identity): called once before cls_finish. */
 void cls_service(struct classify_ctx *c, const struct msw_record *rec);
 void cls_finish(struct classify_ctx *c, struct msw_record *rec);
+/* The client id of one of our connections to this target: the broker's $SYS events about
+ * it (Aedes new/subscribes, EMQX client events, ...) are ours and never become findings. */
+void cls_own_client(struct classify_ctx *c, const char *client_id);
 void cls_free(struct classify_ctx *c);
 
 /* Redacted (or raw/minimal) copy of a payload for the topic sample. Returns a malloc'ed

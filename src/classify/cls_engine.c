@@ -242,7 +242,8 @@ static void vars_reset(struct cls_run *r)
 /* Redaction class given to name by the rule's redact list ("user=name,$code=secret"). */
 static enum rclass spec_class(const char *spec, const char *name)
 {
-	static const char *const names[] = { "none", "coord", "secret", "name", "email", "ip", "drop", "safe" };
+	static const char *const names[] = { "none", "coord", "secret", "name", "email", "ip", "drop", "safe",
+					     "bssid" };
 	size_t nl = strlen(name);
 	const char *p = spec;
 
@@ -727,15 +728,6 @@ static bool rule_matches(struct cls_run *r, const struct rule *ru, const struct 
 	return true;
 }
 
-static void note_owntracks(struct cls_run *r, const struct rule *ru)
-{
-	char u[128], d[128];
-
-	if (strncmp(ru->id, "owntracks.", 10) == 0 && cls_cap(r, "user", u, sizeof(u)) &&
-	    cls_cap(r, "device", d, sizeof(d)))
-		cls_note_person(r->c, u, d);
-}
-
 void (*cls_rule_hit)(const struct rule *ru);
 
 void cls_run_set_mtopic(struct cls_run *r, const char *mtopic)
@@ -744,7 +736,8 @@ void cls_run_set_mtopic(struct cls_run *r, const char *mtopic)
 	cls_tview_init(&r->mview, mtopic, strlen(mtopic));
 }
 
-static void run_rule(struct cls_run *r, const struct rule *ru, const struct cls_pat *cp)
+static void run_rule(struct cls_run *r, const struct rule_table *tab, const struct rule *ru,
+		     const struct cls_pat *cp)
 {
 	int saved = r->nvars;
 
@@ -756,7 +749,8 @@ static void run_rule(struct cls_run *r, const struct rule *ru, const struct cls_
 		r->groups[r->ngroups++] = ru->group;
 	if (cls_rule_hit)
 		cls_rule_hit(ru);
-	note_owntracks(r, ru);
+	if (tab->on_match)
+		tab->on_match(r, ru);
 	if (ru->title)
 		cls_emit(r, ru, NULL);
 out:
@@ -765,12 +759,11 @@ out:
 }
 
 /* Only the rules the topic's first level can match, in table order (cls_tindex). */
-void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
-		   const struct cls_tindex *ix)
+void cls_run_table(struct cls_run *r, const struct rule_table *tab, const struct cls_tindex *ix)
 {
 	if (!ix) {
-		for (size_t i = 0; i < n; i++)
-			run_rule(r, &rules[i], NULL);
+		for (size_t i = 0; i < tab->n; i++)
+			run_rule(r, tab, &tab->rules[i], NULL);
 		return;
 	}
 	struct cls_iter it;
@@ -778,29 +771,13 @@ void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
 
 	cls_iter_init(&it, ix, r->mview.h0);
 	while (cls_iter_next(&it, &i))
-		run_rule(r, &rules[i], &ix->pats[i]);
+		run_rule(r, tab, &tab->rules[i], &ix->pats[i]);
 }
 
 void cls_run_tables(struct cls_run *r)
 {
 	for (size_t t = 0; t < cls_ntables; t++)
-		cls_run_table(r, cls_tables[t]->rules, cls_tables[t]->n, cls_table_index(t));
-}
-
-void cls_note_person(struct classify_ctx *c, const char *user, const char *device)
-{
-	char key[300];
-	uint64_t h;
-
-	snprintf(key, sizeof(key), "%s/%s", user, device);
-	h = cls_hash64(key, strlen(key), 7);
-	for (size_t i = 0; i < c->npeople; i++)
-		if (c->people[i] == h)
-			return;
-	if (c->npeople < CLS_MAX_PEOPLE)
-		c->people[c->npeople++] = h;
-	else
-		c->people_extra++;
+		cls_run_table(r, cls_tables[t], cls_table_index(t));
 }
 
 /* ---- per message ---- */
@@ -838,48 +815,6 @@ static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen
 	(void)vec_append(&c->rhash, &h, 1); /* grows from 32: most targets retain little */
 }
 
-/* The broker's own name in its $SYS tree: $SYS/brokers/<node>/…, $SYS/<VerneMQ@…>/…,
- * $SYS/<aedes id>/heartbeat. Repeated across many addresses it suggests one image. */
-static void note_sys_identity(struct classify_ctx *c, const char *topic)
-{
-	struct cls_cap caps[CLS_MAX_CAPS];
-	static const char *const pats[] = {
-		"$SYS/brokers/{id}/{*rest}", "$SYS/{id:VerneMQ@*}/{*rest}", "$SYS/{id}/heartbeat",
-	};
-
-	if (c->sys_identity)
-		return;
-	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
-		int n = 0;
-
-		if (cls_topic_match(pats[i], topic, strlen(topic), caps, &n) && n >= 1 &&
-		    caps[0].len > 0 && caps[0].len < 128) {
-			c->sys_identity = strndup(topic + caps[0].off, caps[0].len);
-			return;
-		}
-	}
-}
-
-static void note_sys(struct classify_ctx *c, const char *topic, const char *text, bool retained)
-{
-	char *end;
-	long v;
-
-	note_sys_identity(c, topic);
-	c->sys_messages++;
-	if (retained)
-		c->sys_retained_seen++;
-	if (!text)
-		return;
-	if (strcmp(topic, "$SYS/broker/retained messages/count") == 0) {
-		v = strtol(text, &end, 10);
-		if (end != text && *end == 0 && v >= 0)
-			c->sys_retained_reported = v;
-	} else if (strcmp(topic, "$SYS/broker/version") == 0 && !c->broker_version) {
-		c->broker_version = strndup(text, 128);
-	}
-}
-
 void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 		 const uint8_t *payload, size_t plen, bool retained)
 {
@@ -888,19 +823,6 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 
 	if (!c || (!topic && tlen) || (!payload && plen) || tlen > 65535)
 		return;
-	/* "(smb) <path>": the fixture convention for file contents (shared MANIFEST.tsv) */
-	if (tlen > 6 && memcmp(topic, "(smb) ", 6) == 0 && !memchr(topic, 0, tlen)) {
-		/* not strndup: the topic is not NUL-terminated and strndup may look one past */
-		char *path = malloc(tlen - 6 + 1);
-
-		if (path) {
-			memcpy(path, topic + 6, tlen - 6);
-			path[tlen - 6] = '\0';
-			cls_file(c, path, payload, plen);
-		}
-		free(path);
-		return;
-	}
 	t = malloc(tlen + 1);
 	if (!t)
 		return;
@@ -920,13 +842,13 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 	r.json = cls_json_parse(r.payload, plen);
 	c->messages++;
 	if (t[0] == '$')
-		note_sys(c, t, r.text, retained);
+		cls_sys_observe(c, t, r.text, retained);
 	else
 		c->nonsys_messages++;
 	if (retained && t[0] != '$')
 		note_retained(c, t, r.tlen, r.payload, plen);
 	cls_ha_remember_state(c, t, r.tlen, r.payload, plen);
-	if (!cls_ha_discovery(&r))
+	if (!cls_sys_own_event(c, &r) && !cls_ha_discovery(&r))
 		cls_run_tables(&r);
 	vars_reset(&r);
 	cJSON_Delete(r.json);
@@ -935,26 +857,6 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 }
 
 /* ---- finish ---- */
-
-static void owntracks_inventory(struct classify_ctx *c)
-{
-	char title[200], ev[96];
-	struct cls_adhoc a = {
-		.id = "owntracks.inventory", .cat = CAT_DEVICE_INVENTORY, .sev = SEV_INFO,
-		.conf = CONF_CONFIRMED, .cwe = 359, .topic = "owntracks/#", .title = title,
-		.evidence = ev,
-		.remediation = "Give every OwnTracks user their own broker account and an ACL limited "
-			       "to owntracks/<user>/#; deny anonymous access.",
-		.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t 'owntracks/+/+' -W 10",
-	};
-
-	if (!c->npeople)
-		return;
-	snprintf(title, sizeof(title), "OwnTracks: %zu%s user/device pair(s) publish through this broker",
-		 c->npeople, c->people_extra ? "+" : "");
-	snprintf(ev, sizeof(ev), "{\"owntracks_devices\":%zu}", c->npeople + c->people_extra);
-	cls_emit_adhoc(c, &a);
-}
 
 /* The reproduce template with {host}, {port}, {tls} and {auth} filled in, and {lb} (a '{'
  * of peer text, see cls_shell_quote) turned back into '{', in one pass: placeholders are
@@ -1021,12 +923,8 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 	if (!c->service_done)
 		cls_service(c, rec);
 	cls_ha_correlate(c);
-	owntracks_inventory(c);
-	if (c->broker_version && !rec->broker_version && strncmp(c->broker_version, "mosquitto version ", 18) == 0) {
-		rec->broker_version = strdup(c->broker_version + 18);
-		if (!rec->broker_product)
-			rec->broker_product = strdup("mosquitto");
-	}
+	cls_ot_inventory(c);
+	cls_sys_finish(c, rec);
 	cls_service_finish(c, rec);
 	for (size_t i = 0; i < c->fs.n; i++) {
 		struct cls_pending *pend = vec_at(&c->fs, i);

@@ -376,6 +376,7 @@ static bool looks_ipv4(const char *s)
 struct netid_acc {
 	char what[CLS_VAL_MAX];
 	int n;
+	bool raw;   /* --evidence raw: a BSSID is shown whole */
 };
 
 static bool visit_netid(const cJSON *parent, const cJSON *it, void *arg)
@@ -389,8 +390,11 @@ static bool visit_netid(const cJSON *parent, const cJSON *it, void *arg)
 	if (!cJSON_IsString(it) || !v || !k || a->n >= 4)
 		return false;
 	if (looks_mac(v) && cls_glob_alt("*mac*|*bssid*|*address*|id|*connections*", k, strlen(k))) {
+		char *m = !a->raw && cls_glob_alt("*bssid*", k, strlen(k)) ? cls_mask_bssid(v) : NULL;
+
 		l = strlen(a->what);
-		snprintf(a->what + l, sizeof(a->what) - l, "%s%.20s %s", l ? ", " : "", k, v);
+		snprintf(a->what + l, sizeof(a->what) - l, "%s%.20s %s", l ? ", " : "", k, m ? m : v);
+		free(m);
 		a->n++;
 	} else if (looks_ipv4(v)) {
 		l = strlen(a->what);
@@ -405,6 +409,7 @@ bool hook_gen_netid(struct cls_run *r, const struct rule *ru)
 	struct netid_acc a = { .n = 0 };
 
 	(void)ru;
+	a.raw = cls_cfg(r->c) && cls_cfg(r->c)->evidence == EVIDENCE_RAW;
 	walk_json(r->json, visit_netid, &a);
 	if (!a.n)
 		return false;

@@ -1,10 +1,9 @@
 /* Rule hooks: the little code some rules need beyond topic/payload matching (walking a
- * Dash dashboard, counting Zigbee2MQTT devices, finding a secret-named key anywhere in a
- * payload, precision of a coordinate pair). A hook returns true when the rule matches and
+ * Dash dashboard, counting Zigbee2MQTT devices, Tasmota relay names, Home Assistant
+ * command topics; OwnTracks has its own file, cls_owntracks.c). A hook returns true when the rule matches and
  * leaves variables for the title/evidence templates with cls_var(). Walks are bounded: the
  * JSON depth by the parser (CLS_JSON_MAX_DEPTH), the nodes visited by WALK_MAX. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,119 +12,13 @@
 #define WALK_MAX 20000
 #define LIST_MAX 5
 
-/* ---- OwnTracks ---- */
-
-static bool csv_field(const char *s, size_t len, const char *accept)
-{
-	if (!len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!strchr(accept, s[i]))
-			return false;
-	return true;
-}
-
-/* TID,TST(hex),T,LAT,LON,COG,VEL,ALT,DIST,TRIP (Recorder CSV_RE). */
-bool cls_owntracks_csv(const char *t)
-{
-	const char *f[6];
-	size_t len[6];
-	int n = 0;
-	const char *p = t;
-
-	while (n < 6) {
-		const char *c = strchr(p, ',');
-
-		f[n] = p;
-		len[n] = c ? (size_t)(c - p) : strlen(p);
-		n++;
-		if (!c)
-			break;
-		p = c + 1;
-	}
-	if (n < 6 || len[0] > 4 || len[1] < 6 || len[1] > 12 || len[2] != 1)
-		return false;
-	return csv_field(f[0], len[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") &&
-	       csv_field(f[1], len[1], "0123456789abcdefABCDEF") && isalpha((unsigned char)f[2][0]) &&
-	       csv_field(f[3], len[3], "-0123456789.") && csv_field(f[4], len[4], "-0123456789.");
-}
-
-static void csv_coord_var(struct cls_run *r, const char *name, const char *s)
-{
-	char buf[48];
-	double d;
-
-	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(s, ","), s);
-	d = strtod(buf, NULL);
-	if (fabs(d) > 180)
-		d /= 1e6;
-	cls_varf(r, name, RC_COORD, "%.6f", d);
-}
-
-bool hook_ot_csv(struct cls_run *r, const struct rule *ru)
-{
-	const char *p = r->text;
-
-	(void)ru;
-	if (!p || !cls_owntracks_csv(p))
-		return false;
-	cls_varf(r, "tid", RC_NONE, "%.*s", (int)strcspn(p, ","), p);
-	for (int i = 0; i < 3; i++)
-		p = strchr(p, ',') + 1;
-	csv_coord_var(r, "lat", p);
-	p = strchr(p, ',') + 1;
-	csv_coord_var(r, "lon", p);
-	return true;
-}
-
-static void list_add(char *buf, size_t cap, const char *s)
+void cls_list_add(char *buf, size_t cap, const char *s)
 {
 	size_t n = strlen(buf);
 
 	if (!s || n + 4 >= cap)
 		return;
 	snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
-}
-
-bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru)
-{
-	const cJSON *list = cls_jget(r->json, "waypoints");
-	const cJSON *w;
-	char names[CLS_VAL_MAX] = "";
-	int n = 0;
-	const cJSON *first = NULL;
-
-	(void)ru;
-	if (!cJSON_IsArray(list)) {
-		if (!cJSON_IsNumber(cls_jget(r->json, "lat")))
-			return false;
-		first = r->json;
-		n = 1;
-		list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(r->json, "desc")));
-	} else {
-		cJSON_ArrayForEach(w, list) {
-			if (!cJSON_IsObject(w) || n >= 10000)
-				continue;
-			if (!first && cJSON_IsNumber(cls_jget(w, "lat")))
-				first = w;
-			if (n < LIST_MAX)
-				list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(w, "desc")));
-			n++;
-		}
-	}
-	if (!n)
-		return false;
-	cls_varf(r, "n", RC_SAFE, "%d", n);
-	cls_var(r, "names", names[0] ? names : "unnamed", RC_NONE);
-	if (first) {
-		char *la = cls_jstr(cls_jget(first, "lat")), *lo = cls_jstr(cls_jget(first, "lon"));
-
-		cls_var(r, "first_lat", la, RC_COORD);
-		cls_var(r, "first_lon", lo, RC_COORD);
-		free(la);
-		free(lo);
-	}
-	return true;
 }
 
 /* ---- Home Assistant ---- */
@@ -170,7 +63,7 @@ bool hook_tas_discovery(struct cls_run *r, const struct rule *ru)
 		if (!name || (cJSON_IsNumber(type) && type->valuedouble == 0))
 			continue;
 		snprintf(item, sizeof(item), "'%.60s' (POWER%d)", name, i + 1);
-		list_add(list, sizeof(list), item);
+		cls_list_add(list, sizeof(list), item);
 		n++;
 	}
 	cls_var(r, "relays", n ? list : "none named", RC_NONE);
@@ -217,7 +110,7 @@ bool hook_z2m_devices(struct cls_run *r, const struct rule *ru)
 		locks += lock;
 		contacts += contact;
 		if ((lock || contact) && locks + contacts <= LIST_MAX)
-			list_add(names, sizeof(names), fn);
+			cls_list_add(names, sizeof(names), fn);
 	}
 	if (!n)
 		return false;
@@ -288,7 +181,7 @@ bool hook_dash_controls(struct cls_run *r, const struct rule *ru)
 			const char *nm = cJSON_GetStringValue(cls_jget(m, "name"));
 
 			snprintf(item, sizeof(item), "%.60s -> %.80s", nm ? nm : "?", t);
-			list_add(list, sizeof(list), item);
+			cls_list_add(list, sizeof(list), item);
 		}
 	}
 	if (!n)
@@ -310,7 +203,7 @@ bool hook_dash_count(struct cls_run *r, const struct rule *ru)
 		if (!cJSON_IsObject(m) || !cls_jget(m, "topic") || n >= 100000)
 			continue;
 		if (n < LIST_MAX)
-			list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(m, "name")));
+			cls_list_add(names, sizeof(names), cJSON_GetStringValue(cls_jget(m, "name")));
 		n++;
 	}
 	if (!n)

@@ -36,10 +36,13 @@
 #define CLS_MAX_CONDS 5
 #define CLS_MAX_GROUPS 16
 #define CLS_VAL_MAX 256                /* longest value rendered into a title/evidence */
+#define CLS_OWN_IDS 4                  /* our own client ids remembered per target */
 
 /* Redaction class of a value. */
-enum rclass { RC_NONE, RC_COORD, RC_SECRET, RC_NAME, RC_EMAIL, RC_IP, RC_DROP, RC_SAFE };
-/* RC_SAFE: derived by us (counts, state words), shown under every policy */
+enum rclass { RC_NONE, RC_COORD, RC_SECRET, RC_NAME, RC_EMAIL, RC_IP, RC_DROP, RC_SAFE, RC_BSSID };
+/* RC_SAFE: derived by us (counts, state words), shown under every policy.
+ * RC_BSSID: a Wi-Fi access point's MAC; public Wi-Fi maps geolocate it to a home, so it is
+ * coarsened like coordinates: the vendor prefix (OUI) stays, the rest is masked. */
 
 enum pkind {
 	PK_ANY,       /* anything, including empty */
@@ -98,6 +101,8 @@ struct rule_table {
 	const char *name;
 	const struct rule *rules;
 	size_t n;
+	/* called after any rule of the table matched (NULL: nothing to note) */
+	void (*on_match)(struct cls_run *r, const struct rule *ru);
 };
 
 /* rule tables, in evaluation order (rules_*.c) */
@@ -223,6 +228,7 @@ char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v);
 char *cls_mask_name(const char *s);
 char *cls_mask_secret(const char *s);
 char *cls_coarse_coord(const char *s);
+char *cls_mask_bssid(const char *s);
 bool cls_looks_email(const char *s);
 bool cls_has_private_key(const char *s, size_t n);
 bool cls_looks_jwt(const char *s);
@@ -236,6 +242,8 @@ char *cls_topic_filter(const struct msw_config *cfg, const char *topic, size_t t
  * bytes (and bytes of invalid UTF-8) become '?', and { becomes {lb} (cls_finish turns it
  * back, so peer text never fills in as {host}, {auth}, ...). Malloc'ed; NULL on OOM. */
 char *cls_shell_quote(const char *s);
+/* Append ", s" (or s when buf is empty) unless it would not fit. */
+void cls_list_add(char *buf, size_t cap, const char *s);
 /* v in decimal into out (at least 21 bytes). */
 void cls_u64(char *out, uint64_t v);
 /* The NULL-terminated list of strings, concatenated into out (cut to cap - 1 bytes). */
@@ -256,8 +264,7 @@ const struct msw_config *cls_cfg(const struct classify_ctx *c);
 void cls_run_tables(struct cls_run *r);
 /* Test hook: called with every rule that matched (NULL in production). */
 extern void (*cls_rule_hit)(const struct rule *ru);
-void cls_run_table(struct cls_run *r, const struct rule *rules, size_t n,
-		   const struct cls_tindex *ix);
+void cls_run_table(struct cls_run *r, const struct rule_table *tab, const struct cls_tindex *ix);
 /* ---- rule hooks, named by the rule tables ---- */
 /* cls_generic.c */
 bool hook_gen_private_key(struct cls_run *r, const struct rule *ru);
@@ -267,16 +274,15 @@ bool hook_gen_latlon(struct cls_run *r, const struct rule *ru);
 bool hook_gen_coord_text(struct cls_run *r, const struct rule *ru);
 bool hook_gen_email(struct cls_run *r, const struct rule *ru);
 bool hook_gen_netid(struct cls_run *r, const struct rule *ru);
-/* cls_hooks.c */
+/* cls_owntracks.c */
 bool hook_ot_csv(struct cls_run *r, const struct rule *ru);
 bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru);
+/* cls_hooks.c */
 bool hook_ha_command(struct cls_run *r, const struct rule *ru);
 bool hook_tas_discovery(struct cls_run *r, const struct rule *ru);
 bool hook_z2m_devices(struct cls_run *r, const struct rule *ru);
 bool hook_dash_controls(struct cls_run *r, const struct rule *ru);
 bool hook_dash_count(struct cls_run *r, const struct rule *ru);
-/* An OwnTracks Recorder CSV line (cls_hooks.c; also used by the sampler). */
-bool cls_owntracks_csv(const char *t);
 
 /* Emit a finding that no rule describes (service level, files, correlation). */
 struct cls_adhoc {
@@ -315,10 +321,14 @@ struct classify_ctx {
 	struct cls_ha *ha;
 	/* counters */
 	uint64_t messages, sys_messages, nonsys_messages;
+	/* $SYS (cls_sys.c) */
 	long sys_retained_reported;   /* $SYS/broker/retained messages/count, -1 unknown */
 	uint32_t sys_retained_seen;
+	uint32_t sys_bridges;         /* $SYS/broker/connection/+/state topics seen */
 	char *broker_version;         /* from $SYS */
 	char *sys_identity;           /* EMQX/VerneMQ node name or Aedes broker id from $SYS */
+	char own_ids[CLS_OWN_IDS][24]; /* our client ids: the broker's events about them are ours */
+	size_t nown, own_next;
 	/* retained fingerprint */
 	struct vec rhash;       /* uint64_t, first 32, at most CLS_MAX_RETAINED */
 	bool rhash_overflow;
@@ -338,6 +348,20 @@ struct classify_ctx {
 
 void cls_service_finish(struct classify_ctx *c, struct msw_record *rec);
 uint64_t cls_hash64(const void *p, size_t n, uint64_t seed);
-void cls_note_person(struct classify_ctx *c, const char *user, const char *device);
+
+/* ---- $SYS (cls_sys.c) ---- */
+void cls_sys_observe(struct classify_ctx *c, const char *topic, const char *text, bool retained);
+/* The message is the broker's event about one of our own connections. */
+bool cls_sys_own_event(const struct classify_ctx *c, const struct cls_run *r);
+/* More retained messages counted than the broker's own $SYS tree and everything we
+ * received can explain; *excess = how many more. */
+bool cls_sys_acl_suspect(const struct classify_ctx *c, long *excess);
+void cls_sys_finish(struct classify_ctx *c, struct msw_record *rec);
+
+/* ---- OwnTracks (cls_owntracks.c) ---- */
+void cls_ot_on_match(struct cls_run *r, const struct rule *ru);
+void cls_ot_inventory(struct classify_ctx *c);
+/* An OwnTracks Recorder CSV line (TID,TST,T,LAT,LON,...). */
+bool cls_owntracks_csv(const char *t);
 
 #endif

@@ -43,7 +43,7 @@ static const struct keyname key_exact[] = {
 	{ "client_id", RC_NAME }, { "owner", RC_NAME }, { "person", RC_NAME }, { "sub_label", RC_NAME },
 	{ "first_name", RC_NAME }, { "last_name", RC_NAME }, { "full_name", RC_NAME },
 	{ "device_name", RC_NAME }, { "mqttuser", RC_NAME }, { "face", RC_DROP }, { "image", RC_DROP },
-	{ "addr", RC_DROP },
+	{ "addr", RC_DROP }, { "bssid", RC_BSSID },
 };
 
 static const struct keyname key_contains[] = {
@@ -213,6 +213,29 @@ static char *mask_ip(const char *s)
 	return cls_mask_name(s);
 }
 
+/* "AA:BB:CC:DD:EE:FF" (or '-' separated, or 12 hex digits) -> "AA:BB:CC:xx:xx:xx": the
+ * vendor stays, the access point does not. Anything else is masked like a name. */
+char *cls_mask_bssid(const char *s)
+{
+	char hex[12], buf[24];
+	size_t n = 0;
+
+	for (const char *p = s; *p && n <= sizeof(hex); p++) {
+		if (isxdigit((unsigned char)*p)) {
+			if (n == sizeof(hex))
+				return cls_mask_name(s);
+			hex[n++] = *p;
+		} else if (*p != ':' && *p != '-' && *p != '.') {
+			return cls_mask_name(s);
+		}
+	}
+	if (n != sizeof(hex))
+		return cls_mask_name(s);
+	snprintf(buf, sizeof(buf), "%c%c:%c%c:%c%c:xx:xx:xx", hex[0], hex[1], hex[2], hex[3], hex[4],
+		 hex[5]);
+	return strdup(buf);
+}
+
 char *cls_coarse_coord(const char *s)
 {
 	char *end, buf[48];
@@ -294,6 +317,7 @@ char *cls_redact_value(enum msw_evidence ev, enum rclass rc, const char *v)
 	case RC_NAME: return cls_looks_email(v) ? mask_email(v) : cls_mask_name(v);
 	case RC_EMAIL: return mask_email(v);
 	case RC_IP: return mask_ip(v);
+	case RC_BSSID: return cls_mask_bssid(v);
 	case RC_DROP: {
 		char buf[64];
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "classify/cls_int.h"
 
 static bool coord_topic(const uint8_t *topic, size_t tlen)
@@ -119,7 +120,7 @@ static void scrub_line(const char *l, size_t n, char *out, size_t *o, size_t cap
 	vs = k + 1;
 	while (vs < n && l[vs] == ' ')
 		vs++;
-	if ((rc != RC_SECRET && rc != RC_COORD) || vs >= n || n - vs >= sizeof(val))
+	if ((rc != RC_SECRET && rc != RC_COORD && rc != RC_BSSID) || vs >= n || n - vs >= sizeof(val))
 		goto copy;
 	snprintf(val, sizeof(val), "%.*s", (int)(n - vs), l + vs);
 	m = cls_redact_value(EVIDENCE_REDACTED, rc, val);
@@ -165,6 +166,8 @@ static char *text_sample(const uint8_t *topic, size_t tlen, const char *t)
 		return cls_coarse_coord(t);
 	if (cls_owntracks_csv(t))
 		return csv_coarse(t);
+	if (tlen >= 6 && strncasecmp((const char *)topic + tlen - 6, "/bssid", 6) == 0)
+		return cls_mask_bssid(t);
 	if (cls_has_private_key(t, strlen(t)))
 		return strdup("[private key material not shown]");
 	if (cls_looks_jwt(t) || cls_looks_email(t))

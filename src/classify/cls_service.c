@@ -112,32 +112,35 @@ static void auth_findings(struct classify_ctx *c, const struct msw_record *rec)
 	}
 }
 
+/* '#' granted, nothing delivered, and Mosquitto counts more retained messages than its own
+ * $SYS tree and its bridges can explain (cls_sys_acl_suspect): possibly an ACL. Retained
+ * messages on other $-topics are counted too and never match '#', so this stays a hint
+ * (info, inferred) and says so. A delivery cap that stopped the window early would invent
+ * the difference, so a capped target is not judged. */
 static void acl_check(struct classify_ctx *c, const struct msw_record *rec)
 {
-	char title[200], ev[120];
+	char title[320], ev[160];
+	long excess = 0;
 	struct cls_adhoc a = {
 		.id = "mqtt.acl_filtered", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
 		.conf = CONF_INFERRED, .cwe = 200, .title = title, .evidence = ev,
-		.remediation = "None needed: the broker's ACL hides other clients' topics. Results for "
-			       "this broker undercount what its users publish.",
+		.remediation = "None needed if an ACL hides other clients' topics: results for this "
+			       "broker then undercount what its users publish.",
 		.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '$SYS/broker/retained messages/count' -C 1 -W 10",
 	};
 
 	if (rec->read_access != READ_GRANTED_WITH_DATA && rec->read_access != READ_GRANTED_NO_DATA)
 		return;
-	/* Mosquitto counts its own retained $SYS messages too; the count lags (it is published
-	 * every sys_interval), which can only hide a difference, not invent one. A delivery cap
-	 * that stopped the window early would, so a capped target is not judged. */
-	if (c->nonsys_messages || c->sys_retained_reported < 0 ||
-	    c->sys_retained_reported <= (long)c->sys_retained_seen)
+	if (!cls_sys_acl_suspect(c, &excess))
 		return;
 	if (c->cfg && c->cfg->max_messages && rec->messages_total >= c->cfg->max_messages)
 		return;
 	snprintf(title, sizeof(title), "Subscription to '#' was granted but delivered nothing while "
-		 "$SYS reports %ld retained messages: deliveries likely filtered by ACL",
-		 c->sys_retained_reported);
-	snprintf(ev, sizeof(ev), "{\"sys_retained_count\":%ld,\"retained_received\":%u}",
-		 c->sys_retained_reported, c->sys_retained_seen);
+		 "$SYS counts %ld retained messages, %ld more than the broker's own $SYS tree "
+		 "explains: deliveries are possibly filtered by an ACL (retained messages on other "
+		 "'$' topics would explain it too)", c->sys_retained_reported, excess);
+	snprintf(ev, sizeof(ev), "{\"sys_retained_count\":%ld,\"sys_retained_received\":%u,"
+		 "\"unexplained\":%ld}", c->sys_retained_reported, c->sys_retained_seen, excess);
 	c->tagged_acl = true;
 	cls_emit_adhoc(c, &a);
 }

@@ -102,7 +102,7 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_generic = { "generic", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_generic = { "generic", rules, sizeof(rules) / sizeof(rules[0]), NULL };
 
 const struct rule_table *const cls_tables[] = {
 	&cls_rules_broker, &cls_rules_owntracks, &cls_rules_homeassistant, &cls_rules_tasmota,

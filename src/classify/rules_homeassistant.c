@@ -268,4 +268,4 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_homeassistant = { "homeassistant", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_homeassistant = { "homeassistant", rules, sizeof(rules) / sizeof(rules[0]), NULL };

@@ -523,10 +523,20 @@ static const struct rule rules[] = {
 /* ---- ESPurna heartbeat, Homie convention ---- */
 {
 	.id = "espurna.wifi", .group = "espurna",
-	.topic = "{root}/{k:ssid|bssid}", .payload = PK_TEXT, .flags = R_NOSYS,
+	.topic = "{root}/{k:ssid}", .payload = PK_TEXT, .flags = R_NOSYS,
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
 	.title = "Device '{root}' publishes its Wi-Fi {k} '{payload}' (ESPurna-style heartbeat)",
 	.evidence = "root,k,value=payload",
+	.dedupe = "{root}",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "espurna.wifi", .group = "espurna",
+	.topic = "{root}/{k:bssid}", .payload = PK_TEXT, .flags = R_NOSYS,
+	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
+	.title = "Device '{root}' publishes its Wi-Fi {k} '{payload}' (ESPurna-style heartbeat)",
+	.evidence = "root,k,value=payload",
+	.redact = "payload=bssid",
 	.dedupe = "{root}",
 	.remediation = RM_AUTH,
 },
@@ -558,4 +568,4 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_misc = { "misc", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_misc = { "misc", rules, sizeof(rules) / sizeof(rules[0]), NULL };

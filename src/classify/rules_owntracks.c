@@ -152,4 +152,6 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_owntracks = { "owntracks", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_owntracks = {
+	"owntracks", rules, sizeof(rules) / sizeof(rules[0]), cls_ot_on_match,
+};

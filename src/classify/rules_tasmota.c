@@ -257,4 +257,4 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_tasmota = { "tasmota_shelly", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_tasmota = { "tasmota_shelly", rules, sizeof(rules) / sizeof(rules[0]), NULL };

@@ -137,4 +137,4 @@ static const struct rule rules[] = {
 },
 };
 
-const struct rule_table cls_rules_zigbee2mqtt = { "zigbee2mqtt", rules, sizeof(rules) / sizeof(rules[0]) };
+const struct rule_table cls_rules_zigbee2mqtt = { "zigbee2mqtt", rules, sizeof(rules) / sizeof(rules[0]), NULL };

@@ -185,6 +185,8 @@ static void new_client_id(struct pctx *c, struct mq *m, bool strict)
 			m->client_id[n++] = *s;
 	}
 	random_alnum(c, m->client_id + n, 23 - n);
+	if (c->cls) /* the broker's $SYS events about this id are ours, not a leak */
+		cls_own_client(c->cls, m->client_id);
 }
 
 /* ------------------------------------------------------------ sending */

@@ -216,7 +216,8 @@ static void test_acl_filtered(void **state)
 	r.auth = AUTH_ANONYMOUS;
 	r.read_access = READ_GRANTED_NO_DATA;
 	msg(c, "$SYS/broker/version", "mosquitto version 2.0.18");
-	msg(c, "$SYS/broker/retained messages/count", "57");
+	/* far more than Mosquitto's own 53 $SYS topics (test_verdicts has the borderline) */
+	msg(c, "$SYS/broker/retained messages/count", "120");
 	cls_service(c, &r);
 	cls_finish(c, &r);
 	cls_free(c);

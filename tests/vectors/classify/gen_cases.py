@@ -30,6 +30,8 @@ case('vernemq_metric.txt','$SYS/VerneMQ@127.0.0.1/mqtt/publish/received','42','v
 case('aedes_new_client.txt','$SYS/abc123/new/clients','bobs-laptop','aedes','aedes.clients','broker_info','low','client id masked')
 case('aedes_heartbeat.txt','$SYS/abc123/heartbeat','abc123','aedes','aedes.heartbeat','broker_info','info')
 case('sys_other.txt','$SYS/hive/info','x','other','sys.other','broker_info','info')
+case('sys_version_bare.txt','$SYS/broker/version','2.7.9','mochi','sys.version','broker_info','info','bare version: not called Mosquitto')
+case('nanomq_connected.json','$SYS/brokers/connected',{"username":"alice","ts":1767349440000,"proto_name":"MQTT","keepalive":60,"return_code":"0","proto_ver":4,"client_id":"bobs-laptop","clean_start":1,"IPv4":"192.168.1.23"},'nanomq','nanomq.client_event','broker_info','medium','client id, user and address masked')
 # ---- owntracks
 case('ot_recorder_republish.json','rp/owntracks/bob/tablet',{"username":"bob","topic":"owntracks/bob/tablet","cc":"DE","addr":"Unter den Linden 1, Berlin","t":"p","tst":1767349440,"lat":52.517036,"lon":13.388859},'owntracks-recorder','owntracks.recorder_republish','location','critical')
 case('ot_location_custom_base.json','home/tracks/bob/tablet',{"_type":"location","lat":52.517036,"lon":13.388859,"tst":1767349440,"acc":12},'owntracks','owntracks.location','location','critical','custom pubTopicBase')
@@ -161,6 +163,7 @@ case('glances_cpu.json','glances/nas/cpu',{"total":12.5},'glances','glances.host
 case('valetudo_map.bin','valetudo/ShinyRobot/MapData/map-data',b'\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR','valetudo','valetudo.map','device_inventory','medium')
 case('valetudo_set.txt','valetudo/ShinyRobot/BasicControlCapability/operation/set','START','valetudo','valetudo.control','actuator_control','medium')
 # ---- espurna / homie
+case('espurna_bssid.txt','ESPURNA-3A2B1C/bssid','A4:2B:B0:12:34:56','espurna','espurna.wifi','device_inventory','medium','BSSID keeps its OUI only')
 case('espurna_ssid.txt','ESPURNA-3A2B1C/ssid','Maple-Street-IoT','espurna','espurna.wifi','device_inventory','medium')
 case('espurna_relay.txt','ESPURNA-3A2B1C/relay/0','1','espurna','espurna.relay','actuator_control','high')
 case('homie_config.json','homie/gate-ctl/$implementation/config',{"name":"Gate","wifi":{"ssid":"Maple-Street-IoT"},"mqtt":{"host":"192.168.1.10","port":1883},"ota":{"enabled":True}},'homie','homie.config','device_inventory','medium','passwords are stripped by Homie')
