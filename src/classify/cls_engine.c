@@ -715,6 +715,8 @@ static bool rule_matches(struct cls_run *r, const struct rule *ru, const struct 
 		return false;
 	if ((ru->flags & R_NOSYS) && r->tlen && r->topic[0] == '$')
 		return false;
+	if ((ru->flags & R_FALLBACK) && r->cats)
+		return false;
 	r->ncaps = 0;
 	if (!cls_pat_match(cp, ru->topic, &r->mview, r->caps, &r->ncaps))
 		return false;

@@ -74,6 +74,8 @@ typedef bool (*cls_hook)(struct cls_run *r, const struct rule *ru);
 /* flags */
 #define R_GENERIC 0x1u   /* skip when this message already has a finding of the category */
 #define R_NOSYS   0x2u   /* never on $-topics */
+#define R_FALLBACK 0x4u  /* skip when this message already has any finding (an ecosystem
+			  * rule knows the topic better than its words do) */
 
 struct rule {
 	const char *id;
@@ -109,7 +111,8 @@ struct rule_table {
 extern const struct rule_table *const cls_tables[];
 extern const size_t cls_ntables;
 extern const struct rule_table cls_rules_broker, cls_rules_owntracks, cls_rules_homeassistant,
-	cls_rules_tasmota, cls_rules_zigbee2mqtt, cls_rules_misc, cls_rules_generic;
+	cls_rules_tasmota, cls_rules_zigbee2mqtt, cls_rules_misc, cls_rules_generic,
+	cls_rules_named;
 
 struct cls_cap {
 	char name[24];
@@ -170,6 +173,61 @@ bool cls_pat_match(const struct cls_pat *cp, const char *pattern, const struct c
 		   struct cls_cap *caps, int *ncaps);
 void cls_tview_init(struct cls_tview *v, const char *topic, size_t tlen);
 
+/* ---- hand-named topics (cls_words.c; vocabulary in rules_words.c) ---- */
+/* What a topic's words name. Order is the priority among words of one level: a "gate
+ * light" is a light, a "door lock" a lock, a "garage door" a garage door. */
+enum cls_concept {
+	CC_NONE, CC_PRESENCE, CC_MOTION, CC_SHUTTER, CC_WINDOW, CC_DOOR, CC_ALARM, CC_GATE,
+	CC_GARAGE, CC_LOCK, CC_LIGHT, CC__COUNT
+};
+/* What a payload word says. BOOL_T/BOOL_F: on/off, true/false, 1/0, yes/no and their
+ * translations: a state whose meaning (open or closed?) depends on a convention. */
+enum cls_state {
+	CS_NONE, CS_OPEN, CS_CLOSED, CS_LOCKED, CS_UNLOCKED, CS_ARMED, CS_DISARMED, CS_ON, CS_OFF,
+	CS_BOOL_T, CS_BOOL_F, CS_HOME, CS_AWAY, CS_DETECTED, CS_CLEAR, CS__COUNT
+};
+/* Word classes of the lexicon. */
+enum cls_lex {
+	LX_CONCEPT,   /* a topic level word naming a thing (value: enum cls_concept) */
+	LX_STATE,     /* a payload word (value: enum cls_state) */
+	LX_COMMAND,   /* a last level that takes commands: set, cmd, befehl, ... */
+	LX_VERB,      /* a command payload word: open, unlock, öffnen, ouvrir, ... */
+	LX_MEASURE,   /* a last level that holds a measurement or setting: battery, lux, ... */
+	LX_STATEKEY,  /* a JSON key that holds the thing's state: state, contact, ... */
+	LX_CONTEXT,   /* a level that makes the whole topic something else: network, usb, ... */
+	LX_EXCLUDE,   /* inside a level, cancels its concept: doorbell, alarmclock, child_lock */
+	LX__COUNT
+};
+#define LXF_WEAK 0x1u   /* concept word that counts only with an explicit state word */
+struct cls_words {
+	enum cls_lex lex;
+	int value;          /* enum cls_concept or enum cls_state */
+	unsigned flags;
+	const char *lang;   /* ISO 639-1, for the reader */
+	const char *words;  /* space separated; folded like topics (lower case, no accents,
+			     * separators dropped) when the lexicon is built */
+};
+extern const struct cls_words cls_word_lists[];
+extern const size_t cls_nword_lists;
+/* The analysis of one message (once; every rule of the table reads it). */
+enum cls_named_kind { CN_NONE, CN_STATE, CN_COMMAND };
+struct cls_named {
+	bool done;
+	enum cls_named_kind kind;
+	enum cls_concept concept;
+	enum cls_state state;
+	bool weak;             /* the concept came from a weak word */
+	bool polarity_known;   /* a boolean with a known convention (a contact: false = open) */
+	char word[48];         /* the topic word that named the thing (folded) */
+	char value[65];        /* the payload word or command (folded), capped */
+};
+/* Fold a UTF-8 string to lower-case ASCII letters and digits (accents dropped, ß -> ss, ł
+ * -> l, ...; other bytes end a token): out gets the joined form, at most cap - 1 chars.
+ * Returns its length. */
+size_t cls_fold(const char *s, size_t n, char *out, size_t cap);
+const char *cls_concept_name(enum cls_concept c);
+const char *cls_state_name(enum cls_state s);
+
 /* One message being classified. */
 struct cls_run {
 	struct classify_ctx *c;
@@ -193,6 +251,7 @@ struct cls_run {
 	char coord_keys[64];
 	const char *groups[CLS_MAX_GROUPS];
 	int ngroups;
+	struct cls_named named;   /* hand-named topic analysis (cls_words.c) */
 };
 
 /* ---- json (cls_json.c) ---- */

@@ -106,6 +106,6 @@ const struct rule_table cls_rules_generic = { "generic", rules, sizeof(rules) / 
 
 const struct rule_table *const cls_tables[] = {
 	&cls_rules_broker, &cls_rules_owntracks, &cls_rules_homeassistant, &cls_rules_tasmota,
-	&cls_rules_zigbee2mqtt, &cls_rules_misc, &cls_rules_generic,
+	&cls_rules_zigbee2mqtt, &cls_rules_misc, &cls_rules_named, &cls_rules_generic,
 };
 const size_t cls_ntables = sizeof(cls_tables) / sizeof(cls_tables[0]);

@@ -520,6 +520,44 @@ static const struct rule rules[] = {
 	.evidence = "robot",
 	.remediation = RM_AUTH,
 },
+/* ---- Nuki smart lock, native MQTT (nuki/<id>/state: 1 locked, 2 unlocking, 3 unlocked,
+ * 4 locking, 5 unlatched, 6 unlocked lock'n'go, 7 unlatching, 254 motor blocked;
+ * doorsensorState 2 closed, 3 opened; commands on lockAction) ---- */
+{
+	.id = "nuki.lock", .group = "nuki",
+	.topic = "nuki/{id}/state", .payload = PK_NUM, .text = "1|4",
+	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
+	.title = "Nuki smart lock '{id}' reports it is locked (state {payload})",
+	.evidence = "id,state=payload",
+	.redact = "payload=safe",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "nuki.lock", .group = "nuki",
+	.topic = "nuki/{id}/state", .payload = PK_NUM, .text = "2|3|5|6|7|254",
+	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
+	.title = "Nuki smart lock '{id}' reports it is not locked (state {payload}: unlocked, unlatched or jammed)",
+	.evidence = "id,state=payload",
+	.redact = "payload=safe",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "nuki.door", .group = "nuki",
+	.topic = "nuki/{id}/doorsensorState", .payload = PK_NUM, .text = "2|3",
+	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
+	.title = "Nuki door sensor '{id}' reports the door {payload} (2 closed, 3 open)",
+	.evidence = "id,state=payload",
+	.redact = "payload=safe",
+	.remediation = RM_AUTH,
+},
+{
+	.id = "nuki.command", .group = "nuki",
+	.topic = "nuki/{id}/lockAction", .payload = PK_ANY,
+	.cat = CAT_ACTUATOR_CONTROL, .sev = SEV_CRITICAL, .conf = CONF_INFERRED, .cwe = 306,
+	.title = "Lock commands for Nuki smart lock '{id}' pass through this broker: anyone who can publish here can probably unlock the door",
+	.evidence = "id",
+	.remediation = RM_AUTH,
+},
 /* ---- ESPurna heartbeat, Homie convention ---- */
 {
 	.id = "espurna.wifi", .group = "espurna",

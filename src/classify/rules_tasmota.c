@@ -175,6 +175,16 @@ static const struct rule rules[] = {
 	.remediation = RM_SHELLY,
 },
 {
+	/* Shelly Door/Window (Gen1 API): shellies/shellydw-<id>/sensor/state = open | close */
+	.id = "shelly.door_window", .group = "shelly",
+	.topic = "shellies/{id:shellydw*}/sensor/state", .payload = PK_TEXT, .text = "open|close",
+	.cat = CAT_DOOR_STATE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
+	.title = "Shelly door/window sensor '{id}' reports '{payload}' now",
+	.evidence = "id,state=payload",
+	.redact = "payload=safe",
+	.remediation = RM_SHELLY,
+},
+{
 	.id = "shelly.online", .group = "shelly",
 	.topic = "shellies/{id}/online", .payload = PK_TEXT, .text = "true|false",
 	.cat = CAT_DEVICE_INVENTORY, .sev = SEV_LOW, .conf = CONF_CONFIRMED, .cwe = 200,

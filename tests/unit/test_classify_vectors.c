@@ -147,7 +147,7 @@ static const char *const raw_secrets[] = {
 	"51.50123", "-0.14187", "51.5011", "Correct-Horse-Battery-9", "Ohj3ahRie7eiLohpaiThee4ooquooK8o",
 	"\"4711\"", "alice", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", "3f1c0a9d8e7b6c5d4e3f2a1b0c9d8e7f",
 	"correct-horse-battery", "52.517036", "hunter2hunter2", "z2mSecretPass", "gwpass1234",
-	"letmein123", "doubleEncodedPw1", "n3wS3cretPass", "bobs-laptop",
+	"letmein123", "doubleEncodedPw1", "n3wS3cretPass", "bobs-laptop", "marie",
 };
 
 static void check_redacted(const struct msw_record *rec, const char *what)
