@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "classify/classify.h"
 #include "engine/engine_priv.h"
+#include "probes/broker_db.h"
 #include "transport/layer.h"
 
 char msw_scan_id[40];
@@ -332,6 +333,8 @@ void tr_finish(struct eng *e, struct trun *tr)
 		cls_free(tr->pc.cls);
 		tr->pc.cls = NULL;
 	}
+	/* last: a version's CVEs are rated against everything the probe and classifier saw */
+	broker_db_findings(&tr->rec);
 	bool emit = should_emit(e, tr);
 	struct hrun *h = tr->host;
 	tr_unlink(e, tr);

@@ -98,6 +98,7 @@ static const char *const severity_names[SEV__COUNT] = {
 static const char *const confidence_names[CONF__COUNT] = {
 	[CONF_CONFIRMED] = "confirmed",
 	[CONF_INFERRED] = "inferred",
+	[CONF_VERSION_MATCH] = "version_match",
 };
 static const char *const category_names[CAT__COUNT] = {
 	[CAT_LOCATION] = "location",

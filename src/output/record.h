@@ -51,7 +51,9 @@ enum msw_read_access { READ_UNTESTED, READ_GRANTED_WITH_DATA, READ_GRANTED_NO_DA
 enum msw_write_access { WRITE_UNTESTED, WRITE_INFERRED, WRITE_CONFIRMED, WRITE_DENIED, WRITE__COUNT };
 enum msw_transport { TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_WS, TRANSPORT_WSS, TRANSPORT__COUNT };
 enum msw_severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV__COUNT };
-enum msw_confidence { CONF_CONFIRMED, CONF_INFERRED, CONF__COUNT };
+/* version_match: only a version string says so (a CVE range); builds with backported fixes
+ * report the same version, so it is never more than "may be affected". */
+enum msw_confidence { CONF_CONFIRMED, CONF_INFERRED, CONF_VERSION_MATCH, CONF__COUNT };
 enum msw_category {
 	CAT_LOCATION, CAT_PRESENCE, CAT_DOOR_STATE, CAT_ACTUATOR_CONTROL, CAT_CREDENTIAL,
 	CAT_NETWORK_KEY, CAT_DEVICE_INVENTORY, CAT_BROKER_INFO, CAT_DASHBOARD, CAT_FILE_SHARE,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "output/record.h"
+#include "probes/broker_cves.h"
 #include "probes/mqtt_codec.h"
 
 #define EVIDENCE_MAX 12
@@ -296,89 +297,6 @@ void broker_db_observe_connack(struct msw_record *r, const struct mqtt_props *p)
 		set_str(&r->broker_product, "mosquitto");
 }
 
-/* ------------------------------------------------------------ CVE table */
-
-struct cve_row {
-	const char *product;
-	const char *cve;
-	const char *from;  /* first affected version (inclusive), NULL = any */
-	const char *fixed; /* first fixed version (exclusive upper bound) */
-	float cvss;        /* 0 = not verified (severity medium) */
-	int cwe;           /* the weakness (see cwe_inferred) */
-	bool cwe_inferred; /* true: the CVE record states no CWE we could check; ours from
-			    * its description */
-	const char *title;
-	const char *source;
-};
-
-/* Only rows whose range we could source. Ranges are from the CVE records (CVE
- * Program cvelistV5), the Mosquitto security page / changelogs and OSV. CWEs: the CVE
- * record's (CNA problemType, or NVD's for CVE-2017-7650 whose record gives only text);
- * where neither states one we could check, the CWE is ours from the description and the
- * row says cwe_inferred (the finding's evidence says so too). */
-static const struct cve_row cves[] = {
-	{"mosquitto", "CVE-2017-7650", "0.15", "1.4.12", 6.5f, 284, false,
-	 "pattern-based ACLs bypassed by a client id or username of '#' or '+'",
-	 "https://mosquitto.org/2017/05/security-advisory-cve-2017-7650/ ; cvelistV5 CVE-2017-7650 (0.15 to 1.4.11 inclusive); GHSA-vcg2-pq78-9mhr (moderate)"},
-	{"mosquitto", "CVE-2017-7651", "0.15", "1.4.15", 0, 770, true,
-	 "unauthenticated clients can exhaust broker memory with a large remaining length",
-	 "mosquitto security page: affecting 0.15 to 1.4.14, fixed in 1.4.15"},
-	{"mosquitto", "CVE-2017-7652", "1.0", "1.4.15", 0, 636, true,
-	 "security settings reset to defaults when a SIGHUP reload fails (no file descriptors left)",
-	 "mosquitto security page: affecting 1.0 to 1.4.14, fixed in 1.4.15"},
-	{"mosquitto", "CVE-2017-7653", NULL, "1.5", 0, 20, false,
-	 "invalid UTF-8 topics relayed, letting one client disconnect others",
-	 "cvelistV5 CVE-2017-7653 (up to 1.4.15); mosquitto security page: fixed in 1.5"},
-	{"mosquitto", "CVE-2017-7654", NULL, "1.5", 7.5f, 401, false,
-	 "memory leak from crafted CONNECT packets by unauthenticated clients",
-	 "cvelistV5 CVE-2017-7654 (1.4.15 and earlier); https://osv.dev/vulnerability/CVE-2017-7654 (7.5)"},
-	{"mosquitto", "CVE-2018-12543", "1.5", "1.5.3", 0, 617, true,
-	 "a message to a topic starting with '$' but not '$SYS' triggers an assert and the broker exits",
-	 "https://projects.eclipse.org/node/15341/review (1.5.3 changelog: Fix CVE-2018-12543)"},
-	{"mosquitto", "CVE-2018-12546", "1.0", "1.5.6", 0, 284, false,
-	 "retained messages still delivered after the publisher's access was revoked",
-	 "cvelistV5 CVE-2018-12546 (1.0 to 1.5.5 inclusive)"},
-	{"mosquitto", "CVE-2018-12551", NULL, "1.5.6", 0, 703, false,
-	 "malformed password file lines accepted as valid users (authentication bypass)",
-	 "mosquitto 1.5.6 release notes / openSUSE mosquitto.changes (Fix CVE-2018-12551)"},
-	{"mosquitto", "CVE-2019-11779", "1.5", "1.5.9", 0, 674, true,
-	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
-	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
-	{"mosquitto", "CVE-2019-11779", "1.6", "1.6.6", 0, 674, true,
-	 "SUBSCRIBE with ~65400 '/' characters overflows the stack",
-	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.5 to 1.6.5; fixed 1.6.6 and 1.5.9)"},
-	{"mosquitto", "CVE-2019-11778", "1.6", "1.6.5", 0, 416, true,
-	 "use after free with an MQTT 5 will delay longer than the session expiry",
-	 "https://www.mosquitto.org/blog/2019/09/version-1-6-6-released/ (1.6 to 1.6.4; fixed 1.6.5)"},
-	{"mosquitto", "CVE-2021-28166", "2.0.0", "2.0.10", 0, 476, true,
-	 "NULL pointer dereference from a malformed CONNACK sent by an authenticated MQTT 5 client",
-	 "mosquitto 2.0.10 changelog: affects 2.0.0 to 2.0.9 inclusive"},
-	{"mosquitto", "CVE-2021-34431", "1.6", "2.0.11", 0, 401, false,
-	 "memory leak from a crafted MQTT 5 CONNECT by an authenticated client",
-	 "cvelistV5 CVE-2021-34431 (1.6 to 2.0.10)"},
-	{"mosquitto", "CVE-2021-34432", NULL, "2.0.8", 0, 20, false,
-	 "broker crash on a PUBLISH with a zero-length topic",
-	 "cvelistV5 CVE-2021-34432 (2.0.7 and earlier)"},
-	{"mosquitto", "CVE-2021-34434", "2.0.0", "2.0.12", 0, 863, true,
-	 "dynamic security: revoked subscribe rights not applied to a durable client's existing subscriptions",
-	 "cvelistV5 CVE-2021-34434 (2.0 to 2.0.11)"},
-	{"mosquitto", "CVE-2021-41039", "1.6", "2.0.12", 7.5f, 400, true,
-	 "excessive CPU use from MQTT 5 CONNECTs with many user properties",
-	 "https://osv.dev/vulnerability/CVE-2021-41039 (1.6 to 2.0.11; 7.5)"},
-	{"mosquitto", "CVE-2023-28366", "1.3.2", "2.0.16", 7.5f, 401, false,
-	 "memory leak from QoS 2 messages with duplicate ids whose PUBREC is never answered",
-	 "https://osv.dev/vulnerability/CVE-2023-28366 (1.3.2 through 2.x before 2.0.16; 7.5)"},
-	{"mosquitto", "CVE-2023-0809", NULL, "2.0.16", 5.3f, 770, true,
-	 "excessive memory allocated for malicious initial packets that are not CONNECT",
-	 "NVD CVE-2023-0809 (before 2.0.16); https://mosquitto.org/blog/2023/08/version-2-0-16-released/"},
-	{"mosquitto", "CVE-2023-3592", NULL, "2.0.16", 5.8f, 401, false,
-	 "memory leak from MQTT 5 CONNECTs whose will message has invalid property types",
-	 "https://osv.dev/vulnerability/CVE-2023-3592 (before 2.0.16; 5.8)"},
-	{"mosquitto", "CVE-2024-8376", NULL, "2.0.19", 7.5f, 401, true,
-	 "memory leak, crash or use after free from crafted CONNECT/DISCONNECT/SUBSCRIBE/UNSUBSCRIBE/PUBLISH sequences",
-	 "https://osv.dev/vulnerability/CVE-2024-8376 (up to 2.0.18a; 7.5)"},
-};
-
 /* Numeric dotted compare; missing components are 0, a non-digit suffix ends a part. */
 int broker_version_cmp(const char *a, const char *b)
 {
@@ -405,31 +323,114 @@ int broker_version_cmp(const char *a, const char *b)
 size_t broker_db_cve_count(const char *product)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(cves) / sizeof(cves[0]); i++)
-		n += product && !strcmp(cves[i].product, product);
+	for (size_t i = 0; i < broker_ncves; i++)
+		n += product && !strcmp(broker_cves[i].product, product);
 	return n;
 }
 
-static enum msw_severity sev_of(float cvss)
+/* ------------------------------------------------------------ version -> CVEs */
+
+static const struct cve_product *cve_product(const char *p)
 {
-	if (cvss >= 9.0f)
+	for (size_t i = 0; i < broker_ncve_products; i++)
+		if (!strcmp(broker_cve_products[i].product, p))
+			return &broker_cve_products[i];
+	return NULL;
+}
+
+static bool in_range(const struct cve_row *row, const char *v)
+{
+	if (row->from && broker_version_cmp(v, row->from) < 0)
+		return false;
+	if (row->fixed)
+		return broker_version_cmp(v, row->fixed) < 0;
+	return row->last && broker_version_cmp(v, row->last) <= 0;
+}
+
+static const char *version_result(const struct msw_record *r, const char *v)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->versions, v));
+}
+
+enum cond_verdict { CD_HOLDS, CD_STATED, CD_FAILS };
+
+/* Does the row's condition hold for what the scan saw? */
+static enum cond_verdict cond_check(const struct cve_row *row, const struct msw_record *r)
+{
+	const char *v5;
+
+	switch (row->cond) {
+	case CV_NONE:
+		return CD_HOLDS;
+	case CV_CLIENT:
+		return r->auth == AUTH_ANONYMOUS || r->auth == AUTH_ANY_CREDENTIALS ||
+				       r->auth == AUTH_AUTHENTICATED
+			       ? CD_HOLDS
+			       : CD_STATED;
+	case CV_PUBLISH:
+		return r->write_access == WRITE_CONFIRMED ? CD_HOLDS : CD_STATED;
+	case CV_MQTT5:
+		if (!strcmp(r->mqtt_version, "5.0"))
+			return CD_HOLDS;
+		v5 = version_result(r, "5.0");
+		if (v5 && !strcmp(v5, "accepted"))
+			return CD_HOLDS;
+		/* refused as a version (or closed/answered in 3.x form): no MQTT 5 listener */
+		if (v5 && (!strcmp(v5, "refused") || !strcmp(v5, "closed") || !strcmp(v5, "error")))
+			return CD_FAILS;
+		return CD_STATED;
+	case CV_MQTT:
+		return r->mqtt ? CD_HOLDS : CD_STATED;
+	case CV_CONFIG:
+	case CV_OTHER_PORT:
+		return CD_STATED;
+	}
+	return CD_STATED;
+}
+
+static enum msw_severity sev_of(double cvss)
+{
+	if (cvss >= 9.0)
 		return SEV_CRITICAL;
-	if (cvss >= 7.0f)
+	if (cvss >= 7.0)
 		return SEV_HIGH;
-	if (cvss >= 4.0f || cvss <= 0.0f)
-		return SEV_MEDIUM; /* CVSS not verified: medium */
+	if (cvss >= 4.0 || cvss <= 0.0)
+		return SEV_MEDIUM; /* no verified score: medium */
 	return SEV_LOW;
 }
 
-static const char *product_name(const char *p)
+/* The worst severity of what the scan saw on this service: every finding but version
+ * matches. A banner never raises the headline above it. */
+static enum msw_severity seen_worst(const struct msw_record *r)
 {
-	return !strcmp(p, "mosquitto") ? "Mosquitto" : p;
+	enum msw_severity w = SEV_INFO;
+
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (record_findings(r)[i].confidence != CONF_VERSION_MATCH && record_findings(r)[i].severity > w)
+			w = record_findings(r)[i].severity;
+	return w;
 }
 
-/* The command that shows the version the finding rests on ($SYS/broker/version), for this
- * target: host characters outside [A-Za-z0-9.:_-] become '_' (a hostile reverse name must
- * not reach a shell line), TLS adds --capath, -u/-P placeholders when we authenticated. */
-static void cve_reproduce(const struct msw_record *r, char *buf, size_t n)
+/* The evidence entry the version came from ($SYS/broker/version, amqp:server-properties,
+ * ...); NULL when none names it. */
+static const char *version_source(const struct msw_record *r)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, r->broker_evidence) {
+		const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(e, "source"));
+		const char *val = cJSON_GetStringValue(cJSON_GetObjectItem(e, "value"));
+
+		if (src && val && strstr(val, r->broker_version))
+			return src;
+	}
+	return NULL;
+}
+
+/* The command that shows the version the finding rests on, for this target: host
+ * characters outside [A-Za-z0-9.:_-] become '_' (a hostile reverse name must not reach a
+ * shell line); TLS adds --capath, -u/-P placeholders when we authenticated. */
+static void cve_reproduce(const struct msw_record *r, const char *src, char *buf, size_t n)
 {
 	char host[300];
 	const char *h = r->hostname && r->hostname[0] ? r->hostname : r->ip;
@@ -439,63 +440,163 @@ static void cve_reproduce(const struct msw_record *r, char *buf, size_t n)
 	for (char *q = host; *q; q++)
 		if (!(isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' || *q == '_'))
 			*q = '_';
-	snprintf(buf, n, "mosquitto_sub -h %s -p %u%s%s -t '$SYS/broker/version' -C 1 -v -W 10",
-		 host, (unsigned)r->port, tls ? " --capath /etc/ssl/certs" : "",
-		 r->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "");
+	if (src && !strncmp(src, "amqp", 4))
+		snprintf(buf, n, "printf 'AMQP\\0\\0\\011\\001' | timeout 3 nc %s %u | strings | grep -A1 -i version",
+			 host, (unsigned)r->port);
+	else
+		snprintf(buf, n, "mosquitto_sub -h %s -p %u%s%s -t '%s' -C 1 -v -W 10", host,
+			 (unsigned)r->port, tls ? " --capath /etc/ssl/certs" : "",
+			 r->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "",
+			 src && !strncmp(src, "$SYS/", 5) && !strchr(src, '\'') ? src : "$SYS/#");
 }
 
-static void add_cve(struct msw_record *r, const struct cve_row *row)
+struct cve_match {
+	const struct cve_row *row[64];
+	enum cond_verdict cond[64];
+	size_t n, held;
+	const char *fixed;       /* the highest fixed version among the rows */
+	double cvss;             /* the worst score among rows whose condition holds */
+	bool unscored;           /* a holding row has no verified score */
+};
+
+static bool listed(const struct cve_match *m, const char *cve)
 {
-	char id[48], title[320], ev[400], rem[160], rep[480];
-	snprintf(id, sizeof(id), "broker.cve.%s", row->cve);
-	for (size_t i = 0; i < r->findings.n; i++)
-		if (record_findings(r)[i].id && !strcmp(record_findings(r)[i].id, id))
-			return; /* a CVE listed for two ranges */
-	snprintf(title, sizeof(title), "%s %s is affected by %s: %s", product_name(row->product),
-		 r->broker_version, row->cve, row->title);
-	if (row->from)
-		snprintf(ev, sizeof(ev),
-			 "broker version %s (%s); affected: %s up to before %s; source: %.120s",
-			 r->broker_version, row->product, row->from, row->fixed, row->source);
-	else
-		snprintf(
-			ev, sizeof(ev),
-			"broker version %s (%s); affected: every version before %s; source: %.120s",
-			r->broker_version, row->product, row->fixed, row->source);
-	if (row->cwe_inferred) {
-		size_t l = strlen(ev);
-		snprintf(ev + l, sizeof(ev) - l, "; CWE-%d assigned from the description", row->cwe);
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->row[i]->cve, cve))
+			return true;
+	return false;
+}
+
+static void match_rows(const struct msw_record *r, struct cve_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < broker_ncves && m->n < 64; i++) {
+		const struct cve_row *row = &broker_cves[i];
+		enum cond_verdict cd;
+
+		if (strcmp(row->product, r->broker_product) || !in_range(row, r->broker_version) ||
+		    listed(m, row->cve) || (cd = cond_check(row, r)) == CD_FAILS)
+			continue;
+		m->row[m->n] = row;
+		m->cond[m->n++] = cd;
+		if (row->fixed && (!m->fixed || broker_version_cmp(row->fixed, m->fixed) > 0))
+			m->fixed = row->fixed;
+		if (cd == CD_HOLDS) {
+			m->held++;
+			if (row->cvss > m->cvss)
+				m->cvss = row->cvss;
+			m->unscored |= row->cvss <= 0.0;
+		}
 	}
-	cve_reproduce(r, rep, sizeof(rep));
-	snprintf(rem, sizeof(rem), "upgrade %s to %s or later", product_name(row->product),
-		 row->fixed);
+}
+
+static void ev_add(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+}
+
+/* One entry of the evidence list: what, range, score, condition, source. */
+static cJSON *cve_item(const struct cve_row *row, enum cond_verdict cd)
+{
+	cJSON *o = cJSON_CreateObject();
+	char range[96], cwe[64];
+
+	if (!o)
+		return NULL;
+	if (row->fixed)
+		snprintf(range, sizeof(range), "%s%s up to before %s", row->from ? "" : "every version",
+			 row->from ? row->from : "", row->fixed);
+	else
+		snprintf(range, sizeof(range), "%s%s to %s", row->from ? "" : "every version",
+			 row->from ? row->from : "", row->last ? row->last : "?");
+	snprintf(cwe, sizeof(cwe), "CWE-%d%s", row->cwe, row->cwe_inferred ? " (ours, from the description)" : "");
+	ev_add(o, "id", row->cve);
+	ev_add(o, "what", row->title);
+	ev_add(o, "affected", range);
+	ev_add(o, "fixed", row->fixed);
+	if (row->cvss > 0.0)
+		cJSON_AddNumberToObject(o, "cvss", row->cvss);
+	ev_add(o, "cwe", cwe);
+	if (row->condition) {
+		ev_add(o, "condition", row->condition);
+		cJSON_AddBoolToObject(o, "condition_seen", cd == CD_HOLDS);
+	}
+	ev_add(o, "source", row->source);
+	return o;
+}
+
+static char *cve_evidence(const struct msw_record *r, const struct cve_product *p,
+			  const struct cve_match *m, const char *src)
+{
+	cJSON *o = cJSON_CreateObject(), *list;
+	char *s;
+
+	if (!o)
+		return NULL;
+	ev_add(o, "version", r->broker_version);
+	ev_add(o, "version_from", src);
+	ev_add(o, "why_may", "only the version string says so: builds with backported fixes report "
+	       "the same version, and conditions beyond the version are listed per CVE");
+	ev_add(o, "backports", p->backports);
+	list = cJSON_AddArrayToObject(o, "cves");
+	for (size_t i = 0; list && i < m->n; i++) {
+		cJSON *it = cve_item(m->row[i], m->cond[i]);
+
+		if (it)
+			cJSON_AddItemToArray(list, it);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* One finding per product: "may be affected", the upgrade to the highest fixed version,
+ * the CVEs beneath. Severity: the worst score among CVEs whose condition holds (medium when
+ * unscored, low when every one is only conditional), never above what the scan saw. */
+void broker_db_findings(struct msw_record *r)
+{
+	const char *v = r->broker_version, *pr = r->broker_product;
+	const struct cve_product *p;
+	struct cve_match m;
+	char title[400], rem[600], rep[480], up[96];
+	enum msw_severity sev, cap;
+
+	if (!v || !pr || !isdigit((unsigned char)v[0]) || !(p = cve_product(pr)) || !p->version_on_wire)
+		return;
+	match_rows(r, &m);
+	if (!m.n)
+		return;
+	sev = !m.held ? SEV_LOW : m.unscored && sev_of(m.cvss) < SEV_MEDIUM ? SEV_MEDIUM : sev_of(m.cvss);
+	cap = seen_worst(r);
+	if (sev > cap)
+		sev = cap;
+	const char *src = version_source(r);
+	if (m.fixed)
+		snprintf(up, sizeof(up), "%s or later", m.fixed);
+	else
+		snprintf(up, sizeof(up), "a release later than %s", m.row[0]->last);
+	snprintf(title, sizeof(title),
+		 "%s %s may be affected by %zu known vulnerabilit%s (%zu of them only under "
+		 "conditions this scan did not see), judged from its version string alone: upgrade "
+		 "to %s", p->name, v, m.n, m.n == 1 ? "y" : "ies", m.n - m.held, up);
+	snprintf(rem, sizeof(rem), "Upgrade %s to %s. A distribution package may already carry the "
+		 "fixes under the same version number%s%s%s: check its changelog or security tracker.",
+		 p->name, up, p->backports ? " (" : "", p->backports ? p->backports : "",
+		 p->backports ? ")" : "");
+	cve_reproduce(r, src, rep, sizeof(rep));
+	char *ev = cve_evidence(r, p, &m, src);
 	struct msw_finding f = {
-		.id = id,
+		.id = "broker.version_cves",
 		.category = CAT_BROKER_INFO,
-		.severity = sev_of(row->cvss),
-		.confidence = CONF_INFERRED,
-		.cwe = row->cwe,
+		.severity = sev,
+		.confidence = CONF_VERSION_MATCH,
+		.cwe = 1395, /* dependency on a vulnerable third-party component */
 		.title = title,
 		.evidence = ev,
 		.remediation = rem,
 		.reproduce = rep,
 	};
 	(void)record_add_finding(r, &f);
-}
-
-void broker_db_findings(struct msw_record *r)
-{
-	const char *v = r->broker_version, *p = r->broker_product;
-	if (!v || !p || !isdigit((unsigned char)v[0]))
-		return;
-	for (size_t i = 0; i < sizeof(cves) / sizeof(cves[0]); i++) {
-		const struct cve_row *row = &cves[i];
-		if (strcmp(row->product, p))
-			continue;
-		if (row->from && broker_version_cmp(v, row->from) < 0)
-			continue;
-		if (broker_version_cmp(v, row->fixed) >= 0)
-			continue;
-		add_cve(r, row);
-	}
+	free(ev);
 }

@@ -1098,7 +1098,6 @@ static void mq_finish(struct pctx *c)
 			"%u PUBLISH with an invalid topic name (not UTF-8, NUL, '+' or '#'; protocol violation, kept)",
 			m->bad_topics);
 	fill_versions(c, m);
-	broker_db_findings(r);
 	hset_free(&m->seen);
 	memset(m->rnd_pass, 0, sizeof(m->rnd_pass));
 }

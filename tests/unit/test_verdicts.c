@@ -1,7 +1,9 @@
 /* Verdicts that must not be wrong (each a case a new user met): a broker's own $SYS
  * retained count is no proof of an ACL; a topic that looks like the fixture notation for a
  * file is still an MQTT topic; our own connection's $SYS events are not a leak; $SYS
- * remediation names the product's own switch; a BSSID is redacted like a position. */
+ * remediation names the product's own switch; a BSSID is redacted like a position; a
+ * version banner says "may be affected", in one finding, and rates no higher than what the
+ * broker was seen to do. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 #include "classify/classify.h"
 #include "output/record.h"
+#include "probes/broker_db.h"
 
 static void rec_init(struct msw_record *r, enum msw_read_access ra)
 {
@@ -274,6 +277,48 @@ static void test_bssid_redacted(void **state)
 	record_free(&r);
 }
 
+/* Debian's Mosquitto 2.0.11 (open, anonymous): CVEs from the banner are "may be affected",
+ * version_match, one upgrade advice, the dynamic-security CVE's condition stated, and the
+ * service's headline stays the anonymous access (high) it was seen to allow. */
+static void test_version_banner_may_be_affected(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_REDACTED };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const char *t = "$SYS/broker/version", *v = "mosquitto version 2.0.11";
+	enum msw_severity worst = SEV_INFO, worst_seen = SEV_INFO;
+	int n = 0;
+
+	(void)state;
+	rec_init(&r, READ_GRANTED_NO_DATA);
+	r.mqtt = true;
+	msg(c, t, v, true);
+	broker_db_observe_sys(&r, (const uint8_t *)t, strlen(t), (const uint8_t *)v, strlen(v));
+	cls_service(c, &r);
+	cls_finish(c, &r);
+	cls_free(c);
+	broker_db_findings(&r);
+	for (size_t i = 0; i < r.nfindings; i++) {
+		const struct msw_finding *f = &r.findings[i];
+
+		if (f->confidence == CONF_VERSION_MATCH) {
+			n++;
+			assert_string_equal(f->id, "broker.version_cves");
+			assert_non_null(strstr(f->title, "may be affected"));
+			assert_non_null(strstr(f->evidence, "dynamic-security plugin"));
+			assert_non_null(strstr(f->remediation, "2.0.19 or later"));
+			if (f->severity > worst)
+				worst = f->severity;
+		} else if (f->severity > worst_seen) {
+			worst_seen = f->severity;
+		}
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(worst_seen, SEV_HIGH); /* mqtt.anonymous */
+	assert_true(worst <= worst_seen);
+	record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_own_events_ignored),
 		cmocka_unit_test(test_remediation_fits_product),
 		cmocka_unit_test(test_bssid_redacted),
+		cmocka_unit_test(test_version_banner_may_be_affected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
