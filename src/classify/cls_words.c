@@ -144,25 +144,36 @@ static void split_level(const char *s, size_t n, struct level_words *w)
 	w->joined[o] = 0;
 }
 
-/* ---- the lexicon ---- */
+/* ---- the lexicon: one entry per folded word, with every class it belongs to ---- */
 
-struct lex_ent {
+struct lex_word {
 	char w[WORD_MAX];
-	uint8_t lex, value, flags;
+	uint16_t kinds;          /* bit per enum cls_lex */
+	uint8_t concept, cflags, state;
 };
 
-static struct lex_ent *lexicon;
-static size_t nlexicon;
+static struct lex_word *lexicon;   /* open addressing, power-of-two slots; w[0] == 0: free */
+static size_t lex_mask;
 static char (*excludes)[WORD_MAX];
 static size_t nexcludes;
 static pthread_once_t lex_once = PTHREAD_ONCE_INIT;
 
-static int ent_cmp(const void *a, const void *b)
+static uint32_t word_hash(const char *w)
 {
-	const struct lex_ent *x = a, *y = b;
-	int c = strcmp(x->w, y->w);
+	uint32_t h = 2166136261u;
 
-	return c ? c : (int)x->lex - (int)y->lex;
+	for (; *w; w++)
+		h = (h ^ (uint8_t)*w) * 16777619u;
+	return h;
+}
+
+static struct lex_word *slot(const char *w)
+{
+	size_t i = word_hash(w) & lex_mask;
+
+	while (lexicon[i].w[0] && strcmp(lexicon[i].w, w) != 0)
+		i = (i + 1) & lex_mask;
+	return &lexicon[i];
 }
 
 static size_t count_words(void)
@@ -175,12 +186,34 @@ static size_t count_words(void)
 	return n;
 }
 
+static void lex_add(const struct cls_words *wl, const char *f)
+{
+	struct lex_word *e;
+
+	if (wl->lex == LX_EXCLUDE) {
+		memcpy(excludes[nexcludes++], f, WORD_MAX);
+		return;
+	}
+	e = slot(f);
+	if (!e->w[0])
+		memcpy(e->w, f, WORD_MAX);
+	e->kinds |= (uint16_t)(1u << wl->lex);
+	if (wl->lex == LX_CONCEPT) {
+		e->concept = (uint8_t)wl->value;
+		e->cflags = (uint8_t)wl->flags;
+	} else if (wl->lex == LX_STATE) {
+		e->state = (uint8_t)wl->value;
+	}
+}
+
 static void lex_init(void)
 {
-	size_t cap = count_words();
+	size_t words = count_words(), cap = 64;
 
-	lexicon = calloc(cap ? cap : 1, sizeof(*lexicon));
-	excludes = calloc(cap ? cap : 1, sizeof(*excludes));
+	while (cap < words * 2)
+		cap *= 2;
+	lexicon = calloc(cap, sizeof(*lexicon));
+	excludes = calloc(words ? words : 1, sizeof(*excludes));
 	if (!lexicon || !excludes) {
 		free(lexicon);
 		free(excludes);
@@ -188,101 +221,85 @@ static void lex_init(void)
 		excludes = NULL;
 		return;
 	}
+	lex_mask = cap - 1;
 	for (size_t i = 0; i < cls_nword_lists; i++) {
-		const struct cls_words *wl = &cls_word_lists[i];
-
-		for (const char *p = wl->words; *p;) {
+		for (const char *p = cls_word_lists[i].words; *p;) {
 			size_t len = strcspn(p, " ");
-			char f[WORD_MAX];
+			char f[WORD_MAX] = { 0 };
 
-			if (len && cls_fold(p, len, f, sizeof(f))) {
-				if (wl->lex == LX_EXCLUDE) {
-					memcpy(excludes[nexcludes++], f, sizeof(f));
-				} else {
-					struct lex_ent *e = &lexicon[nlexicon++];
-
-					memcpy(e->w, f, sizeof(f));
-					e->lex = (uint8_t)wl->lex;
-					e->value = (uint8_t)wl->value;
-					e->flags = (uint8_t)wl->flags;
-				}
-			}
+			if (len && cls_fold(p, len, f, sizeof(f)))
+				lex_add(&cls_word_lists[i], f);
 			p += len;
 			while (*p == ' ')
 				p++;
 		}
 	}
-	qsort(lexicon, nlexicon, sizeof(*lexicon), ent_cmp);
 }
 
-/* The entry of word w in class lex, or NULL. */
-static const struct lex_ent *lookup(const char *w, enum cls_lex lex)
+/* The lexicon entry of a folded word, or NULL. */
+static const struct lex_word *word(const char *w)
 {
-	size_t lo = 0, hi;
+	const struct lex_word *e;
 
 	pthread_once(&lex_once, lex_init);
-	hi = nlexicon;
 	if (!w[0] || !lexicon)
 		return NULL;
-	while (lo < hi) { /* first entry >= (w, lex) */
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(lexicon[mid].w, w);
+	e = slot(w);
+	return e->w[0] ? e : NULL;
+}
 
-		if (c < 0 || (c == 0 && lexicon[mid].lex < lex))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < nlexicon && lexicon[lo].lex == lex && strcmp(lexicon[lo].w, w) == 0)
-		return &lexicon[lo];
-	return NULL;
+static bool is(const char *w, enum cls_lex lex)
+{
+	const struct lex_word *e = word(w);
+
+	return e && (e->kinds & (1u << lex));
 }
 
 /* The level's joined form or one of its tokens is a word of class lex. */
-static const struct lex_ent *level_has(const struct level_words *w, enum cls_lex lex)
+static bool level_has(const struct level_words *w, enum cls_lex lex)
 {
-	const struct lex_ent *e = lookup(w->joined, lex);
-
-	for (int i = 0; !e && i < w->ntok; i++)
-		e = lookup(w->tok[i], lex);
-	return e;
+	if (is(w->joined, lex))
+		return true;
+	for (int i = 0; i < w->ntok; i++)
+		if (is(w->tok[i], lex))
+			return true;
+	return false;
 }
 
 static bool excluded(const struct level_words *w)
 {
-	pthread_once(&lex_once, lex_init);
 	for (size_t i = 0; i < nexcludes; i++)
 		if (strstr(w->joined, excludes[i]))
 			return true;
 	return false;
 }
 
-/* The thing a level names: the highest-priority concept among its words. */
-static const struct lex_ent *level_concept(const struct level_words *w)
+/* The thing a level names: the highest-priority concept among its words (NULL if none, or
+ * when a false friend is part of the level). */
+static const struct lex_word *level_concept(const struct level_words *w)
 {
-	const struct lex_ent *best = NULL, *e;
+	const struct lex_word *best = NULL, *e;
 
-	if (excluded(w))
-		return NULL;
-	if ((e = lookup(w->joined, LX_CONCEPT)))
+	if ((e = word(w->joined)) && (e->kinds & (1u << LX_CONCEPT)))
 		best = e;
 	for (int i = 0; i < w->ntok; i++)
-		if ((e = lookup(w->tok[i], LX_CONCEPT)) && (!best || e->value > best->value))
+		if ((e = word(w->tok[i])) && (e->kinds & (1u << LX_CONCEPT)) &&
+		    (!best || e->concept > best->concept))
 			best = e;
-	return best;
+	return best && !excluded(w) ? best : NULL;
 }
 
 /* ---- payload ---- */
 
 static enum cls_state word_state(const char *s, size_t n, char *folded, size_t cap)
 {
-	const struct lex_ent *e;
+	const struct lex_word *e;
 
 	if (n > 64)
 		return CS_NONE;
 	cls_fold(s, n, folded, cap);
-	e = lookup(folded, LX_STATE);
-	return e ? (enum cls_state)e->value : CS_NONE;
+	e = word(folded);
+	return e && (e->kinds & (1u << LX_STATE)) ? (enum cls_state)e->state : CS_NONE;
 }
 
 /* A state in a JSON object: the first state key with a state word or a boolean. */
@@ -296,7 +313,7 @@ static enum cls_state json_state(struct cls_named *a, const cJSON *j, bool *cont
 		enum cls_state s = CS_NONE;
 
 		if (++seen > 64 || !it->string || !cls_fold(it->string, strlen(it->string), k, sizeof(k)) ||
-		    !lookup(k, LX_STATEKEY))
+		    !is(k, LX_STATEKEY))
 			continue;
 		if (cJSON_IsBool(it))
 			s = cJSON_IsTrue(it) ? CS_BOOL_T : CS_BOOL_F;
@@ -341,7 +358,7 @@ static void command_value(struct cls_named *a, const struct cls_run *r)
 
 	a->value[0] = 0;
 	if (r->text && strlen(r->text) < sizeof(f) && cls_fold(r->text, strlen(r->text), f, sizeof(f)) &&
-	    (lookup(f, LX_STATE) || lookup(f, LX_VERB)))
+	    (is(f, LX_STATE) || is(f, LX_VERB)))
 		memcpy(a->value, f, sizeof(f));
 	else
 		snprintf(a->value, sizeof(a->value), "[%zu bytes]", r->plen);
@@ -349,12 +366,19 @@ static void command_value(struct cls_named *a, const struct cls_run *r)
 
 /* ---- the analysis ---- */
 
+static void level_at(const struct cls_run *r, const struct cls_tview *v, int i, struct level_words *w)
+{
+	split_level(r->topic + v->l[i].off, v->l[i].len, w);
+}
+
+/* Cheapest checks first: most messages are telemetry whose leaf measures or whose payload is
+ * no state word, and they leave before the levels above the leaf are read. */
 static void analyse(struct cls_run *r)
 {
 	struct cls_named *a = &r->named;
 	struct cls_tview v;
 	struct level_words w, leaf;
-	const struct lex_ent *e = NULL;
+	const struct lex_word *e = NULL;
 	int start;
 
 	a->done = true;
@@ -363,39 +387,41 @@ static void analyse(struct cls_run *r)
 	cls_tview_init(&v, r->topic, r->tlen);
 	if (v.nl <= 0)
 		return;
-	for (int i = 0; i < v.nl; i++) {
-		split_level(r->topic + v.l[i].off, v.l[i].len, &w);
-		if (level_has(&w, LX_CONTEXT))
-			return;
-		if (i == v.nl - 1)
-			leaf = w;
-	}
+	level_at(r, &v, v.nl - 1, &leaf);
 	if (level_has(&leaf, LX_MEASURE))
 		return;
-	a->kind = lookup(leaf.joined, LX_COMMAND) ? CN_COMMAND : CN_STATE;
+	a->kind = is(leaf.joined, LX_COMMAND) ? CN_COMMAND : CN_STATE;
 	start = a->kind == CN_COMMAND ? v.nl - 2 : v.nl - 1;
 	if (a->kind == CN_STATE && v.nl >= 2) {
 		/* ".../command/door" (ratgdo's layout): the thing is the leaf */
-		split_level(r->topic + v.l[v.nl - 2].off, v.l[v.nl - 2].len, &w);
-		if (lookup(w.joined, LX_COMMAND) && (e = level_concept(&leaf)))
+		level_at(r, &v, v.nl - 2, &w);
+		if (is(w.joined, LX_COMMAND) && (e = level_concept(&leaf)))
 			a->kind = CN_COMMAND;
 	}
+	if (a->kind == CN_STATE) {
+		payload_state(a, r, leaf.joined);
+		if (a->state == CS_NONE)
+			goto none;
+	}
+	for (int i = 0; i < v.nl; i++) {
+		level_at(r, &v, i, &w);
+		if (level_has(&w, LX_CONTEXT))
+			goto none;
+	}
 	for (int i = start; i >= 0 && !e; i--) {
-		split_level(r->topic + v.l[i].off, v.l[i].len, &w);
+		level_at(r, &v, i, &w);
 		e = level_concept(&w);
 	}
-	if (!e) {
-		a->kind = CN_NONE;
-		return;
-	}
-	a->concept = (enum cls_concept)e->value;
-	a->weak = e->flags & LXF_WEAK;
+	if (!e)
+		goto none;
+	a->concept = (enum cls_concept)e->concept;
+	a->weak = e->cflags & LXF_WEAK;
 	snprintf(a->word, sizeof(a->word), "%s", e->w);
-	if (a->kind == CN_COMMAND) {
+	if (a->kind == CN_COMMAND)
 		command_value(a, r);
-		return;
-	}
-	payload_state(a, r, leaf.joined);
+	return;
+none:
+	a->kind = CN_NONE;
 }
 
 /* ---- rules ---- */
