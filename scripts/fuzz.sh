@@ -120,6 +120,12 @@ make_seeds() {
 		seed fuzz_asndb ranges
 	printf '{"kind":"service","probe":"mqtt","mqtt":true,"ip":"192.0.2.1","port":8883,"auth":"anonymous","timestamp":"2026-12-07T21:05:09.123Z","connack":{"code":0,"raw_hex":"20020000"},"tls":{"version":"TLSv1.2","cipher":"ECDHE-RSA-AES128-GCM-SHA256","certificate":{"subject":{"CN":"=x","O":["a","b"],"OU_b64":"/w=="},"serial":"0a","not_before":"2026-01-02T03:04:05Z","key_type":"RSA","key_bits":2048,"fingerprints":{"sha1":"00ff"}}},"findings":[{"severity":"critical","id":"x"}]}' |
 		seed fuzz_export tls
+	# fuzz_amqp: RabbitMQ 3.10.8's real answers (0-9-1 Connection.Start, 1.0 SASL mechanisms)
+	for f in "$ROOT"/tests/vectors/amqp/*.bin; do
+		[ -f "$f" ] || continue
+		case $f in *sasl*) { printf '\x01'; cat "$f"; } ;; *) { printf '\x00'; cat "$f"; } ;; esac |
+			seed fuzz_amqp "$(basename "$f" .bin)"
+	done
 	cert_seeds
 }
 

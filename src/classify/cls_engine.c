@@ -845,6 +845,8 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 	c->messages++;
 	if (t[0] == '$')
 		cls_sys_observe(c, t, r.text, retained);
+	else if (strncmp(t, "ActiveMQ/Advisory/", 18) == 0)
+		c->advisories++; /* the broker's own bookkeeping, not the owner's data */
 	else
 		c->nonsys_messages++;
 	if (retained && t[0] != '$')

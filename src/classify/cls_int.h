@@ -37,6 +37,7 @@
 #define CLS_MAX_GROUPS 16
 #define CLS_VAL_MAX 256                /* longest value rendered into a title/evidence */
 #define CLS_OWN_IDS 4                  /* our own client ids remembered per target */
+#define CLS_MAX_QUIRK_TAGS 4
 
 /* Redaction class of a value. */
 enum rclass { RC_NONE, RC_COORD, RC_SECRET, RC_NAME, RC_EMAIL, RC_IP, RC_DROP, RC_SAFE, RC_BSSID };
@@ -380,6 +381,7 @@ struct classify_ctx {
 	struct cls_ha *ha;
 	/* counters */
 	uint64_t messages, sys_messages, nonsys_messages;
+	uint64_t advisories;          /* ActiveMQ/Advisory/... (the broker's own, not in nonsys) */
 	/* $SYS (cls_sys.c) */
 	long sys_retained_reported;   /* $SYS/broker/retained messages/count, -1 unknown */
 	uint32_t sys_retained_seen;
@@ -397,6 +399,8 @@ struct classify_ctx {
 	uint32_t people_extra;
 	bool service_done;
 	bool tagged_acl;
+	const char *quirk_tags[CLS_MAX_QUIRK_TAGS]; /* static strings (cls_quirks.c) */
+	size_t nquirk_tags;
 	const struct msw_record *svc;  /* set by cls_service for finish */
 	enum msw_auth svc_auth;
 	enum msw_read_access svc_read;
@@ -416,6 +420,12 @@ bool cls_sys_own_event(const struct classify_ctx *c, const struct cls_run *r);
  * received can explain; *excess = how many more. */
 bool cls_sys_acl_suspect(const struct classify_ctx *c, long *excess);
 void cls_sys_finish(struct classify_ctx *c, struct msw_record *rec);
+
+/* ---- product quirks (cls_quirks.c) ---- */
+/* Notes (findings + tags) for what the product changes about the result. */
+void cls_quirks(struct classify_ctx *c, const struct msw_record *rec);
+/* "Deny anonymous access" in the product's own terms (a generic text when unknown). */
+const char *cls_anon_remediation(const char *product);
 
 /* ---- OwnTracks (cls_owntracks.c) ---- */
 void cls_ot_on_match(struct cls_run *r, const struct rule *ru);

@@ -646,8 +646,7 @@ const char *const cls_person_patterns[] = {
 	"$SYS/brokers/+/clients/{client}/{*rest}",
 	"$SYS/+/new/clients",
 	/* hand-named presence topics: home/presence/<person>, haus/anwesenheit/<person>, ... */
-	"{*base}/{k:presence|anwesenheit|praesenz|präsenz|aanwezigheid|présence|presencia|presenza|"
-	"obecnosc|obecność}/{person}",
+	"{*base}/{k:presence|anwesenheit|praesenz|präsenz|aanwezigheid|présence|presencia|presenza|obecnosc|obecność}/{person}",
 };
 const size_t cls_nperson_patterns = sizeof(cls_person_patterns) / sizeof(cls_person_patterns[0]);
 #define person_topics cls_person_patterns

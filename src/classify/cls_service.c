@@ -54,8 +54,7 @@ static void anon_finding(struct classify_ctx *c, const struct msw_record *rec)
 	struct cls_adhoc a = {
 		.id = "mqtt.anonymous", .cat = CAT_BROKER_INFO, .sev = SEV_HIGH,
 		.conf = CONF_CONFIRMED, .cwe = 306, .title = title,
-		.remediation = "Set allow_anonymous false (Mosquitto 2.x default) and give every client "
-			       "its own account with an ACL; never expose 1883 to the Internet.",
+		.remediation = cls_anon_remediation(rec->broker_product),
 		.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -v -t '#' -C 5 -W 10",
 	};
 
@@ -72,7 +71,6 @@ static void anon_finding(struct classify_ctx *c, const struct msw_record *rec)
 			   " message(s) to one", NULL);
 	else
 		a.title = "Broker accepts anonymous clients (no username or password)";
-	(void)rec;
 	cls_emit_adhoc(c, &a);
 }
 
@@ -152,6 +150,7 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 	c->service_done = true;
 	auth_findings(c, rec);
 	acl_check(c, rec);
+	cls_quirks(c, rec);
 	if ((rec->hostname && public_name(rec->hostname)) || json_has_public_name(rec->tls, 0)) {
 		struct cls_adhoc a = {
 			.id = "mqtt.public_test_broker", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
@@ -236,6 +235,8 @@ void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 		add_tag(rec, "public_test_broker");
 	if (c->tagged_acl)
 		add_tag(rec, "acl_filtered");
+	for (size_t i = 0; i < c->nquirk_tags; i++)
+		add_tag(rec, c->quirk_tags[i]);
 	if (c->rhash.n || c->sys_identity) {
 		if (!rec->extra)
 			rec->extra = cJSON_CreateObject();

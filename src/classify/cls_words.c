@@ -408,12 +408,25 @@ static void analyse(struct cls_run *r)
 		if (level_has(&w, LX_CONTEXT))
 			goto none;
 	}
+	int at = e ? v.nl - 1 : -1;
+
 	for (int i = start; i >= 0 && !e; i--) {
 		level_at(r, &v, i, &w);
-		e = level_concept(&w);
+		if ((e = level_concept(&w)))
+			at = i;
 	}
 	if (!e)
 		goto none;
+	/* "garage/door", "hoftor/tuer": a door under a garage or gate is that garage or gate */
+	for (int i = at - 1; e->concept == CC_DOOR && i >= 0 && i >= at - 2; i--) {
+		const struct lex_word *up;
+
+		level_at(r, &v, i, &w);
+		if ((up = level_concept(&w)) && (up->concept == CC_GARAGE || up->concept == CC_GATE))
+			e = up;
+		if (up)
+			break;
+	}
 	a->concept = (enum cls_concept)e->concept;
 	a->weak = e->cflags & LXF_WEAK;
 	snprintf(a->word, sizeof(a->word), "%s", e->w);

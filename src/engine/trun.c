@@ -325,6 +325,7 @@ void tr_finish(struct eng *e, struct trun *tr)
 	if (tr->interrupted)
 		tr->rec.status = ST_INTERRUPTED;
 	tr->rec.duration_ms = e->now_ms - tr->start_ms;
+	broker_db_identify(&tr->rec); /* the classifier's notes depend on the product */
 	if (tr->pc.cls) {
 		if (tr->ever_connected || tr->no_connect) {
 			cls_service(tr->pc.cls, &tr->rec);

@@ -49,6 +49,20 @@ static const struct sys_rule sys_rules[] = {
 	/* VerneMQ's systree publishes metrics under "$SYS/<nodename>/..."; the default
 	 * nodename is "VerneMQ@127.0.0.1" (vernemq.conf `nodename`) */
 	{"$SYS/VerneMQ@/#", SK_PRESENCE, "vernemq"},
+	/* NanoMQ client events (NanoNNG mqtt_parser.c @ 64926f4e; client_status from f4da7fff) */
+	{"$SYS/brokers/connected", SK_PRESENCE, "nanomq"},
+	{"$SYS/brokers/disconnected", SK_PRESENCE, "nanomq"},
+	{"$SYS/brokers/client_status", SK_PRESENCE, "nanomq"},
+	/* FlashMQ copies Mosquitto's names but adds its own (threaddata.cpp @ 7beb9c3d) */
+	{"$SYS/broker/load/aclchecks/#", SK_PRESENCE, "flashmq"},
+	{"$SYS/broker/threads/#", SK_PRESENCE, "flashmq"},
+	{"$SYS/broker/retained messages/node_count", SK_PRESENCE, "flashmq"},
+	/* Mochi: "$SYS/broker/version" is a bare "2.7.9"; its system/ subtree is its own
+	 * (server.go @ 5b7f94bd) */
+	{"$SYS/broker/system/#", SK_PRESENCE, "mochi"},
+	/* ActiveMQ Classic delivers its advisory topics to a '#' subscriber [measured 5.17.2:
+	 * ActiveMQ/Advisory/MasterBroker, ActiveMQ/Advisory/Consumer/Topic/#] */
+	{"ActiveMQ/Advisory/#", SK_PRESENCE, "activemq"},
 };
 
 /* Match one topic level against a pattern level ('+' any, "X@" prefix "X@"). */
@@ -202,16 +216,18 @@ static void apply_rule(struct msw_record *r, const struct sys_rule *ru, const ui
 			set_str(&r->broker_product, prod);
 		return;
 	case SK_PRESENCE:
-		if (!r->broker_version)
+		/* a product's own topics beat a CONNACK hint; a version text naming a product
+		 * beats them (a bare version names none) */
+		if (!r->broker_version || !r->broker_product)
 			set_str(&r->broker_product, ru->product);
 		return;
 	}
 }
 
-void broker_db_observe_sys(struct msw_record *r, const uint8_t *topic, size_t tlen,
-			   const uint8_t *payload, size_t plen)
+void broker_db_observe_topic(struct msw_record *r, const uint8_t *topic, size_t tlen,
+			     const uint8_t *payload, size_t plen)
 {
-	if (tlen < 5 || memcmp(topic, "$SYS/", 5))
+	if ((tlen < 5 || memcmp(topic, "$SYS/", 5)) && (tlen < 18 || memcmp(topic, "ActiveMQ/Advisory/", 18)))
 		return;
 	for (size_t i = 0; i < sizeof(sys_rules) / sizeof(sys_rules[0]); i++) {
 		const struct sys_rule *ru = &sys_rules[i];
@@ -225,7 +241,7 @@ void broker_db_observe_sys(struct msw_record *r, const uint8_t *topic, size_t tl
 			return;
 		apply_rule(r, ru, payload, plen);
 		if (ru->kind == SK_PRESENCE)
-			add_evidence(r, "sys_topic", topic, tlen);
+			add_evidence(r, topic[0] == '$' ? "sys_topic" : "broker_topic", topic, tlen);
 		else
 			add_evidence(r, src, payload, plen);
 		return;
@@ -233,6 +249,107 @@ void broker_db_observe_sys(struct msw_record *r, const uint8_t *topic, size_t tl
 }
 
 /* ------------------------------------------------------------ CONNACK hints */
+
+/* A product's MQTT 5 CONNACK to our CONNECT (Session Expiry 0, Topic Alias Maximum 0,
+ * Request Problem Information 1; a client id of ours, so no Assigned Client Identifier
+ * unless the broker always assigns): the properties it always sends, those it may add,
+ * and exact values. The first rule that fits names the product; $SYS still wins.
+ * Sources: each product's own code (docs/broker-zoo.md has the tags). */
+#define PB(id) (1ull << (id))
+struct connack_rule {
+	const char *product;
+	uint64_t required, optional;
+	struct {
+		int id;
+		uint32_t v;
+	} eq[6];
+	const char *source;
+};
+
+#define OPT_COMMON (PB(MQTT_P_ASSIGNED_CLIENT_ID) | PB(MQTT_P_SERVER_KEEP_ALIVE) | \
+		    PB(MQTT_P_RESPONSE_INFO) | PB(MQTT_P_REASON_STRING) | PB(MQTT_P_USER_PROPERTY))
+
+static const struct connack_rule connack_rules[] = {
+	/* FlashMQ sends its whole capability set, always */
+	{"flashmq",
+	 PB(MQTT_P_SESSION_EXPIRY) | PB(MQTT_P_RECEIVE_MAXIMUM) | PB(MQTT_P_RETAIN_AVAILABLE) |
+		 PB(MQTT_P_MAXIMUM_PACKET_SIZE) | PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) |
+		 PB(MQTT_P_WILDCARD_SUB_AVAILABLE) | PB(MQTT_P_SUB_ID_AVAILABLE) |
+		 PB(MQTT_P_SHARED_SUB_AVAILABLE) | PB(MQTT_P_SERVER_KEEP_ALIVE),
+	 PB(MQTT_P_MAXIMUM_QOS) | OPT_COMMON,
+	 {{MQTT_P_RECEIVE_MAXIMUM, 512}, {MQTT_P_TOPIC_ALIAS_MAXIMUM, 65535}},
+	 "halfgaar/FlashMQ mqttpacket.cpp @ 7beb9c3d"},
+	/* EMQX 4.4 / 5.x: the three availability flags, 1 MiB packets, 65535 aliases (5.6+ adds
+	 * Receive Maximum 32) */
+	{"emqx",
+	 PB(MQTT_P_RETAIN_AVAILABLE) | PB(MQTT_P_MAXIMUM_PACKET_SIZE) | PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) |
+		 PB(MQTT_P_WILDCARD_SUB_AVAILABLE) | PB(MQTT_P_SUB_ID_AVAILABLE) |
+		 PB(MQTT_P_SHARED_SUB_AVAILABLE),
+	 PB(MQTT_P_RECEIVE_MAXIMUM) | PB(MQTT_P_MAXIMUM_QOS) | PB(MQTT_P_SESSION_EXPIRY) | OPT_COMMON,
+	 {{MQTT_P_MAXIMUM_PACKET_SIZE, 1048576}, {MQTT_P_TOPIC_ALIAS_MAXIMUM, 65535},
+	  {MQTT_P_WILDCARD_SUB_AVAILABLE, 1}, {MQTT_P_SHARED_SUB_AVAILABLE, 1}},
+	 "emqx/emqx apps/emqx/src/emqx_channel.erl (enrich_connack_caps) @ v5.8.9"},
+	/* Moquette: infinite session expiry and the availability flags */
+	{"moquette",
+	 PB(MQTT_P_SESSION_EXPIRY) | PB(MQTT_P_RETAIN_AVAILABLE) | PB(MQTT_P_WILDCARD_SUB_AVAILABLE) |
+		 PB(MQTT_P_SUB_ID_AVAILABLE) | PB(MQTT_P_SHARED_SUB_AVAILABLE),
+	 PB(MQTT_P_RECEIVE_MAXIMUM) | PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) | OPT_COMMON,
+	 {{MQTT_P_SESSION_EXPIRY, 0xFFFFFFFFu}},
+	 "moquette-io/moquette broker MQTTConnection.java @ 2f52ce15"},
+	/* RabbitMQ 3.13+: QoS 1 at most and no shared subscriptions */
+	{"rabbitmq",
+	 PB(MQTT_P_MAXIMUM_QOS) | PB(MQTT_P_SHARED_SUB_AVAILABLE) | PB(MQTT_P_MAXIMUM_PACKET_SIZE),
+	 PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) | PB(MQTT_P_SESSION_EXPIRY) | OPT_COMMON,
+	 {{MQTT_P_MAXIMUM_QOS, 1}, {MQTT_P_SHARED_SUB_AVAILABLE, 0}},
+	 "rabbitmq/rabbitmq-server deps/rabbitmq_mqtt/src/rabbit_mqtt_processor.erl @ v3.13.7"},
+	/* ActiveMQ Artemis: 65535 aliases, the variable byte integer maximum as packet size */
+	{"artemis", PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) | PB(MQTT_P_MAXIMUM_PACKET_SIZE), OPT_COMMON,
+	 {{MQTT_P_TOPIC_ALIAS_MAXIMUM, 65535}, {MQTT_P_MAXIMUM_PACKET_SIZE, 268435455}},
+	 "apache/activemq-artemis artemis-mqtt-protocol MQTTConnectionManager.java @ 6700541d"},
+	/* HiveMQ: Receive Maximum 10, Topic Alias Maximum 5, defaults omitted */
+	{"hivemq", PB(MQTT_P_RECEIVE_MAXIMUM) | PB(MQTT_P_TOPIC_ALIAS_MAXIMUM),
+	 PB(MQTT_P_SESSION_EXPIRY) | OPT_COMMON,
+	 {{MQTT_P_RECEIVE_MAXIMUM, 10}, {MQTT_P_TOPIC_ALIAS_MAXIMUM, 5}},
+	 "hivemq/hivemq-community-edition Mqtt5ConnackEncoder.java, MqttConfigurationDefaults.java @ 5d953093"},
+	/* NanoMQ echoes the client's own CONNECT properties: our Session Expiry 0 and Topic Alias
+	 * Maximum 0 come back */
+	{"nanomq", PB(MQTT_P_SESSION_EXPIRY) | PB(MQTT_P_TOPIC_ALIAS_MAXIMUM),
+	 PB(MQTT_P_RECEIVE_MAXIMUM) | PB(MQTT_P_MAXIMUM_PACKET_SIZE) | PB(MQTT_P_MAXIMUM_QOS) |
+		 PB(MQTT_P_RETAIN_AVAILABLE) | OPT_COMMON,
+	 {{MQTT_P_SESSION_EXPIRY, 0}, {MQTT_P_TOPIC_ALIAS_MAXIMUM, 0}},
+	 "nanomq/NanoNNG src/supplemental/mqtt/mqtt_codec.c (nmq_connack_encode) @ 64926f4e"},
+	/* Mochi MQTT: Receive Maximum 1024 */
+	{"mochi", PB(MQTT_P_RECEIVE_MAXIMUM), PB(MQTT_P_SESSION_EXPIRY) | OPT_COMMON,
+	 {{MQTT_P_RECEIVE_MAXIMUM, 1024}},
+	 "mochi-mqtt/server server.go @ 5b7f94bd (v2.7.9)"},
+	/* Mosquitto 2.x defaults (observed on 2.0.11 with an empty config): Topic Alias Maximum
+	 * 10 (max_topic_alias) and Receive Maximum 20 (max_inflight_messages) */
+	{"mosquitto", PB(MQTT_P_TOPIC_ALIAS_MAXIMUM) | PB(MQTT_P_RECEIVE_MAXIMUM),
+	 PB(MQTT_P_RETAIN_AVAILABLE) | PB(MQTT_P_MAXIMUM_PACKET_SIZE) | PB(MQTT_P_MAXIMUM_QOS) |
+		 PB(MQTT_P_ASSIGNED_CLIENT_ID) | PB(MQTT_P_SERVER_KEEP_ALIVE),
+	 {{MQTT_P_TOPIC_ALIAS_MAXIMUM, 10}, {MQTT_P_RECEIVE_MAXIMUM, 20}},
+	 "eclipse/mosquitto src/send_connack.c @ v2.0.11; [measured] 2.0.11"},
+	/* Mosquitto 1.6: no Receive Maximum */
+	{"mosquitto", PB(MQTT_P_TOPIC_ALIAS_MAXIMUM),
+	 PB(MQTT_P_RETAIN_AVAILABLE) | PB(MQTT_P_MAXIMUM_PACKET_SIZE) | PB(MQTT_P_ASSIGNED_CLIENT_ID),
+	 {{MQTT_P_TOPIC_ALIAS_MAXIMUM, 10}},
+	 "eclipse/mosquitto src/send_connack.c @ v1.6.15"},
+	/* VerneMQ: no properties at all with its defaults */
+	{"vernemq", 0, PB(MQTT_P_ASSIGNED_CLIENT_ID), {{0, 0}},
+	 "vernemq/vernemq apps/vmq_server/src/vmq_mqtt5_fsm.erl @ 90ebd3e6"},
+};
+
+static bool rule_fits(const struct connack_rule *ru, const struct mqtt_props *p)
+{
+	uint64_t seen = p->present & ~PB(MQTT_P_USER_PROPERTY) & ~(uint64_t)1;
+
+	if ((seen & ru->required) != ru->required || (seen & ~(ru->required | ru->optional)))
+		return false;
+	for (size_t i = 0; i < sizeof(ru->eq) / sizeof(ru->eq[0]) && ru->eq[i].id; i++)
+		if (!mqtt_props_has(p, ru->eq[i].id) || p->v[ru->eq[i].id].u != ru->eq[i].v)
+			return false;
+	return true;
+}
 
 /* Mosquitto assigns "auto-" + an upper-case UUID (observed: mosquitto 2.0.11 answers a
  * 5.0 CONNECT with an empty client id with "auto-3C629ED9-0F29-594D-4E79-175A16D50F91"). */
@@ -249,25 +366,14 @@ static bool mosquitto_assigned_id(const struct slice *s)
 	return true;
 }
 
-/* Mosquitto 2.x defaults, observed on 2.0.11 with an empty config: the CONNACK carries
- * exactly Topic Alias Maximum 10 (max_topic_alias) and Receive Maximum 20
- * (max_inflight_messages), plus Assigned Client Identifier when it made one up. */
-static bool mosquitto_defaults(const struct mqtt_props *p)
-{
-	uint64_t allowed = (1ull << MQTT_P_TOPIC_ALIAS_MAXIMUM) | (1ull << MQTT_P_RECEIVE_MAXIMUM) |
-			   (1ull << MQTT_P_ASSIGNED_CLIENT_ID);
-	return !(p->present & ~allowed) && mqtt_props_has(p, MQTT_P_TOPIC_ALIAS_MAXIMUM) &&
-	       p->v[MQTT_P_TOPIC_ALIAS_MAXIMUM].u == 10 &&
-	       mqtt_props_has(p, MQTT_P_RECEIVE_MAXIMUM) && p->v[MQTT_P_RECEIVE_MAXIMUM].u == 20;
-}
-
 /* Summarise the fingerprint-relevant properties as one evidence string. */
 static void connack_summary(const struct mqtt_props *p, char *out, size_t cap)
 {
 	static const int ids[] = {
-		MQTT_P_RECEIVE_MAXIMUM,  MQTT_P_TOPIC_ALIAS_MAXIMUM,  MQTT_P_MAXIMUM_PACKET_SIZE,
-		MQTT_P_MAXIMUM_QOS,      MQTT_P_RETAIN_AVAILABLE,     MQTT_P_WILDCARD_SUB_AVAILABLE,
-		MQTT_P_SUB_ID_AVAILABLE, MQTT_P_SHARED_SUB_AVAILABLE, MQTT_P_SERVER_KEEP_ALIVE,
+		MQTT_P_SESSION_EXPIRY,   MQTT_P_RECEIVE_MAXIMUM,     MQTT_P_TOPIC_ALIAS_MAXIMUM,
+		MQTT_P_MAXIMUM_PACKET_SIZE, MQTT_P_MAXIMUM_QOS,      MQTT_P_RETAIN_AVAILABLE,
+		MQTT_P_WILDCARD_SUB_AVAILABLE, MQTT_P_SUB_ID_AVAILABLE, MQTT_P_SHARED_SUB_AVAILABLE,
+		MQTT_P_SERVER_KEEP_ALIVE,
 	};
 	size_t o = 0;
 	out[0] = 0;
@@ -284,6 +390,14 @@ static void connack_summary(const struct mqtt_props *p, char *out, size_t cap)
 		snprintf(out, cap, "no capability properties");
 }
 
+const char *broker_db_connack_product(const struct mqtt_props *p)
+{
+	for (size_t i = 0; i < sizeof(connack_rules) / sizeof(connack_rules[0]); i++)
+		if (rule_fits(&connack_rules[i], p))
+			return connack_rules[i].product;
+	return NULL;
+}
+
 void broker_db_observe_connack(struct msw_record *r, const struct mqtt_props *p)
 {
 	char sum[VALUE_MAX + 1];
@@ -293,8 +407,9 @@ void broker_db_observe_connack(struct msw_record *r, const struct mqtt_props *p)
 	bool id_hint = mqtt_props_has(p, MQTT_P_ASSIGNED_CLIENT_ID) && mosquitto_assigned_id(aid);
 	if (id_hint)
 		add_evidence(r, "assigned_client_identifier", aid->p, aid->len);
-	if ((id_hint || mosquitto_defaults(p)) && !r->broker_product)
-		set_str(&r->broker_product, "mosquitto");
+	const char *prod = id_hint ? "mosquitto" : broker_db_connack_product(p);
+	if (prod && !r->broker_product)
+		set_str(&r->broker_product, prod);
 }
 
 /* Numeric dotted compare; missing components are 0, a non-digit suffix ends a part. */
@@ -440,7 +555,10 @@ static void cve_reproduce(const struct msw_record *r, const char *src, char *buf
 	for (char *q = host; *q; q++)
 		if (!(isalnum((unsigned char)*q) || *q == '.' || *q == ':' || *q == '-' || *q == '_'))
 			*q = '_';
-	if (src && !strncmp(src, "amqp", 4))
+	if (src && !strncmp(src, "http:", 5) && !strchr(src, '\''))
+		snprintf(buf, n, "curl -s%s '%s://%s:%u%s'", tls ? "k" : "", tls ? "https" : "http",
+			 host, (unsigned)r->port, src + 5);
+	else if (src && !strncmp(src, "amqp", 4))
 		snprintf(buf, n, "printf 'AMQP\\0\\0\\011\\001' | timeout 3 nc %s %u | strings | grep -A1 -i version",
 			 host, (unsigned)r->port);
 	else
@@ -599,4 +717,37 @@ void broker_db_findings(struct msw_record *r)
 	};
 	(void)record_add_finding(r, &f);
 	free(ev);
+}
+
+/* ------------------------------------------------------------ behaviour */
+
+static bool answered(const char *v)
+{
+	return v && (!strcmp(v, "accepted") || !strcmp(v, "bad_credentials") ||
+		     !strcmp(v, "not_authorized") || !strcmp(v, "identifier_rejected"));
+}
+
+/* RabbitMQ before 3.13 (rabbitmq_mqtt) speaks 3.1/3.1.1 and closes an MQTT 5 CONNECT without a
+ * CONNACK [measured 3.10.8]; ActiveMQ Classic does the same with our CONNECT but delivers its
+ * advisory topics to '#', which names it first. So: 3.1.1 answered, 5.0 closed, '#' granted
+ * and nothing of a product's own seen. */
+static void identify_by_behaviour(struct msw_record *r)
+{
+	static const char why[] = "MQTT 5 CONNECT closed without a CONNACK, 3.1.1 answered, '#' "
+				  "granted and no advisory or $SYS topics: RabbitMQ before 3.13";
+
+	if (!r->mqtt || r->broker_product || !answered(version_result(r, "3.1.1")))
+		return;
+	const char *v5 = version_result(r, "5.0");
+	if (!v5 || strcmp(v5, "closed"))
+		return;
+	if (r->read_access != READ_GRANTED_NO_DATA && r->read_access != READ_GRANTED_WITH_DATA)
+		return;
+	set_str(&r->broker_product, "rabbitmq");
+	add_evidence(r, "mqtt_versions", (const uint8_t *)why, strlen(why));
+}
+
+void broker_db_identify(struct msw_record *r)
+{
+	identify_by_behaviour(r);
 }

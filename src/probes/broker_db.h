@@ -1,7 +1,7 @@
 /* Broker fingerprinting and the version → CVE table, as data.
  *
- * The MQTT probe feeds what it observes: every $SYS PUBLISH (topic + payload) and, for
- * MQTT 5, the CONNACK properties. Rules (tables in broker_db.c) turn those into
+ * The MQTT probe feeds what it observes: every PUBLISH (only the broker's own topics are
+ * read) and, for MQTT 5, the CONNACK properties. Rules (tables in broker_db.c) turn those into
  * rec->broker_product / broker_version and append {source, value} evidence to
  * rec->broker_evidence. A $SYS version string always wins over a CONNACK hint.
  * broker_db_findings() then compares the version with the CVE table and appends one
@@ -14,13 +14,19 @@
 struct msw_record;
 struct mqtt_props;
 
-/* A PUBLISH whose topic starts with "$SYS/" (others are ignored). */
-void broker_db_observe_sys(struct msw_record *rec, const uint8_t *topic, size_t tlen,
-			   const uint8_t *payload, size_t plen);
+/* Any PUBLISH: the broker's own topics ("$SYS/...", ActiveMQ's "ActiveMQ/Advisory/...") are
+ * read, the rest is ignored after a prefix check. */
+void broker_db_observe_topic(struct msw_record *rec, const uint8_t *topic, size_t tlen,
+			     const uint8_t *payload, size_t plen);
 /* MQTT 5 CONNACK properties (only call for an accepted 5.0 CONNACK). */
 void broker_db_observe_connack(struct msw_record *rec, const struct mqtt_props *props);
-/* Append broker.cve.* findings for rec->broker_product/version. */
+/* The product whose MQTT 5 CONNACK property set these properties fit, or NULL (tests). */
+const char *broker_db_connack_product(const struct mqtt_props *props);
+/* Append the broker.version_cves finding for rec->broker_product/version. */
 void broker_db_findings(struct msw_record *rec);
+/* At the end of a target, before the classifier's service findings: name the product from
+ * how the MQTT versions were answered when nothing else did. */
+void broker_db_identify(struct msw_record *rec);
 
 /* Helpers exposed for tests. */
 /* Compare dotted versions numerically ("2.0.9" < "2.0.10"); a trailing suffix is ignored. */

@@ -2,4 +2,4 @@
 #include <stddef.h>
 #include "probes/probe.h"
 
-const struct probe *const host_probes[] = { &probe_http, &probe_smb, NULL };
+const struct probe *const host_probes[] = { &probe_http, &probe_amqp, &probe_smb, NULL };

@@ -957,6 +957,37 @@ static void build_extra(struct pctx *c, struct http_state *s, const struct fp_re
 		cJSON_Delete(h);
 }
 
+/* A broker's console names the broker: record.broker, so the CVE table applies to the
+ * version it shows. "v5.8.9"/"e5.8.9" (EMQX's rel_vsn: open source / enterprise) -> 5.8.9. */
+static void set_broker(struct pctx *c, const struct fp_result *res)
+{
+	const struct fp_product *p = &fp_products[res->product];
+	struct msw_record *r = c->rec;
+	const char *v = res->version;
+	cJSON *e;
+
+	if (!p->broker)
+		return;
+	free(r->broker_product);
+	r->broker_product = strdup(p->broker);
+	if ((v[0] == 'v' || v[0] == 'e') && v[1] >= '0' && v[1] <= '9')
+		v++;
+	if (!v[0] || !p->version_path)
+		return;
+	free(r->broker_version);
+	r->broker_version = strdup(v);
+	if (!r->broker_evidence)
+		r->broker_evidence = cJSON_CreateArray();
+	if (r->broker_evidence && (e = cJSON_CreateObject())) {
+		char src[160];
+
+		snprintf(src, sizeof(src), "http:%s", p->version_path);
+		cJSON_AddStringToObject(e, "source", src);
+		cJSON_AddStringToObject(e, "value", res->version);
+		cJSON_AddItemToArray(r->broker_evidence, e);
+	}
+}
+
 static void http_finish(struct pctx *c)
 {
 	struct http_state *s = c->state;
@@ -964,8 +995,10 @@ static void http_finish(struct pctx *c)
 	fp_decide(&s->acc, s->cands, s->ncands, &res);
 	if (s->any_response) {
 		c->rec->status = ST_SUCCESS;
-		if (res.product >= 0)
+		if (res.product >= 0) {
 			emit_findings(c, s, &res);  /* before build_extra moves the lists out */
+			set_broker(c, &res);
+		}
 		build_extra(c, s, &res);
 	} else if (s->first_err) {
 		c->rec->status = status_of(s->first_err);

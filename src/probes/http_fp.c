@@ -46,12 +46,27 @@ const struct fp_product fp_products[] = {
 	{ .id = "grafana", .name = "Grafana", .ports = { 3000 }, .ident_min = 2,
 	  .paths = { P("/api/health"), P("/login"), P("/api/search") },
 	  .version_path = "/api/health", .version_key = "version" },
+	/* EMQX 5.1-5.8: /api/v5/status?format=json has rel_vsn ("v5.8.9", "e5.8.9") without a
+	 * login (apps/emqx_management/src/emqx_mgmt_api_status.erl) */
 	{ .id = "emqx", .name = "EMQX dashboard", .ports = { 18083, 18084 }, .ident_min = 2,
-	  .paths = { P("/"), P("/api/v5/status") } },
+	  .paths = { P("/"), P("/api/v5/status"), P("/api/v5/status?format=json") },
+	  .version_path = "/api/v5/status?format=json", .version_key = "rel_vsn", .broker = "emqx" },
 	{ .id = "hivemq_cc", .name = "HiveMQ Control Center", .ports = { 8080, 8000 },
-	  .ident_min = 2, .paths = { P("/") } },
+	  .ident_min = 2, .paths = { P("/") }, .broker = "hivemq" },
 	{ .id = "rabbitmq", .name = "RabbitMQ management", .ports = { 15672, 15671 },
-	  .ident_min = 2, .paths = { P("/"), P("/api/overview") } },
+	  .ident_min = 2, .paths = { P("/"), P("/api/overview") }, .broker = "rabbitmq" },
+	/* ActiveMQ Classic's Jetty console: BASIC realm "ActiveMQRealm" over /, /admin and /api
+	 * (conf/jetty.xml, jetty-realm.properties admin:admin @ activemq-5.18.6); Jolokia at
+	 * /api/jolokia answers {"value":{"info":{"product":"activemq","version":...}}} */
+	{ .id = "activemq", .name = "ActiveMQ web console", .ports = { 8161 }, .ident_min = 2,
+	  .paths = { P("/"), P("/admin/"), P("/api/jolokia/version") },
+	  .version_path = "/api/jolokia/version", .version_key = "value.info.version",
+	  .broker = "activemq" },
+	/* VerneMQ's HTTP listener (8888): /status.json, no login by default, is
+	 * [{"<node>": {..., "version": ...}}] (apps/vmq_server/src/vmq_status_http.erl) */
+	{ .id = "vernemq", .name = "VerneMQ status page", .ports = { 8888 }, .ident_min = 2,
+	  .paths = { P("/status"), P("/status.json") },
+	  .version_path = "/status.json", .version_key = "*.version", .broker = "vernemq" },
 	{ .id = "owntracks_recorder", .name = "OwnTracks Recorder", .ports = { 8083 },
 	  .ident_min = 2, .paths = { P("/api/0/version"), P("/api/0/list"), P("/api/0/last") },
 	  .version_path = "/api/0/version", .version_key = "version" },
@@ -150,6 +165,22 @@ const struct fp_rule fp_rules[] = {
 	ID("emqx", "/", A2, FPF_BODY, "<title>EMQX", 2),
 	ID("emqx", "/api/v5/status", A2, FPF_BODY, "emqx is running", 2),
 	LOGIN("emqx", "/", A2, FPF_BODY, "<title>EMQX", "emqx.login_required"),
+
+	ID("emqx", "/api/v5/status?format=json", A2, FPF_JSON, "node_name&broker_status", 2),
+	SIDE("emqx", "/api/v5/status?format=json", A2, FPF_JSON, "rel_vsn", "emqx.status_version"),
+
+	ID("activemq", "/", 401, FPF_WWW_AUTH, "ActiveMQRealm", 2),
+	ID("activemq", "/admin/", 401, FPF_WWW_AUTH, "ActiveMQRealm", 2),
+	ID("activemq", "/admin/", A2, FPF_BODY, "ActiveMQ Console", 2),
+	ID("activemq", "/api/jolokia/version", A2, FPF_JSON, "value.info.product=activemq", 2),
+	LOGIN("activemq", "/admin/", 401, FPF_STATUS, NULL, "activemq.login_required"),
+	OPEN("activemq", "/admin/", A2, FPF_BODY, "ActiveMQ Console", "activemq.console_open"),
+	OPEN("activemq", "/api/jolokia/version", A2, FPF_JSON, "value.info.product=activemq",
+	     "activemq.jolokia_open"),
+
+	ID("vernemq", "/status", A2, FPF_BODY, "<title>VerneMQ Status", 2),
+	ID("vernemq", "/status.json", A2, FPF_JSON, "*.num_online&*.version", 2),
+	OPEN("vernemq", "/status.json", A2, FPF_JSON, "*.num_online&*.listeners", "vernemq.status_open"),
 
 	ID("hivemq_cc", "/", A2, FPF_BODY, "HiveMQ Control Center", 2),
 	LOGIN("hivemq_cc", "/", A2, FPF_BODY, "HiveMQ Control Center", "hivemq.login_required"),
@@ -255,6 +286,27 @@ const struct fp_finding_def fp_findings[] = {
 	  "Require authentication on the management plugin and do not expose port 15672." },
 	{ "rabbitmq.login_required", INFO, CAT_DASHBOARD, 0,
 	  "RabbitMQ management reachable; login required", LOGIN_REM },
+	{ "emqx.status_version", INFO, CAT_BROKER_INFO, 200,
+	  "EMQX's status endpoint names its node and exact version without a login",
+	  "Upgrade to a release whose /status no longer shows rel_vsn (EMQX Enterprise 5.10.4 and "
+	  "later), and keep port 18083 off the Internet." },
+	{ "activemq.console_open", CRIT, CAT_DASHBOARD, 306,
+	  "ActiveMQ web console answers without a login: queues, topics and messages can be read "
+	  "and changed by anyone",
+	  "Restore the console's security constraint (jetty.xml) with your own users instead of "
+	  "admin/admin, bind it to 127.0.0.1 (the default since 5.16) and do not expose port 8161." },
+	{ "activemq.jolokia_open", CRIT, CAT_DASHBOARD, 306,
+	  "ActiveMQ's Jolokia API answers without a login: the broker's management operations are "
+	  "open to anyone (CVE-2024-32114 made this the default in 6.0.0-6.1.1)",
+	  "Protect /api/* with the console's security constraint, upgrade past 6.1.1, and do not "
+	  "expose port 8161." },
+	{ "activemq.login_required", INFO, CAT_DASHBOARD, 0,
+	  "ActiveMQ web console reachable; login required (check it is not admin/admin)", LOGIN_REM },
+	{ "vernemq.status_open", SEV_MEDIUM, CAT_BROKER_INFO, 200,
+	  "VerneMQ's status page answers without a login: its version, listeners (addresses and "
+	  "ports) and counters for anyone",
+	  "Set http_listener authentication (listener.http.default.http_module.vmq_status_http.auth.mode "
+	  "= apikey) or bind the HTTP listener to 127.0.0.1." },
 	{ "owntracks.recorder_open", CRIT, CAT_LOCATION, 306,
 	  "OwnTracks Recorder serves everyone's positions to anyone (it has no login of its own)",
 	  "Put the Recorder behind a reverse proxy with authentication and bind it to 127.0.0.1 "
@@ -283,13 +335,16 @@ const struct fp_login fp_logins[] = {
 	{ "emqx", "/api/v5/login", "admin", "public", true, 200, "token", "default_login" },
 	{ "homebridge", "/api/auth/login", "admin", "admin", true, 201, "access_token",
 	  "default_login" },
+	{ "activemq", "/api/jolokia/version", "admin", "admin", false, 200,
+	  "value.info.product=activemq", "default_login" },
 };
 const size_t fp_nlogins = sizeof(fp_logins) / sizeof(fp_logins[0]);
 
 const struct fp_port fp_ports[] = {
 	{ 8123, false }, { 1880, false }, { 8080, false }, { 8091, false }, { 8081, false },
 	{ 8581, false }, { 6052, false }, { 5000, false }, { 3000, false }, { 18083, false },
-	{ 8000, false }, { 15672, false }, { 8083, false }, { 9001, false },
+	{ 8000, false }, { 15672, false }, { 8083, false }, { 9001, false }, { 8161, false },
+	{ 8888, false },
 	{ 18084, true }, { 8443, true }, { 8971, true }, { 15671, true },
 };
 const size_t fp_nports = sizeof(fp_ports) / sizeof(fp_ports[0]);
@@ -377,9 +432,10 @@ static bool path_match(const cJSON *node, const char *key, size_t klen, const ch
 	const char *dot = memchr(key, '.', klen);
 	size_t seg = dot ? (size_t)(dot - key) : klen;
 	const cJSON *child;
+	bool any = seg == 1 && key[0] == '*';
 	cJSON_ArrayForEach(child, node) {
-		if (!child->string || strlen(child->string) != seg ||
-		    memcmp(child->string, key, seg) != 0)
+		if (!any && (!child->string || strlen(child->string) != seg ||
+			     memcmp(child->string, key, seg) != 0))
 			continue;
 		if (dot) {
 			if (path_match(child, dot + 1, klen - seg - 1, val, vlen, has_val, depth + 1))
@@ -527,6 +583,8 @@ static void take_version(char *dst, const char *src, size_t n)
 	dst[k] = 0;
 }
 
+/* A dotted key path: an array on the way stands for its first element, '*' for the first
+ * member of an object. */
 static const cJSON *json_path(const cJSON *j, const char *key)
 {
 	char seg[64];
@@ -537,7 +595,11 @@ static const cJSON *json_path(const cJSON *j, const char *key)
 			return NULL;
 		memcpy(seg, key, n);
 		seg[n] = 0;
-		j = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, seg) : NULL;
+		if (cJSON_IsArray(j))
+			j = j->child;
+		if (!cJSON_IsObject(j))
+			return NULL;
+		j = strcmp(seg, "*") ? cJSON_GetObjectItemCaseSensitive(j, seg) : j->child;
 		key += n + (dot ? 1 : 0);
 	}
 	return j;

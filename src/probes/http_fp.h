@@ -51,7 +51,9 @@ struct fp_product {
 	struct fp_path paths[8]; /* requested in order; path NULL ends */
 	uint8_t ident_min;       /* weight needed to claim the product */
 	const char *version_path;
-	const char *version_key; /* dotted JSON key; NULL = the body text itself */
+	const char *version_key; /* dotted JSON key ('*' = any key; arrays: first element);
+				  * NULL = the body text itself */
+	const char *broker;      /* an MQTT broker's console: record.broker.product to set */
 };
 
 struct fp_rule {

@@ -743,8 +743,7 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 		return;
 	if (c->cls)
 		cls_message(c->cls, topic->p, topic->len, payload, (size_t)plen, retain);
-	if (topic->len >= 5 && !memcmp(topic->p, "$SYS/", 5))
-		broker_db_observe_sys(r, topic->p, topic->len, payload, (size_t)plen);
+	broker_db_observe_topic(r, topic->p, topic->len, payload, (size_t)plen);
 }
 
 static void ack_publish(struct pctx *c, uint8_t qos, uint16_t pid)

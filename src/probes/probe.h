@@ -76,6 +76,7 @@ extern const struct probe probe_mqtt;
 extern const struct probe probe_tcp; /* depth tcp */
 extern const struct probe probe_http;
 extern const struct probe probe_smb;
+extern const struct probe probe_amqp;
 /* Every host-stage probe, NULL-terminated (depth host). */
 extern const struct probe *const host_probes[];
 

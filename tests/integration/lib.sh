@@ -11,6 +11,7 @@
 #   127.0.80.x            lab (lab/lab.sh)
 #   127.0.86.x            lint (test_lint.sh) and --fail-on (test_fail_on.sh, .20x)
 #   127.0.87.x            harden (test_harden.sh)
+#   127.0.88.x            broker zoo (RabbitMQ, ActiveMQ, Mosquitto configurations, Aedes)
 #   127.0.89.x            the peer checks (test_peers.sh)
 #   127.0.90.x            engine tests (rate, per-host, concurrency, signals, resume)
 #   127.0.91.x            mqtt probe tests (anonymous, password, ACL, $SYS, versions)

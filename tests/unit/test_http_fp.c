@@ -342,6 +342,59 @@ static void test_catch_all(void **st)
 	}
 }
 
+/* Broker consoles, from recorded response shapes (sources in http_fp.c and
+ * docs/broker-zoo.md): each names its broker, and a version where one is shown. */
+static void test_broker_consoles(void **st)
+{
+	struct fp_acc a;
+	struct fp_result res;
+	(void)st;
+	/* ActiveMQ Classic's Jetty: the BASIC challenge of realm ActiveMQRealm */
+	const struct resp amq[] = {
+		{ .path = "/", .status = 401, .www_auth = "basic realm=\"ActiveMQRealm\"" },
+		{ .path = "/admin/", .status = 401, .www_auth = "basic realm=\"ActiveMQRealm\"" },
+		{ .path = "/api/jolokia/version", .status = 401, .www_auth = "basic realm=\"ActiveMQRealm\"" },
+	};
+	run(8161, amq, 3, &a, &res);
+	assert_int_equal(res.product, fp_product_index("activemq"));
+	assert_int_equal(res.auth, FP_AUTH_LOGIN);
+	assert_string_equal(fp_products[res.product].broker, "activemq");
+	/* ... and a Jolokia that answers anyone (6.0.0-6.1.1's default, CVE-2024-32114) */
+	const struct resp jolokia[] = {
+		{ .path = "/", .status = 200, .body = "<html><title>Apache ActiveMQ</title></html>" },
+		{ .path = "/api/jolokia/version", .status = 200, .body =
+		  "{\"request\":{\"type\":\"version\"},\"value\":{\"agent\":\"1.7.2\",\"protocol\":\"7.2\","
+		  "\"info\":{\"product\":\"activemq\",\"vendor\":\"Apache\",\"version\":\"6.1.0\"}},\"status\":200}" },
+	};
+	run(8161, jolokia, 2, &a, &res);
+	assert_int_equal(res.product, fp_product_index("activemq"));
+	assert_int_equal(res.auth, FP_AUTH_OPEN);
+	assert_true(finding_matched(&a, "activemq.jolokia_open"));
+	assert_string_equal(res.version, "6.1.0");
+	/* VerneMQ /status.json: [{"<node>": {...}}] */
+	const struct resp verne[] = {
+		{ .path = "/status", .status = 200, .body = "<!doctype html><title>VerneMQ Status</title>" },
+		{ .path = "/status.json", .status = 200, .body =
+		  "[{\"VerneMQ@127.0.0.1\":{\"num_online\":3,\"num_offline\":0,\"msg_in\":10,\"version\":\"1.11.0\","
+		  "\"listeners\":[{\"type\":\"mqtt\",\"status\":\"running\",\"ip\":\"0.0.0.0\",\"port\":1883}]}}]" },
+	};
+	run(8888, verne, 2, &a, &res);
+	assert_int_equal(res.product, fp_product_index("vernemq"));
+	assert_true(finding_matched(&a, "vernemq.status_open"));
+	assert_string_equal(res.version, "1.11.0");
+	/* EMQX 5.1-5.8 /api/v5/status?format=json */
+	const struct resp emqx[] = {
+		{ .path = "/api/v5/status", .status = 200, .body = "Node emqx@127.0.0.1 is started\nemqx is running" },
+		{ .path = "/api/v5/status?format=json", .status = 200, .body =
+		  "{\"node_name\":\"emqx@127.0.0.1\",\"rel_vsn\":\"v5.8.9\",\"broker_status\":\"started\","
+		  "\"app_status\":\"running\"}" },
+	};
+	run(18083, emqx, 2, &a, &res);
+	assert_int_equal(res.product, fp_product_index("emqx"));
+	assert_string_equal(res.version, "v5.8.9");
+	assert_true(finding_matched(&a, "emqx.status_version"));
+}
+
 static void test_candidates(void **st)
 {
 	int c[FP_MAX_PRODUCTS];
@@ -366,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_owntracks),
 		cmocka_unit_test(test_plain_server),
 		cmocka_unit_test(test_catch_all),
+		cmocka_unit_test(test_broker_consoles),
 		cmocka_unit_test(test_candidates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

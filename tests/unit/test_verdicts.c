@@ -293,7 +293,7 @@ static void test_version_banner_may_be_affected(void **state)
 	rec_init(&r, READ_GRANTED_NO_DATA);
 	r.mqtt = true;
 	msg(c, t, v, true);
-	broker_db_observe_sys(&r, (const uint8_t *)t, strlen(t), (const uint8_t *)v, strlen(v));
+	broker_db_observe_topic(&r, (const uint8_t *)t, strlen(t), (const uint8_t *)v, strlen(v));
 	cls_service(c, &r);
 	cls_finish(c, &r);
 	cls_free(c);
