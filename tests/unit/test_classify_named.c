@@ -87,8 +87,8 @@ static void run_corpus(const char *name, bool expect_none, struct tally *t)
 		assert_non_null(want);
 		*want++ = 0;
 		classify(topic, payload, &rec);
-		for (size_t i = 0; i < rec.nfindings; i++) {
-			const struct msw_finding *fi = &rec.findings[i];
+		for (size_t i = 0; i < rec.findings.n; i++) {
+			const struct msw_finding *fi = &record_findings(&rec)[i];
 			bool match = expect_none ? sensitive(fi->category)
 						 : strcmp(category_str(fi->category), want) == 0;
 

@@ -34,16 +34,16 @@ static void msg(struct classify_ctx *c, const char *t, const char *p, bool retai
 
 static const struct msw_finding *find(const struct msw_record *r, const char *id)
 {
-	for (size_t i = 0; i < r->nfindings; i++)
-		if (strcmp(r->findings[i].id, id) == 0)
-			return &r->findings[i];
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (strcmp(record_findings(r)[i].id, id) == 0)
+			return &record_findings(r)[i];
 	return NULL;
 }
 
 static bool any_text(const struct msw_record *r, const char *needle)
 {
-	for (size_t i = 0; i < r->nfindings; i++) {
-		const struct msw_finding *f = &r->findings[i];
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const struct msw_finding *f = &record_findings(r)[i];
 		const char *s[] = { f->title, f->evidence, f->remediation, f->reproduce };
 
 		for (size_t k = 0; k < 4; k++)
@@ -146,8 +146,8 @@ static void test_smb_notation_is_a_topic(void **state)
 	msg(c, "(smb) \\\\HA\\config\\.storage\\auth", "{\"data\":{\"refresh_tokens\":[{\"token\":\"abcdef0123456789\"}]}}", true);
 	cls_finish(c, &r);
 	cls_free(c);
-	for (size_t i = 0; i < r.nfindings; i++) {
-		const struct msw_finding *f = &r.findings[i];
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const struct msw_finding *f = &record_findings(&r)[i];
 
 		assert_true(strncmp(f->id, "files.", 6) != 0);
 		assert_null(strstr(f->reproduce, "smbclient"));
@@ -179,8 +179,8 @@ static void test_own_events_ignored(void **state)
 	msg(c, "$SYS/brokers/emqx@127.0.0.1/clients/msw-AbCdEf0123456789xyz/connected",
 	    "{\"clientid\":\"msw-AbCdEf0123456789xyz\",\"username\":null,\"ipaddress\":\"127.0.0.1\"}", false);
 	cls_finish(c, &r);
-	for (size_t i = 0; i < r.nfindings; i++)   /* only the service's own verdict */
-		assert_string_equal(r.findings[i].id, "mqtt.anonymous");
+	for (size_t i = 0; i < r.findings.n; i++)   /* only the service's own verdict */
+		assert_string_equal(record_findings(&r)[i].id, "mqtt.anonymous");
 	record_free(&r);
 	cls_free(c);
 
@@ -298,8 +298,8 @@ static void test_version_banner_may_be_affected(void **state)
 	cls_finish(c, &r);
 	cls_free(c);
 	broker_db_findings(&r);
-	for (size_t i = 0; i < r.nfindings; i++) {
-		const struct msw_finding *f = &r.findings[i];
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const struct msw_finding *f = &record_findings(&r)[i];
 
 		if (f->confidence == CONF_VERSION_MATCH) {
 			n++;
