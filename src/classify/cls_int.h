@@ -334,6 +334,8 @@ bool hook_gen_latlon(struct cls_run *r, const struct rule *ru);
 bool hook_gen_coord_text(struct cls_run *r, const struct rule *ru);
 bool hook_gen_email(struct cls_run *r, const struct rule *ru);
 bool hook_gen_netid(struct cls_run *r, const struct rule *ru);
+/* cls_words.c: hand-named topics */
+bool hook_named(struct cls_run *r, const struct rule *ru);
 /* cls_owntracks.c */
 bool hook_ot_csv(struct cls_run *r, const struct rule *ru);
 bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru);

@@ -11,9 +11,6 @@
 
 #define LIST_MAX 5
 
-bool hook_ot_csv(struct cls_run *r, const struct rule *ru);
-bool hook_ot_waypoints(struct cls_run *r, const struct rule *ru);
-
 static bool csv_field(const char *s, size_t len, const char *accept)
 {
 	if (!len)

@@ -321,8 +321,6 @@ const struct cls_words cls_word_lists[] = {
 };
 const size_t cls_nword_lists = sizeof(cls_word_lists) / sizeof(cls_word_lists[0]);
 
-bool hook_named(struct cls_run *r, const struct rule *ru);
-
 #define RM_NAMED "Require authentication on the broker and an ACL that keeps these topics to " \
 	"the household's own accounts: their names say what they control."
 #define EV_NAMED "what,word,state,value"
