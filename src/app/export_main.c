@@ -7,7 +7,8 @@
 static int usage(FILE *f, int rc)
 {
 	fputs("usage: mqttsweep export SOURCE --out DIR [options]\n"
-	      "  SOURCE                 a result database written by --db (SQLite file)\n"
+	      "  SOURCE                 a result database written by --db (SQLite file or\n"
+	      "                         postgresql:// URL)\n"
 	      "  --format F             shadowserver (default): Open-MQTT CSV reports;\n"
 	      "                         intelmq: IntelMQ events (JSON lines); zgrab2: zgrab2's\n"
 	      "                         JSON-lines envelope\n"

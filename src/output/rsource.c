@@ -11,6 +11,7 @@
 /* Back ends in the order they are asked; a path that no URL back end claims is SQLite,
  * so the SQLite back end stays last. */
 static const struct rsource_ops *const backends[] = {
+	&rsource_pg_ops,
 	&rsource_sqlite_ops,
 };
 

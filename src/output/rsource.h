@@ -85,10 +85,12 @@ struct rsource_ops {
 };
 
 extern const struct rsource_ops rsource_sqlite_ops;
+extern const struct rsource_ops rsource_pg_ops; /* postgresql:// URLs, through a SQLite copy */
 
 struct rsource;
 
-/* Opens SOURCE with the first back end that claims it (a path: SQLite, read-only) and
+/* Opens SOURCE with the first back end that claims it (a postgresql:// or postgres:// URL:
+ * PostgreSQL; a path: SQLite, read-only) and
  * reads its scan list. On failure *why says why (MSW_ERR_IO, MSW_ERR_MALFORMED: not a
  * mqttsweep database, MSW_ERR_TOO_BIG: more than RS_SCANS_MAX scans). */
 msw_err rsource_open(const char *source, struct rsource **out, char *why, size_t whylen);

@@ -287,7 +287,9 @@ static void test_hostile_files(void **state)
 	snprintf(p, sizeof(p), "%s/other.db", dir);
 	exec_sql(p, "CREATE TABLE scans(scan_id TEXT); CREATE TABLE services(id INTEGER);");
 	expect_open_fails(p, MSW_ERR_MALFORMED, "not a mqttsweep result database");
-	expect_open_fails("postgresql://nobody@127.0.0.1/none", MSW_ERR_USAGE, "no result source");
+	expect_open_fails("mysql://nobody@127.0.0.1/none", MSW_ERR_USAGE, "no result source");
+	/* nothing listens on 127.0.83.199:1 in the test's namespace */
+	expect_open_fails("postgresql://nobody@127.0.83.199:1/none", MSW_ERR_USAGE, "PostgreSQL");
 }
 
 /* A database cut short or with pages overwritten: errors, never a crash. */
