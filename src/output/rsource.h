@@ -85,7 +85,7 @@ struct rsource_ops {
 };
 
 extern const struct rsource_ops rsource_sqlite_ops;
-extern const struct rsource_ops rsource_pg_ops; /* postgresql:// URLs, through a SQLite copy */
+extern const struct rsource_ops rsource_pg_ops; /* postgresql:// and postgres:// URLs */
 
 struct rsource;
 

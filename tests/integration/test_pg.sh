@@ -168,7 +168,47 @@ assert_eq "1024|1024" "$(pq "SELECT count(*), count(*) FILTER (WHERE status = 'c
 echo "# 1,024 records into PostgreSQL in ${ms} ms (ASan build: not a benchmark)"
 no_asan_report "$T/big.err"
 
-# ---- 5. an unreachable server ----
+# ---- 5. export reads PostgreSQL (rsource_pg) ----
+key='[.ip, .port, .data.mqtt.status, .data.mqtt.protocol] | @tsv'
+"$B" export "$T/a.db" --format zgrab2 --out "$T/ex-sq" 2>"$T/ex.err"
+"$B" export "$PG_URL" --format zgrab2 --scan-id "$sid" --out "$T/ex-pg" 2>>"$T/ex.err"
+assert_eq 0 $? "export postgresql:// --scan-id"
+a=$(cat "$T"/ex-sq/* 2>/dev/null | jq -r "$key" | sort)
+b=$(cat "$T"/ex-pg/* 2>/dev/null | jq -r "$key" | sort)
+if [ -n "$a" ] && [ "$a" == "$b" ]; then
+	pass "export: the same $(echo "$a" | wc -l) zgrab2 lines from SQLite and PostgreSQL"
+else
+	fail "export differs: $(diff <(echo "$a") <(echo "$b") | head -5)"
+fi
+"$B" export "$PG_URL" --format zgrab2 --run-id pg-run --out "$T/ex-run" 2>>"$T/ex.err"
+assert_eq "$NT|$NT" "$(cat "$T"/ex-run/* | jq -r '.ip' | sort -u | wc -l)|$(cat "$T"/ex-run/* | wc -l)" \
+	"export --run-id over PostgreSQL: every target of the run once (the retried shard once)"
+# hostile rows written by hand: not JSON, an array, no ip, a port out of range, > 8 MiB,
+# and one good record; only the good one comes out, the rest are counted as skipped
+pq "INSERT INTO scans(scan_id, started, meta) VALUES('hostile', '2000-01-01T00:00:00.000Z', 'not json')"
+good='{"kind":"service","probe":"mqtt","ip":"192.0.2.7","port":1883,"status":"success","mqtt":true}'
+for j in 'not json' '[1,2]' '{"kind":"service","port":1883}' \
+	'{"kind":"service","ip":"192.0.2.8","port":70000}' "$good"; do
+	n=$((${n:-0} + 1)) # the row key: a port of its own
+	pq "INSERT INTO services(scan_id, kind, ip, port, json, run_key) VALUES('hostile', 'service',
+		'192.0.2.9', $n, \$j\$$j\$j\$, 'hostile')"
+done
+pq "INSERT INTO services(scan_id, kind, ip, port, json, run_key) VALUES('hostile', 'service',
+	'192.0.2.10', 1, '{\"kind\":\"service\",\"ip\":\"192.0.2.10\",\"port\":1,\"x\":\"' ||
+	repeat('a', 9000000) || '\"}', 'hostile')"
+"$B" export "$PG_URL" --format zgrab2 --scan-id hostile --out "$T/ex-h" 2>"$T/exh.err"
+assert_eq 0 $? "export of hand-written hostile rows: exit 0"
+assert_eq "192.0.2.7" "$(cat "$T"/ex-h/* | jq -r .ip)" "hostile rows: only the good record"
+grep -q "5 stored rows skipped" "$T/exh.err" && pass "hostile rows: 5 skipped and counted" ||
+	fail "hostile rows: $(cat "$T/exh.err")"
+"$B" export "postgresql://msw@$PG_HOST:$PG_PORT/postgres" --out "$T/ex-x" 2>"$T/exx.err"
+[ $? -ne 0 ] && grep -q "not a mqttsweep result database" "$T/exx.err" &&
+	pass "export from a database without our tables: refused" ||
+	fail "export from the postgres database: $(cat "$T/exx.err")"
+no_asan_report "$T/ex.err"
+no_asan_report "$T/exh.err"
+
+# ---- 6. an unreachable server ----
 BADP=$(free_port 127.0.0.1)
 "$B" scan 127.0.70.1 -p "$P" -q --db "postgresql://msw@127.0.0.1:$BADP/msw" >/dev/null 2>"$T/bad.err"
 rc=$?
