@@ -215,6 +215,21 @@ wait_port() {
 	return 1
 }
 
+# wait_established PID ADDR PORT [TIMEOUT_S]: wait until process PID holds an established
+# TCP connection to ADDR:PORT (a deadline like wait_port's: a signal sent "after a second"
+# may reach a sanitizer build on a loaded machine before it has connected at all).
+wait_established() {
+	local pid=$1 addr=$2 port=$3 timeout=${4:-30}
+	local deadline=$((SECONDS + timeout))
+	while [ $SECONDS -le $deadline ]; do
+		ss -Htnp state established dst "$addr:$port" 2>/dev/null | grep -q "pid=$pid," && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "wait_established: pid $pid has no connection to $addr:$port" >&2
+	return 1
+}
+
 # free_port [ADDR]: an unused port on ADDR (bind to port 0 and read it back).
 free_port() {
 	local addr=${1:-127.0.0.1}

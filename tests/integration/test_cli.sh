@@ -156,7 +156,8 @@ start_silent_listener 127.0.99.21 "$S"
 for sig in INT:130 TERM:143; do
 	"$B" scan 127.0.99.21:"$S" --io-timeout 60 --timeout 60 -q --format json >"$T/sig.json" 2>/dev/null &
 	pid=$!
-	sleep 1
+	wait_established $pid 127.0.99.21 "$S"
+	sleep 0.3
 	kill -"${sig%%:*}" $pid
 	wait $pid
 	assert_eq "${sig##*:}" $? "exit code after SIG${sig%%:*}"
@@ -167,7 +168,10 @@ done
 "$B" scan 127.0.99.20:"$P" 127.0.99.21:"$S" --io-timeout 60 --timeout 60 -q --format json \
 	--db "$T/res.db" >"$T/res1.json" 2>/dev/null &
 pid=$!
-sleep 1.5
+wait_established $pid 127.0.99.21 "$S"
+# the password-protected broker answers at once: wait for its record before interrupting
+for _ in $(seq 300); do grep -q '"127.0.99.20"' "$T/res1.json" 2>/dev/null && break; sleep 0.1; done
+sleep 0.3
 kill -INT $pid
 wait $pid
 assert_eq 130 $? "interrupted scan with --db"
