@@ -1,6 +1,6 @@
 /* mqttsweep: parse → seed → targets → output → engine → report.
- * Subcommands: scan, audit, lab up|down|status, stats DB, export SOURCE, lint FILE..., harden, --version,
- * --help.
+ * Subcommands: scan, audit, lab up|down|status, stats DB, export SOURCE, report SOURCE,
+ * diff OLD NEW, lint FILE..., harden, --version, --help.
  * Exit codes: 0 finished; 1 a finding at or above --fail-on; 2 usage or configuration
  * error; 3 runtime failure (a sink failed; partial results flushed); 128+signal (130, 143)
  * after SIGINT/SIGTERM. */
@@ -21,6 +21,7 @@
 #include "app/harden.h"
 #include "app/lint.h"
 #include "app/options.h"
+#include "app/report_cmd.h"
 #include "engine/targets.h"
 #include "output/output.h"
 #include "output/record.h"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		"       mqttsweep lab up|down|status            the built-in lab on 127.x\n"
 		"       mqttsweep stats DB [--format json]      summary of a SQLite result\n"
 		"       mqttsweep export SOURCE --out DIR ...   CERT formats (Shadowserver, IntelMQ, zgrab2)\n"
+		"       mqttsweep report SOURCE -o FILE         the owner's HTML report of a result\n"
+		"       mqttsweep diff OLD [NEW] [--format jsonl] what changed between two scans\n"
 		"       mqttsweep lint [options] FILE...        check a Mosquitto configuration\n"
 		"       mqttsweep harden --listen A:P --out DIR  write a locked-down Mosquitto setup\n"
 		"       mqttsweep --version | --help\n\n"
@@ -360,8 +363,13 @@ int main(int argc, char **argv)
 		return lint_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "harden"))
 		return harden_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "report"))
+		return report_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "diff"))
+		return diff_main(argc - 2, argv + 2);
 	fprintf(stderr,
-		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats, export, lint or harden; "
+		"mqttsweep: unknown command '%s' (use scan, audit, lab, stats, export, report, diff, lint "
+		"or harden; "
 		"see --help)\n",
 		cmd);
 	return EXIT_USAGE;

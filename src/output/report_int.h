@@ -1,0 +1,63 @@
+/* The report's model, shared by report.c (what is counted and kept) and report_html.c /
+ * report_svg.c (how it is drawn). Internal to output/. */
+#ifndef MSW_REPORT_INT_H
+#define MSW_REPORT_INT_H
+#include "base/hashset.h"
+#include "base/vec.h"
+#include "output/fixes.h"
+#include "output/htmlw.h"
+#include "output/report.h"
+
+#define REPORT_LABELS_MAX 12 /* distinct products or ecosystems drawn; the rest is "other" */
+
+/* A count per label (a broker product and version, an ecosystem): labels are copied. */
+struct rep_label {
+	char *label;
+	uint64_t n;
+};
+
+/* One host: its service records (trimmed copies), its host summary, what it runs. */
+struct rep_host {
+	char *ip;
+	cJSON *summary;     /* the kind "host" record, or NULL */
+	cJSON *services;    /* array of kind "service" records */
+	int worst;          /* enum msw_severity, -1 without findings */
+	uint32_t findings;
+	struct addon_signals sig;
+	const char *product; /* the first broker product named (points into services) */
+};
+
+/* Things a broker (an MQTT service) gives away; headline order. */
+enum rep_leak { LK_OPEN, LK_PEOPLE, LK_DOOR, LK_SWITCH, LK_SECRET, LK_READABLE, LK__COUNT };
+
+struct report {
+	char *source, *scans;
+	uint64_t records;
+	/* MQTT brokers: services that answered MQTT */
+	uint64_t brokers;
+	uint64_t auth[AUTH__COUNT];
+	uint64_t leak[LK__COUNT];
+	uint64_t tls[5];       /* plaintext, tls_unverified, tls_verified, mtls, other */
+	struct vec products;   /* struct rep_label, "product version" */
+	uint64_t products_other;
+	struct vec ecosystems; /* struct rep_label, brokers per ecosystem */
+	/* every finding */
+	uint64_t by_cat_sev[CAT__COUNT][SEV__COUNT];
+	uint64_t by_sev[SEV__COUNT];
+	/* hosts */
+	struct vec hosts;      /* struct rep_host */
+	struct hashset index;  /* ip -> hosts index */
+	uint64_t hosts_seen, hosts_dropped, services_dropped, dashboards, shares;
+	cJSON *diff;           /* diff events, or NULL */
+};
+
+/* Which of our own labels (a severity, an auth verdict) a record field names, or -1. */
+int rep_auth_of(const char *s);
+/* The software a host's fixes are written for. */
+enum fix_sw rep_host_sw(const struct rep_host *h);
+
+void rep_svg_charts(struct hw *w, const struct report *r);
+void rep_html_hosts(struct hw *w, const struct report *r);
+void rep_html_diff(struct hw *w, const cJSON *events);
+
+#endif
