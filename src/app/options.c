@@ -182,6 +182,8 @@ static const struct opt table[] = {
 	{ { "--quiet", "-q" }, OT_BOOL, F(quiet), { 0 }, NULL, NULL, "no progress line" },
 	{ { "--verbose", "-v" }, OT_BOOL, F(verbose), { 0 }, NULL, NULL, "more detail on stderr" },
 	{ { "--color" }, OT_BOOL, F(color), { 0 }, NULL, NULL, "colour the terminal summary" },
+	{ { "--details" }, OT_BOOL, F(details), { "false", "true" }, NULL, NULL,
+	  "terminal: every finding with its meaning, fix and reproduce line (audit default)" },
 	{ { "--fail-on" }, OT_ENUM, F(fail_on), BOTH("none"), fail_on_names, "SEVERITY",
 	  "exit 1 when a finding at or above SEVERITY exists (none, info, low, medium, high, "
 	  "critical)" },

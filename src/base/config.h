@@ -105,6 +105,10 @@ struct msw_config {
 	bool shard_auto;           /* --shard auto: the scheduler's task index */
 	bool shard_no_count;       /* --shard K given without /N */
 	uint32_t retries;          /* --retries: a timed-out connect is tried again */
+
+	/* --details: the terminal lists every finding with its meaning, fix and reproduce
+	 * line under its service (audit: on; scan: off) */
+	bool details;
 };
 
 #endif

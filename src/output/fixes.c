@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "output/jget.h"
 #include "output/record.h"
 
 static const char *const sw_names[FSW__COUNT] = {
@@ -84,10 +85,11 @@ static const struct fix fixes[] = {
 	 "  - username: sensors\n"
 	 "    password: \"16 or more random characters\"\n",
 	 NULL},
-	{"aedes.anonymous", "mqtt.anonymous", -1, FSW_AEDES,
+	{"aedes.anonymous", "mqtt.anonymous|mqtt.any_credentials", -1, FSW_AEDES,
 	 "Check every client's password in Aedes",
 	 "Aedes lets every client in unless the program that embeds it passes an authenticate "
-	 "function; add one, and authorizeSubscribe/authorizePublish to limit each account to "
+	 "function that checks the password; add one (or fix the one that says yes to "
+	 "everyone), and authorizeSubscribe/authorizePublish to limit each account to "
 	 "its topics.",
 	 "the JavaScript that creates the broker",
 	 "const aedes = require('aedes')({\n"
@@ -474,4 +476,48 @@ const char *fix_meaning(int category)
 	if (category < 0 || category >= CAT__COUNT)
 		return "A finding of a kind this version has no sentence for.";
 	return meanings[category];
+}
+
+static bool has_any(const char *s, const char *const *words)
+{
+	for (; s && *words; words++)
+		if (strcasestr(s, *words))
+			return true;
+	return false;
+}
+
+void fix_signals_add(struct addon_signals *s, const cJSON *rec)
+{
+	static const char *const ha_names[] = {"core-mosquitto", "homeassistant", NULL};
+	static const char *const addons[] = {"'addons'", "\"addons\"", NULL};
+	static const char *const ha[] = {"Home Assistant", NULL};
+	const cJSON *cert = jget(jget(rec, "tls"), "certificate"), *d, *f;
+	const char *probe = jstr(rec, "probe"), *product = jstr(jget(rec, "broker"), "product");
+
+	cJSON_ArrayForEach(d, jget(jget(cert, "san"), "dns"))
+		if (cJSON_IsString(d) && has_any(d->valuestring, ha_names))
+			s->ha_cert = true;
+	if (has_any(jstr(jget(cert, "subject"), "CN"), ha_names))
+		s->ha_cert = true;
+	if (probe && !strcmp(probe, "http") && has_any(jstr(jget(rec, "http"), "product"), ha))
+		s->ha_host = true;
+	if (product && strcasecmp(product, "mosquitto"))
+		s->not_mosquitto = true;
+	cJSON_ArrayForEach(f, jget(rec, "findings")) {
+		const char *id = jstr(f, "id");
+
+		if (id && !strncmp(id, "homeassistant.", 14))
+			s->ha_traffic = true;
+		if (has_any(jstr(f, "title"), addons) || has_any(jstr(f, "evidence"), addons))
+			s->account = true;
+	}
+}
+
+enum fix_sw fix_sw_for(const char *product, const struct addon_signals *s)
+{
+	if (product && strcasecmp(product, "mosquitto"))
+		return fix_sw_of_product(product);
+	if (fix_is_addon(s))
+		return FSW_HA_ADDON;
+	return product ? FSW_MOSQUITTO : FSW_ANY;
 }

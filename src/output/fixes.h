@@ -23,6 +23,7 @@
 #define MSW_FIXES_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <cjson/cJSON.h>
 
 enum fix_sw {
 	FSW_ANY,        /* a row for any software; as a lookup key: nothing known */
@@ -70,6 +71,13 @@ struct addon_signals {
 	bool not_mosquitto;/* the broker named another product */
 };
 bool fix_is_addon(const struct addon_signals *s);
+/* Adds what one record (a cJSON result record) shows: a certificate for Home Assistant's
+ * broker, Home Assistant topics, an `addons` account, Home Assistant's web UI, another
+ * product's name. The port layout (ports) is the caller's: it needs the host's services. */
+void fix_signals_add(struct addon_signals *s, const cJSON *rec);
+/* The software fixes are written for: a product other than Mosquitto by its name, else the
+ * add-on when the signals say so, else Mosquitto when it named itself, else FSW_ANY. */
+enum fix_sw fix_sw_for(const char *product, const struct addon_signals *s);
 /* The signals that held, in words, comma-separated, into out (for the report). */
 void fix_addon_why(const struct addon_signals *s, char *out, size_t cap);
 

@@ -335,32 +335,13 @@ static void trim_array(cJSON *parent, const char *key, int keep)
 		cJSON_DeleteItemFromArray(a, cJSON_GetArraySize(a) - 1);
 }
 
+/* The add-on signals of one record, and the port layout over the host's services. */
 static void host_signals(struct rep_host *h, const cJSON *rec)
 {
-	static const char *const ha_names[] = {"core-mosquitto", "homeassistant", NULL};
-	const cJSON *cert = jget(jget(rec, "tls"), "certificate"), *d, *f;
-	const char *probe = jstr(rec, "probe"), *product = jstr(jget(rec, "broker"), "product");
+	const cJSON *d;
 	int mqtt_ports = 0;
 
-	cJSON_ArrayForEach(d, jget(jget(cert, "san"), "dns"))
-		if (cJSON_IsString(d) && has_word(d->valuestring, ha_names))
-			h->sig.ha_cert = true;
-	if (has_word(jstr(jget(cert, "subject"), "CN"), ha_names))
-		h->sig.ha_cert = true;
-	if (probe && !strcmp(probe, "http") &&
-	    has_word(jstr(jget(rec, "http"), "product"), (const char *const[]){"Home Assistant", NULL}))
-		h->sig.ha_host = true;
-	if (product && strcasecmp(product, "mosquitto"))
-		h->sig.not_mosquitto = true;
-	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		const char *id = jstr(f, "id");
-
-		if (id && !strncmp(id, "homeassistant.", 14))
-			h->sig.ha_traffic = true;
-		if (has_word(jstr(f, "title"), (const char *const[]){"'addons'", "\"addons\"", NULL}) ||
-		    has_word(jstr(f, "evidence"), (const char *const[]){"'addons'", "\"addons\"", NULL}))
-			h->sig.account = true;
-	}
+	fix_signals_add(&h->sig, rec);
 	cJSON_ArrayForEach(d, h->services) {
 		int port = (int)jnum(d, "port", 0);
 
@@ -445,11 +426,7 @@ msw_err report_add(struct report *r, const cJSON *rec)
 
 enum fix_sw rep_host_sw(const struct rep_host *h)
 {
-	if (h->product && strcasecmp(h->product, "mosquitto"))
-		return fix_sw_of_product(h->product);
-	if (fix_is_addon(&h->sig))
-		return FSW_HA_ADDON;
-	return h->product ? FSW_MOSQUITTO : FSW_ANY;
+	return fix_sw_for(h->product, &h->sig);
 }
 
 /* ---- the headline -------------------------------------------------------------------- */

@@ -15,10 +15,12 @@
 #include "output/jget.h"
 #include "output/record.h"
 #include "output/sink.h"
+#include "output/text_findings.h"
 
 struct text {
 	FILE *f;
 	bool color;
+	bool details, detect; /* --details (text_findings.c), --detect (its hint) */
 	unsigned long printed;
 };
 
@@ -55,6 +57,8 @@ static msw_err text_open(struct sink *s, const char *path, const struct msw_conf
 		return MSW_ERR_NOMEM;
 	t->f = stdout;
 	t->color = cfg && cfg->color && isatty(STDOUT_FILENO);
+	t->details = cfg && cfg->details;
+	t->detect = cfg && cfg->detect;
 	s->priv = t;
 	return MSW_OK;
 }
@@ -253,6 +257,8 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	}
 	put_severity(t, worst);
 	fputc('\n', t->f);
+	if (t->details)
+		text_findings(t->f, r, t->color, t->detect);
 	t->printed++;
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
@@ -271,6 +277,9 @@ static msw_err text_meta(struct sink *s, const cJSON *m, int final)
 		jstr(m, "scan_id") ? jstr(m, "scan_id") : "", jnum(c, "targets_tried", 0),
 		jnum(c, "connected", 0), jnum(c, "mqtt", 0), jnum(c, "anonymous", 0),
 		jnum(c, "findings", 0));
+	if (jnum(c, "any_credentials", 0) > 0)
+		fprintf(t->f, "%.0f broker(s) let in any username with any password: the password "
+			"check accepts everyone.\n", jnum(c, "any_credentials", 0));
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
 

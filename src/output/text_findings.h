@@ -1,0 +1,12 @@
+/* The terminal's finding list under a service (text_findings.c). */
+#ifndef MSW_TEXT_FINDINGS_H
+#define MSW_TEXT_FINDINGS_H
+#include <stdbool.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+/* Every finding of a service record, worst first, with its meaning, fix and reproduce line,
+ * and the hints that help (detect: --detect was given). */
+void text_findings(FILE *out, const cJSON *rec, bool color, bool detect);
+
+#endif
