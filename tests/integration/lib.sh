@@ -961,8 +961,9 @@ _msw_netns_addrconfig() {
 #   Needs root (raw sockets). A SYN scan of CIDR (inside 127.0.0.0/8) on interface lo; writes
 #   the responsive addresses (one per line, zmap's default csv of saddr) to OUTFILE ('-' =
 #   stdout); zmap's log goes to $MSW_TMP/zmap.log. The four loopback changes: route_localnet=1
-#   on lo for the scan (restored afterwards, also by cleanup), source 127.0.0.2 (127.0.0.1 is
-#   a martian source), gateway MAC 0 with source MAC 02:00:00:00:00:01 (zmap drops frames from
+#   on lo for the scan (restored afterwards, also by cleanup), source 127.0.0.3 (127.0.0.1 is
+#   a martian source; not 127.0.0.2, which start_slurm may add to lo: with it on lo zmap
+#   sees no replies, and tests share one namespace in CI), gateway MAC 0 with source MAC 02:00:00:00:00:01 (zmap drops frames from
 #   its own MAC, and every frame on lo has MAC 0), an empty blocklist (the default one holds
 #   127/8). Rate MSW_ZMAP_RATE (default 10000/s), 1 s cooldown. Scans are serialised with a
 #   lock on the zmap binary (the sysctl is shared by every test in a namespace).
@@ -989,7 +990,7 @@ zmap_lo() {
 	fi
 	MSW_ZMAP_RESTORE=$old
 	sysctl -qw net.ipv4.conf.lo.route_localnet=1
-	zmap -q --disable-syslog -i lo -p "$port" -S 127.0.0.2 -G 00:00:00:00:00:00 \
+	zmap -q --disable-syslog -i lo -p "$port" -S 127.0.0.3 -G 00:00:00:00:00:00 \
 		--source-mac 02:00:00:00:00:01 -b "$bl" -r "${MSW_ZMAP_RATE:-10000}" -c 1 \
 		-o "$out" "$@" "$cidr" 2>>"$MSW_TMP/zmap.log"
 	rc=$?
