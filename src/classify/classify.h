@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/config.h"
-#include "output/record.h"
+#include "base/record.h"
 
 struct classify_ctx;
 

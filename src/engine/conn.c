@@ -130,7 +130,7 @@ static void describe(struct conn *c, struct trun *tr)
 {
 	stack_describe(c->top, &tr->rec);
 	if (tr->tgt.transport == TRANSPORT_TCP && !tr->rec.transport_security)
-		tr->rec.transport_security = strdup("plaintext");
+		tr->rec.transport_security = TSEC_PLAINTEXT;
 }
 
 /* The only place a connection slot's state changes. */
@@ -247,8 +247,7 @@ static bool detect_plain(struct eng *e, struct trun *tr, enum conn_state phase, 
 	tr->detect_done = true;
 	tr->tgt.transport = t == TRANSPORT_TLS ? TRANSPORT_TCP : TRANSPORT_WS;
 	tr->rec.transport = (enum msw_transport)tr->tgt.transport;
-	free(tr->rec.transport_security);
-	tr->rec.transport_security = NULL;
+	tr->rec.transport_security = TSEC_UNSET;
 	eng_queue_connect(e, tr);
 	return true;
 }

@@ -177,7 +177,7 @@ static void note_ws_endpoints(struct hrun *h, const struct msw_record *r)
 {
 	const cJSON *http = cJSON_GetObjectItemCaseSensitive(r->extra, "http"), *u;
 
-	if (!r->probe || strcmp(r->probe, "http"))
+	if (strcmp(r->probe, "http"))
 		return;
 	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(http, "mqtt_ws_endpoints"))
 	{

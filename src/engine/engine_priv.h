@@ -28,7 +28,7 @@
 #include "engine/targets.h"
 #include "engine/timerwheel.h"
 #include "engine/workpool.h"
-#include "output/record.h"
+#include "base/record.h"
 #include "probes/probe.h"
 
 #define MAX_WS_EPS 8 /* depth host: MQTT-over-WebSocket endpoints probed per host */

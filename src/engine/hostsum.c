@@ -47,12 +47,12 @@ static const char *smb_access(const cJSON *smb)
 static const char *service_access(const struct msw_record *r)
 {
 	const cJSON *x = r->extra;
-	if (r->probe && !strcmp(r->probe, "http")) {
+	if (!strcmp(r->probe, "http")) {
 		const char *a =
 			cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "http"), "auth"));
 		return a ? a : "unknown";
 	}
-	if (r->probe && !strcmp(r->probe, "smb"))
+	if (!strcmp(r->probe, "smb"))
 		return smb_access(cJSON_GetObjectItem(x, "smb"));
 	return auth_str(r->auth);
 }
@@ -67,7 +67,7 @@ void hs_add(struct hrun *h, const struct msw_record *r)
 	if (!o)
 		return;
 	int w = worst_of(r);
-	cJSON_AddStringToObject(o, "probe", r->probe ? r->probe : "");
+	cJSON_AddStringToObject(o, "probe", r->probe);
 	cJSON_AddNumberToObject(o, "port", r->port);
 	cJSON_AddStringToObject(o, "transport", transport_str(r->transport));
 	cJSON_AddStringToObject(o, "status", status_str(r->status));
@@ -140,8 +140,7 @@ void hs_emit(struct eng *e, struct hrun *h)
 	t.port = 0;
 	t.transport = TRANSPORT_TCP;
 	record_init(&r, "host");
-	free(r.kind);
-	r.kind = strdup("host");
+	r.kind = KIND_HOST;
 	eng_record_identity(&r, &t, eng_wall_us());
 	r.status = ST_SUCCESS;
 	r.extra = cJSON_CreateObject();

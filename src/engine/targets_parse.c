@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/targets_int.h"
-#include "output/record.h"
+#include "base/record.h"
 
 #define DEFAULT_PORTS "1883,8883/tls,1884/ws,8884/wss"
 static const uint16_t web_ports[] = {9001, 8080, 8081, 8083, 8084, 15675};

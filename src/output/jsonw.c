@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 #include "output/jsonw.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define JSONW_MAX_DEPTH 1000
 
@@ -32,11 +35,10 @@ static const uint8_t plain[256] = {
 	[32 ... 33] = 1, [35 ... 91] = 1, [93 ... 255] = 1,   /* 34 '"', 92 '\\' */
 };
 
-static msw_err put_int(struct dbuf *b, double d)
+static msw_err put_int(struct dbuf *b, long long v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
-	long long v = (long long)d;
 	unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
 
 	do {
@@ -57,7 +59,7 @@ static msw_err put_number(struct dbuf *b, double d)
 	if (isnan(d) || isinf(d))
 		return put(b, "null", 4);
 	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d)))
-		return put_int(b, d);   /* what %1.15g prints for these */
+		return put_int(b, (long long)d);   /* what %1.15g prints for these */
 	n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
 	test = strtod(tmp, NULL);
 	if (fabs(test - d) > (fabs(test) > fabs(d) ? fabs(test) : fabs(d)) * DBL_EPSILON)
@@ -113,10 +115,29 @@ static inline uint64_t escape_bits(uint64_t w)
 
 /* Length of the prefix of p[0..n) that needs no escaping. Eight bytes at a time; bytes
  * from 0x80 need none. */
+#ifdef __SSE2__
+/* Sixteen bytes at a time (SSE2 is part of every x86-64): bit k of the result is set when
+ * byte k needs escaping ('"', '\\', below 0x20), or, with ascii, is 0x80 or above. */
+static inline unsigned sse_escapes(const unsigned char *p, bool ascii)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	__m128i ctl = ascii ? _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)) /* signed: 0x80.. too */
+			    : _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	__m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+	__m128i bs = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_or_si128(q, bs)));
+}
+#endif
+
 static size_t plain_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
+#ifdef __SSE2__
+	for (; n - i >= 16; i += 16)
+		if (sse_escapes(p + i, false))
+			break;
+#endif
 	for (; n - i >= 8; i += 8) {
 		uint64_t w;
 		memcpy(&w, p + i, 8);
@@ -133,6 +154,11 @@ bool jsonw_ascii_plain(const void *v, size_t n)
 	const unsigned char *p = v;
 	size_t i = 0;
 
+#ifdef __SSE2__
+	for (; n - i >= 16; i += 16)
+		if (sse_escapes(p + i, true))
+			return false;
+#endif
 	for (; n - i >= 8; i += 8) {
 		uint64_t w;
 		memcpy(&w, p + i, 8);
@@ -247,4 +273,20 @@ msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n)
 msw_err jsonw_number(struct dbuf *b, double d)
 {
 	return put_number(b, d);
+}
+
+/* Integers below 1e15 in magnitude print as their digits (what %1.15g prints for them);
+ * larger ones take the double's form, as cJSON stores every number as a double. */
+msw_err jsonw_int(struct dbuf *b, int64_t v)
+{
+	if (v > -1000000000000000LL && v < 1000000000000000LL)
+		return put_int(b, v);
+	return put_number(b, (double)v);
+}
+
+msw_err jsonw_uint(struct dbuf *b, uint64_t v)
+{
+	if (v < 1000000000000000ULL)
+		return put_int(b, (long long)v);
+	return put_number(b, (double)v);
 }

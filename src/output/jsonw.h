@@ -2,6 +2,7 @@
 #ifndef MSW_JSONW_H
 #define MSW_JSONW_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "base/dbuf.h"
 #include "base/err.h"
@@ -19,6 +20,9 @@ msw_err jsonw_raw(struct dbuf *b, const char *p, size_t n);
 msw_err jsonw_string(struct dbuf *b, const char *s);
 msw_err jsonw_string_n(struct dbuf *b, const void *p, size_t n);
 msw_err jsonw_number(struct dbuf *b, double d);
+/* An integer as cJSON prints the double it would be stored as. */
+msw_err jsonw_int(struct dbuf *b, int64_t v);
+msw_err jsonw_uint(struct dbuf *b, uint64_t v);
 /* p[0..n) is printable ASCII without '"' or '\\': valid UTF-8, no NUL, nothing to
  * escape (one pass, eight bytes at a time; the common case of a record's strings). */
 bool jsonw_ascii_plain(const void *p, size_t n);

@@ -10,9 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0.0.0"
+#endif
 #include "base/config.h"
 #include "base/dbuf.h"
 #include "output/jsonw.h"
+#include "output/record.h"
 #include "output/sink.h"
 
 #define ND_FLUSH_AT (64 * 1024)          /* write once this much is gathered */
@@ -93,20 +98,24 @@ static msw_err nd_open(struct sink *s, const char *path, const struct msw_config
 	return MSW_OK;
 }
 
-/* Append one line: the tree through jsonw, or the text as it is, then a newline. When
- * the buffer has no room behind earlier lines, write those first. */
-static msw_err nd_line(struct sink *s, const cJSON *rec, const char *json, size_t len)
+/* Append one line: the record walked straight into the buffer, or the tree through
+ * jsonw, or the text as it is, then a newline. When the buffer has no room behind earlier
+ * lines, write those first. */
+static msw_err nd_line(struct sink *s, const struct msw_record *r, const cJSON *rec,
+		       const char *json, size_t len)
 {
 	struct nd *n = s->priv;
 	size_t mark = n->out.len;
-	msw_err rc = rec ? jsonw_append(&n->out, rec) : dbuf_append(&n->out, json, len);
+	msw_err rc = r     ? record_text(r, MSW_VERSION, &n->out)
+		     : rec ? jsonw_append(&n->out, rec)
+			   : dbuf_append(&n->out, json, len);
 
 	if (!rc && (rc = dbuf_append(&n->out, "\n", 1)) != MSW_OK)
 		n->out.len = mark;
 	if (rc == MSW_ERR_TOO_BIG && mark) {   /* no room behind earlier lines: write them */
 		if (!nd_drain(n))
 			return MSW_ERR_IO;
-		return nd_line(s, rec, json, len);
+		return nd_line(s, r, rec, json, len);
 	}
 	if (rc)
 		return rc;
@@ -117,12 +126,17 @@ static msw_err nd_line(struct sink *s, const cJSON *rec, const char *json, size_
 
 static msw_err nd_write(struct sink *s, const cJSON *rec)
 {
-	return nd_line(s, rec, NULL, 0);
+	return nd_line(s, NULL, rec, NULL, 0);
 }
 
 static msw_err nd_write_text(struct sink *s, const char *json, size_t len)
 {
-	return nd_line(s, NULL, json, len);
+	return nd_line(s, NULL, NULL, json, len);
+}
+
+static msw_err nd_write_record(struct sink *s, const struct msw_record *r)
+{
+	return nd_line(s, r, NULL, NULL, 0);
 }
 
 static msw_err nd_flush(struct sink *s)
@@ -154,6 +168,7 @@ const struct sink_ops sink_ndjson = {
 	.open = nd_open,
 	.write = nd_write,
 	.write_text = nd_write_text,
+	.write_record = nd_write_record,
 	.meta = NULL,
 	.flush = nd_flush,
 	.close = nd_close,

@@ -651,11 +651,40 @@ static bool text_only(const struct output *o)
 	return true;
 }
 
+/* Every live sink walks the record itself, and no secret needs scrubbing. */
+static bool records_only(const struct output *o)
+{
+	if (o->nsecrets)
+		return false;
+	for (int i = 0; i < o->nsinks; i++)
+		if (!o->dead[i] && !o->sinks[i].ops->write_record)
+			return false;
+	return true;
+}
+
+/* The fastest path: each sink walks the record into its own buffer. */
+static void record_to_sinks(struct output *o, const struct msw_record *r)
+{
+	tally_actions(o, r->extra); /* http/smb reach the record from extra */
+	for (int i = 0; i < o->nsinks; i++) {
+		msw_err rc;
+		if (o->dead[i])
+			continue;
+		rc = o->sinks[i].ops->write_record(&o->sinks[i], r);
+		if (rc)
+			sink_failed(o, i, rc, "writing a record");
+	}
+}
+
 /* The fast path: the record's text written directly (record_text: the same bytes as the
  * tree), no tree built. false when it does not apply or the text could not be made (the
  * tree path then reports the failure). */
 static bool record_as_text(struct output *o, const struct msw_record *r)
 {
+	if (records_only(o)) {
+		record_to_sinks(o, r);
+		return true;
+	}
 	if (!text_only(o))
 		return false;
 	dbuf_reset(&o->line);

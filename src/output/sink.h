@@ -11,6 +11,7 @@
 
 struct msw_config;
 struct scan_stats;
+struct msw_record;
 struct sink;
 struct sink_ops {
 	const char *name;
@@ -19,6 +20,10 @@ struct sink_ops {
 	/* optional: the same record as its compact JSON text (n bytes, no newline); when
 	 * every live sink has it, no tree is built (output.c) */
 	msw_err (*write_text)(struct sink *s, const char *json, size_t n);
+	/* optional: the record itself, walked by the sink over the field tables; when every
+	 * live sink has it and no secret needs scrubbing, output.c neither builds a tree
+	 * nor writes the text once for all */
+	msw_err (*write_record)(struct sink *s, const struct msw_record *r);
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);
 	void (*close)(struct sink *s);

@@ -35,8 +35,8 @@ struct amqp_state {
 
 static enum probe_rc amqp_init(struct pctx *c)
 {
-	if (!c->rec->probe)
-		c->rec->probe = strdup("amqp");
+	if (!c->rec->probe[0])
+		snprintf(c->rec->probe, sizeof(c->rec->probe), "amqp");
 	return PROBE_CONTINUE;
 }
 
@@ -179,7 +179,6 @@ static char *product_id(const char *p)
 static void set_broker(struct msw_record *rec, const struct amqp_reply *r)
 {
 	char ev[2 * AMQP_STR + 4];
-	cJSON *e;
 
 	if (r->kind != AMQP_START || !r->product.present || !r->product.s[0])
 		return;
@@ -190,13 +189,7 @@ static void set_broker(struct msw_record *rec, const struct amqp_reply *r)
 		rec->broker_version = strdup(r->version.s);
 	}
 	snprintf(ev, sizeof(ev), "%s %s", r->product.s, r->version.present ? r->version.s : "");
-	if (!rec->broker_evidence)
-		rec->broker_evidence = cJSON_CreateArray();
-	if (rec->broker_evidence && (e = cJSON_CreateObject())) {
-		cJSON_AddStringToObject(e, "source", "amqp:Connection.Start server-properties");
-		cJSON_AddStringToObject(e, "value", ev);
-		cJSON_AddItemToArray(rec->broker_evidence, e);
-	}
+	(void)record_add_evidence(rec, "amqp:Connection.Start server-properties", ev);
 }
 
 static void finding(struct msw_record *rec, const char *id, enum msw_severity sev,

@@ -13,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "output/record.h"
+#include "base/record.h"
 #include "probes/broker_cves.h"
 #include "probes/mqtt_codec.h"
 
-#define EVIDENCE_MAX 12
 #define VALUE_MAX    160
 
 /* ------------------------------------------------------------------ $SYS rules */
@@ -105,24 +104,7 @@ static void add_evidence(struct msw_record *r, const char *source, const uint8_t
 		return;
 	memcpy(buf, v, n);
 	buf[n] = 0;
-	if (!r->broker_evidence && !(r->broker_evidence = cJSON_CreateArray()))
-		return;
-	int cnt = cJSON_GetArraySize(r->broker_evidence);
-	if (cnt >= EVIDENCE_MAX)
-		return;
-	for (int i = 0; i < cnt; i++) {
-		cJSON *e = cJSON_GetArrayItem(r->broker_evidence, i);
-		const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(e, "source"));
-		const char *x = cJSON_GetStringValue(cJSON_GetObjectItem(e, "value"));
-		if (s && x && !strcmp(s, source) && !strcmp(x, buf))
-			return;
-	}
-	cJSON *e = cJSON_CreateObject();
-	if (!e)
-		return;
-	cJSON_AddStringToObject(e, "source", source);
-	cJSON_AddStringToObject(e, "value", buf);
-	cJSON_AddItemToArray(r->broker_evidence, e);
+	(void)record_add_evidence(r, source, buf); /* a repeat or one past the cap: ignored */
 }
 
 static void set_str(char **dst, const char *v)
@@ -462,9 +444,18 @@ static bool in_range(const struct cve_row *row, const char *v)
 	return row->last && broker_version_cmp(v, row->last) <= 0;
 }
 
+/* What the record says happened to protocol level v ("3.1", "3.1.1", "5.0"); NULL when
+ * that level was not tried. */
 static const char *version_result(const struct msw_record *r, const char *v)
 {
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->versions, v));
+	static const char *const levels[3] = {"3.1", "3.1.1", "5.0"};
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, levels[i]))
+			return r->versions.set && (r->versions.planned & (1u << i))
+				       ? fenum_name(&msw_vres_enum, r->versions.v[i])
+				       : NULL;
+	return NULL;
 }
 
 enum cond_verdict { CD_HOLDS, CD_STATED, CD_FAILS };
@@ -530,11 +521,8 @@ static enum msw_severity seen_worst(const struct msw_record *r)
  * ...); NULL when none names it. */
 static const char *version_source(const struct msw_record *r)
 {
-	const cJSON *e;
-
-	cJSON_ArrayForEach(e, r->broker_evidence) {
-		const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(e, "source"));
-		const char *val = cJSON_GetStringValue(cJSON_GetObjectItem(e, "value"));
+	for (size_t i = 0; i < r->nevidence; i++) {
+		const char *src = r->evidence[i].source, *val = r->evidence[i].value;
 
 		if (src && val && strstr(val, r->broker_version))
 			return src;

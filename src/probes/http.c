@@ -22,7 +22,7 @@
 #include "base/target.h"
 #include "base/target.h"
 #include "classify/classify.h"
-#include "output/record.h"
+#include "base/record.h"
 #include "probes/http_fp.h"
 #include "probes/http_parse.h"
 #include "probes/probe.h"
@@ -607,8 +607,8 @@ static enum probe_rc http_init(struct pctx *c)
 	struct http_state *s = c->state;
 	fp_acc_init(&s->acc);
 	plan_build(c, s);
-	if (!c->rec->probe)
-		c->rec->probe = strdup("http");
+	if (!c->rec->probe[0])
+		snprintf(c->rec->probe, sizeof(c->rec->probe), "http");
 	return s->nreqs ? PROBE_CONTINUE : PROBE_DONE;
 }
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "output/record.h"
+#include "base/record.h"
 
 enum fp_req { FPR_GET, FPR_WS, FPR_WS_MQTT };
 enum fp_field {

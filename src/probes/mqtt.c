@@ -41,7 +41,8 @@
 #include "base/hashset.h"
 #include "classify/classify.h"
 #include "base/target.h"
-#include "output/record.h"
+#include <cjson/cJSON.h>
+#include "base/record.h"
 #include "probes/broker_db.h"
 #include "probes/mqtt_codec.h"
 #include "probes/probe.h"
@@ -59,27 +60,6 @@
 
 enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
 
-/* Outcome of one protocol level, for rec->versions. */
-enum vres {
-	VR_UNTESTED,
-	VR_ACCEPTED,
-	VR_REFUSED,
-	VR_IDENTIFIER,
-	VR_BAD_CREDS,
-	VR_NOT_AUTH,
-	VR_BANNED,
-	VR_MOVED,
-	VR_OTHER_SERVER,
-	VR_UNAVAILABLE,
-	VR_CLOSED,
-	VR_TIMEOUT,
-	VR_ERROR
-};
-static const char *const vres_names[] = {
-	"untested",       "accepted", "refused",      "identifier_rejected", "bad_credentials",
-	"not_authorized", "banned",   "server_moved", "use_another_server",  "unavailable",
-	"closed",         "timeout",  "error",
-};
 
 /* One raw topic in the seen set: its hash (the set's key) and, when the list holds
  * redacted forms, 1 + the index of its list entry (0 = none yet). */
@@ -298,7 +278,7 @@ static enum probe_rc proto_err(struct pctx *c, struct mq *m, const char *what)
 
 /* ------------------------------------------------------------ CONNACK */
 
-static enum vres vres_of(enum mqtt_connack_class k)
+static enum msw_vres vres_of(enum mqtt_connack_class k)
 {
 	switch (k) {
 	case CK_ACCEPTED:
@@ -1059,18 +1039,16 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 static void fill_versions(struct pctx *c, struct mq *m)
 {
 	struct msw_record *r = c->rec;
-	static const char *const names[3] = {"3.1", "3.1.1", "5.0"};
 	const struct plan *p = &m->plan;
 	if (!p->matrix && versions_run(p) < 2)
 		return;
-	cJSON_Delete(r->versions);
-	r->versions = cJSON_CreateObject();
-	for (int i = 0; r->versions && i < 3; i++) {
-		bool listed = false;
+	r->versions.set = true;
+	r->versions.planned = 0;
+	for (int i = 0; i < 3; i++) {
 		for (unsigned j = 0; j < p->nver; j++)
-			listed |= p->a[j].version == i + MQTT_V31;
-		if (listed)
-			cJSON_AddStringToObject(r->versions, names[i], vres_names[m->vres[i]]);
+			if (p->a[j].version == i + MQTT_V31)
+				r->versions.planned |= (uint8_t)(1u << i);
+		r->versions.v[i] = m->vres[i];
 	}
 }
 

@@ -32,7 +32,8 @@
 #include "base/config.h"
 #include "base/target.h"
 #include "base/target.h"
-#include "output/record.h"
+#include <cjson/cJSON.h>
+#include "base/record.h"
 #include "probes/probe.h"
 
 /* libsmbclient is loaded on first use: every call goes through the loaded table (smb_run

@@ -2,7 +2,7 @@
  * mqtt → ws → tls → tcp for wss; the probe only ever sees the top. */
 #include "transport/layer.h"
 #include <stdlib.h>
-#include "output/record.h"
+#include "base/record.h"
 
 static msw_err push(struct layer **top, const struct layer_ops *ops, int fd,
 		    const struct msw_target *t, const struct msw_config *cfg)

@@ -40,7 +40,8 @@
 #include <openssl/x509v3.h>
 #include "base/config.h"
 #include "base/target.h"
-#include "output/record.h"
+#include <cjson/cJSON.h>
+#include "base/record.h"
 #include "transport/layer.h"
 #include "transport/tlsinfo.h"
 
@@ -831,18 +832,18 @@ static cJSON *legacy_json(const struct tls_state *s)
 	return cJSON_CreateBool(s->legacy == 1);
 }
 
-static const char *security_verdict(const struct tls_state *s, const struct tls_verdicts *v,
-				    bool psk)
+static enum msw_tsec security_verdict(const struct tls_state *s, const struct tls_verdicts *v,
+				      bool psk)
 {
 	/* our certificate was asked for, sent, and the session did not fail afterwards */
 	bool mutual = s->have_cert && s->cert_requested && s->ph != TP_FAILED;
 	if (psk)
-		return "tls_verified"; /* both sides proved the pre-shared key */
+		return TSEC_TLS_VERIFIED; /* both sides proved the pre-shared key */
 	if (mutual)
-		return "mtls";
+		return TSEC_MTLS;
 	bool verified =
 		v->chain_verified && !v->hostname_mismatch && !v->expired && !v->not_yet_valid;
-	return verified ? "tls_verified" : "tls_unverified";
+	return verified ? TSEC_TLS_VERIFIED : TSEC_TLS_UNVERIFIED;
 }
 
 static void add_cert_facts(cJSON *o, struct tls_state *s, bool *psk, struct tls_verdicts *v)
@@ -919,8 +920,7 @@ static void tls_describe(struct layer *l, struct msw_record *rec)
 		rec->auth = AUTH_CLIENT_CERT_REQUIRED;
 	cJSON_Delete(rec->tls);
 	rec->tls = o;
-	free(rec->transport_security);
-	rec->transport_security = s->handshake_done ? strdup(security_verdict(s, &v, psk)) : NULL;
+	rec->transport_security = s->handshake_done ? security_verdict(s, &v, psk) : TSEC_UNSET;
 }
 
 static void tls_destroy(struct layer *l)

@@ -6,12 +6,32 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
-#include "output/record.h"
+#include "base/record.h"
+
+/* key = the bytes when they are text, else key_b64 = their base64 */
+static void json_add_bytes(cJSON *o, const char *key, const uint8_t *p, size_t n)
+{
+	char k[96];
+	char *b;
+
+	if (fields_text_ok(p, n)) {
+		char *s = strndup((const char *)p, n);
+		if (s)
+			cJSON_AddStringToObject(o, key, s);
+		free(s);
+		return;
+	}
+	snprintf(k, sizeof(k), "%s_b64", key);
+	if ((b = record_b64(p, n)))
+		cJSON_AddStringToObject(o, k, b);
+	free(b);
+}
 
 bool tlsinfo_time_rfc3339(const ASN1_TIME *t, char *out, size_t outsz)
 {

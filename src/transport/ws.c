@@ -13,7 +13,8 @@
 #include "base/config.h"
 #include "base/dbuf.h"
 #include "base/target.h"
-#include "output/record.h"
+#include <cjson/cJSON.h>
+#include "base/record.h"
 #include "transport/layer.h"
 #include "transport/ws_codec.h"
 
@@ -600,7 +601,7 @@ static void ws_describe(struct layer *l, struct msw_record *rec)
 	cJSON_Delete(rec->websocket);
 	rec->websocket = w;
 	if (!below_is_tls(l) && !rec->transport_security)
-		rec->transport_security = strdup("plaintext");
+		rec->transport_security = TSEC_PLAINTEXT;
 }
 
 static void ws_destroy(struct layer *l)

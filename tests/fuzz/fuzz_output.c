@@ -71,8 +71,6 @@ static void check_subtrees(const uint8_t *data, size_t size)
 	record_init(&r, "mqtt");
 	r.connack_code = 0;
 	r.connack_props = cJSON_Duplicate(in, 1);
-	r.versions = cJSON_Duplicate(in, 1);
-	r.broker_evidence = cJSON_Duplicate(in, 1);
 	r.tls = cJSON_Duplicate(in, 1);
 	r.websocket = cJSON_Duplicate(in, 1);
 	r.extra = in;

@@ -352,7 +352,8 @@ int main(int argc, char **argv)
 	cJSON_AddBoolToObject(out, "ws_retry_pending", ws_retry_pending(&t));
 	cJSON_AddStringToObject(out, "auth", auth_str(rec.auth));
 	if (rec.transport_security)
-		cJSON_AddStringToObject(out, "transport_security", rec.transport_security);
+		cJSON_AddStringToObject(out, "transport_security",
+					fenum_name(&msw_tsec_enum, rec.transport_security));
 	if (rec.error)
 		cJSON_AddStringToObject(out, "error", rec.error);
 	if (rec.tls)

@@ -230,14 +230,14 @@ static void test_extra_merge(void **st)
 	(void)st;
 
 	record_init(&r, "http");
-	r.kind = strdup("service");
+	r.kind = KIND_SERVICE;
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "status", "spoofed");     /* never replaces envelope */
 	cJSON_AddObjectToObject(r.extra, "http");
 	r.tls = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.tls, "version", "TLSv1.3");
 	r.transport = TRANSPORT_TLS;
-	r.transport_security = strdup("tls_unverified");
+	r.transport_security = TSEC_TLS_UNVERIFIED;
 	r.status = ST_SUCCESS;
 	j = record_to_json(&r, "x");
 	assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "success");
@@ -329,7 +329,7 @@ static void test_schema_valid(void **st)
 		record_findings(&r)[0].severity = (enum msw_severity)(i % SEV__COUNT);
 		record_findings(&r)[0].confidence = (enum msw_confidence)(i % CONF__COUNT);
 		if (i == 3) {
-			r.kind = strdup("host");
+			r.kind = KIND_HOST;
 			r.port = 0;
 		}
 		if (i == 4)

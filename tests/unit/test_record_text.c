@@ -14,7 +14,6 @@
 #include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/record.h"
-#include "output/record_int.h"
 #include "test_rng.h"
 
 static void same(const struct msw_record *r)
@@ -51,7 +50,7 @@ static void test_default(void **st)
 	same(&r);
 	record_free(&r);
 	record_init(&r, "mqtt");
-	r.kind = strdup("host");
+	r.kind = KIND_HOST;
 	r.duration_ms = -5;
 	same(&r);
 	record_free(&r);
@@ -91,7 +90,7 @@ static void test_full(void **st)
 	r.port = 1883;
 	r.hostname = strdup("h\xc3\xa9\"\n\x01");
 	r.transport = TRANSPORT_WSS;
-	r.transport_security = strdup("tls_verified");
+	r.transport_security = TSEC_TLS_VERIFIED;
 	r.status = ST_SUCCESS;
 	r.error = strdup("bad \xff");
 	r.mqtt = true;
@@ -103,14 +102,13 @@ static void test_full(void **st)
 		big[i] = (uint8_t)i;
 	mbytes_set(&r.connack_raw, big, sizeof(big));
 	r.connack_props = bad_tree(2);
-	r.versions = cJSON_CreateObject();
-	cJSON_AddStringToObject(r.versions, "3.1", "accepted");
+	r.versions = (struct msw_versions){.set = true, .planned = 5, .v = {VR_ACCEPTED, 0, 99}};
 	r.read_access = READ_GRANTED_WITH_DATA;
 	r.write_access = WRITE_CONFIRMED;
 	r.broker_product = strdup("mosquitto");
 	r.broker_version = strdup("2.0\xff");
-	r.broker_evidence = cJSON_CreateArray();
-	cJSON_AddItemToArray(r.broker_evidence, bad_tree(1));
+	record_add_evidence(&r, "$SYS/broker/version", "2.0\xff");
+	record_add_evidence(&r, "s\x01\"", "");
 	struct msw_topic *t = record_topic(&r, BAD, sizeof(BAD), 10);
 	t->retained = true;
 	t->messages = 3;
@@ -229,17 +227,18 @@ static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
 	if (rnd(3) == 0) {
-		free(r->probe);
-		r->probe = rnd_cstr(6);
+		char *p = rnd_cstr(6);
+		snprintf(r->probe, sizeof(r->probe), "%s", p);
+		free(p);
 	}
-	r->kind = rnd(2) ? strdup(rnd(2) ? "host" : "service") : NULL;
+	r->kind = (enum msw_kind)rnd(KIND__COUNT + 1);
 	r->start_us = (int64_t)rnd(2000000000) * 1000000 + rnd(1000000);
 	r->port = (uint16_t)rnd(65536);
 	r->hostname = rnd(2) ? rnd_cstr(10) : NULL;
 	r->error = rnd(2) ? rnd_cstr(10) : NULL;
 	r->transport = (enum msw_transport)rnd(TRANSPORT__COUNT + 1);
 	r->status = (enum msw_status)rnd(ST__COUNT + 1);
-	r->transport_security = rnd(2) ? rnd_cstr(5) : NULL;
+	r->transport_security = (enum msw_tsec)rnd(TSEC__COUNT + 1);
 	r->auth = (enum msw_auth)rnd(AUTH__COUNT + 1); /* one past the table: its fallback */
 	r->read_access = (enum msw_read_access)rnd(READ__COUNT + 1);
 	r->write_access = (enum msw_write_access)rnd(WRITE__COUNT + 1);
@@ -252,9 +251,17 @@ static void rnd_record(struct msw_record *r)
 	rnd_bytes(buf, n);
 	mbytes_set(&r->connack_raw, buf, n);
 	r->connack_props = rnd(2) ? rnd_tree(0) : NULL;
-	r->versions = rnd(3) ? NULL : rnd_tree(0);
+	if (!rnd(3))
+		r->versions = (struct msw_versions){.set = true, .planned = (uint8_t)rnd(8),
+						    .v = {(uint8_t)rnd(VR__COUNT + 1),
+							  (uint8_t)rnd(VR__COUNT), (uint8_t)rnd(VR__COUNT)}};
 	r->broker_product = rnd(2) ? rnd_cstr(8) : NULL;
-	r->broker_evidence = rnd(2) ? rnd_tree(0) : NULL;
+	for (uint32_t i = 0, k = rnd(4); i < k; i++) {
+		char *a = rnd_cstr(6), *b = rnd_cstr(6);
+		record_add_evidence(r, a, b);
+		free(a);
+		free(b);
+	}
 	for (uint32_t i = 0, k = rnd(4); i < k; i++) {
 		n = rnd(sizeof(buf));
 		rnd_bytes(buf, n);

@@ -164,7 +164,7 @@ static void host_record(struct msw_record *r, const char *ip)
 	cJSON *risk;
 
 	record_init(r, "host");
-	r->kind = strdup("host");
+	r->kind = KIND_HOST;
 	snprintf(r->ip, sizeof(r->ip), "%s", ip);
 	r->status = ST_SUCCESS;
 	r->extra = cJSON_CreateObject();
@@ -428,7 +428,7 @@ static void test_text(void **st)
 		record_free(&r);
 	}
 	record_init(&r, "host");
-	r.kind = strdup("host");
+	r.kind = KIND_HOST;
 	snprintf(r.ip, sizeof(r.ip), "127.0.0.9");
 	r.status = ST_SUCCESS;
 	r.extra = cJSON_CreateObject();

@@ -250,7 +250,7 @@ static void test_handshake_chunks(void **st)
 		struct msw_record rec;
 		record_init(&rec, "mqtt");
 		layer_tls.describe(&r->top, &rec);
-		assert_string_equal(rec.transport_security, "tls_verified");
+		assert_int_equal(rec.transport_security, TSEC_TLS_VERIFIED);
 		cJSON *v = cJSON_GetObjectItem(rec.tls, "verdicts");
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "chain_verified")));
 		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "hostname_mismatch")));
@@ -303,7 +303,7 @@ static void test_mtls(void **st)
 		struct msw_record rec;
 		record_init(&rec, "mqtt");
 		layer_tls.describe(&r->top, &rec);
-		assert_string_equal(rec.transport_security, "mtls");
+		assert_int_equal(rec.transport_security, TSEC_MTLS);
 		assert_int_equal(rec.auth, AUTH_UNKNOWN);
 		record_free(&rec);
 		rig_free(r);
@@ -331,7 +331,7 @@ static void test_bad_config(void **st)
 	record_init(&rec, "mqtt");
 	layer_tls.describe(&r->top, &rec);
 	assert_non_null(strstr(rec.error, "TLS configuration"));
-	assert_null(rec.transport_security);
+	assert_int_equal(rec.transport_security, TSEC_UNSET);
 	record_free(&rec);
 	rig_free(r);
 }

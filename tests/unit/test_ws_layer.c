@@ -200,7 +200,7 @@ static void test_upgrade_and_stream(void **st)
 	struct msw_record rec;
 	record_init(&rec, "mqtt");
 	layer_ws.describe(&r->top, &rec);
-	assert_string_equal(rec.transport_security, "plaintext");
+	assert_int_equal(rec.transport_security, TSEC_PLAINTEXT);
 	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "server")->valuestring, "mock/1");
 	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "subprotocol")->valuestring, "mqtt");
 	assert_int_equal(cJSON_GetObjectItem(rec.websocket, "close_code")->valueint, 1000);

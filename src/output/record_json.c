@@ -1,0 +1,484 @@
+/* A record's JSON text: a visitor of the field-table walker (base/fields.h) that writes
+ * compact JSON into a capped buffer.
+ *
+ * Rows come in table order; keys are the rows' precomputed `"name":` texts; text that is
+ * valid UTF-8 without NUL is written as a string (printable ASCII copied in one pass),
+ * anything else as "<name>_b64" (or {"b64": ...} in a list); vocabulary words are copied
+ * as they are. The bytes are those jsonw_append(record_to_json(r)) writes (the cJSON
+ * tree, kept as the reference: tests/unit/test_record_text.c and fuzz_output compare
+ * the two byte for byte), including the rules for the parsed-JSON subtrees the record
+ * still carries (sanitize_tree() in record.c: an invalid UTF-8 key becomes "_b64:" +
+ * base64, an invalid string value "<key>_b64" in an object or {"b64": ...} in an array,
+ * down to depth 64; members merged at the top level never repeat a name written there).
+ *
+ * Errors (the buffer's cap, out of memory) leave the buffer as it was. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output/jsonw.h"
+#include "base/fields_walk.h"
+#include "output/record.h"
+
+#define SANITIZE_DEPTH 64 /* sanitize_tree() stops below this depth */
+#define TOP_KEYS 64       /* the envelope's keys, for merge_extra()'s duplicate check */
+#define JSONW_DEPTH 1000  /* jsonw_append()'s nesting cap */
+
+struct jt {
+	struct dbuf *b;
+	msw_err rc;
+	bool first; /* no member written yet at the current level */
+	/* top-level keys written so far (extra members must not repeat one) */
+	const char *keys[TOP_KEYS];
+	bool b64[TOP_KEYS]; /* keys[i] was written with "_b64" appended */
+	int nkeys;
+	int depth; /* objects and arrays open: 1 while writing the top level's members */
+	const char *tool_version;
+	bool track; /* keep keys[]: the record has members to merge at the top level */
+};
+
+/* Up to 16 bytes without a call: two overlapping fixed-size copies. */
+static inline void copy_small(uint8_t *d, const char *p, size_t n)
+{
+	if (n >= 8) {
+		memcpy(d, p, 8);
+		memcpy(d + n - 8, p + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, p, 4);
+		memcpy(d + n - 4, p + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = (uint8_t)p[i];
+	}
+}
+
+static inline void raw(struct jt *t, const char *p, size_t n)
+{
+	struct dbuf *b = t->b;
+	if (b->alloc - b->len >= n) { /* the usual case: room reserved at the start */
+		if (n <= 16)
+			copy_small(b->p + b->len, p, n);
+		else
+			memcpy(b->p + b->len, p, n);
+		b->len += n;
+	} else if (!t->rc) {
+		t->rc = jsonw_raw(b, p, n);
+	}
+}
+
+static void str_n(struct jt *t, const void *p, size_t n)
+{
+	if (!t->rc)
+		t->rc = jsonw_string_n(t->b, p, n);
+}
+
+static void str(struct jt *t, const char *s)
+{
+	if (!t->rc)
+		t->rc = jsonw_string(t->b, s);
+}
+
+static inline __attribute__((always_inline)) void plain_n(struct jt *t, const char *s, size_t n)
+{
+	struct dbuf *b = t->b;
+	if (b->alloc - b->len < n + 2) {
+		raw(t, "\"", 1);
+		raw(t, s, n);
+		raw(t, "\"", 1);
+		return;
+	}
+	b->p[b->len] = '"';
+	if (n <= 16)
+		copy_small(b->p + b->len + 1, s, n);
+	else
+		memcpy(b->p + b->len + 1, s, n);
+	b->p[b->len + 1 + n] = '"';
+	b->len += n + 2;
+}
+
+static void inum(struct jt *t, int64_t v)
+{
+	if (!t->rc)
+		t->rc = jsonw_int(t->b, v);
+}
+
+static void unum(struct jt *t, uint64_t v)
+{
+	if (!t->rc)
+		t->rc = jsonw_uint(t->b, v);
+}
+
+static void sep(struct jt *t)
+{
+	if (!t->first)
+		raw(t, ",", 1);
+	t->first = false;
+}
+
+static void open_(struct jt *t, const char *c)
+{
+	raw(t, c, 1);
+	t->first = true;
+	t->depth++;
+}
+
+static void close_(struct jt *t, const char *c)
+{
+	raw(t, c, 1);
+	t->first = false;
+	t->depth--;
+}
+
+/* A member's key: a row's precomputed `"name":` text (or `"name_b64":`). known_b64: the
+ * name the top-level merge compares with has "_b64" (for a subtree it is the name before
+ * sanitising). */
+static inline __attribute__((always_inline)) void key_as(struct jt *t, const char *k,
+							      const char *text, size_t n,
+							      bool known_b64)
+{
+	if (!t->first)
+		raw(t, ",", 1);
+	t->first = false;
+	if (t->track && t->depth == 1 && t->nkeys < TOP_KEYS) {
+		t->keys[t->nkeys] = k;
+		t->b64[t->nkeys++] = known_b64;
+	}
+	struct dbuf *b = t->b;
+	if (b->alloc - b->len >= FKEY_COPY) { /* padded key text: one fixed-size copy */
+		memcpy(b->p + b->len, text, FKEY_COPY);
+		b->len += n;
+	} else {
+		raw(t, text, n);
+	}
+}
+
+static inline __attribute__((always_inline)) void key(struct jt *t, const struct fdef *f)
+{
+	key_as(t, f->name, f->jkey, f->jklen, false);
+}
+
+static inline void key64(struct jt *t, const struct fdef *f, bool known)
+{
+	key_as(t, f->name, f->jkey64, f->jk64len, known);
+}
+
+static __attribute__((noinline)) void b64_value(struct jt *t, const uint8_t *p, size_t n)
+{
+	char small[256];
+	size_t need = 4 * ((n + 2) / 3);
+	char *s = need < sizeof(small) ? small : malloc(need + 1);
+
+	if (!s) {
+		t->rc = t->rc ? t->rc : MSW_ERR_NOMEM;
+		return;
+	}
+	str_n(t, s, b64_encode(p, n, s));
+	if (s != small)
+		free(s);
+}
+
+static __attribute__((noinline)) void text_slow(struct jt *t, const struct fdef *f,
+						       const uint8_t *p, size_t n)
+{
+	if (fields_text_ok(p, n)) {
+		key(t, f);
+		str_n(t, n ? p : (const uint8_t *)"", n);
+	} else {
+		key64(t, f, true);
+		b64_value(t, p, n);
+	}
+}
+
+/* Text under row f: printable ASCII copied in one pass; other valid UTF-8 without NUL
+ * escaped; anything else as "<name>_b64". */
+static inline void text(struct jt *t, const struct fdef *f, const uint8_t *p, size_t n)
+{
+	if (n && jsonw_ascii_plain(p, n)) {
+		key(t, f);
+		plain_n(t, (const char *)p, n);
+	} else {
+		text_slow(t, f, p, n);
+	}
+}
+
+static __attribute__((noinline)) void hex(struct jt *t, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char small[512];
+	char *buf = 2 * n <= sizeof(small) ? small : malloc(2 * n);
+
+	if (!buf) {
+		t->rc = t->rc ? t->rc : MSW_ERR_NOMEM;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = hx[p[i] >> 4];
+		buf[2 * i + 1] = hx[p[i] & 15];
+	}
+	str_n(t, buf, 2 * n);
+	if (buf != small)
+		free(buf);
+}
+
+/* ---- subtrees, with sanitize_tree()'s rules ---- */
+
+static void sub_value(struct jt *t, const cJSON *v, int depth);
+
+static bool bad_utf8(const char *s)
+{
+	return s && !utf8_valid((const uint8_t *)s, strlen(s));
+}
+
+/* A string that sanitize_tree() replaces by its base64. (Subtrees reach the tree as
+ * cJSON_Duplicate() copies, which are never references: every string is checked.) */
+static bool bad_string(const cJSON *c, int depth)
+{
+	return depth <= SANITIZE_DEPTH && cJSON_IsString(c) && c->valuestring &&
+	       bad_utf8(c->valuestring);
+}
+
+/* An object member's key as sanitize_tree() leaves it (malloc'd when renamed). */
+static char *member_key(const cJSON *c, int depth)
+{
+	if (depth > SANITIZE_DEPTH || !c->string || (c->type & cJSON_StringIsConst) ||
+	    !bad_utf8(c->string))
+		return NULL;
+	char *b = record_b64((const uint8_t *)c->string, strlen(c->string));
+	size_t n = b ? strlen(b) + 6 : 0;
+	char *k = b ? malloc(n) : NULL;
+	if (k)
+		snprintf(k, n, "_b64:%s", b);
+	free(b);
+	return k;
+}
+
+/* One member of an object whose members sanitize_tree() visits at `depth`. */
+static void sub_member(struct jt *t, const cJSON *c, int depth)
+{
+	char *renamed = member_key(c, depth);
+	const char *k = renamed ? renamed : c->string;
+
+	sep(t);
+	if (bad_string(c, depth) && k) {
+		char kb[256];
+		snprintf(kb, sizeof(kb), "%s_b64", k);
+		str(t, kb);
+		raw(t, ":", 1);
+		b64_value(t, (const uint8_t *)c->valuestring, strlen(c->valuestring));
+	} else {
+		str(t, k);
+		raw(t, ":", 1);
+		sub_value(t, c, depth + 1);
+	}
+	free(renamed);
+}
+
+static void sub_children(struct jt *t, const cJSON *node, int depth)
+{
+	bool obj = cJSON_IsObject(node);
+
+	open_(t, obj ? "{" : "[");
+	for (const cJSON *c = node->child; c && !t->rc; c = c->next) {
+		if (obj) {
+			sub_member(t, c, depth);
+			continue;
+		}
+		sep(t);
+		if (bad_string(c, depth)) {
+			raw(t, "{\"b64\":", 7);
+			b64_value(t, (const uint8_t *)c->valuestring, strlen(c->valuestring));
+			raw(t, "}", 1);
+		} else {
+			sub_value(t, c, depth + 1);
+		}
+	}
+	close_(t, obj ? "}" : "]");
+}
+
+/* A value whose own members (if any) sanitize_tree() visits at `depth`. */
+static void sub_value(struct jt *t, const cJSON *v, int depth)
+{
+	if (depth > JSONW_DEPTH) { /* v sits at this depth of the record */
+		t->rc = t->rc ? t->rc : MSW_ERR_TOO_BIG;
+		return;
+	}
+	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+		sub_children(t, v, depth);
+		return;
+	}
+	if (!t->rc)
+		t->rc = jsonw_append(t->b, v);
+}
+
+/* A subtree under row f, visited by sanitize_tree() at `depth` (the key is ours, so only
+ * a string value can be renamed, after merge_extra() looked). */
+static void subtree(struct jt *t, const struct fdef *f, const cJSON *v, int depth)
+{
+	if (bad_string(v, depth)) {
+		key64(t, f, false);
+		b64_value(t, (const uint8_t *)v->valuestring, strlen(v->valuestring));
+	} else {
+		key(t, f);
+		sub_value(t, v, depth + 1);
+	}
+}
+
+/* merge_extra(): an extra member whose key is already at the top level is skipped. */
+static bool top_has(const struct jt *t, const char *k)
+{
+	for (int i = 0; i < t->nkeys; i++) {
+		const char *w = t->keys[i];
+		size_t n = strlen(w);
+		if (strncmp(k, w, n) == 0 && (t->b64[i] ? strcmp(k + n, "_b64") == 0 : !k[n]))
+			return true;
+	}
+	return false;
+}
+
+/* An earlier member of x with key k: it was written, or skipped for the same reason. */
+static bool earlier(const cJSON *x, const cJSON *it)
+{
+	for (const cJSON *p = x->child; p && p != it; p = p->next)
+		if (p->string && strcmp(p->string, it->string) == 0)
+			return true;
+	return false;
+}
+
+static void extra(struct jt *t, const cJSON *x)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(x))
+		return;
+	cJSON_ArrayForEach(it, x) {
+		if (!it->string || top_has(t, it->string) || earlier(x, it))
+			continue;
+		sub_member(t, it, 0);
+	}
+}
+
+
+/* ---- the visitor ---- */
+
+/* An element of a string list: text, else {"b64": ...} (or {"<name>_b64": ...} for an
+ * F_NULWRAP row's element holding NUL). */
+static __attribute__((noinline)) void list_text(struct jt *t, const struct fdef *f, const struct fval *v)
+{
+	sep(t);
+	if (fields_text_ok(v->s, v->n)) {
+		str_n(t, v->n ? v->s : (const uint8_t *)"", v->n);
+		return;
+	}
+	raw(t, "{", 1);
+	if ((f->flags & F_NULWRAP) && memchr(v->s, 0, v->n))
+		raw(t, f->jkey64, f->jk64len);
+	else
+		raw(t, "\"b64\":", 6);
+	b64_value(t, v->s, v->n);
+	raw(t, "}", 1);
+}
+
+static __attribute__((noinline)) void rare_value(struct jt *t, const struct fdef *f,
+						       const struct fval *v)
+{
+	if (v->t == FT_JSON && (f->flags & F_MERGE))
+		extra(t, v->p);
+	else if (v->t == FT_JSON)
+		subtree(t, f, v->p, t->depth - 1);
+	else
+		t->rc = t->rc ? t->rc : MSW_ERR_INTERNAL;
+}
+
+static inline __attribute__((always_inline)) void on_value(void *ctx, const struct fdef *f, const struct fval *v, bool elem)
+{
+	struct jt *t = ctx;
+
+	if (elem) {
+		list_text(t, f, v);
+		return;
+	}
+	if (v->absent) {
+		key(t, f);
+		raw(t, "null", 4);
+		return;
+	}
+	switch (v->t) {
+	case FT_BOOL:
+		key(t, f);
+		v->b ? raw(t, "true", 4) : raw(t, "false", 5);
+		break;
+	case FT_INT:
+		key(t, f);
+		inum(t, v->i);
+		break;
+	case FT_UINT:
+		key(t, f);
+		unum(t, v->u);
+		break;
+	case FT_WORD:
+		key(t, f);
+		if (f->flags & F_SINKVAL)
+			str(t, t->tool_version ? t->tool_version : "unknown");
+		else
+			plain_n(t, (const char *)v->s, v->n);
+		break;
+	case FT_ENUM:
+		key(t, f);
+		plain_n(t, (const char *)v->s, v->n);
+		break;
+	case FT_STR:
+	case FT_BYTES:
+	case FT_CHARS:
+		text(t, f, v->s, (f->flags & F_TRUNC_NUL) ? strnlen((const char *)v->s, v->n) : v->n);
+		break;
+	case FT_HEX:
+		key(t, f);
+		hex(t, v->s, v->n);
+		break;
+	default:
+		rare_value(t, f, v);
+	}
+}
+
+static inline __attribute__((always_inline)) void on_open(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k,
+		    bool elem)
+{
+	struct jt *t = ctx;
+
+	if (f)
+		key(t, f);
+	else if (elem)
+		sep(t);
+	else if (blk->jkey)
+		key_as(t, blk->name, blk->jkey, blk->jklen, false);
+	open_(t, k == FN_OBJECT ? "{" : "[");
+}
+
+static inline __attribute__((always_inline)) void on_close(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k)
+{
+	close_(ctx, k == FN_OBJECT ? "}" : "]");
+}
+
+static bool on_stopped(void *ctx)
+{
+	return ((struct jt *)ctx)->rc != MSW_OK;
+}
+
+static const struct fvisitor json_visitor = {
+	.value = on_value,
+	.open = on_open,
+	.close = on_close,
+	.stopped = on_stopped,
+};
+
+msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b)
+{
+	struct jt t = {.b = b, .first = true, .tool_version = tool_version, .track = r->extra};
+	size_t mark = b->len;
+
+	(void)dbuf_reserve(b, 4096); /* most records fit: raw() then only copies */
+	fw_walk(&record_table, r, &json_visitor, &t);
+	if (t.rc)
+		b->len = mark;
+	return t.rc;
+}
