@@ -61,7 +61,9 @@ static inline __attribute__((always_inline)) void fw_get(const void *obj, const 
 	case FT_ENUM:
 		v->i = *(const int *)at;
 		v->absent = zero && !v->i;
-		v->s = (const uint8_t *)fenum_name(f->enm, (int)v->i);
+		v->s = (const uint8_t *)(v->i >= 0 && v->i < f->enm->n && f->enm->names[v->i]
+						 ? f->enm->names[v->i]
+						 : f->enm->names[f->enm->fallback]);
 		v->n = strlen((const char *)v->s);
 		return;
 	case FT_WORD:

@@ -326,8 +326,10 @@ void record_init(struct msw_record *r, const char *probe)
 {
 	memset(r, 0, sizeof(*r));
 	lists_init(r);
-	if (probe)
-		snprintf(r->probe, sizeof(r->probe), "%s", probe);
+	if (probe) { /* a probe's name: short, cut to the field */
+		size_t n = strnlen(probe, sizeof(r->probe) - 1);
+		memcpy(r->probe, probe, n);
+	}
 	r->connack_code = -1;
 	r->status = ST_UNKNOWN_ERROR;
 }

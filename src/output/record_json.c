@@ -136,20 +136,23 @@ static inline __attribute__((always_inline)) void key_as(struct jt *t, const cha
 							      const char *text, size_t n,
 							      bool known_b64)
 {
-	if (!t->first)
-		raw(t, ",", 1);
-	t->first = false;
 	if (t->track && t->depth == 1 && t->nkeys < TOP_KEYS) {
 		t->keys[t->nkeys] = k;
 		t->b64[t->nkeys++] = known_b64;
 	}
 	struct dbuf *b = t->b;
-	if (b->alloc - b->len >= FKEY_COPY) { /* padded key text: one fixed-size copy */
-		memcpy(b->p + b->len, text, FKEY_COPY);
-		b->len += n;
+	if (b->alloc - b->len > FKEY_COPY) { /* padded key text: one fixed-size copy */
+		uint8_t *d = b->p + b->len;
+		if (!t->first)
+			*d++ = ',';
+		memcpy(d, text, FKEY_COPY);
+		b->len = (size_t)(d - b->p) + n;
 	} else {
+		if (!t->first)
+			raw(t, ",", 1);
 		raw(t, text, n);
 	}
+	t->first = false;
 }
 
 static inline __attribute__((always_inline)) void key(struct jt *t, const struct fdef *f)
