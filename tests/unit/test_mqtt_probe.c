@@ -60,6 +60,19 @@ struct harness {
 
 static struct harness *H;
 
+/* The outcome the record keeps for one protocol level ("3.1", "3.1.1", "5.0"), or NULL
+ * when that level was not planned. */
+static const char *vres_of_level(const char *level)
+{
+	static const char *const names[3] = {"3.1", "3.1.1", "5.0"};
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(level, names[i]))
+			return H->rec.versions.set && (H->rec.versions.planned & (1u << i))
+				       ? fenum_name(&msw_vres_enum, H->rec.versions.v[i])
+				       : NULL;
+	return NULL;
+}
+
 static void setup_h(enum msw_depth depth, unsigned versions, uint32_t window_ms)
 {
 	H = calloc(1, sizeof(*H));
@@ -576,7 +589,7 @@ static void test_matrix_plan(void **st)
 	assert_int_equal(sent_packet(1, MQTT_V5, &u), MQTT_SUBSCRIBE); /* same connection */
 	probe_mqtt.finish(&H->pc);
 	assert_string_equal(H->rec.mqtt_version, "5.0");
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "3.1")),
+	assert_string_equal(vres_of_level("3.1"),
 			    "accepted");
 	teardown_h();
 
@@ -595,7 +608,7 @@ static void test_matrix_plan(void **st)
 	assert_int_equal(sent_packet(1, MQTT_V311, &u), MQTT_SUBSCRIBE);
 	probe_mqtt.finish(&H->pc);
 	assert_string_equal(H->rec.mqtt_version, "3.1.1");
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "5.0")),
+	assert_string_equal(vres_of_level("5.0"),
 			    "refused");
 	teardown_h();
 
@@ -611,9 +624,9 @@ static void test_matrix_plan(void **st)
 	assert_int_equal(H->rec.auth, AUTH_ANONYMOUS);
 	assert_string_equal(H->rec.mqtt_version, "3.1");
 	assert_null(H->rec.error);
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "3.1.1")),
+	assert_string_equal(vres_of_level("3.1.1"),
 			    "closed");
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(H->rec.versions, "5.0")),
+	assert_string_equal(vres_of_level("5.0"),
 			    "timeout");
 	teardown_h();
 }
