@@ -204,23 +204,25 @@ static inline void text(struct jt *t, const struct fdef *f, const uint8_t *p, si
 	}
 }
 
-static __attribute__((noinline)) void hex(struct jt *t, const uint8_t *p, size_t n)
+/* Bytes as a lowercase-hex string, written straight into the buffer (the digits never
+ * need escaping). */
+static void hex(struct jt *t, const uint8_t *p, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
-	char small[512];
-	char *buf = 2 * n <= sizeof(small) ? small : malloc(2 * n);
+	struct dbuf *b = t->b;
 
-	if (!buf) {
-		t->rc = t->rc ? t->rc : MSW_ERR_NOMEM;
+	if (t->rc)
 		return;
-	}
+	if (b->alloc - b->len < 2 * n + 2 && (t->rc = dbuf_reserve(b, 2 * n + 2)) != MSW_OK)
+		return;
+	uint8_t *d = b->p + b->len;
+	*d++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		buf[2 * i] = hx[p[i] >> 4];
-		buf[2 * i + 1] = hx[p[i] & 15];
+		*d++ = (uint8_t)hx[p[i] >> 4];
+		*d++ = (uint8_t)hx[p[i] & 15];
 	}
-	str_n(t, buf, 2 * n);
-	if (buf != small)
-		free(buf);
+	*d++ = '"';
+	b->len = (size_t)(d - b->p);
 }
 
 /* ---- subtrees, with sanitize_tree()'s rules ---- */
