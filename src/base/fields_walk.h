@@ -27,14 +27,16 @@ static inline uint64_t fw_read_uint(const char *p, unsigned size)
 	}
 }
 
-/* The row's value, read at its offset or by its getter. Absence is only looked at for
- * rows that may be absent (F_OPT, F_NULL). Inline: the walker reads every row this way. */
-static inline __attribute__((always_inline)) void fw_get(const void *obj, const struct fdef *f, struct fval *v)
+/* The row's value, read at its offset or by its getter; type is f->type (the walker
+ * passes it as a constant, so each type's reading is compiled on its own). Absence is only
+ * looked at for rows that may be absent (F_OPT, F_NULL). */
+static inline __attribute__((always_inline)) void fw_get_t(const void *obj, const struct fdef *f,
+							   struct fval *v, enum ftype type)
 {
 	const char *at = (const char *)obj + f->off;
 	bool opt = f->flags & (F_OPT | F_NULL), zero = f->flags & F_ZERO;
 
-	v->t = (enum ftype)f->type;
+	v->t = type;
 	v->absent = false;
 	v->tbl = f->sub;
 	if (f->get) {
@@ -45,7 +47,7 @@ static inline __attribute__((always_inline)) void fw_get(const void *obj, const 
 		v->absent &= opt;
 		return;
 	}
-	switch (f->type) {
+	switch (type) {
 	case FT_BOOL:
 		v->b = *(const bool *)at;
 		v->absent = zero && !v->b;
@@ -111,6 +113,12 @@ static inline __attribute__((always_inline)) void fw_get(const void *obj, const 
 	default:
 		v->absent = opt;
 	}
+}
+
+static inline __attribute__((always_inline)) void fw_get(const void *obj, const struct fdef *f,
+							 struct fval *v)
+{
+	fw_get_t(obj, f, v, (enum ftype)f->type);
 }
 
 
@@ -182,40 +190,75 @@ static inline void fw_attached(const struct fval *v, const struct fvisitor *vis,
 	}
 }
 
+/* One row of a known type: read, then visit (a value, a nested block, a list, or the
+ * attached blocks). */
+static inline __attribute__((always_inline)) void fw_row(const struct fdef *f, const void *obj,
+							 const struct fvisitor *vis, void *ctx,
+							 enum ftype type)
+{
+	struct fval v;
+
+	fw_get_t(obj, f, &v, type);
+	if (v.absent) {
+		if (f->flags & F_NULL)
+			vis->value(ctx, f, &v, false);
+		return;
+	}
+	switch (type) {
+	case FT_BLOCKS:
+		fw_attached(&v, vis, ctx);
+		break;
+	case FT_BLOCK:
+	case FT_PTR:
+	case FT_REF:
+		fw_nested(f, v.tbl, v.p, vis, ctx, false);
+		break;
+	case FT_LIST:
+	case FT_STRLIST:
+		fw_list(f, &v, vis, ctx);
+		break;
+	default:
+		vis->value(ctx, f, &v, false);
+	}
+}
+
+#define FW_ROW(T)                                  \
+	case T:                                    \
+		fw_row(f, obj, vis, ctx, T);       \
+		break
+
 static inline void fw_block(const struct fblock *blk, const void *obj, const struct fvisitor *vis,
 		       void *ctx)
 {
 	unsigned skip = F_SECRET | (vis->derived ? 0 : F_DERIVED);
 
+	/* one case per type: each row's reading and visiting is the code of its type only */
 	for (const struct fdef *f = blk->f, *end = blk->f + blk->n; f < end; f++) {
-		struct fval v;
-
 		if (f->flags & skip)
 			continue;
-		fw_get(obj, f, &v);
-		if (v.absent) {
-			if (f->flags & F_NULL)
-				vis->value(ctx, f, &v, false);
-			continue;
-		}
 		switch (f->type) {
-		case FT_BLOCKS:
-			fw_attached(&v, vis, ctx);
-			break;
-		case FT_BLOCK:
-		case FT_PTR:
-		case FT_REF:
-			fw_nested(f, v.tbl, v.p, vis, ctx, false);
-			break;
-		case FT_LIST:
-		case FT_STRLIST:
-			fw_list(f, &v, vis, ctx);
-			break;
+			FW_ROW(FT_BOOL);
+			FW_ROW(FT_INT);
+			FW_ROW(FT_UINT);
+			FW_ROW(FT_WORD);
+			FW_ROW(FT_STR);
+			FW_ROW(FT_BYTES);
+			FW_ROW(FT_CHARS);
+			FW_ROW(FT_ENUM);
+			FW_ROW(FT_HEX);
+			FW_ROW(FT_BLOCK);
+			FW_ROW(FT_PTR);
+			FW_ROW(FT_LIST);
+			FW_ROW(FT_STRLIST);
+			FW_ROW(FT_REF);
+			FW_ROW(FT_BLOCKS);
+			FW_ROW(FT_JSON);
 		default:
-			vis->value(ctx, f, &v, false);
+			fw_row(f, obj, vis, ctx, (enum ftype)f->type);
 		}
 	}
 }
+#undef FW_ROW
 
 static inline void fw_walk(const struct fblock *blk, const void *obj,
 			   const struct fvisitor *vis, void *ctx)
