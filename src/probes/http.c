@@ -964,7 +964,7 @@ static void set_broker(struct pctx *c, const struct fp_result *res)
 	const struct fp_product *p = &fp_products[res->product];
 	struct msw_record *r = c->rec;
 	const char *v = res->version;
-	cJSON *e;
+	char src[160];
 
 	if (!p->broker)
 		return;
@@ -976,16 +976,8 @@ static void set_broker(struct pctx *c, const struct fp_result *res)
 		return;
 	free(r->broker_version);
 	r->broker_version = strdup(v);
-	if (!r->broker_evidence)
-		r->broker_evidence = cJSON_CreateArray();
-	if (r->broker_evidence && (e = cJSON_CreateObject())) {
-		char src[160];
-
-		snprintf(src, sizeof(src), "http:%s", p->version_path);
-		cJSON_AddStringToObject(e, "source", src);
-		cJSON_AddStringToObject(e, "value", res->version);
-		cJSON_AddItemToArray(r->broker_evidence, e);
-	}
+	snprintf(src, sizeof(src), "http:%s", p->version_path);
+	(void)record_add_evidence(r, src, res->version);
 }
 
 static void http_finish(struct pctx *c)
