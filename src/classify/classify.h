@@ -26,6 +26,11 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec);
 /* The client id of one of our connections to this target: the broker's $SYS events about
  * it (Aedes new/subscribes, EMQX client events, ...) are ours and never become findings. */
 void cls_own_client(struct classify_ctx *c, const char *client_id);
+/* What the server did that real brokers never do, for the honeypot verdict (cls_honeypot.c):
+ * a protocol violation after it accepted us (raw: the offending bytes), or another answer
+ * to the same CONNECT sent again (raw: the new CONNACK, or nothing when none came). */
+enum cls_signal { CLS_SIG_MALFORMED_REPLY, CLS_SIG_CONNACK_CHANGED, CLS_SIG__COUNT };
+void cls_server_signal(struct classify_ctx *c, enum cls_signal s, const uint8_t *raw, size_t n);
 void cls_free(struct classify_ctx *c);
 
 /* Redacted (or raw/minimal) copy of a payload for the topic sample. Returns a malloc'ed

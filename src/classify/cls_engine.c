@@ -45,6 +45,7 @@ struct classify_ctx *cls_new(const struct msw_config *cfg)
 	vec_init(&c->fs, sizeof(struct cls_pending), 2, CLS_MAX_FINDINGS);
 	hset_init(&c->seen, sizeof(uint64_t), 8, 16, CLS_SEEN_MAX / 4 * 3, NULL);
 	vec_init(&c->rhash, sizeof(uint64_t), 32, CLS_MAX_RETAINED);
+	vec_init(&c->shash, sizeof(uint64_t), 32, CLS_MAX_RETAINED);
 	return c;
 }
 
@@ -68,6 +69,7 @@ void cls_free(struct classify_ctx *c)
 	cls_ha_free(c);
 	hset_free(&c->seen);
 	vec_free(&c->rhash);
+	vec_free(&c->shash);
 	free(c->broker_version);
 	free(c->sys_identity);
 	free(c->svc_hostname);
@@ -803,18 +805,20 @@ static char *trimmed_text(const uint8_t *p, size_t n)
 	return s;
 }
 
-static void note_retained(struct classify_ctx *c, const char *topic, size_t tlen,
+/* One retained message into its fingerprint's hash list: the owner's (rhash) or the
+ * broker's $SYS snapshot (shash). */
+static void note_retained(struct vec *v, bool *overflow, const char *topic, size_t tlen,
 			  const uint8_t *p, size_t n)
 {
 	uint64_t h;
 
-	if (c->rhash.n >= CLS_MAX_RETAINED) {
-		c->rhash_overflow = true;
+	if (v->n >= CLS_MAX_RETAINED) {
+		*overflow = true;
 		return;
 	}
 	h = cls_hash64(topic, tlen, 0x51);
 	h = cls_hash64(p, n, h);
-	(void)vec_append(&c->rhash, &h, 1); /* grows from 32: most targets retain little */
+	(void)vec_append(v, &h, 1); /* grows from 32: most targets retain little */
 }
 
 void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
@@ -850,7 +854,9 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 	else
 		c->nonsys_messages++;
 	if (retained && t[0] != '$')
-		note_retained(c, t, r.tlen, r.payload, plen);
+		note_retained(&c->rhash, &c->rhash_overflow, t, r.tlen, r.payload, plen);
+	else if (retained && strncmp(t, "$SYS/", 5) == 0)
+		note_retained(&c->shash, &c->shash_overflow, t, r.tlen, r.payload, plen);
 	cls_ha_remember_state(c, t, r.tlen, r.payload, plen);
 	if (!cls_sys_own_event(c, &r) && !cls_ha_discovery(&r))
 		cls_run_tables(&r);

@@ -38,6 +38,7 @@
 #define CLS_VAL_MAX 256                /* longest value rendered into a title/evidence */
 #define CLS_OWN_IDS 4                  /* our own client ids remembered per target */
 #define CLS_MAX_QUIRK_TAGS 4
+#define CLS_HP_RAW 16                  /* bytes of a honeypot signal's reply kept as evidence */
 
 /* Redaction class of a value. */
 enum rclass { RC_NONE, RC_COORD, RC_SECRET, RC_NAME, RC_EMAIL, RC_IP, RC_DROP, RC_SAFE, RC_BSSID };
@@ -395,6 +396,14 @@ struct classify_ctx {
 	/* retained fingerprint */
 	struct vec rhash;       /* uint64_t, first 32, at most CLS_MAX_RETAINED */
 	bool rhash_overflow;
+	struct vec shash;       /* the same for retained $SYS messages (the $SYS fingerprint) */
+	bool shash_overflow;
+	/* honeypot telltales (cls_honeypot.c) */
+	bool hp_sig[CLS_SIG__COUNT];
+	char hp_raw[CLS_SIG__COUNT][CLS_HP_RAW * 2 + 1];
+	const char *hp_likelihood;     /* "strong", "weak", or NULL */
+	const char *hp_signals[4];
+	size_t hp_nsignals;
 	/* OwnTracks inventory */
 	uint64_t people[CLS_MAX_PEOPLE];
 	size_t npeople;
@@ -422,6 +431,10 @@ bool cls_sys_own_event(const struct classify_ctx *c, const struct cls_run *r);
  * received can explain; *excess = how many more. */
 bool cls_sys_acl_suspect(const struct classify_ctx *c, long *excess);
 void cls_sys_finish(struct classify_ctx *c, struct msw_record *rec);
+
+/* ---- honeypot telltales (cls_honeypot.c) ---- */
+void cls_honeypot(struct classify_ctx *c, const struct msw_record *rec);
+void cls_honeypot_finish(const struct classify_ctx *c, struct msw_record *rec);
 
 /* ---- product quirks (cls_quirks.c) ---- */
 /* Notes (findings + tags) for what the product changes about the result. */

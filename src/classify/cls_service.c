@@ -4,12 +4,15 @@
  * credentials accepted (CWE-287), credentials over a clear-text transport (CWE-319), a
  * granted '#' that delivered nothing while $SYS counts retained messages ("deliveries
  * likely filtered by ACL"), and known public test brokers (by the name the user gave or a
- * name in the certificate). cls_service_finish() writes the tags into rec->extra "tags"
- * and the retained-set fingerprint: "retained_fingerprint" is a 128-bit hash (hex) over
- * the sorted 64-bit hashes of every non-$SYS retained (topic, payload) we received, with
- * "retained_fingerprint_n" the number of messages in it. `mqttsweep stats`
- * counts addresses sharing a fingerprint; cls_fingerprint_suspicious() says when a repeat
- * count makes "possible_honeypot" a fair tag. */
+ * name in the certificate), and the honeypot telltales (cls_honeypot.c).
+ * cls_service_finish() writes the tags into rec->extra "tags" (likely_honeypot or
+ * honeypot_signal with extra "honeypot") and two fingerprints: "retained_fingerprint" is a
+ * 128-bit hash (hex) over the sorted 64-bit hashes of every non-$SYS retained (topic,
+ * payload) we received, with "retained_fingerprint_n" the number of messages in it;
+ * "sys_fingerprint" the same over the retained $SYS snapshot (uptime and counters
+ * included: two real brokers practically never share one). `mqttsweep stats` counts
+ * addresses sharing a fingerprint; cls_fingerprint_suspicious() says when a repeat count
+ * makes "possible_honeypot" a fair tag. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +154,7 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 	auth_findings(c, rec);
 	acl_check(c, rec);
 	cls_quirks(c, rec);
+	cls_honeypot(c, rec);
 	if ((rec->hostname && public_name(rec->hostname)) || json_has_public_name(rec->tls, 0)) {
 		struct cls_adhoc a = {
 			.id = "mqtt.public_test_broker", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
@@ -203,13 +207,14 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* 128-bit fingerprint of the sorted hash list (two independent chains; no allocation, so
- * it cannot fail halfway). It only has to tell identical retained sets apart. */
-static void fingerprint(struct classify_ctx *c, struct msw_record *rec)
+ * it cannot fail halfway), as extra.<key>, extra.<key>_n and extra.<key>_capped. It only
+ * has to tell identical sets apart. */
+static void fingerprint(struct vec *v, bool overflow, const char *key, struct msw_record *rec)
 {
 	uint64_t a = 0x6a09e667f3bcc908ULL, b = 0xbb67ae8584caa73bULL;
-	char hex[33];
+	char hex[33], kn[40], kc[40];
 
-	uint64_t *rh = c->rhash.p, n = c->rhash.n;
+	uint64_t *rh = v->p, n = v->n;
 
 	if (!n || !rec->extra)
 		return;
@@ -221,12 +226,14 @@ static void fingerprint(struct classify_ctx *c, struct msw_record *rec)
 	a = mix64(a ^ n);
 	b = mix64(b ^ (n << 1));
 	snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "retained_fingerprint_n");
-	cJSON_AddStringToObject(rec->extra, "retained_fingerprint", hex);
-	cJSON_AddNumberToObject(rec->extra, "retained_fingerprint_n", (double)n);
-	if (c->rhash_overflow)
-		cJSON_AddBoolToObject(rec->extra, "retained_fingerprint_capped", true);
+	snprintf(kn, sizeof(kn), "%s_n", key);
+	snprintf(kc, sizeof(kc), "%s_capped", key);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, key);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, kn);
+	cJSON_AddStringToObject(rec->extra, key, hex);
+	cJSON_AddNumberToObject(rec->extra, kn, (double)n);
+	if (overflow)
+		cJSON_AddBoolToObject(rec->extra, kc, true);
 }
 
 void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
@@ -237,10 +244,15 @@ void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 		add_tag(rec, "acl_filtered");
 	for (size_t i = 0; i < c->nquirk_tags; i++)
 		add_tag(rec, c->quirk_tags[i]);
-	if (c->rhash.n || c->sys_identity) {
+	if (c->hp_likelihood) {
+		add_tag(rec, strcmp(c->hp_likelihood, "strong") == 0 ? "likely_honeypot" : "honeypot_signal");
+		cls_honeypot_finish(c, rec);
+	}
+	if (c->rhash.n || c->shash.n || c->sys_identity) {
 		if (!rec->extra)
 			rec->extra = cJSON_CreateObject();
-		fingerprint(c, rec);
+		fingerprint(&c->rhash, c->rhash_overflow, "retained_fingerprint", rec);
+		fingerprint(&c->shash, c->shash_overflow, "sys_fingerprint", rec);
 	}
 	if (c->sys_identity && rec->extra && utf8_valid((const uint8_t *)c->sys_identity, strlen(c->sys_identity))) {
 		cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "sys_identity");

@@ -10,8 +10,12 @@
  * "Open" dashboards and file shares are findings of those categories at severity medium
  * or worse (a login page alone is info). The full chain is a host with an MQTT service,
  * an open dashboard and an open file share, as the hosts table records it.
- * "Possible honeypots" (issue 4, measurement honesty) are brokers whose retained set
- * (extra.retained_fingerprint) or $SYS identity (extra.sys_identity) repeats across
+ * Honeypots are shown apart in two ways. "Likely honeypots" answered like one themselves
+ * (extra.honeypot.likelihood "strong", cls_honeypot.c: a malformed reply, a 5.0 CONNECT
+ * accepted the 3.1.1 way, or two weak signals); "one weak honeypot signal" are the
+ * "weak" ones, counted with the rest. "Possible honeypots" (measurement honesty) are brokers
+ * whose retained set (extra.retained_fingerprint), retained $SYS snapshot
+ * (extra.sys_fingerprint) or $SYS identity (extra.sys_identity) repeats across
  * addresses: cls_fingerprint_suspicious() decides for a fingerprint (how many distinct
  * addresses share it, how many retained messages it covers); an identity counts when
  * three or more addresses share it and it is not a container default (node@127.0.0.1,
@@ -108,6 +112,12 @@ static const struct metric metrics[] = {
 	 " AND f.ip = s.ip WHERE (?1 IS NULL OR s.scan_id = ?1) AND s.probe = 'mqtt'"
 	 " AND s.auth IN ('credentials_required', 'not_authorized', 'client_cert_required')"
 	 " AND f.category IN ('dashboard', 'file_share') AND f.severity_rank >= 2"},
+	{"likely_honeypots", "Likely honeypots (answered like one)", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND json_extract(json, '$.honeypot.likelihood') = 'strong'"},
+	{"honeypot_signals", "  one weak honeypot signal", B_MQTT,
+	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
+	 " AND mqtt = 1 AND json_extract(json, '$.honeypot.likelihood') = 'weak'"},
 	{"possible_honeypots", "Possible honeypots (repeated deployment)", B_MQTT, NULL},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -206,6 +216,7 @@ static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 
 #define HP_WHERE " FROM services WHERE" SCAN_F "AND" REACHED " AND mqtt = 1 AND "
 #define HP_FP "json_extract(json, '$.retained_fingerprint')"
+#define HP_SFP "json_extract(json, '$.sys_fingerprint')"
 #define HP_ID "json_extract(json, '$.sys_identity')"
 
 /* Strings, sorted once complete, looked up by binary search. */
@@ -250,18 +261,27 @@ static bool container_default(const char *id)
 	       strcmp(id, "nonode@nohost") == 0;
 }
 
-/* The fingerprints (ids false) or identities (ids true) that mark a repeated deployment. */
-static bool suspicious_values(sqlite3 *db, const char *scan, bool ids, struct strset *out)
+enum hp_kind { HP_RETAINED, HP_SYS, HP_IDENTITY };
+
+/* The retained or $SYS fingerprints, or the identities, that mark a repeated deployment. */
+static bool suspicious_values(sqlite3 *db, const char *scan, enum hp_kind kind,
+			      struct strset *out)
 {
-	static const char fp_sql[] = "SELECT " HP_FP ", count(DISTINCT ip),"
-		" max(json_extract(json, '$.retained_fingerprint_n'))" HP_WHERE HP_FP
-		" IS NOT NULL GROUP BY 1";
-	static const char id_sql[] = "SELECT " HP_ID ", count(DISTINCT ip), 0" HP_WHERE HP_ID
-		" IS NOT NULL GROUP BY 1";
+	static const char *const sql[] = {
+		[HP_RETAINED] = "SELECT " HP_FP ", count(DISTINCT ip),"
+			" max(json_extract(json, '$.retained_fingerprint_n'))" HP_WHERE HP_FP
+			" IS NOT NULL GROUP BY 1",
+		[HP_SYS] = "SELECT " HP_SFP ", count(DISTINCT ip),"
+			" max(json_extract(json, '$.sys_fingerprint_n'))" HP_WHERE HP_SFP
+			" IS NOT NULL GROUP BY 1",
+		[HP_IDENTITY] = "SELECT " HP_ID ", count(DISTINCT ip), 0" HP_WHERE HP_ID
+			" IS NOT NULL GROUP BY 1",
+	};
+	bool ids = kind == HP_IDENTITY;
 	sqlite3_stmt *st;
 	bool ok = true;
 
-	if (sqlite3_prepare_v2(db, ids ? id_sql : fp_sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql[kind], -1, &st, NULL) != SQLITE_OK)
 		return false;
 	if (scan)
 		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
@@ -290,29 +310,34 @@ static bool suspicious_values(sqlite3 *db, const char *scan, bool ids, struct st
 /* Distinct brokers carrying a suspicious fingerprint or identity. */
 static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err)
 {
-	static const char sql[] = "SELECT DISTINCT" BROKER_KEY ", " HP_FP ", " HP_ID HP_WHERE
-		"(" HP_FP " IS NOT NULL OR " HP_ID " IS NOT NULL) ORDER BY 1";
-	struct strset fps, ids;
+	static const char sql[] = "SELECT DISTINCT" BROKER_KEY ", " HP_FP ", " HP_ID ", " HP_SFP
+		HP_WHERE "(" HP_FP " IS NOT NULL OR " HP_ID " IS NOT NULL OR " HP_SFP
+		" IS NOT NULL) ORDER BY 1";
+	struct strset fps, ids, sfps;
 	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
 	char *last = NULL;
 
 	set_init(&fps);
 	set_init(&ids);
-	if (!suspicious_values(db, scan, false, &fps) || !suspicious_values(db, scan, true, &ids) ||
+	set_init(&sfps);
+	if (!suspicious_values(db, scan, HP_RETAINED, &fps) ||
+	    !suspicious_values(db, scan, HP_IDENTITY, &ids) ||
+	    !suspicious_values(db, scan, HP_SYS, &sfps) ||
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		*err = true;
 		goto out;
 	}
 	if (scan)
 		sqlite3_bind_text(st, 1, scan, -1, SQLITE_TRANSIENT);
-	while ((fps.v.n || ids.v.n) && sqlite3_step(st) == SQLITE_ROW) {
+	while ((fps.v.n || ids.v.n || sfps.v.n) && sqlite3_step(st) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 0);
 
 		if (!key || (last && strcmp(last, key) == 0))
 			continue; /* a broker listed twice (several records) counts once */
 		if (set_has(&fps, (const char *)sqlite3_column_text(st, 1)) ||
-		    set_has(&ids, (const char *)sqlite3_column_text(st, 2))) {
+		    set_has(&ids, (const char *)sqlite3_column_text(st, 2)) ||
+		    set_has(&sfps, (const char *)sqlite3_column_text(st, 3))) {
 			free(last);
 			last = strdup(key);
 			n++;
@@ -323,6 +348,7 @@ out:
 	free(last);
 	set_free(&fps);
 	set_free(&ids);
+	set_free(&sfps);
 	return n;
 }
 

@@ -16,7 +16,12 @@
  *     connection when the last version tried is the best, else on one more connection).
  * After the plan: identifier rejected → the same attempt once more with a fresh,
  * strictly [0-9A-Za-z] id; refused as unauthorised with --auth-probe → one connection
- * with a random username and password (accepted → any_credentials).
+ * with a random username and password (accepted → any_credentials); '#' granted and
+ * nothing at all delivered in the window → one re-check connection with the same CONNECT,
+ * CONNACK only (a different answer is a honeypot signal: real brokers answer alike; the
+ * silent ones are where honeypots hide, so only they pay for the extra connection).
+ * A protocol violation in the reply to our SUBSCRIBE or PINGREQ (honeypots answer from
+ * fixed templates) is reported to the classifier as well (cls_server_signal).
  *
  * Decisions (documented behaviour):
  *   - A server that sends CONNECT, SUBSCRIBE, UNSUBSCRIBE, UNSUBACK, PUBACK, PUBREC,
@@ -76,6 +81,7 @@ enum purpose {
 	P_VERSION,   /* what this protocol level answers (a step of the fallback or matrix) */
 	P_MAIN,      /* the best accepted level again, for the subscription */
 	P_ANY_CREDS, /* a random name and password after an authorisation refusal */
+	P_RECHECK,   /* the main CONNECT again, CONNACK only: does the answer change? */
 };
 
 struct attempt {
@@ -86,8 +92,8 @@ struct attempt {
 };
 
 /* 3 versions, then the main pass or the any-credentials probe (never both: one needs
- * an accepted verdict, the other an authorisation refusal) */
-#define MQ_MAX_ATTEMPTS 5
+ * an accepted verdict, the other an authorisation refusal), then the re-check */
+#define MQ_MAX_ATTEMPTS 6
 
 /* The attempts of one target, kept across its connections. a[0..nver) are the version
  * attempts listed by plan_init(); next_attempt() appends the rest. */
@@ -118,6 +124,8 @@ struct mq {
 	bool capped; /* --max-messages / --max-bytes reached */
 	uint64_t bytes;
 	struct hashset seen; /* struct seen_ent: raw topics (see topic_entry), lazily allocated */
+	const uint8_t *pkt;  /* the packet being handled (evidence of a protocol violation) */
+	size_t pkt_len;
 };
 
 static void set_state(struct mq *m, enum mq_state s)
@@ -274,6 +282,16 @@ static enum probe_rc proto_err(struct pctx *c, struct mq *m, const char *what)
 	if (m->st == MQ_WAIT_CONNACK)
 		m->vres[vidx(m->ver)] = VR_ERROR;
 	return finish_conn(c, m);
+}
+
+/* A control packet that answers nothing we sent, or answers it wrongly, once the server
+ * had accepted us: what template-driven honeypots do (a broken PUBLISH is not counted:
+ * that is data, and real brokers get it wrong too). */
+static enum probe_rc bad_reply(struct pctx *c, struct mq *m, const char *what)
+{
+	if (c->cls && (m->st == MQ_WAIT_SUBACK || m->st == MQ_COLLECT))
+		cls_server_signal(c->cls, CLS_SIG_MALFORMED_REPLY, m->pkt, m->pkt_len);
+	return proto_err(c, m, what);
 }
 
 /* ------------------------------------------------------------ CONNACK */
@@ -570,6 +588,20 @@ static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_conna
 	}
 }
 
+/* The re-check's CONNACK: the verdict stays the first connection's; another code (or a
+ * 3.1.1-shaped answer where a 5.0 one came) is the signal. */
+static enum probe_rc on_recheck(struct pctx *c, struct mq *m, const struct mqtt_frame *f,
+				const struct mqtt_connack *ck, enum mqtt_connack_class k)
+{
+	const struct msw_record *r = c->rec;
+	bool legacy_before = m->ver == MQTT_V5 && !r->connack_props;
+
+	m->accepted = k == CK_ACCEPTED;
+	if (c->cls && (ck->code != r->connack_code || ck->legacy != legacy_before))
+		cls_server_signal(c->cls, CLS_SIG_CONNACK_CHANGED, f->body - f->hdr_len, f->total);
+	return finish_conn(c, m);
+}
+
 static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
 {
 	struct mqtt_connack ck;
@@ -580,6 +612,8 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "malformed CONNACK");
 	int nver = ck.legacy ? MQTT_V311 : m->ver;
 	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
+	if (cur_attempt(m)->purpose == P_RECHECK)
+		return on_recheck(c, m, f, &ck, k);
 	if (!random_creds(m)) /* the matrix shows what anonymous (or -u) clients get */
 		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;
@@ -602,13 +636,13 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 	struct mqtt_suback sa;
 
 	if (m->st != MQ_WAIT_SUBACK)
-		return proto_err(c, m, "SUBACK without a pending SUBSCRIBE");
+		return bad_reply(c, m, "SUBACK without a pending SUBSCRIBE");
 	if (mqtt_decode_suback(m->ver, f->body, f->remaining, &sa))
-		return proto_err(c, m, "malformed SUBACK");
+		return bad_reply(c, m, "malformed SUBACK");
 	if (sa.packet_id != MQ_SUB_PID)
-		return proto_err(c, m, "SUBACK for a packet identifier we did not use");
+		return bad_reply(c, m, "SUBACK for a packet identifier we did not use");
 	if (sa.ncodes != sub_filters(c))
-		return proto_err(
+		return bad_reply(
 			c, m, "SUBACK with a return code count that does not match the SUBSCRIBE");
 	m->suback_seen = true;
 	m->hash_granted = mqtt_suback_granted(sa.codes[0]);
@@ -856,7 +890,7 @@ static enum probe_rc dispatch(struct pctx *c, struct mq *m, const struct mqtt_fr
 	default: {
 		char what[96];
 		snprintf(what, sizeof(what), "%s from the server", mqtt_type_str(f->type));
-		return proto_err(c, m, what);
+		return bad_reply(c, m, what);
 	}
 	}
 }
@@ -878,7 +912,7 @@ static enum probe_rc not_mqtt(struct pctx *c, struct mq *m, const uint8_t *p, si
 		m->vres[vidx(m->ver)] = VR_ERROR;
 		return finish_conn(c, m);
 	}
-	return proto_err(c, m, "malformed packet header");
+	return bad_reply(c, m, "malformed packet header");
 }
 
 static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size_t *consumed)
@@ -907,6 +941,8 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 			off += used;
 			continue;
 		}
+		m->pkt = p + off;
+		m->pkt_len = e ? n - off : f.total;
 		if (e) {
 			rc = not_mqtt(c, m, p + off, n - off);
 			break;
@@ -915,11 +951,25 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 		rc = dispatch(c, m, &f);
 	}
 	*consumed = off;
+	m->pkt = NULL; /* it pointed into the engine's buffer */
+	m->pkt_len = 0;
 	if (rc == PROBE_CONTINUE && m->capped)
 		*consumed = n; /* the rest is dropped with the connection */
 	if (rc == PROBE_CONTINUE && m->finish_pending && (m->st == MQ_COLLECT || m->capped))
 		rc = finish_conn(c, m);
 	return rc;
+}
+
+/* The listen window is over: '#' granted and nothing at all delivered → the re-check
+ * (once), else done. */
+static enum probe_rc end_window(struct pctx *c, struct mq *m)
+{
+	const struct attempt *a = cur_attempt(m);
+
+	if (m->hash_granted && !m->msgs && !m->capped && a->purpose != P_RECHECK &&
+	    plan_add(&m->plan, m->ver, (enum creds)a->creds, P_RECHECK) == NEXT_CONNECT)
+		return reconnect(c, m);
+	return finish_conn(c, m);
 }
 
 static enum probe_rc mq_on_timer(struct pctx *c)
@@ -929,7 +979,7 @@ static enum probe_rc mq_on_timer(struct pctx *c)
 		return PROBE_CONTINUE;
 	int64_t now = pctx_now_ms(c);
 	if (now >= m->window_end)
-		return finish_conn(c, m);
+		return end_window(c, m);
 	if (now >= m->next_ping) {
 		uint8_t b[2];
 		send_or_fail(c, b, mqtt_encode_pingreq(b, sizeof(b)));
@@ -956,7 +1006,9 @@ static enum probe_rc mq_on_connected(struct pctx *c)
 {
 	struct mq *m = c->state;
 	m->ver = cur_attempt(m)->version;
-	m->accepted = m->finish_pending = m->hash_granted = m->any_granted = m->suback_seen = false;
+	m->accepted = m->finish_pending = false;
+	if (cur_attempt(m)->purpose != P_RECHECK) /* the re-check keeps the main pass's verdict */
+		m->hash_granted = m->any_granted = m->suback_seen = false;
 	m->capped = false;
 	m->skip = 0;
 	m->msgs = 0;
@@ -975,6 +1027,11 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 {
 	struct msw_record *r = c->rec;
 	bool version_step = cur_attempt(m)->purpose == P_VERSION && !m->plan.nrun;
+	if (cur_attempt(m)->purpose == P_RECHECK) { /* accepted before, no answer now */
+		if (c->cls)
+			cls_server_signal(c->cls, CLS_SIG_CONNACK_CHANGED, NULL, 0);
+		return PROBE_DONE;
+	}
 	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED    ? VR_CLOSED
 				: why == MSW_ERR_TIMEOUT ? VR_TIMEOUT
 							 : VR_ERROR;
@@ -1031,6 +1088,11 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 		/* the connection failed before CONNECT (a fallback or main-pass reconnect) */
 		if (m->best_rank < 0)
 			return PROBE_ERROR;
+		if (cur_attempt(m)->purpose == P_RECHECK) {
+			if (c->cls)
+				cls_server_signal(c->cls, CLS_SIG_CONNACK_CHANGED, NULL, 0);
+			return PROBE_DONE;
+		}
 		record_set_error(r, "follow-up connection failed: %s", msw_err_str(why));
 		return PROBE_DONE;
 	}

@@ -44,5 +44,7 @@ assert_json "$J" "$svc | any(.findings[]; .id == \"named.door_state\" and .categ
 	"retained home/garage/door = closed: a garage door's state (hand-named topic)"
 assert_json "$J" "$svc | any(.findings[]; .id == \"mqtt.anonymous\" and (.title | test(\"delivered 1 message\")) and (.remediation | test(\"simpleAuthenticationPlugin\")))" \
 	"anonymous: one message of the owner's (advisories not counted), ActiveMQ's own advice"
+assert_json "$J" "$svc | .honeypot == null and ((.tags // []) | map(select(test(\"honeypot\"))) | length == 0)" \
+	"a real broker: no honeypot signal"
 
 finish

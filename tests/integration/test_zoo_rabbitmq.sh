@@ -45,6 +45,8 @@ assert_json "$J" "$svc | any(.findings[]; .id == \"mqtt.anonymous\" and (.remedi
 	"anonymous advice in RabbitMQ's own terms"
 assert_json "$J" "$svc | [.findings[] | select(.remediation | test(\"allow_anonymous false \\\\(Mosquitto|sys_interval\"))] | length == 0" \
 	"no Mosquitto advice for RabbitMQ"
+assert_json "$J" "$svc | .honeypot == null and ((.tags // []) | map(select(test(\"honeypot\"))) | length == 0)" \
+	"a real broker: no honeypot signal"
 
 
 # depth host: the AMQP port names product and version (0-9-1 Connection.Start), the CVE table

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "base/config.h"
 #include "base/target.h"
+#include "classify/classify.h"
 #include "output/record.h"
 #include "probes/mqtt_codec.h"
 #include "probes/probe.h"
@@ -269,9 +270,93 @@ static void test_ping_and_no_data(void **st)
 	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE);
 	assert_int_equal(timer_ms, 10000);
 	now_ms += 10000;
-	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_DONE);
+	/* nothing at all in the window: one re-check with the same CONNECT, CONNACK only */
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_RECONNECT);
+	assert_int_equal(sent_packet(4, MQTT_V311, &u), MQTT_DISCONNECT);
+	assert_int_equal(connect_(), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(0, MQTT_V311, &u), MQTT_CONNECT);
+	assert_int_equal(u.connect.version, MQTT_V311);
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_DONE);
+	assert_int_equal(sent_packet(1, MQTT_V311, &u), MQTT_DISCONNECT);
+	assert_int_equal(count_sent(MQTT_V311), 2); /* no second SUBSCRIBE */
 	probe_mqtt.finish(&H->pc);
-	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA); /* the main pass's verdict */
+	assert_int_equal(H->rec.auth, AUTH_ANONYMOUS);
+	teardown_h();
+}
+
+/* The honeypot signals the probe hands to the classifier: the re-check's CONNACK differs
+ * (rc 5 where 0 came), and, on another target, a SUBACK that is a template's (RIoTPot: flag
+ * bits set, no return codes). */
+static void test_honeypot_signals(void **st)
+{
+	static const uint8_t rc5[] = {0x20, 2, 0, 5}, suback_92[] = {0x92, 2, 0, 0};
+	struct msw_record *r = &H->rec;
+	cJSON *hp;
+	(void)st;
+
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->pc.cls = cls_new(&H->cfg);
+	connect_();
+	feed(CONNACK_OK, 4);
+	assert_int_equal(feed(SUBACK_OK, 6), PROBE_CONTINUE);
+	now_ms += 1000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(feed(rc5, 4), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	r = &H->rec;
+	assert_int_equal(r->auth, AUTH_ANONYMOUS); /* the verdict stays the first answer's */
+	assert_int_equal(r->connack_code, 0);
+	cls_service(H->pc.cls, r);
+	cls_finish(H->pc.cls, r);
+	hp = cJSON_GetObjectItem(r->extra, "honeypot");
+	assert_non_null(hp);
+	/* connack_changed + silent_accept (nothing delivered, no product): two weak = strong */
+	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "strong");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hp, "signals"), 0)->valuestring,
+			    "connack_changed");
+	cls_free(H->pc.cls);
+	H->pc.cls = NULL;
+	teardown_h();
+
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->pc.cls = cls_new(&H->cfg);
+	connect_();
+	feed(CONNACK_OK, 4);
+	assert_int_equal(feed(suback_92, 4), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.status, ST_PROTOCOL_ERROR);
+	cls_service(H->pc.cls, &H->rec);
+	cls_finish(H->pc.cls, &H->rec);
+	hp = cJSON_GetObjectItem(H->rec.extra, "honeypot");
+	assert_non_null(hp);
+	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "strong");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hp, "signals"), 0)->valuestring,
+			    "malformed_reply");
+	cls_free(H->pc.cls);
+	H->pc.cls = NULL;
+	teardown_h();
+
+	/* a broker that answers the re-check alike and delivered $SYS: nothing */
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->pc.cls = cls_new(&H->cfg);
+	connect_();
+	feed(CONNACK_OK, 4);
+	assert_int_equal(feed(SUBACK_OK, 6), PROBE_CONTINUE);
+	now_ms += 1000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_RECONNECT);
+	connect_();
+	assert_int_equal(feed(CONNACK_OK, 4), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	cls_service(H->pc.cls, &H->rec);
+	cls_finish(H->pc.cls, &H->rec);
+	/* silent and unnamed, answered alike: one weak signal */
+	hp = cJSON_GetObjectItem(H->rec.extra, "honeypot");
+	assert_non_null(hp);
+	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "weak");
+	cls_free(H->pc.cls);
+	H->pc.cls = NULL;
 	teardown_h();
 }
 
@@ -658,6 +743,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connack_depth),    cmocka_unit_test(test_topics_window),
 		cmocka_unit_test(test_ping_and_no_data), cmocka_unit_test(test_fallback_and_denied),
+		cmocka_unit_test(test_honeypot_signals),
 		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
 		cmocka_unit_test(test_auth_mapping),     cmocka_unit_test(test_topic_redaction),
 		cmocka_unit_test(test_window0_close),    cmocka_unit_test(test_matrix_plan),
