@@ -363,8 +363,9 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
-/* One {name} or {name|default} of a template. */
-static void render_one(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
+/* One {name} or {name|default} of a template; false, with nothing written, when the name
+ * has no value and no default. */
+static bool render_one(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
 		       const char *name)
 {
 	enum msw_evidence ev = evmode(r->c);
@@ -379,17 +380,15 @@ static void render_one(struct sbuf *b, const struct cls_run *r, const struct rul
 		if (out)
 			sb_str(b, out);
 		free(out);
-		return;
+		return true;
 	}
 	raw = lookup(r, ru, nm, &rc);
 	if (!raw && bar) {
 		raw = strdup(bar + 1);
 		rc = RC_SAFE;   /* a default comes from the rule, not the payload */
 	}
-	if (!raw) {
-		sb_str(b, "?");
-		return;
-	}
+	if (!raw)
+		return false;
 	if (ev == EVIDENCE_MINIMAL && rc != RC_SAFE) {
 		sb_str(b, "[");
 		sb_str(b, nm[0] == '$' ? last_seg(nm + 1) : nm);
@@ -401,6 +400,7 @@ static void render_one(struct sbuf *b, const struct cls_run *r, const struct rul
 		free(out);
 	}
 	free(raw);
+	return true;
 }
 
 /* {name} or {name|default}: anything else between braces (JSON in a title) is literal. */
@@ -416,33 +416,87 @@ static bool template_name(const char *s)
 	return true;
 }
 
+static void render_span(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
+			const char *p, const char *end, bool *missing);
+
+/* An optional part {[ ... ]} (groups do not nest): written only when every name in it has
+ * a value, so a title leaves out what the payload did not say instead of printing a
+ * placeholder. A part that starts with ", " right after ": " or "(" drops the comma (a
+ * list whose first items were left out). Returns where the template goes on. */
+static const char *render_group(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
+				const char *open, const char *end)
+{
+	const char *gend = open + 2;
+	const char *done = b->v.p ? b->v.p : "";
+	size_t n = b->v.n;
+	struct sbuf g;
+	bool gmissing = false;
+	char *text;
+	const char *t;
+
+	while (gend + 1 < end && !(gend[0] == ']' && gend[1] == '}'))
+		gend++;
+	if (gend + 1 >= end) { /* unterminated: literal */
+		sb_add(b, open, (size_t)(end - open));
+		return end;
+	}
+	sb_init(&g);
+	render_span(&g, r, ru, open + 2, gend, &gmissing);
+	text = sb_take(&g);
+	t = text;
+	if (!gmissing && t) {
+		if (strncmp(t, ", ", 2) == 0 &&
+		    (!n || (n >= 2 && strcmp(done + n - 2, ": ") == 0) || done[n - 1] == '('))
+			t += 2;
+		sb_str(b, t);
+	}
+	free(text);
+	return gend + 2;
+}
+
+/* Expand [p, end) into b; *missing is set when a name outside any group had no value. */
+static void render_span(struct sbuf *b, const struct cls_run *r, const struct rule *ru,
+			const char *p, const char *end, bool *missing)
+{
+	while (p < end) {
+		const char *open = memchr(p, '{', (size_t)(end - p)), *close;
+		char name[128];
+
+		if (!open) {
+			sb_add(b, p, (size_t)(end - p));
+			return;
+		}
+		sb_add(b, p, (size_t)(open - p));
+		if (open + 1 < end && open[1] == '[') {
+			p = render_group(b, r, ru, open, end);
+			continue;
+		}
+		close = memchr(open, '}', (size_t)(end - open));
+		if (!close) {
+			sb_add(b, open, (size_t)(end - open));
+			return;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
+		if (cls_glob_alt("host|port|tls|auth|filter", name, strlen(name)) || !template_name(name))
+			sb_add(b, open, (size_t)(close - open + 1));
+		else if (!render_one(b, r, ru, name))
+			*missing = true;
+		p = close + 1;
+	}
+}
+
 /* Expand a template. Names the run cannot resolve and that are left for cls_finish
- * ({host} {port} {tls} {auth}) are kept verbatim. */
+ * ({host} {port} {tls} {auth}) are kept verbatim; a name without a value is left out
+ * (with its optional part, see render_group). */
 static char *render(const struct cls_run *r, const struct rule *ru, const char *tmpl)
 {
 	struct sbuf b;
-	const char *p = tmpl;
+	bool missing = false;
 
 	if (!tmpl)
 		return NULL;
 	sb_init(&b);
-	while (*p) {
-		const char *open = strchr(p, '{');
-		const char *close = open ? strchr(open, '}') : NULL;
-		char name[128];
-
-		if (!open || !close) {
-			sb_str(&b, p);
-			break;
-		}
-		sb_add(&b, p, (size_t)(open - p));
-		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
-		if (cls_glob_alt("host|port|tls|auth|filter", name, strlen(name)) || !template_name(name))
-			sb_add(&b, open, (size_t)(close - open + 1));
-		else
-			render_one(&b, r, ru, name);
-		p = close + 1;
-	}
+	render_span(&b, r, ru, tmpl, tmpl + strlen(tmpl), &missing);
 	return sb_take(&b);
 }
 
@@ -871,6 +925,17 @@ void cls_message(struct classify_ctx *c, const uint8_t *topic, size_t tlen,
 /* The reproduce template with {host}, {port}, {tls} and {auth} filled in, and {lb} (a '{'
  * of peer text, see cls_shell_quote) turned back into '{', in one pass: placeholders are
  * only ever ours, and no value holds a '{' that could form one. */
+/* {auth}: what a reader must add to log in as we did — placeholders for the credentials
+ * given (never the values), any made-up pair where the broker takes any. */
+static const char *auth_args(enum msw_auth a)
+{
+	if (a == AUTH_AUTHENTICATED)
+		return " -u '<user>' -P '<password>'";
+	if (a == AUTH_ANY_CREDENTIALS)
+		return " -u any-user -P any-password";
+	return "";
+}
+
 static char *fill_repro(const char *tmpl, const struct msw_record *rec, const struct classify_ctx *c)
 {
 	static const char *const names[5] = {"{host}", "{port}", "{tls}", "{auth}", "{lb}"};
@@ -880,7 +945,7 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 		host, port,
 		rec->transport == TRANSPORT_TLS || rec->transport == TRANSPORT_WSS
 			? " --capath /etc/ssl/certs" : "",
-		rec->auth == AUTH_AUTHENTICATED ? " -u '<user>' -P '<password>'" : "",
+		auth_args(rec->auth),
 		"{",
 	};
 	struct sbuf b;

@@ -92,7 +92,9 @@ struct rule {
 	enum msw_severity sev;
 	enum msw_confidence conf;
 	int cwe;
-	const char *title;      /* template: {cap} {var} {$json.path} {payload} {topic} */
+	const char *title;      /* template: {cap} {var} {$json.path} {payload} {topic},
+				 * {name|default}; {[ ... ]} is an optional part, left out
+				 * when a name in it has no value (never a "?") */
 	const char *evidence;   /* comma list: cap, var, $path or label=$path */
 	const char *redact;     /* comma list name=class (coord, secret, name, email, ip, drop) */
 	const char *remediation;

@@ -89,7 +89,7 @@ static void auth_findings(struct classify_ctx *c, const struct msw_record *rec)
 		a.cwe = 287;
 		a.title = "Broker accepts any username/password: credentials are not checked";
 		a.remediation = "Configure a password file or auth plugin and deny unknown users.";
-		a.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -u any-user -P any-password -v -t '#' -C 5 -W 10";
+		a.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -v -t '#' -C 5 -W 10";
 		cls_emit_adhoc(c, &a);
 	}
 	if (!plaintext(rec->transport))
@@ -100,7 +100,9 @@ static void auth_findings(struct classify_ctx *c, const struct msw_record *rec)
 		a.cwe = 319;
 		a.title = "Username and password are accepted over an unencrypted connection";
 		a.remediation = "Offer MQTT only over TLS (8883) or WSS and disable the plain listener.";
-		a.reproduce = "nmap -p {port} --script mqtt-subscribe {host}  # then compare with TLS on 8883";
+		a.reproduce = "tcpdump -A -n -i any 'host {host} and tcp port {port}' & "
+			      "mosquitto_sub -h {host} -p {port}{auth} -t '$SYS/broker/uptime' -C 1 -W 5"
+			      "  # the CONNECT shows the username and password in clear text";
 		cls_emit_adhoc(c, &a);
 	} else if (rec->auth == AUTH_CREDENTIALS_REQUIRED) {
 		a.id = "mqtt.cleartext_auth";
@@ -161,7 +163,7 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 			.conf = CONF_CONFIRMED, .cwe = 200,
 			.title = "Known public test broker: its contents are not an exposed home",
 			.remediation = "None: public test brokers are open by design. Do not send private data to them.",
-			.reproduce = "mosquitto_sub -h {host} -p {port}{tls} -t '$SYS/broker/version' -C 1 -W 10",
+			.reproduce = "mosquitto_sub -h {host} -p {port}{tls}{auth} -t '$SYS/broker/version' -C 1 -W 10",
 		};
 
 		c->public_test = true;

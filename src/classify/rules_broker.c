@@ -50,7 +50,7 @@ static const struct rule rules[] = {
 	.id = "emqx.client_event", .group = "sys",
 	.topic = "$SYS/brokers/{node}/clients/{client}/{ev:connected|disconnected}", .payload = PK_OBJ,
 	.cat = CAT_BROKER_INFO, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
-	.title = "EMQX $SYS client event readable: client '{client}' (user '{$username|?}') {ev} from {$ipaddress|?}",
+	.title = "EMQX $SYS client event readable: client '{client}'{[ (user '{$username}')]} {ev}{[ from {$ipaddress}]}",
 	.evidence = "client,$username,$ipaddress,$proto_ver,$connected_at",
 	.redact = "$username=name,$ipaddress=ip",
 	.dedupe = "{client}",

@@ -436,6 +436,48 @@ static void test_huge_numbers(void **state)
 	record_free(&r);
 }
 
+/* A title leaves out what the payload did not say: no rule writes a placeholder ("?") for
+ * a missing value, an optional part {[...]} disappears with its missing name, and a list
+ * whose first items are missing starts without a comma. */
+static void test_titles_leave_out_unknowns(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_RAW };
+	struct classify_ctx *c;
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	for (size_t t = 0; t < cls_ntables; t++)
+		for (size_t i = 0; i < cls_tables[t]->n; i++) {
+			const char *title = cls_tables[t]->rules[i].title;
+
+			if (title && strstr(title, "|?}"))
+				fail_msg("rule %s writes '?' for a missing value: %s",
+					 cls_tables[t]->rules[i].id, title);
+		}
+	c = cls_new(&cfg);
+	rec_init(&r);
+	msg(c, "owntracks/alice/phone", "{\"_type\":\"location\",\"lat\":51.5,\"lon\":-0.1,\"tst\":1767349440}");
+	msg(c, "tele/plug1/STATE", "{\"Wifi\":{\"SSId\":\"HomeNet\"},\"IPAddress\":\"192.0.2.7\"}");
+	cls_finish(c, &r);
+	cls_free(c);
+	f = find(&r, "owntracks.location");
+	assert_non_null(f);
+	assert_null(strstr(f->title, "?"));
+	assert_null(strstr(f->title, "accuracy"));
+	assert_non_null(strstr(f->title, "is readable: 51.5, -0.1"));
+	f = find(&r, "tasmota.state_wifi");
+	assert_non_null(f);
+	assert_string_equal(f->title, "Tasmota 'plug1' telemetry leaks its Wi-Fi network 'HomeNet', IP 192.0.2.7");
+	for (size_t i = 0; i < r.findings.n; i++) {
+		const struct msw_finding *x = &record_findings(&r)[i];
+
+		if (strstr(x->title, "?") || strstr(x->title, ": ,") || strstr(x->title, "()"))
+			fail_msg("%s: %s", x->id, x->title);
+	}
+	record_free(&r);
+}
+
 /* The anonymous finding counts what was delivered (numbers written without printf). */
 static void test_anon_counts(void **state)
 {
@@ -599,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_write_access),
 		cmocka_unit_test(test_repro_placeholders_in_topics),
 		cmocka_unit_test(test_anon_counts),
+		cmocka_unit_test(test_titles_leave_out_unknowns),
 		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_ha_state_table_grows),
 		cmocka_unit_test(test_service),
