@@ -30,6 +30,7 @@
 
 #define EXIT_USAGE   2
 #define EXIT_RUNTIME 3
+#define EXIT_NOTHING (-1) /* not an exit code: done, exit 0 without running */
 
 static void usage(FILE *f)
 {
@@ -139,6 +140,7 @@ struct run {
 	char scan_id[40];
 	uint64_t seed;
 	bool resumed;
+	struct resume_info resume; /* --resume: the finished hosts' counts, finished or not */
 };
 
 static int usage_error(char *err)
@@ -157,7 +159,8 @@ static int resume(struct run *r, int argc, char **argv)
 	int nargc = 0;
 	msw_err rc;
 
-	rc = output_resume_load(r->cfg.resume_db, &sid, &r->seed, &echo, &r->is_done, &r->done_arg);
+	rc = output_resume_load(r->cfg.resume_db, &sid, &r->seed, &echo, &r->is_done, &r->done_arg,
+				&r->resume);
 	if (rc) {
 		fprintf(stderr, "mqttsweep: cannot resume from '%s': %s\n", r->cfg.resume_db,
 			msw_err_str(rc));
@@ -175,6 +178,14 @@ static int resume(struct run *r, int argc, char **argv)
 	r->argc = nargc;
 	r->argv = r->owned_argv;
 	r->resumed = true;
+	if (r->resume.finished) { /* nothing is opened, nothing written */
+		fprintf(stderr,
+			"mqttsweep: scan %s in '%s' already finished (%llu targets tried); "
+			"nothing to resume, nothing changed\n",
+			r->scan_id, r->cfg.resume_db,
+			(unsigned long long)r->resume.base.targets_tried);
+		return EXIT_NOTHING;
+	}
 	return 0;
 }
 
@@ -207,7 +218,7 @@ static int finish_code(msw_err rc, const struct output *out)
 
 static int scan(struct run *r, struct target_iter *it)
 {
-	struct scan_stats st = {0};
+	struct scan_stats st = r->resume.base; /* zero, or the finished hosts' counts */
 	struct output *out = NULL;
 	msw_err rc;
 	int code;
@@ -261,6 +272,8 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 	}
 	code = parse_cmdline(&r, mode, argc, argv);
 	if (!code)
+		options_hide_secrets(argc, argv); /* the values are copied: ps shows '*' */
+	if (!code)
 		code = check_tls_options(&r.cfg);
 	if (!code) {
 		r.cfg.seed = r.seed; /* the options echo records the seed actually used */
@@ -274,6 +287,8 @@ static int run_scan(enum msw_mode mode, int argc, char **argv, int full_argc, ch
 		engine_set_skip(r.is_done, r.done_arg);
 	if (!code)
 		code = r.cfg.dry_run ? dry_run(it) : scan(&r, it);
+	if (code == EXIT_NOTHING)
+		code = 0;
 	targets_close(it);
 	options_free(&r.cfg);
 	for (int i = 0; r.owned_argv && r.owned_argv[i]; i++)

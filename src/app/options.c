@@ -642,10 +642,18 @@ static msw_err read_password_file(struct msw_config *cfg, char **errmsg)
 	return cfg->password ? MSW_OK : MSW_ERR_NOMEM;
 }
 
-static msw_err password_sources(struct msw_config *cfg, char **errmsg)
+/* A password is sent only with a username: -P or --password-file without -u is a usage
+ * error, and MQTTSWEEP_PASSWORD is read only when -u is given. */
+static msw_err password_sources(struct msw_config *cfg, const bool *set, char **errmsg)
 {
 	const char *env = getenv("MQTTSWEEP_PASSWORD");
+	const struct opt *pw = opt_by_field(F(password)), *pf = opt_by_field(F(password_file));
 
+	if (!cfg->username && !cfg->resume_db && (set[pw - table] || set[pf - table]))
+		return fail(errmsg, "option '%s' needs a username: give -u/--username too",
+			    set[pw - table] ? "-P/--password" : "--password-file");
+	if (!cfg->username)
+		return MSW_OK;
 	if (cfg->password)
 		return MSW_OK;
 	if (cfg->password_file)
@@ -749,7 +757,7 @@ msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_conf
 		return rc;
 	rc = parse_args(argc, argv, cfg, set, errmsg);
 	if (!rc)
-		rc = password_sources(cfg, errmsg);
+		rc = password_sources(cfg, set, errmsg);
 	if (!rc) {
 		derive_defaults(cfg, set);
 		rc = shard_resolve(cfg, set[opt_by_field(F(shard)) - table], errmsg);
@@ -757,6 +765,56 @@ msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_conf
 	if (!rc)
 		rc = validate(cfg, errmsg);
 	return rc;
+}
+
+/* ---- secrets in the process's own command line ---- */
+
+static void blank(char *s)
+{
+	memset(s, '*', strlen(s));
+}
+
+/* The password inside "scheme://user:pass@host/...", blanked in place. */
+static void blank_url_password(char *a)
+{
+	char *s = strstr(a, "://"), *end, *at = NULL, *colon;
+
+	if (!s)
+		return;
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	for (char *p = s; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at || !(colon = memchr(s, ':', (size_t)(at - s))))
+		return;
+	memset(colon + 1, '*', (size_t)(at - colon - 1));
+}
+
+void options_hide_secrets(int argc, char **argv)
+{
+	bool only_pos = false, neg;
+	const char *val;
+
+	for (int i = 0; i < argc; i++) {
+		char *a = argv[i];
+		const struct opt *o;
+
+		if (!only_pos && !strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		if (only_pos || a[0] != '-' || !a[1]) {
+			blank_url_password(a);
+			continue;
+		}
+		if (!(o = find_opt(a, &val, &neg)))
+			continue;
+		if (takes_arg(o) && !val && i + 1 < argc)
+			val = argv[++i];
+		if ((o->flags & OPT_SECRET) && val)
+			blank((char *)val); /* val points into argv[i] */
+	}
 }
 
 /* ---- echo ---- */

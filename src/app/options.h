@@ -12,6 +12,10 @@
 msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_config *cfg,
 		      char **errmsg);
 cJSON *options_echo(const struct msw_config *cfg);
+/* Overwrite, in place, the values of secret options and the passwords of target URLs in
+ * the process's own argv (call after options_parse copied them): /proc/PID/cmdline, and
+ * so ps, then shows asterisks instead. */
+void options_hide_secrets(int argc, char **argv);
 void options_help(FILE *f, enum msw_mode mode);
 void options_free(struct msw_config *cfg);
 

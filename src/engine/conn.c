@@ -533,7 +533,7 @@ static void conn_connected(struct eng *e, struct conn *c, bool readable)
 
 	if (!tr->ever_connected) {
 		tr->ever_connected = true;
-		e->stats->connected++;
+		ENG_COUNT_CONNECTED(e, tr);
 	}
 	eng_connect_answered(e, tr);
 	if (tr->probe->connect_only) {

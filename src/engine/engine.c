@@ -101,47 +101,62 @@ static bool addr_full(const struct eng *e, const struct addr_ent *a)
 	return e->per_host && a->active >= e->per_host;
 }
 
-static void count(struct scan_stats *stats, const struct msw_record *r)
+static enum scan_outcome outcome_of(enum msw_status s)
 {
-	switch (r->status) {
+	switch (s) {
+	case ST_SUCCESS:
+		return SO_SUCCESS;
 	case ST_CONNECTION_REFUSED:
-		stats->refused++;
-		break;
+		return SO_REFUSED;
 	case ST_CONNECTION_TIMEOUT:
+		return SO_NO_ANSWER;
 	case ST_IO_TIMEOUT:
-		stats->timed_out++;
-		break;
+		return SO_TIMED_OUT;
+	case ST_CONNECTION_CLOSED:
+		return SO_CLOSED;
 	case ST_INTERRUPTED:
-		stats->interrupted++;
-		break;
-	case ST_UNKNOWN_ERROR:
-		stats->errors++;
-		break;
+		return SO_INTERRUPTED;
 	default:
-		break;
+		return SO_ERRORS;
 	}
-	if (!r->mqtt)
-		return;
-	stats->mqtt++;
-	if (r->auth == AUTH_ANONYMOUS)
-		stats->anonymous++;
-	else if (r->auth == AUTH_ANY_CREDENTIALS)
-		stats->any_credentials++;
-	else if (r->auth == AUTH_CREDENTIALS_REQUIRED || r->auth == AUTH_NOT_AUTHORIZED ||
-		 r->auth == AUTH_CLIENT_CERT_REQUIRED)
-		stats->auth_required++;
 }
 
-static void emit(struct eng *e, struct msw_record *r)
+/* One finished target: its outcome (listed targets apart from the depth-host probe
+ * ports) and, when it spoke MQTT, its auth verdict. */
+static void count(struct eng *e, struct hrun *h, const struct msw_record *r)
+{
+	struct scan_stats *tl = &h->tally;
+
+	if (h->stage == 1)
+		ENG_COUNT(e, tl, outcome[outcome_of(r->status)], 1);
+	else
+		ENG_COUNT(e, tl, probe_outcome[outcome_of(r->status)], 1);
+	if (!r->mqtt)
+		return;
+	ENG_COUNT(e, tl, mqtt, 1);
+	if (r->auth == AUTH_ANONYMOUS)
+		ENG_COUNT(e, tl, anonymous, 1);
+	else if (r->auth == AUTH_ANY_CREDENTIALS)
+		ENG_COUNT(e, tl, any_credentials, 1);
+	else if (r->auth == AUTH_AUTHENTICATED)
+		ENG_COUNT(e, tl, authenticated, 1);
+	else if (r->auth == AUTH_CREDENTIALS_REQUIRED || r->auth == AUTH_NOT_AUTHORIZED ||
+		 r->auth == AUTH_CLIENT_CERT_REQUIRED)
+		ENG_COUNT(e, tl, auth_required, 1);
+}
+
+_Static_assert(SCAN_SEVERITIES == SEV__COUNT, "one findings_by_severity slot per severity");
+
+void eng_emit(struct eng *e, struct scan_stats *tally, struct msw_record *r)
 {
 	msw_err rc = output_record(e->out, r);
 	if (rc)
 		e->sink_failed = true;
-	e->stats->records++;
-	e->stats->findings += r->findings.n;
+	ENG_COUNT(e, tally, records, 1);
+	ENG_COUNT(e, tally, findings, r->findings.n);
 	for (size_t i = 0; i < r->findings.n; i++)
 		if ((unsigned)record_findings(r)[i].severity < SEV__COUNT)
-			e->stats->findings_by_severity[record_findings(r)[i].severity]++;
+			ENG_COUNT(e, tally, findings_by_severity[record_findings(r)[i].severity], 1);
 }
 
 static void host_check(struct eng *e, struct hrun *h);
@@ -199,10 +214,10 @@ static void note_ws_endpoints(struct hrun *h, const struct msw_record *r)
 void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_emit)
 {
 	if (do_emit)
-		emit(e, r);
-	count(e->stats, r);
+		eng_emit(e, h ? &h->tally : NULL, r);
 	if (!h)
 		return;
+	count(e, h, r);
 	if (r->mqtt)
 		h->any_mqtt = true;
 	if (r->status == ST_INTERRUPTED)
@@ -225,11 +240,18 @@ static void host_unlink(struct eng *e, struct hrun *h)
 		h->hnext->hprev = h->hprev;
 }
 
+/* Every target of the host is recorded: the resume marker, with the host's tally. */
+static void host_done(struct eng *e, uint64_t index, const struct scan_stats *tally)
+{
+	if (output_host_done(e->out, index, tally))
+		e->sink_failed = true;
+}
+
 /* Drop a host; done = every target recorded (the resume marker is written). */
 static void host_drop(struct eng *e, struct hrun *h, bool done)
 {
-	if (done && output_host_done(e->out, h->h->base.index))
-		e->sink_failed = true;
+	if (done)
+		host_done(e, h->h->base.index, &h->tally);
 	host_unlink(e, h);
 	targets_release(e->it, h->h);
 	am_unref(&e->am, h->addr);
@@ -316,8 +338,21 @@ static const struct probe *port_probe(const struct eng *e, const struct port_spe
 	return e->cfg->depth == DEPTH_TCP ? &probe_tcp : &probe_mqtt;
 }
 
+/* Targets that could not be started for want of memory: tried, ended in errors. */
+static void count_failed(struct eng *e, struct scan_stats *tl, int stage, uint64_t n)
+{
+	if (stage == 1) {
+		ENG_COUNT(e, tl, targets_tried, n);
+		ENG_COUNT(e, tl, outcome[SO_ERRORS], n);
+	} else {
+		ENG_COUNT(e, tl, probe_tried, n);
+		ENG_COUNT(e, tl, probe_outcome[SO_ERRORS], n);
+	}
+}
+
 /* Records for hosts that are not probed (blocklisted, unresolved). */
-static void host_static_records(struct eng *e, struct target_host *th, enum msw_status status)
+static void host_static_records(struct eng *e, struct target_host *th, enum msw_status status,
+				struct scan_stats *tally)
 {
 	int64_t now = eng_wall_us();
 	for (size_t i = 0; i < th->nports; i++) {
@@ -334,7 +369,7 @@ static void host_static_records(struct eng *e, struct target_host *th, enum msw_
 					 th->resolve_error ? ": " : "",
 					 th->resolve_error ? th->resolve_error : "");
 		if (status != ST_BLOCKLISTED_TARGET || e->cfg->record_all)
-			emit(e, &r); /* counted per host by the caller */
+			eng_emit(e, tally, &r); /* the host is counted by the caller */
 		record_free(&r);
 	}
 }
@@ -356,17 +391,20 @@ static void pull_host(struct eng *e)
 		e->iter_done = true;
 		return;
 	}
-	e->stats->hosts++;
 	if (th->blocklisted || th->unresolved || !th->nports) {
+		struct scan_stats tl = {0};
+		ENG_COUNT(e, &tl, hosts, 1);
 		if (th->blocklisted)
-			e->stats->blocklisted++;
+			ENG_COUNT(e, &tl, blocklisted, 1);
 		else if (th->unresolved)
-			e->stats->unresolved++;
+			ENG_COUNT(e, &tl, unresolved, 1);
+		e->not_started += th->nports;
+		tl.skipped = th->nports; /* a resumed run counts them as finished */
 		if (th->nports)
-			host_static_records(
-				e, th, th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_UNKNOWN_ERROR);
-		if (output_host_done(e->out, th->base.index))
-			e->sink_failed = true;
+			host_static_records(e, th,
+					    th->blocklisted ? ST_BLOCKLISTED_TARGET : ST_INVALID_INPUTS,
+					    &tl);
+		host_done(e, th->base.index, &tl);
 		targets_release(e->it, th);
 		return;
 	}
@@ -374,10 +412,12 @@ static void pull_host(struct eng *e)
 	struct addr_ent *a = h ? am_get(&e->am, &th->base.sa) : NULL;
 	if (!a) {
 		free(h);
-		e->stats->errors++;
+		ENG_COUNT(e, NULL, hosts, 1);
+		count_failed(e, NULL, 1, th->nports);
 		targets_release(e->it, th);
 		return;
 	}
+	ENG_COUNT(e, &h->tally, hosts, 1);
 	am_ref(a);
 	h->h = th;
 	h->addr = a;
@@ -400,7 +440,7 @@ static void host_step(struct eng *e, struct hrun *h)
 	struct trun *tr = tr_new(e, h, sp, p);
 
 	if (!tr) {
-		e->stats->errors++;
+		count_failed(e, &h->tally, h->stage, 1);
 		host_check(e, h);
 		return;
 	}
@@ -611,8 +651,21 @@ static int next_timeout(struct eng *e, int64_t next_progress)
 	return to < 0 ? 0 : (int)to;
 }
 
+/* The counts only the loop knows: listed targets never started, and when the newest
+ * target in flight (the head of the in-flight list) reaches its total deadline. */
+static void note_progress(struct eng *e)
+{
+	e->stats->skipped = e->not_started + targets_skipped(e->it);
+	e->stats->last_deadline_us = 0;
+	if (e->trs) {
+		int64_t left = e->trs->start_ms + (int64_t)e->total_ms - e->now_ms;
+		e->stats->last_deadline_us = eng_wall_us() + (left > 0 ? left : 0) * 1000;
+	}
+}
+
 static void progress(struct eng *e)
 {
+	note_progress(e);
 	output_progress(e->out, e->stats, targets_total(e->it));
 }
 
@@ -709,6 +762,7 @@ static msw_err setup(struct eng *e, const struct msw_config *cfg, struct target_
 	e->stats = stats;
 	defaults(e, cfg);
 	e->now_ms = eng_mono_ms();
+	e->not_started = stats->skipped; /* --resume: the finished hosts' share */
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->rbuf_len = 64 * 1024;
 	e->rbuf = malloc(e->rbuf_len);
@@ -769,6 +823,8 @@ msw_err eng_run_one(const struct msw_config *cfg, struct target_iter *it, struct
 		loop(&e);
 	bool stopped = e.stopping;
 	bool failed = e.sink_failed;
+	if (!rc)
+		note_progress(&e);
 	teardown(&e);
 	stats->end_us = eng_wall_us();
 	if (rc)

@@ -108,6 +108,9 @@ struct hrun {
 	bool any_mqtt, queued, parked, interrupted;
 	struct hrun *qnext;         /* runnable queue or address waiters */
 	struct hrun *hprev, *hnext; /* engine's host list */
+	/* this host's share of the scan counts: kept with its done marker, so --resume
+	 * starts from the counts of the hosts already finished */
+	struct scan_stats tally;
 	/* depth host summary */
 	cJSON *services;
 	int worst;
@@ -128,6 +131,7 @@ struct eng {
 	uint32_t nconns, used; /* used: open conns + running blocking jobs */
 	uint32_t nslots;       /* conns[] allocated; nconns (the cap) may be lowered below it */
 	int64_t shortage_ms;   /* last time the system refused a socket or port (cap lowered) */
+	uint64_t not_started;  /* listed targets of unresolved/blocklisted hosts handed out */
 	uint32_t lingering;    /* conns closing politely after their target finished */
 	uint32_t per_host;
 	uint32_t connect_ms, io_ms, total_ms, linger_ms;
@@ -186,6 +190,27 @@ void eng_rng_reseed(void);
 void eng_queue_connect(struct eng *e, struct trun *tr);
 /* A target's record is final: emit it (when asked), count it, update its host. */
 void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool emit);
+/* Write a record (to the output, or to the parent from a --workers child) and count it in
+ * the scan and in the host's tally (may be NULL). */
+void eng_emit(struct eng *e, struct scan_stats *tally, struct msw_record *r);
+/* The target made its TCP connection: counted with its population (listed targets or
+ * depth-host probe ports). */
+#define ENG_COUNT_CONNECTED(e, tr)                                                   \
+	do {                                                                           \
+		struct hrun *h_ = (tr)->host;                                          \
+		if (h_ && h_->stage != 1)                                              \
+			ENG_COUNT(e, &h_->tally, probe_connected, 1);                 \
+		else                                                                   \
+			ENG_COUNT(e, h_ ? &h_->tally : NULL, connected, 1);           \
+	} while (0)
+/* A count goes to the scan's totals and to the host's tally (NULL: none). */
+#define ENG_COUNT(e, tally, field, n)                    \
+	do {                                              \
+		struct scan_stats *tl_ = (tally);         \
+		(e)->stats->field += (n);                    \
+		if (tl_)                                  \
+			tl_->field += (n);                \
+	} while (0)
 void eng_addr_freed(struct eng *e, struct addr_ent *a);
 void eng_watch_fd(struct eng *e, int fd, void *tag);
 

@@ -154,7 +154,7 @@ void hs_emit(struct eng *e, struct hrun *h)
 	} else {
 		cJSON_Delete(rk);
 	}
-	eng_account(e, NULL, &r, true);
+	eng_emit(e, &h->tally, &r); /* a record, not a target: no outcome */
 	record_free(&r);
 }
 

@@ -15,7 +15,9 @@
  * Host names are resolved by resolver threads from the first call on; when the walk reaches
  * a name still pending it is deferred, the walk moves on, and the name is handed out as soon
  * as it resolves. A name that does not resolve is handed out with unresolved=true: the engine
- * records it (status unknown-error), it is not an error of the scan. */
+ * records it (status invalid-inputs), it is not an error of the scan. The targets (host ×
+ * ports) of hosts that are never handed out (excluded, blocklisted) are counted in
+ * targets_skipped(), so a progress line can reach its total. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -257,6 +259,14 @@ static void seg_addr(const struct target_iter *it, const struct seg *sg, uint64_
 	}
 }
 
+/* The ports a host of this segment is probed on. */
+static uint64_t seg_ports(const struct target_iter *it, const struct seg *sg)
+{
+	const struct seg_extra *e = extra_of(it, sg);
+
+	return e && e->ports ? e->nports : it->nports;
+}
+
 /* Judge and hand out (or not) a host whose address is known. */
 static msw_err emit(struct target_iter *it, const struct seg *sg, uint64_t idx,
 		    const struct sockaddr_storage *sa, socklen_t len, struct target_host **hp)
@@ -267,8 +277,10 @@ static msw_err emit(struct target_iter *it, const struct seg *sg, uint64_t idx,
 		it->excluded++;
 		if (v == V_BLOCKLISTED)
 			it->blocklisted++;
-		if (v == V_DROP || !it->record_all)
+		if (v == V_DROP || !it->record_all) {
+			it->skipped += seg_ports(it, sg);
 			return MSW_ERR_AGAIN;
+		}
 	}
 	if (!(*hp = host_new(it, sg, idx)))
 		return MSW_ERR_NOMEM;
@@ -346,7 +358,7 @@ msw_err targets_next(struct target_iter *it, struct target_host **hp)
 			continue;
 		}
 		if (it->skip && it->skip(it->skip_arg, idx))
-			continue;
+			continue; /* its counts come back with --resume (output_resume_load) */
 		if ((rc = visit(it, idx, hp)) != MSW_ERR_AGAIN)
 			return rc;
 	}
@@ -402,6 +414,11 @@ uint64_t targets_hosts(const struct target_iter *it)
 uint64_t targets_excluded(const struct target_iter *it)
 {
 	return it->excluded;
+}
+
+uint64_t targets_skipped(const struct target_iter *it)
+{
+	return it->skipped;
 }
 
 uint64_t targets_blocklisted(const struct target_iter *it)

@@ -42,6 +42,9 @@ int targets_fd(struct target_iter *it);    /* eventfd signalled by resolver thre
 uint64_t targets_total(const struct target_iter *it); /* hosts × ports estimate (progress) */
 uint64_t targets_excluded(const struct target_iter *it);   /* dropped or blocklisted so far */
 uint64_t targets_blocklisted(const struct target_iter *it); /* of which reserved-range hits */
+/* Targets (host × ports) of hosts never handed out: excluded, blocklisted (not those a
+ * --resume skips: their counts come back from the database). */
+uint64_t targets_skipped(const struct target_iter *it);
 uint64_t targets_hosts(const struct target_iter *it);       /* hosts in the space (unfiltered) */
 /* Resume support: skip hosts whose index is in the done set (callback returns true). */
 void targets_set_skip(struct target_iter *it, bool (*done)(void *arg, uint64_t index), void *arg);

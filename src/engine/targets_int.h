@@ -48,6 +48,7 @@ struct target_iter {
 	struct exclude_list excl;
 
 	uint64_t nhosts, excluded, blocklisted, emitted;
+	uint64_t skipped; /* targets of hosts never handed out (targets_skipped) */
 	struct cyclic cyc;
 	bool walk_done;
 	struct resolver *res;

@@ -211,7 +211,12 @@ struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
 		e->trs->prev = tr;
 	e->trs = tr;
 	tw_add(&e->tw, &tr->total.e, e->now_ms, e->total_ms);
-	e->stats->targets_tried++;
+	if (h->stage == 1)
+		ENG_COUNT(e, &h->tally, targets_tried, 1);
+	else
+		ENG_COUNT(e, &h->tally, probe_tried, 1);
+	if (tr->tgt.username || e->cfg->username)
+		ENG_COUNT(e, &h->tally, with_credentials, 1);
 	return tr;
 }
 
@@ -242,9 +247,13 @@ static void cq_remove(struct eng *e, struct trun *tr)
 	tr->queued = false;
 }
 
+/* Targets that never connected are recorded only with --all, except in audit, where every
+ * target the user listed gets its record (an owner asked about that host and port). */
 static bool should_emit(const struct eng *e, const struct trun *tr)
 {
 	if (e->cfg->record_all || tr->ever_connected)
+		return true;
+	if (e->cfg->mode == MODE_AUDIT && tr->host && tr->host->stage == 1 && !tr->interrupted)
 		return true;
 	if (!tr->no_connect)
 		return false;
@@ -326,6 +335,8 @@ void tr_finish(struct eng *e, struct trun *tr)
 		tr->rec.status = ST_INTERRUPTED;
 	tr->rec.duration_ms = e->now_ms - tr->start_ms;
 	broker_db_identify(&tr->rec); /* the classifier's notes depend on the product */
+	if (!tr->pc.cls && tr->rec.mqtt)
+		tr->pc.cls = cls_new(e->cfg); /* depth connack: the service-level findings */
 	if (tr->pc.cls) {
 		if (tr->ever_connected || tr->no_connect) {
 			cls_service(tr->pc.cls, &tr->rec);
@@ -453,7 +464,7 @@ void eng_job_done(struct eng *e, struct trun *tr)
 	enum msw_status s = tr->rec.status;
 	if (s != ST_CONNECTION_REFUSED && s != ST_CONNECTION_TIMEOUT) {
 		tr->ever_connected = true;
-		e->stats->connected++;
+		ENG_COUNT_CONNECTED(e, tr);
 	}
 	tr_finish(e, tr);
 }

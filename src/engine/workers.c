@@ -4,7 +4,7 @@
  * shard s + S*k of S*N) with the same seed and runs the ordinary engine into an output
  * whose one sink is the pipe to the parent (sink_worker_pipe, output_open_to): every
  * record as one JSON line, plus control lines
- *   {"__host_done": index}   {"__progress": {stats}}   {"__stats": {stats}}
+ *   {"__host_done": index, "tally": {counts}}   {"__progress": {counts}}   {"__stats": {counts}}
  * The parent hands records to output_json(), host markers to output_host_done(), sums
  * the stats, and forwards a stop signal to the children. */
 #define _GNU_SOURCE
@@ -28,64 +28,6 @@
 #define MAX_WORKERS 64
 #define MAX_LINE    (64u * 1024u * 1024u)
 
-#define SEV_SLOTS (sizeof(((struct scan_stats *)0)->findings_by_severity) / sizeof(uint64_t))
-
-#define STAT_FIELDS(X) SCAN_STAT_FIELDS(X)
-
-static cJSON *stats_json(const struct scan_stats *st)
-{
-	cJSON *o = cJSON_CreateObject();
-#define X(f) cJSON_AddNumberToObject(o, #f, (double)st->f);
-	if (o) {
-		STAT_FIELDS(X)
-	}
-#undef X
-	if (o) {
-		cJSON *a = cJSON_AddArrayToObject(o, "findings_by_severity");
-
-		for (size_t i = 0; a && i < SEV_SLOTS; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateNumber(
-							(double)st->findings_by_severity[i]));
-	}
-	return o;
-}
-
-/* A count from a child's line: a number in uint64_t's range (checked before converting). */
-static bool count_of(const cJSON *v, uint64_t *out)
-{
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble < 1.8e19))
-		return false;
-	*out = (uint64_t)v->valuedouble;
-	return true;
-}
-
-static void stats_from(struct scan_stats *st, const cJSON *o)
-{
-#define X(f)                                                  \
-	{                                                     \
-		uint64_t n_;                                  \
-		if (count_of(cJSON_GetObjectItem(o, #f), &n_)) \
-			st->f = n_;                           \
-	}
-	STAT_FIELDS(X)
-#undef X
-	const cJSON *a = cJSON_GetObjectItem(o, "findings_by_severity");
-	for (size_t i = 0; i < SEV_SLOTS; i++) {
-		uint64_t n;
-
-		if (count_of(cJSON_GetArrayItem(a, (int)i), &n))
-			st->findings_by_severity[i] = n;
-	}
-}
-
-static void stats_add(struct scan_stats *sum, const struct scan_stats *a)
-{
-#define X(f) sum->f += a->f;
-	STAT_FIELDS(X)
-#undef X
-	for (size_t i = 0; i < SEV_SLOTS; i++)
-		sum->findings_by_severity[i] += a->findings_by_severity[i];
-}
 
 static msw_err write_all(int fd, const char *p, size_t n)
 {
@@ -129,19 +71,23 @@ static msw_err pipe_open(struct sink *s, const char *path, const struct msw_conf
 	return s->arg ? MSW_OK : MSW_ERR_INTERNAL;
 }
 
-static msw_err pipe_host_done(struct sink *s, uint64_t index)
+static msw_err pipe_host_done(struct sink *s, uint64_t index, const struct scan_stats *tally)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *t = tally ? scan_stats_json(tally) : NULL;
 	msw_err rc = MSW_ERR_NOMEM;
-	if (o && cJSON_AddNumberToObject(o, "__host_done", (double)index))
+	if (o && cJSON_AddNumberToObject(o, "__host_done", (double)index) &&
+	    (!t || cJSON_AddItemToObject(o, "tally", t))) {
+		t = NULL;
 		rc = pipe_obj(s, o);
+	}
+	cJSON_Delete(t);
 	cJSON_Delete(o);
 	return rc;
 }
 
 static msw_err pipe_stats(struct sink *s, const struct scan_stats *st, int final)
 {
-	cJSON *o = cJSON_CreateObject(), *v = stats_json(st);
+	cJSON *o = cJSON_CreateObject(), *v = scan_stats_json(st);
 	msw_err rc = MSW_ERR_NOMEM;
 	if (o && v && cJSON_AddItemToObject(o, final ? "__stats" : "__progress", v)) {
 		v = NULL;
@@ -235,13 +181,15 @@ static void handle_line(struct output *out, struct wchild *w, char *line, bool *
 		return;
 	const cJSON *v;
 	if ((v = cJSON_GetObjectItem(o, "__stats"))) {
-		stats_from(&w->final, v);
+		scan_stats_from_json(&w->final, v);
 		w->have_final = true;
 	} else if ((v = cJSON_GetObjectItem(o, "__progress"))) {
-		stats_from(&w->prog, v);
+		scan_stats_from_json(&w->prog, v);
 	} else if ((v = cJSON_GetObjectItem(o, "__host_done"))) {
-		uint64_t index;
-		if (count_of(v, &index) && output_host_done(out, index))
+		struct scan_stats tally;
+		scan_stats_from_json(&tally, cJSON_GetObjectItem(o, "tally"));
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19 &&
+		    output_host_done(out, (uint64_t)v->valuedouble, &tally))
 			*failed = true;
 	} else if (output_json(out, o)) {
 		*failed = true;
@@ -303,11 +251,13 @@ static bool child_read(struct output *out, struct wchild *w, bool *failed)
 	return true;
 }
 
-static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bool final)
+/* *st = base (--resume: the finished hosts' counts) + every child's latest counts. */
+static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bool final,
+			 const struct scan_stats *base)
 {
-	struct scan_stats sum = {0};
+	struct scan_stats sum = *base;
 	for (unsigned i = 0; i < n; i++)
-		stats_add(&sum, final && w[i].have_final ? &w[i].final : &w[i].prog);
+		scan_stats_add(&sum, final && w[i].have_final ? &w[i].final : &w[i].prog);
 	sum.start_us = st->start_us;
 	sum.end_us = st->end_us;
 	*st = sum;
@@ -345,7 +295,7 @@ static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n
 }
 
 static void parent_loop(struct output *out, struct target_iter *it, struct wchild *w, unsigned n,
-			int ep, struct scan_stats *st, bool *failed)
+			int ep, struct scan_stats *st, const struct scan_stats *base, bool *failed)
 {
 	unsigned open = n;
 	int forwarded = 0;
@@ -368,7 +318,7 @@ static void parent_loop(struct output *out, struct target_iter *it, struct wchil
 			}
 		}
 		if (eng_mono_ms() >= next_progress) {
-			sum_progress(w, n, st, false);
+			sum_progress(w, n, st, false, base);
 			output_progress(out, st, targets_total(it));
 			next_progress = eng_mono_ms() + 1000;
 		}
@@ -385,6 +335,7 @@ msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, st
 	memset(w, 0, sizeof(w));
 	if (!st->start_us)
 		st->start_us = eng_wall_us();
+	const struct scan_stats base = *st; /* --resume: the finished hosts' counts */
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return MSW_ERR_IO;
@@ -393,7 +344,7 @@ msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, st
 		for (unsigned i = 0; i < started; i++)
 			kill(w[i].pid, SIGTERM);
 	}
-	parent_loop(out, it, w, started, ep, st, &failed);
+	parent_loop(out, it, w, started, ep, st, &base, &failed);
 	for (unsigned i = 0; i < started; i++) {
 		int status = 0;
 		while (waitpid(w[i].pid, &status, 0) < 0 && errno == EINTR)
@@ -410,7 +361,7 @@ msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, st
 	}
 	close(ep);
 	st->end_us = eng_wall_us();
-	sum_progress(w, started, st, true);
+	sum_progress(w, started, st, true, &base);
 	if (engine_stop_signal())
 		return MSW_ERR_INTERRUPTED;
 	if (started < n || child_failed)

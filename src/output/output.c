@@ -43,6 +43,12 @@
 #define MAX_SINKS 8
 #define RECORD_TEXT_MAX (256u * 1024 * 1024) /* one record's JSON text */
 #define MAX_SECRETS 16
+#define PROGRESS_SAMPLES 11 /* one a second: the recent rate spans 10 s */
+
+struct psample {
+	int64_t us;
+	uint64_t finished, started;
+};
 
 struct output {
 	const struct msw_config *cfg;
@@ -63,6 +69,8 @@ struct output {
 	int64_t last_progress_us;
 	int64_t last_flush_us;
 	int64_t last_meta_us;
+	struct psample samples[PROGRESS_SAMPLES];
+	unsigned nsamples;
 	/* opt-in actions taken, tallied from the records (issue 5: "recorded in the scan
 	 * metadata"): http.default_logins entries and how many were accepted, SMB secret
 	 * files read under --read-secrets */
@@ -123,6 +131,14 @@ static bool url_password(const char *a, const char **pw, size_t *pwlen)
 	*pw = colon + 1;
 	*pwlen = (size_t)(at - colon - 1);
 	return true;
+}
+
+/* "scheme://user[:pass]@host...": the target names a user. */
+static bool url_has_user(const char *a)
+{
+	const char *s = strstr(a, "://");
+
+	return s && memchr(s + 3, '@', strcspn(s + 3, "/?#")) != NULL;
 }
 
 /* "scheme://user:pass@host" → "scheme://user:***@host". Returns a malloc'ed copy. */
@@ -352,17 +368,54 @@ static void fmt_time(int64_t us, char *out, size_t cap)
 		 (int)((us / 1000) % 1000));
 }
 
+static void add_outcomes(cJSON *o, const uint64_t *v)
+{
+	static const char *const names[SO__COUNT] = SCAN_OUTCOME_NAMES;
+	cJSON *a = cJSON_AddObjectToObject(o, "outcomes");
+
+	for (int i = 0; a && i < SO__COUNT; i++)
+		cJSON_AddNumberToObject(a, names[i], (double)v[i]);
+}
+
+/* The counts, by population (base/scan_stats.h): the outcomes of the listed targets add
+ * up to targets_tried, those of the depth-host probe ports to host_probes.tried, and the
+ * MQTT auth verdicts (with "other") to mqtt.speaking. */
 static void add_counts(cJSON *m, const struct scan_stats *st)
 {
-	cJSON *c = cJSON_AddObjectToObject(m, "counts");
+	cJSON *c = cJSON_AddObjectToObject(m, "counts"), *hp, *mq;
 	static const struct scan_stats zero;
+	uint64_t known;
 
 	if (!c)
 		return;
 	if (!st)
 		st = &zero;
-#define CNT(f) cJSON_AddNumberToObject(c, #f, (double)st->f);
-	SCAN_STAT_FIELDS(CNT)
+#define CNT(o, k, v) cJSON_AddNumberToObject(o, k, (double)(v))
+	CNT(c, "hosts", st->hosts);
+	CNT(c, "targets_tried", st->targets_tried);
+	add_outcomes(c, st->outcome);
+	CNT(c, "connected", st->connected);
+	CNT(c, "blocklisted", st->blocklisted);
+	CNT(c, "unresolved", st->unresolved);
+	if ((hp = cJSON_AddObjectToObject(c, "host_probes"))) {
+		CNT(hp, "tried", st->probe_tried);
+		add_outcomes(hp, st->probe_outcome);
+		CNT(hp, "connected", st->probe_connected);
+	}
+	if ((mq = cJSON_AddObjectToObject(c, "mqtt"))) {
+		known = st->anonymous + st->any_credentials + st->authenticated + st->auth_required;
+		CNT(mq, "speaking", st->mqtt);
+		CNT(mq, "anonymous", st->anonymous);
+		CNT(mq, "any_credentials", st->any_credentials);
+		CNT(mq, "authenticated", st->authenticated);
+		CNT(mq, "auth_required", st->auth_required);
+		CNT(mq, "other", st->mqtt > known ? st->mqtt - known : 0);
+	}
+	CNT(c, "findings", st->findings);
+	CNT(c, "records", st->records);
+	CNT(c, "retried", st->retried);
+	CNT(c, "retried_ok", st->retried_ok);
+	CNT(c, "slowdowns", st->slowdowns);
 #undef CNT
 }
 
@@ -378,7 +431,19 @@ static void add_actions(cJSON *m, const struct output *o)
 	cJSON_AddNumberToObject(a, "secrets_read", (double)o->secrets_read);
 }
 
-static void add_opt_in(cJSON *m, const struct msw_config *cfg)
+/* Credentials were given: -u (with or without a password), a target URL naming a user,
+ * or (targets read from -iL) a target the engine started with a username. */
+static bool credentials_given(const struct msw_config *cfg, const struct scan_stats *st)
+{
+	if (cfg->username || (st && st->with_credentials))
+		return true;
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		if (cfg->targets[i] && url_has_user(cfg->targets[i]))
+			return true;
+	return false;
+}
+
+static void add_opt_in(cJSON *m, const struct msw_config *cfg, const struct scan_stats *st)
 {
 	static const char *const ev[] = {"redacted", "minimal", "raw"};
 	cJSON *a = cJSON_AddObjectToObject(m, "opt_in");
@@ -392,7 +457,7 @@ static void add_opt_in(cJSON *m, const struct msw_config *cfg)
 	cJSON_AddBoolToObject(a, "read_secrets", cfg->read_secrets);
 	cJSON_AddBoolToObject(a, "publish_proof", cfg->publish_proof);
 	cJSON_AddBoolToObject(a, "evidence_raw", cfg->evidence == EVIDENCE_RAW);
-	cJSON_AddBoolToObject(a, "credentials_given", cfg->username || cfg->password);
+	cJSON_AddBoolToObject(a, "credentials_given", credentials_given(cfg, st));
 }
 
 /* argv as given (secrets masked); an argument that is not UTF-8 becomes {"b64": ...}. */
@@ -440,7 +505,7 @@ cJSON *output_build_meta(struct output *o, const struct scan_stats *st, int fina
 	cJSON_AddStringToObject(m, "seed", buf);
 	cJSON_AddStringToObject(m, "mode", cfg->mode == MODE_AUDIT ? "audit" : "scan");
 	cJSON_AddStringToObject(m, "depth", (unsigned)cfg->depth < 4 ? depth[cfg->depth] : "connack");
-	add_opt_in(m, cfg);
+	add_opt_in(m, cfg, st);
 	add_actions(m, o);
 	cJSON_AddBoolToObject(m, "resumed", cfg->resume_db != NULL);
 	if (cfg->shards > 1) {
@@ -552,6 +617,7 @@ msw_err output_open(const struct msw_config *cfg, const char *scan_id, uint64_t 
 	if (!o)
 		return MSW_ERR_NOMEM;
 	o->progress = !cfg->quiet && isatty(STDERR_FILENO);
+	o->samples[o->nsamples++] = (struct psample){.us = o->start_us}; /* nothing done yet */
 	collect_secrets(o);
 	rc = open_sinks(o);
 	if (rc) {
@@ -734,7 +800,7 @@ msw_err output_record(struct output *o, struct msw_record *r)
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }
 
-msw_err output_host_done(struct output *o, uint64_t index)
+msw_err output_host_done(struct output *o, uint64_t index, const struct scan_stats *tally)
 {
 	if (!o)
 		return MSW_ERR_INTERNAL;
@@ -743,7 +809,7 @@ msw_err output_host_done(struct output *o, uint64_t index)
 
 		if (o->dead[i] || !o->sinks[i].ops->host_done)
 			continue;
-		rc = o->sinks[i].ops->host_done(&o->sinks[i], index);
+		rc = o->sinks[i].ops->host_done(&o->sinks[i], index, tally);
 		if (rc)
 			sink_failed(o, i, rc, "marking a host done");
 	}
@@ -776,23 +842,75 @@ static void stats_all(struct output *o, const struct scan_stats *st, int final)
 	}
 }
 
-static void fmt_eta(double secs, char *out, size_t cap)
+static void fmt_eta(double secs, char *out, size_t cap, const char *how)
 {
-	long s = secs > 0 && secs < 1e8 ? (long)secs : 0;
+	long s = secs > 0 && secs < 1e8 ? (long)(secs + 0.5) : 0;
 
 	if (s >= 3600)
-		snprintf(out, cap, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+		snprintf(out, cap, "%s%ldh%02ldm", how, s / 3600, (s / 60) % 60);
 	else
-		snprintf(out, cap, "%ldm%02lds", s / 60, s % 60);
+		snprintf(out, cap, "%s%ldm%02lds", how, s / 60, s % 60);
 }
 
-/* Called by the engine now and then: gives the counts to the sinks that take them, draws
- * the progress line (at most 5 times a second) and commits batched sink work that has
- * waited 200 ms. */
+/* A progress sample: targets finished and started by then. */
+static void progress_sample(struct output *o, int64_t now, const struct scan_stats *st)
+{
+	struct psample *p = &o->samples[o->nsamples++ % PROGRESS_SAMPLES];
+
+	p->us = now;
+	p->finished = scan_stats_finished(st);
+	p->started = st->targets_tried;
+}
+
+/* Finished and started targets per second over the recent samples (about 10 s): a rate
+ * that follows the scan, not an average since the start. */
+static void recent_rates(const struct output *o, double *finished, double *started)
+{
+	unsigned n = o->nsamples < PROGRESS_SAMPLES ? o->nsamples : PROGRESS_SAMPLES;
+	const struct psample *last = &o->samples[(o->nsamples - 1) % PROGRESS_SAMPLES];
+	const struct psample *first = &o->samples[(o->nsamples - n) % PROGRESS_SAMPLES];
+	double dt = (double)(last->us - first->us) / 1e6;
+
+	*finished = *started = 0;
+	if (n < 2 || dt <= 0)
+		return;
+	*finished = (double)(last->finished - first->finished) / dt;
+	*started = (double)(last->started - first->started) / dt;
+}
+
+/* The time left: when every listed target has started, at most until the newest one in
+ * flight meets its deadline; before that, the targets left at the recent finishing rate
+ * (or, while nothing finishes, at the starting rate plus one deadline). */
+static void progress_eta(const struct output *o, const struct scan_stats *st, uint64_t total,
+			 int64_t now, char *eta, size_t cap)
+{
+	uint64_t done = scan_stats_finished(st) + st->skipped;
+	uint64_t started = st->targets_tried + st->skipped;
+	double fin, sta, bound = st->last_deadline_us > now
+					 ? (double)(st->last_deadline_us - now) / 1e6 : 0;
+
+	recent_rates(o, &fin, &sta);
+	if (done >= total && !scan_stats_in_flight(st))
+		snprintf(eta, cap, "0m00s");
+	else if (started >= total)
+		fmt_eta(bound, eta, cap, "\xe2\x89\xa4"); /* ≤ */
+	else if (fin > 0)
+		fmt_eta((double)(total - done) / fin, eta, cap, "~");
+	else if (sta > 0)
+		fmt_eta((double)(total - started) / sta + bound, eta, cap, "~");
+	else
+		snprintf(eta, cap, "-");
+}
+
+/* Called by the engine about once a second: gives the counts to the sinks that take them,
+ * draws the progress line (at most 5 times a second) and commits batched sink work that
+ * has waited 200 ms. The line counts finished
+ * listed targets (and those never started: resumed, blocklisted, unresolved) against the
+ * total, the targets in flight, and the recent finishing rate. */
 void output_progress(struct output *o, const struct scan_stats *st, uint64_t total)
 {
 	int64_t now = now_us();
-	double el, rate;
+	double fin, sta;
 	char eta[32];
 
 	if (!o || !st)
@@ -811,19 +929,18 @@ void output_progress(struct output *o, const struct scan_stats *st, uint64_t tot
 			o->failed = true;
 		cJSON_Delete(m);
 	}
+	progress_sample(o, now, st);
 	if (!o->progress || now - o->last_progress_us < 200000)
 		return;
 	o->last_progress_us = now;
-	el = (double)(now - (st->start_us ? st->start_us : o->start_us)) / 1e6;
-	rate = el > 0 ? (double)st->targets_tried / el : 0;
-	if (total > st->targets_tried && rate > 0)
-		fmt_eta((double)(total - st->targets_tried) / rate, eta, sizeof(eta));
-	else
-		snprintf(eta, sizeof(eta), "-");
-	fprintf(stderr, "\r\033[K%llu/%llu done, %llu open, %llu MQTT, %llu anonymous, %.0f/s, ETA %s",
-		(unsigned long long)st->targets_tried, (unsigned long long)total,
+	recent_rates(o, &fin, &sta);
+	progress_eta(o, st, total, now, eta, sizeof(eta));
+	fprintf(stderr, "\r\033[K%llu/%llu done, %llu in flight, %llu connected, %llu MQTT, "
+		"%llu anonymous, %.0f/s, ETA %s",
+		(unsigned long long)(scan_stats_finished(st) + st->skipped),
+		(unsigned long long)total, (unsigned long long)scan_stats_in_flight(st),
 		(unsigned long long)st->connected, (unsigned long long)st->mqtt,
-		(unsigned long long)st->anonymous, rate, eta);
+		(unsigned long long)st->anonymous, fin, eta);
 	fflush(stderr);
 	o->progress_shown = true;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "base/err.h"
+#include "base/scan_stats.h"
 
 struct msw_config;
 struct msw_record;
@@ -29,10 +30,17 @@ msw_err output_json(struct output *o, const cJSON *rec);    /* already-built rec
 /* A host (target-space index) is finished: every record of it has been given. The SQLite
  * sink commits the host's records and this marker in one transaction, so --resume after
  * kill -9 neither skips nor repeats a host. */
-msw_err output_host_done(struct output *o, uint64_t index);
-/* --resume: scan id, seed and original arguments of an interrupted scan, and its done set. */
+msw_err output_host_done(struct output *o, uint64_t index, const struct scan_stats *tally);
+/* What --resume learns about the scan besides its identity. */
+struct resume_info {
+	struct scan_stats base; /* the counts of the hosts already finished (their tallies) */
+	bool finished;          /* the scan ran to its end: there is nothing to resume */
+};
+/* --resume: scan id, seed and original arguments of the most recent scan in the database,
+ * its done set, and *info. */
 msw_err output_resume_load(const char *db, char **scan_id, uint64_t *seed, cJSON **argv_echo,
-			   bool (**is_done)(void *arg, uint64_t index), void **arg);
+			   bool (**is_done)(void *arg, uint64_t index), void **arg,
+			   struct resume_info *info);
 void output_progress(struct output *o, const struct scan_stats *st, uint64_t total);
 msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_code);
 void output_close(struct output *o);

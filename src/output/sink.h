@@ -27,8 +27,9 @@ struct sink_ops {
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
-	/* optional: a host's records are all written (SQLite commits them with the marker) */
-	msw_err (*host_done)(struct sink *s, uint64_t index);
+	/* optional: a host's records are all written (SQLite commits them with the marker
+	 * and the host's share of the counts) */
+	msw_err (*host_done)(struct sink *s, uint64_t index, const struct scan_stats *tally);
 	/* optional: the scan's counts now and then (final 0) and once at the end (final 1) */
 	msw_err (*stats)(struct sink *s, const struct scan_stats *st, int final);
 };

@@ -59,7 +59,7 @@ static const char schema_sql[] =
 	" services INTEGER, mqtt_services INTEGER, findings INTEGER, worst_severity TEXT,"
 	" worst_finding TEXT, categories TEXT, open_dashboard INTEGER, open_share INTEGER,"
 	" chain INTEGER, risk_chain TEXT, PRIMARY KEY(scan_id, ip));"
-	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx INTEGER NOT NULL, counts TEXT,"
 	" PRIMARY KEY(scan_id, idx)) WITHOUT ROWID;";
 
 enum {
@@ -97,10 +97,11 @@ static const char *const qsql[Q__COUNT] = {
 		"     ORDER BY severity_rank DESC LIMIT 1) AS fid,"
 		"   (SELECT json_group_object(category, c) FROM (SELECT category, count(*) AS c"
 		"     FROM findings WHERE scan_id = ?1 AND ip = ?2 GROUP BY category)) AS cats,"
-		"   coalesce(max(category = 'dashboard' AND severity_rank >= 2), 0) AS dash,"
+		"   coalesce(max(category = 'dashboard' AND probe <> 'mqtt' AND severity_rank >= 2),"
+		"    0) AS dash,"
 		"   coalesce(max(category = 'file_share' AND severity_rank >= 2), 0) AS share"
 		"   FROM findings WHERE scan_id = ?1 AND ip = ?2) f",
-	[Q_DONE] = "INSERT OR IGNORE INTO done(scan_id, idx) VALUES(?1, ?2)",
+	[Q_DONE] = "INSERT OR IGNORE INTO done(scan_id, idx, counts) VALUES(?1, ?2, ?3)",
 	[Q_DEL_TOPICS] = "DELETE FROM topics WHERE service_id IN (SELECT id FROM services"
 		" WHERE scan_id = ?1 AND ip = ?2 AND port = ?3 AND transport IS ?4 AND probe IS ?5"
 		" AND kind IS ?6)",
@@ -172,6 +173,19 @@ static msw_err tx_commit(struct sq *q)
 	return exec(q, "COMMIT");
 }
 
+/* A database written before the done markers carried counts gets the column. */
+static msw_err add_done_counts(struct sq *q)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT counts FROM done LIMIT 0", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return MSW_OK;
+	}
+	return exec(q, "ALTER TABLE done ADD COLUMN counts TEXT");
+}
+
 static msw_err sq_open(struct sink *s, const char *path, const struct msw_config *cfg)
 {
 	struct sq *q = calloc(1, sizeof(*q));
@@ -187,7 +201,7 @@ static msw_err sq_open(struct sink *s, const char *path, const struct msw_config
 	}
 	sqlite3_busy_timeout(q->db, 5000);
 	if (exec(q, "PRAGMA journal_mode=WAL") || exec(q, "PRAGMA synchronous=NORMAL") ||
-	    exec(q, schema_sql))
+	    exec(q, schema_sql) || add_done_counts(q))
 		return MSW_ERR_IO;
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (sqlite3_prepare_v2(q->db, qsql[i], -1, &q->q[i], NULL) != SQLITE_OK) {
@@ -426,17 +440,26 @@ static msw_err sq_write(struct sink *s, const cJSON *rec)
 	return MSW_OK;
 }
 
-static msw_err sq_host_done(struct sink *s, uint64_t index)
+/* The done marker carries the host's share of the scan counts (base/scan_stats.h), which
+ * --resume adds up to continue the counts where the finished hosts left them. */
+static msw_err sq_host_done(struct sink *s, uint64_t index, const struct scan_stats *tally)
 {
 	struct sq *q = s->priv;
 	sqlite3_stmt *st = q->q[Q_DONE];
+	cJSON *j = tally ? scan_stats_json(tally) : NULL;
+	char *counts = j ? cJSON_PrintUnformatted(j) : NULL;
 	msw_err rc = tx_begin(q);
 
-	if (rc)
+	cJSON_Delete(j);
+	if (rc) {
+		cJSON_free(counts);
 		return rc;
+	}
 	bind_str(st, 1, q->scan_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	bind_str(st, 3, counts);
 	rc = step(q, st);
+	cJSON_free(counts);
 	if (rc)
 		return rc;
 	return tx_commit(q);
@@ -568,22 +591,34 @@ void output_resume_free(void *arg)
 	free(d);
 }
 
-static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d)
+static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d,
+			 struct scan_stats *base)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	vec_init(&d->v, sizeof(uint64_t), 1024, UINT32_MAX);
-	if (sqlite3_prepare_v2(db, "SELECT idx FROM done WHERE scan_id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, "SELECT idx, counts FROM done WHERE scan_id = ?1", -1, &st,
+			       NULL) &&
+	    sqlite3_prepare_v2(db, "SELECT idx, NULL FROM done WHERE scan_id = ?1", -1, &st, NULL))
 		return MSW_ERR_IO;
 	sqlite3_bind_text(st, 1, scan_id, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+		const char *counts = (const char *)sqlite3_column_text(st, 1);
 		msw_err err = vec_append(&d->v, &idx, 1);
 
 		if (err) {
 			sqlite3_finalize(st);
 			return err;
+		}
+		if (counts) {
+			cJSON *j = cJSON_Parse(counts);
+			struct scan_stats host;
+
+			scan_stats_from_json(&host, j);
+			scan_stats_add(base, &host);
+			cJSON_Delete(j);
 		}
 	}
 	sqlite3_finalize(st);
@@ -594,15 +629,18 @@ static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d)
 	return MSW_OK;
 }
 
-static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **argv_echo)
+/* The most recent scan: id, seed, command line, and whether it ran to its end (an end
+ * time and an exit code below 128: not a signal; a scan killed outright has no end). */
+static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+			 struct resume_info *info)
 {
 	sqlite3_stmt *st;
 	const char *sid, *sd, *av;
 	char *end;
 	msw_err rc = MSW_ERR_USAGE;
 
-	if (sqlite3_prepare_v2(db, "SELECT scan_id, seed, argv FROM scans ORDER BY rowid DESC"
-			       " LIMIT 1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, "SELECT scan_id, seed, argv, ended, exit_code FROM scans"
+			       " ORDER BY rowid DESC LIMIT 1", -1, &st, NULL))
 		return MSW_ERR_USAGE;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		sid = (const char *)sqlite3_column_text(st, 0);
@@ -611,6 +649,9 @@ static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **ar
 		*seed = sd ? strtoull(sd, &end, 10) : 0;
 		*scan_id = sid ? strdup(sid) : NULL;
 		*argv_echo = av ? cJSON_Parse(av) : cJSON_CreateArray();
+		info->finished = sqlite3_column_type(st, 3) != SQLITE_NULL &&
+				 sqlite3_column_type(st, 4) != SQLITE_NULL &&
+				 sqlite3_column_int(st, 4) >= 0 && sqlite3_column_int(st, 4) < 128;
 		rc = *scan_id && *argv_echo ? MSW_OK : MSW_ERR_NOMEM;
 	}
 	sqlite3_finalize(st);
@@ -618,7 +659,8 @@ static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **ar
 }
 
 msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJSON **argv_echo,
-			   bool (**is_done)(void *arg, uint64_t index), void **arg)
+			   bool (**is_done)(void *arg, uint64_t index), void **arg,
+			   struct resume_info *info)
 {
 	sqlite3 *db = NULL;
 	struct done_set *d;
@@ -629,6 +671,7 @@ msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJS
 	*arg = NULL;
 	*is_done = NULL;
 	*seed = 0;
+	*info = (struct resume_info){0};
 	if (pg_is_url(path))
 		return pg_resume_load(path, scan_id, seed, argv_echo, is_done, arg);
 	/* read-write (no create): the WAL of a killed scan is recovered on open */
@@ -639,11 +682,11 @@ msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJS
 	}
 	sqlite3_busy_timeout(db, 5000);
 	d = calloc(1, sizeof(*d));
-	rc = d ? load_scan(db, scan_id, seed, argv_echo) : MSW_ERR_NOMEM;
+	rc = d ? load_scan(db, scan_id, seed, argv_echo, info) : MSW_ERR_NOMEM;
 	if (rc == MSW_ERR_USAGE)
 		fprintf(stderr, "mqttsweep: --resume %s: no scan recorded in this database\n", path);
 	if (!rc)
-		rc = load_done(db, *scan_id, d);
+		rc = load_done(db, *scan_id, d, &info->base);
 	sqlite3_close(db);
 	if (rc) {
 		output_resume_free(d);

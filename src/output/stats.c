@@ -1,25 +1,39 @@
 /* `mqttsweep stats DB [--format text|json] [--scan ID]`: the 2018 study's numbers over a
  * SQLite result (the --db of one or more scans).
  *
- * Units: brokers are distinct (address, port, transport) MQTT services; hosts are distinct
- * addresses. A broker is "reached" when it accepted the connection (records of refused,
- * timed-out, blocklisted targets exist only with --all and are not counted). People or
- * devices whose location leaks are counted by the topic that carries it: for OwnTracks
- * the first three levels (owntracks/{user}/{device}), otherwise the full topic, per
- * broker; a location finding without a topic counts once per broker and finding id.
- * "Open" dashboards and file shares are findings of those categories at severity medium
- * or worse (a login page alone is info). The full chain is a host with an MQTT service,
- * an open dashboard and an open file share, as the hosts table records it.
+ * Populations, each named in the same words wherever a share of it is printed ("% of
+ * brokers speaking MQTT"; in JSON "of" names the population's metric key):
+ *   targets tried        the listed targets (the scans' metadata counts: targets_tried)
+ *   targets connected    of those, the TCP connection was made (metadata: connected)
+ *   host-probe ports     depth host: the ports the host-stage probes tried (host_probes)
+ *   brokers speaking MQTT distinct (address, port, transport) that answered as MQTT
+ *   brokers asking for credentials  of those, the ones whose verdict is a login demand
+ *   hosts with a service distinct addresses with a service that answered
+ * Each broker has one verdict, the most open one any of its records shows: open to
+ * anyone (anonymous) > accepting any credentials > asking for credentials (refused us,
+ * or took the credentials given) > other answers; the four add up to the brokers
+ * speaking MQTT. "Logged in with the credentials given" is a share of the brokers asking
+ * for credentials. What anyone can read or learn (readable, locations, presence, doors,
+ * actuators, dashboards published on a broker) counts only records of sessions without
+ * real credentials (anonymous, any credentials); reads with the credentials given are
+ * counted apart (readable_with_credentials). Dashboards published on a broker (MQTT Dash
+ * exports, vector 4) and web dashboards on the host (vector 2) are separate lines.
+ *
+ * People or devices whose location leaks are counted by the topic that carries it: for
+ * OwnTracks the first three levels (owntracks/{user}/{device}), otherwise the full topic,
+ * per broker; a location finding without a topic counts once per broker and finding id.
+ * "Open" web dashboards and file shares are findings of those categories at severity
+ * medium or worse (a login page alone is info). The full chain is a host with an MQTT
+ * service, an open web dashboard and an open file share, as the hosts table records it.
  * Honeypots are shown apart in two ways. "Likely honeypots" answered like one themselves
- * (extra.honeypot.likelihood "strong", cls_honeypot.c: a malformed reply, a 5.0 CONNECT
- * accepted the 3.1.1 way, or two weak signals); "one weak honeypot signal" are the
- * "weak" ones, counted with the rest. "Possible honeypots" (measurement honesty) are brokers
- * whose retained set (extra.retained_fingerprint), retained $SYS snapshot
- * (extra.sys_fingerprint) or $SYS identity (extra.sys_identity) repeats across
- * addresses: cls_fingerprint_suspicious() decides for a fingerprint (how many distinct
- * addresses share it, how many retained messages it covers); an identity counts when
- * three or more addresses share it and it is not a container default (node@127.0.0.1,
- * @localhost, nonode@nohost), which unrelated real installations share.
+ * (extra.honeypot.likelihood "strong", cls_honeypot.c); "one weak honeypot signal" are the
+ * "weak" ones, counted with the rest. "Possible honeypots" are brokers whose retained set
+ * (extra.retained_fingerprint), retained $SYS snapshot (extra.sys_fingerprint) or $SYS
+ * identity (extra.sys_identity) repeats across addresses: cls_fingerprint_suspicious()
+ * decides for a fingerprint (how many distinct addresses share it, how many retained
+ * messages it covers); an identity counts when three or more addresses share it and it is
+ * not a container default (node@127.0.0.1, @localhost, nonode@nohost), which unrelated
+ * real installations share.
  *
  * Every query binds the scan filter as a parameter; nothing is built from data. */
 #include "output/stats.h"
@@ -42,83 +56,116 @@
 #define REACHED " kind = 'service' AND probe = 'mqtt' AND status NOT IN ('connection-refused'," \
 	" 'connection-timeout', 'blocklisted-target', 'invalid-inputs', 'unknown-error')"
 #define BROKER_KEY " ip || ':' || port || '/' || transport "
+#define S_BROKER_KEY " s.ip || ':' || s.port || '/' || s.transport "
 #define ROWS_MAX UINT32_MAX /* rows held in memory at once: the growable array's limit */
+/* A shard that ran twice (retried) counts once: its latest scan. */
+#define LATEST_OF_SHARD                                                                  \
+	" AND NOT EXISTS (SELECT 1 FROM scans t WHERE json_extract(s.meta, '$.run_id') IS NOT"   \
+	" NULL AND json_extract(t.meta, '$.run_id') = json_extract(s.meta, '$.run_id') AND"      \
+	" coalesce(json_extract(t.meta, '$.shard'), '') ="                                        \
+	" coalesce(json_extract(s.meta, '$.shard'), '') AND t.started > s.started) "
 
-enum base { B_NONE, B_TRIED, B_REACHED, B_MQTT, B_HOSTS };
+/* A count of the scans' metadata, summed over the scans (a retried shard's latest only) */
+#define COUNTS(path) "SELECT coalesce(sum(json_extract(counts, '" path "')), 0) FROM scans s" \
+	" WHERE" SCAN_F LATEST_OF_SHARD
+#define ANYONE " ('anonymous', 'any_credentials') "
+#define PROTECTED " ('credentials_required', 'not_authorized', 'client_cert_required') "
+/* One row per broker: its verdict (4 anyone, 3 any credentials, 2 asking for credentials,
+ * 1 other) and what its records show. */
+#define BROKERS " (SELECT" BROKER_KEY "AS k, max(CASE WHEN auth = 'anonymous' THEN 4" \
+	" WHEN auth = 'any_credentials' THEN 3 WHEN auth = 'authenticated' OR auth IN" PROTECTED \
+	" THEN 2 ELSE 1 END) AS v, max(auth = 'authenticated') AS authd," \
+	" max(read_access = 'granted_with_data' AND auth IN" ANYONE ") AS read_any," \
+	" max(read_access = 'granted_with_data' AND auth = 'authenticated') AS read_cred" \
+	" FROM services WHERE" SCAN_F "AND kind = 'service' AND probe = 'mqtt' AND mqtt = 1" \
+	" GROUP BY k) "
+/* Findings a broker gives to anyone (a session without real credentials). */
+#define F_ANYONE " FROM findings f JOIN services s ON s.id = f.service_id" \
+	" WHERE (?1 IS NULL OR f.scan_id = ?1) AND f.probe = 'mqtt' AND s.auth IN" ANYONE
+/* Findings on a host open to anyone: from dashboards and shares, or a broker's to anyone. */
+#define F_HOST " FROM findings f JOIN services s ON s.id = f.service_id" \
+	" WHERE (?1 IS NULL OR f.scan_id = ?1) AND (f.probe <> 'mqtt' OR s.auth IN" ANYONE ")"
 
 struct metric {
-	const char *key, *label;
-	enum base base;
-	const char *sql;      /* one integer; NULL = computed in C (computed()) */
+	const char *key;
+	const char *label; /* the text line; indented when it is a share of the line above */
+	const char *of;    /* the key of the population it is a share of, or NULL */
+	const char *pop;   /* a population: its name after "% of", else NULL */
+	const char *sql;   /* one integer; NULL = computed in C (computed()) */
 };
 
 static int64_t people_located(sqlite3 *db, const char *scan, bool *err);
 static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err);
 
 static const struct metric metrics[] = {
-	{"brokers_reached", "Brokers reached", B_TRIED,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED},
-	{"speaking_mqtt", "Speaking MQTT", B_REACHED,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1"},
-	{"anonymous", "Open to anyone (no password)", B_MQTT,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1 AND auth = 'anonymous'"},
-	{"any_credentials", "Accepting any credentials", B_MQTT,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1 AND auth = 'any_credentials'"},
-	{"password_protected", "Asking for credentials", B_MQTT,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1 AND auth IN ('credentials_required', 'not_authorized',"
-	 " 'client_cert_required', 'banned')"},
-	{"authenticated", "Logged in with the credentials given", B_MQTT,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1 AND auth = 'authenticated'"},
-	{"readable", "Letting anyone read messages", B_MQTT,
-	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
-	 " AND mqtt = 1 AND read_access = 'granted_with_data'"},
-	{"brokers_leaking_location", "Leaking people's location", B_MQTT,
-	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
-	 "AND category = 'location' AND severity_rank >= 1"},
-	{"people_located", "  people/devices located", B_NONE, NULL},
-	{"brokers_leaking_presence", "Revealing who is at home", B_MQTT,
-	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
-	 "AND category = 'presence'"},
-	{"door_lock_state", "Exposing door/lock state", B_MQTT,
-	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
-	 "AND category = 'door_state'"},
-	{"operable_actuators", "Exposing operable actuators", B_MQTT,
-	 "SELECT count(DISTINCT ip || ':' || port) FROM findings WHERE" SCAN_F
-	 "AND category = 'actuator_control'"},
-	{"actuators", "  actuators (distinct topics)", B_NONE,
-	 "SELECT count(*) FROM (SELECT DISTINCT ip, port, coalesce(topic, topic_b64, finding_id)"
-	 " FROM findings WHERE" SCAN_F "AND category = 'actuator_control')"},
-	{"leaking_credentials", "Leaking credentials or keys", B_HOSTS,
-	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
-	 "AND category IN ('credential', 'network_key')"},
-	{"hosts", "Hosts with a service", B_NONE,
-	 "SELECT count(DISTINCT ip) FROM services WHERE" SCAN_F "AND kind = 'service'"
-	 " AND status NOT IN ('connection-refused', 'connection-timeout', 'blocklisted-target')"},
-	{"dashboards_open", "Dashboards open", B_HOSTS,
-	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
-	 "AND category = 'dashboard' AND severity_rank >= 2"},
-	{"file_shares_open", "File shares open", B_HOSTS,
-	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
-	 "AND category = 'file_share' AND severity_rank >= 2"},
-	{"full_chain", "Hosts with the full chain", B_HOSTS,
-	 "SELECT count(DISTINCT ip) FROM hosts WHERE" SCAN_F "AND chain = 1"},
-	{"protected_broker_open_dashboard", "  broker protected, dashboard open", B_HOSTS,
-	 "SELECT count(DISTINCT s.ip) FROM services s JOIN findings f ON f.scan_id = s.scan_id"
-	 " AND f.ip = s.ip WHERE (?1 IS NULL OR s.scan_id = ?1) AND s.probe = 'mqtt'"
-	 " AND s.auth IN ('credentials_required', 'not_authorized', 'client_cert_required')"
-	 " AND f.category IN ('dashboard', 'file_share') AND f.severity_rank >= 2"},
-	{"likely_honeypots", "Likely honeypots (answered like one)", B_MQTT,
+	{"targets_tried", "Targets tried", NULL, "targets tried", COUNTS("$.targets_tried")},
+	{"connected", "Targets connected", "targets_tried", "targets connected",
+	 COUNTS("$.connected")},
+	{"host_probe_ports", "Host-probe ports tried", NULL, "host-probe ports",
+	 COUNTS("$.host_probes.tried")},
+	{"host_probe_ports_connected", "  host-probe ports connected", "host_probe_ports", NULL,
+	 COUNTS("$.host_probes.connected")},
+	{"speaking_mqtt", "Brokers speaking MQTT", NULL, "brokers speaking MQTT",
+	 "SELECT count(*) FROM" BROKERS},
+	{"anonymous", "  open to anyone (no password)", "speaking_mqtt", NULL,
+	 "SELECT count(*) FROM" BROKERS "WHERE v = 4"},
+	{"any_credentials", "  accepting any credentials", "speaking_mqtt", NULL,
+	 "SELECT count(*) FROM" BROKERS "WHERE v = 3"},
+	{"password_protected", "  asking for credentials", "speaking_mqtt",
+	 "brokers asking for credentials", "SELECT count(*) FROM" BROKERS "WHERE v = 2"},
+	{"authenticated", "    logged in with the credentials given", "password_protected", NULL,
+	 "SELECT count(*) FROM" BROKERS "WHERE v = 2 AND authd"},
+	{"other_verdicts", "  other answers (banned, redirected, unknown)", "speaking_mqtt", NULL,
+	 "SELECT count(*) FROM" BROKERS "WHERE v = 1"},
+	{"readable", "Letting anyone read messages", "speaking_mqtt", NULL,
+	 "SELECT count(*) FROM" BROKERS "WHERE read_any"},
+	{"readable_with_credentials", "Readable with the credentials given",
+	 "password_protected", NULL, "SELECT count(*) FROM" BROKERS "WHERE v = 2 AND read_cred"},
+	{"brokers_leaking_location", "Leaking people's location to anyone", "speaking_mqtt", NULL,
+	 "SELECT count(DISTINCT" S_BROKER_KEY ")" F_ANYONE
+	 " AND f.category = 'location' AND f.severity_rank >= 1"},
+	{"people_located", "  people/devices located", NULL, NULL, NULL},
+	{"brokers_leaking_presence", "Revealing who is at home to anyone", "speaking_mqtt", NULL,
+	 "SELECT count(DISTINCT" S_BROKER_KEY ")" F_ANYONE " AND f.category = 'presence'"},
+	{"door_lock_state", "Exposing door/lock state to anyone", "speaking_mqtt", NULL,
+	 "SELECT count(DISTINCT" S_BROKER_KEY ")" F_ANYONE " AND f.category = 'door_state'"},
+	{"operable_actuators", "Exposing operable actuators to anyone", "speaking_mqtt", NULL,
+	 "SELECT count(DISTINCT" S_BROKER_KEY ")" F_ANYONE " AND f.category = 'actuator_control'"},
+	{"actuators", "  actuators (distinct topics)", NULL, NULL,
+	 "SELECT count(*) FROM (SELECT DISTINCT" S_BROKER_KEY
+	 ", coalesce(f.topic, f.topic_b64, f.finding_id)" F_ANYONE
+	 " AND f.category = 'actuator_control')"},
+	{"dashboards_on_broker", "Dashboards published on the broker (MQTT Dash)",
+	 "speaking_mqtt", NULL,
+	 "SELECT count(DISTINCT" S_BROKER_KEY ")" F_ANYONE " AND f.category = 'dashboard'"},
+	{"likely_honeypots", "Likely honeypots (answered like one)", "speaking_mqtt", NULL,
 	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
 	 " AND mqtt = 1 AND json_extract(json, '$.honeypot.likelihood') = 'strong'"},
-	{"honeypot_signals", "  one weak honeypot signal", B_MQTT,
+	{"honeypot_signals", "  one weak honeypot signal", "speaking_mqtt", NULL,
 	 "SELECT count(DISTINCT" BROKER_KEY ") FROM services WHERE" SCAN_F "AND" REACHED
 	 " AND mqtt = 1 AND json_extract(json, '$.honeypot.likelihood') = 'weak'"},
-	{"possible_honeypots", "Possible honeypots (repeated deployment)", B_MQTT, NULL},
+	{"possible_honeypots", "Possible honeypots (repeated deployment)", "speaking_mqtt", NULL,
+	 NULL},
+	{"hosts", "Hosts with a service", NULL, "hosts with a service",
+	 "SELECT count(DISTINCT ip) FROM services WHERE" SCAN_F "AND kind = 'service'"
+	 " AND status NOT IN ('connection-refused', 'connection-timeout', 'blocklisted-target',"
+	 " 'invalid-inputs')"},
+	{"leaking_credentials", "Leaking credentials or keys to anyone", "hosts", NULL,
+	 "SELECT count(DISTINCT f.ip)" F_HOST " AND f.category IN ('credential', 'network_key')"},
+	{"dashboards_open", "Web dashboards open on the host", "hosts", NULL,
+	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
+	 "AND category = 'dashboard' AND probe <> 'mqtt' AND severity_rank >= 2"},
+	{"file_shares_open", "File shares open", "hosts", NULL,
+	 "SELECT count(DISTINCT ip) FROM findings WHERE" SCAN_F
+	 "AND category = 'file_share' AND severity_rank >= 2"},
+	{"full_chain", "Hosts with the full chain", "hosts", NULL,
+	 "SELECT count(DISTINCT ip) FROM hosts WHERE" SCAN_F "AND chain = 1"},
+	{"protected_broker_open_dashboard", "  broker protected, web dashboard or share open",
+	 "hosts", NULL,
+	 "SELECT count(DISTINCT s.ip) FROM services s JOIN findings f ON f.scan_id = s.scan_id"
+	 " AND f.ip = s.ip WHERE (?1 IS NULL OR s.scan_id = ?1) AND s.probe = 'mqtt'"
+	 " AND s.auth IN" PROTECTED " AND f.category IN ('dashboard', 'file_share')"
+	 " AND f.probe <> 'mqtt' AND f.severity_rank >= 2"},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -163,8 +210,8 @@ static size_t location_key_len(const char *t)
 
 static int64_t people_located(sqlite3 *db, const char *scan, bool *err)
 {
-	static const char sql[] = "SELECT ip, port, coalesce(topic, topic_b64), finding_id"
-		" FROM findings WHERE" SCAN_F "AND category = 'location' AND severity_rank >= 1";
+	static const char sql[] = "SELECT" S_BROKER_KEY ", 0, coalesce(f.topic, f.topic_b64),"
+		" f.finding_id" F_ANYONE " AND f.category = 'location' AND f.severity_rank >= 1";
 	sqlite3_stmt *st;
 	struct vec kv; /* char *, one per row */
 	char **keys;
@@ -453,19 +500,6 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 	return 0;
 }
 
-/* A shard that ran twice (retried) counts once: its latest scan. */
-#define LATEST_OF_SHARD                                                                  \
-	" AND NOT EXISTS (SELECT 1 FROM scans t WHERE json_extract(s.meta, '$.run_id') IS NOT"   \
-	" NULL AND json_extract(t.meta, '$.run_id') = json_extract(s.meta, '$.run_id') AND"      \
-	" coalesce(json_extract(t.meta, '$.shard'), '') ="                                        \
-	" coalesce(json_extract(s.meta, '$.shard'), '') AND t.started > s.started) "
-
-static int64_t targets_tried(sqlite3 *db, const char *scan, bool *err)
-{
-	return q_int(db, "SELECT coalesce(sum(json_extract(counts, '$.targets_tried')), 0)"
-		     " FROM scans s WHERE" SCAN_F LATEST_OF_SHARD, scan, err);
-}
-
 /* A run counts once: scans without a run id count one each, a run id once. */
 static int64_t count_runs(sqlite3 *db, const char *scan, bool *err)
 {
@@ -610,30 +644,30 @@ static void print_runs_text(const cJSON *runs)
 	}
 }
 
-static int64_t metric_value(const int64_t *v, const char *key)
+static const struct metric *metric_by_key(const char *key, size_t *idx)
 {
-	for (size_t i = 0; i < NMETRICS; i++)
-		if (strcmp(metrics[i].key, key) == 0)
-			return v[i];
-	return 0;
+	for (size_t i = 0; key && i < NMETRICS; i++)
+		if (strcmp(metrics[i].key, key) == 0) {
+			*idx = i;
+			return &metrics[i];
+		}
+	return NULL;
 }
 
-static int64_t base_value(enum base b, const int64_t *v, int64_t tried)
+/* The population m is a share of (its index in *b), or NULL. */
+static const struct metric *population(const struct metric *m, size_t *b)
 {
-	switch (b) {
-	case B_TRIED: return tried;
-	case B_REACHED: return metric_value(v, "brokers_reached");
-	case B_MQTT: return metric_value(v, "speaking_mqtt");
-	case B_HOSTS: return metric_value(v, "hosts");
-	default: return 0;
-	}
+	return m->of ? metric_by_key(m->of, b) : NULL;
 }
 
-static const char *base_name(enum base b)
+/* The host-probe lines appear only where host probes ran. */
+static bool shown(const struct metric *m, const int64_t *v)
 {
-	static const char *const n[] = {NULL, "targets_tried", "brokers_reached", "speaking_mqtt",
-					"hosts"};
-	return n[b];
+	size_t b;
+
+	if (strncmp(m->key, "host_probe_ports", 16) != 0)
+		return true;
+	return metric_by_key("host_probe_ports", &b) && v[b] > 0;
 }
 
 static void print_hosts_text(const cJSON *hosts)
@@ -661,24 +695,26 @@ static void print_hosts_text(const cJSON *hosts)
 	}
 }
 
-static void print_text(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans)
+static void print_text(const struct stats_args *a, const int64_t *v, int64_t nscans)
 {
 	printf("mqttsweep stats: %s (%s)\n", a->db, a->scan ? a->scan : "all scans");
-	printf("  %-38s %10lld  (%lld run%s)\n", "Targets tried", (long long)tried,
-	       (long long)nscans, nscans == 1 ? "" : "s");
 	for (size_t i = 0; i < NMETRICS; i++) {
-		int64_t b = base_value(metrics[i].base, v, tried);
+		const struct metric *m = &metrics[i], *p;
+		size_t b;
 
-		printf("  %-38s %10lld", metrics[i].label, (long long)v[i]);
-		if (metrics[i].base != B_NONE && b > 0)
-			printf("  (%5.1f%% of %s)", 100.0 * (double)v[i] / (double)b,
-			       base_name(metrics[i].base));
+		if (!shown(m, v))
+			continue;
+		printf("  %-48s %8lld", m->label, (long long)v[i]);
+		if ((p = population(m, &b)) && v[b] > 0)
+			printf("  (%5.1f%% of %s)", 100.0 * (double)v[i] / (double)v[b], p->pop);
+		else if (i == 0)
+			printf("  (%lld run%s)", (long long)nscans, nscans == 1 ? "" : "s");
 		putchar('\n');
 	}
 }
 
-static void print_json(const struct stats_args *a, const int64_t *v, int64_t tried, int64_t nscans,
-		       cJSON *hosts, cJSON *runs)
+static void print_json(const struct stats_args *a, const int64_t *v, int64_t nscans, cJSON *hosts,
+		       cJSON *runs)
 {
 	cJSON *o = cJSON_CreateObject(), *m;
 	char *txt;
@@ -691,26 +727,30 @@ static void print_json(const struct stats_args *a, const int64_t *v, int64_t tri
 		cJSON_AddNullToObject(o, "scan_id");
 	cJSON_AddNumberToObject(o, "scans", (double)nscans); /* a run counts once */
 	cJSON_AddItemToObject(o, "runs", runs ? runs : cJSON_CreateArray());
-	cJSON_AddNumberToObject(o, "targets_tried", (double)tried);
+	cJSON_AddNumberToObject(o, "targets_tried", (double)v[0]);
 	m = cJSON_AddObjectToObject(o, "metrics");
 	for (size_t i = 0; m && i < NMETRICS; i++) {
 		cJSON *e = cJSON_AddObjectToObject(m, metrics[i].key);
-		int64_t b = base_value(metrics[i].base, v, tried);
+		const struct metric *p;
+		size_t b;
 
 		if (!e)
 			continue;
 		cJSON_AddNumberToObject(e, "count", (double)v[i]);
-		if (metrics[i].base == B_NONE) {
+		if (!(p = population(&metrics[i], &b))) {
 			cJSON_AddNullToObject(e, "percent");
 			cJSON_AddNullToObject(e, "of");
-			continue;
+		} else {
+			if (v[b] > 0)
+				cJSON_AddNumberToObject(
+					e, "percent",
+					(double)(int64_t)(1000.0 * (double)v[i] / (double)v[b] + 0.5) / 10.0);
+			else
+				cJSON_AddNullToObject(e, "percent");
+			cJSON_AddStringToObject(e, "of", p->key);
 		}
-		if (b > 0)
-			cJSON_AddNumberToObject(e, "percent",
-						(double)(int64_t)(1000.0 * (double)v[i] / (double)b + 0.5) / 10.0);
-		else
-			cJSON_AddNullToObject(e, "percent");
-		cJSON_AddStringToObject(e, "of", base_name(metrics[i].base));
+		if (metrics[i].pop)
+			cJSON_AddStringToObject(e, "population", metrics[i].pop);
 	}
 	cJSON_AddItemToObject(o, "hosts", hosts ? hosts : cJSON_CreateArray());
 	txt = cJSON_Print(o);
@@ -724,7 +764,7 @@ int stats_main(int argc, char **argv)
 {
 	struct stats_args a;
 	sqlite3 *db = NULL;
-	int64_t v[NMETRICS], tried, nscans;
+	int64_t v[NMETRICS], nscans;
 	bool err = false;
 	cJSON *hosts = NULL, *runs = NULL;
 	char copy[] = "/tmp/mqttsweep-stats-XXXXXX";
@@ -755,7 +795,6 @@ int stats_main(int argc, char **argv)
 	sqlite3_busy_timeout(db, 5000);
 	nscans = count_runs(db, a.scan, &err);
 	runs = runs_json(db, a.scan, &err);
-	tried = targets_tried(db, a.scan, &err);
 	for (size_t i = 0; i < NMETRICS && !err; i++)
 		v[i] = metrics[i].sql ? q_int(db, metrics[i].sql, a.scan, &err)
 				      : computed(&metrics[i], db, a.scan, &err);
@@ -769,9 +808,9 @@ int stats_main(int argc, char **argv)
 		return 2;
 	}
 	if (a.json) {
-		print_json(&a, v, tried, nscans, hosts, runs);
+		print_json(&a, v, nscans, hosts, runs);
 	} else {
-		print_text(&a, v, tried, nscans);
+		print_text(&a, v, nscans);
 		print_runs_text(runs);
 		print_hosts_text(hosts);
 		cJSON_Delete(hosts);

@@ -21,6 +21,8 @@ struct text {
 	FILE *f;
 	bool color;
 	bool details, detect; /* --details (text_findings.c), --detect (its hint) */
+	bool creds; /* -u given: a refusal is a verdict on those credentials */
+	const char *resume_db; /* --resume: where the earlier parts' records are */
 	unsigned long printed;
 };
 
@@ -59,6 +61,8 @@ static msw_err text_open(struct sink *s, const char *path, const struct msw_conf
 	t->color = cfg && cfg->color && isatty(STDOUT_FILENO);
 	t->details = cfg && cfg->details;
 	t->detect = cfg && cfg->detect;
+	t->creds = cfg && cfg->username;
+	t->resume_db = cfg ? cfg->resume_db : NULL;
 	s->priv = t;
 	return MSW_OK;
 }
@@ -79,10 +83,13 @@ static void put_target(FILE *f, const cJSON *r)
 	const char *host = jstr(r, "hostname"), *tr = jstr(r, "transport");
 	const cJSON *b = jget(r, "broker");
 
-	put_esc(f, jstr(r, "ip"));
+	const char *ip = jstr(r, "ip");
+	bool no_ip = !ip || !ip[0]; /* a name that did not resolve: the name stands for it */
+
+	put_esc(f, no_ip && host ? host : ip);
 	if (strcmp(jstr(r, "kind") ? jstr(r, "kind") : "", "host") != 0)
 		fprintf(f, ":%.0f", jnum(r, "port", 0));
-	if (host) {
+	if (host && !no_ip) {
 		fputs(" (", f);
 		put_esc(f, host);
 		fputs(")", f);
@@ -157,7 +164,15 @@ static bool has_tag(const cJSON *r, const char *tag)
 	return false;
 }
 
-static void put_mqtt_verdict(FILE *f, const cJSON *r)
+/* A broker that refused a login made with credentials we gave judged those credentials,
+ * not unauthorised clients in general. */
+static bool refused_given(const char *auth, bool creds)
+{
+	return creds && auth &&
+	       (strcmp(auth, "credentials_required") == 0 || strcmp(auth, "not_authorized") == 0);
+}
+
+static void put_mqtt_verdict(FILE *f, const cJSON *r, bool creds)
 {
 	const char *auth = jstr(r, "auth"), *ra = jstr(r, "read_access");
 	const char *v = "speaks MQTT";
@@ -166,6 +181,8 @@ static void put_mqtt_verdict(FILE *f, const cJSON *r)
 	for (size_t i = 0; auth && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		if (strcmp(auth, verdicts[i].auth) == 0)
 			v = verdicts[i].text;
+	if (refused_given(auth, creds))
+		v = "rejected the credentials given";
 	fputs(v, f);
 	if (!ra)
 		return;
@@ -189,12 +206,16 @@ static void put_failure(FILE *f, const cJSON *r)
 	char buf[64];
 	size_t i;
 
+	if (st && strcmp(st, "invalid-inputs") == 0 && err) {
+		put_esc(f, err); /* "name did not resolve: ..." says it all */
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%s", st ? st : "unknown-error");
 	for (i = 0; buf[i]; i++)
 		if (buf[i] == '-')
 			buf[i] = ' ';
 	fputs(buf, f);
-	if (err) {
+	if (err && !strstr(err, buf)) { /* not "connection refused: connect: connection refused" */
 		fputs(": ", f);
 		put_esc(f, err);
 	}
@@ -242,7 +263,7 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	put_target(t->f, r);
 	fputs(" \xe2\x80\x94 ", t->f);   /* em dash */
 	if (is_mqtt) {
-		put_mqtt_verdict(t->f, r);
+		put_mqtt_verdict(t->f, r, t->creds);
 		put_findings(t->f, order, n);
 		if (!ok) {
 			fputs("; stopped early: ", t->f);
@@ -263,23 +284,87 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
 
+/* "N word" with the plural s, appended after a separator when n > 0 (or always). */
+static void put_count(FILE *f, bool *first, double n, const char *what, bool always)
+{
+	if (n <= 0 && !always)
+		return;
+	fprintf(f, "%s%.0f %s", *first ? "" : ", ", n, what);
+	*first = false;
+}
+
+/* The outcomes of one population, in the metadata's words. */
+static void put_outcomes(FILE *f, const cJSON *o)
+{
+	static const char *const keys[] = {"success", "refused", "no_answer", "timed_out",
+					   "closed", "errors", "interrupted"};
+	static const char *const words[] = {"completed", "refused", "no answer",
+					    "timed out after connecting", "closed early", "errors",
+					    "interrupted"};
+	bool first = true;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		put_count(f, &first, jnum(o, keys[i], 0), words[i], false);
+}
+
+/* The closing summary: the listed targets and their outcomes (which add up to the
+ * targets tried), the hosts never tried, the depth-host probe ports apart, and the MQTT
+ * verdicts (which add up to the brokers that spoke MQTT). */
 static msw_err text_meta(struct sink *s, const cJSON *m, int final)
 {
 	struct text *t = s->priv;
-	const cJSON *c = jget(m, "counts");
+	const cJSON *c = jget(m, "counts"), *hp = jget(c, "host_probes"), *mq = jget(c, "mqtt");
+	double tried = jnum(c, "targets_tried", 0);
+	bool first = true;
 
 	if (!final)
 		return MSW_OK;
 	if (!t->printed)
 		fputs("No service found.\n", t->f);
-	fprintf(t->f, "Scan %s: %.0f targets tried, %.0f answered, %.0f speak MQTT, "
-		"%.0f without a password, %.0f findings.\n",
-		jstr(m, "scan_id") ? jstr(m, "scan_id") : "", jnum(c, "targets_tried", 0),
-		jnum(c, "connected", 0), jnum(c, "mqtt", 0), jnum(c, "anonymous", 0),
-		jnum(c, "findings", 0));
-	if (jnum(c, "any_credentials", 0) > 0)
+	fprintf(t->f, "Scan %s: %.0f target%s tried", jstr(m, "scan_id") ? jstr(m, "scan_id") : "",
+		tried, tried == 1 ? "" : "s");
+	if (tried > 0) {
+		fputs(" (", t->f);
+		put_outcomes(t->f, jget(c, "outcomes"));
+		fprintf(t->f, "), %.0f connected", jnum(c, "connected", 0));
+	}
+	if (jnum(c, "unresolved", 0) > 0 || jnum(c, "blocklisted", 0) > 0) {
+		fputs("; hosts not tried: ", t->f);
+		put_count(t->f, &first, jnum(c, "unresolved", 0), "name did not resolve", false);
+		put_count(t->f, &first, jnum(c, "blocklisted", 0), "blocklisted", false);
+	}
+	if (jnum(hp, "tried", 0) > 0) {
+		fprintf(t->f, "; plus %.0f host-probe port%s (", jnum(hp, "tried", 0),
+			jnum(hp, "tried", 0) == 1 ? "" : "s");
+		put_outcomes(t->f, jget(hp, "outcomes"));
+		fputc(')', t->f);
+	}
+	fprintf(t->f, ". %.0f speak%s MQTT", jnum(mq, "speaking", 0),
+		jnum(mq, "speaking", 0) == 1 ? "s" : "");
+	if (jnum(mq, "speaking", 0) > 0) {
+		first = true;
+		fputs(" (", t->f);
+		put_count(t->f, &first, jnum(mq, "anonymous", 0), "open to anyone", false);
+		put_count(t->f, &first, jnum(mq, "any_credentials", 0), "accepting any credentials",
+			  false);
+		put_count(t->f, &first, jnum(mq, "authenticated", 0),
+			  "logged in with the credentials given", false);
+		put_count(t->f, &first, jnum(mq, "auth_required", 0), "asking for credentials",
+			  false);
+		put_count(t->f, &first, jnum(mq, "other", 0), "other answers", false);
+		fputc(')', t->f);
+	}
+	fprintf(t->f, "; %.0f finding%s.\n", jnum(c, "findings", 0),
+		jnum(c, "findings", 0) == 1 ? "" : "s");
+	if (jnum(mq, "any_credentials", 0) > 0)
 		fprintf(t->f, "%.0f broker(s) let in any username with any password: the password "
-			"check accepts everyone.\n", jnum(c, "any_credentials", 0));
+			"check accepts everyone.\n", jnum(mq, "any_credentials", 0));
+	if (jbool(m, "resumed") && t->resume_db) {
+		fputs("Resumed: these counts cover every part of the scan; the records found before "
+		      "the interruption are in ", t->f);
+		put_esc(t->f, t->resume_db);
+		fputs(" (mqttsweep stats).\n", t->f);
+	}
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
 

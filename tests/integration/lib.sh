@@ -9,6 +9,8 @@
 # Address allocation (each test owns a distinct 127.x.y.z range so ctest -j can run them in
 # parallel; nothing ever binds outside 127.0.0.0/8):
 #   127.0.80.x            lab (lab/lab.sh)
+#   127.0.82.x            counts, credentials, progress (test_counts, test_credentials, ...)
+#   127.0.83.0/24         the CERT-style /24 (test_cert_run.sh)
 #   127.0.86.x            lint (test_lint.sh) and --fail-on (test_fail_on.sh, .20x)
 #   127.0.87.x            harden (test_harden.sh)
 #   127.0.88.x            broker zoo (RabbitMQ, ActiveMQ, Mosquitto configurations, Aedes)
@@ -31,6 +33,8 @@
 #   start_mosquitto ADDR PORT [conf lines...]   real broker; sets MOSQ_PID, MOSQ_CONF, MOSQ_LOG
 #   wait_port ADDR PORT [timeout_s]             until TCP connect succeeds (rc 1 on timeout)
 #   start_silent_listener ADDR PORT             accepts TCP, never answers; sets SILENT_PID
+#   start_blackhole ADDR PORT                   TCP handshakes go unanswered (connect timeout)
+#   start_banner ADDR PORT TEXT                 answers every connection with TEXT, then closes
 #   free_port [ADDR]                            prints an unused TCP port on ADDR
 #   track_pid PID                               have cleanup kill PID too
 #   on_cleanup 'COMMAND'                        have cleanup run COMMAND (eval) before killing PIDs
@@ -288,6 +292,55 @@ while True:
 	track_pid "$SILENT_PID"
 	wait_port "$addr" "$port" 10
 	export SILENT_PID
+}
+
+# start_blackhole ADDR PORT: a listener whose accept queue is full (backlog 0, filled by
+# its own connections, never accepted), so further SYNs are dropped: connect timeout, as
+# from a filtered host. Sets BLACKHOLE_PID.
+start_blackhole() {
+	local addr=$1 port=$2
+	"$(msw_python)" -c 'import socket,sys,time
+a=(sys.argv[1], int(sys.argv[2]))
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(a); s.listen(0)
+fill=[]
+for i in range(3):
+    c=socket.socket(); c.setblocking(False)
+    try: c.connect(a)
+    except BlockingIOError: pass
+    fill.append(c)
+print("ready", flush=True)
+while True: time.sleep(60)' "$addr" "$port" >"$MSW_TMP/blackhole-$addr-$port" &
+	BLACKHOLE_PID=$!
+	track_pid "$BLACKHOLE_PID"
+	local i
+	for i in $(seq 50); do
+		grep -q ready "$MSW_TMP/blackhole-$addr-$port" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.3 # the filling connections settle in the queue
+	export BLACKHOLE_PID
+}
+
+# start_banner ADDR PORT TEXT: answers every connection with TEXT and closes (a service
+# that is not MQTT). Sets BANNER_PID.
+start_banner() {
+	local addr=$1 port=$2 text=$3
+	"$(msw_python)" -c 'import socket,sys,threading
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(128)
+t=sys.argv[3].encode()
+while True:
+    c,_=s.accept()
+    try:
+        c.sendall(t)
+    except OSError:
+        pass
+    c.close()' "$addr" "$port" "$text" &
+	BANNER_PID=$!
+	track_pid "$BANNER_PID"
+	wait_port "$addr" "$port" 10
+	export BANNER_PID
 }
 
 # make_passwd FILE USER PASS: a mosquitto password file readable by the broker.

@@ -47,7 +47,7 @@ usage_err "65536" scan -p 1883,65536 127.0.99.1
 usage_err "empty target list" scan
 usage_err "empty target list" audit -p 1883
 usage_err "/nonexistent/targets.txt" scan -iL /nonexistent/targets.txt
-usage_err "/nonexistent/pw" scan --password-file /nonexistent/pw 127.0.99.1
+usage_err "/nonexistent/pw" scan -u alice --password-file /nonexistent/pw 127.0.99.1
 usage_err "--frob" scan --frob 127.0.99.1
 usage_err "deep" audit --depth deep 127.0.99.1
 usage_err "127.0.99.1:0" scan 127.0.99.1:0
@@ -109,7 +109,7 @@ assert_eq 4 "$(wc -l <"$T/d")" "loopback scanned when named"
 if unshare -rn true 2>/dev/null; then
 	unshare -rn "$B" scan -q --format json -p 1883 no-such-host.invalid >"$T/unres.json" 2>"$T/unres.err"
 	assert_eq 0 $? "unresolvable name: exit 0"
-	assert_json "$T/unres.json" '.hostname == "no-such-host.invalid" and .status == "unknown-error" and
+	assert_json "$T/unres.json" '.hostname == "no-such-host.invalid" and .status == "invalid-inputs" and
 		(.error | startswith("name did not resolve"))' "unresolvable name recorded"
 else
 	echo "note: no unprivileged network namespace; unresolvable-name check skipped"

@@ -26,7 +26,8 @@ assert_eq 304 "$(jq -r '"\(.ip):\(.port)"' "$T/w.json" | sort -u | wc -l | tr -d
 assert_eq 2 "$(jq -s '[.[] | select(.mqtt == true and .auth == "anonymous")] | length' "$T/w.json")" "both brokers found by the workers"
 assert_eq 1 "$(jq -s '[.[] | .scan_id] | unique | length' "$T/w.json")" "one scan id across workers"
 if [ -s "$T/meta.json" ]; then
-	assert_json "$T/meta.json" '[.. | objects | select(has("targets_tried")) | .targets_tried == 304 and .refused == 302 and .mqtt == 2] | any' "metadata sums the workers' counts"
+	assert_json "$T/meta.json" '.counts | .targets_tried == 304 and .outcomes.refused == 302 and .outcomes.success == 2
+		and ([.outcomes[]] | add) == 304 and .mqtt.speaking == 2 and .mqtt.anonymous == 2' "metadata sums the workers' counts"
 fi
 validate_schema "$T/w.json"
 no_asan_report "$T/w.err"

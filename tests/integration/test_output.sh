@@ -118,7 +118,7 @@ if grep -aq $'\033' "$T/r.html"; then fail "html contains ESC"; else pass "html 
 grep -aq '&lt;script&gt;' "$T/r.html" && pass "html shows the topic escaped" || fail "html topic missing"
 
 # 6. metadata
-assert_json "$T/meta.json" '.schema == "mqttsweep.scan/1" and .final == true and (.argv | map(select(type == "string" and test("\\*\\*\\*"))) | length) == 1 and .counts.mqtt >= 2' \
+assert_json "$T/meta.json" '.schema == "mqttsweep.scan/1" and .final == true and (.argv | map(select(type == "string" and test("\\*\\*\\*"))) | length) == 1 and .counts.mqtt.speaking >= 2' \
 	"metadata final with masked argv"
 if "$(msw_python)" "$MSW_SOURCE_DIR/tests/tools/validate_schema.py" "$MSW_SOURCE_DIR/docs/scan.schema.json" "$T/meta.json"; then
 	pass "metadata schema-valid"
@@ -140,7 +140,7 @@ grep -aq "anyone can connect without a password" "$T/tty.txt" && pass "plain-lan
 "$MSW_BIN" stats "$T/r.db" --format json >"$T/stats.json" 2>"$T/stats.err"
 assert_eq 0 $? "stats exit code"
 assert_json "$T/stats.json" '.metrics.speaking_mqtt.count == 2 and .metrics.anonymous.count == 1' "stats counts"
-"$MSW_BIN" stats "$T/r.db" >"$T/stats.txt" 2>&1 && grep -q "Speaking MQTT" "$T/stats.txt" &&
+"$MSW_BIN" stats "$T/r.db" >"$T/stats.txt" 2>&1 && grep -q "Brokers speaking MQTT" "$T/stats.txt" &&
 	pass "stats text" || fail "stats text"
 
 # 9. a failing sink: exit 3, other sinks flushed; the -P secret is nowhere either

@@ -210,8 +210,12 @@ static void test_errors_name_token(void **state)
 	expect_error(MODE_SCAN, 0, ARGV(NULL), "empty target list");
 	EXPECT_ERROR("empty target list", "-p", "1883");
 	EXPECT_ERROR("/nonexistent/list.txt", "-iL", "/nonexistent/list.txt");
-	EXPECT_ERROR("/nonexistent/pw", "--password-file", "/nonexistent/pw", "h");
-	EXPECT_ERROR("/dev/zero", "--password-file", "/dev/zero", "h"); /* not text: bounded */
+	EXPECT_ERROR("/nonexistent/pw", "-u", "u", "--password-file", "/nonexistent/pw", "h");
+	EXPECT_ERROR("/dev/zero", "-u", "u", "--password-file", "/dev/zero", "h"); /* bounded */
+	/* a password is sent only with a username: never silently dropped */
+	EXPECT_ERROR("-P/--password", "-P", "secret", "h");
+	EXPECT_ERROR("-P/--password", "--password=secret", "h");
+	EXPECT_ERROR("--password-file", "--password-file", "/dev/null", "h");
 	EXPECT_ERROR("/nonexistent/ex", "--excludefile", "/nonexistent/ex", "h");
 	EXPECT_ERROR("/nonexistent/ca.pem", "--cafile", "/nonexistent/ca.pem", "h");
 	EXPECT_ERROR("--bogus", "--bogus", "h");
@@ -379,7 +383,11 @@ static void test_passwords_and_echo(void **state)
 	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "-u", "u", "h"), MSW_OK);
 	assert_string_equal(c.password, "EnvPass-7");
 	options_free(&c);
-	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "--password-file", path, "h"), MSW_OK);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "h"), MSW_OK);
+	assert_null(c.password); /* the environment's password only goes with -u */
+	options_free(&c);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "-u", "u", "--password-file", path, "h"),
+			 MSW_OK);
 	assert_string_equal(c.password, "FilePass-9");
 	e = options_echo(&c);
 	assert_false(json_has(e, "FilePass-9"));
@@ -464,7 +472,7 @@ static void test_passwords_and_echo(void **state)
 	cJSON_Delete(e);
 	options_free(&c);
 	/* a masked secret from a recorded command line is never taken as the password */
-	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "-P", "***", "h"), MSW_OK);
+	assert_int_equal(PARSE(MODE_SCAN, &c, &err, "-u", "u", "-P", "***", "h"), MSW_OK);
 	assert_string_equal(c.password, "EnvPass-7");
 	options_free(&c);
 	unsetenv("MQTTSWEEP_PASSWORD");
@@ -555,6 +563,29 @@ static void test_resume_argv(void **state)
 	cJSON_Delete(echo);
 }
 
+/* The secrets' values in the process's own argv are blanked in place, everything else is
+ * left as it was. */
+static void test_hide_secrets(void **state)
+{
+	char a0[] = "-u", a1[] = "alice", a2[] = "-P", a3[] = "Secret-1", a4[] = "-PSecret-2",
+	     a5[] = "--password=Secret-3", a6[] = "--psk", a7[] = "abcd1234",
+	     a8[] = "mqtt://bob:Secret-4@host:1883", a9[] = "--hash-key", a10[] = "Key-5",
+	     a11[] = "127.0.0.1", a12[] = "--", a13[] = "ws://c:Secret-6@h/p";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, NULL};
+
+	(void)state;
+	options_hide_secrets(14, argv);
+	assert_string_equal(argv[1], "alice");
+	assert_string_equal(argv[3], "********");
+	assert_string_equal(argv[4], "-P********");
+	assert_string_equal(argv[5], "--password=********");
+	assert_string_equal(argv[7], "********");
+	assert_string_equal(argv[8], "mqtt://bob:********@host:1883");
+	assert_string_equal(argv[10], "*****");
+	assert_string_equal(argv[11], "127.0.0.1");
+	assert_string_equal(argv[13], "ws://c:********@h/p");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_spellings),          cmocka_unit_test(test_errors_name_token),
 		cmocka_unit_test(test_passwords_and_echo), cmocka_unit_test(test_help),
 		cmocka_unit_test(test_resume_argv),       cmocka_unit_test(test_shards_and_run_id),
+		cmocka_unit_test(test_hide_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

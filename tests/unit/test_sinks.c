@@ -211,10 +211,11 @@ static void run_scan(struct msw_config *cfg, const char *scan_id, uint64_t seed,
 		host_record(&r, ip);
 		assert_int_equal(output_record(o, &r), MSW_OK);
 		record_free(&r);
-		assert_int_equal(output_host_done(o, (uint64_t)h * 3), MSW_OK);
-		stt.targets_tried++;
-		stt.mqtt++;
-		stt.anonymous++;
+		struct scan_stats tally = {.hosts = 1, .targets_tried = 1, .mqtt = 1,
+					   .anonymous = 1, .records = 2};
+		tally.outcome[SO_SUCCESS] = 1;
+		assert_int_equal(output_host_done(o, (uint64_t)h * 3, &tally), MSW_OK);
+		scan_stats_add(&stt, &tally);
 	}
 	output_progress(o, &stt, 10);
 	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
@@ -308,7 +309,17 @@ static void test_all_sinks(void **st)
 		assert_string_equal(cJSON_GetObjectItem(j, "schema")->valuestring, "mqttsweep.scan/1");
 		assert_string_equal(cJSON_GetObjectItem(j, "seed")->valuestring, "123456789012345");
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "final")));
-		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counts"), "mqtt")->valueint, 3);
+		{
+			const cJSON *c = cJSON_GetObjectItem(j, "counts");
+			const cJSON *mq = cJSON_GetObjectItem(c, "mqtt");
+
+			assert_int_equal(cJSON_GetObjectItem(mq, "speaking")->valueint, 3);
+			assert_int_equal(cJSON_GetObjectItem(mq, "anonymous")->valueint, 3);
+			assert_int_equal(cJSON_GetObjectItem(mq, "other")->valueint, 0);
+			assert_int_equal(cJSON_GetObjectItem(c, "targets_tried")->valueint, 3);
+			assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "outcomes"),
+							     "success")->valueint, 3);
+		}
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "opt_in"), "auth_probe")));
 		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 2)->valuestring, "***");
 		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "argv"), 3)->valuestring,
@@ -327,6 +338,7 @@ static void test_sqlite_and_resume(void **st)
 	struct msw_config cfg;
 	sqlite3 *db;
 	char *sid;
+	struct resume_info info;
 	uint64_t seed;
 	cJSON *av;
 	bool (*is_done)(void *, uint64_t);
@@ -357,8 +369,17 @@ static void test_sqlite_and_resume(void **st)
 	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE json LIKE '%\"schema\":\"mqttsweep.record/1\"%'"), 6);
 	sqlite3_close(db);
 
-	assert_int_equal(output_resume_load(path_in("scan.db"), &sid, &seed, &av, &is_done, &arg), MSW_OK);
+	assert_int_equal(output_resume_load(path_in("scan.db"), &sid, &seed, &av, &is_done, &arg,
+					    &info),
+			 MSW_OK);
 	assert_string_equal(sid, "scan-A");
+	/* the done markers carry the hosts' counts; the scan ended: nothing to resume */
+	assert_true(info.finished);
+	assert_int_equal(info.base.hosts, 3);
+	assert_int_equal(info.base.targets_tried, 3);
+	assert_int_equal(info.base.outcome[SO_SUCCESS], 3);
+	assert_int_equal(info.base.anonymous, 3);
+	assert_int_equal(info.base.records, 6);
 	assert_true(seed == 123456789012345ULL);
 	assert_true(cJSON_IsArray(av));
 	assert_string_equal(cJSON_GetArrayItem(av, 0)->valuestring, "scan");

@@ -68,6 +68,18 @@ static void home(struct msw_record *r)
 }
 
 static void dash(struct msw_record *r) { add_finding(r, CAT_DASHBOARD, SEV_CRITICAL, NULL); }
+/* an MQTT Dash export retained on the broker: a dashboard published on the broker */
+static void mqtt_dash(struct msw_record *r)
+{
+	r->read_access = READ_GRANTED_WITH_DATA;
+	add_finding(r, CAT_DASHBOARD, SEV_HIGH, "metrics/exchange");
+}
+/* the credentials given read data */
+static void read_data(struct msw_record *r)
+{
+	r->read_access = READ_GRANTED_WITH_DATA;
+	add_finding(r, CAT_LOCATION, SEV_CRITICAL, "owntracks/carol/phone");
+}
 static void dash_login(struct msw_record *r) { add_finding(r, CAT_DASHBOARD, SEV_INFO, NULL); }
 
 static void share(struct msw_record *r)
@@ -102,7 +114,13 @@ static void build_db(void)
 		rec(o, "http", "127.0.0.3", 3000, ST_SUCCESS, false, AUTH_UNKNOWN, dash_login);
 		rec(o, "mqtt", "127.0.0.4", 1883, ST_CONNECTION_REFUSED, false, AUTH_UNKNOWN, NULL);
 		rec(o, "mqtt", "127.0.0.5", 1883, ST_PROTOCOL_ERROR, false, AUTH_UNKNOWN, NULL);
-		st.targets_tried = 8;
+		/* one broker seen twice: refused anonymously, then logged in with -u/-P (one
+		 * broker, one verdict: asking for credentials, of which logged in) */
+		rec(o, "mqtt", "127.0.0.6", 1883, ST_SUCCESS, true, AUTH_CREDENTIALS_REQUIRED, NULL);
+		rec(o, "mqtt", "127.0.0.6", 1883, ST_SUCCESS, true, AUTH_AUTHENTICATED, read_data);
+		rec(o, "mqtt", "127.0.0.7", 1883, ST_SUCCESS, true, AUTH_ANONYMOUS, mqtt_dash);
+		st.targets_tried = 10;
+		st.connected = 9;
 		assert_int_equal(output_finish(o, &st, 0), MSW_OK);
 		output_close(o);
 		fflush(stdout);
@@ -150,12 +168,14 @@ static void test_stats_json(void **st)
 	char *argv[] = {"stats", dbpath, "--format", "json"};
 	cJSON *j;
 	static const struct { const char *k; double v; } want[] = {
-		{"brokers_reached", 4}, {"speaking_mqtt", 3}, {"anonymous", 1},
-		{"any_credentials", 1}, {"password_protected", 1}, {"authenticated", 0}, {"readable", 1},
+		{"targets_tried", 10}, {"connected", 9}, {"speaking_mqtt", 5}, {"anonymous", 2},
+		{"any_credentials", 1}, {"password_protected", 2}, {"authenticated", 1},
+		{"other_verdicts", 0}, {"readable", 2}, {"readable_with_credentials", 1},
+		/* carol's location was read with credentials: not a leak to anyone */
 		{"brokers_leaking_location", 1}, {"people_located", 2}, {"door_lock_state", 1},
 		{"operable_actuators", 1}, {"actuators", 2}, {"leaking_credentials", 1},
-		{"hosts", 4}, {"dashboards_open", 1}, {"file_shares_open", 1}, {"full_chain", 1},
-		{"protected_broker_open_dashboard", 1},
+		{"hosts", 6}, {"dashboards_open", 1}, {"dashboards_on_broker", 1},
+		{"file_shares_open", 1}, {"full_chain", 1}, {"protected_broker_open_dashboard", 1},
 	};
 	(void)st;
 
@@ -164,18 +184,22 @@ static void test_stats_json(void **st)
 	j = read_json();
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "schema")->valuestring, "mqttsweep.stats/1");
-	assert_int_equal(cJSON_GetObjectItem(j, "targets_tried")->valueint, 8);
+	assert_int_equal(cJSON_GetObjectItem(j, "targets_tried")->valueint, 10);
 	assert_int_equal(cJSON_GetObjectItem(j, "scans")->valueint, 1);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (metric(j, want[i].k, "count") != want[i].v)
 			fail_msg("%s: %g, expected %g", want[i].k, metric(j, want[i].k, "count"), want[i].v);
 	}
-	assert_true(metric(j, "speaking_mqtt", "percent") == 75.0);
-	assert_true(metric(j, "anonymous", "percent") == 33.3);
-	assert_true(metric(j, "brokers_reached", "percent") == 50.0);
-	assert_true(metric(j, "full_chain", "percent") == 25.0);
+	assert_true(metric(j, "connected", "percent") == 90.0);
+	assert_true(metric(j, "anonymous", "percent") == 40.0);
+	assert_true(metric(j, "authenticated", "percent") == 50.0); /* of asking for credentials */
+	assert_true(metric(j, "full_chain", "percent") == 16.7);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"),
 					       "anonymous"), "of")->valuestring, "speaking_mqtt");
+	/* one population adds up to 100 %: every broker has one verdict */
+	assert_true(metric(j, "anonymous", "percent") + metric(j, "any_credentials", "percent") +
+			    metric(j, "password_protected", "percent") +
+			    metric(j, "other_verdicts", "percent") == 100.0);
 	/* the per-host picture: only 127.0.0.2 has broker + dashboard + share */
 	{
 		cJSON *hosts = cJSON_GetObjectItem(j, "hosts"), *h = cJSON_GetArrayItem(hosts, 0);
@@ -205,9 +229,17 @@ static void test_stats_text_and_filters(void **st)
 
 	assert_int_equal(run_stats(argv, 2), 0);
 	f = fopen(outpath, "r");
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "Speaking MQTT") && strstr(line, "3") && strstr(line, "75.0%"))
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "open to anyone") && strstr(line, " 2 ") &&
+		    strstr(line, " 40.0% of brokers speaking MQTT)"))
 			seen = true;
+		/* every share names its population in the words of its line */
+		if (strchr(line, '%') && !strstr(line, "% of targets tried)") &&
+		    !strstr(line, "% of brokers speaking MQTT)") &&
+		    !strstr(line, "% of brokers asking for credentials)") &&
+		    !strstr(line, "% of hosts with a service)"))
+			fail_msg("a share without its population: %s", line);
+	}
 	fclose(f);
 	assert_true(seen);
 	seen = false;
@@ -215,12 +247,14 @@ static void test_stats_text_and_filters(void **st)
 	while (fgets(line, sizeof(line), f))
 		if (strstr(line, "127.0.0.2: dashboard open share open (full chain) worst critical"))
 			seen = true;
+		else if (strstr(line, "127.0.0.7:")) /* its dashboard is on the broker, not the host */
+			fail_msg("host with an MQTT Dash export listed as a dashboard host: %s", line);
 	fclose(f);
 	assert_true(seen);
 	assert_int_equal(run_stats(argv_scan, 6), 0);
 	j = read_json();
 	assert_int_equal(cJSON_GetObjectItem(j, "scans")->valueint, 0);
-	assert_true(metric(j, "brokers_reached", "count") == 0);
+	assert_true(metric(j, "speaking_mqtt", "count") == 0);
 	cJSON_Delete(j);
 	assert_int_equal(run_stats(bad1, 1), 2);
 	assert_int_equal(run_stats(bad2, 2), 2);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Results that survive (addresses 127.0.82.0/24, two ports each: 512 targets): real
+# Mosquitto brokers on three addresses, the rest closed; a rate-limited scan is interrupted
+# (SIGINT, and in a second round kill -9) and resumed.
+#   - the resumed run's counts cover both parts: targets_tried is 512 whatever the
+#     interruptions, the outcomes add up to it, every broker is counted once (metadata,
+#     summary and `stats` agree);
+#   - `scan --resume` on a finished scan changes nothing (database, metadata file, JSON
+#     lines) and says so, exit 0.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+T=$(msw_tmpdir)
+P1=$(free_port 127.0.82.30)
+P2=$(free_port 127.0.82.30)
+[ "$P1" = "$P2" ] && P2=$((P1 + 1))
+start_mosquitto 127.0.82.30 "$P1" "listener $P1 127.0.82.130" "listener $P1 127.0.82.230" ||
+	{ fail "mosquitto"; finish; }
+BROKERS=3
+
+DB="$T/r.db"
+q() { "$(msw_python)" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
+# run in the background as `scan ... &`: exec, so $! is mqttsweep itself (signals reach it)
+scan() { exec "$MSW_BIN" scan 127.0.82.0/24 -p "$P1,$P2" --rate 80 --seed 8282 --db "$DB" \
+	--metadata-file "$T/meta.json" -oJ "$T/r.json" "$@"; }
+
+check_totals() { # NAME: the metadata and stats of the scan so far cover every part
+	local name=$1
+	assert_eq 512 "$(jq .counts.targets_tried "$T/meta.json")" "$name: targets_tried covers every part"
+	assert_eq 512 "$(jq '[.counts.outcomes[]] | add' "$T/meta.json")" "$name: the outcomes add up"
+	assert_eq 256 "$(jq .counts.hosts "$T/meta.json")" "$name: hosts"
+	assert_eq $BROKERS "$(jq .counts.mqtt.speaking "$T/meta.json")" "$name: every broker counted once"
+	assert_eq $BROKERS "$(jq .counts.outcomes.success "$T/meta.json")" "$name: brokers completed"
+	assert_eq $((512 - BROKERS)) "$(jq .counts.outcomes.refused "$T/meta.json")" "$name: the rest refused"
+	"$MSW_BIN" stats "$DB" --format json >"$T/stats.json"
+	assert_eq 512 "$(jq .targets_tried "$T/stats.json")" "$name: stats targets_tried"
+	assert_eq $BROKERS "$(jq .metrics.speaking_mqtt.count "$T/stats.json")" "$name: stats brokers"
+}
+
+# round 1: SIGINT after 2 s, then resume to the end
+scan -q --format json >/dev/null 2>"$T/run1.err" &
+pid=$!
+track_pid $pid
+sleep 2
+kill -INT $pid
+wait $pid
+assert_eq 130 $? "interrupted run exits 130"
+tried1=$(jq .counts.targets_tried "$T/meta.json")
+if [ "$tried1" -gt 0 ] && [ "$tried1" -lt 512 ]; then pass "interrupted mid-scan ($tried1 tried)"; else fail "SIGINT did not land mid-scan ($tried1)"; fi
+TERM=dumb script -qec "$MSW_BIN scan --resume $DB -q --format text" /dev/null >"$T/resume1.txt" 2>&1
+assert_eq 0 $? "resume exit code"
+check_totals "SIGINT + resume"
+sum=$(tr -d '\r' <"$T/resume1.txt" | grep '^Scan ')
+case $sum in
+*"512 targets tried ($BROKERS completed, $((512 - BROKERS)) refused), $BROKERS connected. $BROKERS speak MQTT ($BROKERS open to anyone)"*)
+	pass "resumed summary covers both parts" ;;
+*) fail "resumed summary: $sum" ;;
+esac
+tr -d '\r' <"$T/resume1.txt" | grep -q "^Resumed: these counts cover every part of the scan; the records found before the interruption are in $DB" &&
+	pass "resumed summary points to the earlier records" || fail "resumed summary: no pointer to the earlier records"
+
+# a finished scan: --resume changes nothing and says so
+before_db=$(q "SELECT group_concat(scan_id || ended || exit_code || resumes || counts) FROM scans")
+before_rows=$(q "SELECT count(*) FROM services")
+cp "$T/meta.json" "$T/meta.before"
+cp "$T/r.json" "$T/r.before"
+"$MSW_BIN" scan --resume "$DB" >"$T/again.out" 2>"$T/again.err"
+assert_eq 0 $? "resume of a finished scan: exit 0"
+grep -q "already finished (512 targets tried); nothing to resume" "$T/again.err" && pass "says there is nothing to resume" ||
+	fail "resume of a finished scan says: $(cat "$T/again.err")"
+assert_eq "$before_db" "$(q "SELECT group_concat(scan_id || ended || exit_code || resumes || counts) FROM scans")" \
+	"the scan row is unchanged"
+assert_eq "$before_rows" "$(q "SELECT count(*) FROM services")" "no row added"
+cmp -s "$T/meta.json" "$T/meta.before" && pass "metadata file unchanged" || fail "metadata file changed"
+cmp -s "$T/r.json" "$T/r.before" && pass "JSON lines unchanged" || fail "JSON lines changed"
+[ ! -s "$T/again.out" ] && pass "nothing printed on stdout" || fail "stdout: $(head -c 300 "$T/again.out")"
+
+# round 2: a new scan in a new database, kill -9 mid-scan, SIGINT on the resumed run, resume
+rm -f "$DB" "$DB"-wal "$DB"-shm "$T/meta.json" "$T/r.json"
+scan -q --format json >/dev/null 2>"$T/run2.err" &
+pid=$!
+track_pid $pid
+sleep 2
+kill -9 $pid
+wait $pid 2>/dev/null
+"$MSW_BIN" scan --resume "$DB" -q --format json >/dev/null 2>"$T/run3.err" &
+pid=$!
+track_pid $pid
+sleep 1.5
+kill -INT $pid
+wait $pid
+"$MSW_BIN" scan --resume "$DB" -q --format json >/dev/null 2>"$T/run4.err"
+assert_eq 0 $? "second resume finishes"
+check_totals "kill -9 + SIGINT + resume"
+assert_eq 1 "$(q "SELECT count(*) FROM scans")" "one scan row"
+
+finish
