@@ -24,6 +24,18 @@ q() { "$(msw_python)" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); pr
 scan() { exec "$MSW_BIN" scan 127.0.82.0/24 -p "$P1,$P2" --rate 80 --seed 8282 --db "$DB" \
 	--metadata-file "$T/meta.json" -oJ "$T/r.json" "$@"; }
 
+# wait_done N: wait (up to 60 s) until N hosts are marked done in the database, so a signal
+# lands mid-scan however slowly a loaded machine starts the scan
+wait_done() {
+	local i n
+	for i in $(seq 600); do
+		n=$(q "SELECT count(*) FROM done" 2>/dev/null) || n=0
+		[ "${n:-0}" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 check_totals() { # NAME: the metadata and stats of the scan so far cover every part
 	local name=$1
 	assert_eq 512 "$(jq .counts.targets_tried "$T/meta.json")" "$name: targets_tried covers every part"
@@ -41,7 +53,7 @@ check_totals() { # NAME: the metadata and stats of the scan so far cover every p
 scan -q --format json >/dev/null 2>"$T/run1.err" &
 pid=$!
 track_pid $pid
-sleep 2
+wait_done 4 || fail "round 1: no host finished within 60 s"
 kill -INT $pid
 wait $pid
 assert_eq 130 $? "interrupted run exits 130"
@@ -80,17 +92,18 @@ rm -f "$DB" "$DB"-wal "$DB"-shm "$T/meta.json" "$T/r.json"
 scan -q --format json >/dev/null 2>"$T/run2.err" &
 pid=$!
 track_pid $pid
-sleep 2
+wait_done 4 || fail "round 2: no host finished within 60 s"
 kill -9 $pid
 wait $pid 2>/dev/null
+done2=$(q "SELECT count(*) FROM done")
 "$MSW_BIN" scan --resume "$DB" -q --format json >/dev/null 2>"$T/run3.err" &
 pid=$!
 track_pid $pid
-sleep 1.5
+wait_done $((done2 + 4)) || fail "round 2: the resumed run finished no host within 60 s"
 kill -INT $pid
 wait $pid
 "$MSW_BIN" scan --resume "$DB" -q --format json >/dev/null 2>"$T/run4.err"
-assert_eq 0 $? "second resume finishes"
+assert_eq 0 $? "second resume finishes" || cat "$T/run2.err" "$T/run3.err" "$T/run4.err" >&2
 check_totals "kill -9 + SIGINT + resume"
 assert_eq 1 "$(q "SELECT count(*) FROM scans")" "one scan row"
 
