@@ -739,9 +739,6 @@ static msw_err validate(const struct msw_config *cfg, char **errmsg)
 			    cfg->ws_path);
 	if (cfg->key_file && !cfg->cert_file)
 		return fail(errmsg, "bad option '--key %s': give --cert too", cfg->key_file);
-	if (cfg->fail_on != FAIL_ON_NONE && cfg->depth == DEPTH_CONNACK)
-		return fail(errmsg, "option '--fail-on' judges findings, and --depth connack "
-				    "classifies nothing: add --depth topics (or use audit)");
 	return MSW_OK;
 }
 
