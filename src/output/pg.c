@@ -621,12 +621,15 @@ static msw_err pg_write(struct sink *s, const cJSON *rec)
 	return maybe_commit(q);
 }
 
-static msw_err pg_host_done(struct sink *s, uint64_t index)
+/* The host's share of the counts (tally) is not stored in PostgreSQL yet: a scan resumed
+ * from it counts the part it ran (docs/records.md). */
+static msw_err pg_host_done(struct sink *s, uint64_t index, const struct scan_stats *tally)
 {
 	struct pgs *q = s->priv;
 	char num[24];
 	msw_err rc;
 
+	(void)tally;
 	snprintf(num, sizeof(num), "%" PRIu64 "\n", index);
 	rc = put(&q->b[B_DONE], num, strlen(num));
 	return rc ? rc : maybe_commit(q);
@@ -880,7 +883,8 @@ static msw_err pick_scan(PGconn *c, char *scan_id, size_t cap)
 }
 
 msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **argv_echo,
-		       bool (**is_done)(void *arg, uint64_t index), void **arg)
+		       bool (**is_done)(void *arg, uint64_t index), void **arg,
+		       struct resume_info *info)
 {
 	char sid[128], path[] = "/tmp/mqttsweep-resume-XXXXXX";
 	PGconn *c = pg_connect(url);
@@ -901,7 +905,7 @@ msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **
 	/* the scan's row and its run's done markers (a run's shards share the target space) */
 	rc = pg_copy_to_sqlite(url, sid, path, false);
 	if (!rc)
-		rc = output_resume_load(path, scan_id, seed, argv_echo, is_done, arg);
+		rc = output_resume_load(path, scan_id, seed, argv_echo, is_done, arg, info);
 	unlink(path);
 	return rc;
 }

@@ -14,8 +14,10 @@ bool pg_is_url(const char *s);
 
 /* --resume from PostgreSQL: the most recent scan that did not finish (else the most
  * recent), its seed and argv echo, and the set of hosts its run has finished. */
+struct resume_info;
 msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **argv_echo,
-		       bool (**is_done)(void *arg, uint64_t index), void **arg);
+		       bool (**is_done)(void *arg, uint64_t index), void **arg,
+		       struct resume_info *info);
 
 /* stats and export: copy the rows of the scans that match filter (a scan id or a run id;
  * NULL = every scan) into the SQLite database at path (an empty file or none), with the

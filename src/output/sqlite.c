@@ -673,7 +673,7 @@ msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJS
 	*seed = 0;
 	*info = (struct resume_info){0};
 	if (pg_is_url(path))
-		return pg_resume_load(path, scan_id, seed, argv_echo, is_done, arg);
+		return pg_resume_load(path, scan_id, seed, argv_echo, is_done, arg, info);
 	/* read-write (no create): the WAL of a killed scan is recovered on open */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mqttsweep: --resume %s: %s\n", path, sqlite3_errmsg(db));
