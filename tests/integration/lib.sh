@@ -10,7 +10,8 @@
 # parallel; nothing ever binds outside 127.0.0.0/8):
 #   127.0.80.x            lab (lab/lab.sh)
 #   127.0.82.x            counts, credentials, progress (test_counts, test_credentials, ...)
-#   127.0.83.0/24         the CERT-style /24 (test_cert_run.sh)
+#   127.0.81.0/24         the CERT-style /24 (test_cert_run.sh)
+#   127.0.83.100-102      export (test_export.sh)
 #   127.0.86.x            lint (test_lint.sh) and --fail-on (test_fail_on.sh, .20x)
 #   127.0.87.x            harden (test_harden.sh)
 #   127.0.88.x            broker zoo (RabbitMQ, ActiveMQ, Mosquitto configurations, Aedes)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A CERT-style run (127.0.83.0/24, one port): the numbers a study would publish must agree
+# A CERT-style run (127.0.81.0/24, one port): the numbers a study would publish must agree
 # everywhere. On the /24: two anonymous Mosquitto brokers (one holding a person's
 # location), one asking for credentials, two silent listeners, a service that is not MQTT,
 # one that hangs up, a black hole; every other address refuses.
@@ -9,7 +9,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 T=$(msw_tmpdir)
-N=127.0.83
+N=127.0.81
 P=$(free_port $N.10)
 
 start_mosquitto $N.10 "$P" "listener $P $N.11" || { fail "mosquitto open"; finish; }
