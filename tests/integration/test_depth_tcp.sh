@@ -70,7 +70,7 @@ for tr in tcp tls; do
 	assert_json "$T/all.json" ".ip == \"$A.23\" and .transport == \"$tr\" and .status == \"connection-timeout\"" \
 		"filtered ($tr): connection-timeout"
 done
-assert_json "$T/meta.json" '.depth == "tcp" and .counts.connected == 4 and .counts.refused == 2 and .counts.timed_out == 2' \
+assert_json "$T/meta.json" '.depth == "tcp" and .counts.connected == 4 and .counts.outcomes.refused == 2 and .counts.outcomes.no_answer == 2' \
 	"metadata: depth tcp, 4 open, 2 closed, 2 filtered"
 validate_schema "$T/all.json"
 no_asan_report "$T/all.err"

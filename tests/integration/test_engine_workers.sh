@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # --workers N: the scan is split across N processes (sub-shards of the permutation), every
-# target is recorded exactly once, the parent sums the counts into the metadata, and a
+# target is recorded exactly once, the parent sums the counts into the metadata, -n is a
+# total split across the workers, and SIGTERM to the parent stops every child (in-flight
+# targets recorded as interrupted).
+. "$(dirname "$0")/lib.sh"
+T=$(msw_tmpdir)
+A=127.0.90
+
 # -n is a total, split across the workers (here fewer hosts than some workers get)
 "$MSW_BIN" scan $A.100-249 -p 18862 -n 10 --workers 3 --all --format json >"$T/n.json" 2>"$T/n.err"
 assert_eq 10 "$(grep -c . "$T/n.json")" "-n 10 with --workers 3: ten targets"
 "$MSW_BIN" scan $A.100-249 -p 18862 -n 2 --workers 4 --all --format json >"$T/n2.json" 2>>"$T/n.err"
 assert_eq 2 "$(grep -c . "$T/n2.json")" "-n 2 with --workers 4: two targets"
 no_asan_report "$T/n.err"
-
-# SIGTERM to the parent stops every child (in-flight targets recorded as interrupted).
-. "$(dirname "$0")/lib.sh"
-T=$(msw_tmpdir)
-A=127.0.90
 
 start_mosquitto $A.40 18860 || { fail "mosquitto on $A.40"; finish; }
 start_mosquitto $A.41 18860 || { fail "mosquitto on $A.41"; finish; }
