@@ -61,7 +61,7 @@ static const struct rule rules[] = {
 	.topic = "$SYS/brokers/{ev:connected|disconnected|client_status}", .payload = PK_OBJ,
 	.when = { { "client_id", J_PRESENT, NULL } },
 	.cat = CAT_BROKER_INFO, .sev = SEV_MEDIUM, .conf = CONF_CONFIRMED, .cwe = 200,
-	.title = "NanoMQ $SYS client event readable: client '{$client_id}' (user '{$username|?}') {ev} from {$IPv4|?}",
+	.title = "NanoMQ $SYS client event readable: client{[ '{$client_id}']}{[ (user '{$username}')]} {ev}{[ from {$IPv4}]}",
 	.evidence = "$client_id,$username,$IPv4,$proto_ver,$ts",
 	.redact = "$client_id=name,$username=name,$IPv4=ip",
 	.dedupe = "{$client_id}",
