@@ -671,7 +671,7 @@ static void get_blocks(const void *o, const struct fdef *f, struct fval *v)
 		from++;
 	for (to = from; to < r->nblocks && r->blocks[to].tbl->slot == f->arg;)
 		to++;
-	v->p = r->blocks + from;
+	v->p = r->blocks ? r->blocks + from : NULL; /* none attached: no offset on NULL */
 	v->n = to - from;
 	v->absent = false;
 }
