@@ -666,6 +666,75 @@ size_t mqtt_encode_ack(int type, uint16_t packet_id, uint8_t *buf, size_t cap)
 	return 4;
 }
 
+size_t mqtt_encode_publish(const struct mqtt_publish_out *o, uint8_t *buf, size_t cap)
+{
+	size_t tl = strlen(o->topic);
+	assert(o->qos <= 1 && (o->qos == 0 || o->packet_id) && tl && tl <= 0xffff);
+	size_t props = o->version == MQTT_V5 && o->expiry ? 5 : 0; /* id + u32 */
+	size_t body = 2 + tl + (o->qos ? 2 : 0) + (o->version == MQTT_V5 ? 1 + props : 0) +
+		      o->payload_len;
+	assert(body <= MSW_VARINT_MAX);
+	size_t total = 1 + varint_len((uint32_t)body) + body;
+	if (!buf || cap < total)
+		return total;
+	struct wcursor w;
+	wcur_init(&w, buf, total);
+	wcur_u8(&w, (uint8_t)((MQTT_PUBLISH << 4) | (o->qos << 1))); /* DUP 0, RETAIN 0 */
+	wcur_varint(&w, (uint32_t)body);
+	wcur_string(&w, o->topic, tl);
+	if (o->qos)
+		wcur_u16(&w, o->packet_id);
+	if (o->version == MQTT_V5) {
+		wcur_varint(&w, (uint32_t)props);
+		if (props) {
+			wcur_u8(&w, MQTT_P_MESSAGE_EXPIRY);
+			wcur_u32(&w, o->expiry);
+		}
+	}
+	wcur_bytes(&w, o->payload, o->payload_len);
+	assert(w.off == total);
+	return total;
+}
+
+/* ------------------------------------------------------- topic filters (§4.7) */
+
+bool mqtt_topic_matches(const char *f, const uint8_t *t, size_t n)
+{
+	size_t i = 0;
+
+	if (!strncmp(f, "$share/", 7)) { /* 5.0 §4.8.2: $share/{ShareName}/{filter} */
+		const char *slash = strchr(f + 7, '/');
+		if (!slash)
+			return false;
+		f = slash + 1;
+	}
+	if ((*f == '+' || *f == '#') && n && t[0] == '$')
+		return false; /* [MQTT-4.7.2-1] */
+	for (;;) {
+		if (*f == '#')
+			return true; /* this level and everything below */
+		if (*f == '+') {
+			while (i < n && t[i] != '/')
+				i++;
+			f++;
+		} else {
+			while (*f && *f != '/' && i < n && t[i] != '/' && (uint8_t)*f == t[i]) {
+				f++;
+				i++;
+			}
+			if ((*f && *f != '/') || (i < n && t[i] != '/'))
+				return false; /* the level differs */
+		}
+		if (!*f)
+			return i == n;
+		/* *f == '/': the topic must go on, except that "a/#" also matches "a" */
+		if (i == n)
+			return !strcmp(f, "/#");
+		f++;
+		i++;
+	}
+}
+
 /* ------------------------------------------------------- SUBSCRIBE / SUBACK */
 
 static size_t subscribe_body_len(const struct mqtt_subscribe *o)

@@ -193,6 +193,26 @@ msw_err mqtt_decode_publish(int ver, uint8_t flags, const uint8_t *body, size_t 
 msw_err mqtt_decode_publish_ex(int ver, uint8_t flags, const uint8_t *body, size_t n, bool lenient,
 			       struct mqtt_publish *o);
 
+/* The one PUBLISH a client of ours sends (the opt-in write proof): never retained, never
+ * a duplicate. qos 0 or 1 (packet_id nonzero with 1). 5.0: the only property is Message
+ * Expiry Interval (expiry seconds, omitted when 0), so a copy queued for an offline
+ * subscriber does not outlive it. */
+struct mqtt_publish_out {
+	int version;
+	const char *topic;
+	const void *payload;
+	size_t payload_len;
+	uint8_t qos;
+	uint16_t packet_id;
+	uint32_t expiry;
+};
+size_t mqtt_encode_publish(const struct mqtt_publish_out *o, uint8_t *buf, size_t cap);
+
+/* Whether topic name t[0..n) matches topic filter f (§4.7: '+' one level, '#' the rest
+ * and the parent level, a filter starting with a wildcard matches no topic starting with
+ * '$'). A shared subscription "$share/{group}/{filter}" matches as its filter. */
+bool mqtt_topic_matches(const char *f, const uint8_t *t, size_t n);
+
 /* ---- PUBACK / PUBREC / PUBREL / PUBCOMP (§3.4-3.7), UNSUBACK-less acks ---- */
 struct mqtt_ack {
 	uint16_t packet_id;

@@ -707,6 +707,72 @@ static void test_publish_lenient(void **st)
 	assert_false(p.bad_utf8 || p.wildcard);
 }
 
+/* Topic filter matching, 3.1.1 §4.7 / 5.0 §4.7 and the shared-subscription prefix. */
+static void test_topic_matches(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *f, *t;
+		bool match;
+	} cases[] = {
+		{"#", "a", true},          {"#", "a/b/c", true},       {"#", "$SYS/x", false},
+		{"+/x", "$SYS/x", false},  {"$SYS/#", "$SYS/x", true}, {"$SYS/#", "$SYS", true},
+		{"a/#", "a", true},        {"a/#", "a/b/c", true},     {"a/#", "ab", false},
+		{"a/+", "a", false},       {"a/+", "a/", true},        {"a/+", "a/b/c", false},
+		{"a/+/c", "a/b/c", true},  {"a/+/c", "a/b/d", false},  {"a/b", "a/b", true},
+		{"a/b", "a/bc", false},    {"a/bc", "a/b", false},     {"a//b", "a//b", true},
+		{"+/#", "a", true},        {"+", "a/b", false},        {"+/+", "/x", true},
+		{"home/#", "home/door", true}, {"home/#", "homes/door", false},
+		{"$share/g/home/#", "home/door", true}, {"$share/g/#", "$SYS/x", false},
+		{"$share/g", "g", false},  {"mqttsweep/x/proof", "mqttsweep/x/proof", true},
+		{"mqttsweep/x/proof", "mqttsweep/x/proof/y", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool m = mqtt_topic_matches(cases[i].f, (const uint8_t *)cases[i].t,
+					    strlen(cases[i].t));
+		if (m != cases[i].match)
+			fail_msg("filter '%s' topic '%s': %d", cases[i].f, cases[i].t, m);
+	}
+	/* topic bytes are compared as bytes, length-bounded (no NUL terminator needed) */
+	const uint8_t t[] = {'a', '/', 0, 'b'};
+	assert_false(mqtt_topic_matches("a/b", t, sizeof(t)));
+	assert_true(mqtt_topic_matches("a/+", t, sizeof(t)));
+	assert_true(mqtt_topic_matches("a/b", (const uint8_t *)"a/bXX", 3));
+}
+
+/* The write proof's PUBLISH decodes back as sent: never retained, QoS 0 or 1, 5.0 with
+ * the Message Expiry Interval alone. */
+static void test_encode_publish(void **st)
+{
+	(void)st;
+	uint8_t b[128];
+	struct mqtt_publish p;
+	struct mqtt_frame f;
+	for (int v = MQTT_V31; v <= MQTT_V5; v++)
+		for (uint8_t q = 0; q <= 1; q++) {
+			struct mqtt_publish_out o = {.version = v, .topic = "mqttsweep/x/proof",
+						     .payload = "hi", .payload_len = 2, .qos = q,
+						     .packet_id = q ? 7 : 0, .expiry = 60};
+			size_t n = mqtt_encode_publish(&o, NULL, 0);
+			assert_true(n <= sizeof(b));
+			assert_int_equal(mqtt_encode_publish(&o, b, sizeof(b)), n);
+			assert_int_equal(mqtt_frame_parse(b, n, v, 1024, &f), MSW_OK);
+			assert_int_equal(f.total, n);
+			assert_int_equal(mqtt_decode_publish(v, f.flags, f.body, f.remaining, &p),
+					 MSW_OK);
+			assert_false(p.retain);
+			assert_false(p.dup);
+			assert_int_equal(p.qos, q);
+			assert_int_equal(p.packet_id, q ? 7 : 0);
+			assert_int_equal(p.topic.len, 17);
+			assert_memory_equal(p.payload.p, "hi", 2);
+			if (v == MQTT_V5) {
+				assert_true(mqtt_props_has(&p.props, MQTT_P_MESSAGE_EXPIRY));
+				assert_int_equal(p.props.v[MQTT_P_MESSAGE_EXPIRY].u, 60);
+			}
+		}
+}
+
 int main(void)
 {
 	const char *src = getenv("MSW_SOURCE_DIR");
@@ -731,6 +797,8 @@ int main(void)
 		cmocka_unit_test(test_cap_before_body),
 		cmocka_unit_test(test_decode_client_packets),
 		cmocka_unit_test(test_publish_lenient),
+		cmocka_unit_test(test_topic_matches),
+		cmocka_unit_test(test_encode_publish),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
