@@ -21,6 +21,8 @@
 #include "app/shard.h"
 #include "output/output.h"
 #include "engine/targets.h"
+#include "probes/mqtt_access.h"
+
 
 /* Table rows are positional and leave trailing fields (flags, range) out when unused. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -105,6 +107,9 @@ static const struct opt table[] = {
 	  "password (prefer --password-file or MQTTSWEEP_PASSWORD)", OPT_SECRET },
 	{ { "--password-file" }, OT_STR, F(password_file), { 0 }, NULL, "FILE",
 	  "read the password from the first line of FILE", OPT_FILE },
+	{ { "--credentials" }, OT_STR, F(credentials_file), { 0 }, NULL, "FILE",
+	  "more accounts, one user:password a line, each audited on its own and compared "
+	  "(-u/-P given more than once do the same)", OPT_FILE },
 	{ { "--client-id-prefix", "-I" }, OT_STR, F(client_id_prefix), BOTH("msw-"), NULL, "PFX",
 	  "client id prefix (a random suffix is added)" },
 	{ { "--window" }, OT_MS, F(window_ms), { "5", "30" }, NULL, "SECONDS",
@@ -120,7 +125,13 @@ static const struct opt table[] = {
 	{ { "--sample-bytes" }, OT_BYTES32, F(sample_bytes), BOTH("1024"), NULL, "SIZE",
 	  "first-payload sample kept per topic", 0, 0, 1048576 },
 	{ { "--publish-proof" }, OT_BOOL, F(publish_proof), { 0 }, NULL, NULL,
-	  "opt-in write test on a topic of our own (never an observed topic or $SYS)" },
+	  "opt-in write test: one non-retained message to a random topic of our own (and one "
+	  "under each access-map family), never an observed topic or $SYS" },
+	{ { "--acl-filters" }, OT_U32, F(acl_filters), { "0", "32" }, NULL, "N",
+	  "access map: topic filters subscribed to (and, with --publish-proof, written under) "
+	  "per account at depth topics/host; 0 = no map", 0, 0, 256 },
+	{ { "--acl-topics" }, OT_STR, F(acl_topics), { 0 }, NULL, "FILE",
+	  "more access-map filters, one per line (%u = the account's user name)", OPT_FILE },
 
 	SECTION("Speed and politeness"),
 	{ { "--connect-timeout" }, OT_MS, F(connect_timeout_ms), BOTH("3"), NULL, "SECONDS",
@@ -554,6 +565,183 @@ static msw_err set_from_arg(struct msw_config *cfg, const struct opt *o, const c
 	return fail(errmsg, "bad value '%s' for %s: %s", val, tok, why);
 }
 
+/* One line of a small text file into buf (without its end): 1, 0 at the end of the file,
+ * -1 for a line longer than cap - 1 bytes or holding NUL (the caller stops there: a file
+ * like /dev/zero is refused at its first line instead of read forever). */
+static int next_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c = 0;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == 0 || n + 1 >= cap)
+			return -1;
+		buf[n++] = (char)c;
+	}
+	if (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = 0;
+	return n || c != EOF ? 1 : 0;
+}
+
+#define LIST_FILE_LINES 1024 /* lines read from --acl-topics and --credentials */
+
+/* --acl-topics: one topic filter per line; blank lines and lines of '#' followed by more
+ * text (comments: no filter holds '#' before its end) are skipped. */
+static msw_err acl_topics_line(struct msw_config *cfg, char *s, size_t lineno, char **errmsg)
+{
+	char **v;
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || (s[0] == '#' && s[1]))
+		return MSW_OK;
+	if (!acl_filter_valid(s))
+		return fail(errmsg, "bad topic filter on line %zu of '%s' (--acl-topics)", lineno,
+			    cfg->acl_topics);
+	if (!(v = realloc(cfg->acl_topic_list, (cfg->nacl_topic_list + 1) * sizeof(*v))))
+		return MSW_ERR_NOMEM;
+	cfg->acl_topic_list = v;
+	if (!(v[cfg->nacl_topic_list] = strdup(s)))
+		return MSW_ERR_NOMEM;
+	cfg->nacl_topic_list++;
+	return MSW_OK;
+}
+
+/* Read FILE (the value of option `name`) line by line through each(). */
+static msw_err read_list_file(struct msw_config *cfg, const char *path, const char *name,
+			      msw_err (*each)(struct msw_config *, char *, size_t, char **),
+			      char **errmsg)
+{
+	char buf[4096 + 2];
+	size_t lineno = 0;
+	msw_err rc = MSW_OK;
+	int got = 1;
+	FILE *f;
+
+	if (!path)
+		return MSW_OK;
+	if (!(f = fopen(path, "r")))
+		return fail(errmsg, "cannot read '%s' (%s): %s", path, name, strerror(errno));
+	while (!rc && (got = next_line(f, buf, sizeof(buf))) > 0 && ++lineno <= LIST_FILE_LINES)
+		rc = each(cfg, buf, lineno, errmsg);
+	fclose(f);
+	explicit_bzero(buf, sizeof(buf));
+	if (!rc && got < 0)
+		rc = fail(errmsg, "line %zu of '%s' (%s) is not a short line of text", lineno + 1,
+			  path, name);
+	else if (!rc && lineno > LIST_FILE_LINES)
+		rc = fail(errmsg, "more than %d lines in '%s' (%s)", LIST_FILE_LINES, path, name);
+	return rc;
+}
+
+static msw_err read_acl_topics(struct msw_config *cfg, char **errmsg)
+{
+	return read_list_file(cfg, cfg->acl_topics, "--acl-topics", acl_topics_line, errmsg);
+}
+
+/* ---- accounts: -u/-P pairs and --credentials ---- */
+
+static void free_accounts(struct msw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		free(cfg->accounts[i].user);
+		free_str(&cfg->accounts[i].password, true);
+	}
+	free(cfg->accounts);
+	cfg->accounts = NULL;
+	cfg->naccounts = 0;
+}
+
+/* Append an account (copies; user may be NULL until its -u comes). */
+static msw_err add_account(struct msw_config *cfg, const char *user, const char *password)
+{
+	struct msw_account *a = realloc(cfg->accounts, (cfg->naccounts + 1) * sizeof(*a));
+
+	if (!a)
+		return MSW_ERR_NOMEM;
+	cfg->accounts = a;
+	a = &cfg->accounts[cfg->naccounts++];
+	a->user = user ? strdup(user) : NULL;
+	a->password = password ? strdup(password) : NULL;
+	return (user && !a->user) || (password && !a->password) ? MSW_ERR_NOMEM : MSW_OK;
+}
+
+/* Each -u starts an account and a -P gives the password of the one before it (a -P
+ * before any -u, the first's). */
+static msw_err note_account(struct msw_config *cfg, const struct opt *o, const char *val)
+{
+	struct msw_account *last = cfg->naccounts ? &cfg->accounts[cfg->naccounts - 1] : NULL;
+
+	if (o->off == F(username)) {
+		if (last && !last->user)
+			return (last->user = strdup(val)) ? MSW_OK : MSW_ERR_NOMEM;
+		return add_account(cfg, val, NULL);
+	}
+	if (o->off != F(password) || !strcmp(val, MASKED))
+		return MSW_OK;
+	if (!last)
+		return add_account(cfg, NULL, val);
+	free_str(&last->password, true);
+	return (last->password = strdup(val)) ? MSW_OK : MSW_ERR_NOMEM;
+}
+
+/* "user:password" (the password may hold ':'; "user" alone: no password); blank lines
+ * and '#' comments are skipped. */
+static msw_err credentials_line(struct msw_config *cfg, char *s, size_t lineno, char **errmsg)
+{
+	char *colon = strchr(s, ':');
+
+	if (!*s || *s == '#')
+		return MSW_OK;
+	if (colon)
+		*colon = 0;
+	if (!*s)
+		return fail(errmsg, "no user name on line %zu of '%s' (--credentials)", lineno,
+			    cfg->credentials_file);
+	return add_account(cfg, s, colon ? colon + 1 : NULL);
+}
+
+static msw_err read_credentials(struct msw_config *cfg, char **errmsg)
+{
+	return read_list_file(cfg, cfg->credentials_file, "--credentials", credentials_line,
+			      errmsg);
+}
+
+/* The accounts to audit: the -u/-P pairs (one -u: with the password from -P,
+ * --password-file or the environment), then --credentials; the first is also
+ * username/password. */
+static msw_err build_accounts(struct msw_config *cfg, char **errmsg)
+{
+	msw_err rc = MSW_OK;
+
+	if (cfg->naccounts <= 1) {
+		free_accounts(cfg);
+		if (cfg->username)
+			rc = add_account(cfg, cfg->username, cfg->password);
+	} else if (!cfg->accounts[0].user) {
+		return fail(errmsg, "-P/--password given without a -u/--username");
+	}
+	if (!rc)
+		rc = read_credentials(cfg, errmsg);
+	if (rc)
+		return rc;
+	if (cfg->naccounts > MSW_MAX_ACCOUNTS)
+		return fail(errmsg, "more than %d accounts (-u, --credentials)", MSW_MAX_ACCOUNTS);
+	if (!cfg->naccounts)
+		return MSW_OK;
+	free_str((char **)&cfg->username, false);
+	free_str((char **)&cfg->password, true);
+	cfg->username = strdup(cfg->accounts[0].user);
+	if (cfg->accounts[0].password)
+		cfg->password = strdup(cfg->accounts[0].password);
+	return cfg->username && (cfg->password || !cfg->accounts[0].password) ? MSW_OK
+									      : MSW_ERR_NOMEM;
+}
+
 static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *set, char **errmsg)
 {
 	bool only_pos = false, neg;
@@ -585,6 +773,8 @@ static msw_err parse_args(int argc, char **argv, struct msw_config *cfg, bool *s
 			val = argv[++i];
 		}
 		if ((rc = set_from_arg(cfg, o, a, val, neg, errmsg)))
+			return rc;
+		if ((rc = note_account(cfg, o, val)))
 			return rc;
 		set[o - table] = true;
 	}
@@ -673,6 +863,8 @@ static void derive_defaults(struct msw_config *cfg, const bool *set)
 	    cfg->io_timeout_ms < (uint64_t)cfg->window_ms + 5000)
 		cfg->io_timeout_ms = cfg->window_ms + 5000;
 	want = (uint64_t)cfg->window_ms + 15000;
+	if (cfg->naccounts > 1) /* each account listens for its own window */
+		want += (uint64_t)(cfg->naccounts - 1) * ((uint64_t)cfg->window_ms + 5000);
 	if (!set[host - table])
 		cfg->host_timeout_ms = want > UINT32_MAX ? UINT32_MAX : (uint32_t)want;
 }
@@ -755,6 +947,10 @@ msw_err options_parse(enum msw_mode mode, int argc, char **argv, struct msw_conf
 	rc = parse_args(argc, argv, cfg, set, errmsg);
 	if (!rc)
 		rc = password_sources(cfg, set, errmsg);
+	if (!rc)
+		rc = read_acl_topics(cfg, errmsg);
+	if (!rc)
+		rc = build_accounts(cfg, errmsg);
 	if (!rc) {
 		derive_defaults(cfg, set);
 		rc = shard_resolve(cfg, set[opt_by_field(F(shard)) - table], errmsg);
@@ -975,6 +1171,10 @@ void options_free(struct msw_config *cfg)
 	for (size_t j = 0; j < cfg->ntargets; j++)
 		free(cfg->targets[j]);
 	free(cfg->targets);
+	for (size_t j = 0; j < cfg->nacl_topic_list; j++)
+		free(cfg->acl_topic_list[j]);
+	free(cfg->acl_topic_list);
+	free_accounts(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -12,6 +12,13 @@ enum msw_depth { DEPTH_TCP, DEPTH_CONNACK, DEPTH_TOPICS, DEPTH_HOST }; /* ordere
 enum msw_evidence { EVIDENCE_REDACTED, EVIDENCE_MINIMAL, EVIDENCE_RAW };
 enum msw_format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_JSON };
 
+/* One account to audit (user name, password or NULL; the password is a secret). */
+struct msw_account {
+	char *user;
+	char *password;
+};
+#define MSW_MAX_ACCOUNTS 8
+
 /* MQTT protocol versions as bit flags (for --versions) */
 #define MSW_V31  0x1u
 #define MSW_V311 0x2u
@@ -49,6 +56,11 @@ struct msw_config {
 	const char *username;      /* -u */
 	const char *password;      /* -P / --password-file / MQTTSWEEP_PASSWORD (secret) */
 	const char *password_file;
+	const char *credentials_file; /* --credentials FILE: user:password lines */
+	/* every account to audit, in order: the -u/-P pairs, then the --credentials lines
+	 * (built by the option parser; the first is also username/password) */
+	struct msw_account *accounts;
+	size_t naccounts;
 	const char *client_id_prefix; /* -I, default "msw-" */
 	uint32_t window_ms;        /* --window (listen time after SUBACK) */
 	uint32_t max_messages;     /* per target */
@@ -80,6 +92,10 @@ struct msw_config {
 	bool try_default_logins;
 	bool read_secrets;
 	bool publish_proof;        /* opt-in write test (never to observed topics or $SYS) */
+	uint32_t acl_filters;      /* --acl-filters: access-map filters per account, 0 = no map */
+	const char *acl_topics;    /* --acl-topics FILE: more filters for the map */
+	char **acl_topic_list;     /* the lines of that file, read once by the option parser */
+	size_t nacl_topic_list;
 
 	/* output */
 	const char *json_out;      /* -oJ FILE */

@@ -54,6 +54,7 @@ static const char *const write_names[WRITE__COUNT] = {
 	[WRITE_INFERRED] = "inferred",
 	[WRITE_CONFIRMED] = "confirmed",
 	[WRITE_DENIED] = "denied",
+	[WRITE_ACCEPTED] = "accepted",
 };
 static const char *const transport_names[TRANSPORT__COUNT] = {
 	[TRANSPORT_TCP] = "tcp",

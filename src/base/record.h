@@ -53,7 +53,14 @@ enum msw_auth {
 };
 
 enum msw_read_access { READ_UNTESTED, READ_GRANTED_WITH_DATA, READ_GRANTED_NO_DATA, READ_DENIED, READ__COUNT };
-enum msw_write_access { WRITE_UNTESTED, WRITE_INFERRED, WRITE_CONFIRMED, WRITE_DENIED, WRITE__COUNT };
+enum msw_write_access {
+	WRITE_UNTESTED,
+	WRITE_INFERRED,
+	WRITE_CONFIRMED,
+	WRITE_DENIED,
+	WRITE_ACCEPTED, /* MQTT 5 PUBACK success, not read back */
+	WRITE__COUNT
+};
 enum msw_transport { TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_WS, TRANSPORT_WSS, TRANSPORT__COUNT };
 enum msw_severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV__COUNT };
 /* version_match: only a version string says so (a CVE range); builds with backported fixes

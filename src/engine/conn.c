@@ -33,7 +33,8 @@
 #include "transport/layer.h"
 #include "transport/ws.h"
 
-#define MAX_ATTEMPTS      16
+#define MAX_ATTEMPTS      128 /* connections to one target; probes bound their own (MQTT: a few
+				* per account it audits, more when a broker drops refused writes) */
 #define DEFAULT_MAX_INPUT (256u * 1024u)
 
 int64_t eng_mono_ms(void)

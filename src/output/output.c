@@ -42,7 +42,7 @@
 
 #define MAX_SINKS 8
 #define RECORD_TEXT_MAX (256u * 1024 * 1024) /* one record's JSON text */
-#define MAX_SECRETS 16
+#define MAX_SECRETS 32
 #define PROGRESS_SAMPLES 11 /* one a second: the recent rate spans 10 s */
 
 struct psample {
@@ -75,6 +75,8 @@ struct output {
 	 * metadata"): http.default_logins entries and how many were accepted, SMB secret
 	 * files read under --read-secrets */
 	uint64_t login_attempts, logins_accepted, secrets_read;
+	/* write tests (--publish-proof): PUBLISH packets sent, and how many came back */
+	uint64_t publish_attempts, publish_confirmed;
 };
 
 static char **g_argv;
@@ -215,6 +217,10 @@ static void collect_secrets(struct output *o)
 
 		if (url && url_password(url, &pw, &pwlen))
 			add_secret(o, pw, pwlen);
+	}
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		const char *pw = cfg->accounts[i].password;
+		add_secret(o, pw, pw ? strlen(pw) : 0);
 	}
 	for (size_t i = 0; i < cfg->ntargets; i++) {
 		const char *pw;
@@ -429,6 +435,8 @@ static void add_actions(cJSON *m, const struct output *o)
 	cJSON_AddNumberToObject(a, "default_login_attempts", (double)o->login_attempts);
 	cJSON_AddNumberToObject(a, "default_logins_accepted", (double)o->logins_accepted);
 	cJSON_AddNumberToObject(a, "secrets_read", (double)o->secrets_read);
+	cJSON_AddNumberToObject(a, "publish_attempts", (double)o->publish_attempts);
+	cJSON_AddNumberToObject(a, "publish_confirmed", (double)o->publish_confirmed);
 }
 
 /* Credentials were given: -u (with or without a password), a target URL naming a user,
@@ -676,6 +684,14 @@ static void tally_actions(struct output *o, const cJSON *rec)
 	n = cJSON_GetObjectItemCaseSensitive(smb, "secrets_read");
 	if (cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble < 1e9)
 		o->secrets_read += (uint64_t)n->valuedouble;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(rec, "acl"))
+	{
+		if (!cJSON_GetObjectItemCaseSensitive(l, "write_topic"))
+			continue;
+		n = cJSON_GetObjectItemCaseSensitive(l, "write");
+		o->publish_attempts++;
+		o->publish_confirmed += cJSON_IsString(n) && !strcmp(n->valuestring, "confirmed");
+	}
 }
 
 msw_err output_json(struct output *o, const cJSON *rec)

@@ -4,7 +4,8 @@
  *   IDLE → (CONNECT sent) WAIT_CONNACK → (depth ≥ topics: SUBSCRIBE # and $SYS/#; # alone
  *   with --window 0)
  *   WAIT_SUBACK → COLLECT (listen window on the probe timer, PINGREQ every 30 s)
- *   → CLOSING (DISCONNECT sent, engine closes politely).
+ *   → CLOSING (DISCONNECT sent, engine closes politely); an access connection goes
+ *   WAIT_CONNACK → ACCESS (the access map's steps, mqtt_access.h) → CLOSING.
  * Across connections, the attempt plan (struct plan: a list of {protocol level,
  * credentials, purpose} and one next_attempt()) decides what each connection is for:
  *   - fallback (scan, default --versions 3.1.1): 3.1.1, then 3.1, then 5.0 — moving on
@@ -16,16 +17,20 @@
  *     connection when the last version tried is the best, else on one more connection).
  * After the plan: identifier rejected → the same attempt once more with a fresh,
  * strictly [0-9A-Za-z] id; refused as unauthorised with --auth-probe → one connection
- * with a random username and password (accepted → any_credentials); '#' granted and
- * nothing at all delivered in the window → one re-check connection with the same CONNECT,
- * CONNACK only (a different answer is a honeypot signal: real brokers answer alike; the
- * silent ones are where honeypots hide, so only they pay for the extra connection).
+ * with a random username and password (accepted → any_credentials). Then each further
+ * account's verdict and main pass, then (access map or --publish-proof) one access
+ * connection per accepted account, again after the broker dropped one mid-way. Last,
+ * when '#' was granted to the main pass and nothing at all was delivered in its window:
+ * one re-check connection with the same CONNECT, CONNACK only (a different answer is a
+ * honeypot signal: real brokers answer alike; the silent ones are where honeypots hide,
+ * so only they pay for the extra connection).
  * A protocol violation in the reply to our SUBSCRIBE or PINGREQ (honeypots answer from
  * fixed templates) is reported to the classifier as well (cls_server_signal).
  *
  * Decisions (documented behaviour):
- *   - A server that sends CONNECT, SUBSCRIBE, UNSUBSCRIBE, UNSUBACK, PUBACK, PUBREC,
- *     PUBCOMP or AUTH (we never started any of these flows), a PUBLISH before CONNACK, a
+ *   - A server that sends CONNECT, SUBSCRIBE, UNSUBSCRIBE, UNSUBACK, PUBREC, PUBCOMP,
+ *     AUTH (we never started any of these flows), a PUBACK other than the one our write
+ *     test awaits, a PUBLISH before CONNACK, a
  *     SUBACK for a packet id we did not use, a Topic Alias (we advertise 0), or any
  *     malformed packet: status protocol-error, everything gathered so far is kept.
  *     A server PINGREQ is harmless and ignored; PINGRESP is expected.
@@ -49,6 +54,7 @@
 #include <cjson/cJSON.h>
 #include "base/record.h"
 #include "probes/broker_db.h"
+#include "probes/mqtt_access.h"
 #include "probes/mqtt_codec.h"
 #include "probes/probe.h"
 
@@ -62,8 +68,17 @@
 #define MQ_SEEN_SLOTS     16384 /* distinct raw topics counted (see seen_add) */
 #define MQ_SEEN_MIN       16
 #define MQ_SEEN_NOLIST    UINT32_MAX /* seen_ent.idx: past the list cap */
+#define MQ_ACL_SUB_PID    2
+#define MQ_ACL_PUB_PID    3
+#define MQ_ACL_GAP_MS     50   /* between the access map's packets: at most 20 a second */
+#define MQ_ACL_SETTLE_MS  1000 /* after its last step, for late deliveries (≤ --window) */
+#define MQ_ACL_EXPIRY_S   60   /* 5.0 Message Expiry Interval of a write test */
+#define MQ_ACL_RETRIES    12   /* per account: access connections again after drops */
 
-enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_CLOSING };
+enum mq_state { MQ_IDLE, MQ_WAIT_CONNACK, MQ_WAIT_SUBACK, MQ_COLLECT, MQ_ACCESS, MQ_CLOSING };
+
+/* What the access connection waits for. */
+enum acc_wait { AW_NONE, AW_SUBACK, AW_SYNC, AW_SETTLE };
 
 
 /* One raw topic in the seen set: its hash (the set's key) and, when the list holds
@@ -72,52 +87,92 @@ struct seen_ent {
 	uint32_t h, idx;
 };
 
-/* Who a CONNECT says we are: the run's identity (the credentials of the target URL or
- * -u/-P; nobody when none were given), or a random name and password. */
+/* Who a CONNECT says we are: one of the run's identities (attempt.identity: 0 is the
+ * target URL's credentials or the first -u/-P account, nobody when none were given;
+ * 1.. the further accounts of -u/-P and --credentials), or a random name and password. */
 enum creds { CREDS_IDENTITY, CREDS_RANDOM };
 
 /* Why a connection is made. */
 enum purpose {
 	P_VERSION,   /* what this protocol level answers (a step of the fallback or matrix) */
-	P_MAIN,      /* the best accepted level again, for the subscription */
+	P_MAIN,      /* the best accepted level again, for the subscription; for a further
+		      * identity, its verdict and subscription */
 	P_ANY_CREDS, /* a random name and password after an authorisation refusal */
-	P_RECHECK,   /* the main CONNECT again, CONNACK only: does the answer change? */
+	P_ACCESS,    /* the access map and write tests (opt-in), after the main pass */
+	P_RECHECK,   /* the main CONNECT again, CONNACK only: does the answer change? (last) */
 };
 
 struct attempt {
-	uint8_t version; /* MQTT_V31, MQTT_V311, MQTT_V5 */
-	uint8_t creds;   /* enum creds */
-	uint8_t purpose; /* enum purpose */
-	bool id_retry;   /* run again with a fresh [0-9A-Za-z] client id (identifier rejected) */
+	uint8_t version;  /* MQTT_V31, MQTT_V311, MQTT_V5 */
+	uint8_t creds;    /* enum creds */
+	uint8_t identity; /* CREDS_IDENTITY: which one */
+	uint8_t purpose;  /* enum purpose */
+	bool id_retry;    /* run again with a fresh [0-9A-Za-z] client id (identifier rejected) */
 };
 
-/* 3 versions, then the main pass or the any-credentials probe (never both: one needs
- * an accepted verdict, the other an authorisation refusal), then the re-check */
-#define MQ_MAX_ATTEMPTS 6
+/* Listed in place: 3 versions, then the main pass or the any-credentials probe (never
+ * both: one needs an accepted verdict, the other an authorisation refusal), an access
+ * connection and the re-check. More (further accounts, access retries) go to the heap,
+ * up to MQ_MAX_ATTEMPTS (a main pass and an access connection per account, the retries). */
+#define MQ_INLINE_ATTEMPTS 7
+#define MQ_MAX_ATTEMPTS    (6 + MSW_MAX_ACCOUNTS * (2 + MQ_ACL_RETRIES))
+_Static_assert(MQ_MAX_ATTEMPTS <= 255, "plan counts are bytes");
 
 /* The attempts of one target, kept across its connections. a[0..nver) are the version
  * attempts listed by plan_init(); next_attempt() appends the rest. */
 struct plan {
-	struct attempt a[MQ_MAX_ATTEMPTS];
+	struct attempt inl[MQ_INLINE_ATTEMPTS];
+	struct attempt *a; /* inl, or a larger copy on the heap */
+	uint8_t cap;
 	uint8_t n, cur; /* attempts listed; the one running */
 	uint8_t nver;   /* version attempts listed */
 	uint8_t nrun;   /* version attempts run, once the version plan is over (0 before) */
 	bool matrix;    /* every version on its own connection, else the fallback */
 };
 
+/* What one identity got. */
+struct ident {
+	struct acl_map map;   /* its access map (built on its first access connection) */
+	bool built;
+	bool accepted;        /* its verdict connection was accepted */
+	uint8_t creds;        /* ... with these credentials (enum creds) */
+	uint8_t auth;         /* enum msw_auth of its verdict, AUTH_UNKNOWN before one */
+	uint8_t read;         /* enum msw_read_access of its main pass */
+	int16_t connack;      /* its CONNACK code, -1 none */
+	uint32_t messages;    /* deliveries of its main pass */
+};
+
+/* Several identities, the access map and write tests: allocated when the run asks for
+ * any of them. */
+struct access {
+	struct ident *id;
+	size_t nid;
+	struct acl_families fam; /* first levels the main passes saw */
+	char rnd[17];            /* names our topics and the share group */
+	enum acc_wait wait;
+	size_t row;              /* the row whose answer is awaited */
+	int64_t next_ms;         /* no packet of the map before this */
+	int64_t settle_end;
+};
+
 struct mq {
 	enum mq_state st;
 	struct plan plan;
+	struct access *acc;
 	uint8_t vres[3]; /* indexed 0 = 3.1, 1 = 3.1.1, 2 = 5.0 */
 	int ver;         /* this connection's protocol level */
 	int best_rank;   /* rank of the CONNACK the record holds, -1 = none */
 	int best_ver;
 	enum mqtt_connack_class best_class;
 	bool subscribed_any;
+	uint8_t read0;   /* enum msw_read_access of identity 0's main pass */
+	uint8_t main_id; /* the identity of the main pass running (or last run) */
 	char client_id[24];
 	char rnd_user[13], rnd_pass[17];
 	/* this connection */
 	bool accepted, finish_pending, hash_granted, any_granted, suback_seen;
+	bool recheck_wanted;              /* end_window: the re-check runs last */
+	uint8_t recheck_ver, recheck_creds; /* its CONNECT: the main pass's */
 	uint64_t skip; /* bytes of an oversized PUBLISH still to discard */
 	int64_t window_end, next_ping;
 	uint32_t msgs, user_msgs, oversized, bad_topics;
@@ -128,9 +183,35 @@ struct mq {
 	size_t pkt_len;
 };
 
+/* What the main pass of this connection says about reading. */
+static enum msw_read_access main_read(const struct mq *m)
+{
+	if (m->user_msgs)
+		return READ_GRANTED_WITH_DATA;
+	if (m->hash_granted)
+		return READ_GRANTED_NO_DATA;
+	return m->suback_seen ? READ_DENIED : READ_UNTESTED; /* no SUBACK: unknown */
+}
+
+static void keep_main_read(struct mq *m)
+{
+	if (m->main_id == 0)
+		m->read0 = (uint8_t)main_read(m);
+	else if (m->acc && m->main_id < m->acc->nid)
+		m->acc->id[m->main_id].read = (uint8_t)main_read(m);
+}
+
+static bool main_pass(enum mq_state s)
+{
+	return s == MQ_WAIT_SUBACK || s == MQ_COLLECT;
+}
+
 static void set_state(struct mq *m, enum mq_state s)
 {
-	/* the only place the connection state changes */
+	/* the only place the connection state changes; leaving a main pass fixes its read
+	 * verdict for its identity */
+	if (main_pass(m->st) && !main_pass(s))
+		keep_main_read(m);
 	m->st = s;
 }
 
@@ -189,34 +270,62 @@ static const struct attempt *cur_attempt(const struct mq *m)
 	return &m->plan.a[m->plan.cur];
 }
 
+static struct ident *cur_ident(struct mq *m)
+{
+	return &m->acc->id[cur_attempt(m)->identity];
+}
+
+static struct acl_map *cur_map(struct mq *m)
+{
+	return &cur_ident(m)->map;
+}
+
 static bool random_creds(const struct mq *m)
 {
 	return cur_attempt(m)->creds == CREDS_RANDOM;
 }
 
-static void creds(struct pctx *c, struct mq *m, const char **user, const char **pass)
+/* The identities of this target: the target URL's credentials or the first account
+ * (nobody when neither), then the further accounts. */
+static size_t identities(const struct pctx *c)
+{
+	return c->cfg->naccounts > 1 ? c->cfg->naccounts : 1;
+}
+
+static void identity_creds(const struct pctx *c, unsigned i, const char **user,
+			   const char **pass)
 {
 	*user = *pass = NULL;
-	switch (cur_attempt(m)->creds) {
-	case CREDS_RANDOM:
-		*user = m->rnd_user;
-		*pass = m->rnd_pass;
-		break;
-	case CREDS_IDENTITY:
-		if (c->target && c->target->username) {
-			*user = c->target->username;
-			*pass = c->target->password;
-		} else if (c->cfg->username) {
-			*user = c->cfg->username;
-			*pass = c->cfg->password;
-		}
-		break;
+	if (i == 0 && c->target && c->target->username) {
+		*user = c->target->username;
+		*pass = c->target->password;
+	} else if (i < c->cfg->naccounts) {
+		*user = c->cfg->accounts[i].user;
+		*pass = c->cfg->accounts[i].password;
+	} else if (i == 0 && c->cfg->username) {
+		*user = c->cfg->username;
+		*pass = c->cfg->password;
 	}
 }
 
+static void creds(struct pctx *c, struct mq *m, const char **user, const char **pass)
+{
+	const struct attempt *a = cur_attempt(m);
+	if (a->creds == CREDS_RANDOM) {
+		*user = m->rnd_user;
+		*pass = m->rnd_pass;
+	} else {
+		identity_creds(c, a->identity, user, pass);
+	}
+}
+
+/* The identity of the running attempt has a user name. */
 static bool user_creds(const struct pctx *c)
 {
-	return (c->target && c->target->username) || c->cfg->username;
+	const struct mq *m = c->state;
+	const char *user, *pass;
+	identity_creds(c, m->plan.a ? cur_attempt(m)->identity : 0, &user, &pass);
+	return user != NULL;
 }
 
 static msw_err send_connect(struct pctx *c, struct mq *m)
@@ -274,6 +383,8 @@ static enum probe_rc reconnect(struct pctx *c, struct mq *m)
 	set_state(m, MQ_IDLE);
 	return PROBE_RECONNECT;
 }
+
+static enum probe_rc work_done(struct pctx *c, struct mq *m);
 
 static enum probe_rc proto_err(struct pctx *c, struct mq *m, const char *what)
 {
@@ -439,7 +550,10 @@ static msw_err send_subscribe(struct pctx *c, struct mq *m)
 static enum probe_rc start_main(struct pctx *c, struct mq *m)
 {
 	if (c->cfg->depth == DEPTH_CONNACK)
-		return finish_conn(c, m);
+		return work_done(c, m);
+	m->hash_granted = m->any_granted = m->suback_seen = false;
+	m->user_msgs = 0;
+	m->main_id = cur_attempt(m)->identity;
 	if (send_subscribe(c, m))
 		return finish_conn(c, m);
 	m->subscribed_any = true;
@@ -457,6 +571,11 @@ static enum probe_rc start_main(struct pctx *c, struct mq *m)
 
 enum next { NEXT_HERE, NEXT_CONNECT, NEXT_FINISH };
 
+/* What an attempt got, besides a CONNACK class (enum mqtt_connack_class, >= 0). */
+#define OUT_CLOSED  (-1) /* the connection ended before a CONNACK */
+#define OUT_DONE    (-2) /* the connection's work is over */
+#define OUT_DROPPED (-3) /* the broker closed it during the access steps */
+
 static void plan_init(struct plan *p, const struct pctx *c)
 {
 	static const uint8_t fallback[3] = {MQTT_V311, MQTT_V31, MQTT_V5};
@@ -465,6 +584,8 @@ static void plan_init(struct plan *p, const struct pctx *c)
 	const struct msw_config *cfg = c->cfg;
 	unsigned v = cfg->versions;
 
+	p->a = p->inl;
+	p->cap = MQ_INLINE_ATTEMPTS;
 	p->matrix = v == MSW_VALL || (v == 0 && cfg->mode == MODE_AUDIT);
 	/* the matrix tries all three; the scan default (3.1.1 alone) falls back to 3.1 and
 	 * 5.0; an explicit list is tried in the same order and nothing outside it is sent */
@@ -474,12 +595,41 @@ static void plan_init(struct plan *p, const struct pctx *c)
 	p->nver = p->n;
 }
 
-/* Append an attempt and make it the next one to run. */
-static enum next plan_add(struct plan *p, int version, enum creds cr, enum purpose why)
+static bool plan_grow(struct plan *p)
 {
-	if (p->n >= MQ_MAX_ATTEMPTS)
+	unsigned cap = p->cap * 2u > MQ_MAX_ATTEMPTS ? MQ_MAX_ATTEMPTS : p->cap * 2u;
+	struct attempt *a;
+
+	if (p->cap >= MQ_MAX_ATTEMPTS || !(a = malloc(cap * sizeof(*a))))
+		return false;
+	memcpy(a, p->a, p->n * sizeof(*a));
+	if (p->a != p->inl)
+		free(p->a);
+	p->a = a;
+	p->cap = (uint8_t)cap;
+	return true;
+}
+
+static void plan_free(struct plan *p)
+{
+	if (p->a && p->a != p->inl) {
+		p->n = p->n < MQ_INLINE_ATTEMPTS ? p->n : MQ_INLINE_ATTEMPTS;
+		p->cur = p->cur < p->n ? p->cur : 0;
+		memcpy(p->inl, p->a, p->n * sizeof(*p->a));
+		free(p->a);
+		p->a = p->inl;
+		p->cap = MQ_INLINE_ATTEMPTS;
+	}
+}
+
+/* Append an attempt and make it the next one to run. */
+static enum next plan_add(struct plan *p, int version, enum creds cr, unsigned identity,
+			  enum purpose why)
+{
+	if (p->n >= p->cap && !plan_grow(p))
 		return NEXT_FINISH;
-	p->a[p->n] = (struct attempt){.version = (uint8_t)version, .creds = cr, .purpose = why};
+	p->a[p->n] = (struct attempt){.version = (uint8_t)version, .creds = cr,
+				      .identity = (uint8_t)identity, .purpose = why};
 	p->cur = p->n++;
 	return NEXT_CONNECT;
 }
@@ -492,12 +642,12 @@ static bool id_retried(const struct plan *p)
 	return false;
 }
 
-static bool planned(const struct plan *p, enum purpose why)
+static unsigned attempts_for(const struct plan *p, enum purpose why, int identity)
 {
+	unsigned n = 0;
 	for (unsigned i = 0; i < p->n; i++)
-		if (p->a[i].purpose == why)
-			return true;
-	return false;
+		n += p->a[i].purpose == why && (identity < 0 || p->a[i].identity == identity);
+	return n;
 }
 
 /* Version attempts run so far. */
@@ -507,53 +657,107 @@ static unsigned versions_run(const struct plan *p)
 }
 
 /* Whether the version plan moves on to its next level after what this one got (k: the
- * CONNACK class, -1 when the connection ended without one, why). Closed right after
- * CONNECT is the usual answer of a server that does not speak the version; a timeout
- * moves on only in the matrix once the broker has answered another version (a silent
- * port would otherwise cost the timeout three times). */
+ * CONNACK class, or OUT_CLOSED and why). Closed right after CONNECT is the usual answer
+ * of a server that does not speak the version; a timeout moves on only in the matrix
+ * once the broker has answered another version (a silent port would otherwise cost the
+ * timeout three times). */
 static bool next_version_wanted(const struct mq *m, int k, msw_err why)
 {
 	const struct plan *p = &m->plan;
 	if (p->cur + 1 >= p->nver)
 		return false;
-	if (k < 0)
+	if (k == OUT_CLOSED)
 		return why == MSW_ERR_CLOSED ||
 		       (why == MSW_ERR_TIMEOUT && p->matrix && m->best_rank >= 0);
 	return p->matrix || k == CK_BAD_VERSION;
+}
+
+/* The access connections: with --publish-proof, or with an access map at depth topics
+ * and deeper. */
+static bool access_on(const struct msw_config *cfg)
+{
+	return cfg->publish_proof || (cfg->acl_filters && cfg->depth != DEPTH_CONNACK);
+}
+
+/* The re-check, once, when the main pass asked for it (end_window). */
+static enum next recheck(struct mq *m)
+{
+	if (!m->recheck_wanted || attempts_for(&m->plan, P_RECHECK, -1))
+		return NEXT_FINISH;
+	return plan_add(&m->plan, m->recheck_ver, (enum creds)m->recheck_creds, 0, P_RECHECK);
+}
+
+/* The running identity's part is over: the next identity's verdict and main pass, then
+ * each accepted identity's access connection, in order. */
+static enum next next_work(struct pctx *c, struct mq *m)
+{
+	struct access *acc = m->acc;
+	if (m->best_rank < 0) /* nothing answered as MQTT */
+		return NEXT_FINISH;
+	if (!acc)
+		return recheck(m);
+	for (unsigned i = 1; i < acc->nid; i++)
+		if (!attempts_for(&m->plan, P_MAIN, (int)i))
+			return plan_add(&m->plan, m->best_ver, CREDS_IDENTITY, i, P_MAIN);
+	if (!access_on(c->cfg))
+		return recheck(m);
+	for (unsigned i = 0; i < acc->nid; i++)
+		if (acc->id[i].accepted && !attempts_for(&m->plan, P_ACCESS, (int)i))
+			return plan_add(&m->plan, m->best_ver, acc->id[i].creds, i, P_ACCESS);
+	return recheck(m);
 }
 
 /* --auth-probe: after an authorisation refusal without credentials of ours, once, a
  * random user name and password. */
 static enum next try_any_creds(struct pctx *c, struct mq *m)
 {
-	if (!c->cfg->auth_probe || planned(&m->plan, P_ANY_CREDS) || user_creds(c) ||
+	if (!c->cfg->auth_probe || attempts_for(&m->plan, P_ANY_CREDS, -1) || user_creds(c) ||
 	    !unauthorised(m->best_class))
-		return NEXT_FINISH;
+		return next_work(c, m);
 	random_alnum(c, m->rnd_user, sizeof(m->rnd_user) - 1);
 	random_alnum(c, m->rnd_pass, sizeof(m->rnd_pass) - 1);
-	return plan_add(&m->plan, m->best_ver, CREDS_RANDOM, P_ANY_CREDS);
+	return plan_add(&m->plan, m->best_ver, CREDS_RANDOM, 0, P_ANY_CREDS);
 }
 
 /* The version plan ended without continuing on this connection as the fallback does:
  * the record holds the best CONNACK; subscribe at its level (here when this connection
- * speaks it), probe for any credentials, or stop. */
+ * speaks it), probe for any credentials, or go on. */
 static enum next after_versions(struct pctx *c, struct mq *m, int k)
 {
+	const struct attempt *a = cur_attempt(m);
 	if (k == CK_ACCEPTED && m->best_ver == m->ver)
 		return NEXT_HERE;
 	if (m->best_class == CK_ACCEPTED && c->cfg->depth != DEPTH_CONNACK)
-		return plan_add(&m->plan, m->best_ver, cur_attempt(m)->creds, P_MAIN);
+		return plan_add(&m->plan, m->best_ver, a->creds, a->identity, P_MAIN);
 	return try_any_creds(c, m);
 }
 
-/* What follows the running attempt. k: its CONNACK class, or -1 when the connection
- * ended without one (why). NEXT_CONNECT: plan.cur is the attempt to open next (the same
- * one again after "identifier rejected"). */
+/* The broker closed the access connection during its steps: again while steps remain
+ * (MQ_ACL_RETRIES for each account), else on. */
+static enum next after_drop(struct pctx *c, struct mq *m)
+{
+	const struct attempt *a = cur_attempt(m);
+	if (a->purpose == P_ACCESS && acl_pending(&m->acc->id[a->identity].map) &&
+	    attempts_for(&m->plan, P_ACCESS, a->identity) <= MQ_ACL_RETRIES)
+		return plan_add(&m->plan, a->version, a->creds, a->identity, P_ACCESS);
+	return next_work(c, m);
+}
+
+/* What follows the running attempt. k: its CONNACK class, or OUT_CLOSED when the
+ * connection ended without one (why), OUT_DONE when its work is over, OUT_DROPPED when
+ * the broker closed it during the access steps. NEXT_CONNECT: plan.cur is the attempt to
+ * open next (the same one again after "identifier rejected"). */
 static enum next next_attempt(struct pctx *c, struct mq *m, int k, msw_err why)
 {
 	struct plan *p = &m->plan;
 	struct attempt *a = &p->a[p->cur];
 
+	if (k == OUT_DONE)
+		return next_work(c, m);
+	if (k == OUT_DROPPED)
+		return after_drop(c, m);
+	if (a->purpose == P_ACCESS)
+		return k == CK_ACCEPTED ? NEXT_HERE : next_work(c, m);
 	if (k == CK_BAD_CLIENT_ID && !id_retried(p)) {
 		a->id_retry = true;
 		new_client_id(c, m, true);
@@ -565,22 +769,32 @@ static enum next next_attempt(struct pctx *c, struct mq *m, int k, msw_err why)
 			return NEXT_CONNECT;
 		}
 		p->nrun = p->cur + 1;
-		if (k < 0 || p->matrix)
+		if (k == OUT_CLOSED || p->matrix)
 			return after_versions(c, m, k);
 		/* the fallback found its level: this connection goes on as the main one */
 	}
-	if (k < 0)
-		return NEXT_FINISH;
+	if (k == OUT_CLOSED)
+		return next_work(c, m);
 	if (k == CK_ACCEPTED)
 		return NEXT_HERE;
 	return try_any_creds(c, m);
+}
+
+static enum probe_rc start_access(struct pctx *c, struct mq *m);
+
+/* This connection's work is over: the next attempt, or DISCONNECT and the end. */
+static enum probe_rc work_done(struct pctx *c, struct mq *m)
+{
+	if (next_attempt(c, m, OUT_DONE, MSW_OK) == NEXT_CONNECT)
+		return reconnect(c, m);
+	return finish_conn(c, m);
 }
 
 static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_connack_class k)
 {
 	switch (next_attempt(c, m, (int)k, MSW_OK)) {
 	case NEXT_HERE:
-		return start_main(c, m);
+		return cur_attempt(m)->purpose == P_ACCESS ? start_access(c, m) : start_main(c, m);
 	case NEXT_CONNECT:
 		return reconnect(c, m);
 	default:
@@ -602,6 +816,18 @@ static enum probe_rc on_recheck(struct pctx *c, struct mq *m, const struct mqtt_
 	return finish_conn(c, m);
 }
 
+/* An identity's verdict CONNACK (the record keeps identity 0's). */
+static void note_identity(struct pctx *c, struct mq *m, enum mqtt_connack_class k, uint8_t code)
+{
+	struct ident *id = cur_ident(m);
+	id->auth = (uint8_t)auth_of(c, m, k);
+	id->connack = code;
+	if (k == CK_ACCEPTED) {
+		id->accepted = true;
+		id->creds = cur_attempt(m)->creds;
+	}
+}
+
 static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
 {
 	struct mqtt_connack ck;
@@ -614,10 +840,16 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 	enum mqtt_connack_class k = mqtt_connack_class(nver, ck.code);
 	if (cur_attempt(m)->purpose == P_RECHECK)
 		return on_recheck(c, m, f, &ck, k);
-	if (!random_creds(m)) /* the matrix shows what anonymous (or -u) clients get */
+	const struct attempt *a = cur_attempt(m);
+	bool verdict = a->purpose != P_ACCESS; /* an access connection's verdict is known */
+	bool primary = verdict && a->identity == 0; /* the record's verdict */
+	if (primary && !random_creds(m)) /* the matrix shows what anonymous (or -u) clients get */
 		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;
-	keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
+	if (primary)
+		keep_connack(c, m, &ck, nver, k, f->body - f->hdr_len, f->total);
+	if (verdict && m->acc)
+		note_identity(c, m, k, ck.code);
 	return after_connack(c, m, k);
 }
 
@@ -649,7 +881,7 @@ static enum probe_rc on_suback(struct pctx *c, struct mq *m, const struct mqtt_f
 	m->any_granted = m->hash_granted || (sa.ncodes > 1 && mqtt_suback_granted(sa.codes[1]));
 	set_state(m, MQ_COLLECT);
 	if (!c->cfg->window_ms) /* read access only: what follows the SUBACK is not read */
-		return finish_conn(c, m);
+		return work_done(c, m);
 	int64_t now = pctx_now_ms(c);
 	m->window_end = now + c->cfg->window_ms;
 	m->next_ping = now + MQ_PING_MS;
@@ -734,9 +966,16 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 	if (topic->len < 5 || memcmp(topic->p, "$SYS/", 5))
 		m->user_msgs++; /* what read_access is about: data, not broker statistics */
 	m->bytes += plen;
+	if (cur_attempt(m)->identity) { /* a further account: counted, not the record's data */
+		cur_ident(m)->messages++;
+		acl_family_add(&m->acc->fam, topic->p, topic->len, c->cfg->acl_filters);
+		return;
+	}
 	r->messages_total++;
 	r->bytes_total += plen;
 	struct msw_topic *t = topic_entry(c, m, topic, &fresh);
+	if (fresh && m->acc)
+		acl_family_add(&m->acc->fam, topic->p, topic->len, c->cfg->acl_filters);
 	if (fresh) {
 		r->topic_count++;
 		r->retained_count += retain;
@@ -792,6 +1031,11 @@ static enum probe_rc on_publish(struct pctx *c, struct mq *m, const struct mqtt_
 		return proto_err(c, m, "malformed PUBLISH");
 	if (mqtt_props_has(&pub.props, MQTT_P_TOPIC_ALIAS))
 		return proto_err(c, m, "PUBLISH with a Topic Alias although we allowed none");
+	if (m->st == MQ_ACCESS) { /* evidence for the map, not data for the record */
+		acl_deliver(cur_map(m), pub.topic.p, pub.topic.len, pub.retain);
+		ack_publish(c, pub.qos, pub.packet_id);
+		return PROBE_CONTINUE;
+	}
 	record_publish(c, m, &pub.topic, pub.retain,
 		       pub.payload.p ? pub.payload.p : (const uint8_t *)"", pub.payload.len);
 	ack_publish(c, pub.qos, pub.packet_id);
@@ -813,7 +1057,7 @@ static enum probe_rc on_oversized(struct pctx *c, struct mq *m, const uint8_t *p
 	*used = 0;
 	if (f->type != MQTT_PUBLISH)
 		return proto_err(c, m, "packet larger than --max-packet");
-	if (m->st != MQ_WAIT_SUBACK && m->st != MQ_COLLECT)
+	if (m->st != MQ_WAIT_SUBACK && m->st != MQ_COLLECT && m->st != MQ_ACCESS)
 		return proto_err(c, m, "oversized PUBLISH before SUBSCRIBE");
 	cur_init_stream(&cur, p + f->hdr_len, n - f->hdr_len);
 	msw_err e = cur_utf8(&cur, &topic);
@@ -823,14 +1067,208 @@ static enum probe_rc on_oversized(struct pctx *c, struct mq *m, const uint8_t *p
 		return PROBE_CONTINUE;
 	if (e || (qos && !pid))
 		return proto_err(c, m, "malformed PUBLISH");
-	m->oversized++;
-	record_publish(c, m, &topic, f->flags & 1, NULL, f->remaining - cur.off);
+	if (m->st == MQ_ACCESS)
+		acl_deliver(cur_map(m), topic.p, topic.len, f->flags & 1);
+	else
+		m->oversized++;
+	if (m->st != MQ_ACCESS)
+		record_publish(c, m, &topic, f->flags & 1, NULL, f->remaining - cur.off);
 	ack_publish(c, qos, pid);
 	m->skip = f->total;
 	*used = n < m->skip ? n : (size_t)m->skip;
 	m->skip -= *used;
 	check_caps(c, m);
 	return PROBE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ the access connection
+ *
+ * One connection per account after its main pass (P_ACCESS): the steps of its access map
+ * (mqtt_access.h), one packet at a time and at most one per MQ_ACL_GAP_MS, each waited
+ * for (SUBACK; PUBACK on 5.0; on 3.x a PINGREQ after the PUBLISH, whose PINGRESP says the
+ * broker has processed it), then a settle time for late deliveries, then DISCONNECT. */
+
+static void access_wait(struct access *a, enum acc_wait w)
+{
+	/* the only place the access connection's wait changes */
+	a->wait = w;
+}
+
+static msw_err access_build(struct pctx *c, struct mq *m)
+{
+	const char *user, *pass;
+	creds(c, m, &user, &pass);
+	struct acl_spec spec = {
+		.proof = c->cfg->publish_proof,
+		.max_filters = c->cfg->depth == DEPTH_CONNACK ? 0 : c->cfg->acl_filters,
+		.extra = c->cfg->acl_topic_list,
+		.nextra = c->cfg->nacl_topic_list,
+		.families = &m->acc->fam,
+		.user = user,
+		.rnd = m->acc->rnd,
+		.version = m->ver,
+	};
+	cur_ident(m)->built = true;
+	return acl_map_build(cur_map(m), &spec);
+}
+
+static enum probe_rc access_subscribe(struct pctx *c, struct mq *m, const struct acl_row *r)
+{
+	const char *const filters[1] = {r->filter};
+	struct mqtt_subscribe s = {.version = m->ver, .packet_id = MQ_ACL_SUB_PID,
+				   .filters = filters, .nfilters = 1, .qos = 0};
+	uint8_t b[ACL_MAX_FILTER + 16];
+	size_t n = mqtt_encode_subscribe(&s, b, sizeof(b));
+	if (n > sizeof(b) || pctx_send(c, b, n))
+		return finish_conn(c, m);
+	access_wait(m->acc, AW_SUBACK);
+	return PROBE_CONTINUE;
+}
+
+/* A write test: never retained; 5.0 QoS 1 (the PUBACK reason code is the answer) with a
+ * Message Expiry Interval, 3.x QoS 0 (nothing is queued for offline subscribers) and a
+ * PINGREQ behind it. */
+static enum probe_rc access_publish(struct pctx *c, struct mq *m, struct acl_row *r)
+{
+	bool v5 = m->ver == MQTT_V5;
+	struct mqtt_publish_out o = {.version = m->ver, .topic = r->write_topic,
+				     .payload = ACL_PROOF_PAYLOAD,
+				     .payload_len = sizeof(ACL_PROOF_PAYLOAD) - 1,
+				     .qos = v5 ? 1 : 0, .packet_id = v5 ? MQ_ACL_PUB_PID : 0,
+				     .expiry = MQ_ACL_EXPIRY_S};
+	uint8_t b[ACL_MAX_FILTER + 2 * sizeof(ACL_PROOF_PAYLOAD) + 32], ping[2];
+	size_t n = mqtt_encode_publish(&o, b, sizeof(b));
+	if (n > sizeof(b) || pctx_send(c, b, n) ||
+	    (!v5 && pctx_send(c, ping, mqtt_encode_pingreq(ping, sizeof(ping)))))
+		return finish_conn(c, m);
+	r->published = true;
+	cur_map(m)->publishes++;
+	access_wait(m->acc, AW_SYNC);
+	return PROBE_CONTINUE;
+}
+
+/* The next step, when the gap since the last one has passed. */
+static enum probe_rc access_next(struct pctx *c, struct mq *m)
+{
+	struct access *a = m->acc;
+	int64_t now = pctx_now_ms(c);
+	size_t row;
+
+	access_wait(a, AW_NONE);
+	if (now < a->next_ms) {
+		pctx_timer(c, (uint32_t)(a->next_ms - now));
+		return PROBE_CONTINUE;
+	}
+	switch (acl_next_step(cur_map(m), &row)) {
+	case ACL_STEP_SUBSCRIBE:
+		a->row = row;
+		return access_subscribe(c, m, &cur_map(m)->rows[row]);
+	case ACL_STEP_PUBLISH:
+		a->row = row;
+		return access_publish(c, m, &cur_map(m)->rows[row]);
+	default:
+		break;
+	}
+	uint32_t settle = c->cfg->window_ms < MQ_ACL_SETTLE_MS ? c->cfg->window_ms
+							      : MQ_ACL_SETTLE_MS;
+	if (!settle)
+		return work_done(c, m);
+	access_wait(a, AW_SETTLE);
+	a->settle_end = now + settle;
+	pctx_timer(c, settle);
+	return PROBE_CONTINUE;
+}
+
+static enum probe_rc start_access(struct pctx *c, struct mq *m)
+{
+	if (!cur_ident(m)->built && access_build(c, m)) {
+		record_set_error(c->rec, "access map: out of memory");
+		return finish_conn(c, m);
+	}
+	acl_map_reconnect(cur_map(m));
+	set_state(m, MQ_ACCESS);
+	m->acc->next_ms = 0;
+	return access_next(c, m);
+}
+
+/* The step awaited is answered: the next one after the gap. */
+static enum probe_rc access_step_done(struct pctx *c, struct mq *m)
+{
+	m->acc->next_ms = pctx_now_ms(c) + MQ_ACL_GAP_MS;
+	return access_next(c, m);
+}
+
+static enum probe_rc access_suback(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_suback sa;
+	struct acl_row *r = &cur_map(m)->rows[m->acc->row];
+
+	if (m->acc->wait != AW_SUBACK)
+		return proto_err(c, m, "SUBACK without a pending SUBSCRIBE");
+	if (mqtt_decode_suback(m->ver, f->body, f->remaining, &sa))
+		return proto_err(c, m, "malformed SUBACK");
+	if (sa.packet_id != MQ_ACL_SUB_PID)
+		return proto_err(c, m, "SUBACK for a packet identifier we did not use");
+	if (sa.ncodes != 1)
+		return proto_err(
+			c, m, "SUBACK with a return code count that does not match the SUBSCRIBE");
+	if (r->suback == ACL_NO_CODE)
+		r->suback = sa.codes[0];
+	r->subscribed = mqtt_suback_granted(sa.codes[0]);
+	return access_step_done(c, m);
+}
+
+/* The write test awaited was processed: reason is the 5.0 PUBACK's (ACL_NO_CODE: a
+ * PINGRESP after a 3.x PUBLISH). */
+static enum probe_rc access_synced(struct pctx *c, struct mq *m, uint8_t reason)
+{
+	struct acl_row *r = &cur_map(m)->rows[m->acc->row];
+	r->synced = true;
+	r->puback = reason;
+	return access_step_done(c, m);
+}
+
+static enum probe_rc access_puback(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
+{
+	struct mqtt_ack a;
+	if (mqtt_decode_ack(m->ver, MQTT_PUBACK, f->body, f->remaining, &a))
+		return proto_err(c, m, "malformed PUBACK");
+	if (a.packet_id != MQ_ACL_PUB_PID)
+		return proto_err(c, m, "PUBACK for a packet identifier we did not use");
+	return access_synced(c, m, a.reason);
+}
+
+static enum probe_rc access_timer(struct pctx *c, struct mq *m)
+{
+	if (m->acc->wait == AW_SETTLE)
+		return pctx_now_ms(c) >= m->acc->settle_end ? work_done(c, m) : PROBE_CONTINUE;
+	if (m->acc->wait == AW_NONE)
+		return access_next(c, m);
+	return PROBE_CONTINUE;
+}
+
+/* The broker ended the access connection: the step it was answering is what it refused. */
+static void access_lost(struct mq *m)
+{
+	struct acl_row *r = &cur_map(m)->rows[m->acc->row];
+	if (m->acc->wait == AW_SUBACK)
+		r->sub_dropped = true;
+	else if (m->acc->wait == AW_SYNC)
+		r->pub_dropped = true;
+	access_wait(m->acc, AW_NONE);
+}
+
+/* A 5.0 DISCONNECT from the broker during the access steps. */
+static enum probe_rc access_dropped(struct pctx *c, struct mq *m)
+{
+	access_lost(m);
+	pctx_timer(c, 0);
+	switch (next_attempt(c, m, OUT_DROPPED, MSW_OK)) {
+	case NEXT_CONNECT:
+		return reconnect(c, m);
+	default:
+		return finish_conn(c, m);
+	}
 }
 
 /* ------------------------------------------------------------ other packets */
@@ -864,7 +1302,10 @@ static enum probe_rc on_server_disconnect(struct pctx *c, struct mq *m, const st
 		record_set_error(c->rec, "server sent DISCONNECT: %s (0x%02x)",
 				 mqtt_reason_str(d.reason), d.reason);
 	m->accepted = false; /* the session is over: no DISCONNECT back */
-	return finish_conn(c, m);
+	if (m->st == MQ_ACCESS)
+		return access_dropped(c, m);
+	return m->st == MQ_COLLECT || m->st == MQ_WAIT_SUBACK ? work_done(c, m)
+							       : finish_conn(c, m);
 }
 
 static enum probe_rc dispatch(struct pctx *c, struct mq *m, const struct mqtt_frame *f)
@@ -875,10 +1316,16 @@ static enum probe_rc dispatch(struct pctx *c, struct mq *m, const struct mqtt_fr
 	case MQTT_PUBLISH:
 		return on_publish(c, m, f);
 	case MQTT_SUBACK:
-		return on_suback(c, m, f);
+		return m->st == MQ_ACCESS ? access_suback(c, m, f) : on_suback(c, m, f);
+	case MQTT_PUBACK:
+		if (m->st != MQ_ACCESS || m->acc->wait != AW_SYNC || m->ver != MQTT_V5)
+			return proto_err(c, m, "PUBACK from the server (no QoS 1 PUBLISH of ours)");
+		return access_puback(c, m, f);
 	case MQTT_PUBREL:
 		return on_pubrel(c, m, f);
 	case MQTT_PINGRESP:
+		if (m->st == MQ_ACCESS && m->acc->wait == AW_SYNC) /* the PUBLISH before it is done */
+			return access_synced(c, m, ACL_NO_CODE);
 		return PROBE_CONTINUE;
 	case MQTT_PINGREQ:
 		return PROBE_CONTINUE; /* not a server packet, but harmless */
@@ -956,25 +1403,31 @@ static enum probe_rc mq_on_data(struct pctx *c, const uint8_t *p, size_t n, size
 	if (rc == PROBE_CONTINUE && m->capped)
 		*consumed = n; /* the rest is dropped with the connection */
 	if (rc == PROBE_CONTINUE && m->finish_pending && (m->st == MQ_COLLECT || m->capped))
-		rc = finish_conn(c, m);
+		rc = work_done(c, m);
 	return rc;
 }
 
-/* The listen window is over: '#' granted and nothing at all delivered → the re-check
- * (once), else done. */
+/* The listen window is over. The main pass (the record's identity) that was granted '#'
+ * and got nothing at all asks for the re-check, which runs after everything else. */
 static enum probe_rc end_window(struct pctx *c, struct mq *m)
 {
 	const struct attempt *a = cur_attempt(m);
 
-	if (m->hash_granted && !m->msgs && !m->capped && a->purpose != P_RECHECK &&
-	    plan_add(&m->plan, m->ver, (enum creds)a->creds, P_RECHECK) == NEXT_CONNECT)
-		return reconnect(c, m);
-	return finish_conn(c, m);
+	if (m->hash_granted && !m->msgs && !m->capped && a->identity == 0 &&
+	    a->purpose != P_ACCESS && a->purpose != P_RECHECK &&
+	    !m->recheck_wanted) {
+		m->recheck_wanted = true;
+		m->recheck_ver = m->ver;
+		m->recheck_creds = a->creds;
+	}
+	return work_done(c, m);
 }
 
 static enum probe_rc mq_on_timer(struct pctx *c)
 {
 	struct mq *m = c->state;
+	if (m->st == MQ_ACCESS)
+		return access_timer(c, m);
 	if (m->st != MQ_COLLECT)
 		return PROBE_CONTINUE;
 	int64_t now = pctx_now_ms(c);
@@ -999,6 +1452,13 @@ static enum probe_rc mq_init(struct pctx *c)
 	m->best_rank = -1;
 	m->best_class = CK_OTHER;
 	new_client_id(c, m, false);
+	if (access_on(c->cfg) || identities(c) > 1) {
+		if (!(m->acc = calloc(1, sizeof(*m->acc))) ||
+		    !(m->acc->id = calloc(identities(c), sizeof(*m->acc->id))))
+			return PROBE_ERROR;
+		m->acc->nid = identities(c);
+		random_alnum(c, m->acc->rnd, sizeof(m->acc->rnd) - 1);
+	}
 	return m->plan.nver ? PROBE_CONTINUE : PROBE_ERROR;
 }
 
@@ -1007,8 +1467,6 @@ static enum probe_rc mq_on_connected(struct pctx *c)
 	struct mq *m = c->state;
 	m->ver = cur_attempt(m)->version;
 	m->accepted = m->finish_pending = false;
-	if (cur_attempt(m)->purpose != P_RECHECK) /* the re-check keeps the main pass's verdict */
-		m->hash_granted = m->any_granted = m->suback_seen = false;
 	m->capped = false;
 	m->skip = 0;
 	m->msgs = 0;
@@ -1035,7 +1493,7 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 	m->vres[vidx(m->ver)] = why == MSW_ERR_CLOSED    ? VR_CLOSED
 				: why == MSW_ERR_TIMEOUT ? VR_TIMEOUT
 							 : VR_ERROR;
-	if (next_attempt(c, m, -1, why) == NEXT_CONNECT)
+	if (next_attempt(c, m, OUT_CLOSED, why) == NEXT_CONNECT)
 		return reconnect(c, m);
 	if (m->best_rank >= 0) { /* an earlier connection decided the verdict */
 		if (!version_step)
@@ -1058,6 +1516,12 @@ static enum probe_rc closed_before_connack(struct pctx *c, struct mq *m, msw_err
 	return PROBE_DONE;
 }
 
+/* A connection ended under us after its CONNACK: another attempt, or the end. */
+static enum probe_rc after_close(struct pctx *c, struct mq *m, int k)
+{
+	return next_attempt(c, m, k, MSW_OK) == NEXT_CONNECT ? PROBE_RECONNECT : PROBE_DONE;
+}
+
 static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 {
 	struct mq *m = c->state;
@@ -1078,12 +1542,17 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 			r->status = why == MSW_ERR_TIMEOUT ? ST_IO_TIMEOUT : r->status;
 			record_set_error(r, "no SUBACK: %s", msw_err_str(why));
 		}
-		return PROBE_DONE;
+		return after_close(c, m, OUT_DONE);
 	case MQ_COLLECT:
 		if (why != MSW_ERR_TIMEOUT && why != MSW_ERR_INTERRUPTED)
 			record_set_error(r, "connection ended during the listen window: %s",
 					 msw_err_str(why));
-		return PROBE_DONE;
+		return after_close(c, m, OUT_DONE);
+	case MQ_ACCESS:
+		if (why != MSW_ERR_CLOSED) /* a timeout or an error is no refusal: stop here */
+			return PROBE_DONE;
+		access_lost(m);
+		return after_close(c, m, OUT_DROPPED);
 	default:
 		/* the connection failed before CONNECT (a fallback or main-pass reconnect) */
 		if (m->best_rank < 0)
@@ -1096,6 +1565,105 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 		record_set_error(r, "follow-up connection failed: %s", msw_err_str(why));
 		return PROBE_DONE;
 	}
+}
+
+/* A filter or topic as the record shows it: a family seen on the broker is its data and
+ * is redacted like the topic list (--evidence); our own filters are shown as they are. */
+static void add_acl_text(const struct pctx *c, cJSON *o, const char *key, const char *s,
+			 bool from_broker)
+{
+	char *red = from_broker ? cls_redact_topic(c->cfg, (const uint8_t *)s, strlen(s)) : NULL;
+	cJSON_AddStringToObject(o, key, red ? red : s);
+	free(red);
+}
+
+static cJSON *acl_json(const struct pctx *c, const struct acl_map *map)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i < map->n; i++) {
+		const struct acl_row *r = &map->rows[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		add_acl_text(c, o, "filter", r->filter, r->origin == ACL_FAMILY);
+		cJSON_AddStringToObject(o, "read", acl_read_str(r->read));
+		cJSON_AddStringToObject(o, "write", acl_write_str(r->write));
+		if (r->suback != ACL_NO_CODE)
+			cJSON_AddNumberToObject(o, "suback", r->suback);
+		if (r->published)
+			add_acl_text(c, o, "write_topic", r->write_topic, r->origin == ACL_FAMILY);
+		if (r->puback != ACL_NO_CODE)
+			cJSON_AddNumberToObject(o, "puback", r->puback);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static uint8_t record_write(int w)
+{
+	static const uint8_t of[] = {[ACL_WRITE_UNTESTED] = WRITE_UNTESTED,
+				     [ACL_WRITE_CONFIRMED] = WRITE_CONFIRMED,
+				     [ACL_WRITE_ACCEPTED] = WRITE_ACCEPTED,
+				     [ACL_WRITE_DENIED] = WRITE_DENIED};
+	return of[w];
+}
+
+/* Each account of a run with several: who it is (never its password), its verdict, what
+ * its main pass read and its access map. Identity 0's verdict is the record's. */
+static cJSON *accounts_json(struct pctx *c, struct mq *m)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; arr && i < m->acc->nid; i++) {
+		const struct ident *id = &m->acc->id[i];
+		const char *user, *pass;
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		identity_creds(c, (unsigned)i, &user, &pass);
+		cJSON_AddItemToObject(o, "user", user ? cJSON_CreateString(user) : cJSON_CreateNull());
+		cJSON_AddStringToObject(o, "auth", auth_str(i ? id->auth : c->rec->auth));
+		cJSON_AddStringToObject(o, "read_access",
+					read_access_str(i ? id->read : c->rec->read_access));
+		cJSON_AddStringToObject(
+			o, "write_access",
+			write_access_str(id->built ? record_write(acl_proof_write(&id->map))
+						   : WRITE_UNTESTED));
+		cJSON_AddNumberToObject(o, "messages", i ? id->messages : c->rec->messages_total);
+		if (id->built)
+			cJSON_AddItemToObject(o, "acl", acl_json(c, &id->map));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The verdicts of the access maps and the write proofs, into the record. */
+static void access_finish(struct pctx *c, struct mq *m)
+{
+	struct msw_record *r = c->rec;
+	struct access *a = m->acc;
+	struct acl_map *maps[MSW_MAX_ACCOUNTS];
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nid && i < MSW_MAX_ACCOUNTS; i++)
+		maps[i] = a->id[i].built ? &a->id[i].map : NULL;
+	acl_verdicts(maps, a->nid < MSW_MAX_ACCOUNTS ? a->nid : MSW_MAX_ACCOUNTS);
+	if (!r->extra)
+		r->extra = cJSON_CreateObject();
+	if (a->id[0].built) {
+		int w = acl_proof_write(&a->id[0].map);
+		if (w != ACL_WRITE_UNTESTED)
+			r->write_access = record_write(w);
+		if (r->extra)
+			cJSON_AddItemToObject(r->extra, "acl", acl_json(c, &a->id[0].map));
+	}
+	if (a->nid > 1 && r->extra)
+		cJSON_AddItemToObject(r->extra, "accounts", accounts_json(c, m));
+	for (size_t i = 0; i < a->nid; i++)
+		acl_map_free(&a->id[i].map);
+	acl_families_free(&a->fam);
+	free(a->id);
+	free(a);
+	m->acc = NULL;
 }
 
 static void fill_versions(struct pctx *c, struct mq *m)
@@ -1119,16 +1687,8 @@ static void mq_finish(struct pctx *c)
 	struct mq *m = c->state;
 	struct msw_record *r = c->rec;
 
-	if (!m->subscribed_any)
-		r->read_access = READ_UNTESTED;
-	else if (m->user_msgs)
-		r->read_access = READ_GRANTED_WITH_DATA;
-	else if (m->hash_granted)
-		r->read_access = READ_GRANTED_NO_DATA;
-	else if (m->suback_seen)
-		r->read_access = READ_DENIED;
-	else
-		r->read_access = READ_UNTESTED; /* no SUBACK: unknown */
+	set_state(m, MQ_IDLE); /* fixes the read verdict of a main pass still open */
+	r->read_access = m->read0;
 	if (!r->error && m->oversized)
 		record_set_error(r, "%u PUBLISH over --max-packet skipped unread", m->oversized);
 	else if (!r->error && m->bad_topics)
@@ -1137,8 +1697,10 @@ static void mq_finish(struct pctx *c)
 			"%u PUBLISH with an invalid topic name (not UTF-8, NUL, '+' or '#'; protocol violation, kept)",
 			m->bad_topics);
 	fill_versions(c, m);
+	access_finish(c, m);
 	hset_free(&m->seen);
 	memset(m->rnd_pass, 0, sizeof(m->rnd_pass));
+	plan_free(&m->plan);
 }
 
 const struct probe probe_mqtt = {

@@ -738,6 +738,126 @@ static void test_id_retry(void **st)
 	teardown_h();
 }
 
+/* Run the main pass to its end (window 1000 ms, nothing delivered): the probe asks for
+ * the access connection. */
+static void main_pass_then_access(int ver)
+{
+	static union mqtt_any u;
+	const uint8_t v5_ok[] = {0x20, 3, 0, 0, 0};
+	const uint8_t suback5[] = {0x90, 5, 0, 1, 0, 0, 0};
+	connect_();
+	assert_int_equal(feed(ver == MQTT_V5 ? v5_ok : CONNACK_OK, ver == MQTT_V5 ? 5 : 4),
+			 PROBE_CONTINUE);
+	assert_int_equal(feed(ver == MQTT_V5 ? suback5 : SUBACK_OK, ver == MQTT_V5 ? 7 : 6),
+			 PROBE_CONTINUE);
+	now_ms += 1000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_RECONNECT);
+	assert_int_equal(sent_packet(2, ver, &u), MQTT_DISCONNECT);
+	connect_();
+	assert_int_equal(sent_packet(0, ver, &u), MQTT_CONNECT);
+	assert_true(u.connect.flags & 0x02); /* clean session */
+	assert_false(u.connect.has_will);
+	assert_int_equal(feed(ver == MQTT_V5 ? v5_ok : CONNACK_OK, ver == MQTT_V5 ? 5 : 4),
+			 PROBE_CONTINUE);
+}
+
+static const char *acl_field(int i, const char *k)
+{
+	const cJSON *acl = cJSON_GetObjectItem(H->rec.extra, "acl");
+	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(acl, i), k));
+}
+
+/* --publish-proof, MQTT 5: the proof topic subscribed, one QoS 1 PUBLISH (never
+ * retained, Message Expiry set) whose echo confirms the write; settle, DISCONNECT. */
+static void test_write_proof_v5(void **st)
+{
+	(void)st;
+	static union mqtt_any u;
+	setup_h(DEPTH_TOPICS, MSW_V5, 1000);
+	H->cfg.publish_proof = true;
+	probe_mqtt.finish(&H->pc); /* init again with the option set */
+	record_free(&H->rec);
+	record_init(&H->rec, "mqtt");
+	memset(H->pc.state, 0, probe_mqtt.state_size);
+	assert_int_equal(probe_mqtt.init(&H->pc), PROBE_CONTINUE);
+	main_pass_then_access(MQTT_V5);
+	assert_int_equal(sent_packet(1, MQTT_V5, &u), MQTT_SUBSCRIBE);
+	assert_int_equal(u.subscribe.nfilters, 1);
+	char topic[64];
+	assert_true(u.subscribe.filter[0].len < sizeof(topic));
+	memcpy(topic, u.subscribe.filter[0].p, u.subscribe.filter[0].len);
+	topic[u.subscribe.filter[0].len] = 0;
+	assert_memory_equal(topic, "mqttsweep/", 10);
+	const uint8_t suback[] = {0x90, 4, 0, 2, 0, 0};
+	assert_int_equal(feed(suback, sizeof(suback)), PROBE_CONTINUE);
+	assert_int_equal(count_sent(MQTT_V5), 2); /* the gap before the next packet */
+	assert_int_equal(timer_ms, 50);
+	now_ms += 50;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(2, MQTT_V5, &u), MQTT_PUBLISH);
+	assert_int_equal(u.publish.qos, 1);
+	assert_false(u.publish.retain);
+	assert_int_equal(u.publish.props.v[MQTT_P_MESSAGE_EXPIRY].u, 60);
+	assert_memory_equal(u.publish.topic.p, topic, strlen(topic));
+	uint16_t pid = u.publish.packet_id;
+	/* the echo, then the PUBACK */
+	uint8_t echo[96];
+	size_t tl = strlen(topic), n = 0;
+	echo[n++] = 0x30;
+	echo[n++] = (uint8_t)(2 + tl + 1 + 2);
+	echo[n++] = 0;
+	echo[n++] = (uint8_t)tl;
+	memcpy(echo + n, topic, tl);
+	n += tl;
+	echo[n++] = 0; /* no properties */
+	echo[n++] = 'h';
+	echo[n++] = 'i';
+	const uint8_t puback[] = {0x40, 2, (uint8_t)(pid >> 8), (uint8_t)pid};
+	memcpy(echo + n, puback, 4);
+	assert_int_equal(feed(echo, n + 4), PROBE_CONTINUE);
+	now_ms += 50;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE); /* nothing left: settle */
+	assert_int_equal(timer_ms, 1000);
+	now_ms += 1000;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_DONE);
+	assert_int_equal(sent_packet(3, MQTT_V5, &u), MQTT_DISCONNECT);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.write_access, WRITE_CONFIRMED);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA); /* the main pass's */
+	assert_int_equal(H->rec.topics.n, 0); /* the echo is no data of the broker's */
+	assert_string_equal(acl_field(0, "write"), "confirmed");
+	assert_string_equal(acl_field(0, "write_topic"), topic);
+	teardown_h();
+}
+
+/* MQTT 3.1.1: QoS 0 and a PINGREQ behind it; the broker closing the connection on the
+ * PUBLISH is a refusal; nothing is left to do, so no other connection. */
+static void test_write_proof_311_dropped(void **st)
+{
+	(void)st;
+	static union mqtt_any u;
+	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
+	H->cfg.publish_proof = true;
+	probe_mqtt.finish(&H->pc);
+	record_free(&H->rec);
+	record_init(&H->rec, "mqtt");
+	memset(H->pc.state, 0, probe_mqtt.state_size);
+	assert_int_equal(probe_mqtt.init(&H->pc), PROBE_CONTINUE);
+	main_pass_then_access(MQTT_V311);
+	const uint8_t suback[] = {0x90, 3, 0, 2, 0};
+	assert_int_equal(feed(suback, sizeof(suback)), PROBE_CONTINUE);
+	now_ms += 50;
+	assert_int_equal(probe_mqtt.on_timer(&H->pc), PROBE_CONTINUE);
+	assert_int_equal(sent_packet(2, MQTT_V311, &u), MQTT_PUBLISH);
+	assert_int_equal(u.publish.qos, 0);
+	assert_false(u.publish.retain);
+	assert_int_equal(sent_packet(3, MQTT_V311, &u), MQTT_PINGREQ);
+	assert_int_equal(probe_mqtt.on_close(&H->pc, MSW_ERR_CLOSED), PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.write_access, WRITE_DENIED);
+	teardown_h();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,7 +867,8 @@ int main(void)
 		cmocka_unit_test(test_protocol_errors),  cmocka_unit_test(test_oversized_skip),
 		cmocka_unit_test(test_auth_mapping),     cmocka_unit_test(test_topic_redaction),
 		cmocka_unit_test(test_window0_close),    cmocka_unit_test(test_matrix_plan),
-		cmocka_unit_test(test_id_retry),
+		cmocka_unit_test(test_id_retry),         cmocka_unit_test(test_write_proof_v5),
+		cmocka_unit_test(test_write_proof_311_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
