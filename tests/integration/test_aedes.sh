@@ -8,6 +8,8 @@
 #   127.0.98.3  --auth reject  tcp 18830, ws 18831
 #   127.0.98.4  --auth none    ws 18831 at /ws only
 #   127.0.98.5  --auth none    ws 18831 accepting only the "mqttv3.1" subprotocol (old brokers)
+#   127.0.98.7  --acl          tcp 18830: accounts with authorizeSubscribe/authorizePublish
+#                              hooks; the access map of each compared with its rights
 # Part 1 drives the layer stack (tests/tools/layer_client); part 2 runs mqttsweep.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -155,5 +157,63 @@ if wait_port 127.0.98.6 1883 20 && wait_port 127.0.98.6 9001 20; then
 	assert_eq 0 "$(jq -s '[.[] | select(.port==9001)] | length' "$T/hostws3.json")" "depth topics: no host stage, no ws hand-off"
 else
 	fail "aedes on 127.0.98.6:1883/9001"
+fi
+
+# ---- the access map against authorizeSubscribe/authorizePublish hooks (127.0.98.7) ----
+# Aedes refuses a subscription with SUBACK 0x80 and a publish by closing the connection:
+# reads come from the SUBACKs, a refused write from the closing (the probe reconnects and
+# goes on), an allowed one from its echo or, where it cannot read it back, from the broker
+# not closing on it after it closed on others.
+cat >"$T/acl.json" <<'EOF'
+{"users": {
+  "reader": {"password": "Rd-aedes-71", "read": ["home/#", "owntracks/%u/#"], "write": ["owntracks/%u/#"]},
+  "writer": {"password": "Wr-aedes-52", "read": ["owntracks/%u/#"], "write": ["home/#", "owntracks/%u/#"]},
+  "admin": {"password": "Ad-aedes-93", "read": ["#"], "write": ["#"]}},
+ "anonymous": {"read": ["$SYS/#"], "write": []}}
+EOF
+aedes acl --tcp 127.0.98.7:18830 --acl "$T/acl.json" --heartbeat 300
+if wait_port 127.0.98.7 18830 20; then
+	for t in home/door owntracks/reader/phone garden/light; do
+		mosquitto_pub -h 127.0.98.7 -p 18830 -u admin -P Ad-aedes-93 -r -t $t -m x
+	done
+	printf 'reader:Rd-aedes-71\nwriter:Wr-aedes-52\nadmin:Ad-aedes-93\n' >"$T/creds"
+	printf 'owntracks/%%u/#\nhome/#\n' >"$T/topics"
+	"$MSW_BIN" scan 127.0.98.7 -p 18830 --depth topics --window 1 --credentials "$T/creds" \
+		--acl-topics "$T/topics" --acl-filters 12 --publish-proof --format json \
+		>"$T/acl.out" 2>"$T/acl.err"
+	no_asan_report "$T/acl.err"
+	validate_schema "$T/acl.out"
+	arow() { jq -r --arg u "$1" --arg f "$2" '.accounts[] | select(.user == $u) | .acl[] |
+		select(.filter == $f) | "\(.read) \(.write)"' "$T/acl.out"; }
+	assert_json_all "$T/acl.out" '(.accounts | map(.user)) == ["reader", "writer", "admin"] and .mqtt_version == "3.1.1"' \
+		"acl: three accounts (3.1.1: Aedes has no MQTT 5)"
+	assert_eq "granted denied" "$(arow reader 'home/#')" "acl reader: home/# readable, not writable"
+	assert_eq "granted confirmed" "$(arow reader 'owntracks/reader/#')" "acl reader: own owntracks subtree"
+	assert_eq "denied accepted" "$(arow writer 'home/#')" "acl writer: home/# refused to read, written (not closed on)"
+	assert_eq "granted confirmed" "$(arow writer 'owntracks/writer/#')" "acl writer: own owntracks subtree"
+	for f in '#' 'home/#' 'owntracks/#'; do
+		assert_eq "granted confirmed" "$(arow admin "$f")" "acl admin: $f read and written"
+	done
+	for u in reader writer; do
+		assert_eq denied "$(arow $u '#' | cut -d' ' -f1)" "acl $u: # refused (SUBACK 0x80)"
+		assert_json_all "$T/acl.out" "[.accounts[] | select(.user == \"$u\") | .acl[] | select(.suback == 128) | .read] | all(. == \"denied\")" \
+			"acl $u: every SUBACK 0x80 is a denied read"
+		assert_json_all "$T/acl.out" "[.accounts[] | select(.user == \"$u\") | .acl[0].write] == [\"denied\"]" \
+			"acl $u: the write proof refused (connection closed)"
+	done
+	assert_eq denied "$(arow admin '$SYS/#' | cut -d' ' -f1)" "acl admin: '#' does not cover \$SYS"
+	"$MSW_BIN" scan 127.0.98.7 -p 18830 --depth topics --window 1 --acl-filters 12 --publish-proof \
+		--format json >"$T/acl-anon.out" 2>>"$T/acl.err"
+	assert_json_all "$T/acl-anon.out" '.auth == "anonymous" and ([.acl[] | select(.read == "granted") | .filter] == ["$SYS/#"])' \
+		"acl anonymous: \$SYS/# and nothing else readable"
+	assert_json_all "$T/acl-anon.out" '.write_access == "denied" and ([.acl[] | .write] | all(. == "denied" or . == "untested"))' \
+		"acl anonymous: nothing writable"
+	mosquitto_sub -h 127.0.98.7 -p 18830 -u admin -P Ad-aedes-93 -v -W 2 -t '#' >"$T/acl-left.txt" 2>/dev/null
+	grep -q mqttsweep "$T/acl-left.txt" && fail "acl: a retained message of ours left on the broker" ||
+		pass "acl: no message of ours retained ($(wc -l <"$T/acl-left.txt") retained: the three seeded)"
+	grep -q -e Rd-aedes-71 -e Wr-aedes-52 -e Ad-aedes-93 "$T/acl.out" "$T/acl.err" &&
+		fail "acl: a password in the output" || pass "acl: no password in the output"
+else
+	fail "aedes --acl on 127.0.98.7"
 fi
 finish

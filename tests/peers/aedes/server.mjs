@@ -11,6 +11,14 @@
 //   --heartbeat MS             $SYS/<id>/heartbeat interval (Aedes default: 60000)
 //   --ws-protocol NAME         WebSocket listeners accept only the subprotocol NAME (an old
 //                              broker that knows "mqttv3.1" only); others are refused with 400
+//   --acl FILE                 accounts and their rights, JSON:
+//                              {"users": {"NAME": {"password": "PW", "read": [FILTER...],
+//                               "write": [FILTER...]}}, "anonymous": {"read": [...], "write": [...]}}
+//                              (%u in a filter is the user name; no "anonymous" key: anonymous
+//                              clients are refused). authorizeSubscribe grants a subscription
+//                              inside a read filter and refuses others (SUBACK 0x80);
+//                              authorizePublish lets a topic a write filter matches through and
+//                              fails the rest (Aedes then closes the connection)
 // Prints "ready" on stdout once every listener is up. Stop it with SIGTERM.
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -35,6 +43,7 @@ function parseArgs(argv) {
 		case '--retain': o.retain.push(v); i++; break;
 		case '--heartbeat': o.heartbeat = Number(v); i++; break;
 		case '--ws-protocol': o.wsProtocol = v; i++; break;
+		case '--acl': o.acl = JSON.parse(fs.readFileSync(v, 'utf8')); i++; break;
 		default: throw new Error(`unknown argument ${k}`);
 		}
 	}
@@ -61,6 +70,60 @@ function authHook(mode) {
 		const err = new Error('refused');
 		err.returnCode = username ? 4 : 5;
 		cb(err, false);
+	};
+}
+
+// MQTT topic matching (§4.7), enough for the ACL hooks
+function matches(filter, topic) {
+	const f = filter.split('/'), t = topic.split('/');
+	if ((f[0] === '#' || f[0] === '+') && topic.startsWith('$')) return false;
+	for (let i = 0; i < f.length; i++) {
+		if (f[i] === '#') return true;
+		if (i >= t.length) return false;
+		if (f[i] !== '+' && f[i] !== t[i]) return false;
+	}
+	return f.length === t.length;
+}
+
+// Whether subscribing to sub stays inside the allowed filter: every topic sub can match,
+// the allowed filter matches too.
+function covers(allowed, sub) {
+	if (sub.startsWith('$share/')) sub = sub.split('/').slice(2).join('/');
+	const a = allowed.split('/'), s = sub.split('/');
+	for (let i = 0; i < a.length; i++) {
+		if (a[i] === '#') return !(i === 0 && sub.startsWith('$'));
+		if (i >= s.length || s[i] === '#') return false;
+		if (a[i] !== '+' && (s[i] === '+' || a[i] !== s[i])) return false;
+	}
+	return a.length === s.length;
+}
+
+function aclHooks(acl) {
+	const rights = (client) => {
+		const name = client.mswUser;
+		const r = name === undefined ? acl.anonymous : acl.users[name];
+		const sub = (list) => (list || []).map((f) => f.replaceAll('%u', name || ''));
+		return { read: sub(r && r.read), write: sub(r && r.write) };
+	};
+	return {
+		authenticate: (client, username, password, cb) => {
+			const u = username === undefined ? null : acl.users[username];
+			const ok = username === undefined ? acl.anonymous !== undefined
+				: u !== undefined && password && password.toString() === u.password;
+			if (ok) {
+				client.mswUser = username;
+				cb(null, true);
+				return;
+			}
+			const err = new Error('refused');
+			err.returnCode = username === undefined ? 5 : 4;
+			cb(err, false);
+		},
+		authorizeSubscribe: (client, sub, cb) =>
+			cb(null, rights(client).read.some((f) => covers(f, sub.topic)) ? sub : null),
+		authorizePublish: (client, packet, cb) =>
+			cb(rights(client).write.some((f) => matches(f, packet.topic)) ? null
+				: new Error('not authorized')),
 	};
 }
 
@@ -92,6 +155,8 @@ async function main() {
 	const hook = authHook(o.auth);
 	if (hook)
 		opts.authenticate = hook;
+	if (o.acl)
+		Object.assign(opts, aclHooks(o.acl));
 	if (o.heartbeat)
 		opts.heartbeatInterval = o.heartbeat;
 	const broker = await Aedes.createBroker(opts);
