@@ -1,7 +1,9 @@
 /* Terminal summary sink: one plain-language sentence per record, e.g.
  *   127.0.0.1:1883 mosquitto 2.0.11 — anyone can connect without a password and read 42
  *   topics, including people's locations and door and lock state (critical)
- * and a closing line with the scan counts. Every string that came from the network (or
+ * then, when the probe mapped what an account may do, its access map as a table (one
+ * column per account when several were audited), and a closing line with the scan
+ * counts. Every string that came from the network (or
  * from the user: hostnames) goes through escape_term(), so control characters, escape
  * sequences and bidi overrides in a broker's version string are shown as \x1b etc. and
  * never reach the terminal as such. */
@@ -249,6 +251,180 @@ static msw_err text_host(struct text *t, const cJSON *r)
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
 
+#define ACL_COL 40   /* width of the filter column */
+#define ACL_USER_W 24 /* widest account column (longer names are cut at a character) */
+
+/* Characters a terminal shows for UTF-8 text (escape_term's output is valid UTF-8). */
+static size_t term_width(const char *s)
+{
+	size_t w = 0;
+	for (; s && *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+/* TEXT padded with spaces to WIDTH characters (at least one space after it). */
+static void put_padded(FILE *f, const char *text, size_t width)
+{
+	size_t w = term_width(text);
+	fprintf(f, "%s%*s", text, w < width ? (int)(width - w) : 1, "");
+}
+
+/* "    FILTER" padded to the filter column (escaped; a longer one pushes the row right). */
+static void put_filter_cell(FILE *f, const char *filter)
+{
+	char *e = escape_term_s(filter ? filter : "");
+	fputs("    ", f);
+	put_padded(f, e ? e : "", ACL_COL);
+	free(e);
+}
+
+static const char *word(const cJSON *o, const char *k)
+{
+	const char *s = jstr(o, k);
+	return s ? s : "?";
+}
+
+/* One account: its rows with the read and write verdicts in words. */
+static void put_acl_rows(FILE *f, const cJSON *acl)
+{
+	const cJSON *row;
+	fputs("    ", f);
+	put_padded(f, "filter", ACL_COL);
+	fprintf(f, "%-9s %s\n", "read", "write");
+	cJSON_ArrayForEach(row, acl)
+	{
+		put_filter_cell(f, jstr(row, "filter"));
+		fprintf(f, "%-9s %s\n", word(row, "read"), word(row, "write"));
+	}
+}
+
+static char read_letter(const char *rd)
+{
+	return !strcmp(rd, "granted") ? 'R' : !strcmp(rd, "denied") ? '-' : '?';
+}
+
+static char write_letter(const char *wr)
+{
+	return !strcmp(wr, "confirmed")  ? 'W'
+	       : !strcmp(wr, "accepted") ? 'w'
+	       : !strcmp(wr, "denied")   ? '-'
+					 : '?';
+}
+
+/* An account's name as its column header: escaped, cut to ACL_USER_W characters. */
+static char *user_label(const cJSON *account)
+{
+	const char *u = jstr(account, "user");
+	char *e = escape_term_s(u ? u : "(anonymous)");
+	size_t w = 0, i = 0;
+	if (!e)
+		return NULL;
+	for (; e[i]; i++)
+		if (((unsigned char)e[i] & 0xC0) != 0x80 && ++w > ACL_USER_W)
+			break;
+	e[i] = '\0';
+	return e;
+}
+
+/* A verdict in two letters (read, write) in a column WIDTH wide; blank when the account
+ * had no such row. */
+static void put_acl_cell(FILE *f, const cJSON *acl, const char *filter, size_t width)
+{
+	const cJSON *row;
+	char cell[3] = "  ";
+	cJSON_ArrayForEach(row, acl)
+	{
+		const char *rf = jstr(row, "filter");
+		if (!rf || strcmp(rf, filter))
+			continue;
+		cell[0] = read_letter(word(row, "read"));
+		cell[1] = write_letter(word(row, "write"));
+		break;
+	}
+	put_padded(f, cell, width + 2);
+}
+
+/* Whether a row before ROW (of any account, in table order) already has this filter. */
+static bool filter_seen(const cJSON *accounts, const cJSON *row, const char *filter)
+{
+	const cJSON *a, *x;
+	cJSON_ArrayForEach(a, accounts)
+	{
+		cJSON_ArrayForEach(x, jget(a, "acl"))
+		{
+			if (x == row)
+				return false;
+			if (jstr(x, "filter") && !strcmp(jstr(x, "filter"), filter))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Several accounts: one column each, the rows of all of them in order of appearance. */
+static void put_acl_compare(FILE *f, const cJSON *accounts)
+{
+	const cJSON *a, *row;
+	size_t width[MSW_MAX_ACCOUNTS], n = 0;
+	fputs("    ", f);
+	put_padded(f, "filter", ACL_COL);
+	cJSON_ArrayForEach(a, accounts)
+	{
+		char *e = user_label(a);
+		if (n == MSW_MAX_ACCOUNTS)
+			break;
+		width[n] = term_width(e) > 2 ? term_width(e) : 2;
+		put_padded(f, e ? e : "", width[n++] + 2);
+		free(e);
+	}
+	fputc('\n', f);
+	cJSON_ArrayForEach(a, accounts)
+	{
+		cJSON_ArrayForEach(row, jget(a, "acl"))
+		{
+			const char *filter = jstr(row, "filter");
+			const cJSON *b;
+			size_t i = 0;
+			if (!filter || filter_seen(accounts, row, filter))
+				continue;
+			put_filter_cell(f, filter);
+			cJSON_ArrayForEach(b, accounts)
+			{
+				if (i == n)
+					break;
+				put_acl_cell(f, jget(b, "acl"), filter, width[i++]);
+			}
+			fputc('\n', f);
+		}
+	}
+	fputs("    (read: R granted, - denied, ? unknown; write: W confirmed, w accepted, - denied, "
+	      "? untested)\n", f);
+}
+
+static bool any_acl(const cJSON *accounts)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, accounts)
+		if (cJSON_GetArraySize(jget(a, "acl")) > 0)
+			return true;
+	return false;
+}
+
+/* The access map of a record as a table under its sentence: what each account may read
+ * and write (the audit's answer to "what can this account do"). */
+static void put_acl(FILE *f, const cJSON *r)
+{
+	const cJSON *accounts = jget(r, "accounts"), *acl = jget(r, "acl");
+	if (cJSON_GetArraySize(accounts) > 1 && any_acl(accounts)) {
+		fputs("  what each account may do:\n", f);
+		put_acl_compare(f, accounts);
+	} else if (cJSON_GetArraySize(acl) > 0) {
+		fputs("  what this account may do:\n", f);
+		put_acl_rows(f, acl);
+	}
+}
+
 static msw_err text_write(struct sink *s, const cJSON *r)
 {
 	struct text *t = s->priv;
@@ -278,6 +454,7 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	}
 	put_severity(t, worst);
 	fputc('\n', t->f);
+	put_acl(t->f, r);
 	if (t->details)
 		text_findings(t->f, r, t->color, t->detect);
 	t->printed++;

@@ -166,6 +166,34 @@ for V in 3.1.1 5.0; do
 		"$V anonymous: nothing writable (proof $W)"
 done
 
+# audit's terminal output: the map of each account as a table, one column per account
+: >"$MOSQ_LOG"
+msw audit $A:$P --versions 5.0 --window 1 --credentials "$T/creds" --acl-topics "$T/topics" \
+	--acl-filters 16 --publish-proof --format text >"$T/audit.txt"
+cp "$MOSQ_LOG" "$T/audit-log.txt"
+# cell USER FILTER: the two letters in that account's column of that filter's row (a
+# column starts where its header names the account)
+cell() { awk -v u="$1" -v f="$2" '/what each account may do:/ {t = 1; next}
+	t && $1 == "filter" {c = index($0, " " u " ") + 1; next}
+	t && $1 == f {print substr($0, c, 2); exit}' "$T/audit.txt"; }
+grep -q "what each account may do:" "$T/audit.txt" && pass "audit text: the access map table" ||
+	fail "audit text: no access map table: $(head -c 600 "$T/audit.txt")"
+grep -qE "^    filter +reader +writer +admin *$" "$T/audit.txt" && pass "audit text: one column per account, in order" ||
+	fail "audit text: header $(grep -m1 '^    filter' "$T/audit.txt")"
+assert_eq "R- -w RW" "$(cell reader 'home/#') $(cell writer 'home/#') $(cell admin 'home/#')" \
+	"audit text: home/# read-only for reader, write-only (accepted) for writer, both for admin"
+assert_eq "-- -- RW" "$(cell reader 'garden/#') $(cell writer 'garden/#') $(cell admin 'garden/#')" \
+	"audit text: garden/# only for admin"
+for u in reader writer admin; do
+	assert_eq RW "$(cell $u "owntracks/$u/#")" "audit text: $u reads and writes owntracks/$u/#"
+done
+grep -q -e "$RPW" -e "$WPW" -e "$APW" "$T/audit.txt" && fail "audit text: a password shown" ||
+	pass "audit text: no password"
+c=$(grep -cE "New client connected from [0-9.:]+ as msw-" "$T/audit-log.txt")
+d=$(grep -cE "Client msw-[0-9A-Za-z]+ disconnected\.$" "$T/audit-log.txt")
+[ "$c" -gt 0 ] && [ "$c" = "$d" ] && pass "audit: its $c connections all ended with DISCONNECT" ||
+	fail "audit: $c connections, $d DISCONNECTs"
+
 # the broker holds nothing of ours
 sleep 1.5
 assert_eq "$STATE0" "$(state)" "subscription and client counts in \$SYS as before our runs"

@@ -477,6 +477,106 @@ static void test_text(void **st)
 	unlink(path_in("text.out"));
 }
 
+static cJSON *acl_row(cJSON *arr, const char *filter, const char *rd, const char *wr)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "filter", filter);
+	cJSON_AddStringToObject(o, "read", rd);
+	cJSON_AddStringToObject(o, "write", wr);
+	cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
+/* The access map as a terminal table: one account in words; several side by side, one
+ * column each (a filter only some accounts have is blank for the others); account names
+ * and filters escaped, a long name cut at a character, never inside a UTF-8 sequence. */
+static void test_text_acl(void **st)
+{
+	struct msw_config cfg;
+	struct output *o;
+	struct msw_record r;
+	struct scan_stats stt = {0};
+	static const char *const users[3] = {"reader", "\x1b[31mw\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", NULL};
+	int saved;
+	char *out;
+	(void)st;
+
+	base_cfg(&cfg);
+	cfg.format = FORMAT_TEXT;
+	saved = redirect_stdout(path_in("acl.out"));
+	assert_int_equal(output_open(&cfg, "scan-A", 1, &o), MSW_OK);
+	record_init(&r, "mqtt");
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.20");
+	r.port = 1883;
+	r.status = ST_SUCCESS;
+	r.mqtt = true;
+	r.auth = AUTH_AUTHENTICATED;
+	r.extra = cJSON_CreateObject();
+	{
+		cJSON *acl = cJSON_AddArrayToObject(r.extra, "acl");
+		acl_row(acl, "mqttsweep/abc/proof", "granted", "confirmed");
+		acl_row(acl, "home/#", "granted", "denied");
+		acl_row(acl, "$SYS/#\x1b]0;x\x07", "denied", "untested");
+	}
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+
+	record_init(&r, "mqtt");
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.21");
+	r.port = 1883;
+	r.status = ST_SUCCESS;
+	r.mqtt = true;
+	r.auth = AUTH_AUTHENTICATED;
+	r.extra = cJSON_CreateObject();
+	{
+		cJSON *accs = cJSON_AddArrayToObject(r.extra, "accounts");
+		for (int i = 0; i < 3; i++) {
+			cJSON *a = cJSON_CreateObject(), *acl;
+			if (users[i])
+				cJSON_AddStringToObject(a, "user", users[i]);
+			else
+				cJSON_AddNullToObject(a, "user");
+			acl = cJSON_AddArrayToObject(a, "acl");
+			acl_row(acl, "home/#", i == 0 ? "granted" : "denied", i == 1 ? "accepted" : "denied");
+			if (i == 1)
+				acl_row(acl, "owntracks/w/#", "granted", "confirmed");
+			acl_row(acl, "$SYS/#", i == 2 ? "granted" : "unknown", "untested");
+			cJSON_AddItemToArray(accs, a);
+		}
+	}
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
+	output_close(o);
+	restore_stdout(saved);
+	out = slurp(path_in("acl.out"), NULL);
+	assert_non_null(out);
+	if (getenv("MSW_DEBUG"))
+		fputs(out, stderr);
+	/* one account, in words */
+	assert_non_null(strstr(out, "  what this account may do:\n"));
+	assert_non_null(strstr(out, "    filter                                  read      write\n"));
+	assert_non_null(strstr(out, "    mqttsweep/abc/proof                     granted   confirmed\n"));
+	assert_non_null(strstr(out, "    home/#                                  granted   denied\n"));
+	assert_non_null(strstr(out, "    $SYS/#\\x1b]0;x\\x07                      denied    untested\n"));
+	/* three accounts: the escaped name cut after 24 characters (whole é's); the rows of
+	 * the first account, then those only later ones have */
+	assert_non_null(strstr(out, "  what each account may do:\n"));
+	assert_non_null(strstr(out, "    filter                                  reader  \\x1b[31mw\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xc3\xa9\xc3\xa9  (anonymous)  \n"));
+	assert_non_null(strstr(out, "  \n    home/#                                  R-      -w                        --           \n"
+				    "    $SYS/#                                  ??      ??                        R?           \n"
+				    "    owntracks/w/#                                   RW                                     \n"));
+	assert_non_null(strstr(out, "(read: R granted, - denied, ? unknown; write: W confirmed, w accepted, - denied, ? untested)"));
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\x07'));
+	free(out);
+	unlink(path_in("acl.out"));
+}
+
 static void test_failing_sink(void **st)
 {
 	struct msw_config cfg;
@@ -574,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_all_sinks),
 		cmocka_unit_test(test_sqlite_and_resume),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_acl),
 		cmocka_unit_test(test_failing_sink),
 		cmocka_unit_test(test_secret_needing_json_escape),
 	};
