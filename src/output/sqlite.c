@@ -3,7 +3,12 @@
  * Tables: scans (one row per scan id: metadata, options and argv echo for --resume),
  * services (one row per record: main columns + the full JSON), topics, findings, hosts
  * (per-address picture, recomputed from services/findings whenever one of its records
- * lands), done (scan_id, idx): the target-space indexes of finished hosts.
+ * lands), done (scan_id, idx): the target-space indexes of finished hosts, acl (the access
+ * map: one row per service, account and filter; account NULL is the scan's own identity,
+ * anonymous or -u, when a run audited a single one).
+ *
+ * Schema changes are additive (CREATE ... IF NOT EXISTS). A database written before the
+ * acl table existed gets it on its next open, filled from the records' stored JSON.
  *
  * Durability: WAL, synchronous=NORMAL. Records go into a transaction that is committed
  * every BATCH_MAX records or BATCH_US microseconds, and at every host_done(): a host's
@@ -62,9 +67,40 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx INTEGER NOT NULL, counts TEXT,"
 	" PRIMARY KEY(scan_id, idx)) WITHOUT ROWID;";
 
+/* The access map's columns; ACL_ROW_SELECT reads them from a record's JSON (json_each
+ * row r of an acl array, account a of accounts[] or NULL) for the migration. */
+static const char acl_schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS acl(service_id INTEGER NOT NULL, scan_id TEXT, ip TEXT,"
+	" port INTEGER, account TEXT, account_index INTEGER NOT NULL, filter TEXT,"
+	" read TEXT, write TEXT, suback INTEGER, puback INTEGER, write_topic TEXT);"
+	"CREATE INDEX IF NOT EXISTS acl_service ON acl(service_id);"
+	"CREATE INDEX IF NOT EXISTS acl_host ON acl(scan_id, ip, port);";
+
+#define ACL_ROW_SELECT(account, index) \
+	" SELECT s.id, s.scan_id, s.ip, s.port, " account ", " index "," \
+	" json_extract(r.value, '$.filter'), json_extract(r.value, '$.read')," \
+	" json_extract(r.value, '$.write'), json_extract(r.value, '$.suback')," \
+	" json_extract(r.value, '$.puback'), json_extract(r.value, '$.write_topic')"
+
+/* a stored record that is not valid JSON reads as {} (json_each would fail on it) */
+#define REC_JSON "CASE WHEN json_valid(s.json) THEN s.json ELSE '{}' END"
+
+static const char acl_backfill_sql[] =
+	"INSERT INTO acl(service_id, scan_id, ip, port, account, account_index, filter, read,"
+	" write, suback, puback, write_topic)"
+	ACL_ROW_SELECT("json_extract(a.value, '$.user')", "a.key")
+	" FROM services s, json_each(" REC_JSON ", '$.accounts') a, json_each(CASE WHEN a.type = 'object' THEN a.value ELSE '{}' END, '$.acl') r"
+	" WHERE json_type(" REC_JSON ", '$.accounts') = 'array' AND a.type = 'object'"
+	" AND json_type(a.value, '$.acl') = 'array'"
+	" UNION ALL"
+	ACL_ROW_SELECT("NULL", "0")
+	" FROM services s, json_each(" REC_JSON ", '$.acl') r"
+	" WHERE json_type(" REC_JSON ", '$.acl') = 'array'"
+	" AND json_type(" REC_JSON ", '$.accounts') IS NOT 'array'";
+
 enum {
 	Q_SERVICE, Q_TOPIC, Q_FINDING, Q_HOST, Q_DONE, Q_DEL_TOPICS, Q_DEL_FINDINGS,
-	Q_DEL_SERVICE, Q_SCAN_START, Q_SCAN_END, Q__COUNT
+	Q_DEL_SERVICE, Q_SCAN_START, Q_SCAN_END, Q_ACL, Q_DEL_ACL, Q__COUNT
 };
 
 static const char *const qsql[Q__COUNT] = {
@@ -101,6 +137,12 @@ static const char *const qsql[Q__COUNT] = {
 		"    0) AS dash,"
 		"   coalesce(max(category = 'file_share' AND severity_rank >= 2), 0) AS share"
 		"   FROM findings WHERE scan_id = ?1 AND ip = ?2) f",
+	[Q_ACL] = "INSERT INTO acl(service_id, scan_id, ip, port, account, account_index, filter,"
+		" read, write, suback, puback, write_topic)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+	[Q_DEL_ACL] = "DELETE FROM acl WHERE service_id IN (SELECT id FROM services"
+		" WHERE scan_id = ?1 AND ip = ?2 AND port = ?3 AND transport IS ?4 AND probe IS ?5"
+		" AND kind IS ?6)",
 	[Q_DONE] = "INSERT OR IGNORE INTO done(scan_id, idx, counts) VALUES(?1, ?2, ?3)",
 	[Q_DEL_TOPICS] = "DELETE FROM topics WHERE service_id IN (SELECT id FROM services"
 		" WHERE scan_id = ?1 AND ip = ?2 AND port = ?3 AND transport IS ?4 AND probe IS ?5"
@@ -186,6 +228,43 @@ static msw_err add_done_counts(struct sq *q)
 	return exec(q, "ALTER TABLE done ADD COLUMN counts TEXT");
 }
 
+static bool table_exists(struct sq *q, const char *name)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* The acl table; when it is new to an existing database, filled from the records it
+ * already holds (one transaction: a concurrent opener sees both or neither). */
+static msw_err add_acl_table(struct sq *q)
+{
+	msw_err rc;
+
+	if (table_exists(q, "acl"))
+		return MSW_OK;
+	rc = exec(q, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	if (!table_exists(q, "acl")) {
+		rc = exec(q, acl_schema_sql);
+		if (!rc)
+			rc = exec(q, acl_backfill_sql);
+	}
+	if (rc) {
+		exec(q, "ROLLBACK");
+		return rc;
+	}
+	return exec(q, "COMMIT");
+}
+
 static msw_err sq_open(struct sink *s, const char *path, const struct msw_config *cfg)
 {
 	struct sq *q = calloc(1, sizeof(*q));
@@ -201,7 +280,7 @@ static msw_err sq_open(struct sink *s, const char *path, const struct msw_config
 	}
 	sqlite3_busy_timeout(q->db, 5000);
 	if (exec(q, "PRAGMA journal_mode=WAL") || exec(q, "PRAGMA synchronous=NORMAL") ||
-	    exec(q, schema_sql) || add_done_counts(q))
+	    exec(q, schema_sql) || add_done_counts(q) || add_acl_table(q))
 		return MSW_ERR_IO;
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (sqlite3_prepare_v2(q->db, qsql[i], -1, &q->q[i], NULL) != SQLITE_OK) {
@@ -383,10 +462,48 @@ static msw_err insert_findings(struct sq *q, const cJSON *rec, sqlite3_int64 id)
 	return MSW_OK;
 }
 
+static msw_err insert_acl_rows(struct sq *q, const cJSON *rec, sqlite3_int64 id,
+			       const cJSON *acl, const char *account, int index)
+{
+	const cJSON *r;
+	sqlite3_stmt *st = q->q[Q_ACL];
+
+	cJSON_ArrayForEach(r, acl) {
+		bind_key(q, st, id, rec);
+		bind_str(st, 5, account);
+		sqlite3_bind_int(st, 6, index);
+		bind_jstr(st, 7, r, "filter");
+		bind_jstr(st, 8, r, "read");
+		bind_jstr(st, 9, r, "write");
+		bind_jint(st, 10, r, "suback");
+		bind_jint(st, 11, r, "puback");
+		bind_jstr(st, 12, r, "write_topic");
+		if (step(q, st))
+			return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
+/* The access map: each account's rows when several were audited (the record's own acl
+ * is the first account's), else the record's rows under the scan's identity (NULL). */
+static msw_err insert_acl(struct sq *q, const cJSON *rec, sqlite3_int64 id)
+{
+	const cJSON *a, *accounts = jget(rec, "accounts");
+	int i = 0;
+
+	if (!cJSON_IsArray(accounts) || !cJSON_GetArraySize(accounts))
+		return insert_acl_rows(q, rec, id, jget(rec, "acl"), NULL, 0);
+	cJSON_ArrayForEach(a, accounts) {
+		if (insert_acl_rows(q, rec, id, jget(a, "acl"), jstr(a, "user"), i++))
+			return MSW_ERR_IO;
+	}
+	return MSW_OK;
+}
+
 /* On --resume, a host probed again replaces the rows an interrupted run left for it. */
 static msw_err delete_previous(struct sq *q, const cJSON *rec)
 {
-	static const int qs[] = {Q_DEL_TOPICS, Q_DEL_FINDINGS, Q_DEL_SERVICE};
+	static const int qs[] = {Q_DEL_TOPICS, Q_DEL_FINDINGS, Q_DEL_ACL, Q_DEL_SERVICE};
 
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		sqlite3_stmt *st = q->q[qs[i]];
@@ -430,6 +547,8 @@ static msw_err sq_write(struct sink *s, const cJSON *rec)
 		rc = insert_topics(q, rec, id);
 	if (!rc)
 		rc = insert_findings(q, rec, id);
+	if (!rc)
+		rc = insert_acl(q, rec, id);
 	if (!rc)
 		rc = update_host(q, rec);
 	if (rc)

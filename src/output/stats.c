@@ -96,6 +96,7 @@ struct metric {
 
 static int64_t people_located(sqlite3 *db, const char *scan, bool *err);
 static int64_t possible_honeypots(sqlite3 *db, const char *scan, bool *err);
+static int64_t acl_metric(const char *key, sqlite3 *db, const char *scan, bool *err);
 
 static const struct metric metrics[] = {
 	{"targets_tried", "Targets tried", NULL, "targets tried", COUNTS("$.targets_tried")},
@@ -146,6 +147,8 @@ static const struct metric metrics[] = {
 	 " AND mqtt = 1 AND json_extract(json, '$.honeypot.likelihood') = 'weak'"},
 	{"possible_honeypots", "Possible honeypots (repeated deployment)", "speaking_mqtt", NULL,
 	 NULL},
+	{"acl_mapped", "Access mapped (accounts' rights)", "speaking_mqtt", NULL, NULL},
+	{"acl_writable", "  accepting a write of ours", "speaking_mqtt", NULL, NULL},
 	{"hosts", "Hosts with a service", NULL, "hosts with a service",
 	 "SELECT count(DISTINCT ip) FROM services WHERE" SCAN_F "AND kind = 'service'"
 	 " AND status NOT IN ('connection-refused', 'connection-timeout', 'blocklisted-target',"
@@ -443,9 +446,27 @@ static cJSON *chain_hosts(sqlite3 *db, const char *scan)
 	return a;
 }
 
+/* The access map's numbers: brokers with an access map, and brokers where a write test
+ * of ours was confirmed or accepted (any account). A database written before the acl
+ * table existed has none (stats opens it read-only; the sink adds the table). */
+#define ACL_BROKERS "SELECT count(DISTINCT s.ip || ':' || s.port || '/' || s.transport)" \
+	" FROM acl a JOIN services s ON s.id = a.service_id WHERE (?1 IS NULL OR a.scan_id = ?1)"
+
+static int64_t acl_metric(const char *key, sqlite3 *db, const char *scan, bool *err)
+{
+	if (q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'acl'",
+		  NULL, err) == 0)
+		return 0;
+	if (strcmp(key, "acl_writable") == 0)
+		return q_int(db, ACL_BROKERS " AND a.write IN ('confirmed', 'accepted')", scan, err);
+	return q_int(db, ACL_BROKERS, scan, err);
+}
+
 /* The metrics without one SQL query. */
 static int64_t computed(const struct metric *m, sqlite3 *db, const char *scan, bool *err)
 {
+	if (strncmp(m->key, "acl_", 4) == 0)
+		return acl_metric(m->key, db, scan, err);
 	if (strcmp(m->key, "possible_honeypots") == 0)
 		return possible_honeypots(db, scan, err);
 	return people_located(db, scan, err);

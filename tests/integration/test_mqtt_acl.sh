@@ -110,6 +110,18 @@ for V in 3.1.1 5.0; do
 		[ "$(acl $V $u '$SYS/#' | cut -d' ' -f1)" != granted ] && pass "$V $u: \$SYS/# not granted" ||
 			fail "$V $u: \$SYS/# granted"
 	done
+	# the map in SQLite: the same rows as the records, one per account and filter
+	n=$(jq -s '[.[] | .accounts[] | .acl[]] | length' "$T/v$V.json")
+	assert_eq "$n" "$(sqlite3 "$T/acl$V.db" 'select count(*) from acl')" "$V: --db holds every row of every account's map"
+	assert_eq "$(acl $V writer 'home/#')" "$(sqlite3 -separator ' ' "$T/acl$V.db" \
+		"select read, write from acl where account = 'writer' and filter = 'home/#'")" \
+		"$V: --db: writer's home/# row as in the record"
+	assert_eq "reader writer admin" "$(sqlite3 "$T/acl$V.db" 'select distinct account from acl order by account_index' | xargs)" \
+		"$V: --db: the accounts in their order"
+	"$MSW_BIN" stats "$T/acl$V.db" --format json >"$T/stats$V.json" 2>>"$T/stderr.txt"
+	jq -e '.metrics.acl_mapped.count == 1 and .metrics.acl_writable.count == 1' "$T/stats$V.json" >/dev/null &&
+		pass "$V: stats reads the map (1 broker mapped, writable for an account)" ||
+		fail "$V: stats $(jq -c '.metrics | {acl_mapped, acl_writable}' "$T/stats$V.json")"
 	# the record's write_access is the first account's proof; the metadata counts them
 	assert_json_all "$T/v$V.json" ".write_access == \"$(proof $V reader | sed 's/^untested$/untested/')\"" \
 		"$V: write_access is reader's proof verdict"

@@ -409,6 +409,134 @@ static void test_sqlite_and_resume(void **st)
 	unlink(path_in("stdout2.ndjson"));
 }
 
+static cJSON *acl_row(cJSON *arr, const char *filter, const char *rd, const char *wr)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "filter", filter);
+	cJSON_AddStringToObject(o, "read", rd);
+	cJSON_AddStringToObject(o, "write", wr);
+	cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
+/* A record with the access maps of two accounts (alice's is also the record's own). */
+static void acl_record(struct msw_record *r, const char *ip, const char *alice_home_write)
+{
+	cJSON *accs, *acl;
+
+	record_init(r, "mqtt");
+	snprintf(r->ip, sizeof(r->ip), "%s", ip);
+	r->port = 1883;
+	r->status = ST_SUCCESS;
+	r->mqtt = true;
+	r->auth = AUTH_AUTHENTICATED;
+	r->extra = cJSON_CreateObject();
+	acl = cJSON_AddArrayToObject(r->extra, "acl");
+	acl_row(acl, "home/#", "granted", alice_home_write);
+	acl_row(acl, "$SYS/#", "denied", "untested");
+	accs = cJSON_AddArrayToObject(r->extra, "accounts");
+	for (int i = 0; i < 2; i++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "user", i ? "bo'b\x1b" : "alice");
+		acl = cJSON_AddArrayToObject(a, "acl");
+		cJSON_AddNumberToObject(acl_row(acl, "home/#", i ? "denied" : "granted",
+						i ? "accepted" : alice_home_write), "suback", i ? 0x87 : 0);
+		if (!i)
+			acl_row(acl, "$SYS/#", "denied", "untested");
+		else
+			cJSON_AddStringToObject(acl_row(acl, "owntracks/bob/#", "granted", "confirmed"),
+						"write_topic", "owntracks/bob/mqttsweep-x");
+		cJSON_AddItemToArray(accs, a);
+	}
+}
+
+static void acl_scan(struct msw_config *cfg, const char *home_write)
+{
+	struct output *o;
+	struct scan_stats stt = {0};
+	struct msw_record r;
+
+	assert_int_equal(output_open(cfg, "scan-acl", 7, &o), MSW_OK);
+	acl_record(&r, "127.0.0.30", home_write);
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+	/* a single identity: the record's own map, account NULL */
+	acl_record(&r, "127.0.0.31", home_write);
+	cJSON_DeleteItemFromObject(r.extra, "accounts");
+	assert_int_equal(output_record(o, &r), MSW_OK);
+	record_free(&r);
+	assert_int_equal(output_host_done(o, 0), MSW_OK);
+	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
+	output_close(o);
+}
+
+/* The access map in SQLite: one row per service, account and filter; a host probed again
+ * on --resume replaces its rows; a database from before the table existed gets it on its
+ * next open, filled from the records' stored JSON, once. */
+static void test_sqlite_acl(void **st)
+{
+	struct msw_config cfg;
+	sqlite3 *db;
+	int saved;
+	(void)st;
+
+	unlink(path_in("acl.db"));
+	base_cfg(&cfg);
+	cfg.db_path = path_in("acl.db");
+	saved = redirect_stdout(path_in("acl.ndjson"));
+	acl_scan(&cfg, "confirmed");
+	assert_int_equal(sqlite3_open(path_in("acl.db"), &db), SQLITE_OK);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl"), 6);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE ip = '127.0.0.30' AND account = 'alice'"
+			     " AND account_index = 0 AND filter = 'home/#' AND read = 'granted'"
+			     " AND write = 'confirmed' AND suback = 0 AND puback IS NULL"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE account = 'bo''b' || char(27)"
+			     " AND account_index = 1 AND filter = 'home/#' AND write = 'accepted'"
+			     " AND suback = 135"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE write_topic = 'owntracks/bob/mqttsweep-x'"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE ip = '127.0.0.31' AND account IS NULL"
+			     " AND account_index = 0"), 2);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl a JOIN services s ON s.id = a.service_id"
+			     " WHERE s.ip = a.ip AND s.scan_id = 'scan-acl'"), 6);
+	sqlite3_close(db);
+
+	/* --resume: the same hosts again, their rows replaced */
+	cfg.resume_db = path_in("acl.db");
+	acl_scan(&cfg, "denied");
+	assert_int_equal(sqlite3_open(path_in("acl.db"), &db), SQLITE_OK);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl"), 6);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE write = 'confirmed'"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE filter = 'home/#' AND account_index = 0"
+			     " AND write = 'denied'"), 2);
+
+	/* a database written before the table existed: the migration fills it */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE acl", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO services(scan_id, ip, port, json) VALUES"
+				      "('old', '127.0.0.32', 1883, 'not json'), ('old', '127.0.0.33', 1883,"
+				      " '{\"acl\": {\"filter\": \"x\"}, \"accounts\": [{\"user\": null}, \"abc\", 5]}')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cfg.resume_db = NULL;
+	acl_scan(&cfg, "confirmed");
+	assert_int_equal(sqlite3_open(path_in("acl.db"), &db), SQLITE_OK);
+	/* 6 from the records already stored, 6 from the new run, none from the odd rows */
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl"), 12);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl WHERE write = 'denied' AND account_index = 0"
+			     " AND filter = 'home/#'"), 2);
+	assert_int_equal(q1(db, "SELECT count(DISTINCT service_id) FROM acl"), 4);
+	sqlite3_close(db);
+	/* opened once more: nothing filled twice */
+	acl_scan(&cfg, "confirmed");
+	assert_int_equal(sqlite3_open(path_in("acl.db"), &db), SQLITE_OK);
+	assert_int_equal(q1(db, "SELECT count(*) FROM acl"), 18);
+	sqlite3_close(db);
+	restore_stdout(saved);
+	unlink(path_in("acl.ndjson"));
+	unlink(path_in("acl.db"));
+	unlink(path_in("acl.db-wal"));
+	unlink(path_in("acl.db-shm"));
+}
+
 static void test_text(void **st)
 {
 	struct msw_config cfg;
@@ -475,16 +603,6 @@ static void test_text(void **st)
 	assert_false(file_has(path_in("text.out"), "\x07"));
 	assert_false(file_has(path_in("text.out"), SECRET));
 	unlink(path_in("text.out"));
-}
-
-static cJSON *acl_row(cJSON *arr, const char *filter, const char *rd, const char *wr)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "filter", filter);
-	cJSON_AddStringToObject(o, "read", rd);
-	cJSON_AddStringToObject(o, "write", wr);
-	cJSON_AddItemToArray(arr, o);
-	return o;
 }
 
 /* The access map as a terminal table: one account in words; several side by side, one
@@ -675,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite_and_resume),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_acl),
+		cmocka_unit_test(test_sqlite_acl),
 		cmocka_unit_test(test_failing_sink),
 		cmocka_unit_test(test_secret_needing_json_escape),
 	};

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include "base/config.h"
 #include "engine/engine.h"
 #include "output/output.h"
@@ -176,6 +177,7 @@ static void test_stats_json(void **st)
 		{"operable_actuators", 1}, {"actuators", 2}, {"leaking_credentials", 1},
 		{"hosts", 6}, {"dashboards_open", 1}, {"dashboards_on_broker", 1},
 		{"file_shares_open", 1}, {"full_chain", 1}, {"protected_broker_open_dashboard", 1},
+		{"acl_mapped", 0}, {"acl_writable", 0},
 	};
 	(void)st;
 
@@ -369,6 +371,95 @@ static void test_stats_honeypots(void **st)
 	cJSON_Delete(j);
 }
 
+static void acl_rows(cJSON *arr, const char *w1, const char *w2)
+{
+	const char *w[2] = {w1, w2};
+	for (int i = 0; i < 2; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "filter", i ? "home/#" : "#");
+		cJSON_AddStringToObject(o, "read", "denied");
+		cJSON_AddStringToObject(o, "write", w[i]);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+/* one account, nothing writable */
+static void map_denied(struct msw_record *r)
+{
+	r->extra = cJSON_CreateObject();
+	acl_rows(cJSON_AddArrayToObject(r->extra, "acl"), "denied", "untested");
+}
+
+/* two accounts, the second one's write test under home/# accepted */
+static void map_accepted(struct msw_record *r)
+{
+	cJSON *accs;
+	r->extra = cJSON_CreateObject();
+	acl_rows(cJSON_AddArrayToObject(r->extra, "acl"), "denied", "denied");
+	accs = cJSON_AddArrayToObject(r->extra, "accounts");
+	for (int i = 0; i < 2; i++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "user", i ? "writer" : "reader");
+		acl_rows(cJSON_AddArrayToObject(a, "acl"), "denied", i ? "accepted" : "denied");
+		cJSON_AddItemToArray(accs, a);
+	}
+}
+
+/* The access map's numbers come from the acl table: brokers mapped, brokers where a
+ * write of ours was confirmed or accepted by any account; a database from before the
+ * table existed reads as none (not as an error). */
+static void test_stats_acl(void **st)
+{
+	char path[160];
+	char *argv[] = {"stats", path, "--format", "json"};
+	struct msw_config cfg;
+	struct output *o;
+	struct scan_stats ss = {0};
+	sqlite3 *db;
+	cJSON *j;
+	int saved = dup(1), fd = open("/dev/null", O_WRONLY);
+	(void)st;
+
+	snprintf(path, sizeof(path), "%s/acl.db", dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.quiet = true;
+	cfg.db_path = path;
+	cfg.json_out = "/dev/null";
+	cfg.format = FORMAT_TEXT;
+	dup2(fd, 1);
+	close(fd);
+	assert_int_equal(output_open(&cfg, "scan-M", 7, &o), MSW_OK);
+	rec(o, "mqtt", "127.0.2.1", 1883, ST_SUCCESS, true, AUTH_AUTHENTICATED, map_denied);
+	rec(o, "mqtt", "127.0.2.2", 1883, ST_SUCCESS, true, AUTH_AUTHENTICATED, map_accepted);
+	rec(o, "mqtt", "127.0.2.3", 1883, ST_SUCCESS, true, AUTH_ANONYMOUS, NULL);
+	rec(o, "mqtt", "127.0.2.4", 1883, ST_SUCCESS, true, AUTH_ANONYMOUS, NULL);
+	ss.targets_tried = 4;
+	assert_int_equal(output_finish(o, &ss, 0), MSW_OK);
+	output_close(o);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+
+	assert_int_equal(run_stats(argv, 4), 0);
+	j = read_json();
+	assert_non_null(j);
+	assert_true(metric(j, "acl_mapped", "count") == 2);
+	assert_true(metric(j, "acl_mapped", "percent") == 50.0);
+	assert_true(metric(j, "acl_writable", "count") == 1);
+	assert_true(metric(j, "acl_writable", "percent") == 25.0);
+	cJSON_Delete(j);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE acl", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(run_stats(argv, 4), 0);
+	j = read_json();
+	assert_non_null(j);
+	assert_true(metric(j, "acl_mapped", "count") == 0);
+	assert_true(metric(j, "speaking_mqtt", "count") == 4);
+	cJSON_Delete(j);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -394,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_stats_text_and_filters),
 		cmocka_unit_test(test_stats_honeypots),
+		cmocka_unit_test(test_stats_acl),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
