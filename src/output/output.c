@@ -668,13 +668,28 @@ static void progress_clear(struct output *o)
 	o->last_progress_us = 0;
 }
 
+/* The write tests of one access map: its rows that name the topic a write went to. */
+static void tally_writes(struct output *o, const cJSON *acl)
+{
+	const cJSON *l, *n;
+
+	cJSON_ArrayForEach(l, acl)
+	{
+		if (!cJSON_GetObjectItemCaseSensitive(l, "write_topic"))
+			continue;
+		n = cJSON_GetObjectItemCaseSensitive(l, "write");
+		o->publish_attempts++;
+		o->publish_confirmed += cJSON_IsString(n) && !strcmp(n->valuestring, "confirmed");
+	}
+}
+
 /* Count what a record says the opt-in actions did (both entry points, so --workers
  * children's records are counted too). */
 static void tally_actions(struct output *o, const cJSON *rec)
 {
 	const cJSON *http = cJSON_GetObjectItemCaseSensitive(rec, "http");
 	const cJSON *smb = cJSON_GetObjectItemCaseSensitive(rec, "smb");
-	const cJSON *l, *n;
+	const cJSON *l, *n, *acc;
 
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(http, "default_logins"))
 	{
@@ -684,13 +699,12 @@ static void tally_actions(struct output *o, const cJSON *rec)
 	n = cJSON_GetObjectItemCaseSensitive(smb, "secrets_read");
 	if (cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble < 1e9)
 		o->secrets_read += (uint64_t)n->valuedouble;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(rec, "acl"))
-	{
-		if (!cJSON_GetObjectItemCaseSensitive(l, "write_topic"))
-			continue;
-		n = cJSON_GetObjectItemCaseSensitive(l, "write");
-		o->publish_attempts++;
-		o->publish_confirmed += cJSON_IsString(n) && !strcmp(n->valuestring, "confirmed");
+	acc = cJSON_GetObjectItemCaseSensitive(rec, "accounts");
+	if (cJSON_GetArraySize(acc) > 0) {
+		cJSON_ArrayForEach(l, acc)
+			tally_writes(o, cJSON_GetObjectItemCaseSensitive(l, "acl"));
+	} else {
+		tally_writes(o, cJSON_GetObjectItemCaseSensitive(rec, "acl"));
 	}
 }
 
