@@ -171,7 +171,8 @@ cat >"$T/acl.json" <<'EOF'
   "admin": {"password": "Ad-aedes-93", "read": ["#"], "write": ["#"]}},
  "anonymous": {"read": ["$SYS/#"], "write": []}}
 EOF
-aedes acl --tcp 127.0.98.7:18830 --acl "$T/acl.json" --heartbeat 300
+aedes acl --tcp 127.0.98.7:18830 --acl "$T/acl.json" --heartbeat 300 --events "$T/events.jsonl"
+ACL_PID=$!
 if wait_port 127.0.98.7 18830 20; then
 	for t in home/door owntracks/reader/phone garden/light; do
 		mosquitto_pub -h 127.0.98.7 -p 18830 -u admin -P Ad-aedes-93 -r -t $t -m x
@@ -213,6 +214,28 @@ if wait_port 127.0.98.7 18830 20; then
 		pass "acl: no message of ours retained ($(wc -l <"$T/acl-left.txt") retained: the three seeded)"
 	grep -q -e Rd-aedes-71 -e Wr-aedes-52 -e Ad-aedes-93 "$T/acl.out" "$T/acl.err" &&
 		fail "acl: a password in the output" || pass "acl: no password in the output"
+	# what the broker saw of us (its event log): clean sessions, no retained or observed
+	# topic written, every connection of ours gone, each with DISCONNECT unless the broker
+	# closed it on a refused write
+	kill -USR2 "$ACL_PID" && sleep 0.5
+	ev() { jq -c "select(.id | tostring | startswith(\"msw-\")) | $1" "$T/events.jsonl"; }
+	nconn=$(ev 'select(.ev == "connect")' | wc -l)
+	[ "$nconn" -gt 0 ] && assert_eq "$nconn" "$(ev 'select(.ev == "connect" and .clean)' | wc -l)" \
+		"acl: all $nconn connections of ours with a clean session" || fail "acl: no connection of ours logged"
+	assert_eq "" "$(ev 'select(.ev == "publish" and (.retain or (.topic | test("^(home/door|owntracks/reader/phone|garden/light)$|^\\$"))))')" \
+		"acl: no publish of ours retained, to an observed topic or to \$SYS"
+	npub=$(ev 'select(.ev == "publish")' | wc -l)
+	nw=$(jq -s '[.[] | ((.accounts // [])[] | .acl[]?), (select(.accounts == null) | .acl[]?) | select(.write_topic and (.write == "confirmed" or .write == "accepted"))] | length' \
+		"$T/acl.out" "$T/acl-anon.out")
+	assert_eq "$nw" "$npub" "acl: the broker let through exactly the $nw writes the maps call confirmed or accepted"
+	assert_eq "$nconn" "$(ev 'select(.ev == "close")' | wc -l)" "acl: every connection of ours closed"
+	nrefused=$(jq -s '[.[] | ((.accounts // [])[] | .acl[]?), (select(.accounts == null) | .acl[]?) | select(.write_topic and .write == "denied")] | length' \
+		"$T/acl.out" "$T/acl-anon.out")
+	nunclean=$(ev 'select(.ev == "close" and (.disconnect | not))' | wc -l)
+	[ "$nunclean" -le "$nrefused" ] && pass "acl: $((nconn - nunclean)) closed by our DISCONNECT, $nunclean by the broker on a refused write ($nrefused refused)" ||
+		fail "acl: $nunclean connections ended without DISCONNECT, only $nrefused writes refused"
+	assert_eq 0 "$(jq -s '[.[] | select(.ev == "state")] | last | .clients' "$T/events.jsonl")" \
+		"acl: no client connected to the broker afterwards"
 else
 	fail "aedes --acl on 127.0.98.7"
 fi

@@ -19,6 +19,11 @@
 //                              inside a read filter and refuses others (SUBACK 0x80);
 //                              authorizePublish lets a topic a write filter matches through and
 //                              fails the rest (Aedes then closes the connection)
+//   --events FILE              one JSON line per client event: {"ev": "connect", "id", "clean"},
+//                              {"ev": "subscribe", "id", "topics"}, {"ev": "publish", "id",
+//                              "topic", "qos", "retain"} (clients' messages only), {"ev": "close",
+//                              "id", "disconnect": whether the client sent DISCONNECT}, and on
+//                              SIGUSR2 {"ev": "state", "clients": connected clients now}
 // Prints "ready" on stdout once every listener is up. Stop it with SIGTERM.
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -43,6 +48,7 @@ function parseArgs(argv) {
 		case '--retain': o.retain.push(v); i++; break;
 		case '--heartbeat': o.heartbeat = Number(v); i++; break;
 		case '--ws-protocol': o.wsProtocol = v; i++; break;
+		case '--events': o.events = v; i++; break;
 		case '--acl': o.acl = JSON.parse(fs.readFileSync(v, 'utf8')); i++; break;
 		default: throw new Error(`unknown argument ${k}`);
 		}
@@ -127,6 +133,18 @@ function aclHooks(acl) {
 	};
 }
 
+function logEvents(broker, path) {
+	const out = fs.openSync(path, 'a');
+	const log = (o) => fs.writeSync(out, JSON.stringify(o) + '\n');
+	broker.on('client', (c) => log({ ev: 'connect', id: c.id, clean: c.clean }));
+	broker.on('subscribe', (subs, c) => c && log({ ev: 'subscribe', id: c.id,
+		topics: subs.map((x) => x.topic) }));
+	broker.on('publish', (p, c) => c && log({ ev: 'publish', id: c.id, topic: p.topic, qos: p.qos,
+		retain: p.retain }));
+	broker.on('clientDisconnect', (c) => log({ ev: 'close', id: c.id, disconnect: c._disconnected }));
+	process.on('SIGUSR2', () => log({ ev: 'state', clients: broker.connectedClients }));
+}
+
 function listen(server, host, port) {
 	return new Promise((resolve, reject) => {
 		server.once('error', reject);
@@ -160,6 +178,8 @@ async function main() {
 	if (o.heartbeat)
 		opts.heartbeatInterval = o.heartbeat;
 	const broker = await Aedes.createBroker(opts);
+	if (o.events)
+		logEvents(broker, o.events);
 	for (const spec of o.tcp) {
 		const { host, port } = hostPort(spec);
 		await listen(net.createServer(broker.handle), host, port);
