@@ -679,10 +679,13 @@ static bool access_on(const struct msw_config *cfg)
 	return cfg->publish_proof || (cfg->acl_filters && cfg->depth != DEPTH_CONNACK);
 }
 
-/* The re-check, once, when the main pass asked for it (end_window). */
+/* The re-check, once, when the main pass asked for it (end_window) and no access
+ * connection of the record's identity has repeated its CONNECT (on_connack compares that
+ * one's answer instead). */
 static enum next recheck(struct mq *m)
 {
-	if (!m->recheck_wanted || attempts_for(&m->plan, P_RECHECK, -1))
+	if (!m->recheck_wanted || attempts_for(&m->plan, P_RECHECK, -1) ||
+	    attempts_for(&m->plan, P_ACCESS, 0)) /* the main CONNECT was sent again already */
 		return NEXT_FINISH;
 	return plan_add(&m->plan, m->recheck_ver, (enum creds)m->recheck_creds, 0, P_RECHECK);
 }
@@ -804,15 +807,21 @@ static enum probe_rc after_connack(struct pctx *c, struct mq *m, enum mqtt_conna
 
 /* The re-check's CONNACK: the verdict stays the first connection's; another code (or a
  * 3.1.1-shaped answer where a 5.0 one came) is the signal. */
-static enum probe_rc on_recheck(struct pctx *c, struct mq *m, const struct mqtt_frame *f,
-				const struct mqtt_connack *ck, enum mqtt_connack_class k)
+static void compare_connack(struct pctx *c, struct mq *m, const struct mqtt_frame *f,
+			    const struct mqtt_connack *ck)
 {
 	const struct msw_record *r = c->rec;
 	bool legacy_before = m->ver == MQTT_V5 && !r->connack_props;
 
-	m->accepted = k == CK_ACCEPTED;
 	if (c->cls && (ck->code != r->connack_code || ck->legacy != legacy_before))
 		cls_server_signal(c->cls, CLS_SIG_CONNACK_CHANGED, f->body - f->hdr_len, f->total);
+}
+
+static enum probe_rc on_recheck(struct pctx *c, struct mq *m, const struct mqtt_frame *f,
+				const struct mqtt_connack *ck, enum mqtt_connack_class k)
+{
+	m->accepted = k == CK_ACCEPTED;
+	compare_connack(c, m, f, ck);
 	return finish_conn(c, m);
 }
 
@@ -843,6 +852,8 @@ static enum probe_rc on_connack(struct pctx *c, struct mq *m, const struct mqtt_
 	const struct attempt *a = cur_attempt(m);
 	bool verdict = a->purpose != P_ACCESS; /* an access connection's verdict is known */
 	bool primary = verdict && a->identity == 0; /* the record's verdict */
+	if (!verdict && a->identity == 0 && m->recheck_wanted) /* it serves as the re-check */
+		compare_connack(c, m, f, &ck);
 	if (primary && !random_creds(m)) /* the matrix shows what anonymous (or -u) clients get */
 		m->vres[vidx(m->ver)] = (uint8_t)vres_of(k);
 	m->accepted = k == CK_ACCEPTED;

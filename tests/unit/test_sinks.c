@@ -465,7 +465,7 @@ static void acl_scan(struct msw_config *cfg, const char *home_write)
 	cJSON_DeleteItemFromObject(r.extra, "accounts");
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
-	assert_int_equal(output_host_done(o, 0), MSW_OK);
+	assert_int_equal(output_host_done(o, 0, &stt), MSW_OK);
 	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
 	output_close(o);
 }
