@@ -454,9 +454,10 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	}
 	put_severity(t, worst);
 	fputc('\n', t->f);
-	put_acl(t->f, r);
-	if (t->details)
+	if (t->details) { /* the access map and the findings: audit's default, scan --details */
+		put_acl(t->f, r);
 		text_findings(t->f, r, t->color, t->detect);
+	}
 	t->printed++;
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }

@@ -623,6 +623,7 @@ static void test_text_acl(void **st)
 
 	base_cfg(&cfg);
 	cfg.format = FORMAT_TEXT;
+	cfg.details = true; /* audit's default: the map is a detail */
 	saved = redirect_stdout(path_in("acl.out"));
 	assert_int_equal(output_open(&cfg, "scan-A", 1, &o), MSW_OK);
 	record_init(&r, "mqtt");
