@@ -47,6 +47,18 @@ static const struct rule rules[] = {
 	.remediation = RM_OT,
 },
 {
+	/* presence apart from the coordinates: the regions a location says the device is in
+	 * ("inregions": ["home"]) tell who is at home, whatever the location rule reports */
+	.id = "owntracks.in_region", .group = "ot_region",
+	.topic = "owntracks/{user}/{device}", .payload = PK_OBJ,
+	.when = { { "_type", J_EQ, "location" }, { "inregions", J_NONEMPTY, NULL } },
+	.cat = CAT_PRESENCE, .sev = SEV_HIGH, .conf = CONF_CONFIRMED, .cwe = 359,
+	.title = "{user}'s {device} reports which of its regions (such as home) it is in now: who is at home is readable",
+	.evidence = "$inregions,$tst,user,device",
+	.redact = "$inregions=name",
+	.remediation = RM_OT,
+},
+{
 	.id = "owntracks.transition", .group = "ot",
 	.topic = "owntracks/{user}/{device}/event", .payload = PK_OBJ,
 	.when = { { "_type", J_EQ, "transition" } },

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A CERT-style run (127.0.81.0/24, one port): the numbers a study would publish must agree
-# everywhere. On the /24: two anonymous Mosquitto brokers (one holding a person's
-# location), one asking for credentials, two silent listeners, a service that is not MQTT,
-# one that hangs up, a black hole; every other address refuses.
+# everywhere. On the /24: two anonymous Mosquitto listeners holding a person's location
+# (which says she is at home), one broker asking for credentials, two silent listeners, a
+# service that is not MQTT, one that hangs up, a black hole; every other address refuses.
 # The terminal summary, the metadata file, `mqttsweep stats` (text and JSON) and the JSON
 # lines must say the same: targets tried, each outcome, brokers by verdict, findings.
 set -u
@@ -21,7 +21,7 @@ start_banner $N.50 "$P" $'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'
 start_banner $N.51 "$P" '' || { fail "hang-up"; finish; }
 start_blackhole $N.60 "$P" || { fail "black hole"; finish; }
 mosquitto_pub -h $N.10 -p "$P" -r -t 'owntracks/alice/phone' \
-	-m '{"_type":"location","lat":52.520008,"lon":13.404954,"tst":1700000000,"tid":"al"}'
+	-m '{"_type":"location","lat":52.520008,"lon":13.404954,"tst":1700000000,"tid":"al","inregions":["home"]}'
 
 DB="$T/cert.db"
 TERM=dumb script -qec "$MSW_BIN scan $N.0/24 -p $P --depth topics --window 1 --all --connect-timeout 1 \
@@ -77,6 +77,10 @@ assert_eq "$(r 'map(select(.findings | map(.category) | index("location"))) | le
 	"$(s .metrics.brokers_leaking_location.count)" "stats: brokers leaking a location = JSON lines"
 assert_eq 2 "$(s .metrics.brokers_leaking_location.count)" "stats: two brokers leak a location"
 assert_eq 2 "$(s .metrics.people_located.count)" "stats: a person per broker"
+# presence: alice's location says she is in her region "home"
+assert_eq "$(r 'map(select(.findings | map(.category) | index("presence"))) | length')" \
+	"$(s .metrics.brokers_leaking_presence.count)" "stats: brokers revealing who is at home = JSON lines"
+assert_eq 2 "$(s .metrics.brokers_leaking_presence.count)" "stats: two brokers reveal who is at home (inregions)"
 # the population of brokers adds up to 100 % once
 assert_eq "$(s .metrics.speaking_mqtt.count)" \
 	"$(s '[.metrics | .anonymous, .any_credentials, .authenticated, .password_protected, .other_verdicts | .count] | add')" \

@@ -436,6 +436,36 @@ static void test_huge_numbers(void **state)
 	record_free(&r);
 }
 
+/* Presence apart from the coordinates: an OwnTracks location naming the regions it is in
+ * ("inregions") is a presence finding too; an empty list or none is not. */
+static void test_owntracks_presence(void **state)
+{
+	struct msw_config cfg = { .evidence = EVIDENCE_REDACTED };
+	struct classify_ctx *c = cls_new(&cfg);
+	struct msw_record r;
+	const struct msw_finding *f;
+
+	(void)state;
+	rec_init(&r);
+	msg(c, "owntracks/alice/phone",
+	    "{\"_type\":\"location\",\"lat\":51.5,\"lon\":-0.1,\"tst\":1767349440,\"inregions\":[\"home\"]}");
+	msg(c, "owntracks/bob/phone",
+	    "{\"_type\":\"location\",\"lat\":51.6,\"lon\":-0.2,\"tst\":1767349440,\"inregions\":[]}");
+	msg(c, "owntracks/carol/phone", "{\"_type\":\"location\",\"lat\":51.7,\"lon\":-0.3,\"tst\":1767349440}");
+	cls_finish(c, &r);
+	cls_free(c);
+	assert_non_null(find(&r, "owntracks.location"));
+	f = find(&r, "owntracks.in_region");
+	assert_non_null(f);
+	assert_int_equal(f->category, CAT_PRESENCE);
+	assert_null(strstr(f->evidence, "home")); /* region names are masked when redacted */
+	assert_non_null(strstr((const char *)f->topic.p, "owntracks/"));
+	for (size_t i = 0, n = 0; i < r.findings.n; i++)
+		if (strcmp(record_findings(&r)[i].id, "owntracks.in_region") == 0)
+			assert_int_equal(++n, 1); /* bob's empty list and carol's none: no presence */
+	record_free(&r);
+}
+
 /* A title leaves out what the payload did not say: no rule writes a placeholder ("?") for
  * a missing value, an optional part {[...]} disappears with its missing name, and a list
  * whose first items are missing starts without a comma. */
@@ -642,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_repro_placeholders_in_topics),
 		cmocka_unit_test(test_anon_counts),
 		cmocka_unit_test(test_titles_leave_out_unknowns),
+		cmocka_unit_test(test_owntracks_presence),
 		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_ha_state_table_grows),
 		cmocka_unit_test(test_service),
