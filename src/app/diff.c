@@ -175,7 +175,7 @@ static msw_err add_record(void *arg, const cJSON *rec)
 	struct side *s = arg;
 	const char *ip = jstr(rec, "ip"), *tr = jstr(rec, "transport") ?: "tcp";
 	const char *kind = jstr(rec, "kind");
-	int port = (int)jnum(rec, "port", 0);
+	int port = jport(rec, "port");
 	char key[256];
 	struct entry *host;
 

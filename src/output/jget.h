@@ -45,6 +45,15 @@ static inline double jnum(const cJSON *o, const char *k, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A stored port: 0..65535 (anything else, NaN included, reads as 0; a cast of an
+ * out-of-range double to int is undefined). */
+static inline int jport(const cJSON *o, const char *k)
+{
+	double d = jnum(o, k, 0);
+
+	return d >= 0 && d <= 65535 ? (int)d : 0;
+}
+
 static inline bool jbool(const cJSON *o, const char *k)
 {
 	return cJSON_IsTrue(jget(o, k));

@@ -343,7 +343,7 @@ static void host_signals(struct rep_host *h, const cJSON *rec)
 
 	fix_signals_add(&h->sig, rec);
 	cJSON_ArrayForEach(d, h->services) {
-		int port = (int)jnum(d, "port", 0);
+		int port = jport(d, "port");
 
 		if (jbool(d, "mqtt") && (port == 1883 || port == 1884 || port == 8883 || port == 8884))
 			mqtt_ports++;

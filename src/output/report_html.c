@@ -180,7 +180,7 @@ static void service_row(struct hw *w, const cJSON *s)
 	const char *product = jstr(b, "product") ? jstr(b, "product")
 						 : jstr(jget(s, "http"), "product");
 
-	hw_fmt(w, "<tr><td>%d/", (int)jnum(s, "port", 0));
+	hw_fmt(w, "<tr><td>%d/", jport(s, "port"));
 	hw_label(w, jstr(s, "transport"), 16);
 	hw_raw(w, "</td><td>");
 	hw_label(w, jstr(s, "probe"), 16);
@@ -304,7 +304,7 @@ static void finding(struct hw *w, size_t hno, const struct hf *x)
 	badge(w, x->sev);
 	hw_textn(w, jstr(f, "title") ? jstr(f, "title") : "", strlen(jstr(f, "title") ?: ""),
 		 REPORT_TEXT_MAX);
-	hw_fmt(w, " <span class=\"sw\">(%d/", (int)jnum(x->svc, "port", 0));
+	hw_fmt(w, " <span class=\"sw\">(%d/", jport(x->svc, "port"));
 	hw_label(w, jstr(x->svc, "probe"), 16);
 	hw_raw(w, ")</span></summary>\n<dl>");
 	hw_raw(w, "<dt>What it means</dt><dd>");
@@ -338,7 +338,7 @@ static void topics(struct hw *w, const cJSON *svc)
 	hw_fmt(w, "<details><summary>Topics seen on port %d (%d shown of %.0f)</summary>"
 		  "<div class=\"scroll\"><table><tr><th>topic</th><th>retained</th><th>sample "
 		  "(redacted)</th></tr>\n",
-	       (int)jnum(svc, "port", 0), cJSON_GetArraySize(list), jnum(t, "count", 0));
+	       jport(svc, "port"), cJSON_GetArraySize(list), jnum(t, "count", 0));
 	cJSON_ArrayForEach(e, list) {
 		bool b64;
 		const char *s = jstr_or_b64(e, "topic", &b64);

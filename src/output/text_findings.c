@@ -157,7 +157,7 @@ static void hints(FILE *out, const cJSON *rec, bool detect)
 {
 	const char *tr = jstr(rec, "transport"), *st = jstr(rec, "status");
 
-	if (!detect && (int)jnum(rec, "port", 0) == 8883 && tr && !strcmp(tr, "tls") && st &&
+	if (!detect && jport(rec, "port") == 8883 && tr && !strcmp(tr, "tls") && st &&
 	    (!strcmp(st, "handshake-error") || !strcmp(st, "protocol-error") ||
 		   !strcmp(st, "connection-closed")))
 		fputs("  hint: TLS failed on 8883; plain MQTT may answer there: run again with "
