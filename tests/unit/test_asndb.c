@@ -60,7 +60,7 @@ static void test_lookup(void **state)
 	assert_string_equal(a.cc, "US");
 	assert_true(asndb_lookup(db, "203.0.113.5", &a) && a.asn == 64503);
 	assert_string_equal(a.cc, "");
-	assert_false(asndb_lookup(db, "::ffff:10.0.0.1", &a));
+	assert_false(asndb_lookup(db, "::ffff:203.0.113.200", &a));
 	assert_false(asndb_lookup(db, "not-an-address", &a));
 	assert_false(asndb_lookup(NULL, "192.0.2.1", &a));
 	asndb_close(db);

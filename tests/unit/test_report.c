@@ -128,7 +128,7 @@ static void test_writer(void **st)
 
 static const char *const hostile_records[] = {
 	/* an open broker with markup everywhere a string can be */
-	"{\"kind\":\"service\",\"probe\":\"mqtt\",\"ip\":\"10.0.0.1\\\"><script>\",\"port\":1883,"
+	"{\"kind\":\"service\",\"probe\":\"mqtt\",\"ip\":\"192.0.2.1\\\"><script>\",\"port\":1883,"
 	"\"transport\":\"tcp\",\"transport_security\":\"plaintext\",\"mqtt\":true,"
 	"\"auth\":\"anonymous\",\"read_access\":\"granted_with_data\","
 	"\"broker\":{\"product\":\"<b>evil</b>\",\"version\":\"1\\u001b[31m\"},"
@@ -141,16 +141,16 @@ static const char *const hostile_records[] = {
 	"\"severity\":\"high\",\"title\":\"open the garage\"},"
 	"{\"id\":\"x\",\"category\":\"no-such\",\"severity\":\"loud\"}]}",
 	/* wrong types everywhere */
-	"{\"kind\":7,\"ip\":\"10.0.0.2\",\"port\":\"x\",\"mqtt\":\"yes\",\"auth\":[],"
+	"{\"kind\":7,\"ip\":\"192.0.2.2\",\"port\":\"x\",\"mqtt\":\"yes\",\"auth\":[],"
 	"\"findings\":{\"a\":1},\"topics\":\"many\",\"broker\":\"mosquitto\"}",
 	/* a protected broker, and a host summary with a hostile chain */
-	"{\"kind\":\"service\",\"ip\":\"10.0.0.3\",\"port\":8883,\"mqtt\":true,"
+	"{\"kind\":\"service\",\"ip\":\"192.0.2.3\",\"port\":8883,\"mqtt\":true,"
 	"\"auth\":\"credentials_required\",\"transport_security\":\"tls_unverified\","
 	"\"tls\":{\"certificate\":{\"san\":{\"dns\":[\"core-mosquitto\"]}}}}",
-	"{\"kind\":\"host\",\"ip\":\"10.0.0.3\",\"port\":0,"
+	"{\"kind\":\"host\",\"ip\":\"192.0.2.3\",\"port\":0,"
 	"\"risk\":{\"chain\":\"mqtt:8883 [<i>x</i>] -> -> \"}}",
 	/* a share */
-	"{\"kind\":\"service\",\"probe\":\"smb\",\"ip\":\"10.0.0.3\",\"port\":445,"
+	"{\"kind\":\"service\",\"probe\":\"smb\",\"ip\":\"192.0.2.3\",\"port\":445,"
 	"\"findings\":[{\"id\":\"smb.ha_files\",\"category\":\"file_share\","
 	"\"severity\":\"critical\",\"title\":\"share\"}]}",
 };

@@ -618,7 +618,7 @@ static void test_input_list_csv(void **state)
 		{"saddr,sport\n127.0.84.1,1883,extra\n", "line 2: 3 fields where the header names 2"},
 		{"saddr,sport\nhost.example,1883\n", "line 2: bad address 'host.example'"},
 		{"{\"saddr\": \"127.0.84.1\"}\n", "line 1: a JSON object"},
-		{"127.0.84.1\n10.0.0.0/33\n", "line 2: bad target '10.0.0.0/33'"},
+		{"127.0.84.1\n192.0.2.0/33\n", "line 2: bad target '192.0.2.0/33'"},
 		{",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n",
 		 "more than 64 fields"},
 	};

@@ -209,7 +209,7 @@ static void test_remediation_fits_product(void **state)
 	rec_init(&r, READ_GRANTED_WITH_DATA);
 	msg(c, "$SYS/broker/version", "mosquitto version 2.0.18", true);
 	msg(c, "$SYS/VerneMQ@127.0.0.1/mqtt/connack/sent", "12", false);
-	msg(c, "$SYS/brokers/emqx@10.0.0.5/version", "5.8.9", true);
+	msg(c, "$SYS/brokers/emqx@192.0.2.5/version", "5.8.9", true);
 	cls_finish(c, &r);
 	cls_free(c);
 	assert_non_null(strstr(find(&r, "mosquitto.version")->remediation, "sys_interval 0"));
