@@ -109,6 +109,16 @@ static const struct sink_ops sink_worker_pipe = {
 	.stats = pipe_stats,
 };
 
+/* The same pipe for a parent that keeps no host markers (no database sink): a host marker
+ * with its tally is a line per host, which at --depth tcp is most of what a worker sends. */
+static const struct sink_ops sink_worker_pipe_nomarks = {
+	.name = "worker pipe",
+	.open = pipe_open,
+	.write = pipe_obj,
+	.write_text = pipe_line,
+	.stats = pipe_stats,
+};
+
 static bool (*skip_fn)(void *arg, uint64_t index);
 static void *skip_arg;
 
@@ -124,7 +134,7 @@ static uint64_t max_share(uint64_t max, unsigned k, unsigned n)
 	return max / n + (k < max % n ? 1 : 0);
 }
 
-static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd)
+static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int fd, bool marks)
 {
 	struct msw_config c2 = *cfg;
 	unsigned shards = cfg->shards ? cfg->shards : 1;
@@ -143,7 +153,7 @@ static void child_main(const struct msw_config *cfg, unsigned k, unsigned n, int
 	c2.shards = shards * n;
 	c2.shard = cfg->shard + shards * k;
 	c2.workers = 1;
-	if (output_open_to(&c2, &sink_worker_pipe, &fd, &out))
+	if (output_open_to(&c2, marks ? &sink_worker_pipe : &sink_worker_pipe_nomarks, &fd, &out))
 		_exit(3);
 	if (cfg->max_targets) {
 		c2.max_targets = max_share(cfg->max_targets, k, n);
@@ -263,7 +273,7 @@ static void sum_progress(struct wchild *w, unsigned n, struct scan_stats *st, bo
 	*st = sum;
 }
 
-static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n, int ep)
+static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n, int ep, bool marks)
 {
 	unsigned started = 0;
 	fflush(NULL);
@@ -277,7 +287,7 @@ static unsigned spawn(const struct msw_config *cfg, struct wchild *w, unsigned n
 			for (unsigned i = 0; i < started; i++)
 				close(w[i].fd);
 			close(ep);
-			child_main(cfg, k, n, p[1]);
+			child_main(cfg, k, n, p[1], marks);
 		}
 		close(p[1]);
 		if (pid < 0) {
@@ -339,7 +349,7 @@ msw_err eng_run_workers(const struct msw_config *cfg, struct target_iter *it, st
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return MSW_ERR_IO;
-	unsigned started = spawn(cfg, w, n, ep);
+	unsigned started = spawn(cfg, w, n, ep, output_wants_host_done(out));
 	if (started < n) {
 		for (unsigned i = 0; i < started; i++)
 			kill(w[i].pid, SIGTERM);

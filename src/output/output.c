@@ -846,6 +846,14 @@ msw_err output_host_done(struct output *o, uint64_t index, const struct scan_sta
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }
 
+bool output_wants_host_done(const struct output *o)
+{
+	for (int i = 0; o && i < o->nsinks; i++)
+		if (o->sinks[i].ops->host_done)
+			return true;
+	return false;
+}
+
 static void flush_all(struct output *o)
 {
 	for (int i = 0; i < o->nsinks; i++) {

@@ -31,6 +31,9 @@ msw_err output_json(struct output *o, const cJSON *rec);    /* already-built rec
  * sink commits the host's records and this marker in one transaction, so --resume after
  * kill -9 neither skips nor repeats a host. */
 msw_err output_host_done(struct output *o, uint64_t index, const struct scan_stats *tally);
+/* Whether any sink keeps host markers (a database): without one, output_host_done does nothing
+ * and a caller may skip preparing its arguments (the worker processes do). */
+bool output_wants_host_done(const struct output *o);
 /* What --resume learns about the scan besides its identity. */
 struct resume_info {
 	struct scan_stats base; /* the counts of the hosts already finished (their tallies) */

@@ -7,6 +7,17 @@
 T=$(msw_tmpdir)
 A=127.0.90
 
+# with a database the workers send every host's done marker (--resume relies on it); without
+# one they send none (the parent has nothing to keep them in)
+"$MSW_BIN" scan $A.100-249 $A.40 $A.41 -p 18860,18862 --rate 0 --all --workers 3 --format json \
+	--db "$T/w.db" >"$T/wdb.json" 2>"$T/wdb.err"
+assert_eq 0 $? "exit code with --workers 3 and --db"
+assert_eq 152 "$(sqlite3 "$T/w.db" 'SELECT count(DISTINCT idx) FROM done')" "every host marked done in the database"
+assert_eq 304 "$(sqlite3 "$T/w.db" 'SELECT count(*) FROM services')" "every target stored"
+"$MSW_BIN" scan --resume "$T/w.db" --format json >"$T/wres.json" 2>"$T/wres.err"
+assert_eq 0 "$(grep -c . "$T/wres.json")" "resuming the finished worker scan scans nothing again"
+no_asan_report "$T/wdb.err"
+
 # -n is a total, split across the workers (here fewer hosts than some workers get)
 "$MSW_BIN" scan $A.100-249 -p 18862 -n 10 --workers 3 --all --format json >"$T/n.json" 2>"$T/n.err"
 assert_eq 10 "$(grep -c . "$T/n.json")" "-n 10 with --workers 3: ten targets"
