@@ -36,8 +36,10 @@ static enum msw_evidence evmode(const struct classify_ctx *c)
 
 struct classify_ctx *cls_new(const struct msw_config *cfg)
 {
-	struct classify_ctx *c = calloc(1, sizeof(*c));
+	struct classify_ctx *c;
 
+	cls_words_prepare();
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->cfg = cfg;

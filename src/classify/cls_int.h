@@ -229,6 +229,9 @@ struct cls_named {
  * -> l, ...; other bytes end a token): out gets the joined form, at most cap - 1 chars.
  * Returns its length. */
 size_t cls_fold(const char *s, size_t n, char *out, size_t cap);
+/* Builds the process-wide lexicon once (later calls return at once). cls_new() calls it, so
+ * the one-time allocation happens when a classifier is made, not inside a message's path. */
+void cls_words_prepare(void);
 const char *cls_concept_name(enum cls_concept c);
 const char *cls_state_name(enum cls_state s);
 

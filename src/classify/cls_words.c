@@ -236,12 +236,17 @@ static void lex_init(void)
 	}
 }
 
+void cls_words_prepare(void)
+{
+	pthread_once(&lex_once, lex_init);
+}
+
 /* The lexicon entry of a folded word, or NULL. */
 static const struct lex_word *word(const char *w)
 {
 	const struct lex_word *e;
 
-	pthread_once(&lex_once, lex_init);
+	cls_words_prepare();
 	if (!w[0] || !lexicon)
 		return NULL;
 	e = slot(w);
