@@ -364,6 +364,7 @@ void fref_set(struct fref *ref, const struct fblock *tbl, void *p)
 void record_free(struct msw_record *r)
 {
 	free(r->hostname);
+	free(r->auth_identity);
 	free(r->error);
 	mbytes_free(&r->connack_raw);
 	cJSON_Delete(r->connack_props);
@@ -741,6 +742,8 @@ static const struct fblock topic_table = {FIELDS(topic_fields), .size = sizeof(s
 
 static const struct fdef topics_fields[] = {
 	{FIELD_KEY("count"), .type = FT_UINT, FSIZED(R, topic_count)},
+	{FIELD_KEY("sys_count"), .type = FT_UINT, FSIZED(R, sys_topic_count),
+	 .desc = "of count: the $SYS/ topics (the broker's own statistics, not the owner's data)"},
 	{FIELD_KEY("retained"), .type = FT_UINT, FSIZED(R, retained_count)},
 	{FIELD_KEY("messages"), .type = FT_UINT, FSIZED(R, messages_total)},
 	{FIELD_KEY("bytes"), .type = FT_UINT, FSIZED(R, bytes_total)},
@@ -802,6 +805,9 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("ip"), .type = FT_CHARS, FSIZED(R, ip)},
 	{FIELD_KEY("port"), .type = FT_UINT, FSIZED(R, port), .min = 0, .max = 65535},
 	{FIELD_KEY("hostname"), .type = FT_STR, FMEMBER(R, hostname), .flags = F_NULL},
+	{FIELD_KEY("auth_identity"), .type = FT_STR, FMEMBER(R, auth_identity), .flags = F_NULL,
+	 .desc = "the username the scan logged in with (the target URL's, else -u); null when "
+		 "none was given. Never a password."},
 	{FIELD_KEY("transport"), .type = FT_ENUM, FMEMBER(R, transport), .enm = &msw_transport_enum},
 	{FIELD_KEY("transport_security"), .type = FT_ENUM, FMEMBER(R, transport_security),
 	 .flags = F_OPT | F_ZERO, .enm = &msw_tsec_enum,

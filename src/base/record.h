@@ -163,6 +163,8 @@ struct msw_record {
 	uint16_t port;
 	struct msw_versions versions;
 	char *hostname;         /* as the user gave it, or NULL */
+	char *auth_identity;    /* the username the scan logged in with (a URL's, else -u), never
+				 * a password; NULL: none given (anonymous) */
 	char source_ip[64];
 	enum msw_transport transport;
 	enum msw_tsec transport_security;
@@ -186,6 +188,7 @@ struct msw_record {
 	/* topics (capped list) */
 	struct vec topics;      /* struct msw_topic: record_topics(r)[0 .. topics.n) */
 	uint32_t topic_count;   /* distinct topics seen (may exceed topics.n) */
+	uint32_t sys_topic_count; /* of topic_count: $SYS/ topics (the broker's own statistics) */
 	uint32_t retained_count;
 	uint64_t messages_total, bytes_total;
 	bool topics_truncated;

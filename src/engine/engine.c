@@ -362,7 +362,7 @@ static void host_static_records(struct eng *e, struct target_host *th, enum msw_
 		t.port = th->ports[i].port;
 		t.transport = th->ports[i].transport;
 		record_init(&r, p->name);
-		eng_record_identity(&r, &t, now);
+		eng_record_identity(e, &r, &t, now);
 		r.status = status;
 		if (status != ST_BLOCKLISTED_TARGET)
 			record_set_error(&r, "name did not resolve%s%s",

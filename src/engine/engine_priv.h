@@ -177,7 +177,10 @@ struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
 void tr_timer(struct eng *e, struct trun *tr, enum tkind k);
 void tr_finish(struct eng *e, struct trun *tr);
 void tr_interrupt(struct eng *e, struct trun *tr);
-void eng_record_identity(struct msw_record *r, const struct msw_target *t, int64_t start_us);
+/* The record's identity: scan id, start, address, name, transport and the username the
+ * target is tried with (its URL's, else -u). */
+void eng_record_identity(const struct eng *e, struct msw_record *r, const struct msw_target *t,
+			 int64_t start_us);
 msw_err job_start(struct eng *e, struct trun *tr);
 void job_abandon(struct eng *e, struct trun *tr, enum msw_status status);
 void job_free(struct eng *e, struct trun *tr);

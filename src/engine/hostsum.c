@@ -141,7 +141,7 @@ void hs_emit(struct eng *e, struct hrun *h)
 	t.transport = TRANSPORT_TCP;
 	record_init(&r, "host");
 	r.kind = KIND_HOST;
-	eng_record_identity(&r, &t, eng_wall_us());
+	eng_record_identity(e, &r, &t, eng_wall_us());
 	r.status = ST_SUCCESS;
 	r.extra = cJSON_CreateObject();
 	cJSON *rk = risk(h);

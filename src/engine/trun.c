@@ -127,9 +127,23 @@ static void set_port(struct sockaddr_storage *sa, uint16_t port)
 		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
 }
 
-/* Identity fields every record carries, from the target. */
-void eng_record_identity(struct msw_record *r, const struct msw_target *t, int64_t start_us)
+/* The username a target is tried with first, as the MQTT probe picks it (identity 0): the
+ * target URL's, else the first account of -u / --credentials; NULL: anonymous. */
+static const char *first_identity(const struct msw_config *c, const struct msw_target *t)
 {
+	if (t->username)
+		return t->username;
+	if (c->naccounts)
+		return c->accounts[0].user;
+	return c->username;
+}
+
+/* Identity fields every record carries, from the target. */
+void eng_record_identity(const struct eng *e, struct msw_record *r, const struct msw_target *t,
+			 int64_t start_us)
+{
+	const char *user = first_identity(e->cfg, t);
+
 	memcpy(r->scan_id, msw_scan_id, sizeof(r->scan_id));
 	r->scan_id[sizeof(r->scan_id) - 1] = 0;
 	r->start_us = start_us;
@@ -137,6 +151,8 @@ void eng_record_identity(struct msw_record *r, const struct msw_target *t, int64
 	r->port = t->port;
 	free(r->hostname);
 	r->hostname = dup_or_null(t->hostname);
+	free(r->auth_identity);
+	r->auth_identity = dup_or_null(user);
 	r->transport = (enum msw_transport)t->transport;
 }
 
@@ -187,7 +203,7 @@ struct trun *tr_new(struct eng *e, struct hrun *h, const struct port_spec *sp,
 	tr->probe = p;
 	tr_copy_target(tr, &h->h->base, sp);
 	record_init(&tr->rec, p->name);
-	eng_record_identity(&tr->rec, &tr->tgt, eng_wall_us());
+	eng_record_identity(e, &tr->rec, &tr->tgt, eng_wall_us());
 	tr->pc.state = calloc(1, p->state_size ? p->state_size : 1);
 	tr->pc.rec = &tr->rec;
 	tr->pc.cfg = e->cfg;
@@ -283,7 +299,7 @@ static bool detect_tls(struct eng *e, struct trun *tr)
 	memset(tr->pc.state, 0, tr->probe->state_size);
 	tr->tgt.transport = t == TRANSPORT_TCP ? TRANSPORT_TLS : TRANSPORT_WSS;
 	record_init(&tr->rec, tr->probe->name);
-	eng_record_identity(&tr->rec, &tr->tgt, saved->start_us);
+	eng_record_identity(e, &tr->rec, &tr->tgt, saved->start_us);
 	if (tr->pc.cls) {
 		cls_free(tr->pc.cls);
 		tr->pc.cls = cls_new(e->cfg);
@@ -421,7 +437,7 @@ void job_abandon(struct eng *e, struct trun *tr, enum msw_status status)
 {
 	struct msw_record r;
 	record_init(&r, tr->probe->name);
-	eng_record_identity(&r, &tr->tgt, tr->rec.start_us);
+	eng_record_identity(e, &r, &tr->tgt, tr->rec.start_us);
 	r.status = status;
 	record_set_error(&r, status == ST_INTERRUPTED ? "interrupted"
 						  : "blocking probe passed its deadline");

@@ -18,8 +18,8 @@ struct csv {
 
 static const char *const columns[] = {
 	"scan_id", "timestamp", "ip", "port", "hostname", "transport", "probe", "status",
-	"mqtt", "mqtt_version", "auth", "read_access", "write_access", "broker_product",
-	"broker_version", "topic_count", "finding_id", "category", "severity", "confidence",
+	"mqtt", "mqtt_version", "auth", "auth_identity", "read_access", "write_access", "broker_product",
+	"broker_version", "topic_count", "sys_topic_count", "finding_id", "category", "severity", "confidence",
 	"cwe", "topic", "title", "evidence", "remediation", "reproduce", NULL
 };
 
@@ -91,11 +91,13 @@ static void service_cells(struct csv *c, const cJSON *r)
 	cell_num(c, r, "mqtt");
 	cell(c, jstr(r, "mqtt_version"), false);
 	cell(c, jstr(r, "auth"), false);
+	cell(c, jstr_or_b64(r, "auth_identity", &b64), false);
 	cell(c, jstr(r, "read_access"), false);
 	cell(c, jstr(r, "write_access"), false);
 	cell(c, jstr_or_b64(b, "product", &b64), false);
 	cell(c, jstr_or_b64(b, "version", &b64), false);
 	cell_num(c, jget(r, "topics"), "count");
+	cell_num(c, jget(r, "topics"), "sys_count");
 }
 
 static void finding_cells(struct csv *c, const cJSON *f)

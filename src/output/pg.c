@@ -59,7 +59,8 @@ static const char schema_sql[] =
 	" connack_code BIGINT, read_access TEXT, write_access TEXT, broker_product TEXT,"
 	" broker_version TEXT, topic_count BIGINT, retained_count BIGINT, messages BIGINT,"
 	" bytes BIGINT, finding_count BIGINT, worst_severity TEXT, timestamp TEXT,"
-	" duration_ms BIGINT, error TEXT, json TEXT NOT NULL, run_key TEXT NOT NULL);"
+	" duration_ms BIGINT, error TEXT, json TEXT NOT NULL, auth_identity TEXT,"
+	" sys_topic_count BIGINT, run_key TEXT NOT NULL);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS services_target ON services" TARGET_KEY ";"
 	"CREATE INDEX IF NOT EXISTS services_host ON services(scan_id, ip, port);"
 	"CREATE TABLE IF NOT EXISTS topics(service_id BIGINT NOT NULL, scan_id TEXT, ip TEXT,"
@@ -79,6 +80,16 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx BIGINT NOT NULL,"
 	" run_key TEXT NOT NULL, PRIMARY KEY(run_key, idx));";
 
+/* Columns added since the first version of the tables: an older database gets them (only
+ * when one is missing, so an open never waits for a table lock otherwise). */
+static const char new_cols_sql[] =
+	"SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+	" AND table_name = 'services' AND column_name IN ('auth_identity', 'sys_topic_count')";
+#define NEW_COLS "2"
+static const char add_cols_sql[] =
+	"ALTER TABLE IF EXISTS services ADD COLUMN IF NOT EXISTS auth_identity TEXT;"
+	"ALTER TABLE IF EXISTS services ADD COLUMN IF NOT EXISTS sys_topic_count BIGINT;";
+
 /* Staging tables of this session; the ord column ties a topic or finding to its service. */
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS s_in(ord BIGINT, scan_id TEXT, kind TEXT, probe TEXT,"
@@ -87,7 +98,8 @@ static const char stage_sql[] =
 	" read_access TEXT, write_access TEXT, broker_product TEXT, broker_version TEXT,"
 	" topic_count BIGINT, retained_count BIGINT, messages BIGINT, bytes BIGINT,"
 	" finding_count BIGINT, worst_severity TEXT, timestamp TEXT, duration_ms BIGINT,"
-	" error TEXT, json TEXT, run_key TEXT, sid BIGINT) ON COMMIT DELETE ROWS;"
+	" error TEXT, json TEXT, auth_identity TEXT, sys_topic_count BIGINT, run_key TEXT,"
+	" sid BIGINT) ON COMMIT DELETE ROWS;"
 	"CREATE TEMP TABLE IF NOT EXISTS t_in(ord BIGINT, topic TEXT, topic_b64 TEXT,"
 	" retained BIGINT, messages BIGINT, bytes BIGINT, sample TEXT, sample_b64 TEXT,"
 	" sample_truncated BIGINT) ON COMMIT DELETE ROWS;"
@@ -99,11 +111,13 @@ static const char stage_sql[] =
 #define SVC_COLS_SQLITE "scan_id, kind, probe, ip, port, hostname, transport,"          \
 	" transport_security, status, mqtt, mqtt_version, auth, connack_code, read_access,"   \
 	" write_access, broker_product, broker_version, topic_count, retained_count, messages,"\
-	" bytes, finding_count, worst_severity, timestamp, duration_ms, error, json"
+	" bytes, finding_count, worst_severity, timestamp, duration_ms, error, json,"           \
+	" auth_identity, sys_topic_count"
 #define SVC_COLS "scan_id, kind, probe, ip, port, hostname, transport, transport_security," \
 	" status, mqtt, mqtt_version, auth, connack_code, read_access, write_access,"          \
 	" broker_product, broker_version, topic_count, retained_count, messages, bytes,"       \
-	" finding_count, worst_severity, timestamp, duration_ms, error, json, run_key"
+	" finding_count, worst_severity, timestamp, duration_ms, error, json, auth_identity,"  \
+	" sys_topic_count, run_key"
 
 /* The batch, moved from the staging tables in one transaction ($1 run key, $2 scan id). */
 static const char *const move_sql[] = {
@@ -120,7 +134,8 @@ static const char *const move_sql[] = {
 	" retained_count = EXCLUDED.retained_count, messages = EXCLUDED.messages,"
 	" bytes = EXCLUDED.bytes, finding_count = EXCLUDED.finding_count,"
 	" worst_severity = EXCLUDED.worst_severity, timestamp = EXCLUDED.timestamp,"
-	" duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, json = EXCLUDED.json",
+	" duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, json = EXCLUDED.json,"
+	" auth_identity = EXCLUDED.auth_identity, sys_topic_count = EXCLUDED.sys_topic_count",
 	"UPDATE s_in SET sid = s.id FROM services s WHERE s.run_key = s_in.run_key AND"
 	" s.ip = s_in.ip AND s.port = s_in.port AND s.transport IS NOT DISTINCT FROM"
 	" s_in.transport AND s.probe IS NOT DISTINCT FROM s_in.probe AND"
@@ -344,6 +359,8 @@ const struct pg_col pg_services_cols[] = {
 	{"duration_ms", "duration_ms", 'i'},
 	{"error", "error", 't'},
 	{"json", NULL, 't'},
+	{"auth_identity", "auth_identity", 't'},
+	{"sys_topic_count", "topics.sys_count", 'i'},
 	{NULL, NULL, 0},
 };
 
@@ -570,6 +587,16 @@ static msw_err maybe_commit(struct pgs *q)
 
 /* ---- sink ---- */
 
+static msw_err add_new_columns(PGconn *c)
+{
+	PGresult *r = PQexec(c, new_cols_sql);
+	bool all = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		   !strcmp(PQgetvalue(r, 0, 0), NEW_COLS);
+
+	PQclear(r);
+	return all ? MSW_OK : exec(c, add_cols_sql);
+}
+
 static msw_err pg_open(struct sink *s, const char *url, const struct msw_config *cfg)
 {
 	struct pgs *q = calloc(1, sizeof(*q));
@@ -590,7 +617,8 @@ static msw_err pg_open(struct sink *s, const char *url, const struct msw_config 
 		return MSW_ERR_IO;
 	/* several shards may create the tables at once: serialise on an advisory lock */
 	if (exec(q->c, "SELECT pg_advisory_lock(7718201)") || exec(q->c, schema_sql) ||
-	    exec(q->c, "SELECT pg_advisory_unlock(7718201)") || exec(q->c, stage_sql))
+	    add_new_columns(q->c) || exec(q->c, "SELECT pg_advisory_unlock(7718201)") ||
+	    exec(q->c, stage_sql))
 		return MSW_ERR_IO;
 	q->staged = true;
 	return MSW_OK;
@@ -849,6 +877,7 @@ msw_err pg_copy_to_sqlite(const char *url, const char *filter, const char *path,
 
 	if (!c)
 		return MSW_ERR_USAGE;
+	add_new_columns(c); /* a database an older version wrote: else its columns are missing */
 	rc = sqlite_with_tables(path);
 	if (!rc && sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		rc = MSW_ERR_IO;

@@ -179,6 +179,7 @@ static void add_topics(cJSON *o, const struct msw_record *r)
 	if (!t)
 		return;
 	kadd(t, "count", cJSON_CreateNumber(r->topic_count));
+	kadd(t, "sys_count", cJSON_CreateNumber(r->sys_topic_count));
 	kadd(t, "retained", cJSON_CreateNumber(r->retained_count));
 	kadd(t, "messages", cJSON_CreateNumber((double)r->messages_total));
 	kadd(t, "bytes", cJSON_CreateNumber((double)r->bytes_total));
@@ -259,6 +260,7 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 	json_add_cstr(o, "ip", r->ip);
 	kadd(o, "port", cJSON_CreateNumber(r->port));
 	json_add_cstr(o, "hostname", r->hostname);
+	json_add_cstr(o, "auth_identity", r->auth_identity);
 	kadd(o, "transport", lit_str(transport_str(r->transport)));
 	if (r->transport_security)
 		json_add_cstr(o, "transport_security", fenum_name(&msw_tsec_enum, r->transport_security));

@@ -174,6 +174,20 @@ static void host_software(struct hw *w, const struct rep_host *h)
 	hw_raw(w, "</p>\n");
 }
 
+/* The topics seen: the owner's data, with the broker's own $SYS statistics named apart. */
+static void readable(struct hw *w, const cJSON *t)
+{
+	double count = jnum(t, "count", 0), sys = jnum(t, "sys_count", 0);
+
+	if (sys > count || sys < 0)
+		sys = count > 0 ? count : 0;
+	hw_fmt(w, "%.0f topics", count - sys);
+	if (sys > 0)
+		hw_fmt(w, " (plus %.0f $SYS)", sys);
+	hw_fmt(w, ", %.0f retained, %.0f messages", jnum(t, "retained", 0),
+	       jnum(t, "messages", 0));
+}
+
 static void service_row(struct hw *w, const cJSON *s)
 {
 	const cJSON *b = jget(s, "broker"), *t = jget(s, "topics");
@@ -196,13 +210,16 @@ static void service_row(struct hw *w, const cJSON *s)
 	if (is_broker(s)) {
 		hw_raw(w, ", ");
 		hw_label(w, jstr(s, "auth"), 40);
+		if (jstr(s, "auth_identity")) { /* who the scan logged in as */
+			hw_raw(w, " as ");
+			hw_label(w, jstr(s, "auth_identity"), 60);
+		}
 		hw_raw(w, ", ");
 		hw_label(w, jstr(s, "transport_security"), 40);
 	}
 	hw_raw(w, "</td><td>");
 	if (is_broker(s))
-		hw_fmt(w, "%.0f topics, %.0f retained, %.0f messages", jnum(t, "count", 0),
-		       jnum(t, "retained", 0), jnum(t, "messages", 0));
+		readable(w, t);
 	hw_raw(w, "</td></tr>\n");
 }
 

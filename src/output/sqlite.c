@@ -48,7 +48,8 @@ static const char schema_sql[] =
 	" connack_code INTEGER, read_access TEXT, write_access TEXT, broker_product TEXT,"
 	" broker_version TEXT, topic_count INTEGER, retained_count INTEGER, messages INTEGER,"
 	" bytes INTEGER, finding_count INTEGER, worst_severity TEXT, timestamp TEXT,"
-	" duration_ms INTEGER, error TEXT, json TEXT NOT NULL);"
+	" duration_ms INTEGER, error TEXT, json TEXT NOT NULL, auth_identity TEXT,"
+	" sys_topic_count INTEGER);"
 	"CREATE INDEX IF NOT EXISTS services_host ON services(scan_id, ip, port);"
 	"CREATE TABLE IF NOT EXISTS topics(service_id INTEGER NOT NULL, scan_id TEXT, ip TEXT,"
 	" port INTEGER, topic TEXT, topic_b64 TEXT, retained INTEGER, messages INTEGER,"
@@ -107,9 +108,10 @@ static const char *const qsql[Q__COUNT] = {
 	[Q_SERVICE] = "INSERT INTO services(scan_id, kind, probe, ip, port, hostname, transport,"
 		" transport_security, status, mqtt, mqtt_version, auth, connack_code, read_access,"
 		" write_access, broker_product, broker_version, topic_count, retained_count,"
-		" messages, bytes, finding_count, worst_severity, timestamp, duration_ms, error, json)"
+		" messages, bytes, finding_count, worst_severity, timestamp, duration_ms, error, json,"
+		" auth_identity, sys_topic_count)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
-		"?21,?22,?23,?24,?25,?26,?27)",
+		"?21,?22,?23,?24,?25,?26,?27,?28,?29)",
 	[Q_TOPIC] = "INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained,"
 		" messages, bytes, sample, sample_b64, sample_truncated)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -215,17 +217,31 @@ static msw_err tx_commit(struct sq *q)
 	return exec(q, "COMMIT");
 }
 
-/* A database written before the done markers carried counts gets the column. */
-static msw_err add_done_counts(struct sq *q)
+/* A database written by an older version gets the columns added since (done markers'
+ * counts, the services' auth_identity and sys_topic_count). */
+static msw_err add_column(struct sq *q, const char *probe_sql, const char *alter_sql)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(q->db, "SELECT counts FROM done LIMIT 0", -1, &st, NULL) ==
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v2(q->db, probe_sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return MSW_OK;
 	}
-	return exec(q, "ALTER TABLE done ADD COLUMN counts TEXT");
+	return exec(q, alter_sql);
+}
+
+static msw_err add_new_columns(struct sq *q)
+{
+	msw_err rc = add_column(q, "SELECT counts FROM done LIMIT 0",
+				"ALTER TABLE done ADD COLUMN counts TEXT");
+
+	if (!rc)
+		rc = add_column(q, "SELECT auth_identity FROM services LIMIT 0",
+				"ALTER TABLE services ADD COLUMN auth_identity TEXT");
+	if (!rc)
+		rc = add_column(q, "SELECT sys_topic_count FROM services LIMIT 0",
+				"ALTER TABLE services ADD COLUMN sys_topic_count INTEGER");
+	return rc;
 }
 
 static bool table_exists(struct sq *q, const char *name)
@@ -280,7 +296,7 @@ static msw_err sq_open(struct sink *s, const char *path, const struct msw_config
 	}
 	sqlite3_busy_timeout(q->db, 5000);
 	if (exec(q, "PRAGMA journal_mode=WAL") || exec(q, "PRAGMA synchronous=NORMAL") ||
-	    exec(q, schema_sql) || add_done_counts(q) || add_acl_table(q))
+	    exec(q, schema_sql) || add_new_columns(q) || add_acl_table(q))
 		return MSW_ERR_IO;
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (sqlite3_prepare_v2(q->db, qsql[i], -1, &q->q[i], NULL) != SQLITE_OK) {
@@ -401,6 +417,8 @@ static msw_err insert_service(struct sq *q, const cJSON *rec, sqlite3_int64 *id)
 	bind_jint(st, 25, rec, "duration_ms");
 	bind_jstr(st, 26, rec, "error");
 	sqlite3_bind_text(st, 27, txt, -1, SQLITE_TRANSIENT);
+	bind_jstr(st, 28, rec, "auth_identity");
+	bind_jint(st, 29, topics, "sys_count");
 	rc = step(q, st);
 	cJSON_free(txt);
 	*id = sqlite3_last_insert_rowid(q->db);

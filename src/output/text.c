@@ -179,6 +179,7 @@ static void put_mqtt_verdict(FILE *f, const cJSON *r, bool creds)
 	const char *auth = jstr(r, "auth"), *ra = jstr(r, "read_access");
 	const char *v = "speaks MQTT";
 	double count = jnum(jget(r, "topics"), "count", 0);
+	double sys = jnum(jget(r, "topics"), "sys_count", 0);
 
 	for (size_t i = 0; auth && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		if (strcmp(auth, verdicts[i].auth) == 0)
@@ -188,8 +189,15 @@ static void put_mqtt_verdict(FILE *f, const cJSON *r, bool creds)
 	fputs(v, f);
 	if (!ra)
 		return;
-	if (strcmp(ra, "granted_with_data") == 0)
-		fprintf(f, " and read %.0f topic%s", count, count == 1 ? "" : "s");
+	if (sys > count)
+		sys = count;
+	if (strcmp(ra, "granted_with_data") == 0) {
+		/* the owner's data apart from the broker's own $SYS statistics */
+		fprintf(f, " and read %.0f topic%s", count - sys, count - sys == 1 ? "" : "s");
+		if (sys > 0)
+			fprintf(f, " (plus %.0f $SYS topic%s of broker statistics)", sys,
+				sys == 1 ? "" : "s");
+	}
 	else if (strcmp(ra, "granted_no_data") == 0)
 		fputs(has_tag(r, "acl_filtered")
 			      ? ", but subscribing to everything delivered nothing although the broker "

@@ -989,6 +989,7 @@ static void record_publish(struct pctx *c, struct mq *m, const struct slice *top
 		acl_family_add(&m->acc->fam, topic->p, topic->len, c->cfg->acl_filters);
 	if (fresh) {
 		r->topic_count++;
+		r->sys_topic_count += topic->len >= 5 && !memcmp(topic->p, "$SYS/", 5);
 		r->retained_count += retain;
 	}
 	if (t) {

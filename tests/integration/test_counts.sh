@@ -10,7 +10,10 @@
 #   - audit: a named target that refuses has a record; at depth host the host-probe ports
 #     are counted apart (targets_tried is what -sL lists);
 #   - a name that does not resolve: status invalid-inputs, and the sentence says so with
-#     the name (run in a fresh network namespace, so no DNS query leaves the machine).
+#     the name (run in a fresh network namespace, so no DNS query leaves the machine);
+#   - $SYS topics are counted apart from the owner's data (topics.sys_count, the SQLite and
+#     CSV sys_topic_count, "read N topics (plus M $SYS topics ...)" in the summary and
+#     "N topics (plus M $SYS)" in the HTML services table).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -120,5 +123,26 @@ if unshare -rn true 2>/dev/null; then
 else
 	echo "note: no unprivileged network namespace; unresolvable-name check skipped"
 fi
+
+# $SYS apart: two retained topics of data on the open broker, and Mosquitto's own $SYS tree
+mosquitto_pub -h $OPEN -p "$P" -r -t 'home/lamp' -m 'on'
+mosquitto_pub -h $OPEN -p "$P" -r -t 'home/door' -m 'closed'
+TERM=dumb script -qec "$MSW_BIN scan $OPEN -p $P --depth topics --window 2 -q --format text \
+	-oJ $T/sys.json --db $T/sys.db --csv $T/sys.csv --html $T/sys.html" /dev/null >"$T/sys.txt" 2>&1
+assert_json "$T/sys.json" '.topics.sys_count >= 1 and .topics.count - .topics.sys_count == 2' \
+	"\$SYS topics counted apart: sys_count, and 2 topics of data"
+assert_json "$T/sys.json" '([.topics.list[].topic | select(startswith("$SYS/"))] | length) == .topics.sys_count' \
+	"sys_count is the \$SYS topics listed"
+nsys=$(jq .topics.sys_count "$T/sys.json")
+tr -d '\r' <"$T/sys.txt" | grep -q "read 2 topics (plus $nsys \$SYS topics of broker statistics)" &&
+	pass "summary: read 2 topics, plus the \$SYS topics apart" || { fail "summary \$SYS"; cat "$T/sys.txt" >&2; }
+grep -qF "2 topics (plus $nsys \$SYS)" "$T/sys.html" && pass "HTML: 2 topics, plus the \$SYS topics apart" ||
+	fail "HTML: no '2 topics (plus $nsys \$SYS)'"
+assert_eq "$nsys" "$(sqlite3 "$T/sys.db" "SELECT sys_topic_count FROM services")" "SQLite: sys_topic_count"
+"$(msw_python)" - "$T/sys.csv" "$nsys" <<'PY' && pass "CSV: sys_topic_count" || fail "CSV: sys_topic_count"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert rows and all(r["sys_topic_count"] == sys.argv[2] for r in rows), rows[:1]
+PY
 
 finish

@@ -9,7 +9,10 @@
 #     the findings' commands carry -u/-P placeholders and, run as printed, read the
 #     broker; with credentials given they carry '<user>'/'<password>', which an owner
 #     replaces; the clear-text-credentials finding shows the credentials on the wire;
-#   - an anonymous broker has its finding at the default depth (connack).
+#   - an anonymous broker has its finding at the default depth (connack);
+#   - every record names the identity the scan used (auth_identity: the URL's or -u's
+#     username, null when anonymous; never the password), in the JSON lines, the SQLite
+#     services table and the CSV, also for targets that refused or were never reached.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -121,6 +124,8 @@ run_repro() { # FILE FINDING_ID USER PASS -> prints what the command printed
 if [ -d "$A/node_modules/aedes" ]; then
 	"$MSW_BIN" scan $ANY -p "$PA" --auth-probe --depth topics --window 1 --format json >"$T/any.json" 2>"$T/any.err"
 	assert_json "$T/any.json" '.auth == "any_credentials"' "Aedes --auth any: any_credentials"
+	assert_json_all "$T/any.json" 'has("auth_identity") and .auth_identity == null' \
+		"any credentials probe: its random username is not an identity (auth_identity null)"
 	assert_json_all "$T/any.json" '[.findings[].reproduce | select(test("mosquitto_sub"))] | all(test(" -u any-user -P any-password"))' \
 		"any credentials: every mosquitto_sub line carries -u/-P"
 	out=$(run_repro "$T/any.json" mqtt.any_credentials x x)
@@ -141,6 +146,52 @@ if printf '%s' "$out" | grep -q '^[0-9]'; then
 	pass "credentials given: the reproduce line, with the owner's values, reads the broker"
 else
 	fail "credentials given: reproduce line did not read the broker: $out"
+fi
+
+# 7. auth_identity: who the scan was, on every record and in every sink
+CLOSED=$(free_port $OPEN)
+"$MSW_BIN" scan $PW -p "$PP,$CLOSED" --all -u tester -P "$SECRET" --format json --db "$T/id.db" \
+	--csv "$T/id.csv" --html "$T/id.html" >"$T/id.json" 2>/dev/null
+assert_eq 2 "$(jq -s 'length' "$T/id.json")" "-u: a record per port (one open, one closed)"
+assert_json_all "$T/id.json" '.auth_identity == "tester"' "-u: every record names the identity, the refused one too"
+assert_eq 2 "$(sqlite3 "$T/id.db" "SELECT count(*) FROM services WHERE auth_identity = 'tester'")" \
+	"-u: the SQLite services rows carry auth_identity"
+col=$(head -1 "$T/id.csv" | tr -d '\r' | tr ',' '\n' | grep -n '^"auth_identity"$' | cut -d: -f1)
+if [ -n "$col" ] && [ "$(tail -n +2 "$T/id.csv" | cut -d, -f"$col" | sort -u)" = '"tester"' ]; then
+	pass "-u: the CSV has an auth_identity column naming the identity"
+else
+	fail "-u: CSV auth_identity column ($col): $(head -2 "$T/id.csv")"
+fi
+grep -q 'authenticated as tester' "$T/id.html" && pass "-u: the HTML services table names the identity" ||
+	fail "-u: the HTML does not name the identity"
+if grep -q -- "$SECRET" "$T/id.json" "$T/id.csv" "$T/id.html" || sqlite3 "$T/id.db" .dump | grep -q -- "$SECRET"; then
+	fail "the password reached a record, the CSV, the HTML or the database"
+else
+	pass "auth_identity: the password is nowhere in the outputs"
+fi
+"$MSW_BIN" scan "mqtt://tester:$SECRET@$PW:$PP" --format json >"$T/id-url.json" 2>/dev/null
+assert_json_all "$T/id-url.json" '.auth_identity == "tester"' "URL credentials: auth_identity is the URL's username"
+"$MSW_BIN" scan $PW -p "$PP" --format json >"$T/id-anon.json" 2>/dev/null
+assert_json_all "$T/id-anon.json" 'has("auth_identity") and .auth_identity == null' \
+	"no credentials: auth_identity null (the anonymous run)"
+if jq -e -s --slurpfile b "$T/id-anon.json" '.[0].ip == $b[0].ip and .[0].port == $b[0].port and .[0].auth_identity != $b[0].auth_identity' \
+	"$T/id-url.json" >/dev/null; then
+	pass "two records for one host:port are told apart by auth_identity"
+else
+	fail "records of the anonymous and the authenticated run look alike"
+fi
+"$MSW_BIN" scan $OPEN -p "$PO" -u tester -P "$SECRET" --depth host --format json >"$T/id-host.json" 2>/dev/null
+assert_json "$T/id-host.json" '.kind == "host" and .auth_identity == "tester"' "depth host: the host record names the identity"
+printf 'tester:%s\nnobody:wrong\n' "$SECRET" >"$T/creds"
+"$MSW_BIN" scan $PW -p "$PP" --credentials "$T/creds" --format json >"$T/id-creds.json" 2>/dev/null
+assert_json "$T/id-creds.json" '.auth_identity == "tester" and .auth == "authenticated"' \
+	"--credentials: auth_identity is the first account's (the record's own identity)"
+# (in a fresh network namespace: the resolver's query goes nowhere)
+if unshare -rn true 2>/dev/null; then
+	unshare -rn "$MSW_BIN" scan no-such-host.invalid -p 1883 -u tester -P "$SECRET" --format json \
+		>"$T/id-unres.json" 2>/dev/null
+	assert_json_all "$T/id-unres.json" '.status == "invalid-inputs" and .auth_identity == "tester"' \
+		"a name that did not resolve: its record names the identity"
 fi
 
 finish

@@ -2,7 +2,7 @@
  * (every envelope field, _b64 fallbacks, long CONNACKs, numbers past 2^53). Shared by the
  * test (tests/unit/test_record_golden.c, the field-table writer) and the generator of the
  * vectors (tests/vectors/record/gen_old.c, built against the cJSON-based writer), so both
- * draw in the same order. The includer defines the hooks whose API differs between the two
+ * draw in the same order (a field added later is drawn at the end of recipe()). The includer defines the hooks whose API differs between the two
  * record models: SET_KIND, SET_TSEC, SET_VERSIONS, ADD_EVIDENCE. */
 #ifndef MSW_RECORD_RECIPE_H
 #define MSW_RECORD_RECIPE_H
@@ -111,7 +111,7 @@ static void recipe(struct msw_record *r)
 	r->read_access = (enum msw_read_access)rnd(READ__COUNT);
 	/* the four values the vectors were made with (WRITE_ACCEPTED came later; the record
 	 * tests and test_mqtt_acl cover it) */
-	r->write_access = (enum msw_write_access)rnd(WRITE_ACCEPTED);
+	r->write_access = (enum msw_write_access)rnd(4);
 	r->mqtt = rnd(2);
 	if (rnd(3)) {
 		const char *v = rnd(2) ? "5.0" : rnd(2) ? "3.1.1" : "3.1";
@@ -139,6 +139,9 @@ static void recipe(struct msw_record *r)
 	recipe_topics(r);
 	recipe_findings(r);
 	r->duration_ms = (int64_t)rnd(100000) - 10;
+	/* fields added since the first vectors: drawn last, so every earlier draw stays */
+	r->auth_identity = rnd(2) ? rcstr(12) : NULL;
+	r->sys_topic_count = rnd(3) ? 0 : rnd(r->topic_count + 1);
 }
 
 #endif

@@ -1,8 +1,9 @@
 /* The record's JSON is the same bytes as before the field tables: 2,000 records from a
  * fixed recipe (every envelope field, _b64 fallbacks, long CONNACKs, numbers past 2^53) are
  * compared with tests/vectors/record/records.sha256 (SHA-256 of each line as the cJSON-based
- * writer of commit 704ef2a wrote it; the first 25 lines in full in records_head.jsonl, so a
- * difference shows where). The recipe is shared with the generator of the vectors
+ * writer wrote it: commit 704ef2a, regenerated with gen_old.sh by an older checkout that has
+ * that writer and each field added since; the first 25 lines in full in records_head.jsonl,
+ * so a difference shows where). The recipe is shared with the generator of the vectors
  * (record_recipe.h; tests/vectors/record/gen_old.sh builds it against the old writer). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -89,6 +89,7 @@ static void test_full(void **st)
 	snprintf(r.source_ip, sizeof(r.source_ip), "127.0.0.1");
 	r.port = 1883;
 	r.hostname = strdup("h\xc3\xa9\"\n\x01");
+	r.auth_identity = strdup("us\xff" "er"); /* not UTF-8: auth_identity_b64 */
 	r.transport = TRANSPORT_WSS;
 	r.transport_security = TSEC_TLS_VERIFIED;
 	r.status = ST_SUCCESS;
@@ -119,6 +120,7 @@ static void test_full(void **st)
 	t->sample_truncated = true;
 	record_topic(&r, (const uint8_t *)"", 0, 10);
 	r.topic_count = 7;
+	r.sys_topic_count = 2;
 	r.retained_count = 1;
 	r.messages_total = 1ull << 40;
 	r.bytes_total = 99;
@@ -160,6 +162,8 @@ static void test_full(void **st)
 	r.error = strdup("ok");
 	free(r.hostname);
 	r.hostname = NULL;
+	free(r.auth_identity);
+	r.auth_identity = strdup("tester");
 	same(&r);
 	record_free(&r);
 }
@@ -235,6 +239,7 @@ static void rnd_record(struct msw_record *r)
 	r->start_us = (int64_t)rnd(2000000000) * 1000000 + rnd(1000000);
 	r->port = (uint16_t)rnd(65536);
 	r->hostname = rnd(2) ? rnd_cstr(10) : NULL;
+	r->auth_identity = rnd(2) ? rnd_cstr(10) : NULL;
 	r->error = rnd(2) ? rnd_cstr(10) : NULL;
 	r->transport = (enum msw_transport)rnd(TRANSPORT__COUNT + 1);
 	r->status = (enum msw_status)rnd(ST__COUNT + 1);
@@ -289,6 +294,7 @@ static void rnd_record(struct msw_record *r)
 	r->tls = rnd(3) ? NULL : rnd_tree(0);
 	r->websocket = rnd(4) ? NULL : rnd_tree(0);
 	r->extra = rnd(2) ? rnd_tree(4) : NULL;
+	r->sys_topic_count = rnd(3) ? 0 : rnd(100000);
 	r->duration_ms = (int64_t)rnd(100000) - 10;
 }
 
