@@ -61,7 +61,7 @@ static msw_err csv_open(struct sink *s, const char *path, const struct msw_confi
 	if (!c)
 		return MSW_ERR_NOMEM;
 	/* --resume continues the same file: append, header only when it is empty */
-	c->f = fopen(path, cfg && cfg->resume_db ? "a" : "w");
+	c->f = fopen(path, cfg && cfg->resume_db && !s->fresh ? "a" : "w");
 	if (!c->f) {
 		free(c);
 		return MSW_ERR_IO;

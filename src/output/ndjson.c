@@ -83,13 +83,15 @@ static msw_err nd_open(struct sink *s, const char *path, const struct msw_config
 		n->f = stdout;
 	} else {
 		/* --resume continues the same files: append, never truncate */
-		n->f = fopen(path, cfg && cfg->resume_db ? "a+" : "w");
+		bool append = cfg && cfg->resume_db && !s->fresh;
+
+		n->f = fopen(path, append ? "a+" : "w");
 		n->own = true;
 		if (!n->f) {
 			free(n);
 			return MSW_ERR_IO;
 		}
-		if (cfg && cfg->resume_db)
+		if (append)
 			drop_partial_line(n->f);
 	}
 	n->tty = isatty(fileno(n->f));

@@ -34,6 +34,7 @@
 #include "base/scan_stats.h"
 #include "output/pg.h"
 #include "output/record.h"
+#include "output/rsource.h"
 #include "output/sink.h"
 
 #ifndef MSW_VERSION
@@ -311,6 +312,7 @@ static msw_err add_sink(struct output *o, const struct sink_ops *ops, const char
 	s->ops = ops;
 	s->cfg = o->cfg;
 	s->arg = arg;
+	s->path = path;
 	rc = ops->open(s, path, o->cfg);
 	if (rc && s->priv && ops->close)
 		ops->close(s);
@@ -983,6 +985,118 @@ void output_progress(struct output *o, const struct scan_stats *st, uint64_t tot
 	o->progress_shown = true;
 }
 
+/* ---- the resumed scan's files, written anew ----
+ *
+ * JSON lines and CSV files are appended to while a --resume run goes on (a host that was
+ * in flight at the interruption is probed again, so its records would appear twice). (The
+ * HTML page is the whole scan's already: its sink reads the earlier records back.) At the
+ * end of a resumed run each such file
+ * is written anew from the database, the authoritative copy (one row per target: a host
+ * probed again replaced its earlier rows): the records of the scan in stored order
+ * between the start and the final metadata, through a temporary file and a rename. When
+ * the database cannot give every record (a row it skips, a read error) the appended file
+ * is kept and the reason printed. */
+
+static bool rewritten_file(const struct sink *s)
+{
+	return s->path && strcmp(s->path, "-") != 0 &&
+	       (s->ops == &sink_ndjson || s->ops == &sink_csv);
+}
+
+static msw_err replay(struct sink *t, struct rsource *rs, const char *scan_id,
+		      const cJSON *m0, const cJSON *m1, char *why, size_t whylen)
+{
+	struct rs_select sel = {.pick = RS_PICK_SCAN, .id = scan_id};
+	cJSON *rec;
+	msw_err rc = rsource_select(rs, &sel);
+
+	if (!rc && t->ops->meta)
+		rc = t->ops->meta(t, m0, 0);
+	while (!rc && !(rc = rsource_next(rs, &rec)) && rec) {
+		rc = t->ops->write(t, rec);
+		cJSON_Delete(rec);
+	}
+	if (rc) {
+		snprintf(why, whylen, "%s", rsource_why(rs)[0] ? rsource_why(rs) : msw_err_str(rc));
+		return rc;
+	}
+	if (rsource_skipped(rs)) {
+		snprintf(why, whylen, "the database skipped %llu of its records",
+			 (unsigned long long)rsource_skipped(rs));
+		return MSW_ERR_MALFORMED;
+	}
+	if (t->ops->meta && (rc = t->ops->meta(t, m1, 1)))
+		snprintf(why, whylen, "%s", msw_err_str(rc));
+	else if (t->ops->flush && (rc = t->ops->flush(t)))
+		snprintf(why, whylen, "%s", msw_err_str(rc));
+	return rc;
+}
+
+/* Writes sink i's file anew from rs; its open handle is closed first. */
+static void rewrite_one(struct output *o, int i, struct rsource *rs, const cJSON *m0,
+			const cJSON *m1)
+{
+	struct sink *s = &o->sinks[i];
+	size_t n = strlen(s->path) + sizeof(".resumed-tmp");
+	char *tmp = malloc(n), why[256] = "out of memory";
+	struct sink t = {.ops = s->ops, .cfg = s->cfg, .fresh = true};
+	msw_err rc = MSW_ERR_NOMEM;
+
+	s->ops->close(s);
+	o->dead[i] = true; /* closed: nothing more goes to it */
+	if (tmp) {
+		snprintf(tmp, n, "%s.resumed-tmp", s->path);
+		t.path = tmp;
+		rc = s->ops->open(&t, tmp, s->cfg);
+		if (rc)
+			snprintf(why, sizeof(why), "%s", msw_err_str(rc));
+		else
+			rc = replay(&t, rs, o->scan_id, m0, m1, why, sizeof(why));
+		if (t.priv)
+			s->ops->close(&t);
+		if (!rc && rename(tmp, s->path) != 0) {
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+			rc = MSW_ERR_IO;
+		}
+		if (rc)
+			unlink(tmp);
+	}
+	if (rc)
+		fprintf(stderr, "mqttsweep: %s was appended to, not rewritten from the database: %s\n",
+			s->path, why);
+	free(tmp);
+}
+
+static void rewrite_resumed(struct output *o, const struct scan_stats *st, int exit_code)
+{
+	const char *db = o->cfg->db_path ? o->cfg->db_path : o->cfg->resume_db;
+	struct rsource *rs = NULL;
+	cJSON *m0 = NULL, *m1 = NULL;
+	char why[256];
+	bool any = false;
+
+	for (int i = 0; i < o->nsinks; i++) {
+		if ((o->sinks[i].ops == &sink_sqlite || o->sinks[i].ops == &sink_pg) && o->dead[i])
+			return; /* the database missed records: keep the appended files */
+		any |= !o->dead[i] && rewritten_file(&o->sinks[i]);
+	}
+	if (!any)
+		return;
+	if (rsource_open(db, &rs, why, sizeof(why))) {
+		fprintf(stderr, "mqttsweep: the resumed scan's files were appended to, not "
+				"rewritten: %s\n", why);
+		return;
+	}
+	m0 = output_build_meta(o, NULL, 0, 0);
+	m1 = output_build_meta(o, st, 1, exit_code);
+	for (int i = 0; m0 && m1 && i < o->nsinks; i++)
+		if (!o->dead[i] && rewritten_file(&o->sinks[i]))
+			rewrite_one(o, i, rs, m0, m1);
+	cJSON_Delete(m0);
+	cJSON_Delete(m1);
+	rsource_close(rs);
+}
+
 msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_code)
 {
 	if (!o)
@@ -996,6 +1110,8 @@ msw_err output_finish(struct output *o, const struct scan_stats *st, int exit_co
 	if (!o->relay)
 		emit_meta(o, st, 1, exit_code);
 	flush_all(o);
+	if (!o->relay && o->cfg->resume_db && !o->failed)
+		rewrite_resumed(o, st, exit_code);
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }
 

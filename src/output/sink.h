@@ -5,6 +5,7 @@
  * a sink given by its owner (the --workers pipe, engine/workers.c) by output_open_to(). */
 #ifndef MSW_SINK_H
 #define MSW_SINK_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "base/err.h"
@@ -38,6 +39,8 @@ struct sink {
 	void *priv;
 	const struct msw_config *cfg;
 	void *arg; /* what output_open_to() was given for this sink, else NULL */
+	const char *path; /* the file it writes, NULL for stdout or a relay */
+	bool fresh;       /* open the file anew even on --resume (the resumed scan's rewrite) */
 };
 
 extern const struct sink_ops sink_ndjson;
