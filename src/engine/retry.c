@@ -57,7 +57,7 @@ static void slowdown(struct eng *e)
 void eng_connect_answered(struct eng *e, struct trun *tr)
 {
 	if (tr->retries) {
-		e->stats->retried_ok++;
+		ENG_COUNT(e, tr->host ? &tr->host->tally : NULL, retried_ok, 1);
 		slowdown(e);
 	} else if (e->now_ms - tr->connect_ms >= LOSS_MS) {
 		slowdown(e);
@@ -82,7 +82,8 @@ bool eng_retry_later(struct eng *e, struct trun *tr, msw_err why, enum conn_stat
 	    tr->retries >= e->cfg->retries)
 		return false;
 	tr->retries++;
-	e->stats->retried++;
+	/* the host's tally too: its done marker carries it, so a resumed scan counts it */
+	ENG_COUNT(e, tr->host ? &tr->host->tally : NULL, retried, 1);
 	tw_del(&e->tw, &tr->total.e);
 	tr->retry_wait = true;
 	tr->qnext = NULL;

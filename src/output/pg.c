@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 #include "base/config.h"
+#include "base/scan_stats.h"
 #include "base/dbuf.h"
 #include "base/vec.h"
 #include "output/jget.h"
@@ -78,17 +79,19 @@ static const char schema_sql[] =
 	" worst_finding TEXT, categories TEXT, open_dashboard BIGINT, open_share BIGINT,"
 	" chain BIGINT, risk_chain TEXT, run_key TEXT NOT NULL, PRIMARY KEY(run_key, ip));"
 	"CREATE TABLE IF NOT EXISTS done(scan_id TEXT NOT NULL, idx BIGINT NOT NULL,"
-	" run_key TEXT NOT NULL, PRIMARY KEY(run_key, idx));";
+	" run_key TEXT NOT NULL, counts TEXT, PRIMARY KEY(run_key, idx));";
 
 /* Columns added since the first version of the tables: an older database gets them (only
  * when one is missing, so an open never waits for a table lock otherwise). */
 static const char new_cols_sql[] =
 	"SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-	" AND table_name = 'services' AND column_name IN ('auth_identity', 'sys_topic_count')";
-#define NEW_COLS "2"
+	" AND ((table_name = 'services' AND column_name IN ('auth_identity', 'sys_topic_count'))"
+	" OR (table_name = 'done' AND column_name = 'counts'))";
+#define NEW_COLS "3"
 static const char add_cols_sql[] =
 	"ALTER TABLE IF EXISTS services ADD COLUMN IF NOT EXISTS auth_identity TEXT;"
-	"ALTER TABLE IF EXISTS services ADD COLUMN IF NOT EXISTS sys_topic_count BIGINT;";
+	"ALTER TABLE IF EXISTS services ADD COLUMN IF NOT EXISTS sys_topic_count BIGINT;"
+	"ALTER TABLE IF EXISTS done ADD COLUMN IF NOT EXISTS counts TEXT;";
 
 /* Staging tables of this session; the ord column ties a topic or finding to its service. */
 static const char stage_sql[] =
@@ -106,7 +109,7 @@ static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS f_in(ord BIGINT, id TEXT, category TEXT, severity TEXT,"
 	" severity_rank BIGINT, confidence TEXT, cwe BIGINT, topic TEXT, topic_b64 TEXT,"
 	" title TEXT, evidence TEXT, remediation TEXT, reproduce TEXT) ON COMMIT DELETE ROWS;"
-	"CREATE TEMP TABLE IF NOT EXISTS d_in(idx BIGINT) ON COMMIT DELETE ROWS;";
+	"CREATE TEMP TABLE IF NOT EXISTS d_in(idx BIGINT, counts TEXT) ON COMMIT DELETE ROWS;";
 
 #define SVC_COLS_SQLITE "scan_id, kind, probe, ip, port, hostname, transport,"          \
 	" transport_security, status, mqtt, mqtt_version, auth, connack_code, read_access,"   \
@@ -178,7 +181,7 @@ static const char *const move_sql[] = {
 	" worst_finding = EXCLUDED.worst_finding, categories = EXCLUDED.categories,"
 	" open_dashboard = EXCLUDED.open_dashboard, open_share = EXCLUDED.open_share,"
 	" chain = EXCLUDED.chain, risk_chain = EXCLUDED.risk_chain",
-	"INSERT INTO done(scan_id, idx, run_key) SELECT $2, idx, $1 FROM d_in"
+	"INSERT INTO done(scan_id, idx, run_key, counts) SELECT $2, idx, $1, counts FROM d_in"
 	" ON CONFLICT DO NOTHING",
 };
 /* clang-format on */
@@ -649,17 +652,23 @@ static msw_err pg_write(struct sink *s, const cJSON *rec)
 	return maybe_commit(q);
 }
 
-/* The host's share of the counts (tally) is not stored in PostgreSQL yet: a scan resumed
- * from it counts the part it ran (docs/records.md). */
+/* The done marker carries the host's share of the counts (tally), as the SQLite sink's:
+ * --resume adds them up to continue the counts where the finished hosts left them. */
 static msw_err pg_host_done(struct sink *s, uint64_t index, const struct scan_stats *tally)
 {
 	struct pgs *q = s->priv;
-	char num[24];
+	cJSON *j = tally ? scan_stats_json(tally) : NULL;
+	char *counts = j ? cJSON_PrintUnformatted(j) : NULL, num[24];
 	msw_err rc;
 
-	(void)tally;
-	snprintf(num, sizeof(num), "%" PRIu64 "\n", index);
+	cJSON_Delete(j);
+	snprintf(num, sizeof(num), "%" PRIu64 "\t", index);
 	rc = put(&q->b[B_DONE], num, strlen(num));
+	if (!rc)
+		rc = put_txt(&q->b[B_DONE], counts);
+	if (!rc)
+		rc = eol(&q->b[B_DONE]);
+	cJSON_free(counts);
 	return rc ? rc : maybe_commit(q);
 }
 
@@ -777,7 +786,7 @@ static const struct {
 	 "scan_id, ip, services, mqtt_services, findings, worst_severity, worst_finding,"
 	 " categories, open_dashboard, open_share, chain, risk_chain",
 	 "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
-	{"done", "scan_id, idx", "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
+	{"done", "scan_id, idx, counts", "$1::text IS NULL OR scan_id = $1 OR run_key = $1"},
 };
 
 static int ncols(const char *cols)

@@ -5,7 +5,10 @@
 # - the services columns auth_identity and sys_topic_count hold what each record says
 #   (the username given with -u, never the password; the $SYS topics of topics.count);
 # - a database an older version wrote (without those columns) is read by `stats` and
-#   written by the next scan, which adds them.
+#   written by the next scan, which adds them;
+# - a scan interrupted (SIGINT) while a silent listener held a target, and resumed from
+#   PostgreSQL: its counts cover both parts (each done marker carries its host's counts)
+#   and its JSON lines file is written anew from the database, each target once.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -58,6 +61,39 @@ old_db
 assert_eq 0 $? "stats over an older database"
 assert_json "$T/st.json" '.metrics.speaking_mqtt.count >= 1' "stats over an older database: its brokers"
 assert_eq 2 "$(newcols)" "stats added the columns it reads"
+
+# ---- 3. --resume from PostgreSQL: counts of every part, the JSON lines written anew ----
+SIL=127.0.97.203
+start_silent_listener $SIL "$P" || { fail "silent listener"; finish; }
+pq "DELETE FROM done; DELETE FROM services; DELETE FROM scans"
+"$B" scan $OPEN $PW $SIL -p "$P" -u tester -P "$SECRET" --depth topics --window 1 --io-timeout 60 --all \
+	--db "$PG_URL" -oJ "$T/r.json" --metadata-file "$T/r.meta" -q >/dev/null 2>"$T/r1.err" &
+pid=$!
+track_pid $pid
+for _ in $(seq 600); do
+	[ "$(pq "SELECT count(*) FROM done")" = 2 ] && break
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+assert_eq 130 $? "the first part was interrupted"
+assert_eq 2 "$(pq "SELECT count(*) FROM done WHERE counts IS NOT NULL")" \
+	"the done markers of the two brokers carry their hosts' counts"
+assert_json "$T/r.json" ".ip == \"$SIL\" and .status == \"interrupted\"" \
+	"the silent listener's target was in flight at SIGINT"
+kill "$SILENT_PID" 2>/dev/null
+wait "$SILENT_PID" 2>/dev/null
+"$B" scan --resume "$PG_URL" -q >/dev/null 2>"$T/r2.err"
+assert_eq 0 $? "resume from PostgreSQL finishes"
+assert_json "$T/r.meta" '.counts.targets_tried == 3 and .counts.outcomes.success == 2 and .counts.outcomes.refused == 1' \
+	"resumed from PostgreSQL: the counts cover both parts"
+assert_json "$T/r.meta" '.counts.mqtt.speaking == 2 and .counts.mqtt.authenticated >= 1' \
+	"resumed from PostgreSQL: both brokers counted once"
+assert_eq 3 "$(grep -c . "$T/r.json")" "the JSON lines written anew from PostgreSQL: one line per target"
+assert_eq 0 "$(jq -s '[.[] | select(.status == "interrupted")] | length' "$T/r.json")" \
+	"the JSON lines: no superseded interrupted record"
+no_asan_report "$T/r1.err"
+no_asan_report "$T/r2.err"
 
 no_asan_report "$T/a.err"
 no_asan_report "$T/b.err"

@@ -10,6 +10,7 @@
 #    answered: success without a retry, and a slowdown (a SYN was lost);
 #  - the retry waits for the rest of the queue: with one connection at a time, the
 #    timed-out target is recorded after every other target.
+#  - the retries of a scan interrupted and resumed are still counted at its end.
 # Counts in the metadata: retried, retried_ok, slowdowns. Depth tcp (nothing to send).
 # Address range 127.0.85.x (see lib.sh).
 . "$(dirname "$0")/lib.sh"
@@ -112,4 +113,39 @@ assert_eq "$A.5" "$(jq -r .ip "$T/order.json" | tail -1)" \
 	"the timed-out target, first in the order, is recorded after the 8 others"
 assert_eq 9 "$(jq -s length "$T/order.json")" "9 records"
 no_asan_report "$T/order.err"
+
+# the retries survive --resume: a scan interrupted after its blackholed host was tried
+# twice and recorded, while a silent listener held the other target, counts that retry
+# again when resumed (the host's done marker carries it)
+"$(msw_python)" -c 'import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8)
+held=[]
+while True: held.append(s.accept()[0])' $A.30 "$P" &
+sil=$!
+track_pid $sil
+wait_port $A.30 "$P" 10 || fail "silent listener $A.30"
+"$B" scan $A.3 $A.30 -p "$P" --depth connack --all --rate 0 --connect-timeout 1 --retries 1 \
+	--io-timeout 30 --db "$T/resume.db" --metadata-file "$T/resume.meta" --format json -q \
+	>/dev/null 2>"$T/resume1.err" &
+pid=$!
+for _ in $(seq 300); do
+	[ "$(sqlite3 "$T/resume.db" "SELECT count(*) FROM done" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+assert_eq 130 $? "resume: the first part was interrupted"
+assert_json "$T/resume.meta" '.counts.retried == 1 and .counts.outcomes.no_answer == 1 and .counts.outcomes.interrupted == 1' \
+	"resume: the first part retried the blackholed target once"
+kill $sil 2>/dev/null
+wait $sil 2>/dev/null
+"$B" scan --resume "$T/resume.db" -q --format json >/dev/null 2>"$T/resume2.err"
+assert_eq 0 $? "resume: the second part finishes"
+assert_json "$T/resume.meta" '.counts.targets_tried == 2 and .counts.outcomes.no_answer == 1 and .counts.outcomes.refused == 1' \
+	"resume: both parts' targets counted once"
+assert_json "$T/resume.meta" '.counts.retried == 1 and .counts.retried_ok == 0' \
+	"resume: the first part's retry is still counted"
+no_asan_report "$T/resume1.err"
+no_asan_report "$T/resume2.err"
 finish
