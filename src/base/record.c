@@ -793,7 +793,8 @@ static const struct fdef connack_fields[] = {
 static const struct fblock connack_table = {FIELDS(connack_fields)};
 
 static const struct fdef record_fields[] = {
-	{FIELD_KEY("schema"), .type = FT_WORD, .get = get_schema},
+	{FIELD_KEY("schema"), .type = FT_WORD, .get = get_schema, .pattern = "^mqttsweep\\.record/1$",
+	 .desc = "the record format and its version"},
 	{FIELD_KEY("kind"), .type = FT_ENUM, FMEMBER(R, kind), .enm = &msw_kind_enum},
 	{FIELD_KEY("probe"), .type = FT_STR, .get = get_probe},
 	{FIELD_KEY("scan_id"), .type = FT_CHARS, FSIZED(R, scan_id)},
@@ -815,7 +816,8 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("status"), .type = FT_ENUM, FMEMBER(R, status), .enm = &msw_status_enum},
 	{FIELD_KEY("mqtt"), .type = FT_BOOL, FMEMBER(R, mqtt)},
 	{FIELD_KEY("mqtt_version"), .type = FT_CHARS, FSIZED(R, mqtt_version),
-	 .flags = F_NULL | F_ZERO},
+	 .flags = F_NULL | F_ZERO, .pattern = "^(3\\.1|3\\.1\\.1|5\\.0)$",
+	 .desc = "protocol version of the accepted (or last answered) CONNECT; null when MQTT was not spoken"},
 	{FIELD_KEY("auth"), .type = FT_ENUM, FMEMBER(R, auth), .enm = &msw_auth_enum},
 	{FIELD_KEY("connack"), .type = FT_BLOCK, .get = get_connack, .flags = F_NULL,
 	 .sub = &connack_table},

@@ -66,5 +66,7 @@ bad "an unknown key in a typed block" '.topics.extra_key = 1'
 bad "a finding with an unknown severity" '.findings[0].severity = "dire"'
 bad "a non-base64 _b64 twin" '.ip_b64 = "not base64!"'
 bad "a CONNACK raw_hex that is not hex" '.connack.raw_hex = "zz"'
+bad "an MQTT version no broker speaks" '.mqtt_version = "4.0"'
+bad "another record format" '.schema = "mqttsweep.record/2"'
 
 finish
