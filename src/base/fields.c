@@ -29,7 +29,7 @@ void fields_get(const void *obj, const struct fdef *f, struct fval *v)
 const void *fields_elem(const struct fval *list, size_t i)
 {
 	if (list->t == FT_STRLIST)
-		return ((const char *const *)list->p)[i];
+		return (const struct mbytes *)list->p + i;
 	return (const char *)list->p + i * list->tbl->size;
 }
 

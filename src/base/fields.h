@@ -43,7 +43,7 @@ enum ftype {
 	FT_PTR,     /* a pointer at off to a struct described by sub */
 	FT_LIST,    /* a pointer at off to count structs (count: unsigned, size bytes, at off2),
 		     * each described by sub */
-	FT_STRLIST, /* a pointer at off to count char * (count as for FT_LIST) */
+	FT_STRLIST, /* a pointer at off to count struct mbytes (count as for FT_LIST) */
 	FT_REF,     /* struct fref at off: a block whose table is known only at run time */
 	FT_BLOCKS,  /* the blocks attached to a record for slot `arg` (the envelope only) */
 	FT_JSON,    /* an opaque parsed-JSON value (struct cJSON *): input echoed, never built */
@@ -61,6 +61,7 @@ enum fflag {
 	F_SINKVAL = 1u << 7,/* WORD given by the sink, not the record (the tool version) */
 	F_MERGE = 1u << 8,  /* JSON: an object whose members join this level, skipping names
 			     * already written here */
+	F_INLINE = 1u << 9, /* BLOCK/PTR: the sub-block's fields join this level (no key) */
 };
 
 /* Block flags. */
@@ -120,7 +121,7 @@ struct fval {
 	uint64_t u;
 	const uint8_t *s; /* STR/WORD/BYTES/CHARS/HEX/ENUM(name) bytes */
 	size_t n;         /* their length; list: element count */
-	const void *p;    /* BLOCK/PTR/REF/LIST: the struct(s); STRLIST: char ** ; JSON */
+	const void *p;    /* BLOCK/PTR/REF/LIST: the struct(s); STRLIST: struct mbytes[]; JSON */
 	const struct fblock *tbl; /* BLOCK/PTR/REF/LIST: the table */
 	char buf[48];     /* a getter's room for a short computed text (s may point here) */
 };
@@ -162,7 +163,7 @@ struct fdef {
 
 /* Read field f of obj into *v (v->absent tells whether it is there). */
 void fields_get(const void *obj, const struct fdef *f, struct fval *v);
-/* Element i of a list value (from fields_get): the struct, or for a string list the text. */
+/* Element i of a list value (from fields_get): the struct (a string list's: struct mbytes). */
 const void *fields_elem(const struct fval *list, size_t i);
 
 /* ---- the walker ---- */

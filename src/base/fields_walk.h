@@ -125,7 +125,7 @@ static inline __attribute__((always_inline)) void fw_get(const void *obj, const 
 static inline const void *fw_elem(const struct fval *list, size_t i)
 {
 	if (list->t == FT_STRLIST)
-		return ((const char *const *)list->p)[i];
+		return (const struct mbytes *)list->p + i;
 	return (const char *)list->p + i * list->tbl->size;
 }
 
@@ -165,10 +165,10 @@ static inline void fw_list(const struct fdef *f, const struct fval *v, const str
 			fw_nested(NULL, f->sub, fw_elem(v, i), vis, ctx, true);
 			continue;
 		}
-		struct fval e = {.t = FT_STR};
-		const char *s = fw_elem(v, i);
-		e.s = (const uint8_t *)(s ? s : "");
-		e.n = s ? strlen(s) : 0;
+		struct fval e = {.t = FT_BYTES};
+		const struct mbytes *m = fw_elem(v, i);
+		e.s = m->p ? m->p : (const uint8_t *)"";
+		e.n = m->p ? m->len : 0;
 		vis->value(ctx, f, &e, true);
 	}
 	vis->close(ctx, f, f->sub, FN_ARRAY);
@@ -211,7 +211,10 @@ static inline __attribute__((always_inline)) void fw_row(const struct fdef *f, c
 	case FT_BLOCK:
 	case FT_PTR:
 	case FT_REF:
-		fw_nested(f, v.tbl, v.p, vis, ctx, false);
+		if (f->flags & F_INLINE)
+			fw_block(v.tbl, v.p, vis, ctx);
+		else
+			fw_nested(f, v.tbl, v.p, vis, ctx, false);
 		break;
 	case FT_LIST:
 	case FT_STRLIST:

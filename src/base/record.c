@@ -163,6 +163,40 @@ void mbytes_free(struct mbytes *b)
 	b->len = 0;
 }
 
+msw_err strlist_add(struct strlist *l, const void *p, size_t len, uint32_t cap)
+{
+	struct mbytes *nv;
+
+	if (l->n >= cap)
+		return MSW_ERR_TOO_BIG;
+	nv = realloc(l->v, ((size_t)l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return MSW_ERR_NOMEM;
+	l->v = nv;
+	nv[l->n] = (struct mbytes){0};
+	if (mbytes_set(&nv[l->n], p, len) != MSW_OK)
+		return MSW_ERR_NOMEM;
+	l->n++;
+	return MSW_OK;
+}
+
+bool strlist_has(const struct strlist *l, const void *p, size_t len)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->v[i].len == len && (!len || memcmp(l->v[i].p, p, len) == 0))
+			return true;
+	return false;
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		mbytes_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool utf8_valid(const uint8_t *p, size_t n)
 {
@@ -386,7 +420,6 @@ void record_free(struct msw_record *r)
 	for (size_t i = 0; i < r->nblocks; i++)
 		fref_clear(&r->blocks[i]);
 	free(r->blocks);
-	cJSON_Delete(r->tls);
 	cJSON_Delete(r->websocket);
 	cJSON_Delete(r->extra);
 	memset(r, 0, sizeof(*r));
@@ -830,9 +863,8 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("topics"), .type = FT_BLOCK, .get = get_self, .sub = &topics_table},
 	{FIELD_KEY("findings"), .type = FT_LIST, FMEMBER(R, findings.p), FCOUNT(R, findings.n),
 	 .sub = &finding_table},
-	{FIELD_KEY("tls"), .type = FT_JSON, FMEMBER(R, tls), .flags = F_OPT},
-	{FIELD_KEY("websocket"), .type = FT_JSON, FMEMBER(R, websocket), .flags = F_OPT},
 	{FIELD_KEY(""), .type = FT_BLOCKS, .get = get_blocks, .arg = RB_SLOT_LAYER},
+	{FIELD_KEY("websocket"), .type = FT_JSON, FMEMBER(R, websocket), .flags = F_OPT},
 	{FIELD_KEY("duration_ms"), .type = FT_INT, .get = get_duration, .min = 0, .max = 0},
 	{FIELD_KEY("error"), .type = FT_STR, FMEMBER(R, error), .flags = F_NULL},
 	{FIELD_KEY(""), .type = FT_JSON, FMEMBER(R, extra), .flags = F_OPT | F_MERGE},

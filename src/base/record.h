@@ -6,7 +6,7 @@
  * walks that table: JSON lines, SQLite, CSV, HTML, the schema. Facts that only some
  * layers produce are blocks: a typed struct plus its own table, attached with
  * record_block_new() and found again with record_block(); the walker writes each where its
- * table's slot says (RB_SLOT_LAYER after the findings: tls, websocket; RB_SLOT_TAIL after
+ * table's slot says (RB_SLOT_LAYER after the findings: tls; RB_SLOT_TAIL after
  * the error: http, smb, the host summary, the classifier's tags), ordered by rank.
  *
  * Strings from the network are kept as bytes (struct mbytes) or C strings; sinks write
@@ -112,6 +112,16 @@ int category_from_str(const char *s);
 msw_err mbytes_set(struct mbytes *b, const void *p, size_t n);
 void mbytes_free(struct mbytes *b);
 
+/* A list of texts (an FT_STRLIST row: FMEMBER(T, l.v), FCOUNT(T, l.n)). */
+struct strlist {
+	struct mbytes *v;
+	uint32_t n;
+};
+/* Append a copy of p[0..len): MSW_ERR_TOO_BIG at cap entries. */
+msw_err strlist_add(struct strlist *l, const void *p, size_t len, uint32_t cap);
+bool strlist_has(const struct strlist *l, const void *p, size_t len);
+void strlist_free(struct strlist *l);
+
 struct msw_topic {
 	struct mbytes topic;
 	bool retained;          /* first delivery carried the retain flag */
@@ -201,7 +211,6 @@ struct msw_record {
 	struct fref *blocks;
 
 	/* transitional: subtrees still built as parsed-JSON trees (struct cJSON *), owned */
-	void *tls;
 	void *websocket;
 	void *extra;            /* probe-specific fields merged at top level (http, smb, host) */
 

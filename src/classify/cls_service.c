@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classify/cls_int.h"
+#include "transport/tlsinfo.h"
 
 static const char *const public_brokers[] = {
 	"test.mosquitto.org", "broker.hivemq.com", "broker.emqx.io", "mqtt.eclipseprojects.io",
@@ -32,18 +33,74 @@ static bool public_name(const char *s)
 	return false;
 }
 
-static bool json_has_public_name(const cJSON *j, int depth)
-{
-	const cJSON *it;
+/* Any text of the record's tls block (certificate names, SNI, ...) names a public broker.
+ * A value holding NUL ("a.com\0.b.com") names nothing. */
+struct pub_scan {
+	bool hit;
+};
 
-	if (!j || depth > 8)
+static bool public_bytes(const uint8_t *p, size_t n)
+{
+	char small[512], *buf;
+	bool hit;
+
+	if (!n || memchr(p, 0, n))
 		return false;
-	if (cJSON_IsString(j) && j->valuestring)
-		return public_name(j->valuestring);
-	cJSON_ArrayForEach(it, j)
-		if (json_has_public_name(it, depth + 1))
-			return true;
-	return false;
+	buf = n < sizeof(small) ? small : malloc(n + 1);
+	if (!buf)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	hit = public_name(buf);
+	if (buf != small)
+		free(buf);
+	return hit;
+}
+
+static void pub_value(void *ctx, const struct fdef *f, const struct fval *v, bool elem)
+{
+	struct pub_scan *ps = ctx;
+
+	(void)elem;
+	if (v->absent || ps->hit)
+		return;
+	if (v->t == FT_STR || v->t == FT_WORD || v->t == FT_BYTES || v->t == FT_CHARS) {
+		ps->hit = public_bytes(v->s, v->n);
+	} else if (v->t == FT_LIST && f->sub && (f->sub->flags & FB_MAP)) {
+		for (size_t i = 0; i < v->n && !ps->hit; i++) {
+			struct fval k, val;
+			fields_map_entry(v, i, &k, &val);
+			ps->hit = public_bytes(val.s, val.n);
+		}
+	}
+}
+
+static void pub_open(void *ctx, const struct fdef *f, const struct fblock *b, enum fnode k,
+		     bool elem)
+{
+	(void)ctx, (void)f, (void)b, (void)k, (void)elem;
+}
+
+static void pub_close(void *ctx, const struct fdef *f, const struct fblock *b, enum fnode k)
+{
+	(void)ctx, (void)f, (void)b, (void)k;
+}
+
+static bool pub_stopped(void *ctx)
+{
+	return ((struct pub_scan *)ctx)->hit;
+}
+
+static bool tls_has_public_name(const struct msw_record *rec)
+{
+	static const struct fvisitor vis = {
+		.value = pub_value, .open = pub_open, .close = pub_close, .stopped = pub_stopped};
+	const struct tls_info *t = record_block(rec, &tls_table);
+	struct pub_scan ps = {0};
+
+	if (t)
+		fields_walk(&tls_table, t, &vis, &ps);
+	return ps.hit;
 }
 
 static bool plaintext(enum msw_transport t)
@@ -157,7 +214,7 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 	acl_check(c, rec);
 	cls_quirks(c, rec);
 	cls_honeypot(c, rec);
-	if ((rec->hostname && public_name(rec->hostname)) || json_has_public_name(rec->tls, 0)) {
+	if ((rec->hostname && public_name(rec->hostname)) || tls_has_public_name(rec)) {
 		struct cls_adhoc a = {
 			.id = "mqtt.public_test_broker", .cat = CAT_BROKER_INFO, .sev = SEV_INFO,
 			.conf = CONF_CONFIRMED, .cwe = 200,

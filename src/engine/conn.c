@@ -126,10 +126,13 @@ static void ready_del(struct eng *e, struct conn *c)
 }
 
 /* The layers' facts into the record; a plain TCP service is "plaintext" (ws says so
- * itself, tls gives its verdict). */
+ * itself, tls gives its verdict). What the engine decides on later is asked of the layers
+ * (stack_query), not read back from the record. */
 static void describe(struct conn *c, struct trun *tr)
 {
 	stack_describe(c->top, &tr->rec);
+	if (tr->tgt.transport == TRANSPORT_TLS || tr->tgt.transport == TRANSPORT_WSS)
+		tr->peer_cert = stack_query(c->top, LQ_PEER_CERT);
 	if (tr->tgt.transport == TRANSPORT_TCP && !tr->rec.transport_security)
 		tr->rec.transport_security = TSEC_PLAINTEXT;
 }
@@ -243,7 +246,7 @@ static bool detect_plain(struct eng *e, struct trun *tr, enum conn_state phase, 
 		return false;
 	if (why != MSW_ERR_TLS && why != MSW_ERR_CLOSED && why != MSW_ERR_TIMEOUT)
 		return false;
-	if (tr->rec.tls && cJSON_IsObject(cJSON_GetObjectItem(tr->rec.tls, "certificate")))
+	if (tr->peer_cert)
 		return false; /* it speaks TLS: the handshake error is the answer */
 	tr->detect_done = true;
 	tr->tgt.transport = t == TRANSPORT_TLS ? TRANSPORT_TCP : TRANSPORT_WS;

@@ -85,6 +85,7 @@ struct trun {
 	msw_err job_rc;
 	bool queued, ever_connected, expired, blocking, running_job, abandoned, interrupted;
 	bool detect_done;                /* --detect switched the transport once */
+	bool peer_cert;                  /* the last TLS connection's peer showed a certificate */
 	uint8_t ws_retries;              /* WebSocket paths tried on fresh connections */
 	struct msw_record *detect_saved; /* the plain attempt's record, if TLS fails too */
 	bool no_connect; /* finished without a connection (init stopped it, blocking) */

@@ -1,6 +1,8 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with).
+ * is compared with). Blocks that are typed now (tls) are built here from their structs
+ * the way their layers built their trees before, so the comparison still checks the
+ * tables against the old shape.
  *
  * Network strings are kept as bytes; json_add_bytes() writes them as a JSON string only
  * when they are valid UTF-8 with no NUL (cJSON strings are NUL-terminated, so an embedded
@@ -8,6 +10,7 @@
  * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
+#include "transport/tlsinfo.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -267,6 +270,166 @@ static void add_identity(cJSON *o, const struct msw_record *r, const char *tool_
 	kadd(o, "status", lit_str(status_str(r->status)));
 }
 
+/* ---- the tls block, as the TLS layer built it before it kept a typed tls_info ---- */
+
+/* A DN as {"CN": "...", ...}: a value holding NUL as "<key>_b64" where it stands; other
+ * values by key, a repeated key turning into an array (sanitize_tree() then handles bytes
+ * that are not UTF-8). */
+static void add_dn_part(cJSON *o, const struct tls_dn_part *p)
+{
+	cJSON *old;
+	char *v;
+
+	if (memchr(p->val.p, 0, p->val.len)) {
+		json_add_bytes(o, p->key, p->val.p, p->val.len);
+		return;
+	}
+	v = (char *)p->val.p; /* NUL-terminated by mbytes_set */
+	old = cJSON_GetObjectItemCaseSensitive(o, p->key);
+	if (!old) {
+		cJSON_AddStringToObject(o, p->key, v);
+		return;
+	}
+	if (!cJSON_IsArray(old)) {
+		cJSON *arr = cJSON_CreateArray();
+		if (!arr)
+			return;
+		cJSON_AddItemToArray(arr, cJSON_Duplicate(old, 0));
+		cJSON_ReplaceItemInObjectCaseSensitive(o, p->key, arr);
+		old = arr;
+	}
+	cJSON_AddItemToArray(old, cJSON_CreateString(v));
+}
+
+static cJSON *dn_json(const struct vec *parts)
+{
+	cJSON *o = cJSON_CreateObject();
+	const struct tls_dn_part *p = parts->p;
+
+	for (size_t i = 0; o && i < parts->n; i++)
+		add_dn_part(o, &p[i]);
+	return o;
+}
+
+static void add_san_json(cJSON *o, const struct tls_cert *c)
+{
+	cJSON *san = kadd(o, "san", cJSON_CreateObject());
+	cJSON *dns = san ? kadd(san, "dns", cJSON_CreateArray()) : NULL;
+	cJSON *ip = san ? kadd(san, "ip", cJSON_CreateArray()) : NULL;
+
+	for (uint32_t i = 0; dns && i < c->san_dns.n; i++) {
+		const struct mbytes *m = &c->san_dns.v[i];
+		if (memchr(m->p, 0, m->len)) {
+			cJSON *w = cJSON_CreateObject();
+			if (w)
+				json_add_bytes(w, "dns", m->p, m->len);
+			cJSON_AddItemToArray(dns, w);
+		} else {
+			cJSON_AddItemToArray(dns, cJSON_CreateString((const char *)m->p));
+		}
+	}
+	for (uint32_t i = 0; ip && i < c->san_ip.n; i++)
+		cJSON_AddItemToArray(ip, cJSON_CreateString((const char *)c->san_ip.v[i].p));
+}
+
+static cJSON *cert_json(const struct tls_cert *c)
+{
+	static const char *const fp_names[] = {"sha1", "sha256", "sha512", "md5"};
+	const char *fps[] = {c->sha1, c->sha256, c->sha512, c->md5};
+	cJSON *o = cJSON_CreateObject(), *fp;
+
+	if (!o)
+		return NULL;
+	kadd(o, "subject", dn_json(&c->subject));
+	kadd(o, "issuer", dn_json(&c->issuer));
+	add_san_json(o, c);
+	if (c->serial)
+		cJSON_AddStringToObject(o, "serial", c->serial);
+	if (c->not_before[0])
+		cJSON_AddStringToObject(o, "not_before", c->not_before);
+	if (c->not_after[0])
+		cJSON_AddStringToObject(o, "not_after", c->not_after);
+	fp = kadd(o, "fingerprints", cJSON_CreateObject());
+	for (size_t i = 0; fp && i < 4; i++)
+		if (fps[i][0])
+			cJSON_AddStringToObject(fp, fp_names[i], fps[i]);
+	if (c->has_key) {
+		cJSON_AddStringToObject(o, "key_type", c->key_type ? c->key_type : "");
+		cJSON_AddNumberToObject(o, "key_bits", c->key_bits);
+	}
+	if (c->key_curve[0])
+		cJSON_AddStringToObject(o, "key_curve", c->key_curve);
+	if (c->has_key)
+		cJSON_AddStringToObject(o, "signature_algorithm",
+					c->signature_algorithm ? c->signature_algorithm : "");
+	cJSON_AddNumberToObject(o, "version", (double)c->version);
+	return o;
+}
+
+static cJSON *legacy_json(int legacy)
+{
+	return legacy < 0 ? cJSON_CreateNull() : cJSON_CreateBool(legacy == 1);
+}
+
+static void add_cert_facts(cJSON *o, const struct tls_info *t)
+{
+	const struct tls_verdicts *v = &t->v;
+	cJSON *vj;
+
+	kadd(o, "certificate", cert_json(t->cert));
+	cJSON_AddNumberToObject(o, "chain_length", t->chain_length);
+	if (t->insecure)
+		cJSON_AddStringToObject(o, "verification", "skipped (--insecure)");
+	else if (t->verify_error)
+		cJSON_AddStringToObject(o, "verify_error", t->verify_error);
+	vj = kadd(o, "verdicts", cJSON_CreateObject());
+	if (!vj)
+		return;
+	cJSON_AddBoolToObject(vj, "self_signed", v->self_signed);
+	cJSON_AddBoolToObject(vj, "expired", v->expired);
+	cJSON_AddBoolToObject(vj, "not_yet_valid", v->not_yet_valid);
+	cJSON_AddBoolToObject(vj, "hostname_mismatch", v->hostname_mismatch);
+	cJSON_AddBoolToObject(vj, "chain_verified", v->chain_verified);
+	cJSON_AddBoolToObject(vj, "weak_key", v->weak_key);
+	kadd(vj, "legacy_protocols", legacy_json(t->legacy));
+}
+
+static cJSON *tls_json(const struct tls_info *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddBoolToObject(o, "handshake_ok", t->handshake_ok);
+	if (t->facts) {
+		cJSON_AddStringToObject(o, "version", t->version);
+		cJSON_AddStringToObject(o, "cipher", t->cipher);
+	}
+	if (t->psk)
+		cJSON_AddBoolToObject(o, "psk", true);
+	if (t->cert)
+		add_cert_facts(o, t);
+	if (t->legacy_version)
+		cJSON_AddStringToObject(o, "legacy_version", t->legacy_version);
+	if (!t->cert && t->legacy >= 0)
+		cJSON_AddBoolToObject(o, "legacy_protocols", t->legacy == 1);
+	cJSON_AddBoolToObject(o, "client_cert_requested", t->client_cert_requested);
+	cJSON_AddBoolToObject(o, "client_cert_sent", t->client_cert_sent);
+	cJSON_AddBoolToObject(o, "client_cert_required", t->client_cert_required);
+	if (t->alert >= 0) {
+		cJSON *a = cJSON_AddObjectToObject(o, "alert");
+		if (a) {
+			cJSON_AddNumberToObject(a, "code", t->alert);
+			cJSON_AddStringToObject(a, "name", t->alert_name ? t->alert_name : "");
+		}
+	}
+	if (t->sni)
+		cJSON_AddStringToObject(o, "sni", t->sni);
+	if (t->error)
+		cJSON_AddStringToObject(o, "error", t->error);
+	return o;
+}
+
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
 static void merge_extra(cJSON *o, const cJSON *extra)
 {
@@ -357,8 +520,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	add_broker(o, r);
 	add_topics(o, r);
 	add_findings(o, r);
-	if (r->tls)
-		kadd(o, "tls", cJSON_Duplicate(r->tls, 1));
+	const struct tls_info *tls = record_block(r, &tls_table);
+	if (tls)
+		kadd(o, "tls", tls_json(tls));
 	if (r->websocket)
 		kadd(o, "websocket", cJSON_Duplicate(r->websocket, 1));
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));

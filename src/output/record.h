@@ -12,6 +12,9 @@
 
 /* Build the JSON object (caller frees with cJSON_Delete). */
 cJSON *record_to_json(const struct msw_record *r, const char *tool_version);
+/* Any block (blk describing obj) as one compact JSON object appended to b (the walker's
+ * bytes, as record_text() writes them inside a record). */
+msw_err record_block_text(const struct fblock *blk, const void *obj, struct dbuf *b);
 /* Append the record's compact JSON text to b: byte for byte jsonw_append(record_to_json(r)).
  * On an error (b's cap, out of memory) b is left as it was. */
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b);

@@ -35,7 +35,14 @@ struct jt {
 	int depth; /* objects and arrays open: 1 while writing the top level's members */
 	const char *tool_version;
 	bool track; /* keep keys[]: the record has members to merge at the top level */
+	uint64_t tuples; /* bit d: the container open at depth d is a tuple (no keys) */
 };
+
+/* The container open now is a tuple (one load and a test when no tuple is open). */
+static inline bool in_tuple(const struct jt *t)
+{
+	return __builtin_expect(t->tuples != 0, 0) && t->depth < 64 && (t->tuples >> t->depth & 1);
+}
 
 /* Up to 16 bytes without a call: two overlapping fixed-size copies. */
 static inline void copy_small(uint8_t *d, const char *p, size_t n)
@@ -383,6 +390,116 @@ static __attribute__((noinline)) void list_text(struct jt *t, const struct fdef 
 	raw(t, "}", 1);
 }
 
+/* A value inside a tuple: no key; text that is not text as {"b64": ...}. */
+static __attribute__((noinline)) void elem_value(struct jt *t, const struct fdef *f,
+						 const struct fval *v)
+{
+	if (!v->absent && (v->t == FT_STR || v->t == FT_BYTES || v->t == FT_CHARS)) {
+		struct fval c = *v;
+		if (f->flags & F_TRUNC_NUL) /* a C string: what comes before a NUL */
+			c.n = strnlen((const char *)c.s, c.n);
+		list_text(t, f, &c);
+		return;
+	}
+	sep(t);
+	if (v->absent)
+		raw(t, "null", 4);
+	else if (v->t == FT_BOOL)
+		v->b ? raw(t, "true", 4) : raw(t, "false", 5);
+	else if (v->t == FT_INT)
+		inum(t, v->i);
+	else if (v->t == FT_UINT)
+		unum(t, v->u);
+	else if (v->t == FT_WORD || v->t == FT_ENUM)
+		plain_n(t, (const char *)v->s, v->n);
+	else if (v->t == FT_HEX)
+		hex(t, v->s, v->n);
+	else
+		t->rc = t->rc ? t->rc : MSW_ERR_INTERNAL;
+}
+
+/* A member whose key is data (a map's): the key as text (with "_b64" appended when its
+ * value is written as base64), or "_b64:" + the key's base64. */
+static void data_key(struct jt *t, const struct fval *k, bool b64_suffix)
+{
+	sep(t);
+	if (fields_text_ok(k->s, k->n)) {
+		char kb[300];
+		if (!b64_suffix) {
+			str_n(t, k->s, k->n);
+		} else if (k->n + 5 <= sizeof(kb)) {
+			memcpy(kb, k->s, k->n);
+			memcpy(kb + k->n, "_b64", 4);
+			str_n(t, kb, k->n + 4);
+		} else {
+			t->rc = t->rc ? t->rc : MSW_ERR_TOO_BIG;
+		}
+	} else {
+		char *b = record_b64(k->s, k->n);
+		size_t n = b ? strlen(b) + 10 : 0;
+		char *kb = b ? malloc(n) : NULL;
+		if (kb) {
+			snprintf(kb, n, "_b64:%s%s", b, b64_suffix ? "_b64" : "");
+			str(t, kb);
+		} else {
+			t->rc = t->rc ? t->rc : MSW_ERR_NOMEM;
+		}
+		free(kb);
+		free(b);
+	}
+	raw(t, ":", 1);
+}
+
+static bool same_key(const struct fval *a, const struct fval *b)
+{
+	return a->n == b->n && (!a->n || memcmp(a->s, b->s, a->n) == 0);
+}
+
+/* A map list (FB_MAP: a certificate's DN parts) as one object: a value holding NUL is
+ * "<key>_b64" where it stands; the other values of one key are grouped at the key's first
+ * place, as an array when the key repeats (an element that is not text: {"b64": ...}). */
+static void map_value(struct jt *t, const struct fdef *f, const struct fval *list)
+{
+	key(t, f);
+	open_(t, "{");
+	for (size_t i = 0; i < list->n && !t->rc; i++) {
+		struct fval k, v, k2, v2;
+		size_t more = 0;
+		bool earlier = false;
+		fields_map_entry(list, i, &k, &v);
+		if (memchr(v.s, 0, v.n)) {
+			data_key(t, &k, true);
+			b64_value(t, v.s, v.n);
+			continue;
+		}
+		for (size_t j = 0; j < list->n; j++) {
+			fields_map_entry(list, j, &k2, &v2);
+			if (j == i || memchr(v2.s, 0, v2.n) || !same_key(&k, &k2))
+				continue;
+			earlier |= j < i;
+			more += j > i;
+		}
+		if (earlier)
+			continue;
+		if (!more) {
+			bool ok = fields_text_ok(v.s, v.n);
+			data_key(t, &k, !ok);
+			ok ? str_n(t, v.s, v.n) : b64_value(t, v.s, v.n);
+			continue;
+		}
+		data_key(t, &k, false);
+		open_(t, "[");
+		for (size_t j = i; j < list->n; j++) {
+			fields_map_entry(list, j, &k2, &v2);
+			if (memchr(v2.s, 0, v2.n) || !same_key(&k, &k2))
+				continue;
+			list_text(t, f, &v2);
+		}
+		close_(t, "]");
+	}
+	close_(t, "}");
+}
+
 static __attribute__((noinline)) void rare_value(struct jt *t, const struct fdef *f,
 						       const struct fval *v)
 {
@@ -390,6 +507,8 @@ static __attribute__((noinline)) void rare_value(struct jt *t, const struct fdef
 		extra(t, v->p);
 	else if (v->t == FT_JSON)
 		subtree(t, f, v->p, t->depth - 1);
+	else if (v->t == FT_LIST && f->sub && (f->sub->flags & FB_MAP))
+		map_value(t, f, v);
 	else
 		t->rc = t->rc ? t->rc : MSW_ERR_INTERNAL;
 }
@@ -400,6 +519,10 @@ static inline __attribute__((always_inline)) void on_value(void *ctx, const stru
 
 	if (elem) {
 		list_text(t, f, v);
+		return;
+	}
+	if (in_tuple(t)) {
+		elem_value(t, f, v);
 		return;
 	}
 	if (v->absent) {
@@ -450,18 +573,24 @@ static inline __attribute__((always_inline)) void on_open(void *ctx, const struc
 {
 	struct jt *t = ctx;
 
-	if (f)
-		key(t, f);
-	else if (elem)
+	if (elem || in_tuple(t))
 		sep(t);
-	else if (blk->jkey)
+	else if (f)
+		key(t, f);
+	else if (blk->jkey && t->depth > 0) /* an attached block (the walk's top has no key) */
 		key_as(t, blk->name, blk->jkey, blk->jklen, false);
 	open_(t, k == FN_OBJECT ? "{" : "[");
+	if (k == FN_TUPLE && t->depth < 64)
+		t->tuples |= 1ull << t->depth;
 }
 
 static inline __attribute__((always_inline)) void on_close(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k)
 {
-	close_(ctx, k == FN_OBJECT ? "}" : "]");
+	struct jt *t = ctx;
+
+	if (k == FN_TUPLE && t->depth < 64)
+		t->tuples &= ~(1ull << t->depth);
+	close_(t, k == FN_OBJECT ? "}" : "]");
 }
 
 static bool on_stopped(void *ctx)
@@ -475,6 +604,17 @@ static const struct fvisitor json_visitor = {
 	.close = on_close,
 	.stopped = on_stopped,
 };
+
+msw_err record_block_text(const struct fblock *blk, const void *obj, struct dbuf *b)
+{
+	struct jt t = {.b = b, .first = true};
+	size_t mark = b->len;
+
+	fw_walk(blk, obj, &json_visitor, &t);
+	if (t.rc)
+		b->len = mark;
+	return t.rc;
+}
 
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b)
 {

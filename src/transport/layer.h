@@ -13,6 +13,8 @@
  *    available now, MSW_ERR_CLOSED on orderly EOF, other errors are final.
  *  - pending_out(): bytes still queued for the network (engine then waits for EPOLLOUT).
  *  - describe(): add this layer's facts to the record (tls block, websocket block).
+ *  - query(): a typed fact the layer knows (after curl's connection-filter queries), for
+ *    the engine's decisions; false when the layer does not know or does not say. Optional.
  *  - destroy(): free state; the bottom layer closes the fd. */
 #ifndef MSW_LAYER_H
 #define MSW_LAYER_H
@@ -25,6 +27,11 @@ struct msw_config;
 struct msw_record;
 struct msw_target;
 
+/* What query() can be asked. */
+enum layer_query {
+	LQ_PEER_CERT, /* the peer showed a certificate (it speaks TLS, whatever else failed) */
+};
+
 struct layer;
 struct layer_ops {
 	const char *name;
@@ -36,6 +43,7 @@ struct layer_ops {
 	size_t (*pending_out)(struct layer *l);
 	msw_err (*flush)(struct layer *l);  /* push queued bytes; MSW_ERR_AGAIN if some remain */
 	void (*describe)(struct layer *l, struct msw_record *r);
+	bool (*query)(struct layer *l, enum layer_query q);
 	void (*destroy)(struct layer *l);
 };
 
@@ -59,5 +67,7 @@ void stack_destroy(struct layer *top);
 size_t stack_pending_out(struct layer *top);
 msw_err stack_flush(struct layer *top);
 void stack_describe(struct layer *top, struct msw_record *r);
+/* true when a layer of the stack answers q with true. */
+bool stack_query(struct layer *top, enum layer_query q);
 
 #endif

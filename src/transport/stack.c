@@ -76,6 +76,14 @@ msw_err stack_flush(struct layer *top)
 	return last;
 }
 
+bool stack_query(struct layer *top, enum layer_query q)
+{
+	for (struct layer *l = top; l; l = l->below)
+		if (l->ops->query && l->ops->query(l, q))
+			return true;
+	return false;
+}
+
 void stack_describe(struct layer *top, struct msw_record *r)
 {
 	for (struct layer *l = top; l; l = l->below)

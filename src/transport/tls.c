@@ -40,7 +40,6 @@
 #include <openssl/x509v3.h>
 #include "base/config.h"
 #include "base/target.h"
-#include <cjson/cJSON.h>
 #include "base/record.h"
 #include "transport/layer.h"
 #include "transport/tlsinfo.h"
@@ -825,13 +824,6 @@ const char *tls_last_error(const struct layer *l)
 	return s->err;
 }
 
-static cJSON *legacy_json(const struct tls_state *s)
-{
-	if (s->legacy < 0)
-		return cJSON_CreateNull();
-	return cJSON_CreateBool(s->legacy == 1);
-}
-
 static enum msw_tsec security_verdict(const struct tls_state *s, const struct tls_verdicts *v,
 				      bool psk)
 {
@@ -846,70 +838,58 @@ static enum msw_tsec security_verdict(const struct tls_state *s, const struct tl
 	return verified ? TSEC_TLS_VERIFIED : TSEC_TLS_UNVERIFIED;
 }
 
-static void add_cert_facts(cJSON *o, struct tls_state *s, bool *psk, struct tls_verdicts *v)
+static void add_cert_facts(struct tls_info *o, struct tls_state *s)
 {
 	X509 *cert = SSL_get0_peer_certificate(s->ssl);
 	const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
-	*psk = c && SSL_CIPHER_get_auth_nid(c) == NID_auth_psk;
-	cJSON_AddStringToObject(o, "version", SSL_get_version(s->ssl));
-	cJSON_AddStringToObject(o, "cipher", c ? SSL_CIPHER_get_name(c) : "");
-	if (*psk)
-		cJSON_AddBoolToObject(o, "psk", true);
-	if (cert) {
-		cJSON_AddItemToObject(o, "certificate", tlsinfo_cert_json(cert));
-		STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
-		bool skip = s->cfg && s->cfg->insecure; /* --insecure: facts yes, trust no */
-		X509_STORE *store = skip ? NULL : SSL_CTX_get_cert_store(s->ctx);
-		tlsinfo_verdicts(cert, chain, store, s->host[0] ? s->host : NULL, s->ip, time(NULL),
-				 v);
-		cJSON_AddNumberToObject(o, "chain_length", chain ? sk_X509_num(chain) : 0);
-		if (skip)
-			cJSON_AddStringToObject(o, "verification", "skipped (--insecure)");
-		else if (v->verify_error)
-			cJSON_AddStringToObject(o, "verify_error",
-						X509_verify_cert_error_string(v->verify_error));
-		cJSON *vj = tlsinfo_verdicts_json(v);
-		if (vj)
-			cJSON_AddItemToObject(vj, "legacy_protocols", legacy_json(s));
-		cJSON_AddItemToObject(o, "verdicts", vj);
+	o->facts = true;
+	o->psk = c && SSL_CIPHER_get_auth_nid(c) == NID_auth_psk;
+	snprintf(o->version, sizeof(o->version), "%s", SSL_get_version(s->ssl));
+	snprintf(o->cipher, sizeof(o->cipher), "%s", c ? SSL_CIPHER_get_name(c) : "");
+	if (!cert || !(o->cert = calloc(1, sizeof(*o->cert))))
+		return;
+	if (tlsinfo_cert(cert, o->cert) != MSW_OK) {
+		tls_cert_free(o->cert);
+		free(o->cert);
+		o->cert = NULL;
+		return;
 	}
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
+	bool skip = s->cfg && s->cfg->insecure; /* --insecure: facts yes, trust no */
+	X509_STORE *store = skip ? NULL : SSL_CTX_get_cert_store(s->ctx);
+	tlsinfo_verdicts(cert, chain, store, s->host[0] ? s->host : NULL, s->ip, time(NULL), &o->v);
+	o->chain_length = chain ? sk_X509_num(chain) : 0;
+	o->insecure = skip;
+	o->verify_error = o->v.verify_error ? X509_verify_cert_error_string(o->v.verify_error) : NULL;
 }
 
 static void tls_describe(struct layer *l, struct msw_record *rec)
 {
 	struct tls_state *s = l->state;
-	cJSON *o = cJSON_CreateObject();
-	struct tls_verdicts v = {0};
-	bool psk = false;
-	if (!o)
+	struct tls_info *o;
+	record_block_drop(rec, &tls_table); /* this connection's view replaces an earlier one */
+	if (!(o = record_block_new(rec, &tls_table)))
 		return;
-	cJSON_AddBoolToObject(o, "handshake_ok", s->handshake_done && !tls_client_cert_required(l));
+	o->handshake_ok = s->handshake_done && !tls_client_cert_required(l);
 	/* a handshake that failed after the server's Certificate (e.g. a TLS 1.2 client
 	 * certificate demand) still shows the certificate: record it as evidence */
 	if (s->handshake_done || (s->ssl && SSL_get0_peer_certificate(s->ssl)))
-		add_cert_facts(o, s, &psk, &v);
+		add_cert_facts(o, s);
+	o->legacy = s->legacy;
 	if (s->legacy >= 0 && s->legacy_version)
-		cJSON_AddStringToObject(o, "legacy_version",
-					s->legacy_version == TLS1_VERSION     ? "TLSv1"
-					: s->legacy_version == TLS1_1_VERSION ? "TLSv1.1"
-									      : "SSLv3");
-	if (!cJSON_GetObjectItem(o, "verdicts") && s->legacy >= 0)
-		cJSON_AddBoolToObject(o, "legacy_protocols", s->legacy == 1);
-	cJSON_AddBoolToObject(o, "client_cert_requested", s->cert_requested);
-	cJSON_AddBoolToObject(o, "client_cert_sent", s->have_cert && s->cert_requested);
+		o->legacy_version = s->legacy_version == TLS1_VERSION     ? "TLSv1"
+				    : s->legacy_version == TLS1_1_VERSION ? "TLSv1.1"
+									  : "SSLv3";
+	o->client_cert_requested = s->cert_requested;
+	o->client_cert_sent = s->have_cert && s->cert_requested;
 	bool ccr = tls_client_cert_required(l);
-	cJSON_AddBoolToObject(o, "client_cert_required", ccr);
-	if (s->alert_rcvd >= 0) {
-		cJSON *a = cJSON_AddObjectToObject(o, "alert");
-		if (a) {
-			cJSON_AddNumberToObject(a, "code", s->alert_rcvd);
-			cJSON_AddStringToObject(a, "name", alert_name(s->alert_rcvd));
-		}
-	}
+	o->client_cert_required = ccr;
+	o->alert = s->alert_rcvd >= 0 ? s->alert_rcvd : -1;
+	o->alert_name = s->alert_rcvd >= 0 ? alert_name(s->alert_rcvd) : NULL;
 	if (s->host[0] && !is_ip_literal(s->host))
-		cJSON_AddStringToObject(o, "sni", s->host);
+		o->sni = strdup(s->host);
 	if (s->err[0]) {
-		cJSON_AddStringToObject(o, "error", s->err);
+		o->error = strdup(s->err);
 		if (!rec->error)
 			record_set_error(rec, "%s", s->err);
 	} else if (s->ph == TP_OPEN && rec->error && !strncmp(rec->error, "TLS ", 4)) {
@@ -918,9 +898,13 @@ static void tls_describe(struct layer *l, struct msw_record *rec)
 	}
 	if (ccr)
 		rec->auth = AUTH_CLIENT_CERT_REQUIRED;
-	cJSON_Delete(rec->tls);
-	rec->tls = o;
-	rec->transport_security = s->handshake_done ? security_verdict(s, &v, psk) : TSEC_UNSET;
+	rec->transport_security = s->handshake_done ? security_verdict(s, &o->v, o->psk) : TSEC_UNSET;
+}
+
+static bool tls_query(struct layer *l, enum layer_query q)
+{
+	struct tls_state *s = l->state;
+	return q == LQ_PEER_CERT && s->ssl && SSL_get0_peer_certificate(s->ssl);
 }
 
 static void tls_destroy(struct layer *l)
@@ -953,5 +937,6 @@ const struct layer_ops layer_tls = {
 	.pending_out = NULL,
 	.flush = NULL,
 	.describe = tls_describe,
+	.query = tls_query,
 	.destroy = tls_destroy,
 };

@@ -1,7 +1,7 @@
-/* Certificate facts → JSON, and the verdicts (see tlsinfo.h). Peer certificates are
- * hostile input too: every string goes through OpenSSL's own decoders (DN entries via
- * ASN1_STRING_to_UTF8, SANs by type), and the record's sanitizer turns anything that is
- * still not UTF-8 into a _b64 field. */
+/* Certificate facts and verdicts, and the record's tls block (see tlsinfo.h). Peer
+ * certificates are hostile input too: every string goes through OpenSSL's own decoders
+ * (DN entries via ASN1_STRING_to_UTF8, SANs by type) and is kept as exact bytes; sinks write
+ * anything that is not UTF-8 as a _b64 field. */
 #include "transport/tlsinfo.h"
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,25 +14,6 @@
 #include <openssl/x509v3.h>
 #include "base/record.h"
 
-/* key = the bytes when they are text, else key_b64 = their base64 */
-static void json_add_bytes(cJSON *o, const char *key, const uint8_t *p, size_t n)
-{
-	char k[96];
-	char *b;
-
-	if (fields_text_ok(p, n)) {
-		char *s = strndup((const char *)p, n);
-		if (s)
-			cJSON_AddStringToObject(o, key, s);
-		free(s);
-		return;
-	}
-	snprintf(k, sizeof(k), "%s_b64", key);
-	if ((b = record_b64(p, n)))
-		cJSON_AddStringToObject(o, k, b);
-	free(b);
-}
-
 bool tlsinfo_time_rfc3339(const ASN1_TIME *t, char *out, size_t outsz)
 {
 	struct tm tm;
@@ -41,30 +22,12 @@ bool tlsinfo_time_rfc3339(const ASN1_TIME *t, char *out, size_t outsz)
 	return strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0;
 }
 
-/* Adds key=value; a repeated key turns into an array of values. */
-static void add_multi(cJSON *o, const char *key, const char *val)
+/* The parts of a DN in order: short name (or dotted OID) and the value as UTF-8 bytes
+ * (exact, a NUL included); parts OpenSSL cannot convert are left out. */
+static void name_parts(const X509_NAME *name, struct vec *out)
 {
-	cJSON *old = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!old) {
-		cJSON_AddStringToObject(o, key, val);
-		return;
-	}
-	if (!cJSON_IsArray(old)) {
-		cJSON *arr = cJSON_CreateArray();
-		if (!arr)
-			return;
-		cJSON_AddItemToArray(arr, cJSON_Duplicate(old, 0));
-		cJSON_ReplaceItemInObjectCaseSensitive(o, key, arr);
-		old = arr;
-	}
-	cJSON_AddItemToArray(old, cJSON_CreateString(val));
-}
-
-cJSON *tlsinfo_name_json(const X509_NAME *name)
-{
-	cJSON *o = cJSON_CreateObject();
 	int n = name ? X509_NAME_entry_count(name) : 0;
-	for (int i = 0; o && i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
 		ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
 		char key[80];
@@ -78,55 +41,44 @@ cJSON *tlsinfo_name_json(const X509_NAME *name)
 		int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 		if (len < 0)
 			continue;
-		if (memchr(utf8, '\0', (size_t)len)) /* "a.com\0.b.com": keep exact bytes */
-			json_add_bytes(o, key, utf8, (size_t)len);
-		else
-			add_multi(o, key, (const char *)utf8);
+		struct tls_dn_part *p = vec_push(out);
+		if (p) {
+			memcpy(p->key, key, sizeof(key));
+			if (mbytes_set(&p->val, utf8, (size_t)len) != MSW_OK)
+				out->n--;
+		}
 		OPENSSL_free(utf8);
 	}
-	return o;
 }
 
-static void add_san(cJSON *cert_o, X509 *cert)
+static void add_san(struct tls_cert *c, X509 *cert)
 {
-	cJSON *san = cJSON_AddObjectToObject(cert_o, "san");
-	cJSON *dns = san ? cJSON_AddArrayToObject(san, "dns") : NULL;
-	cJSON *ip = san ? cJSON_AddArrayToObject(san, "ip") : NULL;
 	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
-	for (int i = 0; dns && ip && i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type == GEN_DNS && ASN1_STRING_length(g->d.dNSName) > 0 && memchr(ASN1_STRING_get0_data(g->d.dNSName), '\0',
-						 (size_t)ASN1_STRING_length(g->d.dNSName))) {
-			/* "a.com\0.b.com": exact bytes ({"dns_b64": ...}), not the name before the NUL */
-			cJSON *w = cJSON_CreateObject();
-			if (w)
-				json_add_bytes(w, "dns", ASN1_STRING_get0_data(g->d.dNSName),
-					       (size_t)ASN1_STRING_length(g->d.dNSName));
-			cJSON_AddItemToArray(dns, w);
-		} else if (g->type == GEN_DNS) {
-			const ASN1_IA5STRING *s = g->d.dNSName;
-			char buf[256];
-			int l = ASN1_STRING_length(s) < (int)sizeof(buf) - 1 ? ASN1_STRING_length(s)
-									     : (int)sizeof(buf) - 1;
-			memcpy(buf, ASN1_STRING_get0_data(s), (size_t)l);
-			buf[l] = '\0';
-			cJSON_AddItemToArray(dns, cJSON_CreateString(buf));
+		if (g->type == GEN_DNS) {
+			const unsigned char *p = ASN1_STRING_get0_data(g->d.dNSName);
+			int l = ASN1_STRING_length(g->d.dNSName);
+			/* "a.com\0.b.com": the exact bytes (written as dns_b64), not the name before
+			 * the NUL; other names are cut at 255 bytes */
+			if (l > 0 && !memchr(p, '\0', (size_t)l) && l > 255)
+				l = 255;
+			(void)strlist_add(&c->san_dns, p, l > 0 ? (size_t)l : 0, TLS_MAX_SANS);
 		} else if (g->type == GEN_IPADD) {
 			const ASN1_OCTET_STRING *s = g->d.iPAddress;
 			char buf[INET6_ADDRSTRLEN];
 			int l = ASN1_STRING_length(s);
 			int af = l == 4 ? AF_INET : l == 16 ? AF_INET6 : -1;
 			if (af > 0 && inet_ntop(af, ASN1_STRING_get0_data(s), buf, sizeof(buf)))
-				cJSON_AddItemToArray(ip, cJSON_CreateString(buf));
+				(void)strlist_add(&c->san_ip, buf, strlen(buf), TLS_MAX_SANS);
 		}
 	}
 	GENERAL_NAMES_free(gens);
 }
 
-static void add_hex(cJSON *o, const char *key, const unsigned char *p, size_t n)
+static void hex_of(char *buf, const unsigned char *p, size_t n)
 {
-	char buf[2 * EVP_MAX_MD_SIZE + 1];
 	static const char hx[] = "0123456789abcdef";
 	if (n > EVP_MAX_MD_SIZE)
 		n = EVP_MAX_MD_SIZE;
@@ -135,37 +87,36 @@ static void add_hex(cJSON *o, const char *key, const unsigned char *p, size_t n)
 		buf[2 * i + 1] = hx[p[i] & 15];
 	}
 	buf[2 * n] = '\0';
-	cJSON_AddStringToObject(o, key, buf);
 }
 
-static void add_fingerprints(cJSON *cert_o, X509 *cert)
+static void add_fingerprints(struct tls_cert *c, X509 *cert)
 {
-	static const struct {
-		const char *name;
+	const struct {
+		char *out;
+		size_t cap;
 		const EVP_MD *(*md)(void);
 	} mds[] = {
-		{"sha1", EVP_sha1},
-		{"sha256", EVP_sha256},
-		{"sha512", EVP_sha512},
-		{"md5", EVP_md5},
+		{c->sha1, sizeof(c->sha1), EVP_sha1},
+		{c->sha256, sizeof(c->sha256), EVP_sha256},
+		{c->sha512, sizeof(c->sha512), EVP_sha512},
+		{c->md5, sizeof(c->md5), EVP_md5},
 	};
-	cJSON *fp = cJSON_AddObjectToObject(cert_o, "fingerprints");
-	for (size_t i = 0; fp && i < sizeof(mds) / sizeof(mds[0]); i++) {
+	for (size_t i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned int n = 0;
-		if (X509_digest(cert, mds[i].md(), md, &n) == 1)
-			add_hex(fp, mds[i].name, md, n);
+		if (X509_digest(cert, mds[i].md(), md, &n) == 1 && 2 * (size_t)n < mds[i].cap)
+			hex_of(mds[i].out, md, n);
 	}
 }
 
-static void add_serial(cJSON *cert_o, X509 *cert)
+static void add_serial(struct tls_cert *c, X509 *cert)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
 	char *hex = bn ? BN_bn2hex(bn) : NULL;
 	if (hex) {
-		for (char *c = hex; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		cJSON_AddStringToObject(cert_o, "serial", hex);
+		for (char *p = hex; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		c->serial = strdup(hex);
 	}
 	OPENSSL_free(hex);
 	BN_free(bn);
@@ -212,41 +163,60 @@ bool tlsinfo_weak_key(EVP_PKEY *k)
 	}
 }
 
-static void add_key(cJSON *cert_o, X509 *cert)
+static void add_key(struct tls_cert *c, X509 *cert)
 {
 	EVP_PKEY *k = X509_get0_pubkey(cert);
 	if (!k)
 		return;
-	cJSON_AddStringToObject(cert_o, "key_type", tlsinfo_key_type(k));
-	cJSON_AddNumberToObject(cert_o, "key_bits", EVP_PKEY_get_bits(k));
-	char grp[64];
+	c->has_key = true;
+	c->key_type = tlsinfo_key_type(k);
+	c->key_bits = EVP_PKEY_get_bits(k);
 	size_t gl = 0;
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_group_name(k, grp, sizeof(grp), &gl) == 1)
-		cJSON_AddStringToObject(cert_o, "key_curve", grp);
+	    EVP_PKEY_get_group_name(k, c->key_curve, sizeof(c->key_curve), &gl) != 1)
+		c->key_curve[0] = '\0';
 	int nid = X509_get_signature_nid(cert);
 	const char *sig = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-	cJSON_AddStringToObject(cert_o, "signature_algorithm", sig ? sig : "unknown");
+	c->signature_algorithm = sig ? sig : "unknown";
 }
 
-cJSON *tlsinfo_cert_json(X509 *cert)
+msw_err tlsinfo_cert(X509 *cert, struct tls_cert *c)
 {
-	char t[64];
-	cJSON *o = cJSON_CreateObject();
-	if (!o || !cert)
-		return o;
-	cJSON_AddItemToObject(o, "subject", tlsinfo_name_json(X509_get_subject_name(cert)));
-	cJSON_AddItemToObject(o, "issuer", tlsinfo_name_json(X509_get_issuer_name(cert)));
-	add_san(o, cert);
-	add_serial(o, cert);
-	if (tlsinfo_time_rfc3339(X509_get0_notBefore(cert), t, sizeof(t)))
-		cJSON_AddStringToObject(o, "not_before", t);
-	if (tlsinfo_time_rfc3339(X509_get0_notAfter(cert), t, sizeof(t)))
-		cJSON_AddStringToObject(o, "not_after", t);
-	add_fingerprints(o, cert);
-	add_key(o, cert);
-	cJSON_AddNumberToObject(o, "version", X509_get_version(cert) + 1);
-	return o;
+	memset(c, 0, sizeof(*c));
+	vec_init(&c->subject, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+	vec_init(&c->issuer, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+	if (!cert)
+		return MSW_ERR_INTERNAL;
+	name_parts(X509_get_subject_name(cert), &c->subject);
+	name_parts(X509_get_issuer_name(cert), &c->issuer);
+	add_san(c, cert);
+	add_serial(c, cert);
+	if (!tlsinfo_time_rfc3339(X509_get0_notBefore(cert), c->not_before, sizeof(c->not_before)))
+		c->not_before[0] = '\0';
+	if (!tlsinfo_time_rfc3339(X509_get0_notAfter(cert), c->not_after, sizeof(c->not_after)))
+		c->not_after[0] = '\0';
+	add_fingerprints(c, cert);
+	add_key(c, cert);
+	c->version = X509_get_version(cert) + 1;
+	return MSW_OK;
+}
+
+static void dn_free(struct vec *v)
+{
+	struct tls_dn_part *p = v->p;
+	for (size_t i = 0; i < v->n; i++)
+		mbytes_free(&p[i].val);
+	vec_free(v);
+}
+
+void tls_cert_free(struct tls_cert *c)
+{
+	dn_free(&c->subject);
+	dn_free(&c->issuer);
+	strlist_free(&c->san_dns);
+	strlist_free(&c->san_ip);
+	free(c->serial);
+	c->serial = NULL;
 }
 
 static bool is_ip_literal(const char *s)
@@ -297,16 +267,186 @@ void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) * chain, X509_STORE *store, con
 	v->chain_verified = v->verify_error == X509_V_OK;
 }
 
-cJSON *tlsinfo_verdicts_json(const struct tls_verdicts *v)
+/* ---- the tables ---- */
+
+#define DP struct tls_dn_part
+static const struct fdef dn_fields[] = {
+	{FIELD_KEY("key"), .type = FT_CHARS, FSIZED(DP, key)},
+	{FIELD_KEY("value"), .type = FT_BYTES, FMEMBER(DP, val)},
+};
+/* a DN is one object: {"CN": "...", "O": "..."}, a repeated part an array */
+static const struct fblock dn_table = {FIELDS(dn_fields), .size = sizeof(DP), .flags = FB_MAP};
+#undef DP
+
+#define C struct tls_cert
+static const struct fdef san_fields[] = {
+	{FIELD_KEY("dns"), .type = FT_STRLIST, FMEMBER(C, san_dns.v), FCOUNT(C, san_dns.n),
+	 .flags = F_NULWRAP, .desc = "DNS names; one holding NUL as {dns_b64}"},
+	{FIELD_KEY("ip"), .type = FT_STRLIST, FMEMBER(C, san_ip.v), FCOUNT(C, san_ip.n)},
+};
+static const struct fblock san_table = {FIELDS(san_fields)};
+
+static const struct fdef fp_fields[] = {
+	{FIELD_KEY("sha1"), .type = FT_CHARS, FSIZED(C, sha1), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("sha256"), .type = FT_CHARS, FSIZED(C, sha256), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("sha512"), .type = FT_CHARS, FSIZED(C, sha512), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("md5"), .type = FT_CHARS, FSIZED(C, md5), .flags = F_OPT | F_ZERO},
+};
+static const struct fblock fp_table = {FIELDS(fp_fields)};
+
+static void get_self(const void *o, const struct fdef *f, struct fval *v)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddBoolToObject(o, "self_signed", v->self_signed);
-	cJSON_AddBoolToObject(o, "expired", v->expired);
-	cJSON_AddBoolToObject(o, "not_yet_valid", v->not_yet_valid);
-	cJSON_AddBoolToObject(o, "hostname_mismatch", v->hostname_mismatch);
-	cJSON_AddBoolToObject(o, "chain_verified", v->chain_verified);
-	cJSON_AddBoolToObject(o, "weak_key", v->weak_key);
-	return o;
+	v->p = o;
 }
+
+static void get_if_key(const void *o, const struct fdef *f, struct fval *v)
+{
+	const C *c = o;
+	switch (f->arg) {
+	case 0:
+		v->s = (const uint8_t *)(c->key_type ? c->key_type : "");
+		v->n = strlen((const char *)v->s);
+		break;
+	case 1:
+		v->i = c->key_bits;
+		break;
+	default:
+		v->s = (const uint8_t *)(c->signature_algorithm ? c->signature_algorithm : "");
+		v->n = strlen((const char *)v->s);
+	}
+	v->absent = !c->has_key;
+}
+
+static const struct fdef cert_fields[] = {
+	{FIELD_KEY("subject"), .type = FT_LIST, FMEMBER(C, subject.p), FCOUNT(C, subject.n),
+	 .sub = &dn_table},
+	{FIELD_KEY("issuer"), .type = FT_LIST, FMEMBER(C, issuer.p), FCOUNT(C, issuer.n),
+	 .sub = &dn_table},
+	{FIELD_KEY("san"), .type = FT_BLOCK, .get = get_self, .sub = &san_table},
+	{FIELD_KEY("serial"), .type = FT_STR, FMEMBER(C, serial), .flags = F_OPT},
+	{FIELD_KEY("not_before"), .type = FT_CHARS, FSIZED(C, not_before), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("not_after"), .type = FT_CHARS, FSIZED(C, not_after), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("fingerprints"), .type = FT_BLOCK, .get = get_self, .sub = &fp_table},
+	{FIELD_KEY("key_type"), .type = FT_STR, .get = get_if_key, .arg = 0, .flags = F_OPT},
+	{FIELD_KEY("key_bits"), .type = FT_INT, .get = get_if_key, .arg = 1, .flags = F_OPT},
+	{FIELD_KEY("key_curve"), .type = FT_CHARS, FSIZED(C, key_curve), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("signature_algorithm"), .type = FT_STR, .get = get_if_key, .arg = 2,
+	 .flags = F_OPT},
+	{FIELD_KEY("version"), .type = FT_INT, FSIZED(C, version)},
+};
+const struct fblock tls_cert_table = {FIELDS(cert_fields), .size = sizeof(C)};
+#undef C
+
+#define I struct tls_info
+static void get_if_facts(const void *o, const struct fdef *f, struct fval *v)
+{
+	const I *t = o;
+	const char *s = f->arg ? t->cipher : t->version;
+	v->s = (const uint8_t *)s;
+	v->n = strlen(s);
+	v->absent = !t->facts;
+}
+
+static void get_if_cert(const void *o, const struct fdef *f, struct fval *v)
+{
+	const I *t = o;
+	v->absent = !t->cert;
+	switch (f->arg) {
+	case 0: /* chain_length */
+		v->i = t->chain_length;
+		break;
+	case 1: /* verification */
+		v->s = (const uint8_t *)"skipped (--insecure)";
+		v->n = strlen((const char *)v->s);
+		v->absent |= !t->insecure;
+		break;
+	case 2: /* verify_error */
+		v->s = (const uint8_t *)(t->verify_error ? t->verify_error : "");
+		v->n = strlen((const char *)v->s);
+		v->absent |= t->insecure || !t->verify_error;
+		break;
+	default: /* verdicts */
+		v->p = o;
+	}
+}
+
+static void get_legacy_in(const void *o, const struct fdef *f, struct fval *v)
+{
+	const I *t = o;
+	v->b = t->legacy == 1;
+	v->absent = t->legacy < 0;
+}
+
+static void get_legacy_top(const void *o, const struct fdef *f, struct fval *v)
+{
+	const I *t = o;
+	v->b = t->legacy == 1;
+	v->absent = t->legacy < 0 || t->cert;
+}
+
+static void get_alert(const void *o, const struct fdef *f, struct fval *v)
+{
+	const I *t = o;
+	v->p = o;
+	v->absent = t->alert < 0;
+}
+
+static const struct fdef verdict_fields[] = {
+	{FIELD_KEY("self_signed"), .type = FT_BOOL, FMEMBER(I, v.self_signed)},
+	{FIELD_KEY("expired"), .type = FT_BOOL, FMEMBER(I, v.expired)},
+	{FIELD_KEY("not_yet_valid"), .type = FT_BOOL, FMEMBER(I, v.not_yet_valid)},
+	{FIELD_KEY("hostname_mismatch"), .type = FT_BOOL, FMEMBER(I, v.hostname_mismatch)},
+	{FIELD_KEY("chain_verified"), .type = FT_BOOL, FMEMBER(I, v.chain_verified)},
+	{FIELD_KEY("weak_key"), .type = FT_BOOL, FMEMBER(I, v.weak_key)},
+	{FIELD_KEY("legacy_protocols"), .type = FT_BOOL, .get = get_legacy_in, .flags = F_NULL,
+	 .desc = "TLS 1.0/1.1 or SSLv3 accepted; null when not tested"},
+};
+static const struct fblock verdict_table = {FIELDS(verdict_fields)};
+
+static const struct fdef alert_fields[] = {
+	{FIELD_KEY("code"), .type = FT_INT, FSIZED(I, alert)},
+	{FIELD_KEY("name"), .type = FT_STR, FMEMBER(I, alert_name)},
+};
+static const struct fblock alert_table = {FIELDS(alert_fields)};
+
+static const struct fdef tls_fields[] = {
+	{FIELD_KEY("handshake_ok"), .type = FT_BOOL, FMEMBER(I, handshake_ok)},
+	{FIELD_KEY("version"), .type = FT_STR, .get = get_if_facts, .arg = 0, .flags = F_OPT},
+	{FIELD_KEY("cipher"), .type = FT_STR, .get = get_if_facts, .arg = 1, .flags = F_OPT},
+	{FIELD_KEY("psk"), .type = FT_BOOL, FMEMBER(I, psk), .flags = F_OPT | F_ZERO},
+	{FIELD_KEY("certificate"), .type = FT_PTR, FMEMBER(I, cert), .flags = F_OPT,
+	 .sub = &tls_cert_table},
+	{FIELD_KEY("chain_length"), .type = FT_INT, .get = get_if_cert, .arg = 0, .flags = F_OPT},
+	{FIELD_KEY("verification"), .type = FT_WORD, .get = get_if_cert, .arg = 1, .flags = F_OPT},
+	{FIELD_KEY("verify_error"), .type = FT_STR, .get = get_if_cert, .arg = 2, .flags = F_OPT},
+	{FIELD_KEY("verdicts"), .type = FT_BLOCK, .get = get_if_cert, .arg = 3, .flags = F_OPT,
+	 .sub = &verdict_table},
+	{FIELD_KEY("legacy_version"), .type = FT_WORD, FMEMBER(I, legacy_version), .flags = F_OPT},
+	{FIELD_KEY("legacy_protocols"), .type = FT_BOOL, .get = get_legacy_top, .flags = F_OPT},
+	{FIELD_KEY("client_cert_requested"), .type = FT_BOOL, FMEMBER(I, client_cert_requested)},
+	{FIELD_KEY("client_cert_sent"), .type = FT_BOOL, FMEMBER(I, client_cert_sent)},
+	{FIELD_KEY("client_cert_required"), .type = FT_BOOL, FMEMBER(I, client_cert_required)},
+	{FIELD_KEY("alert"), .type = FT_BLOCK, .get = get_alert, .flags = F_OPT, .sub = &alert_table},
+	{FIELD_KEY("sni"), .type = FT_STR, FMEMBER(I, sni), .flags = F_OPT},
+	{FIELD_KEY("error"), .type = FT_STR, FMEMBER(I, error), .flags = F_OPT},
+};
+
+void tls_info_free(void *p)
+{
+	I *t = p;
+	if (t->cert) {
+		tls_cert_free(t->cert);
+		free(t->cert);
+	}
+	free(t->sni);
+	free(t->error);
+	t->cert = NULL;
+	t->sni = t->error = NULL;
+}
+
+const struct fblock tls_table = {
+	FBLOCK_KEY("tls"), FIELDS(tls_fields), .size = sizeof(I), .slot = RB_SLOT_LAYER, .rank = 10,
+	.free = tls_info_free,
+	.desc = "facts from the TLS layer: version, cipher, certificate, verdicts",
+};
+#undef I

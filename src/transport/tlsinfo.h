@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-#include <cjson/cJSON.h>
 #include <openssl/x509.h>
+#include "base/record.h"
 
 struct tls_verdicts {
 	bool self_signed;
@@ -28,11 +28,34 @@ struct tls_verdicts {
 	int verify_error; /* X509_V_* from chain verification (0 = ok) */
 };
 
+/* One part of a DN: its short name (or dotted OID) and value as UTF-8 bytes. */
+struct tls_dn_part {
+	char key[80];
+	struct mbytes val;
+};
+#define TLS_MAX_DN_PARTS 32
+#define TLS_MAX_SANS 64
+
 /* The certificate block: subject, issuer, san, serial, validity, fingerprints, key type
- * and bits, signature algorithm. NULL on OOM. */
-cJSON *tlsinfo_cert_json(X509 *cert);
-/* A DN as {"CN": "...", "O": "...", ...}; a repeated part becomes an array. */
-cJSON *tlsinfo_name_json(const X509_NAME *name);
+ * and bits, signature algorithm (tls_cert_table writes a DN as {"CN": ..., "O": ...}, a
+ * repeated part as an array). */
+struct tls_cert {
+	struct vec subject, issuer;      /* struct tls_dn_part */
+	struct strlist san_dns, san_ip;  /* a DNS name with NUL is kept whole (dns_b64) */
+	char *serial;                    /* lowercase hex, or NULL */
+	char not_before[32], not_after[32];
+	char sha1[41], sha256[65], sha512[129], md5[33];
+	bool has_key;
+	const char *key_type;
+	int key_bits;
+	char key_curve[64];
+	const char *signature_algorithm;
+	long version;
+};
+extern const struct fblock tls_cert_table;
+/* Fill *out from cert (out is overwritten; tls_cert_free releases it). */
+msw_err tlsinfo_cert(X509 *cert, struct tls_cert *out);
+void tls_cert_free(struct tls_cert *c);
 /* ASN1_TIME → RFC 3339 UTC ("2026-11-25T17:00:00Z"); false if it cannot be converted. */
 bool tlsinfo_time_rfc3339(const ASN1_TIME *t, char *out, size_t outsz);
 /* Key type name ("RSA", "EC", "ED25519", "DSA", ...) and size in bits. */
@@ -44,6 +67,28 @@ bool tlsinfo_weak_key(EVP_PKEY *k);
  * store: trust anchors (may be NULL → chain_verified false); now: the time to judge by. */
 void tlsinfo_verdicts(X509 *cert, STACK_OF(X509) * chain, X509_STORE *store, const char *host,
 		      const char *ip, time_t now, struct tls_verdicts *v);
-cJSON *tlsinfo_verdicts_json(const struct tls_verdicts *v);
+
+/* The record's "tls" block (filled by the TLS layer when it describes itself). */
+struct tls_info {
+	bool handshake_ok;
+	bool facts;                 /* version and cipher are known */
+	char version[24];
+	char cipher[96];
+	bool psk;
+	struct tls_cert *cert;      /* the peer's certificate, or NULL */
+	int chain_length;
+	bool insecure;              /* --insecure: verification skipped */
+	const char *verify_error;   /* OpenSSL's text, or NULL */
+	struct tls_verdicts v;      /* with a certificate */
+	int legacy;                 /* legacy protocols: -1 not tested, 0 refused, 1 accepted */
+	const char *legacy_version; /* what the legacy attempt got, or NULL */
+	bool client_cert_requested, client_cert_sent, client_cert_required;
+	int alert;                  /* the alert received, -1 none */
+	const char *alert_name;
+	char *sni;
+	char *error;
+};
+extern const struct fblock tls_table;
+void tls_info_free(void *t);
 
 #endif

@@ -356,10 +356,14 @@ int main(int argc, char **argv)
 					fenum_name(&msw_tsec_enum, rec.transport_security));
 	if (rec.error)
 		cJSON_AddStringToObject(out, "error", rec.error);
-	if (rec.tls)
-		cJSON_AddItemToObject(out, "tls", cJSON_Duplicate(rec.tls, 1));
-	if (rec.websocket)
-		cJSON_AddItemToObject(out, "websocket", cJSON_Duplicate(rec.websocket, 1));
+	cJSON *recj = record_to_json(&rec, "layer_client");
+	const char *const blocks[] = {"tls", "websocket"};
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *b = cJSON_DetachItemFromObject(recj, blocks[i]);
+		if (b)
+			cJSON_AddItemToObject(out, blocks[i], b);
+	}
+	cJSON_Delete(recj);
 	char *s = cJSON_PrintUnformatted(out);
 	printf("%s\n", s ? s : "{}");
 	free(s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "classify/classify.h"
+#include "transport/tlsinfo.h"
 #include "classify/cls_int.h"
 #include "output/record.h"
 
@@ -187,7 +188,19 @@ static void test_service(void **state)
 	rec_init(&r);
 	r.auth = AUTH_CREDENTIALS_REQUIRED;
 	r.transport = TRANSPORT_TLS;
-	r.tls = cJSON_Parse("{\"cert\":{\"subject\":\"CN=broker.hivemq.com\"}}");
+	{ /* the certificate names a public broker */
+		struct tls_info *t = record_block_new(&r, &tls_table);
+		assert_non_null(t);
+		t->cert = calloc(1, sizeof(*t->cert));
+		assert_non_null(t->cert);
+		vec_init(&t->cert->subject, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+		vec_init(&t->cert->issuer, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+		struct tls_dn_part *dp = vec_push(&t->cert->subject);
+		assert_non_null(dp);
+		*dp = (struct tls_dn_part){0};
+		snprintf(dp->key, sizeof(dp->key), "CN");
+		mbytes_set(&dp->val, "broker.hivemq.com", 17);
+	}
 	cls_service(c, &r);
 	cls_finish(c, &r);
 	cls_free(c);

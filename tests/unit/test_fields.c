@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "base/fields.h"
 #include "base/record.h"
+#include "transport/tlsinfo.h"
 
 /* ---- the table lint ---- */
 
@@ -68,6 +69,8 @@ static void test_tables(void **st)
 {
 	(void)st;
 	lint_block(&record_table, 0);
+	/* the blocks layers and probes attach */
+	lint_block(&tls_table, 0);
 }
 
 /* ---- by path ---- */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "output/record.h"
+#include "transport/tlsinfo.h"
 
 static const char *src_dir(void)
 {
@@ -234,8 +235,11 @@ static void test_extra_merge(void **st)
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "status", "spoofed");     /* never replaces envelope */
 	cJSON_AddObjectToObject(r.extra, "http");
-	r.tls = cJSON_CreateObject();
-	cJSON_AddStringToObject(r.tls, "version", "TLSv1.3");
+	struct tls_info *tls = record_block_new(&r, &tls_table);
+	assert_non_null(tls);
+	tls->facts = true;
+	tls->legacy = tls->alert = -1;
+	snprintf(tls->version, sizeof(tls->version), "TLSv1.3");
 	r.transport = TRANSPORT_TLS;
 	r.transport_security = TSEC_TLS_UNVERIFIED;
 	r.status = ST_SUCCESS;

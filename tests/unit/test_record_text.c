@@ -1,7 +1,9 @@
 /* record_text() writes exactly jsonw_append(record_to_json()): for a default record, a
  * record with every field, _b64 fallbacks everywhere, subtrees needing sanitising (bad
  * keys, bad strings in objects and arrays, below and beyond depth 64), extra members that
- * collide with envelope keys (also their _b64 forms), and 3,000 random records. */
+ * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
+ * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
+ * records. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/record.h"
+#include "transport/tlsinfo.h"
 #include "test_rng.h"
 
 static void same(const struct msw_record *r)
@@ -78,6 +81,66 @@ static cJSON *bad_tree(int depth)
 	return o;
 }
 
+static void dn_add(struct vec *v, const char *k, const void *p, size_t n)
+{
+	struct tls_dn_part *d = vec_push(v);
+
+	assert_non_null(d);
+	if (!d)
+		return;
+	snprintf(d->key, sizeof(d->key), "%s", k);
+	d->val = (struct mbytes){0};
+	mbytes_set(&d->val, p, n);
+}
+
+/* A tls block with every field and hostile certificate names. */
+static void hostile_tls(struct msw_record *r)
+{
+	struct tls_info *t = record_block_new(r, &tls_table);
+	struct tls_cert *c = calloc(1, sizeof(*c));
+
+	assert_non_null(t);
+	assert_non_null(c);
+	t->handshake_ok = true;
+	t->facts = true;
+	snprintf(t->version, sizeof(t->version), "TLSv1.2");
+	snprintf(t->cipher, sizeof(t->cipher), "ECDHE-RSA-AES128-GCM-SHA256");
+	t->psk = true;
+	t->cert = c;
+	vec_init(&c->subject, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+	vec_init(&c->issuer, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+	dn_add(&c->subject, "CN", "a\0b", 3);
+	dn_add(&c->subject, "CN", "x\xff", 2);
+	dn_add(&c->subject, "O", "\xff", 1);
+	dn_add(&c->subject, "CN", "ok", 2);
+	dn_add(&c->subject, "CN", "c\0", 2);
+	dn_add(&c->subject, "L", "", 0);
+	dn_add(&c->issuer, "CN", "ca", 2);
+	strlist_add(&c->san_dns, "a.com\0.b.com", 12, TLS_MAX_SANS);
+	strlist_add(&c->san_dns, "\xc3\x28", 2, TLS_MAX_SANS);
+	strlist_add(&c->san_dns, "broker.test", 11, TLS_MAX_SANS);
+	strlist_add(&c->san_ip, "127.0.0.1", 9, TLS_MAX_SANS);
+	c->serial = strdup("-26cd29b3");
+	snprintf(c->not_after, sizeof(c->not_after), "2029-11-15T12:07:14Z");
+	snprintf(c->sha1, sizeof(c->sha1), "b94eb9e38d6b930af509f43ed8aefa1bd613e369");
+	c->has_key = true;
+	c->key_type = "EC";
+	c->key_bits = 256;
+	snprintf(c->key_curve, sizeof(c->key_curve), "prime256v1");
+	c->signature_algorithm = "ecdsa-with-SHA256";
+	c->version = 3;
+	t->chain_length = 2;
+	t->verify_error = "unable to get local issuer certificate";
+	t->v.self_signed = true;
+	t->legacy = 0;
+	t->legacy_version = "TLSv1";
+	t->client_cert_requested = true;
+	t->alert = 40;
+	t->alert_name = "handshake_failure";
+	t->sni = strdup("sni\xff");
+	t->error = strdup("TLS handshake failed: \x01");
+}
+
 static void test_full(void **st)
 {
 	(void)st;
@@ -139,8 +202,8 @@ static void test_full(void **st)
 	mbytes_free(&f.topic);
 	struct msw_finding g = {0};
 	record_add_finding(&r, &g);
-	r.tls = bad_tree(70); /* sanitising stops at depth 64 */
-	r.websocket = cJSON_CreateString("w\xff");
+	r.websocket = bad_tree(70); /* sanitising stops at depth 64 */
+	hostile_tls(&r);
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
 	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
@@ -227,6 +290,114 @@ static cJSON *rnd_tree(int depth)
 	}
 }
 
+static void rnd_mbytes(struct mbytes *m, size_t max)
+{
+	uint8_t buf[64];
+	size_t n = rnd((uint32_t)(max < sizeof(buf) ? max : sizeof(buf)) + 1);
+
+	rnd_bytes(buf, n);
+	mbytes_set(m, buf, n);
+}
+
+/* DN parts: a few keys, often repeated; values with NUL, bytes that are not UTF-8, or
+ * nothing. */
+static void rnd_dn(struct vec *v)
+{
+	static const char *const keys[] = {"CN", "O", "OU", "emailAddress", "1.2.3.4.5"};
+
+	vec_init(v, sizeof(struct tls_dn_part), 4, TLS_MAX_DN_PARTS);
+	for (uint32_t i = 0, n = rnd(6); i < n; i++) {
+		struct tls_dn_part *p = vec_push(v);
+		if (!p)
+			break;
+		snprintf(p->key, sizeof(p->key), "%s", keys[rnd(5)]);
+		p->val = (struct mbytes){0};
+		rnd_mbytes(&p->val, 10);
+	}
+}
+
+/* SAN names: DNS names may hold NUL (kept whole), addresses are inet_ntop's text (none). */
+static void rnd_strlist(struct strlist *l, bool nul)
+{
+	for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+		struct mbytes m = {0};
+		rnd_mbytes(&m, 12);
+		for (size_t k = 0; !nul && k < m.len; k++)
+			m.p[k] = m.p[k] ? m.p[k] : '0';
+		strlist_add(l, m.p, m.len, TLS_MAX_SANS);
+		mbytes_free(&m);
+	}
+}
+
+static void rnd_hex(char *out, size_t cap)
+{
+	size_t n = rnd(2) ? cap - 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = "0123456789abcdef"[rnd(16)];
+	out[n] = 0;
+}
+
+static struct tls_cert *rnd_cert(void)
+{
+	static const char *const words[] = {"RSA", "EC", "ED25519", "sha256WithRSAEncryption", NULL};
+	struct tls_cert *c = calloc(1, sizeof(*c));
+
+	rnd_dn(&c->subject);
+	rnd_dn(&c->issuer);
+	rnd_strlist(&c->san_dns, true);
+	rnd_strlist(&c->san_ip, false);
+	c->serial = rnd(3) ? rnd_cstr(8) : NULL;
+	if (rnd(2))
+		snprintf(c->not_before, sizeof(c->not_before), "2026-11-29T19:36:50Z");
+	if (rnd(2))
+		snprintf(c->not_after, sizeof(c->not_after), "2029-11-15T12:07:14Z");
+	rnd_hex(c->sha1, sizeof(c->sha1));
+	rnd_hex(c->sha256, sizeof(c->sha256));
+	rnd_hex(c->sha512, sizeof(c->sha512));
+	rnd_hex(c->md5, sizeof(c->md5));
+	c->has_key = rnd(2);
+	c->key_type = words[rnd(5)];
+	c->key_bits = (int)rnd(5000) - 1;
+	if (rnd(2))
+		snprintf(c->key_curve, sizeof(c->key_curve), "prime256v1");
+	c->signature_algorithm = words[rnd(5)];
+	c->version = (long)rnd(5) - 1;
+	return c;
+}
+
+/* A tls block with every field drawn, consistent or not (the table and the reference
+ * tree must agree on any). */
+static void rnd_tls(struct msw_record *r)
+{
+	static const char *const legacy[] = {NULL, "TLSv1", "TLSv1.1", "SSLv3"};
+	struct tls_info *t = record_block_new(r, &tls_table);
+	char *s;
+
+	t->handshake_ok = rnd(2);
+	t->facts = rnd(3);
+	s = rnd_cstr(10);
+	snprintf(t->version, sizeof(t->version), "%s", rnd(2) ? "TLSv1.3" : s);
+	snprintf(t->cipher, sizeof(t->cipher), "%s", rnd(2) ? "TLS_AES_256_GCM_SHA384" : s);
+	free(s);
+	t->psk = !rnd(4);
+	t->cert = rnd(3) ? rnd_cert() : NULL;
+	t->chain_length = (int)rnd(4);
+	t->insecure = !rnd(4);
+	t->verify_error = rnd(2) ? "self-signed certificate" : NULL;
+	t->v = (struct tls_verdicts){.self_signed = rnd(2), .expired = rnd(2), .not_yet_valid = rnd(2),
+				     .hostname_mismatch = rnd(2), .chain_verified = rnd(2),
+				     .weak_key = rnd(2)};
+	t->legacy = (int)rnd(3) - 1;
+	t->legacy_version = legacy[rnd(4)];
+	t->client_cert_requested = rnd(2);
+	t->client_cert_sent = rnd(2);
+	t->client_cert_required = rnd(2);
+	t->alert = (int)rnd(4) - 1;
+	t->alert_name = rnd(3) ? "handshake_failure" : NULL;
+	t->sni = rnd(2) ? rnd_cstr(10) : NULL;
+	t->error = rnd(2) ? rnd_cstr(10) : NULL;
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -291,7 +462,8 @@ static void rnd_record(struct msw_record *r)
 		free(f.evidence);
 		mbytes_free(&f.topic);
 	}
-	r->tls = rnd(3) ? NULL : rnd_tree(0);
+	if (!rnd(3))
+		rnd_tls(r);
 	r->websocket = rnd(4) ? NULL : rnd_tree(0);
 	r->extra = rnd(2) ? rnd_tree(4) : NULL;
 	r->sys_topic_count = rnd(3) ? 0 : rnd(100000);

@@ -10,6 +10,9 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
+#include <cjson/cJSON.h>
+#include "base/dbuf.h"
+#include "output/record.h"
 #include "transport/tlsinfo.h"
 
 #define DAY (24L * 3600L)
@@ -120,6 +123,35 @@ static int teardown(void **st)
 	X509_STORE_free(f->store);
 	free(f);
 	return 0;
+}
+
+/* The certificate block as the record writes it, parsed back. */
+static cJSON *tlsinfo_cert_json(X509 *cert)
+{
+	struct tls_cert c;
+	struct dbuf b;
+	cJSON *j = NULL;
+
+	assert_int_equal(tlsinfo_cert(cert, &c), MSW_OK);
+	dbuf_init(&b, 1u << 20);
+	if (record_block_text(&tls_cert_table, &c, &b) == MSW_OK)
+		j = cJSON_ParseWithLength((const char *)b.p, b.len);
+	dbuf_free(&b);
+	tls_cert_free(&c);
+	return j;
+}
+
+/* A DN alone, as the certificate block writes it. */
+static cJSON *tlsinfo_name_json(X509_NAME *n)
+{
+	X509 *c = X509_new();
+	assert_non_null(c);
+	X509_set_subject_name(c, n);
+	cJSON *j = tlsinfo_cert_json(c);
+	cJSON *s = cJSON_DetachItemFromObject(j, "subject");
+	cJSON_Delete(j);
+	X509_free(c);
+	return s;
 }
 
 static const char *jstr(const cJSON *o, const char *a, const char *b)
@@ -247,13 +279,25 @@ static void test_self_signed_and_dates(void **st)
 	X509_free(c);
 	EVP_PKEY_free(k);
 
-	/* JSON of the verdicts */
+	/* the verdicts as the tls block writes them (a certificate present) */
 	v.weak_key = true;
-	cJSON *j = tlsinfo_verdicts_json(&v);
+	struct tls_info ti = {.v = v, .legacy = -1, .alert = -1};
+	struct tls_cert tc;
+	struct dbuf b;
+	assert_int_equal(tlsinfo_cert(f->leaf, &tc), MSW_OK);
+	ti.cert = &tc;
+	dbuf_init(&b, 1u << 20);
+	assert_int_equal(record_block_text(&tls_table, &ti, &b), MSW_OK);
+	cJSON *all = cJSON_ParseWithLength((const char *)b.p, b.len);
+	const cJSON *j = cJSON_GetObjectItem(all, "verdicts");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "not_yet_valid")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "weak_key")));
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "chain_verified")));
-	cJSON_Delete(j);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "legacy_protocols")));
+	assert_null(cJSON_GetObjectItem(all, "legacy_protocols"));
+	cJSON_Delete(all);
+	dbuf_free(&b);
+	tls_cert_free(&tc);
 }
 
 static void test_weak_keys(void **st)
@@ -344,10 +388,73 @@ static void test_san_with_nul(void **st)
 	X509_free(c);
 }
 
+static const char *src_dir(void)
+{
+	const char *d = getenv("MSW_SOURCE_DIR");
+#ifdef MSW_SOURCE_DIR
+	if (!d)
+		d = MSW_SOURCE_DIR;
+#endif
+	return d ? d : ".";
+}
+
+static int hexval(int c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* The certificate block is the bytes the cJSON-based writer of earlier versions wrote for
+ * 60 certificates with hostile DNs (NUL, invalid UTF-8, BMP surrogates, repeated and
+ * unknown parts) and SANs (NUL, high bytes, long names, odd IP lengths):
+ * tests/vectors/record/certs.jsonl. */
+static void test_cert_vectors(void **st)
+{
+	(void)st;
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	snprintf(path, sizeof(path), "%s/tests/vectors/record/certs.jsonl", src_dir());
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		char *hex = strstr(line, "\"der\":\"") + 7, *json = strstr(line, ",\"json\":") + 8;
+		size_t hl = (size_t)(strchr(hex, '"') - hex);
+		unsigned char *der = malloc(hl / 2);
+		for (size_t i = 0; i < hl / 2; i++)
+			der[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+		json[strlen(json) - 2] = 0; /* the closing brace and newline */
+		const unsigned char *p = der;
+		X509 *c = d2i_X509(NULL, &p, (long)(hl / 2));
+		if (!c) { /* made in memory, not valid DER (a v1 certificate with extensions) */
+			free(der);
+			continue;
+		}
+		struct tls_cert tc;
+		struct dbuf b;
+		assert_int_equal(tlsinfo_cert(c, &tc), MSW_OK);
+		dbuf_init(&b, 1u << 20);
+		assert_int_equal(record_block_text(&tls_cert_table, &tc, &b), MSW_OK);
+		dbuf_append(&b, "", 1);
+		if (strcmp(json, (const char *)b.p) != 0) {
+			fprintf(stderr, "certificate %d:\nwant %s\ngot  %s\n", n, json, (char *)b.p);
+			fail();
+		}
+		dbuf_free(&b);
+		tls_cert_free(&tc);
+		X509_free(c);
+		free(der);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	assert_true(n >= 30);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cert_json),
+		cmocka_unit_test(test_cert_vectors),
 		cmocka_unit_test(test_verdicts_valid),
 		cmocka_unit_test(test_self_signed_and_dates),
 		cmocka_unit_test(test_weak_keys),
