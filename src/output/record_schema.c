@@ -10,6 +10,7 @@
 #include <string.h>
 #include "output/jsonw.h"
 #include "output/record_schema.h"
+#include "transport/tlsinfo.h"
 #include "base/record.h"
 
 #define B64_PATTERN "^[A-Za-z0-9+/]*={0,2}$"
@@ -517,5 +518,5 @@ msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char
 
 /* Every table a layer attaches to a record (record_block_new). A block not listed here is
  * still written, but the schema does not describe it: list it when you add one. */
-const struct fblock *const record_schema_blocks[] = {NULL};
-const size_t record_schema_nblocks = 0;
+const struct fblock *const record_schema_blocks[] = {&tls_table};
+const size_t record_schema_nblocks = sizeof(record_schema_blocks) / sizeof(record_schema_blocks[0]);
