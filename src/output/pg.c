@@ -205,6 +205,7 @@ struct pgs {
 	size_t nrec;
 	int64_t batch_start_us;
 	bool staged;
+	bool resume; /* --resume: the scan's interrupted records are dropped at its start */
 };
 
 bool pg_is_url(const char *s)
@@ -610,6 +611,7 @@ static msw_err pg_open(struct sink *s, const char *url, const struct msw_config 
 	for (int i = 0; i < B__COUNT; i++)
 		dbuf_init(&q->b[i], BUF_MAX);
 	batch_reset(q);
+	q->resume = cfg && cfg->resume_db;
 	if (cfg && cfg->run_id && !(q->run_id = strdup(cfg->run_id)))
 		return MSW_ERR_NOMEM;
 	if (cfg && cfg->shards > 1 && asprintf(&q->shard, "%u/%u", cfg->shard, cfg->shards) < 0) {
@@ -714,6 +716,25 @@ static msw_err scan_row(struct pgs *q, const cJSON *m, bool final)
 	return rc;
 }
 
+/* On --resume, before anything is probed: the targets a SIGINT caught in flight are
+ * probed again (their hosts are not done), so their `interrupted` records are superseded
+ * whatever the new probe records (nothing, e.g. a refusal without --all); an address left
+ * with no row loses its hosts row. */
+static msw_err drop_interrupted(struct pgs *q)
+{
+	static const char sql[] =
+		"WITH d AS (DELETE FROM services WHERE scan_id = $1 AND status = 'interrupted'"
+		" RETURNING id, ip, run_key),"
+		" t AS (DELETE FROM topics WHERE service_id IN (SELECT id FROM d)),"
+		" f AS (DELETE FROM findings WHERE service_id IN (SELECT id FROM d))"
+		" DELETE FROM hosts h USING d WHERE h.run_key = d.run_key AND h.ip = d.ip AND NOT"
+		" EXISTS (SELECT 1 FROM services s WHERE s.run_key = d.run_key AND s.ip = d.ip AND"
+		" s.id NOT IN (SELECT id FROM d))";
+	const char *v[1] = {q->scan_id};
+
+	return exec_params(q->c, sql, 1, v);
+}
+
 static msw_err pg_meta(struct sink *s, const cJSON *m, int final)
 {
 	struct pgs *q = s->priv;
@@ -723,7 +744,8 @@ static msw_err pg_meta(struct sink *s, const cJSON *m, int final)
 		set_ids(q, jstr(m, "scan_id"));
 	if (final && (rc = batch_commit(q)))
 		return rc;
-	return scan_row(q, m, final != 0);
+	rc = scan_row(q, m, final != 0);
+	return !rc && !final && q->resume ? drop_interrupted(q) : rc;
 }
 
 static msw_err pg_flush(struct sink *s)

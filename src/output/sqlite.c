@@ -607,6 +607,88 @@ static char *json_text(const cJSON *o)
 	return o ? cJSON_PrintUnformatted(o) : NULL;
 }
 
+/* The scan's targets in flight at the interruption: their rows, and the addresses' picture
+ * in hosts recomputed (or dropped when nothing of the address is left). */
+#define INTERRUPTED_IDS "(SELECT id FROM services WHERE scan_id = ?1 AND status = 'interrupted')"
+static const char *const drop_interrupted_sql[] = {
+	"DELETE FROM topics WHERE service_id IN " INTERRUPTED_IDS,
+	"DELETE FROM findings WHERE service_id IN " INTERRUPTED_IDS,
+	"DELETE FROM acl WHERE service_id IN " INTERRUPTED_IDS,
+	"DELETE FROM services WHERE scan_id = ?1 AND status = 'interrupted'",
+	"DELETE FROM hosts WHERE scan_id = ?1 AND ip NOT IN (SELECT ip FROM services WHERE"
+	" scan_id = ?1)",
+};
+
+static msw_err run_bound(struct sq *q, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return MSW_ERR_IO;
+	bind_str(st, 1, a);
+	if (b)
+		bind_str(st, 2, b);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? MSW_OK : MSW_ERR_IO;
+}
+
+static bool ip_has_rows(struct sq *q, const char *ip)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT 1 FROM services WHERE scan_id = ?1 AND ip = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bind_str(st, 1, q->scan_id);
+	bind_str(st, 2, ip);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* On --resume, before anything is probed: a target that was in flight at the interruption
+ * is probed again (its host is not done), so its `interrupted` record is superseded
+ * whatever the new probe records (nothing, e.g. a refusal without --all). */
+static msw_err drop_interrupted(struct sq *q)
+{
+	sqlite3_stmt *st;
+	struct vec ips;
+	msw_err rc = MSW_OK;
+
+	vec_init(&ips, sizeof(char *), 16, 1u << 20);
+	if (sqlite3_prepare_v2(q->db, "SELECT DISTINCT ip FROM services WHERE scan_id = ?1 AND"
+			       " status = 'interrupted' AND ip IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return MSW_ERR_IO;
+	bind_str(st, 1, q->scan_id);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		char *ip = strdup((const char *)sqlite3_column_text(st, 0));
+
+		rc = ip ? vec_append(&ips, &ip, 1) : MSW_ERR_NOMEM;
+		if (rc)
+			free(ip);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; !rc && i < sizeof(drop_interrupted_sql) / sizeof(*drop_interrupted_sql); i++)
+		rc = run_bound(q, drop_interrupted_sql[i], q->scan_id, NULL);
+	for (size_t i = 0; i < ips.n; i++) {
+		char *ip = ((char **)ips.p)[i];
+
+		if (!rc && ip_has_rows(q, ip)) {
+			sqlite3_stmt *h = q->q[Q_HOST];
+
+			bind_str(h, 1, q->scan_id);
+			bind_str(h, 2, ip);
+			rc = step(q, h);
+		}
+		free(ip);
+	}
+	vec_free(&ips);
+	return rc;
+}
+
 static msw_err scan_start(struct sq *q, const cJSON *m)
 {
 	sqlite3_stmt *st = q->q[Q_SCAN_START];
@@ -631,6 +713,8 @@ static msw_err scan_start(struct sq *q, const cJSON *m)
 	cJSON_free(opts);
 	cJSON_free(counts);
 	cJSON_free(all);
+	if (!rc && q->resume)
+		rc = drop_interrupted(q);
 	return rc;
 }
 

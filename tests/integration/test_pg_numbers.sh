@@ -8,7 +8,8 @@
 #   written by the next scan, which adds them;
 # - a scan interrupted (SIGINT) while a silent listener held a target, and resumed from
 #   PostgreSQL: its counts cover both parts (each done marker carries its host's counts)
-#   and its JSON lines file is written anew from the database, each target once.
+#   and its JSON lines file is written anew from the database, each target once; the
+#   target in flight, refused when probed again, leaves no `interrupted` record behind.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -66,7 +67,7 @@ assert_eq 2 "$(newcols)" "stats added the columns it reads"
 SIL=127.0.97.203
 start_silent_listener $SIL "$P" || { fail "silent listener"; finish; }
 pq "DELETE FROM done; DELETE FROM services; DELETE FROM scans"
-"$B" scan $OPEN $PW $SIL -p "$P" -u tester -P "$SECRET" --depth topics --window 1 --io-timeout 60 --all \
+"$B" scan $OPEN $PW $SIL -p "$P" -u tester -P "$SECRET" --depth topics --window 1 --io-timeout 60 \
 	--db "$PG_URL" -oJ "$T/r.json" --metadata-file "$T/r.meta" -q >/dev/null 2>"$T/r1.err" &
 pid=$!
 track_pid $pid
@@ -89,7 +90,10 @@ assert_json "$T/r.meta" '.counts.targets_tried == 3 and .counts.outcomes.success
 	"resumed from PostgreSQL: the counts cover both parts"
 assert_json "$T/r.meta" '.counts.mqtt.speaking == 2 and .counts.mqtt.authenticated >= 1' \
 	"resumed from PostgreSQL: both brokers counted once"
-assert_eq 3 "$(grep -c . "$T/r.json")" "the JSON lines written anew from PostgreSQL: one line per target"
+assert_eq 2 "$(grep -c . "$T/r.json")" \
+	"the JSON lines written anew from PostgreSQL: the two brokers (the refused target has no record without --all)"
+assert_eq 0 "$(pq "SELECT count(*) FROM services WHERE ip = '$SIL'")" \
+	"the interrupted record of the target probed again is gone from PostgreSQL"
 assert_eq 0 "$(jq -s '[.[] | select(.status == "interrupted")] | length' "$T/r.json")" \
 	"the JSON lines: no superseded interrupted record"
 no_asan_report "$T/r1.err"

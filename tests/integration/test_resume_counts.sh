@@ -11,7 +11,8 @@
 #     its target in flight when SIGINT lands (an `interrupted` record), the resumed run
 #     probes that host again, and at its end the JSON lines, CSV and HTML are written anew
 #     from the database: each target once (no superseded `interrupted` record), one HTML
-#     document.
+#     document; a target in flight at SIGINT that refuses when probed again (no record
+#     without --all) leaves no `interrupted` record behind either.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -24,6 +25,11 @@ start_mosquitto 127.0.82.30 "$P1" "listener $P1 127.0.82.130" "listener $P1 127.
 BROKERS=3
 SIL=127.0.82.77 # accepts TCP and never answers: in flight until --io-timeout
 start_silent_listener $SIL "$P1" || { fail "silent listener"; finish; }
+# and on the other port until the first resume: in flight at SIGINT, refused when probed
+# again (no record without --all), so only the database's dropping the `interrupted`
+# record keeps it out of the rewritten files
+start_silent_listener $SIL "$P2" || { fail "silent listener 2"; finish; }
+SIL2_PID=$SILENT_PID
 
 DB="$T/r.db"
 q() { "$(msw_python)" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
@@ -36,7 +42,8 @@ scan() { exec "$MSW_BIN" scan 127.0.82.0/24 -p "$P1,$P2" --rate 80 --seed 8282 -
 wait_silent() {
 	local i
 	for i in $(seq 600); do
-		ss -Htn state established "dst $SIL:$P1" 2>/dev/null | grep -q . && return 0
+		ss -Htn state established "dst $SIL:$P1" 2>/dev/null | grep -q . &&
+			ss -Htn state established "dst $SIL:$P2" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
 	return 1
@@ -105,12 +112,18 @@ wait $pid
 assert_eq 130 $? "interrupted run exits 130"
 tried1=$(jq .counts.targets_tried "$T/meta.json")
 if [ "$tried1" -gt 0 ] && [ "$tried1" -lt 512 ]; then pass "interrupted mid-scan ($tried1 tried)"; else fail "SIGINT did not land mid-scan ($tried1)"; fi
-assert_json "$T/r.json" '.ip == "127.0.82.77" and .status == "interrupted"' \
+assert_json "$T/r.json" ".ip == \"127.0.82.77\" and .port == $P1 and .status == \"interrupted\"" \
 	"the silent listener's target was in flight at SIGINT (an interrupted record)"
+assert_json "$T/r.json" ".ip == \"127.0.82.77\" and .port == $P2 and .status == \"interrupted\"" \
+	"the second silent listener's target too"
+kill "$SIL2_PID" 2>/dev/null
+wait "$SIL2_PID" 2>/dev/null
 TERM=dumb script -qec "$MSW_BIN scan --resume $DB -q --format text" /dev/null >"$T/resume1.txt" 2>&1
 assert_eq 0 $? "resume exit code"
 check_totals "SIGINT + resume"
 check_files "SIGINT + resume"
+assert_eq 0 "$(q "SELECT count(*) FROM services WHERE ip = '127.0.82.77' AND port = $P2")" \
+	"the target refused when probed again: its interrupted row is gone from the database"
 sum=$(tr -d '\r' <"$T/resume1.txt" | grep '^Scan ')
 case $sum in
 *"512 targets tried ($BROKERS completed, $((511 - BROKERS)) refused, 1 timed out after connecting), $((BROKERS + 1)) connected. $BROKERS speak MQTT ($BROKERS open to anyone)"*)
