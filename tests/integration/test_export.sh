@@ -114,6 +114,10 @@ if len(s.get("cert_issue_date", "")) != 19: bad.append("cert_issue_date %r" % s.
 if mode == "extra":
     eq(a, "mqttsweep_auth", "anonymous", "A extra"); eq(b, "mqttsweep_auth", "credentials_required", "B extra")
     eq(s, "mqttsweep_transport", "tls", "S extra"); eq(a, "mqttsweep_worst_severity", "critical", "A extra")
+    eq(a, "mqttsweep_auth_identity", "", "A extra (anonymous run)")
+    n = a.get("mqttsweep_sys_topic_count", "")
+    if not (n.isdigit() and 1 <= int(n) < int(a.get("mqttsweep_topic_count", "0"))):
+        bad.append("A extra: sys_topic_count %r of topic_count %r" % (n, a.get("mqttsweep_topic_count")))
 if mode == "asn":
     eq(a, "asn", "64500", "A asn"); eq(a, "geo", "DE", "A geo"); eq(s, "asn", "64501", "S asn"); eq(s, "geo", "NL", "S geo")
     eq(b, "asn", "", "B asn (unrouted)"); eq(b, "geo", "", "B geo")
