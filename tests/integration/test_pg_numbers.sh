@@ -96,8 +96,17 @@ assert_eq 0 "$(pq "SELECT count(*) FROM services WHERE ip = '$SIL'")" \
 	"the interrupted record of the target probed again is gone from PostgreSQL"
 assert_eq 0 "$(jq -s '[.[] | select(.status == "interrupted")] | length' "$T/r.json")" \
 	"the JSON lines: no superseded interrupted record"
+# an older database's done markers (no counts column): --resume still reads it
+pq "ALTER TABLE done DROP COLUMN counts"
+"$B" scan --resume "$PG_URL" -q >/dev/null 2>"$T/r3.err"
+assert_eq 0 $? "--resume of the finished scan in an older database: exit 0"
+grep -q "nothing to resume" "$T/r3.err" && pass "--resume of an older database: reads it, nothing to resume" ||
+	fail "--resume of an older database: $(cat "$T/r3.err")"
+assert_eq 1 "$(pq "SELECT count(*) FROM information_schema.columns WHERE table_name = 'done'
+	AND column_name = 'counts'")" "--resume added done.counts to the older database"
 no_asan_report "$T/r1.err"
 no_asan_report "$T/r2.err"
+no_asan_report "$T/r3.err"
 
 no_asan_report "$T/a.err"
 no_asan_report "$T/b.err"
