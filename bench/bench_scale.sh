@@ -17,14 +17,21 @@
 #           listen window 1 s: mqttsweep over all 4,096 against nmap --script
 #           mqtt-subscribe on samples (defaults; --max-parallelism 256; each also with
 #           listen-time 1s), hosts/s and the ratios
-#  pg       records/s into PostgreSQL against SQLite at --window 0 (a throw-away server
-#           on 127.0.0.1, needs the postgresql package)
+#  pg       records/s at --window 0 (--depth topics --rate 0, one Mosquitto with three
+#           retained OwnTracks topics) with no database, into SQLite and into PostgreSQL (a
+#           throw-away server on 127.0.0.1 with default settings, needs the postgresql
+#           package), BENCH_PG_REPS rounds in rotating order; the medians, each against the
+#           no-database rate, PostgreSQL against SQLite, and CPU per record of the client
+#           and of the PostgreSQL server (all its processes, from /proc). With
+#           MSW_BIN_BEFORE=PATH (another build, e.g. of an older commit) each round also
+#           runs both databases with it: before and after in one run
 #  rss      dry-run listing (-sL, default blocklist) of the whole IPv4 space, its first 1M,
 #           10M and 30M targets (the whole space with BENCH_FULL_RSS=1: about an hour
 #           here): time and peak RSS
 # Knobs: BENCH_N (100000 connects a run), BENCH_CONC (1000), BENCH_REPS (5),
 # BENCH_NMAP_SAMPLE (64 hosts for nmap defaults), BENCH_NMAP_SAMPLE2 (256, tuned),
-# BENCH_FULL_RSS (1: also list the whole IPv4 space), MSW_BIN (build/mqttsweep).
+# BENCH_FULL_RSS (1: also list the whole IPv4 space), BENCH_PG_N (20000 targets a pg run),
+# BENCH_PG_REPS (3), BENCH_PG_CONC (1000), MSW_BIN (build/mqttsweep), MSW_BIN_BEFORE.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,8 +47,11 @@ SAMPLE2=${BENCH_NMAP_SAMPLE2:-256}
 FULL_RSS=${BENCH_FULL_RSS:-0}
 POP=4096
 PG_N=${BENCH_PG_N:-20000}
+PG_REPS=${BENCH_PG_REPS:-3}
+PG_CONC=${BENCH_PG_CONC:-1000}
+MSW_BIN_BEFORE=${MSW_BIN_BEFORE:-}
 if [ "${1:-}" = "--smoke" ]; then
-	N=2000; REPS=1; SAMPLE=4; SAMPLE2=8; POP=256; FULL_RSS=0; PG_N=500
+	N=2000; REPS=1; SAMPLE=4; SAMPLE2=8; POP=256; FULL_RSS=0; PG_N=500; PG_REPS=1
 	echo "smoke run: tiny sizes, figures are meaningless"
 fi
 
@@ -208,37 +218,85 @@ part_nmap() {
 	row "hosts/s: mqttsweep defaults (rate 1000/s)" "-" "$(calc "$POP / $(cat "$T/msw_s")" 1)" "-"
 }
 
+# CPU seconds the PostgreSQL server has used so far: the postmaster and its live children,
+# plus what its exited children (each client's backend) left in its cutime/cstime.
+pg_cpu() {
+	local pm
+	pm=$(head -1 "$PGDATA_DIR/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
+		{ pid = $1; s = $0; sub(/^.*\) /, "", s); split(s, f, " ")
+		  if (pid == pm) t += f[12] + f[13] + f[14] + f[15]
+		  else if (f[2] == pm) t += f[12] + f[13] }
+		END { printf "%.2f\n", t / hz }'
+}
+
+# One scan at --window 0 into DB ("" = no database): "records/s client-CPU-us server-CPU-us"
+# (CPU per record; the server's is 0 without PostgreSQL).
+sink_run() { # BIN DB NET PORT
+	local db=() c0 c1
+	[ -n "$2" ] && db=(--db "$2")
+	c0=$(pg_cpu)
+	/usr/bin/time -f "%U %S" -o "$T/pgtime" "$1" scan "$3" -n "$PG_N" -p "$4" --depth topics \
+		--window 0 --rate 0 --concurrency "$PG_CONC" -q "${db[@]}" \
+		--metadata-file "$T/pgm.json" --format json >/dev/null 2>"$T/pg.err" </dev/null
+	c1=$(pg_cpu)
+	local recs span
+	recs=$(jq -r .counts.records "$T/pgm.json")
+	span=$(span_of "$T/pgm.json")
+	echo "$(calc "$recs / $span") $(calc "($(awk '{print $1 + $2}' "$T/pgtime")) * 1e6 / $recs" 1)" \
+		"$(case $2 in postgres*) calc "($c1 - $c0) * 1e6 / $recs" 1 ;; *) echo 0 ;; esac)"
+}
+
 part_pg() {
 	PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 	if [ -z "$PGBIN" ] || ! grep -q postgresql <("$MSW_BIN" scan --help 2>&1); then
 		echo "== pg: skipped (no PostgreSQL, or this mqttsweep has no PostgreSQL sink)"
 		return
 	fi
-	local port=21884 pgport=25432 db sq
-	echo "== pg: $PG_N records at --window 0 into PostgreSQL and into SQLite (3 alternating pairs)"
+	local port=21884 pgport=25432 net=100 i k bin db label r rate ccpu scpu
+	local kinds=("none|$MSW_BIN|" "sqlite|$MSW_BIN|sqlite" "pg|$MSW_BIN|pg")
+	[ -n "$MSW_BIN_BEFORE" ] &&
+		kinds+=("sqlite-before|$MSW_BIN_BEFORE|sqlite" "pg-before|$MSW_BIN_BEFORE|pg")
+	echo "== pg: $PG_N targets a run at --window 0 (--depth topics --rate 0 --concurrency $PG_CONC,"
+	echo "   JSON lines to /dev/null in every run), $PG_REPS rounds of: no --db, --db SQLite,"
+	echo "   --db PostgreSQL${MSW_BIN_BEFORE:+, and both databases with $MSW_BIN_BEFORE}"
 	PGDATA_DIR=$T/pg
 	mkdir -p "$PGDATA_DIR" && chown postgres "$PGDATA_DIR"
 	su postgres -s /bin/sh -c "$PGBIN/initdb -D $PGDATA_DIR -U msw --auth=trust" >"$T/initdb.log" 2>&1
 	su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $PGDATA_DIR -o '-h 127.0.0.1 -p $pgport -k $PGDATA_DIR' -l $PGDATA_DIR/log start" >/dev/null 2>&1
 	sleep 1
 	su postgres -s /bin/sh -c "$PGBIN/createdb -h 127.0.0.1 -p $pgport -U msw scans" 2>/dev/null
+	echo "   PostgreSQL $("$PGBIN/postgres" -V | awk '{print $NF}') on 127.0.0.1:$pgport, default settings (fsync on)"
 	start_mosquitto_any $port
-	local pgr="" sqr="" ratio="" i a b
-	for i in 1 2 3; do
-		a=$(sink_run "postgresql://msw@127.0.0.1:$pgport/scans" "127.$((100 + i)).0.0/16" $port)
-		b=$(sink_run "$T/s$i.db" "127.$((110 + i)).0.0/16" $port)
-		echo "  pair $i: PostgreSQL $a records/s, SQLite $b records/s"
-		pgr+="$a"$'\n'; sqr+="$b"$'\n'; ratio+="$(calc "$a / $b" 3)"$'\n'
+	for i in $(seq "$PG_REPS"); do
+		# rotate the order inside a round, so drift in the machine's load spreads evenly
+		for k in $(seq 0 $((${#kinds[@]} - 1))); do
+			IFS='|' read -r label bin db <<<"${kinds[$(((k + i - 1) % ${#kinds[@]}))]}"
+			case $db in
+			sqlite) db="$T/s$net.db" ;;
+			pg) db="postgresql://msw@127.0.0.1:$pgport/scans" ;;
+			esac
+			r=$(sink_run "$bin" "$db" "127.$net.0.0/16" $port)
+			net=$((net + 1))
+			read -r rate ccpu scpu <<<"$r"
+			echo "  round $i: $label: $rate records/s, client CPU $ccpu us/record, PostgreSQL server CPU $scpu us/record"
+			echo "$rate $ccpu $scpu" >>"$T/pg.$label"
+		done
 	done
-	row "records/s at window 0: SQLite vs PostgreSQL" "$(median <<<"$sqr")" "$(median <<<"$pgr")" \
-		"$(calc "$(median <<<"$ratio")" 2)"
-}
-
-sink_run() { # DB NET PORT -> records/s over the scan's span
-	"$MSW_BIN" scan "$2" -n "$PG_N" -p "$3" --depth topics --window 0 --rate 0 \
-		--concurrency 1000 -q --db "$1" --metadata-file "$T/pgm.json" \
-		--format json >/dev/null 2>"$T/pg.err" </dev/null
-	echo "$(calc "$(jq -r .counts.records "$T/pgm.json") / $(span_of "$T/pgm.json")")"
+	local med
+	med() { awk -v c="$2" '{print $c}' "$T/pg.$1" | median; }
+	for label in none sqlite pg ${MSW_BIN_BEFORE:+sqlite-before pg-before}; do
+		row "records/s, $label (median of $PG_REPS)" "-" "$(calc "$(med "$label" 1)")" \
+			"$(calc "$(med "$label" 1) / $(med none 1)" 2)"
+		row "  CPU us/record: client | PostgreSQL server" "-" \
+			"$(med "$label" 2) | $(med "$label" 3)" "-"
+	done
+	row "PostgreSQL / SQLite (records/s medians)" "$(calc "$(med sqlite 1)")" \
+		"$(calc "$(med pg 1)")" "$(calc "$(med pg 1) / $(med sqlite 1)" 2)"
+	[ -n "$MSW_BIN_BEFORE" ] &&
+		row "PostgreSQL / SQLite, before" "$(calc "$(med sqlite-before 1)")" \
+			"$(calc "$(med pg-before 1)")" "$(calc "$(med pg-before 1) / $(med sqlite-before 1)" 2)"
+	echo "   (pg rows: ratio = records/s / the no-database run's)"
 }
 
 part_rss() {

@@ -150,17 +150,24 @@ static int usage_error(char *err)
 	return EXIT_USAGE;
 }
 
-/* --resume DB: the interrupted scan's id, seed and command line, plus the new options. */
+/* --resume DB: the interrupted scan's id, seed and command line, plus the new options. A
+ * database may hold several scans (the shards of a run): --run-id and --shard given with
+ * --resume (or taken from the scheduler's environment, as for a new scan) say which. */
 static int resume(struct run *r, int argc, char **argv)
 {
 	enum msw_mode mode = r->cfg.mode;
 	cJSON *echo = NULL;
-	char *sid = NULL, *err = NULL;
+	char *sid = NULL, *err = NULL, shard[32];
+	struct resume_pick pick = {.run_id = r->cfg.run_id};
 	int nargc = 0;
 	msw_err rc;
 
-	rc = output_resume_load(r->cfg.resume_db, &sid, &r->seed, &echo, &r->is_done, &r->done_arg,
-				&r->resume);
+	if (r->cfg.shards > 1) {
+		snprintf(shard, sizeof(shard), "%u/%u", r->cfg.shard, r->cfg.shards);
+		pick.shard = shard;
+	}
+	rc = output_resume_load(r->cfg.resume_db, &pick, &sid, &r->seed, &echo, &r->is_done,
+				&r->done_arg, &r->resume);
 	if (rc) {
 		fprintf(stderr, "mqttsweep: cannot resume from '%s': %s\n", r->cfg.resume_db,
 			msw_err_str(rc));

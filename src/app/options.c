@@ -1193,6 +1193,22 @@ static msw_err push_arg(int *n, char ***v, const char *s)
 	return MSW_OK;
 }
 
+/* --shard, --shards and --run-id given with --resume pick the scan to continue (app/main.c)
+ * and are not replayed: the scan's own recorded values are. Returns how many arguments
+ * the option at argv[i] takes up (1 or 2), or 0 when it is not one of them. */
+static int resume_selector(int argc, char **argv, int i)
+{
+	const struct opt *o;
+	const char *val;
+	bool neg;
+
+	if (argv[i][0] != '-' || !(o = find_opt(argv[i], &val, &neg)))
+		return 0;
+	if (o->off != F(shard) && o->off != F(shards_opt) && o->off != F(run_id))
+		return 0;
+	return takes_arg(o) && !val && i + 1 < argc ? 2 : 1;
+}
+
 /* The new command line may add options (a password, outputs) but no targets: the target
  * space, and so every host index, must be the interrupted scan's. */
 static msw_err check_no_targets(int argc, char **argv, char **errmsg)
@@ -1208,8 +1224,7 @@ static msw_err check_no_targets(int argc, char **argv, char **errmsg)
 				    "targets; give none",
 				    argv[i]);
 		o = find_opt(argv[i], &val, &neg);
-		if (o && (o->off == F(input_list) || o->off == F(shard) ||
-			  o->off == F(shards_opt) || o->off == F(run_id)))
+		if (o && o->off == F(input_list))
 			return fail(errmsg, "option '%s' cannot change with --resume", argv[i]);
 		if (o && takes_arg(o) && !val)
 			i++;
@@ -1247,8 +1262,14 @@ msw_err options_resume_argv(const cJSON *echo, int argc, char **argv, enum msw_m
 	}
 	if (!rc && !seen_mode)
 		rc = fail(errmsg, "bad value for --resume: no scan or audit command recorded");
-	for (int i = 0; i < argc && !rc; i++)
-		rc = push_arg(&n, &v, argv[i]);
+	for (int i = 0; i < argc && !rc; i++) {
+		int skip = resume_selector(argc, argv, i);
+
+		if (skip)
+			i += skip - 1;
+		else
+			rc = push_arg(&n, &v, argv[i]);
+	}
 	if (rc) {
 		for (int i = 0; i < n; i++)
 			free(v[i]);

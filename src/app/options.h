@@ -21,7 +21,8 @@ void options_free(struct msw_config *cfg);
 
 /* --resume: rebuild the command line of the interrupted scan from its argv echo (a JSON
  * array: program, "scan"|"audit", arguments; secrets masked as "***", which the parser
- * never takes as a value) followed by the new arguments argv (options only: no targets).
+ * never takes as a value) followed by the new arguments argv (options only: no targets;
+ * --shard, --shards and --run-id there only pick the scan to resume and are left out).
  * *nargv is {"mqttsweep", mode, ...}, NULL-terminated, malloc'ed strings. */
 msw_err options_resume_argv(const cJSON *echo, int argc, char **argv, enum msw_mode *mode,
 			    int *nargc, char ***nargv, char **errmsg);

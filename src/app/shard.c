@@ -197,7 +197,8 @@ msw_err shard_resolve(struct msw_config *cfg, bool shard_given, char **errmsg)
 
 	if (!rc)
 		rc = resolve_shard(cfg, shard_given, errmsg);
-	if (rc || cfg->shards <= 1)
+	/* with --resume they only pick the scan to continue: its seed is the recorded one */
+	if (rc || cfg->shards <= 1 || cfg->resume_db)
 		return rc;
 	if (!cfg->seed_set)
 		return fail(errmsg,

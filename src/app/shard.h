@@ -18,7 +18,8 @@
 
 /* After parsing: settle cfg->shard/shards from the spellings given and the environment,
  * take the run id from the environment when --run-id was not given, and refuse a sharded
- * scan that lacks an explicit seed or a run id (its shards could not be put together).
+ * scan that lacks an explicit seed or a run id (its shards could not be put together;
+ * with --resume the shard and run id only pick the recorded scan, whose seed is replayed).
  * Returns MSW_ERR_USAGE with a message naming the option or variable at fault. */
 msw_err shard_resolve(struct msw_config *cfg, bool shard_given, char **errmsg);
 

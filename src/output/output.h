@@ -39,9 +39,20 @@ struct resume_info {
 	struct scan_stats base; /* the counts of the hosts already finished (their tallies) */
 	bool finished;          /* the scan ran to its end: there is nothing to resume */
 };
-/* --resume: scan id, seed and original arguments of the most recent scan in the database,
- * its done set, and *info. */
-msw_err output_resume_load(const char *db, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+/* Which scan --resume continues when a database holds several (the shards of a run):
+ * the one whose metadata has this run id and this shard ("K/N"); NULL fields match any
+ * scan. */
+struct resume_pick {
+	const char *run_id;
+	const char *shard;
+};
+/* --resume: scan id, seed and original arguments of the scan to continue, its done set,
+ * and *info. pick NULL (or both fields NULL): the most recent scan (PostgreSQL: the most
+ * recent that did not finish, else the most recent). With a pick: of the scans it
+ * matches, the most recent that did not finish, else the most recent; none matching is
+ * MSW_ERR_USAGE (message on stderr). */
+msw_err output_resume_load(const char *db, const struct resume_pick *pick, char **scan_id,
+			   uint64_t *seed, cJSON **argv_echo,
 			   bool (**is_done)(void *arg, uint64_t index), void **arg,
 			   struct resume_info *info);
 void output_progress(struct output *o, const struct scan_stats *st, uint64_t total);

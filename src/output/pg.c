@@ -7,13 +7,17 @@
  * replaces its rows (ON CONFLICT ... DO UPDATE; its topics and findings are replaced
  * with it) and never adds a second one.
  *
- * Batching: records are rendered as COPY text into per-table buffers as they come; every
- * BATCH_MAX records, BATCH_US microseconds or at flush, one transaction copies them into
- * temporary staging tables (ON COMMIT DELETE ROWS) and moves them with a few set-based
- * statements: upsert the services, look their ids up, replace the topics and findings,
- * recompute the hosts the batch touched, insert the done markers. A host's done marker
- * is always in the same transaction as its records (host_done only queues it), so after a
- * crash a host is either done with all its rows or not done.
+ * Batching: records are rendered as COPY text into per-table buffers as they come. A
+ * batch (BATCH_MAX records, or whatever BATCH_US microseconds gathered) is handed to a
+ * writer thread, which sends it while the engine's thread fills the next: one
+ * transaction copies it into temporary staging tables (ON COMMIT DELETE ROWS; BEGIN goes
+ * with the first COPY) and moves it with three set-based statements pipelined with the
+ * COMMIT (upsert the services and replace their topics and findings; recompute the hosts
+ * the batch touched; insert the done markers): five round trips a batch at most. While the writer
+ * is busy the next batch grows, up to BATCH_MAX; then the engine waits for it, so at most
+ * two batches are held. A host's done marker is always in the same transaction as its
+ * records (host_done only queues it), so after a crash a host is either done with all
+ * its rows or not done. The session commits with synchronous_commit off (see pg_open).
  *
  * Values: every string reaches the server as COPY text, escaped (backslash, tab, newline,
  * carriage return) or through bound parameters; no SQL is ever built from data. Record
@@ -24,6 +28,8 @@
 #include "output/pg.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,7 @@
 #include "base/dbuf.h"
 #include "base/vec.h"
 #include "output/jget.h"
+#include "output/jsonw.h"
 #include "output/output.h"
 #include "output/record.h"
 #include "output/sink.h"
@@ -122,12 +129,24 @@ static const char stage_sql[] =
 	" finding_count, worst_severity, timestamp, duration_ms, error, json, auth_identity,"  \
 	" sys_topic_count, run_key"
 
-/* The batch, moved from the staging tables in one transaction ($1 run key, $2 scan id). */
-static const char *const move_sql[] = {
-	/* one row per target even when the batch holds a target twice: the last wins */
-	"INSERT INTO services(" SVC_COLS ") SELECT DISTINCT ON (run_key, ip, port, transport,"
-	" probe, kind) " SVC_COLS " FROM s_in ORDER BY run_key, ip, port, transport, probe,"
-	" kind, ord DESC ON CONFLICT" TARGET_KEY " DO UPDATE SET"
+/* The staged key of a target, NULLs as the unique index counts them (TARGET_KEY). */
+#define STAGE_KEY "ip, port, coalesce(transport, ''), coalesce(probe, ''), coalesce(kind, '')"
+#define JOIN_KEY(a, b) a ".ip = " b ".ip AND " a ".port = " b ".port AND coalesce(" a     \
+	".transport, '') = coalesce(" b ".transport, '') AND coalesce(" a ".probe, '') ="   \
+	" coalesce(" b ".probe, '') AND coalesce(" a ".kind, '') = coalesce(" b ".kind, '')"
+
+/* The batch, moved from the staging tables in one transaction by three statements sent
+ * in one pipeline ($1 run key, $2 scan id). */
+enum { M_MOVE, M_HOSTS, M_DONE, M__COUNT };
+static const char *const move_sql[M__COUNT] = {
+	/* One statement: upsert the services (one row per target even when the batch holds
+	 * a target twice: the last wins), then replace their topics and findings with those
+	 * of that last copy. Its parts see the tables as they were before it, so the DELETEs
+	 * remove only the old children and the INSERTs add the new ones. */
+	"WITH w AS (SELECT DISTINCT ON (" STAGE_KEY ") * FROM s_in ORDER BY " STAGE_KEY
+	", ord DESC),"
+	" up AS (INSERT INTO services(" SVC_COLS ") SELECT " SVC_COLS " FROM w"
+	" ON CONFLICT" TARGET_KEY " DO UPDATE SET"
 	" scan_id = EXCLUDED.scan_id, hostname = EXCLUDED.hostname,"
 	" transport_security = EXCLUDED.transport_security, status = EXCLUDED.status,"
 	" mqtt = EXCLUDED.mqtt, mqtt_version = EXCLUDED.mqtt_version, auth = EXCLUDED.auth,"
@@ -138,25 +157,22 @@ static const char *const move_sql[] = {
 	" bytes = EXCLUDED.bytes, finding_count = EXCLUDED.finding_count,"
 	" worst_severity = EXCLUDED.worst_severity, timestamp = EXCLUDED.timestamp,"
 	" duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, json = EXCLUDED.json,"
-	" auth_identity = EXCLUDED.auth_identity, sys_topic_count = EXCLUDED.sys_topic_count",
-	"UPDATE s_in SET sid = s.id FROM services s WHERE s.run_key = s_in.run_key AND"
-	" s.ip = s_in.ip AND s.port = s_in.port AND s.transport IS NOT DISTINCT FROM"
-	" s_in.transport AND s.probe IS NOT DISTINCT FROM s_in.probe AND"
-	" s.kind IS NOT DISTINCT FROM s_in.kind",
-	"DELETE FROM topics WHERE service_id IN (SELECT sid FROM s_in)",
-	"DELETE FROM findings WHERE service_id IN (SELECT sid FROM s_in)",
-	/* the children of the last copy of each target only */
-	"INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained, messages,"
-	" bytes, sample, sample_b64, sample_truncated, run_key) SELECT s.sid, s.scan_id, s.ip,"
-	" s.port, t.topic, t.topic_b64, t.retained, t.messages, t.bytes, t.sample,"
-	" t.sample_b64, t.sample_truncated, s.run_key FROM t_in t JOIN s_in s USING (ord)"
-	" WHERE s.ord = (SELECT max(ord) FROM s_in x WHERE x.sid = s.sid)",
-	"INSERT INTO findings(service_id, scan_id, ip, port, probe, id, finding_id, category,"
+	" auth_identity = EXCLUDED.auth_identity, sys_topic_count = EXCLUDED.sys_topic_count"
+	" RETURNING id, ip, port, transport, probe, kind),"
+	" m AS (SELECT up.id AS sid, w.ord, w.scan_id, w.ip, w.port, w.probe, w.run_key"
+	"  FROM up JOIN w ON " JOIN_KEY("up", "w") "),"
+	" dt AS (DELETE FROM topics WHERE service_id IN (SELECT id FROM up)),"
+	" df AS (DELETE FROM findings WHERE service_id IN (SELECT id FROM up)),"
+	" it AS (INSERT INTO topics(service_id, scan_id, ip, port, topic, topic_b64, retained,"
+	"  messages, bytes, sample, sample_b64, sample_truncated, run_key) SELECT m.sid,"
+	"  m.scan_id, m.ip, m.port, t.topic, t.topic_b64, t.retained, t.messages, t.bytes,"
+	"  t.sample, t.sample_b64, t.sample_truncated, m.run_key FROM t_in t JOIN m USING (ord))"
+	" INSERT INTO findings(service_id, scan_id, ip, port, probe, id, finding_id, category,"
 	" severity, severity_rank, confidence, cwe, topic, topic_b64, title, evidence,"
-	" remediation, reproduce, run_key) SELECT s.sid, s.scan_id, s.ip, s.port, s.probe, f.id,"
+	" remediation, reproduce, run_key) SELECT m.sid, m.scan_id, m.ip, m.port, m.probe, f.id,"
 	" f.id, f.category, f.severity, f.severity_rank, f.confidence, f.cwe, f.topic,"
-	" f.topic_b64, f.title, f.evidence, f.remediation, f.reproduce, s.run_key FROM f_in f"
-	" JOIN s_in s USING (ord) WHERE s.ord = (SELECT max(ord) FROM s_in x WHERE x.sid = s.sid)",
+	" f.topic_b64, f.title, f.evidence, f.remediation, f.reproduce, m.run_key FROM f_in f"
+	" JOIN m USING (ord)",
 	/* the per-address picture of every address the batch touched (as the SQLite sink's) */
 	"INSERT INTO hosts(scan_id, ip, services, mqtt_services, findings, worst_severity,"
 	" worst_finding, categories, open_dashboard, open_share, chain, risk_chain, run_key)"
@@ -170,7 +186,8 @@ static const char *const move_sql[] = {
 	"  (array_agg(finding_id ORDER BY severity_rank DESC))[1] AS fid,"
 	"  (SELECT json_object_agg(category, c)::text FROM (SELECT category, count(*) AS c FROM"
 	"   findings WHERE run_key = $1 AND ip = h.ip GROUP BY category) x) AS cats,"
-	"  coalesce(max((category = 'dashboard' AND severity_rank >= 2)::int), 0) AS dash,"
+	"  coalesce(max((category = 'dashboard' AND probe <> 'mqtt' AND severity_rank >= 2)::int),"
+	"   0) AS dash,"
 	"  coalesce(max((category = 'file_share' AND severity_rank >= 2)::int), 0) AS share"
 	"  FROM findings WHERE run_key = $1 AND ip = h.ip) f"
 	" LEFT JOIN LATERAL (SELECT (json::json #>> '{risk,chain}') AS chain FROM services"
@@ -181,18 +198,23 @@ static const char *const move_sql[] = {
 	" worst_finding = EXCLUDED.worst_finding, categories = EXCLUDED.categories,"
 	" open_dashboard = EXCLUDED.open_dashboard, open_share = EXCLUDED.open_share,"
 	" chain = EXCLUDED.chain, risk_chain = EXCLUDED.risk_chain",
+	/* a host done again (a shard run again) is the new scan's, with its counts */
 	"INSERT INTO done(scan_id, idx, run_key, counts) SELECT $2, idx, $1, counts FROM d_in"
-	" ON CONFLICT DO NOTHING",
+	" ON CONFLICT (run_key, idx) DO UPDATE SET scan_id = EXCLUDED.scan_id,"
+	" counts = EXCLUDED.counts",
 };
 /* clang-format on */
 
 
+/* The COPY text of each staging table. */
 enum { B_SVC, B_TOP, B_FND, B_DONE, B__COUNT };
+#define COPY_SVC "COPY s_in(ord, " SVC_COLS ") FROM STDIN"
+#define COPY_DONE "COPY d_in FROM STDIN"
 static const char *const copy_sql[B__COUNT] = {
-	"COPY s_in(ord, " SVC_COLS ") FROM STDIN",
+	COPY_SVC,
 	"COPY t_in FROM STDIN",
 	"COPY f_in FROM STDIN",
-	"COPY d_in FROM STDIN",
+	COPY_DONE,
 };
 
 struct pgs {
@@ -200,12 +222,22 @@ struct pgs {
 	char scan_id[64];
 	char run_key[96];
 	char *run_id, *shard; /* from the configuration */
-	struct dbuf b[B__COUNT];
-	uint64_t ord;         /* records in this batch */
+	struct dbuf b[B__COUNT]; /* the batch being filled (the engine's thread) */
+	struct dbuf json;        /* one record's JSON text */
+	uint64_t ord;            /* records in this batch */
 	size_t nrec;
 	int64_t batch_start_us;
 	bool staged;
 	bool resume; /* --resume: the scan's interrupted records are dropped at its start */
+	/* the writer thread and the batch it sends (out, out_nrec) */
+	struct dbuf out[B__COUNT];
+	size_t out_nrec;
+	pthread_t th;
+	bool th_up;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool busy, quit;
+	msw_err err; /* the writer's first error: the sink has failed */
 };
 
 bool pg_is_url(const char *s)
@@ -280,15 +312,13 @@ static msw_err put(struct dbuf *b, const char *s, size_t n)
 	return dbuf_append(b, s, n);
 }
 
-/* A text field, escaped for COPY's text format; NULL is \N. */
-static msw_err put_txt(struct dbuf *b, const char *s)
+/* n bytes of text, escaped for COPY's text format. */
+static msw_err put_txt_n(struct dbuf *b, const char *s, size_t n)
 {
-	const char *p = s, *run;
+	const char *p = s, *run, *end = s + n;
 	msw_err rc = MSW_OK;
 
-	if (!s)
-		return put(b, "\\N", 2);
-	for (run = p; *p && !rc; p++) {
+	for (run = p; p < end && !rc; p++) {
 		const char *esc = NULL;
 
 		switch (*p) {
@@ -304,6 +334,12 @@ static msw_err put_txt(struct dbuf *b, const char *s)
 		run = p + 1;
 	}
 	return rc ? rc : put(b, run, (size_t)(p - run));
+}
+
+/* A text field, escaped for COPY's text format; NULL is \N. */
+static msw_err put_txt(struct dbuf *b, const char *s)
+{
+	return s ? put_txt_n(b, s, strlen(s)) : put(b, "\\N", 2);
 }
 
 static msw_err put_int(struct dbuf *b, const cJSON *v)
@@ -422,10 +458,15 @@ static msw_err put_ord(struct dbuf *b, uint64_t ord)
 static msw_err svc_row(struct pgs *q, const cJSON *rec)
 {
 	struct dbuf *b = &q->b[B_SVC];
-	char *txt = cJSON_PrintUnformatted(rec), num[16];
+	char num[16];
 	int nf;
 	const char *worst = worst_severity(rec, &nf);
-	msw_err rc = txt ? put_ord(b, q->ord) : MSW_ERR_NOMEM;
+	msw_err rc;
+
+	q->json.len = 0; /* the whole record, as the JSON lines sink writes it */
+	rc = jsonw_append(&q->json, rec);
+	if (!rc)
+		rc = put_ord(b, q->ord);
 
 	if (!rc)
 		rc = put_txt(b, q->scan_id);
@@ -440,13 +481,14 @@ static msw_err svc_row(struct pgs *q, const cJSON *rec)
 		else if (!strcmp(c->column, "worst_severity"))
 			rc = put_txt(b, worst);
 		else
-			rc = put_txt(b, txt);
+			rc = put_txt_n(b, (const char *)q->json.p, q->json.len);
 	}
 	if (!rc && !(rc = tab(b)))
 		rc = put_txt(b, q->run_key);
 	if (!rc)
 		rc = eol(b);
-	cJSON_free(txt);
+	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&q->json);
 	return rc;
 }
 
@@ -527,17 +569,34 @@ static msw_err finding_rows(struct pgs *q, const cJSON *rec)
 
 /* ---- batches ---- */
 
+/* The results of a query sent with PQsendQuery until it asks for COPY data: true when it
+ * does (the batch's first COPY is sent with BEGIN, both in one round trip; a statement
+ * that fails ends the string before the COPY). */
+static bool await_copy(PGconn *c)
+{
+	PGresult *r;
+
+	while ((r = PQgetResult(c))) {
+		ExecStatusType st = PQresultStatus(r);
+
+		PQclear(r);
+		if (st == PGRES_COPY_IN)
+			return true;
+	}
+	return false;
+}
+
 static msw_err copy_in(PGconn *c, const char *sql, const struct dbuf *b)
 {
-	PGresult *r = PQexec(c, sql);
+	PGresult *r;
 	msw_err rc = MSW_OK;
 
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		PQclear(r);
+	if (!PQsendQuery(c, sql) || !await_copy(c)) {
 		pg_err(c, "COPY failed");
+		while ((r = PQgetResult(c)))
+			PQclear(r);
 		return MSW_ERR_IO;
 	}
-	PQclear(r);
 	if (b->len && PQputCopyData(c, (const char *)b->p, (int)b->len) != 1)
 		rc = MSW_ERR_IO;
 	if (PQputCopyEnd(c, rc ? "write failed" : NULL) != 1)
@@ -552,6 +611,101 @@ static msw_err copy_in(PGconn *c, const char *sql, const struct dbuf *b)
 	return rc;
 }
 
+/* The results of a pipeline of nq queries up to its sync; the first error is reported. */
+static msw_err pipeline_results(PGconn *c, int nq)
+{
+	msw_err rc = MSW_OK;
+	int nulls = 0;
+
+	for (;;) {
+		PGresult *r = PQgetResult(c);
+		ExecStatusType st;
+
+		if (!r) { /* the end of one query's results */
+			if (++nulls > nq || PQstatus(c) != CONNECTION_OK)
+				return rc ? rc : MSW_ERR_IO;
+			continue;
+		}
+		st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			return rc;
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !rc) {
+			if (st != PGRES_PIPELINE_ABORTED)
+				pg_err(c, "statement failed");
+			rc = MSW_ERR_IO;
+		}
+	}
+}
+
+static bool send_params(PGconn *c, const char *sql, int n, const char *const *v)
+{
+	return PQsendQueryParams(c, sql, n, NULL, v, NULL, NULL, 0) == 1;
+}
+
+/* The set-based statements and COMMIT, pipelined: one round trip. */
+static msw_err move_batch(struct pgs *q, size_t nrec, bool done)
+{
+	const char *v[2] = {q->run_key, q->scan_id};
+	int nq = 0;
+	bool ok;
+	msw_err rc;
+
+	if (!PQenterPipelineMode(q->c)) {
+		pg_err(q->c, "pipeline");
+		return MSW_ERR_IO;
+	}
+	ok = true;
+	if (nrec) {
+		ok = send_params(q->c, move_sql[M_MOVE], 0, v) &&
+		     send_params(q->c, move_sql[M_HOSTS], 2, v);
+		nq += 2;
+	}
+	if (ok && done) {
+		ok = send_params(q->c, move_sql[M_DONE], 2, v);
+		nq++;
+	}
+	if (ok) {
+		ok = send_params(q->c, "COMMIT", 0, v) && PQpipelineSync(q->c) == 1;
+		nq++;
+	}
+	rc = ok ? pipeline_results(q->c, nq) : MSW_ERR_IO;
+	if (!ok)
+		pg_err(q->c, "statement failed");
+	if (PQexitPipelineMode(q->c) != 1 && !rc)
+		rc = MSW_ERR_IO;
+	return rc;
+}
+
+/* One transaction: BEGIN with the first COPY, the other COPYs, then the set-based moves
+ * and COMMIT in one pipeline: five round trips at most, whatever the batch holds. The
+ * buffers are emptied. */
+static msw_err batch_commit(struct pgs *q, struct dbuf *b, size_t nrec)
+{
+	bool begun = false;
+	msw_err rc = MSW_OK;
+
+	for (int i = 0; i < B__COUNT && !rc; i++) {
+		if (!b[i].len)
+			continue;
+		if (begun)
+			rc = copy_in(q->c, copy_sql[i], &b[i]);
+		else
+			rc = copy_in(q->c, i == B_SVC ? "BEGIN; " COPY_SVC : "BEGIN; " COPY_DONE,
+				     &b[i]);
+		begun = true;
+	}
+	if (!rc && !begun)
+		rc = exec(q->c, "BEGIN");
+	if (!rc)
+		rc = move_batch(q, nrec, b[B_DONE].len > 0);
+	if (rc)
+		(void)exec(q->c, "ROLLBACK");
+	for (int i = 0; i < B__COUNT; i++)
+		b[i].len = 0;
+	return rc;
+}
+
 static void batch_reset(struct pgs *q)
 {
 	for (int i = 0; i < B__COUNT; i++)
@@ -561,31 +715,118 @@ static void batch_reset(struct pgs *q)
 	q->batch_start_us = mono_us();
 }
 
-static msw_err batch_commit(struct pgs *q)
-{
-	const char *params[2] = {q->run_key, q->scan_id};
-	msw_err rc;
+/* ---- the writer thread ---- */
 
-	if (!q->nrec && !q->b[B_DONE].len)
-		return MSW_OK;
-	rc = exec(q->c, "BEGIN");
-	for (int i = 0; i < B__COUNT && !rc; i++)
-		if (q->b[i].len)
-			rc = copy_in(q->c, copy_sql[i], &q->b[i]);
-	for (size_t i = 0; i < sizeof(move_sql) / sizeof(move_sql[0]) && !rc; i++) {
-		if (!q->nrec && i < sizeof(move_sql) / sizeof(move_sql[0]) - 1)
-			continue; /* done markers only */
-		rc = exec_params(q->c, move_sql[i], i == 6 || i == 7 ? 2 : 0, params);
+/* It sends the batches while the engine's thread goes on scanning and fills the next one.
+ * It owns the connection from a hand-over until it clears busy; the engine's thread uses
+ * the connection (scans rows) only when it is not busy. Locks: mu guards busy, quit and
+ * err. */
+static void *writer(void *arg)
+{
+	struct pgs *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		msw_err rc;
+
+		while (!q->busy && !q->quit)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (!q->busy)
+			break;
+		pthread_mutex_unlock(&q->mu);
+		rc = batch_commit(q, q->out, q->out_nrec);
+		pthread_mutex_lock(&q->mu);
+		if (rc && !q->err)
+			q->err = rc;
+		q->busy = false;
+		pthread_cond_broadcast(&q->cv);
 	}
-	rc = rc ? (exec(q->c, "ROLLBACK"), rc) : exec(q->c, "COMMIT");
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Started with the first batch (after --workers has forked), every signal blocked: they
+ * are the engine's thread's. */
+static msw_err writer_start(struct pgs *q)
+{
+	sigset_t all, old;
+	int e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&q->th, NULL, writer, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		fprintf(stderr, "mqttsweep: postgresql: cannot start the writer: %s\n", strerror(e));
+		return MSW_ERR_NOMEM;
+	}
+	q->th_up = true;
+	return MSW_OK;
+}
+
+/* Hands the filled batch to the writer, first waiting while it still sends the previous
+ * one (so at most two batches are held); wait: also until this one is in the database.
+ * Returns the writer's first error. */
+static msw_err hand_over(struct pgs *q, bool wait)
+{
+	bool any = q->nrec || q->b[B_DONE].len;
+	msw_err rc = MSW_OK;
+
+	if (!q->th_up && (!any || (rc = writer_start(q))))
+		return rc;
+	pthread_mutex_lock(&q->mu);
+	while (q->busy)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if (any && !q->err) {
+		struct dbuf t[B__COUNT];
+
+		memcpy(t, q->out, sizeof(t));
+		memcpy(q->out, q->b, sizeof(t));
+		memcpy(q->b, t, sizeof(t));
+		q->out_nrec = q->nrec;
+		q->busy = true;
+		pthread_cond_broadcast(&q->cv);
+	}
+	while (wait && q->busy)
+		pthread_cond_wait(&q->cv, &q->mu);
+	rc = q->err;
+	pthread_mutex_unlock(&q->mu);
 	batch_reset(q);
 	return rc;
 }
 
+static bool writer_busy(struct pgs *q)
+{
+	bool busy;
+
+	if (!q->th_up)
+		return false;
+	pthread_mutex_lock(&q->mu);
+	busy = q->busy;
+	pthread_mutex_unlock(&q->mu);
+	return busy;
+}
+
+static void writer_stop(struct pgs *q)
+{
+	if (!q->th_up)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->quit = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->th, NULL);
+	q->th_up = false;
+}
+
+/* A full batch is handed over at once (waiting for the writer if it must); one that has
+ * waited BATCH_US when the writer is free (while it is busy the batch grows instead). */
 static msw_err maybe_commit(struct pgs *q)
 {
-	if (q->nrec >= BATCH_MAX || mono_us() - q->batch_start_us >= BATCH_US)
-		return batch_commit(q);
+	if (q->nrec >= BATCH_MAX)
+		return hand_over(q, false);
+	if (mono_us() - q->batch_start_us >= BATCH_US && !writer_busy(q))
+		return hand_over(q, false);
 	return MSW_OK;
 }
 
@@ -608,8 +849,13 @@ static msw_err pg_open(struct sink *s, const char *url, const struct msw_config 
 	if (!q)
 		return MSW_ERR_NOMEM;
 	s->priv = q;
-	for (int i = 0; i < B__COUNT; i++)
+	for (int i = 0; i < B__COUNT; i++) {
 		dbuf_init(&q->b[i], BUF_MAX);
+		dbuf_init(&q->out[i], BUF_MAX);
+	}
+	dbuf_init(&q->json, BUF_MAX);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
 	batch_reset(q);
 	q->resume = cfg && cfg->resume_db;
 	if (cfg && cfg->run_id && !(q->run_id = strdup(cfg->run_id)))
@@ -624,6 +870,11 @@ static msw_err pg_open(struct sink *s, const char *url, const struct msw_config 
 	if (exec(q->c, "SELECT pg_advisory_lock(7718201)") || exec(q->c, schema_sql) ||
 	    add_new_columns(q->c) || exec(q->c, "SELECT pg_advisory_unlock(7718201)") ||
 	    exec(q->c, stage_sql))
+		return MSW_ERR_IO;
+	/* A COMMIT returns before the server has flushed it to disk: a server crash can
+	 * lose the last batches, records and done markers together (so --resume probes
+	 * those hosts again); a crash of ours loses nothing the server acknowledged. */
+	if (exec(q->c, "SET synchronous_commit = off"))
 		return MSW_ERR_IO;
 	q->staged = true;
 	return MSW_OK;
@@ -660,17 +911,21 @@ static msw_err pg_host_done(struct sink *s, uint64_t index, const struct scan_st
 {
 	struct pgs *q = s->priv;
 	cJSON *j = tally ? scan_stats_json(tally) : NULL;
-	char *counts = j ? cJSON_PrintUnformatted(j) : NULL, num[24];
-	msw_err rc;
+	char num[24];
+	msw_err rc = tally && !j ? MSW_ERR_NOMEM : MSW_OK;
 
+	q->json.len = 0; /* the counts as JSON text */
+	if (!rc && j)
+		rc = jsonw_append(&q->json, j);
 	cJSON_Delete(j);
 	snprintf(num, sizeof(num), "%" PRIu64 "\t", index);
-	rc = put(&q->b[B_DONE], num, strlen(num));
 	if (!rc)
-		rc = put_txt(&q->b[B_DONE], counts);
+		rc = put(&q->b[B_DONE], num, strlen(num));
+	if (!rc)
+		rc = j ? put_txt_n(&q->b[B_DONE], (const char *)q->json.p, q->json.len)
+		       : put(&q->b[B_DONE], "\\N", 2);
 	if (!rc)
 		rc = eol(&q->b[B_DONE]);
-	cJSON_free(counts);
 	return rc ? rc : maybe_commit(q);
 }
 
@@ -740,17 +995,21 @@ static msw_err pg_meta(struct sink *s, const cJSON *m, int final)
 	struct pgs *q = s->priv;
 	msw_err rc;
 
+	/* everything before this record is in the database; the connection is ours */
+	if ((rc = hand_over(q, true)))
+		return rc;
 	if (jstr(m, "scan_id"))
 		set_ids(q, jstr(m, "scan_id"));
-	if (final && (rc = batch_commit(q)))
-		return rc;
 	rc = scan_row(q, m, final != 0);
 	return !rc && !final && q->resume ? drop_interrupted(q) : rc;
 }
 
+/* Now and then (output.c): a batch waiting for a free writer goes at once. */
 static msw_err pg_flush(struct sink *s)
 {
-	return batch_commit(s->priv);
+	struct pgs *q = s->priv;
+
+	return writer_busy(q) ? MSW_OK : hand_over(q, false);
 }
 
 static void pg_close(struct sink *s)
@@ -760,10 +1019,16 @@ static void pg_close(struct sink *s)
 	if (!q)
 		return;
 	if (q->c && q->staged)
-		(void)batch_commit(q);
+		(void)hand_over(q, true);
+	writer_stop(q);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
 	PQfinish(q->c);
-	for (int i = 0; i < B__COUNT; i++)
+	for (int i = 0; i < B__COUNT; i++) {
 		dbuf_free(&q->b[i]);
+		dbuf_free(&q->out[i]);
+	}
+	dbuf_free(&q->json);
 	free(q->run_id);
 	free(q->shard);
 	free(q);
@@ -925,11 +1190,17 @@ msw_err pg_copy_to_sqlite(const char *url, const char *filter, const char *path,
 	return rc;
 }
 
-/* The scan to resume: the newest one that did not finish, else the newest. */
-static msw_err pick_scan(PGconn *c, char *scan_id, size_t cap)
+/* The scan to resume: of those the pick matches (its run id and shard; NULL fields match
+ * any), the newest that did not finish (no end, or ended by a signal: exit code 128 + n),
+ * else the newest. */
+static msw_err pick_scan(PGconn *c, const struct resume_pick *pick, char *scan_id, size_t cap)
 {
-	PGresult *r = PQexec(c, "SELECT scan_id FROM scans ORDER BY (ended IS NULL) DESC,"
-				" started DESC LIMIT 1");
+	static const char sql[] =
+		"SELECT scan_id FROM scans WHERE ($1::text IS NULL OR run_id = $1)"
+		" AND ($2::text IS NULL OR shard = $2) ORDER BY (ended IS NULL OR exit_code IS NULL"
+		" OR exit_code < 0 OR exit_code >= 128) DESC, started DESC LIMIT 1";
+	const char *v[2] = {pick ? pick->run_id : NULL, pick ? pick->shard : NULL};
+	PGresult *r = PQexecParams(c, sql, 2, NULL, v, NULL, NULL, 0);
 	msw_err rc = MSW_ERR_USAGE;
 
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
@@ -942,7 +1213,8 @@ static msw_err pick_scan(PGconn *c, char *scan_id, size_t cap)
 	return rc;
 }
 
-msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+msw_err pg_resume_load(const char *url, const struct resume_pick *pick, char **scan_id,
+		       uint64_t *seed, cJSON **argv_echo,
 		       bool (**is_done)(void *arg, uint64_t index), void **arg,
 		       struct resume_info *info)
 {
@@ -953,19 +1225,23 @@ msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **
 
 	if (!c)
 		return MSW_ERR_USAGE;
-	rc = pick_scan(c, sid, sizeof(sid));
+	rc = pick_scan(c, pick, sid, sizeof(sid));
 	PQfinish(c);
-	if (rc) {
+	if (rc && pick && (pick->run_id || pick->shard))
+		fprintf(stderr, "mqttsweep: --resume: no scan of%s%s%s%s recorded in this database\n",
+			pick->run_id ? " run " : "", pick->run_id ? pick->run_id : "",
+			pick->shard ? " shard " : "", pick->shard ? pick->shard : "");
+	else if (rc)
 		fprintf(stderr, "mqttsweep: --resume: no scan recorded in this database\n");
+	if (rc)
 		return rc;
-	}
 	if ((fd = mkstemp(path)) < 0)
 		return MSW_ERR_IO;
 	close(fd);
 	/* the scan's row and its run's done markers (a run's shards share the target space) */
 	rc = pg_copy_to_sqlite(url, sid, path, false);
 	if (!rc)
-		rc = output_resume_load(path, scan_id, seed, argv_echo, is_done, arg, info);
+		rc = output_resume_load(path, NULL, scan_id, seed, argv_echo, is_done, arg, info);
 	unlink(path);
 	return rc;
 }

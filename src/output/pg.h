@@ -12,10 +12,13 @@
 /* "postgresql://..." or "postgres://..." (a libpq URI); anything else is a SQLite path. */
 bool pg_is_url(const char *s);
 
-/* --resume from PostgreSQL: the most recent scan that did not finish (else the most
- * recent), its seed and argv echo, and the set of hosts its run has finished. */
+/* --resume from PostgreSQL: of the scans pick matches (output.h; NULL: every scan), the
+ * most recent that did not finish (no end, or ended by a signal), else the most recent;
+ * its seed and argv echo, and the set of hosts it has finished. */
 struct resume_info;
-msw_err pg_resume_load(const char *url, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+struct resume_pick;
+msw_err pg_resume_load(const char *url, const struct resume_pick *pick, char **scan_id,
+		       uint64_t *seed, cJSON **argv_echo,
 		       bool (**is_done)(void *arg, uint64_t index), void **arg,
 		       struct resume_info *info);
 

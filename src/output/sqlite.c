@@ -10,10 +10,11 @@
  * Schema changes are additive (CREATE ... IF NOT EXISTS). A database written before the
  * acl table existed gets it on its next open, filled from the records' stored JSON.
  *
- * Durability: WAL, synchronous=NORMAL. Records go into a transaction that is committed
- * every BATCH_MAX records or BATCH_US microseconds, and at every host_done(): a host's
- * done marker is inserted in the same transaction as (or after) its records, so after a
- * kill -9 a host is either marked done with every record present or not marked at all.
+ * Durability: WAL, synchronous=NORMAL. Records and done markers go into a transaction
+ * that is committed every BATCH_MAX rows or BATCH_US microseconds (and at flush): a
+ * host's done marker is inserted in the same transaction as (or after) its records, so
+ * after a kill -9 a host is either marked done with every record present or not marked
+ * at all, and at most the last BATCH_US of work is probed again by --resume.
  * Records of a host that was still in flight may have been committed by a batch before
  * the kill; on --resume such a host is probed again and its new records replace the old
  * ones (same scan, address, port, transport, probe), so no target appears twice.
@@ -27,8 +28,10 @@
 #include <time.h>
 #include <sqlite3.h>
 #include "base/config.h"
+#include "base/dbuf.h"
 #include "base/vec.h"
 #include "output/jget.h"
+#include "output/jsonw.h"
 #include "output/output.h"
 #include "output/pg.h"
 #include "output/record.h"
@@ -36,6 +39,7 @@
 
 #define BATCH_MAX 256
 #define BATCH_US 200000
+#define JSON_MAX (256u * 1024 * 1024) /* one record's JSON text */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS scans(scan_id TEXT PRIMARY KEY, schema TEXT, tool_version TEXT,"
@@ -119,20 +123,20 @@ static const char *const qsql[Q__COUNT] = {
 		" category, severity, severity_rank, confidence, cwe, topic, topic_b64, title,"
 		" evidence, remediation, reproduce)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+	/* the worst finding and the newest host record by max() with bare columns (SQLite
+	 * takes them from the row holding the maximum): no sort per address */
 	[Q_HOST] = "INSERT OR REPLACE INTO hosts(scan_id, ip, services, mqtt_services, findings,"
 		" worst_severity, worst_finding, categories, open_dashboard, open_share, chain,"
 		" risk_chain)"
-		" SELECT ?1, ?2, s.n, s.m, f.n, f.sev, f.fid, f.cats, f.dash, f.share,"
+		" SELECT ?1, ?2, s.n, s.m, f.n, w.sev, w.fid, f.cats, f.dash, f.share,"
 		"  (s.m > 0 AND f.dash AND f.share),"
-		"  (SELECT json_extract(json, '$.risk.chain') FROM services WHERE scan_id = ?1"
-		"    AND ip = ?2 AND kind = 'host' ORDER BY id DESC LIMIT 1)"
+		"  (SELECT c FROM (SELECT json_extract(json, '$.risk.chain') AS c, max(id)"
+		"    FROM services WHERE scan_id = ?1 AND ip = ?2 AND kind = 'host'))"
 		" FROM (SELECT count(*) FILTER (WHERE kind = 'service') AS n,"
 		"   count(*) FILTER (WHERE mqtt = 1) AS m FROM services WHERE scan_id = ?1 AND ip = ?2) s,"
+		"  (SELECT severity AS sev, finding_id AS fid, max(severity_rank) FROM findings"
+		"   WHERE scan_id = ?1 AND ip = ?2) w,"
 		"  (SELECT count(*) AS n,"
-		"   (SELECT severity FROM findings WHERE scan_id = ?1 AND ip = ?2"
-		"     ORDER BY severity_rank DESC LIMIT 1) AS sev,"
-		"   (SELECT finding_id FROM findings WHERE scan_id = ?1 AND ip = ?2"
-		"     ORDER BY severity_rank DESC LIMIT 1) AS fid,"
 		"   (SELECT json_group_object(category, c) FROM (SELECT category, count(*) AS c"
 		"     FROM findings WHERE scan_id = ?1 AND ip = ?2 GROUP BY category)) AS cats,"
 		"   coalesce(max(category = 'dashboard' AND probe <> 'mqtt' AND severity_rank >= 2),"
@@ -171,6 +175,7 @@ struct sq {
 	bool in_tx;
 	int pending;
 	int64_t tx_start_us;
+	struct dbuf json; /* one record's JSON text */
 };
 
 static int64_t mono_us(void)
@@ -215,6 +220,14 @@ static msw_err tx_commit(struct sq *q)
 	q->in_tx = false;
 	q->pending = 0;
 	return exec(q, "COMMIT");
+}
+
+/* The open transaction is committed every BATCH_MAX records or BATCH_US microseconds. */
+static msw_err maybe_commit(struct sq *q)
+{
+	if (q->pending >= BATCH_MAX || mono_us() - q->tx_start_us >= BATCH_US)
+		return tx_commit(q);
+	return MSW_OK;
 }
 
 /* A database written by an older version gets the columns added since (done markers'
@@ -289,6 +302,7 @@ static msw_err sq_open(struct sink *s, const char *path, const struct msw_config
 	if (!q)
 		return MSW_ERR_NOMEM;
 	s->priv = q;
+	dbuf_init(&q->json, JSON_MAX);
 	q->resume = cfg && cfg->resume_db;
 	if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mqttsweep: sqlite %s: %s\n", path, sqlite3_errmsg(q->db));
@@ -383,13 +397,13 @@ static msw_err insert_service(struct sq *q, const cJSON *rec, sqlite3_int64 *id)
 	sqlite3_stmt *st = q->q[Q_SERVICE];
 	const cJSON *broker = jget(rec, "broker"), *topics = jget(rec, "topics");
 	const cJSON *connack = jget(rec, "connack");
-	char *txt = cJSON_PrintUnformatted(rec);
 	int nf;
 	const char *worst = worst_severity(rec, &nf);
 	msw_err rc;
 
-	if (!txt)
-		return MSW_ERR_NOMEM;
+	q->json.len = 0; /* the whole record, as the JSON lines sink writes it */
+	if ((rc = jsonw_append(&q->json, rec)))
+		return rc;
 	bind_str(st, 1, q->scan_id);
 	bind_jstr(st, 2, rec, "kind");
 	bind_jstr(st, 3, rec, "probe");
@@ -416,12 +430,13 @@ static msw_err insert_service(struct sq *q, const cJSON *rec, sqlite3_int64 *id)
 	bind_jstr(st, 24, rec, "timestamp");
 	bind_jint(st, 25, rec, "duration_ms");
 	bind_jstr(st, 26, rec, "error");
-	sqlite3_bind_text(st, 27, txt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 27, (const char *)q->json.p, (int)q->json.len, SQLITE_STATIC);
 	bind_jstr(st, 28, rec, "auth_identity");
 	bind_jint(st, 29, topics, "sys_count");
 	rc = step(q, st);
-	cJSON_free(txt);
 	*id = sqlite3_last_insert_rowid(q->db);
+	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&q->json);
 	return rc;
 }
 
@@ -572,9 +587,7 @@ static msw_err sq_write(struct sink *s, const cJSON *rec)
 	if (rc)
 		return rc;
 	q->pending++;
-	if (q->pending >= BATCH_MAX || mono_us() - q->tx_start_us >= BATCH_US)
-		return tx_commit(q);
-	return MSW_OK;
+	return maybe_commit(q);
 }
 
 /* The done marker carries the host's share of the scan counts (base/scan_stats.h), which
@@ -584,22 +597,25 @@ static msw_err sq_host_done(struct sink *s, uint64_t index, const struct scan_st
 	struct sq *q = s->priv;
 	sqlite3_stmt *st = q->q[Q_DONE];
 	cJSON *j = tally ? scan_stats_json(tally) : NULL;
-	char *counts = j ? cJSON_PrintUnformatted(j) : NULL;
-	msw_err rc = tx_begin(q);
+	msw_err rc = tally && !j ? MSW_ERR_NOMEM : tx_begin(q);
 
+	q->json.len = 0; /* the counts as JSON text */
+	if (!rc && j)
+		rc = jsonw_append(&q->json, j);
 	cJSON_Delete(j);
-	if (rc) {
-		cJSON_free(counts);
-		return rc;
-	}
-	bind_str(st, 1, q->scan_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	bind_str(st, 3, counts);
-	rc = step(q, st);
-	cJSON_free(counts);
 	if (rc)
 		return rc;
-	return tx_commit(q);
+	bind_str(st, 1, q->scan_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	if (tally)
+		sqlite3_bind_text(st, 3, (const char *)q->json.p, (int)q->json.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	rc = step(q, st);
+	if (rc)
+		return rc;
+	q->pending++;
+	return maybe_commit(q);
 }
 
 static char *json_text(const cJSON *o)
@@ -768,6 +784,7 @@ static void sq_close(struct sink *s)
 		sqlite3_finalize(q->q[i]);
 	if (q->db)
 		sqlite3_close(q->db);
+	dbuf_free(&q->json);
 	free(q);
 	s->priv = NULL;
 }
@@ -850,19 +867,35 @@ static msw_err load_done(sqlite3 *db, const char *scan_id, struct done_set *d,
 	return MSW_OK;
 }
 
-/* The most recent scan: id, seed, command line, and whether it ran to its end (an end
- * time and an exit code below 128: not a signal; a scan killed outright has no end). */
-static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **argv_echo,
-			 struct resume_info *info)
+/* A scan that did not run to its end: no end time, or no exit code, or a signal's
+ * (128 + n: SIGINT, SIGTERM) or a negative one. */
+#define SCAN_UNFINISHED "(ended IS NULL OR exit_code IS NULL OR exit_code < 0 OR exit_code >= 128)"
+/* The metadata's run id and shard; a scans row whose meta is not JSON matches no pick. */
+#define META_KEY(k) "(CASE WHEN json_valid(meta) THEN json_extract(meta, '$." k "') END)"
+
+/* The scan to resume (output.h: the most recent; with a pick, the most recent unfinished
+ * of those it matches, else the most recent of them): id, seed, command line, and
+ * whether it ran to its end (an end time and an exit code below 128: not a signal; a scan
+ * killed outright has no end). */
+static msw_err load_scan(sqlite3 *db, const struct resume_pick *pick, char **scan_id,
+			 uint64_t *seed, cJSON **argv_echo, struct resume_info *info)
 {
+	static const char sql[] =
+		"SELECT scan_id, seed, argv, ended, exit_code FROM scans"
+		" WHERE (?1 IS NULL OR " META_KEY("run_id") " = ?1)"
+		" AND (?2 IS NULL OR " META_KEY("shard") " = ?2)"
+		" ORDER BY ?3 AND " SCAN_UNFINISHED " DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *st;
 	const char *sid, *sd, *av;
 	char *end;
 	msw_err rc = MSW_ERR_USAGE;
+	bool picked = pick && (pick->run_id || pick->shard);
 
-	if (sqlite3_prepare_v2(db, "SELECT scan_id, seed, argv, ended, exit_code FROM scans"
-			       " ORDER BY rowid DESC LIMIT 1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
 		return MSW_ERR_USAGE;
+	bind_str(st, 1, picked ? pick->run_id : NULL);
+	bind_str(st, 2, picked ? pick->shard : NULL);
+	sqlite3_bind_int(st, 3, picked);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		sid = (const char *)sqlite3_column_text(st, 0);
 		sd = (const char *)sqlite3_column_text(st, 1);
@@ -879,7 +912,19 @@ static msw_err load_scan(sqlite3 *db, char **scan_id, uint64_t *seed, cJSON **ar
 	return rc;
 }
 
-msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJSON **argv_echo,
+/* "no scan recorded", or which pick found none */
+static void no_scan(const char *path, const struct resume_pick *pick)
+{
+	if (!pick || (!pick->run_id && !pick->shard))
+		fprintf(stderr, "mqttsweep: --resume %s: no scan recorded in this database\n", path);
+	else
+		fprintf(stderr, "mqttsweep: --resume %s: no scan of%s%s%s%s recorded in this database\n",
+			path, pick->run_id ? " run " : "", pick->run_id ? pick->run_id : "",
+			pick->shard ? " shard " : "", pick->shard ? pick->shard : "");
+}
+
+msw_err output_resume_load(const char *path, const struct resume_pick *pick, char **scan_id,
+			   uint64_t *seed, cJSON **argv_echo,
 			   bool (**is_done)(void *arg, uint64_t index), void **arg,
 			   struct resume_info *info)
 {
@@ -894,7 +939,7 @@ msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJS
 	*seed = 0;
 	*info = (struct resume_info){0};
 	if (pg_is_url(path))
-		return pg_resume_load(path, scan_id, seed, argv_echo, is_done, arg, info);
+		return pg_resume_load(path, pick, scan_id, seed, argv_echo, is_done, arg, info);
 	/* read-write (no create): the WAL of a killed scan is recovered on open */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mqttsweep: --resume %s: %s\n", path, sqlite3_errmsg(db));
@@ -903,9 +948,9 @@ msw_err output_resume_load(const char *path, char **scan_id, uint64_t *seed, cJS
 	}
 	sqlite3_busy_timeout(db, 5000);
 	d = calloc(1, sizeof(*d));
-	rc = d ? load_scan(db, scan_id, seed, argv_echo, info) : MSW_ERR_NOMEM;
+	rc = d ? load_scan(db, pick, scan_id, seed, argv_echo, info) : MSW_ERR_NOMEM;
 	if (rc == MSW_ERR_USAGE)
-		fprintf(stderr, "mqttsweep: --resume %s: no scan recorded in this database\n", path);
+		no_scan(path, pick);
 	if (!rc)
 		rc = load_done(db, *scan_id, d, &info->base);
 	sqlite3_close(db);

@@ -553,6 +553,28 @@ static void test_resume_argv(void **state)
 	for (int i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+	/* --shard, --shards and --run-id pick the scan to resume: not replayed */
+	assert_int_equal(options_resume_argv(echo, ARGC("--resume", "/tmp/r.db", "--shards", "2",
+							"--shard", "1", "--run-id=r1", "-q"),
+					     ARGV("--resume", "/tmp/r.db", "--shards", "2", "--shard",
+						  "1", "--run-id=r1", "-q"),
+					     &mode, &n, &v, &err),
+			 MSW_OK);
+	assert_int_equal(n, 2 + 7 + 3);
+	assert_string_equal(v[n - 1], "-q");
+	for (int i = 0; i < n; i++) {
+		assert_null(strstr(v[i], "shard"));
+		assert_null(strstr(v[i], "run-id"));
+		free(v[i]);
+	}
+	free(v);
+	/* with --resume a shard needs no --seed: the recorded one is replayed */
+	assert_int_equal(options_parse(MODE_SCAN, ARGC("--resume", "/tmp/r.db", "--shard", "1/2"),
+				       ARGV("--resume", "/tmp/r.db", "--shard", "1/2"), &c, &err),
+			 MSW_OK);
+	assert_int_equal(c.shard, 1);
+	assert_int_equal(c.shards, 2);
+	options_free(&c);
 	/* no new targets with --resume */
 	assert_int_equal(options_resume_argv(echo, ARGC("--resume", "/tmp/r.db", "10.0.0.1"),
 					     ARGV("--resume", "/tmp/r.db", "10.0.0.1"), &mode, &n,

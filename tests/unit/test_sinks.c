@@ -369,8 +369,17 @@ static void test_sqlite_and_resume(void **st)
 	assert_int_equal(q1(db, "SELECT count(*) FROM services WHERE json LIKE '%\"schema\":\"mqttsweep.record/1\"%'"), 6);
 	sqlite3_close(db);
 
-	assert_int_equal(output_resume_load(path_in("scan.db"), &sid, &seed, &av, &is_done, &arg,
-					    &info),
+	/* a pick no scan matches (scan-A has no run id and no shard) */
+	{
+		struct resume_pick none = {.run_id = "run-x", .shard = "1/2"};
+
+		assert_int_equal(output_resume_load(path_in("scan.db"), &none, &sid, &seed, &av,
+						    &is_done, &arg, &info),
+				 MSW_ERR_USAGE);
+		assert_null(sid);
+	}
+	assert_int_equal(output_resume_load(path_in("scan.db"), NULL, &sid, &seed, &av, &is_done,
+					    &arg, &info),
 			 MSW_OK);
 	assert_string_equal(sid, "scan-A");
 	/* the done markers carry the hosts' counts; the scan ended: nothing to resume */
