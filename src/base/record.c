@@ -420,7 +420,6 @@ void record_free(struct msw_record *r)
 	for (size_t i = 0; i < r->nblocks; i++)
 		fref_clear(&r->blocks[i]);
 	free(r->blocks);
-	cJSON_Delete(r->websocket);
 	cJSON_Delete(r->extra);
 	memset(r, 0, sizeof(*r));
 	lists_init(r);
@@ -864,7 +863,6 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("findings"), .type = FT_LIST, FMEMBER(R, findings.p), FCOUNT(R, findings.n),
 	 .sub = &finding_table},
 	{FIELD_KEY(""), .type = FT_BLOCKS, .get = get_blocks, .arg = RB_SLOT_LAYER},
-	{FIELD_KEY("websocket"), .type = FT_JSON, FMEMBER(R, websocket), .flags = F_OPT},
 	{FIELD_KEY("duration_ms"), .type = FT_INT, .get = get_duration, .min = 0, .max = 0},
 	{FIELD_KEY("error"), .type = FT_STR, FMEMBER(R, error), .flags = F_NULL},
 	{FIELD_KEY(""), .type = FT_JSON, FMEMBER(R, extra), .flags = F_OPT | F_MERGE},

@@ -6,7 +6,7 @@
  * walks that table: JSON lines, SQLite, CSV, HTML, the schema. Facts that only some
  * layers produce are blocks: a typed struct plus its own table, attached with
  * record_block_new() and found again with record_block(); the walker writes each where its
- * table's slot says (RB_SLOT_LAYER after the findings: tls; RB_SLOT_TAIL after
+ * table's slot says (RB_SLOT_LAYER after the findings: tls, websocket; RB_SLOT_TAIL after
  * the error: http, smb, the host summary, the classifier's tags), ordered by rank.
  *
  * Strings from the network are kept as bytes (struct mbytes) or C strings; sinks write
@@ -211,7 +211,6 @@ struct msw_record {
 	struct fref *blocks;
 
 	/* transitional: subtrees still built as parsed-JSON trees (struct cJSON *), owned */
-	void *websocket;
 	void *extra;            /* probe-specific fields merged at top level (http, smb, host) */
 
 	size_t topic_bytes;     /* bytes of topic names in the list (≤ RECORD_TOPIC_BYTES) */

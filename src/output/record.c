@@ -1,6 +1,6 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -11,6 +11,7 @@
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
 #include "transport/tlsinfo.h"
+#include "transport/ws_info.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -430,6 +431,69 @@ static cJSON *tls_json(const struct tls_info *t)
 	return o;
 }
 
+/* ---- the websocket block, as the WebSocket layer built it before ws_info ---- */
+
+static void add_ws_response(cJSON *w, const struct ws_response_rec *r)
+{
+	const struct ws_header_rec *hv = r->headers.p;
+	cJSON *h;
+
+	cJSON_AddNumberToObject(w, "http_status", r->http_status);
+	cJSON_AddStringToObject(w, "status_line", r->status_line ? r->status_line : "");
+	if (r->server)
+		cJSON_AddStringToObject(w, "server", r->server);
+	if (r->subprotocol)
+		cJSON_AddStringToObject(w, "subprotocol", r->subprotocol);
+	cJSON_AddBoolToObject(w, "accept_ok", r->accept_ok);
+	h = cJSON_AddArrayToObject(w, "headers");
+	for (size_t i = 0; h && i < r->headers.n; i++) {
+		cJSON *kv = cJSON_CreateArray();
+		if (!kv)
+			break;
+		cJSON_AddItemToArray(kv, cJSON_CreateString(hv[i].name ? hv[i].name : ""));
+		cJSON_AddItemToArray(kv, cJSON_CreateString(hv[i].value ? hv[i].value : ""));
+		cJSON_AddItemToArray(h, kv);
+	}
+	if (r->headers_truncated)
+		cJSON_AddBoolToObject(w, "headers_truncated", true);
+}
+
+static cJSON *ws_json(const struct ws_info *w)
+{
+	const struct ws_try_rec *tv = w->tried.p;
+	cJSON *o = cJSON_CreateObject(), *tried;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "path", w->path ? w->path : "");
+	cJSON_AddBoolToObject(o, "upgraded", w->upgraded);
+	cJSON_AddStringToObject(o, "request_subprotocols",
+				w->request_subprotocols ? w->request_subprotocols : "");
+	if (w->resp.have)
+		add_ws_response(o, &w->resp);
+	tried = cJSON_AddArrayToObject(o, "paths_tried");
+	for (size_t i = 0; tried && i < w->tried.n; i++) {
+		cJSON *t = cJSON_CreateObject();
+		if (!t)
+			break;
+		cJSON_AddStringToObject(t, "path", tv[i].path ? tv[i].path : "");
+		if (tv[i].status)
+			cJSON_AddNumberToObject(t, "status", tv[i].status);
+		else
+			cJSON_AddNullToObject(t, "status");
+		cJSON_AddItemToArray(tried, t);
+	}
+	if (w->counted) {
+		cJSON_AddNumberToObject(o, "frames_received", (double)w->frames);
+		cJSON_AddNumberToObject(o, "messages_received", (double)w->messages);
+	}
+	if (w->close_code >= 0)
+		cJSON_AddNumberToObject(o, "close_code", w->close_code);
+	if (w->error)
+		cJSON_AddStringToObject(o, "error", w->error);
+	return o;
+}
+
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
 static void merge_extra(cJSON *o, const cJSON *extra)
 {
@@ -523,8 +587,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	const struct tls_info *tls = record_block(r, &tls_table);
 	if (tls)
 		kadd(o, "tls", tls_json(tls));
-	if (r->websocket)
-		kadd(o, "websocket", cJSON_Duplicate(r->websocket, 1));
+	const struct ws_info *ws = record_block(r, &ws_table);
+	if (ws)
+		kadd(o, "websocket", ws_json(ws));
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);

@@ -11,6 +11,7 @@
 #include "output/jsonw.h"
 #include "output/record_schema.h"
 #include "transport/tlsinfo.h"
+#include "transport/ws_info.h"
 #include "base/record.h"
 
 #define B64_PATTERN "^[A-Za-z0-9+/]*={0,2}$"
@@ -128,6 +129,8 @@ static void each_attached(struct sctx *c, int slot, const char *path, row_fn fn,
 	}
 }
 
+static void prop_row(struct sctx *c, const struct fdef *f, const char *path, bool *first);
+
 static void each_row(struct sctx *c, const struct fblock *blk, const char *path, row_fn fn,
 		     bool *first)
 {
@@ -136,10 +139,15 @@ static void each_row(struct sctx *c, const struct fblock *blk, const char *path,
 
 		if (skipped(f))
 			continue;
-		if (f->type == FT_BLOCKS)
+		if (f->type == FT_BLOCKS) {
 			each_attached(c, (int)f->arg, path, fn, first);
-		else
+		} else if ((f->flags & F_INLINE) && f->sub) {
+			/* the sub-block's rows at this level; none required when it may be absent */
+			if (fn == prop_row || !(f->flags & (F_OPT | F_NULL)))
+				each_row(c, f->sub, path, fn, first);
+		} else {
 			fn(c, f, path, first);
+		}
 	}
 }
 
@@ -518,5 +526,5 @@ msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char
 
 /* Every table a layer attaches to a record (record_block_new). A block not listed here is
  * still written, but the schema does not describe it: list it when you add one. */
-const struct fblock *const record_schema_blocks[] = {&tls_table};
+const struct fblock *const record_schema_blocks[] = {&tls_table, &ws_table};
 const size_t record_schema_nblocks = sizeof(record_schema_blocks) / sizeof(record_schema_blocks[0]);

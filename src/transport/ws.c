@@ -13,10 +13,10 @@
 #include "base/config.h"
 #include "base/dbuf.h"
 #include "base/target.h"
-#include <cjson/cJSON.h>
 #include "base/record.h"
 #include "transport/layer.h"
 #include "transport/ws_codec.h"
+#include "transport/ws_info.h"
 
 #ifndef MSW_VERSION
 #define MSW_VERSION "0"
@@ -51,7 +51,7 @@ struct ws_state {
 	struct dbuf resp;
 	struct ws_head_scan hscan; /* how far resp has been looked at */
 	struct ws_response *r; /* parse space, freed when the handshake ends */
-	cJSON *resp_json;      /* what the record keeps of the last response */
+	struct ws_response_rec kept; /* what the record keeps of the last response */
 	uint64_t body_left;
 	struct ws_decoder dec;
 	uint8_t rbuf[WS_RBUF];
@@ -278,33 +278,31 @@ static msw_err refused(struct ws_state *s)
 	return MSW_OK;
 }
 
+static char *dup_if(const char *s)
+{
+	return s[0] ? strdup(s) : NULL;
+}
+
 /* The record's view of the response just parsed (status, Server, subprotocol, headers). */
 static void keep_response(struct ws_state *s)
 {
 	const struct ws_response *r = s->r;
-	cJSON *w = cJSON_CreateObject();
-	if (!w)
-		return;
-	cJSON_AddNumberToObject(w, "http_status", r->status);
-	cJSON_AddStringToObject(w, "status_line", r->status_line);
-	if (r->server[0])
-		cJSON_AddStringToObject(w, "server", r->server);
-	if (r->protocol[0])
-		cJSON_AddStringToObject(w, "subprotocol", r->protocol);
-	cJSON_AddBoolToObject(w, "accept_ok", r->accept_ok);
-	cJSON *h = cJSON_AddArrayToObject(w, "headers");
-	for (size_t i = 0; h && i < r->nheaders; i++) {
-		cJSON *kv = cJSON_CreateArray();
-		if (!kv)
+	struct ws_response_rec *k = &s->kept;
+	ws_response_rec_free(k);
+	k->have = true;
+	k->http_status = r->status;
+	k->status_line = strdup(r->status_line);
+	k->server = dup_if(r->server);
+	k->subprotocol = dup_if(r->protocol);
+	k->accept_ok = r->accept_ok;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		struct ws_header_rec *h = vec_push(&k->headers);
+		if (!h)
 			break;
-		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].name));
-		cJSON_AddItemToArray(kv, cJSON_CreateString(r->headers[i].value));
-		cJSON_AddItemToArray(h, kv);
+		h->name = strdup(r->headers[i].name);
+		h->value = strdup(r->headers[i].value);
 	}
-	if (r->headers_total > r->nheaders)
-		cJSON_AddBoolToObject(w, "headers_truncated", true);
-	cJSON_Delete(s->resp_json);
-	s->resp_json = w;
+	k->headers_truncated = r->headers_total > r->nheaders;
 }
 
 static msw_err read_response(struct layer *l, struct ws_state *s)
@@ -410,7 +408,7 @@ static msw_err ws_handshake(struct layer *l, bool *want_write)
 				*want_write = true;
 		return rc;
 	}
-	dbuf_free(&s->resp); /* the handshake is over: keep only resp_json */
+	dbuf_free(&s->resp); /* the handshake is over: keep only what the record keeps */
 	free(s->r);
 	s->r = NULL;
 	if (!rc)
@@ -521,85 +519,58 @@ static msw_err ws_recv(struct layer *l, uint8_t *p, size_t n, size_t *got)
 
 /* ---- record ---- */
 
-static cJSON *take_tried(struct msw_record *r)
-{
-	cJSON *old = r->websocket ? cJSON_DetachItemFromObject(r->websocket, "paths_tried") : NULL;
-	return old && cJSON_IsArray(old) ? old : (cJSON_Delete(old), cJSON_CreateArray());
-}
-
 /* Was (path, status) already listed by an earlier connection? (the memo sends later
  * connections straight to the path that worked; listing it again says nothing new) */
-static bool tried_before(const cJSON *arr, const struct ws_try *t)
+static bool tried_before(const struct ws_info *w, const struct ws_try *t)
 {
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr)
-	{
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "path");
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "status");
-		int status = cJSON_IsNumber(st) ? st->valueint : 0;
-		if (cJSON_IsString(p) && !strcmp(p->valuestring, t->path) && status == t->status)
+	const struct ws_try_rec *v = w->tried.p;
+	for (size_t i = 0; i < w->tried.n; i++)
+		if (v[i].path && !strcmp(v[i].path, t->path) && v[i].status == t->status)
 			return true;
-	}
 	return false;
 }
 
-static void add_tries(cJSON *arr, const struct ws_state *s)
+static void add_tries(struct ws_info *w, const struct ws_state *s)
 {
-	for (size_t i = 0; arr && i < s->ntries; i++) {
-		if (tried_before(arr, &s->tries[i]))
+	for (size_t i = 0; i < s->ntries; i++) {
+		if (tried_before(w, &s->tries[i]))
 			continue;
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
+		struct ws_try_rec *t = vec_push(&w->tried);
+		if (!t)
 			return;
-		cJSON_AddStringToObject(o, "path", s->tries[i].path);
-		if (s->tries[i].status)
-			cJSON_AddNumberToObject(o, "status", s->tries[i].status);
-		else
-			cJSON_AddNullToObject(o, "status");
-		cJSON_AddItemToArray(arr, o);
+		t->path = strdup(s->tries[i].path);
+		t->status = s->tries[i].status;
 	}
 }
 
-static void add_response(cJSON *w, const struct ws_state *s)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, s->resp_json)
-		cJSON_AddItemToObject(w, it->string, cJSON_Duplicate(it, 1));
-}
-
+/* The record's websocket block: this connection's view; paths tried add up over the
+ * target's connections. */
 static void ws_describe(struct layer *l, struct msw_record *rec)
 {
 	struct ws_state *s = l->state;
-	cJSON *tried = take_tried(rec);
-	cJSON *w = cJSON_CreateObject();
-	if (!w) {
-		cJSON_Delete(tried);
+	struct ws_info *w = record_block_new(rec, &ws_table);
+	if (!w)
 		return;
-	}
-	add_tries(tried, s);
-	cJSON_AddStringToObject(w, "path", s->paths[s->cur < s->npaths ? s->cur : 0]);
-	cJSON_AddBoolToObject(w, "upgraded", s->ph == WSP_OPEN);
-	cJSON_AddStringToObject(w, "request_subprotocols", WS_PROTOCOLS);
-	add_response(w, s);
-	if (tried)
-		cJSON_AddItemToObject(w, "paths_tried", tried);
-	if (s->ph == WSP_OPEN || s->dec.frames) {
-		cJSON_AddNumberToObject(w, "frames_received", (double)s->dec.frames);
-		cJSON_AddNumberToObject(w, "messages_received", (double)s->dec.messages);
-	}
-	if (s->close_rcvd)
-		cJSON_AddNumberToObject(w, "close_code", s->close_code);
-	if (s->fail[0]) {
-		cJSON_AddStringToObject(w, "error", s->fail);
-		if (!rec->error)
-			record_set_error(rec, "%s", s->fail);
-	}
+	if (!w->tried.esz)
+		vec_init(&w->tried, sizeof(struct ws_try_rec), 4, WS_MAX_TRIES_REC);
+	add_tries(w, s);
+	free(w->path);
+	free(w->error);
+	w->path = strdup(s->paths[s->cur < s->npaths ? s->cur : 0]);
+	w->upgraded = s->ph == WSP_OPEN;
+	w->request_subprotocols = WS_PROTOCOLS;
+	ws_response_rec_move(&w->resp, &s->kept);
+	w->counted = s->ph == WSP_OPEN || s->dec.frames;
+	w->frames = s->dec.frames;
+	w->messages = s->dec.messages;
+	w->close_code = s->close_rcvd ? s->close_code : -1;
+	w->error = s->fail[0] ? strdup(s->fail) : NULL;
+	if (s->fail[0] && !rec->error)
+		record_set_error(rec, "%s", s->fail);
 	if (s->ph == WSP_OPEN && rec->error && !strncmp(rec->error, "websocket upgrade:", 18)) {
 		free(rec->error); /* an earlier path's refusal: this connection upgraded */
 		rec->error = NULL;
 	}
-	cJSON_Delete(rec->websocket);
-	rec->websocket = w;
 	if (!below_is_tls(l) && !rec->transport_security)
 		rec->transport_security = TSEC_PLAINTEXT;
 }
@@ -614,8 +585,7 @@ static void ws_destroy(struct layer *l)
 	dbuf_free(&s->resp);
 	free(s->r);
 	s->r = NULL;
-	cJSON_Delete(s->resp_json);
-	s->resp_json = NULL;
+	ws_response_rec_free(&s->kept);
 }
 
 const struct layer_ops layer_ws = {

@@ -12,6 +12,7 @@
 #include "base/fields.h"
 #include "base/record.h"
 #include "transport/tlsinfo.h"
+#include "transport/ws_info.h"
 
 /* ---- the table lint ---- */
 
@@ -71,6 +72,7 @@ static void test_tables(void **st)
 	lint_block(&record_table, 0);
 	/* the blocks layers and probes attach */
 	lint_block(&tls_table, 0);
+	lint_block(&ws_table, 0);
 }
 
 /* ---- by path ---- */

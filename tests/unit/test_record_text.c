@@ -17,6 +17,7 @@
 #include "output/jsonw.h"
 #include "output/record.h"
 #include "transport/tlsinfo.h"
+#include "transport/ws_info.h"
 #include "test_rng.h"
 
 static void same(const struct msw_record *r)
@@ -141,6 +142,47 @@ static void hostile_tls(struct msw_record *r)
 	t->error = strdup("TLS handshake failed: \x01");
 }
 
+static void ws_header(struct ws_response_rec *rr, const char *k, const char *v)
+{
+	struct ws_header_rec *h = vec_push(&rr->headers);
+
+	assert_non_null(h);
+	h->name = strdup(k);
+	h->value = strdup(v);
+}
+
+/* A websocket block with every field, hostile response text, and paths tried. */
+static void hostile_ws(struct msw_record *r)
+{
+	struct ws_info *w = record_block_new(r, &ws_table);
+	struct ws_try_rec *t;
+
+	assert_non_null(w);
+	w->path = strdup("/mq\xfftt");
+	w->upgraded = true;
+	w->request_subprotocols = "mqtt, mqttv3.1";
+	ws_response_rec_init(&w->resp);
+	w->resp.have = true;
+	w->resp.http_status = 101;
+	w->resp.status_line = strdup("HTTP/1.1 101 \xc3\x28");
+	w->resp.server = strdup("mock/1");
+	w->resp.accept_ok = true;
+	ws_header(&w->resp, "Server", "mock/1");
+	ws_header(&w->resp, "X-\xff", "v\x01\xfe");
+	w->resp.headers_truncated = true;
+	vec_init(&w->tried, sizeof(struct ws_try_rec), 4, WS_MAX_TRIES_REC);
+	t = vec_push(&w->tried);
+	t->path = strdup("/");
+	t->status = 404;
+	t = vec_push(&w->tried);
+	t->path = strdup("/mqtt");
+	w->counted = true;
+	w->frames = 5000000000ull;
+	w->messages = 3;
+	w->close_code = 1000;
+	w->error = strdup("websocket upgrade: \xff");
+}
+
 static void test_full(void **st)
 {
 	(void)st;
@@ -202,14 +244,15 @@ static void test_full(void **st)
 	mbytes_free(&f.topic);
 	struct msw_finding g = {0};
 	record_add_finding(&r, &g);
-	r.websocket = bad_tree(70); /* sanitising stops at depth 64 */
 	hostile_tls(&r);
+	hostile_ws(&r);
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
 	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
 	cJSON_AddStringToObject(r.extra, "probe_b64", "dup");        /* skipped */
 	cJSON_AddStringToObject(r.extra, "hostname_b64", "kept");    /* hostname was valid */
 	cJSON_AddItemToObject(r.extra, "http", bad_tree(3));
+	cJSON_AddItemToObject(r.extra, "deep", bad_tree(70)); /* sanitising stops at depth 64 */
 	cJSON_AddItemToObject(r.extra, "http", cJSON_CreateNull()); /* second: skipped */
 	cJSON_AddStringToObject(r.extra, "s", "\xff\xfe");
 	cJSON_AddItemToObject(r.extra, "\xff", cJSON_CreateTrue());
@@ -398,6 +441,39 @@ static void rnd_tls(struct msw_record *r)
 	t->error = rnd(2) ? rnd_cstr(10) : NULL;
 }
 
+static void rnd_ws(struct msw_record *r)
+{
+	struct ws_info *w = record_block_new(r, &ws_table);
+
+	w->path = rnd(4) ? rnd_cstr(8) : NULL;
+	w->upgraded = rnd(2);
+	w->request_subprotocols = rnd(4) ? "mqtt" : NULL;
+	ws_response_rec_init(&w->resp);
+	w->resp.have = rnd(2);
+	w->resp.http_status = (int)rnd(600);
+	w->resp.status_line = rnd(4) ? rnd_cstr(10) : NULL;
+	w->resp.server = rnd(2) ? rnd_cstr(6) : NULL;
+	w->resp.subprotocol = rnd(2) ? rnd_cstr(4) : NULL;
+	w->resp.accept_ok = rnd(2);
+	for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+		struct ws_header_rec *h = vec_push(&w->resp.headers);
+		h->name = rnd(5) ? rnd_cstr(6) : NULL;
+		h->value = rnd(5) ? rnd_cstr(6) : NULL;
+	}
+	w->resp.headers_truncated = rnd(2);
+	vec_init(&w->tried, sizeof(struct ws_try_rec), 4, WS_MAX_TRIES_REC);
+	for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+		struct ws_try_rec *t = vec_push(&w->tried);
+		t->path = rnd(5) ? rnd_cstr(6) : NULL;
+		t->status = rnd(2) ? (int)rnd(600) : 0;
+	}
+	w->counted = rnd(2);
+	w->frames = rnd(2) ? rnd(100000) : (uint64_t)rnd(1000) << 30;
+	w->messages = rnd(100);
+	w->close_code = (int)rnd(3000) - 1;
+	w->error = rnd(2) ? rnd_cstr(10) : NULL;
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -464,7 +540,8 @@ static void rnd_record(struct msw_record *r)
 	}
 	if (!rnd(3))
 		rnd_tls(r);
-	r->websocket = rnd(4) ? NULL : rnd_tree(0);
+	if (!rnd(4))
+		rnd_ws(r);
 	r->extra = rnd(2) ? rnd_tree(4) : NULL;
 	r->sys_topic_count = rnd(3) ? 0 : rnd(100000);
 	r->duration_ms = (int64_t)rnd(100000) - 10;

@@ -200,10 +200,13 @@ static void test_upgrade_and_stream(void **st)
 	struct msw_record rec;
 	record_init(&rec, "mqtt");
 	layer_ws.describe(&r->top, &rec);
+	cJSON *recj = record_to_json(&rec, "t");
+	const cJSON *rec_websocket = cJSON_GetObjectItem(recj, "websocket");
 	assert_int_equal(rec.transport_security, TSEC_PLAINTEXT);
-	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "server")->valuestring, "mock/1");
-	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "subprotocol")->valuestring, "mqtt");
-	assert_int_equal(cJSON_GetObjectItem(rec.websocket, "close_code")->valueint, 1000);
+	assert_string_equal(cJSON_GetObjectItem(rec_websocket, "server")->valuestring, "mock/1");
+	assert_string_equal(cJSON_GetObjectItem(rec_websocket, "subprotocol")->valuestring, "mqtt");
+	assert_int_equal(cJSON_GetObjectItem(rec_websocket, "close_code")->valueint, 1000);
+	cJSON_Delete(recj);
 	record_free(&rec);
 	rig_free(r);
 }
@@ -255,12 +258,15 @@ static void test_retry_same_connection(void **st)
 	struct msw_record rec;
 	record_init(&rec, "mqtt");
 	layer_ws.describe(&r->top, &rec);
-	cJSON *tried = cJSON_GetObjectItem(rec.websocket, "paths_tried");
+	cJSON *recj = record_to_json(&rec, "t");
+	const cJSON *rec_websocket = cJSON_GetObjectItem(recj, "websocket");
+	cJSON *tried = cJSON_GetObjectItem(rec_websocket, "paths_tried");
 	assert_int_equal(cJSON_GetArraySize(tried), 2);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(tried, 0), "status")->valueint,
 			 404);
-	assert_string_equal(cJSON_GetObjectItem(rec.websocket, "path")->valuestring, "/");
+	assert_string_equal(cJSON_GetObjectItem(rec_websocket, "path")->valuestring, "/");
 	assert_false(ws_retry_pending(&r->t));
+	cJSON_Delete(recj);
 	record_free(&rec);
 	rig_free(r);
 }
@@ -300,7 +306,9 @@ static void test_retry_new_connection(void **st)
 			assert_false(ws_retry_pending(&r->t));
 		rig_free(r);
 	}
-	cJSON *tried = cJSON_GetObjectItem(rec.websocket, "paths_tried");
+	cJSON *recj = record_to_json(&rec, "t");
+	const cJSON *rec_websocket = cJSON_GetObjectItem(recj, "websocket");
+	cJSON *tried = cJSON_GetObjectItem(rec_websocket, "paths_tried");
 	assert_int_equal(cJSON_GetArraySize(tried), 3);
 	assert_null(rec.error); /* the earlier refusals no longer stand as the record's error */
 	/* and the path that worked is remembered */
@@ -310,6 +318,7 @@ static void test_retry_new_connection(void **st)
 	last_request(r, 0, path, sizeof(path), key);
 	assert_string_equal(path, "/ws");
 	rig_free(r);
+	cJSON_Delete(recj);
 	record_free(&rec);
 }
 
