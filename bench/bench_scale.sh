@@ -266,7 +266,7 @@ part_pg() {
 	su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $PGDATA_DIR -o '-h 127.0.0.1 -p $pgport -k $PGDATA_DIR' -l $PGDATA_DIR/log start" >/dev/null 2>&1
 	sleep 1
 	su postgres -s /bin/sh -c "$PGBIN/createdb -h 127.0.0.1 -p $pgport -U msw scans" 2>/dev/null
-	echo "   PostgreSQL $("$PGBIN/postgres" -V | awk '{print $NF}') on 127.0.0.1:$pgport, default settings (fsync on)"
+	echo "   PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}') on 127.0.0.1:$pgport, default settings (fsync on)"
 	start_mosquitto_any $port
 	for i in $(seq "$PG_REPS"); do
 		# rotate the order inside a round, so drift in the machine's load spreads evenly
@@ -283,7 +283,6 @@ part_pg() {
 			echo "$rate $ccpu $scpu" >>"$T/pg.$label"
 		done
 	done
-	local med
 	med() { awk -v c="$2" '{print $c}' "$T/pg.$1" | median; }
 	for label in none sqlite pg ${MSW_BIN_BEFORE:+sqlite-before pg-before}; do
 		row "records/s, $label (median of $PG_REPS)" "-" "$(calc "$(med "$label" 1)")" \
