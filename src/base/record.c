@@ -401,7 +401,7 @@ void record_free(struct msw_record *r)
 	free(r->auth_identity);
 	free(r->error);
 	mbytes_free(&r->connack_raw);
-	cJSON_Delete(r->connack_props);
+	fref_clear(&r->connack_props);
 	free(r->broker_product);
 	free(r->broker_version);
 	for (size_t i = 0; i < r->nevidence; i++) {
@@ -820,7 +820,8 @@ static const struct fdef connack_fields[] = {
 	 .desc = "raw_hex holds only the first 1024 bytes of a larger CONNACK"},
 	{FIELD_KEY("raw_len"), .type = FT_UINT, .get = get_raw_len, .flags = F_OPT,
 	 .desc = "length in bytes of the whole CONNACK when raw_hex was truncated"},
-	{FIELD_KEY("properties"), .type = FT_JSON, FMEMBER(R, connack_props), .flags = F_NULL},
+	{FIELD_KEY("properties"), .type = FT_REF, FMEMBER(R, connack_props), .flags = F_NULL,
+	 .desc = "MQTT 5 CONNACK properties, decoded; null for 3.x"},
 };
 static const struct fblock connack_table = {FIELDS(connack_fields)};
 

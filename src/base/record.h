@@ -188,7 +188,7 @@ struct msw_record {
 	enum msw_auth auth;
 	int connack_code;       /* -1 when no CONNACK */
 	struct mbytes connack_raw;
-	void *connack_props;    /* transitional: MQTT 5 CONNACK properties (struct cJSON *) */
+	struct fref connack_props; /* MQTT 5 CONNACK properties (the probe's table), or none */
 	enum msw_read_access read_access;
 	enum msw_write_access write_access;
 	char *broker_product;

@@ -1,6 +1,6 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls, websocket) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -10,6 +10,7 @@
  * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
+#include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 
@@ -109,9 +110,12 @@ static char *hex_encode(const uint8_t *p, size_t n)
 	return o;
 }
 
-static cJSON *dup_or_null_json(const cJSON *j)
+/* connack.properties as the codec's tree (mqtt_props_json), from the kept copy. */
+static cJSON *props_or_null(const struct fref *ref)
 {
-	return j ? cJSON_Duplicate(j, 1) : cJSON_CreateNull();
+	if (ref->tbl != &mqtt_props_table || !ref->p)
+		return cJSON_CreateNull();
+	return mqtt_props_json(&((const struct mqtt_props_rec *)ref->p)->p);
 }
 
 static void add_connack(cJSON *o, const struct msw_record *r)
@@ -142,7 +146,7 @@ static void add_connack(cJSON *o, const struct msw_record *r)
 		kadd(c, "raw_truncated", cJSON_CreateTrue());
 		kadd(c, "raw_len", cJSON_CreateNumber((double)r->connack_raw.len));
 	}
-	kadd(c, "properties", dup_or_null_json(r->connack_props));
+	kadd(c, "properties", props_or_null(&r->connack_props));
 }
 
 static void add_broker(cJSON *o, const struct msw_record *r)

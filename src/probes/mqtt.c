@@ -56,6 +56,7 @@
 #include "probes/broker_db.h"
 #include "probes/mqtt_access.h"
 #include "probes/mqtt_codec.h"
+#include "probes/mqtt_props_rec.h"
 #include "probes/probe.h"
 
 #define MQ_KEEPALIVE      60
@@ -512,8 +513,8 @@ static void keep_connack(struct pctx *c, struct mq *m, const struct mqtt_connack
 	r->connack_code = ck->code;
 	mbytes_free(&r->connack_raw);
 	(void)mbytes_set(&r->connack_raw, raw, rawlen);
-	cJSON_Delete(r->connack_props);
-	r->connack_props = m->ver == MQTT_V5 && !ck->legacy ? mqtt_props_json(&ck->props) : NULL;
+	fref_set(&r->connack_props, &mqtt_props_table,
+		 m->ver == MQTT_V5 && !ck->legacy ? mqtt_props_keep(&ck->props) : NULL);
 	r->auth = auth_of(c, m, k);
 	r->status = status_of(k);
 	free(r->error);
@@ -811,7 +812,7 @@ static void compare_connack(struct pctx *c, struct mq *m, const struct mqtt_fram
 			    const struct mqtt_connack *ck)
 {
 	const struct msw_record *r = c->rec;
-	bool legacy_before = m->ver == MQTT_V5 && !r->connack_props;
+	bool legacy_before = m->ver == MQTT_V5 && !r->connack_props.p;
 
 	if (c->cls && (ck->code != r->connack_code || ck->legacy != legacy_before))
 		cls_server_signal(c->cls, CLS_SIG_CONNACK_CHANGED, f->body - f->hdr_len, f->total);

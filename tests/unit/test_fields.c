@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "base/fields.h"
 #include "base/record.h"
+#include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 
@@ -40,7 +41,7 @@ static void lint_row(const struct fblock *b, const struct fdef *f, int depth)
 	if (f->type == FT_INT || f->type == FT_UINT)
 		assert_true(f->get || f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
 	if (f->type == FT_LIST || f->type == FT_STRLIST)
-		assert_true(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
+		assert_true(f->get || f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
 	if (f->type == FT_BLOCK || f->type == FT_PTR || f->type == FT_LIST) {
 		assert_non_null(f->sub);
 		if (f->type == FT_LIST)
@@ -72,6 +73,7 @@ static void test_tables(void **st)
 	lint_block(&record_table, 0);
 	/* the blocks layers and probes attach */
 	lint_block(&tls_table, 0);
+	lint_block(&mqtt_props_table, 0);
 	lint_block(&ws_table, 0);
 }
 

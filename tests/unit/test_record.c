@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "output/record.h"
+#include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 
 static const char *src_dir(void)
@@ -200,12 +201,16 @@ static void test_connack_v5_and_missing(void **st)
 	r.connack_code = 0x87;
 	r.mqtt = true;
 	r.auth = AUTH_NOT_AUTHORIZED;
-	r.connack_props = cJSON_CreateObject();
-	cJSON_AddStringToObject(r.connack_props, "reason_string", "no \xff way");
+	{
+		struct mqtt_props p = {0};
+		p.present = 1ull << MQTT_P_REASON_STRING;
+		p.v[MQTT_P_REASON_STRING].s = (struct slice){(const uint8_t *)"no \xff way", 8};
+		fref_set(&r.connack_props, &mqtt_props_table, mqtt_props_keep(&p));
+	}
 	j = record_to_json(&r, "x");
 	c = cJSON_GetObjectItem(j, "connack");
 	assert_string_equal(cJSON_GetObjectItem(c, "reason")->valuestring, "Not authorized");
-	/* invalid UTF-8 from another part's subtree is turned into _b64, not printed raw */
+	/* invalid UTF-8 in a block's text is written as _b64, never raw */
 	c = cJSON_GetObjectItem(c, "properties");
 	assert_null(cJSON_GetObjectItem(c, "reason_string"));
 	assert_non_null(cJSON_GetObjectItem(c, "reason_string_b64"));

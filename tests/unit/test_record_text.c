@@ -16,6 +16,7 @@
 #include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/record.h"
+#include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 #include "test_rng.h"
@@ -80,6 +81,29 @@ static cJSON *bad_tree(int depth)
 	if (depth > 0)
 		cJSON_AddItemToObject(o, "deeper", bad_tree(depth - 1));
 	return o;
+}
+
+/* CONNACK properties of every type: text with NUL and bytes that are not UTF-8, binary,
+ * more user properties than are kept. */
+static void hostile_props(struct msw_record *r)
+{
+	struct mqtt_props p = {0};
+	static const uint8_t bin[] = {0, 0xff, 0x10};
+
+	p.present = 1ull << MQTT_P_REASON_STRING | 1ull << MQTT_P_AUTH_DATA |
+		    1ull << MQTT_P_RECEIVE_MAXIMUM | 1ull << MQTT_P_USER_PROPERTY |
+		    1ull << MQTT_P_SERVER_REFERENCE;
+	p.v[MQTT_P_REASON_STRING].s = (struct slice){(const uint8_t *)"no \xff way", 8};
+	p.v[MQTT_P_SERVER_REFERENCE].s = (struct slice){(const uint8_t *)"a\0b", 3};
+	p.v[MQTT_P_AUTH_DATA].s = (struct slice){bin, sizeof(bin)};
+	p.v[MQTT_P_RECEIVE_MAXIMUM].u = 65535;
+	p.nuser = 20;
+	for (int i = 0; i < MQTT_MAX_USER_PROPS; i++) {
+		p.user_key[i] = (struct slice){(const uint8_t *)"k\xc3\xa9", 3};
+		p.user_val[i] = (struct slice){(const uint8_t *)(i & 1 ? "v\xff" : "v\0w"), 3};
+	}
+	fref_set(&r->connack_props, &mqtt_props_table, mqtt_props_keep(&p));
+	assert_non_null(r->connack_props.p);
 }
 
 static void dn_add(struct vec *v, const char *k, const void *p, size_t n)
@@ -207,7 +231,7 @@ static void test_full(void **st)
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)i;
 	mbytes_set(&r.connack_raw, big, sizeof(big));
-	r.connack_props = bad_tree(2);
+	hostile_props(&r);
 	r.versions = (struct msw_versions){.set = true, .planned = 5, .v = {VR_ACCEPTED, 0, 99}};
 	r.read_access = READ_GRANTED_WITH_DATA;
 	r.write_access = WRITE_CONFIRMED;
@@ -474,6 +498,42 @@ static void rnd_ws(struct msw_record *r)
 	w->error = rnd(2) ? rnd_cstr(10) : NULL;
 }
 
+static struct slice rnd_slice(uint8_t *pool, size_t *used, size_t max)
+{
+	size_t n = rnd((uint32_t)max + 1);
+	struct slice s = {.p = pool + *used, .len = n};
+
+	rnd_bytes(pool + *used, n);
+	*used += n;
+	return s;
+}
+
+/* Properties drawn over every identifier the codec knows (values of any bytes). */
+static void rnd_props(struct msw_record *r)
+{
+	uint8_t pool[2048];
+	size_t used = 0;
+	struct mqtt_props p = {0};
+
+	for (int id = 1; id <= MQTT_P__MAX; id++) {
+		int t = mqtt_prop_type(id);
+		if (!t || rnd(3))
+			continue;
+		p.present |= 1ull << id;
+		p.v[id].u = rnd(2) ? rnd(300) : 0xffffffffu - rnd(3);
+		if (t == MP_UTF8 || t == MP_BINARY)
+			p.v[id].s = rnd_slice(pool, &used, 8);
+	}
+	if (mqtt_props_has(&p, MQTT_P_USER_PROPERTY)) {
+		p.nuser = rnd(MQTT_MAX_USER_PROPS + 4);
+		for (uint32_t i = 0; i < p.nuser && i < MQTT_MAX_USER_PROPS; i++) {
+			p.user_key[i] = rnd_slice(pool, &used, 6);
+			p.user_val[i] = rnd_slice(pool, &used, 6);
+		}
+	}
+	fref_set(&r->connack_props, &mqtt_props_table, mqtt_props_keep(&p));
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -502,7 +562,8 @@ static void rnd_record(struct msw_record *r)
 	size_t n = rnd(sizeof(buf));
 	rnd_bytes(buf, n);
 	mbytes_set(&r->connack_raw, buf, n);
-	r->connack_props = rnd(2) ? rnd_tree(0) : NULL;
+	if (rnd(2))
+		rnd_props(r);
 	if (!rnd(3))
 		r->versions = (struct msw_versions){.set = true, .planned = (uint8_t)rnd(8),
 						    .v = {(uint8_t)rnd(VR__COUNT + 1),
@@ -558,6 +619,87 @@ static void test_random(void **st)
 	}
 }
 
+/* The property rows follow the codec's names and types, in identifier order. */
+static void test_props_rows(void **st)
+{
+	(void)st;
+	int last = 0;
+	for (int id = 1; id <= MQTT_P__MAX; id++) {
+		const char *name = mqtt_prop_name(id);
+		const struct fdef *f = mqtt_props_row(id);
+		if (!name) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_true(f - mqtt_props_table.f >= last);
+		last = (int)(f - mqtt_props_table.f);
+		if (mqtt_prop_type(id) == MP_PAIR)
+			assert_string_equal(f->name, "user_properties");
+		else
+			assert_string_equal(f->name, name);
+		int t = mqtt_prop_type(id);
+		assert_int_equal(f->type, t == MP_UTF8 ? FT_STR : t == MP_BINARY ? FT_HEX : t == MP_PAIR ? FT_LIST : FT_UINT);
+	}
+}
+
+static const char *src_dir(void)
+{
+	const char *d = getenv("MSW_SOURCE_DIR");
+#ifdef MSW_SOURCE_DIR
+	if (!d)
+		d = MSW_SOURCE_DIR;
+#endif
+	return d ? d : ".";
+}
+
+static int hexval(int c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* connack.properties: the bytes the cJSON-based writer of earlier versions wrote for 200
+ * CONNACKs (tests/vectors/record/connack_props.jsonl), from the kept copy. */
+static void test_props_vectors(void **st)
+{
+	(void)st;
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	snprintf(path, sizeof(path), "%s/tests/vectors/record/connack_props.jsonl", src_dir());
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		char *hex = strstr(line, "\"hex\":\"") + 7, *json = strstr(line, ",\"json\":") + 8;
+		static uint8_t pkt[8192];
+		size_t pl = 0;
+		for (char *q = hex; *q != '"' && pl < sizeof(pkt); q += 2)
+			pkt[pl++] = (uint8_t)(hexval(q[0]) << 4 | hexval(q[1]));
+		json[strlen(json) - 2] = 0; /* the closing brace and newline */
+		struct mqtt_frame fr;
+		static union mqtt_any u;
+		assert_int_equal(mqtt_decode_packet(MQTT_V5, pkt, pl, 1u << 20, &fr, &u), MSW_OK);
+		struct mqtt_props_rec *pr = mqtt_props_keep(&u.connack.props);
+		assert_non_null(pr);
+		struct dbuf b;
+		dbuf_init(&b, 1u << 20);
+		assert_int_equal(record_block_text(&mqtt_props_table, pr, &b), MSW_OK);
+		if (b.len != strlen(json) || memcmp(b.p, json, b.len) != 0) {
+			fprintf(stderr, "properties %d:\nwant %s\ngot  %.*s\n", n, json, (int)b.len,
+				(char *)b.p);
+			fail();
+		}
+		dbuf_free(&b);
+		struct fref ref = {0};
+		fref_set(&ref, &mqtt_props_table, pr);
+		fref_clear(&ref);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	assert_int_equal(n, 200);
+}
+
 /* A cap too small for the record: an error, and the buffer as it was. */
 static void test_cap(void **st)
 {
@@ -609,6 +751,8 @@ int main(void)
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_props_rows),
+		cmocka_unit_test(test_props_vectors),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_timestamp),
 	};

@@ -1,0 +1,24 @@
+/* A CONNACK's MQTT 5 properties as the record keeps them (connack.properties): a copy of
+ * the decoded properties that owns its bytes, and the table that writes them by their
+ * specification names ({"receive_maximum": 20, "user_properties": [["k", "v"]], ...}). */
+#ifndef MSW_MQTT_PROPS_REC_H
+#define MSW_MQTT_PROPS_REC_H
+#include "base/record.h"
+#include "probes/mqtt_codec.h"
+
+struct mqtt_props_rec {
+	struct mqtt_props p; /* slices point into buf (user_key/user_val too) */
+	struct mqtt_pair {
+		struct slice k, v;
+	} users[MQTT_MAX_USER_PROPS];
+	uint8_t nusers;      /* user properties kept */
+	uint8_t *buf;
+};
+
+extern const struct fblock mqtt_props_table;
+/* A copy of p owning its bytes, NULL when out of memory. Free with fref_clear(). */
+struct mqtt_props_rec *mqtt_props_keep(const struct mqtt_props *p);
+/* The table's row for property id, or NULL (tests keep the rows and the codec in step). */
+const struct fdef *mqtt_props_row(int id);
+
+#endif
