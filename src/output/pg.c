@@ -13,11 +13,12 @@
  * transaction copies it into temporary staging tables (ON COMMIT DELETE ROWS; BEGIN goes
  * with the first COPY) and moves it with three set-based statements pipelined with the
  * COMMIT (upsert the services and replace their topics and findings; recompute the hosts
- * the batch touched; insert the done markers): five round trips a batch at most. While the writer
- * is busy the next batch grows, up to BATCH_MAX; then the engine waits for it, so at most
- * two batches are held. A host's done marker is always in the same transaction as its
- * records (host_done only queues it), so after a crash a host is either done with all
- * its rows or not done. The session commits with synchronous_commit off (see pg_open).
+ * the batch touched; insert the done markers): two round trips per non-empty COPY and one
+ * for the rest, nine a batch at most. While the writer is busy the next batch grows, up to
+ * BATCH_MAX; then the engine waits for it, so at most two batches are held. A host's done
+ * marker is always in the same transaction as its records (host_done only queues it), so
+ * after a crash a host is either done with all its rows or not done. The session commits
+ * with synchronous_commit off (see pg_open).
  *
  * Values: every string reaches the server as COPY text, escaped (backslash, tab, newline,
  * carriage return) or through bound parameters; no SQL is ever built from data. Record
@@ -678,8 +679,8 @@ static msw_err move_batch(struct pgs *q, size_t nrec, bool done)
 }
 
 /* One transaction: BEGIN with the first COPY, the other COPYs, then the set-based moves
- * and COMMIT in one pipeline: five round trips at most, whatever the batch holds. The
- * buffers are emptied. */
+ * and COMMIT in one pipeline (two round trips a COPY, one for the rest). The buffers are
+ * emptied. */
 static msw_err batch_commit(struct pgs *q, struct dbuf *b, size_t nrec)
 {
 	bool begun = false;
