@@ -269,6 +269,30 @@ void record_block_drop(struct msw_record *r, const struct fblock *tbl);
 void fref_set(struct fref *ref, const struct fblock *tbl, void *p);
 void fref_clear(struct fref *ref);
 
+/* ---- depth host: the per-host summary (record kind "host") ---- */
+
+/* One service of the host, in the host record's services[]. */
+struct host_service {
+	char probe[16];
+	uint16_t port;
+	enum msw_transport transport;
+	enum msw_status status;
+	const char *access;     /* the probe's own word (its summarize hook), static text */
+	int worst;              /* the worst finding's severity, or -1 */
+};
+#define HOST_MAX_SERVICES 64
+/* The host record's fields: services[] and risk {worst_severity, findings_by_category,
+ * chain}, at the record's top level. */
+struct host_summary {
+	struct vec services;    /* struct host_service, at most HOST_MAX_SERVICES */
+	int worst;              /* -1: no finding */
+	uint32_t cats[CAT__COUNT];
+	char *chain;            /* "mqtt:1883 [high] -> http:1880 [critical]" */
+};
+extern const struct fblock host_summary_table;
+void host_summary_init(struct host_summary *h);
+void host_summary_free(void *h);
+
 /* ---- text helpers ---- */
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */

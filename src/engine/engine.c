@@ -188,30 +188,31 @@ static bool ws_path_ok(const char *p)
 	return true;
 }
 
-static void note_ws_endpoints(struct hrun *h, const struct msw_record *r)
+/* The MQTT-over-WebSocket endpoints a finished record names (its probe's follow_ups
+ * hook), kept for stage 3: one per port. */
+static void note_ws_endpoints(struct hrun *h, const struct probe *p, const struct msw_record *r)
 {
-	const cJSON *http = cJSON_GetObjectItemCaseSensitive(r->extra, "http"), *u;
+	struct probe_follow_up *fu;
+	size_t n;
 
-	if (strcmp(r->probe, "http"))
+	if (!p || !p->follow_ups || h->nws >= MAX_WS_EPS || mqtt_port_planned(h, r->port))
 		return;
-	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(http, "mqtt_ws_endpoints"))
-	{
-		const char *url = cJSON_GetStringValue(u), *path;
-		bool wss = url && !strncmp(url, "wss://", 6);
-		if (!url || h->nws >= MAX_WS_EPS || mqtt_port_planned(h, r->port))
-			return;
-		if (!wss && strncmp(url, "ws://", 5))
-			continue;
-		path = strchr(url + (wss ? 6 : 5), '/');
-		if (!path || !ws_path_ok(path) || !(h->ws_paths[h->nws] = strdup(path)))
+	fu = calloc(MAX_WS_EPS, sizeof(*fu));
+	n = fu ? p->follow_ups(r, fu, MAX_WS_EPS) : 0;
+	for (size_t i = 0; i < n && h->nws < MAX_WS_EPS && !mqtt_port_planned(h, r->port); i++) {
+		const char *path = fu[i].path;
+		if ((fu[i].transport != TRANSPORT_WS && fu[i].transport != TRANSPORT_WSS) ||
+		    !ws_path_ok(path) || !(h->ws_paths[h->nws] = strdup(path)))
 			continue;
 		h->ws_eps[h->nws] = (struct port_spec){
-			.port = r->port, .transport = wss ? TRANSPORT_WSS : TRANSPORT_WS, .probe = NULL};
+			.port = r->port, .transport = fu[i].transport, .probe = NULL};
 		h->nws++;
 	}
+	free(fu);
 }
 
-void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_emit)
+void eng_account(struct eng *e, struct hrun *h, const struct probe *p, struct msw_record *r,
+		 bool do_emit)
 {
 	if (do_emit)
 		eng_emit(e, h ? &h->tally : NULL, r);
@@ -223,9 +224,9 @@ void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool do_em
 	if (r->status == ST_INTERRUPTED)
 		h->interrupted = true;
 	if (e->depth_host && do_emit)
-		hs_add(h, r);
+		hs_add(h, r, p);
 	if (e->depth_host && h->stage == 2)
-		note_ws_endpoints(h, r);
+		note_ws_endpoints(h, p, r);
 	h->active--;
 	host_check(e, h);
 }
@@ -325,7 +326,7 @@ static void host_check(struct eng *e, struct hrun *h)
 		}
 		complete = false;
 	}
-	if (complete && e->depth_host && h->services && cJSON_GetArraySize(h->services) > 0)
+	if (complete && e->depth_host && hs_any(h))
 		hs_emit(e, h); /* only hosts where something answered */
 	host_drop(e, h, complete);
 }
@@ -424,7 +425,7 @@ static void pull_host(struct eng *e)
 	h->ports = th->ports;
 	h->nports = th->nports;
 	h->stage = 1;
-	h->worst = -1;
+	host_summary_init(&h->sum);
 	h->hnext = e->hosts;
 	if (e->hosts)
 		e->hosts->hprev = h;

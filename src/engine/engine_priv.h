@@ -113,9 +113,7 @@ struct hrun {
 	 * starts from the counts of the hosts already finished */
 	struct scan_stats tally;
 	/* depth host summary */
-	cJSON *services;
-	int worst;
-	uint32_t cats[CAT__COUNT];
+	struct host_summary sum;
 };
 
 struct eng {
@@ -193,7 +191,10 @@ void eng_rng_reseed(void);
 /* engine.c */
 void eng_queue_connect(struct eng *e, struct trun *tr);
 /* A target's record is final: emit it (when asked), count it, update its host. */
-void eng_account(struct eng *e, struct hrun *h, struct msw_record *r, bool emit);
+/* A finished record of probe p (NULL: none known) is emitted (when emit), counted, and at
+ * depth host summarised for its host h (NULL: none). */
+void eng_account(struct eng *e, struct hrun *h, const struct probe *p, struct msw_record *r,
+		 bool emit);
 /* Write a record (to the output, or to the parent from a --workers child) and count it in
  * the scan and in the host's tally (may be NULL). */
 void eng_emit(struct eng *e, struct scan_stats *tally, struct msw_record *r);
@@ -229,7 +230,8 @@ struct trun *eng_retry_pop(struct eng *e);
 void eng_retry_remove(struct eng *e, struct trun *tr);
 
 /* hostsum.c */
-void hs_add(struct hrun *h, const struct msw_record *r);
+void hs_add(struct hrun *h, const struct msw_record *r, const struct probe *p);
+bool hs_any(const struct hrun *h); /* a service answered: the host gets a record */
 void hs_emit(struct eng *e, struct hrun *h);
 void hs_free(struct hrun *h);
 

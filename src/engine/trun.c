@@ -366,7 +366,7 @@ void tr_finish(struct eng *e, struct trun *tr)
 	bool emit = should_emit(e, tr);
 	struct hrun *h = tr->host;
 	tr_unlink(e, tr);
-	eng_account(e, h, &tr->rec, emit);
+	eng_account(e, h, tr->probe, &tr->rec, emit);
 	tr_free(tr, &e->am);
 }
 
@@ -448,7 +448,7 @@ void job_abandon(struct eng *e, struct trun *tr, enum msw_status status)
 	tr->host = NULL;
 	tr->abandoned = true;
 	tr_unlink(e, tr);
-	eng_account(e, h, &r, status != ST_INTERRUPTED || e->cfg->record_all);
+	eng_account(e, h, tr->probe, &r, status != ST_INTERRUPTED || e->cfg->record_all);
 	record_free(&r);
 }
 

@@ -1,6 +1,7 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, the host
+ * summary) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -498,6 +499,44 @@ static cJSON *ws_json(const struct ws_info *w)
 	return o;
 }
 
+/* ---- the host summary, as the engine built it before struct host_summary ---- */
+
+static void add_host_summary(cJSON *o, const struct host_summary *h)
+{
+	const struct host_service *sv = h->services.p;
+	cJSON *svc = cJSON_AddArrayToObject(o, "services"), *rk, *cats;
+	char probe[sizeof(sv->probe) + 1];
+
+	for (size_t i = 0; svc && i < h->services.n; i++) {
+		cJSON *s = cJSON_CreateObject();
+		if (!s)
+			break;
+		memcpy(probe, sv[i].probe, sizeof(sv[i].probe));
+		probe[sizeof(sv[i].probe)] = 0;
+		cJSON_AddStringToObject(s, "probe", probe);
+		cJSON_AddNumberToObject(s, "port", sv[i].port);
+		cJSON_AddStringToObject(s, "transport", fenum_name(&msw_transport_enum, sv[i].transport));
+		cJSON_AddStringToObject(s, "status", fenum_name(&msw_status_enum, sv[i].status));
+		cJSON_AddStringToObject(s, "auth", sv[i].access ? sv[i].access : "");
+		if (sv[i].worst >= 0)
+			cJSON_AddStringToObject(s, "worst_severity", severity_str((enum msw_severity)sv[i].worst));
+		else
+			cJSON_AddNullToObject(s, "worst_severity");
+		cJSON_AddItemToArray(svc, s);
+	}
+	if (!(rk = cJSON_AddObjectToObject(o, "risk")))
+		return;
+	if (h->worst >= 0)
+		cJSON_AddStringToObject(rk, "worst_severity", severity_str((enum msw_severity)h->worst));
+	else
+		cJSON_AddNullToObject(rk, "worst_severity");
+	cats = cJSON_AddObjectToObject(rk, "findings_by_category");
+	for (int i = 0; cats && i < CAT__COUNT; i++)
+		if (h->cats[i])
+			cJSON_AddNumberToObject(cats, category_str((enum msw_category)i), h->cats[i]);
+	cJSON_AddStringToObject(rk, "chain", h->chain ? h->chain : "");
+}
+
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
 static void merge_extra(cJSON *o, const cJSON *extra)
 {
@@ -597,6 +636,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);
+	const struct host_summary *hs = record_block(r, &host_summary_table);
+	if (hs)
+		add_host_summary(o, hs);
 	sanitize_tree(o, 0);
 	return o;
 }

@@ -957,6 +957,50 @@ static void build_extra(struct pctx *c, struct http_state *s, const struct fp_re
 		cJSON_Delete(h);
 }
 
+/* ---- what the engine asks of a finished record (probe.h) ---- */
+
+static const cJSON *http_block(const struct msw_record *r)
+{
+	return cJSON_GetObjectItemCaseSensitive(r->extra, "http");
+}
+
+/* The dashboard's access word, as build_extra() wrote it. */
+static const char *http_summarize(const struct msw_record *r)
+{
+	static const enum fp_auth words[] = {FP_AUTH_OPEN, FP_AUTH_LOGIN};
+	const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(http_block(r), "auth"));
+
+	for (size_t i = 0; a && i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(a, auth_word(words[i])))
+			return auth_word(words[i]);
+	return "unknown";
+}
+
+/* The MQTT-over-WebSocket endpoints the pages named (ws://host:port/path): their paths,
+ * for the engine's stage 3 on the same port. */
+static size_t http_follow_ups(const struct msw_record *r, struct probe_follow_up *out, size_t max)
+{
+	const cJSON *u;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(http_block(r), "mqtt_ws_endpoints"))
+	{
+		const char *url = cJSON_GetStringValue(u), *path;
+		bool wss = url && !strncmp(url, "wss://", 6);
+		if (!url || n >= max)
+			break;
+		if (!wss && strncmp(url, "ws://", 5))
+			continue;
+		path = strchr(url + (wss ? 6 : 5), '/');
+		if (!path || strlen(path) >= PROBE_PATH_MAX)
+			continue;
+		out[n].transport = wss ? TRANSPORT_WSS : TRANSPORT_WS;
+		memcpy(out[n].path, path, strlen(path) + 1);
+		n++;
+	}
+	return n;
+}
+
 /* A broker's console names the broker: record.broker, so the CVE table applies to the
  * version it shows. "v5.8.9"/"e5.8.9" (EMQX's rel_vsn: open source / enterprise) -> 5.8.9. */
 static void set_broker(struct pctx *c, const struct fp_result *res)
@@ -1030,6 +1074,8 @@ const struct probe probe_http = {
 	.on_close = http_on_close,
 	.finish = http_finish,
 	.host_ports = http_host_ports,
+	.summarize = http_summarize,
+	.follow_ups = http_follow_ups,
 	.help = "Smart-home dashboards on the same host (Home Assistant, Node-RED, Zigbee2MQTT, ...): "
 		"product, version, open or login required. GET only.",
 };

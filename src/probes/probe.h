@@ -26,6 +26,14 @@ struct port_spec;
 
 enum probe_rc { PROBE_CONTINUE, PROBE_DONE, PROBE_RECONNECT, PROBE_ERROR };
 
+/* A target a finished record names for a follow-up (depth host): the record's port, this
+ * transport and path (an MQTT-over-WebSocket endpoint a dashboard probe saw). */
+#define PROBE_PATH_MAX 256
+struct probe_follow_up {
+	int transport; /* enum msw_transport */
+	char path[PROBE_PATH_MAX];
+};
+
 struct probe {
 	const char *name;
 	uint16_t default_port;
@@ -49,6 +57,14 @@ struct probe {
 	 * a completed TCP handshake is the answer (status success), then the socket is
 	 * aborted. */
 	bool connect_only;
+	/* Depth host, typed facts the engine asks of a finished record of this probe
+	 * (optional), instead of reading the probe's blocks itself:
+	 * summarize(): what an outsider gets at this service in the probe's own words, a
+	 *   static text ("open", "login_required", ...); without it, the MQTT verdict.
+	 * follow_ups(): targets the record names for another probe (MQTT over WebSocket),
+	 *   at most max written to out; returns how many. */
+	const char *(*summarize)(const struct msw_record *r);
+	size_t (*follow_ups)(const struct msw_record *r, struct probe_follow_up *out, size_t max);
 	const char *help;
 };
 

@@ -547,6 +547,30 @@ static void set_base(struct smb_job *j)
 	snprintf(j->base, sizeof(j->base), v6 ? "smb://[%s]%s" : "smb://%s%s", t->ip, port);
 }
 
+/* SMB access without credentials, from the record's smb block (build_record): "open" (a
+ * share could be opened), "listing_only" (shares listed, none opened), "login_required"
+ * (nothing without credentials), "unknown" (no block: the server did not answer). */
+static const char *smb_summarize(const struct msw_record *r)
+{
+	const cJSON *smb = cJSON_GetObjectItemCaseSensitive(r->extra, "smb"), *sh;
+	const char *listing =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(smb, "share_listing"));
+	bool any_share = false;
+
+	if (!cJSON_IsObject(smb))
+		return "unknown";
+	cJSON_ArrayForEach(sh, cJSON_GetObjectItemCaseSensitive(smb, "shares"))
+	{
+		const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sh, "access"));
+		if (a && !strcmp(a, "guest"))
+			return "open";
+		any_share = true;
+	}
+	if (listing && strcmp(listing, "denied"))
+		return "listing_only";
+	return any_share || listing ? "login_required" : "unknown";
+}
+
 static void build_record(struct smb_job *j, const char *enumeration)
 {
 	cJSON *s = cJSON_CreateObject();
@@ -717,6 +741,7 @@ const struct probe probe_smb = {
 	.state_size = 0,
 	.run_blocking = smb_run,
 	.host_ports = smb_host_ports,
+	.summarize = smb_summarize,
 	.help = "SMB shares a guest can open, and Home Assistant files on them (names and sizes; "
 		"--read-secrets reads a few KB of secret files on named hosts, redacted).",
 };

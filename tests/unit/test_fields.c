@@ -75,6 +75,7 @@ static void test_tables(void **st)
 	lint_block(&tls_table, 0);
 	lint_block(&mqtt_props_table, 0);
 	lint_block(&ws_table, 0);
+	lint_block(&host_summary_table, 0);
 }
 
 /* ---- by path ---- */

@@ -534,6 +534,30 @@ static void rnd_props(struct msw_record *r)
 	fref_set(&r->connack_props, &mqtt_props_table, mqtt_props_keep(&p));
 }
 
+/* A host summary (depth host's record): services with the probes' words. */
+static void rnd_host(struct msw_record *r)
+{
+	static const char *const words[] = {"open", "login_required", "unknown", "anonymous", NULL};
+	struct host_summary *h = record_block_new(r, &host_summary_table);
+
+	host_summary_init(h);
+	for (uint32_t i = 0, n = rnd(5); i < n; i++) {
+		struct host_service *s = vec_push(&h->services);
+		char *p = rnd_cstr(rnd(2) ? 4 : 16);
+		memcpy(s->probe, p, strlen(p) < sizeof(s->probe) ? strlen(p) : sizeof(s->probe));
+		free(p);
+		s->port = (uint16_t)rnd(65536);
+		s->transport = (enum msw_transport)rnd(TRANSPORT__COUNT + 1);
+		s->status = (enum msw_status)rnd(ST__COUNT + 1);
+		s->access = words[rnd(5)];
+		s->worst = (int)rnd(SEV__COUNT + 2) - 1;
+	}
+	h->worst = (int)rnd(SEV__COUNT + 2) - 1;
+	for (int i = 0; i < CAT__COUNT; i++)
+		h->cats[i] = rnd(3) ? 0 : rnd(100000);
+	h->chain = rnd(4) ? rnd_cstr(20) : NULL;
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -606,6 +630,8 @@ static void rnd_record(struct msw_record *r)
 	r->extra = rnd(2) ? rnd_tree(4) : NULL;
 	r->sys_topic_count = rnd(3) ? 0 : rnd(100000);
 	r->duration_ms = (int64_t)rnd(100000) - 10;
+	if (!rnd(5))
+		rnd_host(r);
 }
 
 static void test_random(void **st)
