@@ -70,7 +70,7 @@ static const struct opt table[] = {
 	{ { "--no-blocklist" }, OT_BOOL, F(no_default_blocklist), { 0 }, NULL, NULL,
 	  "do not apply the default blocklist of reserved and private ranges" },
 	{ { "--max-targets", "-n" }, OT_U64, F(max_targets), BOTH("0"), NULL, "N",
-	  "stop after N hosts (0 = no limit)", 0, 0, 1e18 },
+	  "stop after N hosts (0 = no limit; with --resume a total over every part)", 0, 0, 1e18 },
 	{ { "--seed" }, OT_SEED, F(seed), { 0 }, NULL, "N",
 	  "seed of the target order (default: random, recorded in the metadata)" },
 	{ { "--dry-run", "-sL" }, OT_BOOL, F(dry_run), { 0 }, NULL, NULL,

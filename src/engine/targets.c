@@ -357,8 +357,12 @@ msw_err targets_next(struct target_iter *it, struct target_host **hp)
 			it->walk_done = true;
 			continue;
 		}
-		if (it->skip && it->skip(it->skip_arg, idx))
-			continue; /* its counts come back with --resume (output_resume_load) */
+		if (it->skip && it->skip(it->skip_arg, idx)) {
+			/* done in an earlier part: its counts come back with --resume
+			 * (output_resume_load), and it counts toward -n, which is a total */
+			it->emitted++;
+			continue;
+		}
 		if ((rc = visit(it, idx, hp)) != MSW_ERR_AGAIN)
 			return rc;
 	}

@@ -68,4 +68,30 @@ assert_eq $N "$(q "SELECT count(*) FROM services WHERE auth = 'anonymous'")" "ev
 assert_eq 0 "$(q "SELECT count(*) FROM services WHERE scan_id <> '$sid'")" "every row in the same scan"
 validate_schema "$T/r.ndjson"
 
+# -n is a total over every part: a scan of the first 20 targets, killed and resumed, stores
+# exactly the 20 targets an uninterrupted run lists (-sL), not 20 more
+DB="$T/n.db"
+"$MSW_BIN" scan "127.0.97.$FIRST-$LAST" -p "$P" -n 20 --rate 6 --concurrency 4 --seed 777 \
+	--db "$DB" >/dev/null 2>"$T/n1.err" &
+pid=$!
+track_pid $pid
+sleep 1.5
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+ndone=$(q "SELECT count(*) FROM done")
+[ "$ndone" -gt 0 ] && [ "$ndone" -lt 20 ] && pass "-n 20 killed mid-scan ($ndone done)" ||
+	fail "-n 20: kill did not land mid-scan (done=$ndone)"
+"$MSW_BIN" scan --resume "$DB" >/dev/null 2>"$T/n2.err"
+assert_eq 0 $? "-n 20: resume finishes"
+assert_eq 20 "$(q "SELECT count(*) FROM services WHERE kind = 'service'")" "-n 20 over both parts: 20 targets stored"
+"$MSW_BIN" scan "127.0.97.$FIRST-$LAST" -p "$P" -n 20 --seed 777 -sL 2>/dev/null | awk '{print $1}' |
+	sed 's/:[0-9]*$//' | sort >"$T/n.want"
+"$(msw_python)" -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT ip FROM services WHERE kind = \x27service\x27")]' \
+	"$DB" | sort >"$T/n.got"
+if [ -s "$T/n.want" ] && diff "$T/n.want" "$T/n.got" >/dev/null; then
+	pass "-n 20 resumed: the same 20 targets an uninterrupted run lists"
+else
+	fail "-n 20 resumed: stored targets differ from the listing"; diff "$T/n.want" "$T/n.got" | head -5 >&2
+fi
+
 finish
