@@ -170,7 +170,8 @@ const void *fields_elem(const struct fval *list, size_t i);
 
 enum fnode { FN_OBJECT, FN_ARRAY, FN_TUPLE, FN_MAP };
 
-/* A visitor: value() gets every scalar (and every absent F_NULL field as v->absent);
+/* A visitor: value() gets every scalar (and every absent F_NULL field as v->absent; the
+ * values of a tuple block, FB_TUPLE, come with elem set, absent ones too);
  * open()/close() bracket a block (FN_OBJECT, or FN_TUPLE for FB_TUPLE), a list
  * (FN_ARRAY; each element is then an open/close of its block, or a value() with f the
  * list's row and elem true), or a map list (FN_MAP: the visitor gets the list as one

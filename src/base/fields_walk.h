@@ -142,13 +142,31 @@ static inline enum fnode fw_node(const struct fblock *b)
 	return b->flags & FB_TUPLE ? FN_TUPLE : FN_OBJECT;
 }
 
+/* A tuple's rows (scalars): each value comes as an element (no key). */
+static __attribute__((noinline)) void fw_tuple(const struct fblock *blk, const void *obj,
+					       const struct fvisitor *vis, void *ctx)
+{
+	unsigned skip = F_SECRET | (vis->derived ? 0 : F_DERIVED);
+
+	for (const struct fdef *f = blk->f, *end = blk->f + blk->n; f < end; f++) {
+		struct fval v;
+		if (f->flags & skip)
+			continue;
+		fw_get(obj, f, &v);
+		vis->value(ctx, f, &v, true);
+	}
+}
+
 static inline void fw_nested(const struct fdef *f, const struct fblock *blk, const void *obj,
 			const struct fvisitor *vis, void *ctx, bool elem)
 {
 	enum fnode k = fw_node(blk);
 
 	vis->open(ctx, f, blk, k, elem);
-	fw_block(blk, obj, vis, ctx);
+	if (k == FN_TUPLE)
+		fw_tuple(blk, obj, vis, ctx);
+	else
+		fw_block(blk, obj, vis, ctx);
 	vis->close(ctx, f, blk, k);
 }
 

@@ -114,9 +114,9 @@ static char *hex_encode(const uint8_t *p, size_t n)
 /* connack.properties as the codec's tree (mqtt_props_json), from the kept copy. */
 static cJSON *props_or_null(const struct fref *ref)
 {
-	if (ref->tbl != &mqtt_props_table || !ref->p)
-		return cJSON_CreateNull();
-	return mqtt_props_json(&((const struct mqtt_props_rec *)ref->p)->p);
+	const struct mqtt_props_rec *pr = mqtt_props_rec_of(ref);
+
+	return pr ? mqtt_props_json(&pr->p) : cJSON_CreateNull();
 }
 
 static void add_connack(cJSON *o, const struct msw_record *r)

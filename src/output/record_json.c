@@ -35,14 +35,7 @@ struct jt {
 	int depth; /* objects and arrays open: 1 while writing the top level's members */
 	const char *tool_version;
 	bool track; /* keep keys[]: the record has members to merge at the top level */
-	uint64_t tuples; /* bit d: the container open at depth d is a tuple (no keys) */
 };
-
-/* The container open now is a tuple (one load and a test when no tuple is open). */
-static inline bool in_tuple(const struct jt *t)
-{
-	return __builtin_expect(t->tuples != 0, 0) && t->depth < 64 && (t->tuples >> t->depth & 1);
-}
 
 /* Up to 16 bytes without a call: two overlapping fixed-size copies. */
 static inline void copy_small(uint8_t *d, const char *p, size_t n)
@@ -213,7 +206,7 @@ static inline void text(struct jt *t, const struct fdef *f, const uint8_t *p, si
 
 /* Bytes as a lowercase-hex string, written straight into the buffer (the digits never
  * need escaping). */
-static void hex(struct jt *t, const uint8_t *p, size_t n)
+static inline __attribute__((always_inline)) void hex(struct jt *t, const uint8_t *p, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
 	struct dbuf *b = t->b;
@@ -340,6 +333,8 @@ static bool top_has(const struct jt *t, const char *k)
 {
 	for (int i = 0; i < t->nkeys; i++) {
 		const char *w = t->keys[i];
+		if (w[0] && w[0] != k[0]) /* most names differ at once */
+			continue;
 		size_t n = strlen(w);
 		if (strncmp(k, w, n) == 0 && (t->b64[i] ? strcmp(k + n, "_b64") == 0 : !k[n]))
 			return true;
@@ -390,7 +385,8 @@ static __attribute__((noinline)) void list_text(struct jt *t, const struct fdef 
 	raw(t, "}", 1);
 }
 
-/* A value inside a tuple: no key; text that is not text as {"b64": ...}. */
+/* A value without a key (an element of a string list or of a tuple): text that is not
+ * text as {"b64": ...} (a NUL-holding element of an F_NULWRAP row: {"<name>_b64": ...}). */
 static __attribute__((noinline)) void elem_value(struct jt *t, const struct fdef *f,
 						 const struct fval *v)
 {
@@ -518,10 +514,6 @@ static inline __attribute__((always_inline)) void on_value(void *ctx, const stru
 	struct jt *t = ctx;
 
 	if (elem) {
-		list_text(t, f, v);
-		return;
-	}
-	if (in_tuple(t)) {
 		elem_value(t, f, v);
 		return;
 	}
@@ -573,24 +565,18 @@ static inline __attribute__((always_inline)) void on_open(void *ctx, const struc
 {
 	struct jt *t = ctx;
 
-	if (elem || in_tuple(t))
+	if (elem)
 		sep(t);
 	else if (f)
 		key(t, f);
 	else if (blk->jkey && t->depth > 0) /* an attached block (the walk's top has no key) */
 		key_as(t, blk->name, blk->jkey, blk->jklen, false);
 	open_(t, k == FN_OBJECT ? "{" : "[");
-	if (k == FN_TUPLE && t->depth < 64)
-		t->tuples |= 1ull << t->depth;
 }
 
 static inline __attribute__((always_inline)) void on_close(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k)
 {
-	struct jt *t = ctx;
-
-	if (k == FN_TUPLE && t->depth < 64)
-		t->tuples &= ~(1ull << t->depth);
-	close_(t, k == FN_OBJECT ? "}" : "]");
+	close_(ctx, k == FN_OBJECT ? "}" : "]");
 }
 
 static bool on_stopped(void *ctx)

@@ -513,8 +513,9 @@ static void keep_connack(struct pctx *c, struct mq *m, const struct mqtt_connack
 	r->connack_code = ck->code;
 	mbytes_free(&r->connack_raw);
 	(void)mbytes_set(&r->connack_raw, raw, rawlen);
-	fref_set(&r->connack_props, &mqtt_props_table,
-		 m->ver == MQTT_V5 && !ck->legacy ? mqtt_props_keep(&ck->props) : NULL);
+	struct mqtt_props_rec *kept = m->ver == MQTT_V5 && !ck->legacy ? mqtt_props_keep(&ck->props) : NULL;
+	if (kept || r->connack_props.p)
+		fref_set(&r->connack_props, kept ? &kept->tbl : NULL, kept);
 	r->auth = auth_of(c, m, k);
 	r->status = status_of(k);
 	free(r->error);

@@ -102,12 +102,48 @@ const struct fblock mqtt_props_table = {
 	.desc = "MQTT 5 CONNACK properties by their specification names",
 };
 
+_Static_assert(sizeof(props_fields) / sizeof(props_fields[0]) == MQTT_PROPS_ROWS, "rows");
+
+/* The row of each identifier (-1: none); test_record_text checks it against the codec. */
+static const int8_t row_of[MQTT_P__MAX + 1] = {
+	[0] = -1, [0x01] = 0, [0x02] = 1, [0x03] = 2, [0x04 ... 0x07] = -1, [0x08] = 3,
+	[0x09] = 4, [0x0A] = -1, [0x0B] = 5, [0x0C ... 0x10] = -1, [0x11] = 6, [0x12] = 7,
+	[0x13] = 8, [0x14] = -1, [0x15] = 9, [0x16] = 10, [0x17] = 11, [0x18] = 12, [0x19] = 13,
+	[0x1A] = 14, [0x1B] = -1, [0x1C] = 15, [0x1D ... 0x1E] = -1, [0x1F] = 16, [0x20] = -1,
+	[0x21] = 17, [0x22] = 18, [0x23] = 19, [0x24] = 20, [0x25] = 21, [0x26] = 22,
+	[0x27] = 24, [0x28] = 25, [0x29] = 26, [0x2A] = 27,
+};
+
 const struct fdef *mqtt_props_row(int id)
 {
-	for (size_t i = 0; i < mqtt_props_table.n; i++)
-		if (props_fields[i].arg == id) /* the first row of an id: its value */
-			return &props_fields[i];
-	return NULL;
+	if (id < 0 || id > MQTT_P__MAX || row_of[id] < 0)
+		return NULL;
+	return &props_fields[row_of[id]]; /* the first row of an id: its value */
+}
+
+const struct mqtt_props_rec *mqtt_props_rec_of(const struct fref *ref)
+{
+	const PR *r = ref->p;
+
+	if (!r || (ref->tbl != &mqtt_props_table && ref->tbl != &r->tbl))
+		return NULL;
+	return r;
+}
+
+/* The copy's own table: the rows of the properties present, in identifier order. */
+static void own_table(PR *r)
+{
+	r->tbl = mqtt_props_table;
+	r->tbl.f = r->rows;
+	r->tbl.n = 0;
+	for (uint64_t bits = r->p.present; bits; bits &= bits - 1) {
+		int id = __builtin_ctzll(bits), k = id <= MQTT_P__MAX ? row_of[id] : -1;
+		if (k < 0)
+			continue;
+		r->rows[r->tbl.n++] = props_fields[k];
+		if (id == MQTT_P_USER_PROPERTY && r->p.nuser > MQTT_MAX_USER_PROPS)
+			r->rows[r->tbl.n++] = props_fields[k + 1]; /* user_properties_total */
+	}
 }
 
 /* Bytes of every slice, for one copy. */
@@ -137,9 +173,11 @@ static struct slice rebase(struct slice s, uint8_t **at)
 struct mqtt_props_rec *mqtt_props_keep(const struct mqtt_props *p)
 {
 	size_t n = slices_len(p);
-	PR *r = calloc(1, sizeof(*r));
+	PR *r = malloc(sizeof(*r));
 	uint8_t *at;
 
+	if (r)
+		memset(r, 0, offsetof(PR, rows)); /* rows: filled as far as tbl.n says */
 	if (!r || !(r->buf = malloc(n ? n : 1))) {
 		free(r);
 		return NULL;
@@ -162,5 +200,6 @@ struct mqtt_props_rec *mqtt_props_keep(const struct mqtt_props *p)
 		r->p.user_key[i] = r->users[i].k;
 		r->p.user_val[i] = r->users[i].v;
 	}
+	own_table(r);
 	return r;
 }

@@ -19,7 +19,8 @@ static void as_record(const struct mqtt_props *p)
 
 	record_init(&r, "mqtt");
 	r.connack_code = 0;
-	fref_set(&r.connack_props, &mqtt_props_table, mqtt_props_keep(p));
+	struct mqtt_props_rec *k = mqtt_props_keep(p);
+	fref_set(&r.connack_props, k ? &k->tbl : NULL, k);
 	cJSON *j = record_to_json(&r, "fuzz");
 	assert(j);
 	dbuf_init(&a, 1u << 24);

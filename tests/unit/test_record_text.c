@@ -102,8 +102,9 @@ static void hostile_props(struct msw_record *r)
 		p.user_key[i] = (struct slice){(const uint8_t *)"k\xc3\xa9", 3};
 		p.user_val[i] = (struct slice){(const uint8_t *)(i & 1 ? "v\xff" : "v\0w"), 3};
 	}
-	fref_set(&r->connack_props, &mqtt_props_table, mqtt_props_keep(&p));
-	assert_non_null(r->connack_props.p);
+	struct mqtt_props_rec *k = mqtt_props_keep(&p);
+	assert_non_null(k);
+	fref_set(&r->connack_props, &k->tbl, k); /* its own table: the rows present */
 }
 
 static void dn_add(struct vec *v, const char *k, const void *p, size_t n)
@@ -531,7 +532,9 @@ static void rnd_props(struct msw_record *r)
 			p.user_val[i] = rnd_slice(pool, &used, 6);
 		}
 	}
-	fref_set(&r->connack_props, &mqtt_props_table, mqtt_props_keep(&p));
+	struct mqtt_props_rec *k = mqtt_props_keep(&p);
+	/* the copy's own table (the rows present) or the whole one: the same JSON */
+	fref_set(&r->connack_props, k && rnd(2) ? &k->tbl : &mqtt_props_table, k);
 }
 
 /* A host summary (depth host's record): services with the probes' words. */
@@ -715,9 +718,13 @@ static void test_props_vectors(void **st)
 				(char *)b.p);
 			fail();
 		}
+		/* the copy's own table (only the rows present) writes the same bytes */
+		b.len = 0;
+		assert_int_equal(record_block_text(&pr->tbl, pr, &b), MSW_OK);
+		assert_true(b.len == strlen(json) && memcmp(b.p, json, b.len) == 0);
 		dbuf_free(&b);
 		struct fref ref = {0};
-		fref_set(&ref, &mqtt_props_table, pr);
+		fref_set(&ref, &pr->tbl, pr);
 		fref_clear(&ref);
 		n++;
 	}
