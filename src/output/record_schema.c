@@ -112,6 +112,8 @@ typedef void (*row_fn)(struct sctx *c, const struct fdef *f, const char *path, b
 static void each_row(struct sctx *c, const struct fblock *blk, const char *path, row_fn fn,
 		     bool *first);
 
+static void prop_row(struct sctx *c, const struct fdef *f, const char *path, bool *first);
+
 static void each_attached(struct sctx *c, int slot, const char *path, row_fn fn, bool *first)
 {
 	for (size_t i = 0; i < record_schema_nblocks; i++) {
@@ -120,7 +122,10 @@ static void each_attached(struct sctx *c, int slot, const char *path, row_fn fn,
 		if (t->slot != slot)
 			continue;
 		if (t->flags & FB_TOP) {
-			each_row(c, t, path, fn, first);
+			/* its rows join the level, but only records it is attached to have them:
+			 * properties, never required */
+			if (fn == prop_row)
+				each_row(c, t, path, fn, first);
 			continue;
 		}
 		struct fdef pseudo = {.name = t->name, .type = FT_PTR, .sub = t, .flags = F_OPT,
@@ -128,8 +133,6 @@ static void each_attached(struct sctx *c, int slot, const char *path, row_fn fn,
 		fn(c, &pseudo, path, first);
 	}
 }
-
-static void prop_row(struct sctx *c, const struct fdef *f, const char *path, bool *first);
 
 static void each_row(struct sctx *c, const struct fblock *blk, const char *path, row_fn fn,
 		     bool *first)
@@ -270,12 +273,34 @@ static void map_schema(struct sctx *c, const struct fblock *sub)
 		text_schema(c, &plain, false);
 	else
 		raw(c, "true");
-	raw(c, ",{\"type\":\"array\",\"items\":");
+	/* a repeated key: its values as an array, an element that is not text as {"b64": ...} */
+	raw(c, ",{\"type\":\"array\",\"items\":{\"anyOf\":[");
 	text_schema(c, &plain, false);
-	raw(c, "}]}}");
+	raw(c, ",{\"type\":\"object\",\"properties\":{\"b64\":");
+	b64_schema(c);
+	raw(c, "},\"required\":[\"b64\"],\"additionalProperties\":false}]}}]}}");
 }
 
 static void value_schema(struct sctx *c, const struct fdef *f, const char *path);
+
+/* A tuple's element: as its row says, but a text row's bytes that are not text come as
+ * {"b64": ...} (or {"<name>_b64": ...} for an F_NULWRAP row), as in a string list. */
+static void tuple_elem(struct sctx *c, const struct fdef *f, const char *path)
+{
+	if (!is_text(f)) {
+		value_schema(c, f, path);
+		return;
+	}
+	raw(c, "{\"anyOf\":[");
+	value_schema(c, f, path);
+	raw(c, ",{\"type\":\"object\",\"properties\":{");
+	if (f->flags & F_NULWRAP)
+		key_b64(c, f->name);
+	else
+		key(c, "b64");
+	b64_schema(c);
+	raw(c, "},\"minProperties\":1,\"additionalProperties\":false}]}");
+}
 
 static void nested_schema(struct sctx *c, const struct fdef *f, const char *path, bool nullable)
 {
@@ -289,7 +314,7 @@ static void nested_schema(struct sctx *c, const struct fdef *f, const char *path
 			if (skipped(&f->sub->f[i]))
 				continue;
 			sep(c, &first);
-			value_schema(c, &f->sub->f[i], path);
+			tuple_elem(c, &f->sub->f[i], path);
 		}
 		raw(c, "]}");
 	} else if (f->sub) {

@@ -37,6 +37,26 @@ jq -c 'select(.kind == "service")' "$SRC/tests/vectors/record/records_head.jsonl
 	pass "the golden records validate against the generated schema" ||
 	{ cat "$T/good.out"; fail "golden records do not validate"; }
 
+# hostile certificates (the 60 golden ones, and a repeated DN part that is not text, which the
+# writer puts as {"b64": ...} in the part's array) validate inside a record's tls block
+"$PY" - "$SRC/tests/vectors/record/certs.jsonl" "$T/good.jsonl" >"$T/certs.jsonl" <<'PYEOF'
+import json, sys
+rec = json.loads(open(sys.argv[2]).readline())
+tls = {"handshake_ok": True, "client_cert_requested": False, "client_cert_sent": False,
+       "client_cert_required": False}
+for line in open(sys.argv[1]):
+    rec["tls"] = dict(tls, certificate=json.loads(line)["json"])
+    print(json.dumps(rec))
+cert = json.loads(open(sys.argv[1]).readline())["json"]
+cert["subject"] = {"CN": ["a", {"b64": "/w=="}], "O_b64": "AP8="}
+rec["tls"] = dict(tls, certificate=cert)
+print(json.dumps(rec))
+PYEOF
+assert_eq 61 "$(grep -c . "$T/certs.jsonl")" "61 records with hostile certificates"
+"$PY" "$SRC/tests/tools/validate_schema.py" "$T/gen.json" "$T/certs.jsonl" >"$T/certs.out" 2>&1 &&
+	pass "records with hostile certificates validate (DN parts as arrays, {\"b64\": ...} elements)" ||
+	{ cat "$T/certs.out"; fail "hostile certificates do not validate"; }
+
 # a real scan's records validate too (a broker with retained data and a closed port)
 start_mosquitto 127.0.97.60 18897 || { fail "mosquitto"; finish; }
 mosquitto_pub -h 127.0.97.60 -p 18897 -r -t 'owntracks/alice/phone' \
