@@ -243,15 +243,24 @@ static void enum_schema(struct sctx *c, const struct fdef *f, bool nullable)
 }
 
 /* One element of a string list: text, or the bytes in base64 when they are not text. */
-static void strlist_elem(struct sctx *c, const struct fdef *f)
+/* What the writer puts for bytes of a text row that are not text, in a list or a tuple:
+ * {"b64": ...}, or {"<name>_b64": ...} for an F_NULWRAP row (NULL f: always "b64"). */
+static void b64_object(struct sctx *c, const struct fdef *f)
 {
-	raw(c, "{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"object\",\"properties\":{");
-	if (f->flags & F_NULWRAP)
+	raw(c, "{\"type\":\"object\",\"properties\":{");
+	if (f && (f->flags & F_NULWRAP))
 		key_b64(c, f->name);
 	else
 		key(c, "b64");
 	b64_schema(c);
-	raw(c, "},\"minProperties\":1,\"additionalProperties\":false}]}");
+	raw(c, "},\"minProperties\":1,\"additionalProperties\":false}");
+}
+
+static void strlist_elem(struct sctx *c, const struct fdef *f)
+{
+	raw(c, "{\"anyOf\":[{\"type\":\"string\"},");
+	b64_object(c, f);
+	raw(c, "]}");
 }
 
 /* A map list (FB_MAP): one object; a key seen again holds an array of its values. */
@@ -276,9 +285,9 @@ static void map_schema(struct sctx *c, const struct fblock *sub)
 	/* a repeated key: its values as an array, an element that is not text as {"b64": ...} */
 	raw(c, ",{\"type\":\"array\",\"items\":{\"anyOf\":[");
 	text_schema(c, &plain, false);
-	raw(c, ",{\"type\":\"object\",\"properties\":{\"b64\":");
-	b64_schema(c);
-	raw(c, "},\"required\":[\"b64\"],\"additionalProperties\":false}]}}]}}");
+	raw(c, ",");
+	b64_object(c, NULL);
+	raw(c, "]}}]}}");
 }
 
 static void value_schema(struct sctx *c, const struct fdef *f, const char *path);
@@ -293,13 +302,9 @@ static void tuple_elem(struct sctx *c, const struct fdef *f, const char *path)
 	}
 	raw(c, "{\"anyOf\":[");
 	value_schema(c, f, path);
-	raw(c, ",{\"type\":\"object\",\"properties\":{");
-	if (f->flags & F_NULWRAP)
-		key_b64(c, f->name);
-	else
-		key(c, "b64");
-	b64_schema(c);
-	raw(c, "},\"minProperties\":1,\"additionalProperties\":false}]}");
+	raw(c, ",");
+	b64_object(c, f);
+	raw(c, "]}");
 }
 
 static void nested_schema(struct sctx *c, const struct fdef *f, const char *path, bool nullable)
