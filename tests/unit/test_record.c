@@ -12,16 +12,7 @@
 #include "output/record.h"
 #include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("MSW_SOURCE_DIR");
-#ifdef MSW_SOURCE_DIR
-	if (!d)
-		d = MSW_SOURCE_DIR;
-#endif
-	return d ? d : ".";
-}
+#include "test_util.h"
 
 static void test_vocabularies(void **st)
 {

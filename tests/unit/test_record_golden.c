@@ -18,16 +18,6 @@
 #include "base/record.h"
 #include "output/record.h"
 
-static const char *src_dir(void)
-{
-	const char *d = getenv("MSW_SOURCE_DIR");
-#ifdef MSW_SOURCE_DIR
-	if (!d)
-		d = MSW_SOURCE_DIR;
-#endif
-	return d ? d : ".";
-}
-
 static void SET_KIND(struct msw_record *r, unsigned host)
 {
 	r->kind = host ? KIND_HOST : KIND_SERVICE;
@@ -51,6 +41,7 @@ static void ADD_EVIDENCE(struct msw_record *r, const char *s, const char *v)
 }
 
 #include "record_recipe.h"
+#include "test_util.h"
 
 static char *slurp(const char *name, size_t *n)
 {

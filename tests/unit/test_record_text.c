@@ -20,6 +20,7 @@
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 #include "test_rng.h"
+#include "test_util.h"
 
 static void same(const struct msw_record *r)
 {
@@ -670,21 +671,6 @@ static void test_props_rows(void **st)
 		int t = mqtt_prop_type(id);
 		assert_int_equal(f->type, t == MP_UTF8 ? FT_STR : t == MP_BINARY ? FT_HEX : t == MP_PAIR ? FT_LIST : FT_UINT);
 	}
-}
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("MSW_SOURCE_DIR");
-#ifdef MSW_SOURCE_DIR
-	if (!d)
-		d = MSW_SOURCE_DIR;
-#endif
-	return d ? d : ".";
-}
-
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
 /* connack.properties: the bytes the cJSON-based writer of earlier versions wrote for 200

@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
+#include "test_util.h"
 
 #define SECRET "S3ntinelPa55word"
 #define PSK "PSKsentinel4242"
@@ -27,16 +28,6 @@
 
 static char dir[64];
 static char *tgt[] = {"mqtt://bob:" URLPW "@127.0.0.1:1883", "mqtts://al:" URLPW2 "@127.0.0.2/x@y", NULL};
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("MSW_SOURCE_DIR");
-#ifdef MSW_SOURCE_DIR
-	if (!d)
-		d = MSW_SOURCE_DIR;
-#endif
-	return d ? d : ".";
-}
 
 static char *path_in(const char *name)
 {

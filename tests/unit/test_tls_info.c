@@ -14,6 +14,7 @@
 #include "base/dbuf.h"
 #include "output/record.h"
 #include "transport/tlsinfo.h"
+#include "test_util.h"
 
 #define DAY (24L * 3600L)
 
@@ -386,21 +387,6 @@ static void test_san_with_nul(void **st)
 	free(txt);
 	cJSON_Delete(j);
 	X509_free(c);
-}
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("MSW_SOURCE_DIR");
-#ifdef MSW_SOURCE_DIR
-	if (!d)
-		d = MSW_SOURCE_DIR;
-#endif
-	return d ? d : ".";
-}
-
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
 /* The certificate block is the bytes the cJSON-based writer of earlier versions wrote for
