@@ -14,7 +14,8 @@
  *                    or none); load balancers and connection limits do this too        weak
  *   silent_accept    accepted, '#' granted, nothing at all delivered (not even $SYS), and
  *                    no product recognised from anything the broker said; an empty broker
- *                    with $SYS off looks the same                                       weak
+ *                    with $SYS off looks the same; never judged at --window 0 (the probe
+ *                    leaves at the SUBACK and listens to nothing)                        weak
  * Likelihood: "strong" with a strong signal or two weak ones, else "weak" with one.
  * Accepting any password is never a signal (misconfigured Aedes and ActiveMQ do that).
  * Repeated deployments (the same retained or $SYS state on many addresses) are judged
@@ -58,9 +59,11 @@ static bool version_blind(const struct msw_record *rec)
 	       p[0] == 0x20 && p[1] == 2 && p[3] == 0;
 }
 
+/* Only a scan that listened can say nothing came: with --window 0 the probe leaves at the
+ * SUBACK, so every granted '#' reads as silent (a real broker's retained messages too). */
 static bool silent_accept(const struct classify_ctx *c, const struct msw_record *rec)
 {
-	return rec->read_access == READ_GRANTED_NO_DATA && rec->messages_total == 0 &&
+	return (!c->cfg || c->cfg->window_ms > 0) && rec->read_access == READ_GRANTED_NO_DATA && rec->messages_total == 0 &&
 	       c->messages == 0 && !rec->broker_product;
 }
 

@@ -358,6 +358,27 @@ static void test_honeypot_signals(void **st)
 	cls_free(H->pc.cls);
 	H->pc.cls = NULL;
 	teardown_h();
+
+	/* the same broker at --window 0: the probe listened to nothing, so silence says nothing */
+	setup_h(DEPTH_TOPICS, MSW_V311, 0);
+	H->pc.cls = cls_new(&H->cfg);
+	connect_();
+	feed(CONNACK_OK, 4);
+	static const uint8_t suback_hash[] = {0x90, 3, 0, 1, 0}; /* '#' only at window 0 */
+	enum probe_rc prc = feed(suback_hash, sizeof(suback_hash));
+	if (prc == PROBE_RECONNECT) { /* the re-check connection, answered alike */
+		connect_();
+		prc = feed(CONNACK_OK, 4);
+	}
+	assert_int_equal(prc, PROBE_DONE);
+	probe_mqtt.finish(&H->pc);
+	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
+	cls_service(H->pc.cls, &H->rec);
+	cls_finish(H->pc.cls, &H->rec);
+	assert_null(cJSON_GetObjectItem(H->rec.extra, "honeypot"));
+	cls_free(H->pc.cls);
+	H->pc.cls = NULL;
+	teardown_h();
 }
 
 static void test_fallback_and_denied(void **st)
