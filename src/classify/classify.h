@@ -3,9 +3,10 @@
  * and never touches sockets.
  *
  * Use: cls_new() per target; cls_message() for each PUBLISH as it arrives (payload may be
- * any bytes); cls_finish() appends findings to the record, sets write_access and the
- * measurement-honesty tags; cls_free(). cls_redact_sample() gives the payload sample that
- * may be stored in the topic list under the configured --evidence policy. */
+ * any bytes); cls_finish() appends findings to the record, sets write_access and attaches
+ * the classifier's block (cls_result.h: tags, honeypot, fingerprints); cls_free().
+ * cls_redact_sample() gives the payload sample that may be stored in the topic list under
+ * the configured --evidence policy. */
 #ifndef MSW_CLASSIFY_H
 #define MSW_CLASSIFY_H
 #include <stdbool.h>
@@ -43,10 +44,10 @@ char *cls_redact_topic(const struct msw_config *cfg, const uint8_t *topic, size_
 /* Classify a file read from a share (issue 5, --read-secrets). */
 void cls_file(struct classify_ctx *c, const char *path, const uint8_t *data, size_t len);
 
-/* Cross-target honeypot heuristic for stats/db: cls_finish() stores
- * extra.retained_fingerprint (hash over the sorted non-$SYS retained topic+payload set) and
- * extra.retained_fingerprint_n; given how many addresses share one fingerprint, this says
- * whether "possible_honeypot" is a fair tag. */
+/* Cross-target honeypot heuristic for stats/db: cls_finish() keeps the record's
+ * retained_fingerprint (hash over the sorted non-$SYS retained topic+payload set) and
+ * retained_fingerprint_n (classify/cls_result.h); given how many addresses share one
+ * fingerprint, this says whether "possible_honeypot" is a fair tag. */
 bool cls_fingerprint_suspicious(uint32_t repeats, uint32_t retained_n);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "base/hash.h"
 #include "classify/cls_int.h"
+#include "classify/cls_result.h"
 
 uint64_t cls_hash64(const void *p, size_t n, uint64_t seed)
 {
@@ -981,16 +982,6 @@ static char *fill_repro(const char *tmpl, const struct msw_record *rec, const st
 	return sb_take(&b);
 }
 
-static void set_extra_num(struct msw_record *rec, const char *key, double v)
-{
-	if (!rec->extra)
-		rec->extra = cJSON_CreateObject();
-	if (!rec->extra)
-		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, key);
-	cJSON_AddNumberToObject(rec->extra, key, v);
-}
-
 void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 {
 	bool inferred_actuator = false;
@@ -1022,6 +1013,9 @@ void cls_finish(struct classify_ctx *c, struct msw_record *rec)
 	if (inferred_actuator && rec->write_access == WRITE_UNTESTED &&
 	    rec->read_access != READ_DENIED)
 		rec->write_access = WRITE_INFERRED;
-	if (c->dropped)
-		set_extra_num(rec, "findings_dropped", c->dropped);
+	if (c->dropped) {
+		struct cls_result *cr = record_block_new(rec, &cls_result_table);
+		if (cr)
+			cr->findings_dropped = c->dropped;
+	}
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "classify/cls_int.h"
+#include "classify/cls_result.h"
 
 static const char *const sig_names[CLS_SIG__COUNT] = {
 	[CLS_SIG_MALFORMED_REPLY] = "malformed_reply",
@@ -108,23 +109,19 @@ void cls_honeypot(struct classify_ctx *c, const struct msw_record *rec)
 	cls_emit_adhoc(c, &a);
 }
 
-/* extra.honeypot = {"likelihood", "signals": [...]} and the tag that goes with it. */
+/* The record's "honeypot" {"likelihood", "signals": [...]} (the tag that goes with it is
+ * cls_service_finish()'s). */
 void cls_honeypot_finish(const struct classify_ctx *c, struct msw_record *rec)
 {
-	cJSON *o, *arr;
+	struct cls_result *cr;
 
-	if (!c->hp_likelihood)
+	if (!c->hp_likelihood || !(cr = record_block_new(rec, &cls_result_table)))
 		return;
-	if (!rec->extra)
-		rec->extra = cJSON_CreateObject();
-	if (!rec->extra)
-		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "honeypot");
-	o = cJSON_AddObjectToObject(rec->extra, "honeypot");
-	if (!o)
-		return;
-	cJSON_AddStringToObject(o, "likelihood", c->hp_likelihood);
-	arr = cJSON_AddArrayToObject(o, "signals");
-	for (size_t i = 0; arr && i < c->hp_nsignals; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(c->hp_signals[i]));
+	strlist_free(&cr->hp_signals);
+	cr->honeypot = true;
+	cr->hp_likelihood = strcmp(c->hp_likelihood, "strong") == 0 ? CLS_HP_STRONG : CLS_HP_WEAK;
+	for (size_t i = 0; i < c->hp_nsignals; i++)
+		if (strlist_add(&cr->hp_signals, c->hp_signals[i], strlen(c->hp_signals[i]),
+				CLS_RESULT_MAX_SIGNALS) != MSW_OK)
+			break;
 }

@@ -5,19 +5,21 @@
  * granted '#' that delivered nothing while $SYS counts retained messages ("deliveries
  * likely filtered by ACL"), and known public test brokers (by the name the user gave or a
  * name in the certificate), and the honeypot telltales (cls_honeypot.c).
- * cls_service_finish() writes the tags into rec->extra "tags" (likely_honeypot or
- * honeypot_signal with extra "honeypot") and two fingerprints: "retained_fingerprint" is a
- * 128-bit hash (hex) over the sorted 64-bit hashes of every non-$SYS retained (topic,
- * payload) we received, with "retained_fingerprint_n" the number of messages in it;
- * "sys_fingerprint" the same over the retained $SYS snapshot (uptime and counters
- * included: two real brokers practically never share one). `mqttsweep stats` counts
- * addresses sharing a fingerprint; cls_fingerprint_suspicious() says when a repeat count
- * makes "possible_honeypot" a fair tag. */
+ * cls_service_finish() keeps the tags in the record's classifier block (cls_result.h):
+ * "tags" (likely_honeypot or honeypot_signal with "honeypot"), the broker's
+ * "sys_identity" and two fingerprints: "retained_fingerprint" is a 128-bit hash (hex)
+ * over the sorted 64-bit hashes of every non-$SYS retained (topic, payload) we received,
+ * with "retained_fingerprint_n" the number of messages in it; "sys_fingerprint" the same
+ * over the retained $SYS snapshot (uptime and counters included: two real brokers
+ * practically never share one). `mqttsweep stats` counts addresses sharing a
+ * fingerprint; cls_fingerprint_suspicious() says when a repeat count makes
+ * "possible_honeypot" a fair tag. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "classify/cls_int.h"
+#include "classify/cls_result.h"
 #include "transport/tlsinfo.h"
 
 static const char *const public_brokers[] = {
@@ -230,23 +232,11 @@ void cls_service(struct classify_ctx *c, const struct msw_record *rec)
 
 static void add_tag(struct msw_record *rec, const char *tag)
 {
-	cJSON *tags, *it;
+	struct cls_result *cr = record_block_new(rec, &cls_result_table);
+	size_t n = strlen(tag);
 
-	if (!rec->extra)
-		rec->extra = cJSON_CreateObject();
-	if (!rec->extra)
-		return;
-	tags = cJSON_GetObjectItemCaseSensitive(rec->extra, "tags");
-	if (!cJSON_IsArray(tags)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "tags");
-		tags = cJSON_AddArrayToObject(rec->extra, "tags");
-		if (!tags)
-			return;
-	}
-	cJSON_ArrayForEach(it, tags)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
-			return;
-	cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	if (cr && !strlist_has(&cr->tags, tag, n))
+		(void)strlist_add(&cr->tags, tag, n, CLS_RESULT_MAX_TAGS);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -266,16 +256,14 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* 128-bit fingerprint of the sorted hash list (two independent chains; no allocation, so
- * it cannot fail halfway), as extra.<key>, extra.<key>_n and extra.<key>_capped. It only
+ * it cannot fail halfway), kept as the record's <key>, <key>_n and <key>_capped. It only
  * has to tell identical sets apart. */
-static void fingerprint(struct vec *v, bool overflow, const char *key, struct msw_record *rec)
+static void fingerprint(struct vec *v, bool overflow, struct cls_fingerprint *fp)
 {
 	uint64_t a = 0x6a09e667f3bcc908ULL, b = 0xbb67ae8584caa73bULL;
-	char hex[33], kn[40], kc[40];
-
 	uint64_t *rh = v->p, n = v->n;
 
-	if (!n || !rec->extra)
+	if (!n)
 		return;
 	qsort(rh, n, sizeof(uint64_t), cmp_u64);
 	for (size_t i = 0; i < n; i++) {
@@ -284,19 +272,19 @@ static void fingerprint(struct vec *v, bool overflow, const char *key, struct ms
 	}
 	a = mix64(a ^ n);
 	b = mix64(b ^ (n << 1));
-	snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
-	snprintf(kn, sizeof(kn), "%s_n", key);
-	snprintf(kc, sizeof(kc), "%s_capped", key);
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, key);
-	cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, kn);
-	cJSON_AddStringToObject(rec->extra, key, hex);
-	cJSON_AddNumberToObject(rec->extra, kn, (double)n);
-	if (overflow)
-		cJSON_AddBoolToObject(rec->extra, kc, true);
+	for (int i = 0; i < 8; i++) { /* big-endian: the hex reads as a then b */
+		fp->hash[i] = (uint8_t)(a >> (56 - 8 * i));
+		fp->hash[8 + i] = (uint8_t)(b >> (56 - 8 * i));
+	}
+	fp->n = (uint32_t)n;
+	fp->capped = overflow;
 }
 
 void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 {
+	struct cls_result *cr;
+	bool id_ok;
+
 	if (c->public_test)
 		add_tag(rec, "public_test_broker");
 	if (c->tagged_acl)
@@ -307,15 +295,17 @@ void cls_service_finish(struct classify_ctx *c, struct msw_record *rec)
 		add_tag(rec, strcmp(c->hp_likelihood, "strong") == 0 ? "likely_honeypot" : "honeypot_signal");
 		cls_honeypot_finish(c, rec);
 	}
-	if (c->rhash.n || c->shash.n || c->sys_identity) {
-		if (!rec->extra)
-			rec->extra = cJSON_CreateObject();
-		fingerprint(&c->rhash, c->rhash_overflow, "retained_fingerprint", rec);
-		fingerprint(&c->shash, c->shash_overflow, "sys_fingerprint", rec);
-	}
-	if (c->sys_identity && rec->extra && utf8_valid((const uint8_t *)c->sys_identity, strlen(c->sys_identity))) {
-		cJSON_DeleteItemFromObjectCaseSensitive(rec->extra, "sys_identity");
-		cJSON_AddStringToObject(rec->extra, "sys_identity", c->sys_identity);
+	/* the broker's text: kept only when it is UTF-8 (a C string, so no NUL) */
+	id_ok = c->sys_identity && utf8_valid((const uint8_t *)c->sys_identity, strlen(c->sys_identity));
+	if (!c->rhash.n && !c->shash.n && !id_ok)
+		return;
+	if (!(cr = record_block_new(rec, &cls_result_table)))
+		return;
+	fingerprint(&c->rhash, c->rhash_overflow, &cr->retained);
+	fingerprint(&c->shash, c->shash_overflow, &cr->sys);
+	if (id_ok) {
+		free(cr->sys_identity);
+		cr->sys_identity = strdup(c->sys_identity);
 	}
 }
 

@@ -11,6 +11,7 @@
  * base64. Nothing is ever replaced lossily. Plain C strings that may carry peer bytes
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
+#include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -537,6 +538,68 @@ static void add_host_summary(cJSON *o, const struct host_summary *h)
 	cJSON_AddStringToObject(rk, "chain", h->chain ? h->chain : "");
 }
 
+/* ---- the classifier's members, as cls_finish() added them to the merged members ---- */
+
+/* A list of texts as strings (sanitize_tree() turns one that is not UTF-8 into
+ * {"b64": ...}; a C string holds no NUL, exact bytes that do are {"b64": ...} here). */
+static cJSON *strlist_json(const struct strlist *l)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (uint32_t i = 0; a && i < l->n; i++) {
+		const struct mbytes *m = &l->v[i];
+		cJSON *e;
+
+		if (m->p && memchr(m->p, 0, m->len)) {
+			char *b = record_b64(m->p, m->len);
+			e = cJSON_CreateObject();
+			if (e && b)
+				cJSON_AddStringToObject(e, "b64", b);
+			free(b);
+		} else {
+			e = cJSON_CreateString(m->p ? (const char *)m->p : "");
+		}
+		cJSON_AddItemToArray(a, e);
+	}
+	return a;
+}
+
+static void add_fingerprint(cJSON *o, const char *key, const char *kn, const char *kc,
+			    const struct cls_fingerprint *fp)
+{
+	char *hex;
+
+	if (!fp->n)
+		return;
+	hex = hex_encode(fp->hash, sizeof(fp->hash));
+	kadd(o, key, cJSON_CreateString(hex ? hex : ""));
+	free(hex);
+	kadd(o, kn, cJSON_CreateNumber((double)fp->n));
+	if (fp->capped)
+		kadd(o, kc, cJSON_CreateTrue());
+}
+
+static void add_cls_result(cJSON *o, const struct cls_result *c)
+{
+	if (c->tags.n)
+		kadd(o, "tags", strlist_json(&c->tags));
+	if (c->honeypot) {
+		cJSON *h = kadd(o, "honeypot", cJSON_CreateObject());
+		if (h) {
+			kadd(h, "likelihood", lit_str(fenum_name(&cls_hp_likelihood_enum, (int)c->hp_likelihood)));
+			kadd(h, "signals", strlist_json(&c->hp_signals));
+		}
+	}
+	add_fingerprint(o, "retained_fingerprint", "retained_fingerprint_n",
+			"retained_fingerprint_capped", &c->retained);
+	add_fingerprint(o, "sys_fingerprint", "sys_fingerprint_n", "sys_fingerprint_capped",
+			&c->sys);
+	if (c->sys_identity)
+		json_add_cstr(o, "sys_identity", c->sys_identity);
+	if (c->findings_dropped)
+		kadd(o, "findings_dropped", cJSON_CreateNumber(c->findings_dropped));
+}
+
 /* Probe-specific blocks join the top level; they never replace an envelope field. */
 static void merge_extra(cJSON *o, const cJSON *extra)
 {
@@ -636,6 +699,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);
+	const struct cls_result *cr = record_block(r, &cls_result_table);
+	if (cr)
+		add_cls_result(o, cr);
 	const struct host_summary *hs = record_block(r, &host_summary_table);
 	if (hs)
 		add_host_summary(o, hs);

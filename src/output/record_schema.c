@@ -10,6 +10,7 @@
 #include <string.h>
 #include "output/jsonw.h"
 #include "output/record_schema.h"
+#include "classify/cls_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 #include "base/record.h"
@@ -258,7 +259,13 @@ static void b64_object(struct sctx *c, const struct fdef *f)
 
 static void strlist_elem(struct sctx *c, const struct fdef *f)
 {
-	raw(c, "{\"anyOf\":[{\"type\":\"string\"},");
+	raw(c, "{\"anyOf\":[{\"type\":\"string\"");
+	if (f->pattern) { /* the row's pattern holds for each text element */
+		raw(c, ",");
+		key(c, "pattern");
+		str(c, f->pattern);
+	}
+	raw(c, "},");
 	b64_object(c, f);
 	raw(c, "]}");
 }
@@ -556,5 +563,5 @@ msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char
 
 /* Every table a layer attaches to a record (record_block_new). A block not listed here is
  * still written, but the schema does not describe it: list it when you add one. */
-const struct fblock *const record_schema_blocks[] = {&tls_table, &ws_table};
+const struct fblock *const record_schema_blocks[] = {&tls_table, &ws_table, &cls_result_table};
 const size_t record_schema_nblocks = sizeof(record_schema_blocks) / sizeof(record_schema_blocks[0]);

@@ -26,10 +26,10 @@
  * medium or worse (a login page alone is info). The full chain is a host with an MQTT
  * service, an open web dashboard and an open file share, as the hosts table records it.
  * Honeypots are shown apart in two ways. "Likely honeypots" answered like one themselves
- * (extra.honeypot.likelihood "strong", cls_honeypot.c); "one weak honeypot signal" are the
+ * (the record's honeypot.likelihood "strong", cls_honeypot.c); "one weak honeypot signal" are the
  * "weak" ones, counted with the rest. "Possible honeypots" are brokers whose retained set
- * (extra.retained_fingerprint), retained $SYS snapshot (extra.sys_fingerprint) or $SYS
- * identity (extra.sys_identity) repeats across addresses: cls_fingerprint_suspicious()
+ * (retained_fingerprint), retained $SYS snapshot (sys_fingerprint) or $SYS identity
+ * (sys_identity) repeats across addresses: cls_fingerprint_suspicious()
  * decides for a fingerprint (how many distinct addresses share it, how many retained
  * messages it covers); an identity counts when three or more addresses share it and it is
  * not a container default (node@127.0.0.1, @localhost, nonode@nohost), which unrelated

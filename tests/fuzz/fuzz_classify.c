@@ -3,13 +3,16 @@
  * included), byte 0 chooses the --evidence level, the retain flag and (bit 3) whether the
  * first message is a file for cls_file (path \0 contents) instead. Eight messages are
  * enough for every cross-message path (HA discovery + state, OwnTracks people, $SYS
- * counters) and keep an input's cost bounded, so a long run reaches 10M executions. Every message goes through cls_message() (or cls_file()); the target is finished into a
- * record that must render to JSON; the sample/topic redaction functions run too. */
+ * counters) and keep an input's cost bounded, so a long run reaches 10M executions.
+ * Every message goes through cls_message() (or cls_file()); the target is finished into a
+ * record whose JSON line (the table walker's, classifier block included) must be byte for
+ * byte the reference tree's; the sample/topic redaction functions run too. */
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
 #include "classify/classify.h"
 #include "base/config.h"
+#include "output/jsonw.h"
 #include "output/record.h"
 
 #define FUZZ_MAX_MESSAGES 8
@@ -74,9 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cls_free(c);
 	cJSON *j = record_to_json(&rec, "fuzz");
 	if (j) {
-		char *s = cJSON_PrintUnformatted(j);
-		assert(s);
-		free(s);
+		struct dbuf a, b;
+		dbuf_init(&a, 1u << 26);
+		dbuf_init(&b, 1u << 26);
+		assert(jsonw_append(&a, j) == MSW_OK);
+		assert(record_text(&rec, "fuzz", &b) == MSW_OK);
+		assert(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+		dbuf_free(&a);
+		dbuf_free(&b);
 		cJSON_Delete(j);
 	}
 	record_free(&rec);

@@ -16,6 +16,21 @@
 #include "classify/cls_int.h"
 #include "output/record.h"
 
+/* The record's JSON line as every sink writes it, parsed (the classifier's members are
+ * read from there, where `mqttsweep stats` and the reports read them). */
+static cJSON *line_of(const struct msw_record *r)
+{
+	struct dbuf b;
+	cJSON *j;
+
+	dbuf_init(&b, 1u << 24);
+	assert_int_equal(record_text(r, "t", &b), MSW_OK);
+	j = cJSON_ParseWithLength((const char *)b.p, b.len);
+	assert_non_null(j);
+	dbuf_free(&b);
+	return j;
+}
+
 static void rec_init(struct msw_record *r)
 {
 	record_init(r, "mqtt");
@@ -90,6 +105,7 @@ static void test_dedupe_and_cap(void **state)
 	struct msw_record r;
 	char t[64];
 	const cJSON *d;
+	cJSON *line;
 
 	(void)state;
 	rec_init(&r);
@@ -102,9 +118,11 @@ static void test_dedupe_and_cap(void **state)
 	cls_finish(c, &r);
 	cls_free(c);
 	assert_int_equal(r.findings.n, CLS_MAX_FINDINGS);
-	d = cJSON_GetObjectItemCaseSensitive(r.extra, "findings_dropped");
+	line = line_of(&r);
+	d = cJSON_GetObjectItemCaseSensitive(line, "findings_dropped");
 	assert_true(cJSON_IsNumber(d));
 	assert_int_equal((int)d->valuedouble, 701 - CLS_MAX_FINDINGS);
+	cJSON_Delete(line);
 	assert_int_equal(r.write_access, WRITE_INFERRED);
 	record_free(&r);
 }
@@ -136,13 +154,14 @@ static void test_write_access(void **state)
 
 static bool has_tag(const struct msw_record *r, const char *tag)
 {
-	const cJSON *t, *it;
+	cJSON *line = line_of(r);
+	const cJSON *it;
+	bool has = false;
 
-	t = cJSON_GetObjectItemCaseSensitive(r->extra, "tags");
-	cJSON_ArrayForEach(it, t)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
-			return true;
-	return false;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(line, "tags"))
+		has |= cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0;
+	cJSON_Delete(line);
+	return has;
 }
 
 static void test_service(void **state)
@@ -258,6 +277,7 @@ static char *fingerprint_of(const char *const *tp, size_t n)
 	struct classify_ctx *c = cls_new(&cfg);
 	struct msw_record r;
 	const cJSON *f;
+	cJSON *line;
 	char *out;
 
 	rec_init(&r);
@@ -265,8 +285,10 @@ static char *fingerprint_of(const char *const *tp, size_t n)
 		msg(c, tp[i], tp[i + 1]);
 	cls_finish(c, &r);
 	cls_free(c);
-	f = cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint");
+	line = line_of(&r);
+	f = cJSON_GetObjectItemCaseSensitive(line, "retained_fingerprint");
 	out = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
+	cJSON_Delete(line);
 	record_free(&r);
 	return out;
 }
@@ -300,9 +322,11 @@ static void test_fingerprint(void **state)
 		}
 		cls_finish(cx, &r);
 		cls_free(cx);
-		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint_n")->valuedouble,
+		cJSON *line = line_of(&r);
+		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(line, "retained_fingerprint_n")->valuedouble,
 				 CLS_MAX_RETAINED);
-		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r.extra, "retained_fingerprint_capped")));
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line, "retained_fingerprint_capped")));
+		cJSON_Delete(line);
 		record_free(&r);
 	}
 	/* $SYS identity */
@@ -315,7 +339,34 @@ static void test_fingerprint(void **state)
 		msg(cx, "$SYS/abc123/heartbeat", "abc123");
 		cls_finish(cx, &r);
 		cls_free(cx);
-		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r.extra, "sys_identity")), "abc123");
+		cJSON *line = line_of(&r);
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(line, "sys_identity")), "abc123");
+		/* after the fingerprints, in the order the classifier always wrote them */
+		const cJSON *k = line->child;
+		while (k && strcmp(k->string, "sys_fingerprint") != 0)
+			k = k->next;
+		assert_non_null(k);
+		assert_string_equal(k->next->string, "sys_fingerprint_n");
+		assert_string_equal(k->next->next->string, "sys_identity");
+		cJSON_Delete(line);
+		record_free(&r);
+	}
+	/* an identity that is not UTF-8 is not kept, in neither form */
+	{
+		struct msw_config cfg = { 0 };
+		struct classify_ctx *cx = cls_new(&cfg);
+		struct msw_record r;
+
+		rec_init(&r);
+		msg(cx, "$SYS/ab\xff\xfe/heartbeat", "x");
+		assert_non_null(cx->sys_identity);
+		cls_finish(cx, &r);
+		cls_free(cx);
+		cJSON *line = line_of(&r);
+		assert_null(cJSON_GetObjectItemCaseSensitive(line, "sys_identity"));
+		assert_null(cJSON_GetObjectItemCaseSensitive(line, "sys_identity_b64"));
+		assert_non_null(cJSON_GetObjectItemCaseSensitive(line, "sys_fingerprint"));
+		cJSON_Delete(line);
 		record_free(&r);
 	}
 	assert_true(cls_fingerprint_suspicious(5, 10));

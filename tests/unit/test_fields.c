@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "base/fields.h"
 #include "base/record.h"
+#include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -76,6 +77,7 @@ static void test_tables(void **st)
 	lint_block(&mqtt_props_table, 0);
 	lint_block(&ws_table, 0);
 	lint_block(&host_summary_table, 0);
+	lint_block(&cls_result_table, 0);
 }
 
 /* ---- by path ---- */

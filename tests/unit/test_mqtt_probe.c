@@ -292,7 +292,7 @@ static void test_honeypot_signals(void **st)
 {
 	static const uint8_t rc5[] = {0x20, 2, 0, 5}, suback_92[] = {0x92, 2, 0, 0};
 	struct msw_record *r = &H->rec;
-	cJSON *hp;
+	cJSON *tree, *hp;
 	(void)st;
 
 	setup_h(DEPTH_TOPICS, MSW_V311, 1000);
@@ -310,12 +310,14 @@ static void test_honeypot_signals(void **st)
 	assert_int_equal(r->connack_code, 0);
 	cls_service(H->pc.cls, r);
 	cls_finish(H->pc.cls, r);
-	hp = cJSON_GetObjectItem(r->extra, "honeypot");
+	tree = record_to_json(r, "t"); /* what the sinks read */
+	hp = cJSON_GetObjectItem(tree, "honeypot");
 	assert_non_null(hp);
 	/* connack_changed + silent_accept (nothing delivered, no product): two weak = strong */
 	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "strong");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hp, "signals"), 0)->valuestring,
 			    "connack_changed");
+	cJSON_Delete(tree);
 	cls_free(H->pc.cls);
 	H->pc.cls = NULL;
 	teardown_h();
@@ -329,11 +331,13 @@ static void test_honeypot_signals(void **st)
 	assert_int_equal(H->rec.status, ST_PROTOCOL_ERROR);
 	cls_service(H->pc.cls, &H->rec);
 	cls_finish(H->pc.cls, &H->rec);
-	hp = cJSON_GetObjectItem(H->rec.extra, "honeypot");
+	tree = record_to_json(&H->rec, "t");
+	hp = cJSON_GetObjectItem(tree, "honeypot");
 	assert_non_null(hp);
 	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "strong");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hp, "signals"), 0)->valuestring,
 			    "malformed_reply");
+	cJSON_Delete(tree);
 	cls_free(H->pc.cls);
 	H->pc.cls = NULL;
 	teardown_h();
@@ -352,9 +356,11 @@ static void test_honeypot_signals(void **st)
 	cls_service(H->pc.cls, &H->rec);
 	cls_finish(H->pc.cls, &H->rec);
 	/* silent and unnamed, answered alike: one weak signal */
-	hp = cJSON_GetObjectItem(H->rec.extra, "honeypot");
+	tree = record_to_json(&H->rec, "t");
+	hp = cJSON_GetObjectItem(tree, "honeypot");
 	assert_non_null(hp);
 	assert_string_equal(cJSON_GetObjectItem(hp, "likelihood")->valuestring, "weak");
+	cJSON_Delete(tree);
 	cls_free(H->pc.cls);
 	H->pc.cls = NULL;
 	teardown_h();
@@ -375,7 +381,10 @@ static void test_honeypot_signals(void **st)
 	assert_int_equal(H->rec.read_access, READ_GRANTED_NO_DATA);
 	cls_service(H->pc.cls, &H->rec);
 	cls_finish(H->pc.cls, &H->rec);
-	assert_null(cJSON_GetObjectItem(H->rec.extra, "honeypot"));
+	tree = record_to_json(&H->rec, "t");
+	assert_non_null(tree);
+	assert_null(cJSON_GetObjectItem(tree, "honeypot"));
+	cJSON_Delete(tree);
 	cls_free(H->pc.cls);
 	H->pc.cls = NULL;
 	teardown_h();

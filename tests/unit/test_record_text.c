@@ -16,6 +16,7 @@
 #include "base/dbuf.h"
 #include "output/jsonw.h"
 #include "output/record.h"
+#include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -209,6 +210,31 @@ static void hostile_ws(struct msw_record *r)
 	w->error = strdup("websocket upgrade: \xff");
 }
 
+/* The classifier's block with every member, after merged members of the same names. */
+static void hostile_cls(struct msw_record *r)
+{
+	struct cls_result *c = record_block_new(r, &cls_result_table);
+
+	assert_non_null(c);
+	strlist_add(&c->tags, "public_test_broker", 18, CLS_RESULT_MAX_TAGS);
+	strlist_add(&c->tags, "x\xff", 2, CLS_RESULT_MAX_TAGS);
+	strlist_add(&c->tags, "a\0b", 3, CLS_RESULT_MAX_TAGS);
+	strlist_add(&c->tags, "", 0, CLS_RESULT_MAX_TAGS);
+	c->honeypot = true;
+	c->hp_likelihood = CLS_HP_WEAK;
+	strlist_add(&c->hp_signals, "connack_changed", 15, CLS_RESULT_MAX_SIGNALS);
+	for (int i = 0; i < 16; i++) {
+		c->retained.hash[i] = (uint8_t)(i * 17);
+		c->sys.hash[i] = (uint8_t)(255 - i);
+	}
+	c->retained.n = 4096;
+	c->retained.capped = true;
+	c->sys.n = 1;
+	c->sys.capped = false;
+	c->sys_identity = strdup("node\xc3\x28@host");
+	c->findings_dropped = 4294967295u;
+}
+
 static void test_full(void **st)
 {
 	(void)st;
@@ -272,6 +298,7 @@ static void test_full(void **st)
 	record_add_finding(&r, &g);
 	hostile_tls(&r);
 	hostile_ws(&r);
+	hostile_cls(&r);
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
 	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
@@ -562,6 +589,46 @@ static void rnd_host(struct msw_record *r)
 	h->chain = rnd(4) ? rnd_cstr(20) : NULL;
 }
 
+/* The classifier's block: any words as tags and signals, fingerprints with or without a
+ * set, a $SYS identity of any bytes but NUL (a C string), dropped counts up to 2^32 - 1. */
+static void rnd_fp(struct cls_fingerprint *fp)
+{
+	if (rnd(3) == 0)
+		return;
+	for (size_t i = 0; i < sizeof(fp->hash); i++)
+		fp->hash[i] = (uint8_t)rnd(256);
+	fp->n = rnd(5) ? 1 + rnd(4096) : 0xffffffffu - rnd(2);
+	fp->capped = rnd(2);
+}
+
+static void rnd_cls(struct msw_record *r)
+{
+	static const char *const words[] = {"public_test_broker", "acl_filtered", "likely_honeypot",
+					    "honeypot_signal", "malformed_reply", "silent_accept"};
+	struct cls_result *c = record_block_new(r, &cls_result_table);
+
+	for (uint32_t i = 0, n = rnd(5); i < n; i++) {
+		struct mbytes m = {0};
+		const char *w = words[rnd(6)];
+		if (rnd(4))
+			mbytes_set(&m, w, strlen(w));
+		else
+			rnd_mbytes(&m, 8);
+		strlist_add(&c->tags, m.p, m.len, CLS_RESULT_MAX_TAGS);
+		mbytes_free(&m);
+	}
+	c->honeypot = rnd(2);
+	c->hp_likelihood = (enum cls_hp_likelihood)rnd(CLS_HP__COUNT + 1);
+	for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+		const char *w = words[rnd(6)];
+		strlist_add(&c->hp_signals, w, strlen(w), CLS_RESULT_MAX_SIGNALS);
+	}
+	rnd_fp(&c->retained);
+	rnd_fp(&c->sys);
+	c->sys_identity = rnd(2) ? rnd_cstr(12) : NULL;
+	c->findings_dropped = rnd(2) ? 0 : rnd(4) ? rnd(1000) : 0xffffffffu;
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -636,6 +703,8 @@ static void rnd_record(struct msw_record *r)
 	r->duration_ms = (int64_t)rnd(100000) - 10;
 	if (!rnd(5))
 		rnd_host(r);
+	if (!rnd(3))
+		rnd_cls(r);
 }
 
 static void test_random(void **st)

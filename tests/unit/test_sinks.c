@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include "base/config.h"
+#include "classify/cls_result.h"
 #include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
@@ -569,9 +570,10 @@ static void test_text(void **st)
 		r.auth = AUTH_ANONYMOUS;
 		r.read_access = READ_GRANTED_NO_DATA;
 		if (tagged) {
-			r.extra = cJSON_CreateObject();
-			cJSON_AddItemToArray(cJSON_AddArrayToObject(r.extra, "tags"),
-					     cJSON_CreateString("acl_filtered"));
+			struct cls_result *cr = record_block_new(&r, &cls_result_table);
+			assert_non_null(cr);
+			assert_int_equal(strlist_add(&cr->tags, "acl_filtered", 12, CLS_RESULT_MAX_TAGS),
+					 MSW_OK);
 		}
 		assert_int_equal(output_record(o, &r), MSW_OK);
 		record_free(&r);

@@ -12,11 +12,13 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include "base/config.h"
+#include "classify/cls_result.h"
 #include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
 #include "output/stats.h"
 #include <cjson/cJSON.h>
+#include "test_util.h"
 
 static char dir[64], dbpath[128], outpath[128];
 
@@ -283,13 +285,14 @@ static void hp_rec(struct output *o, const char *ip, uint16_t port, enum msw_tra
 	r.mqtt = true;
 	r.auth = AUTH_ANONYMOUS;
 	snprintf(r.mqtt_version, sizeof(r.mqtt_version), "3.1.1");
-	r.extra = cJSON_CreateObject();
-	if (fp) {
-		cJSON_AddStringToObject(r.extra, "retained_fingerprint", fp);
-		cJSON_AddNumberToObject(r.extra, "retained_fingerprint_n", n);
+	if (fp || id) { /* what the classifier attaches */
+		struct cls_result *cr = record_block_new(&r, &cls_result_table);
+		assert_non_null(cr);
+		for (size_t i = 0; fp && i < sizeof(cr->retained.hash); i++)
+			cr->retained.hash[i] = (uint8_t)(hexval(fp[2 * i]) << 4 | hexval(fp[2 * i + 1]));
+		cr->retained.n = fp ? (uint32_t)n : 0;
+		cr->sys_identity = id ? strdup(id) : NULL;
 	}
-	if (id)
-		cJSON_AddStringToObject(r.extra, "sys_identity", id);
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
 }

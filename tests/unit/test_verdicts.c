@@ -55,12 +55,13 @@ static bool any_text(const struct msw_record *r, const char *needle)
 
 static bool has_tag(const struct msw_record *r, const char *tag)
 {
-	const cJSON *it;
+	cJSON *j = record_to_json(r, "t"), *it; /* what the sinks read */
+	bool has = false;
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->extra, "tags"))
-		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
-			return true;
-	return false;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "tags"))
+		has |= cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0;
+	cJSON_Delete(j);
+	return has;
 }
 
 /* Mosquitto 2.0.x's retained $SYS topics as a fresh broker publishes them: the version and
