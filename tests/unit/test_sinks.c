@@ -150,20 +150,26 @@ static void hostile_record(struct msw_record *r, const char *ip, uint16_t port)
 	record_set_error(r, "peer said %s and %s and %s", PSK, URLPW, URLPW2);
 }
 
+/* A host record's summary (services[] and risk) as the engine attaches it: no services,
+ * worst severity critical, the given chain. */
+static void host_summary_block(struct msw_record *r, const char *chain)
+{
+	struct host_summary *h = record_block_new(r, &host_summary_table);
+
+	assert_non_null(h);
+	host_summary_init(h);
+	h->worst = SEV_CRITICAL;
+	h->chain = strdup(chain);
+}
+
 /* the engine's depth-host summary record */
 static void host_record(struct msw_record *r, const char *ip)
 {
-	cJSON *risk;
-
 	record_init(r, "host");
 	r->kind = KIND_HOST;
 	snprintf(r->ip, sizeof(r->ip), "%s", ip);
 	r->status = ST_SUCCESS;
-	r->extra = cJSON_CreateObject();
-	cJSON_AddArrayToObject(r->extra, "services");
-	risk = cJSON_AddObjectToObject(r->extra, "risk");
-	cJSON_AddStringToObject(risk, "worst_severity", "critical");
-	cJSON_AddStringToObject(risk, "chain", "mqtt:1883 anonymous [critical]");
+	host_summary_block(r, "mqtt:1883 anonymous [critical]");
 }
 
 static int redirect_stdout(const char *path)
@@ -582,13 +588,7 @@ static void test_text(void **st)
 	r.kind = KIND_HOST;
 	snprintf(r.ip, sizeof(r.ip), "127.0.0.9");
 	r.status = ST_SUCCESS;
-	r.extra = cJSON_CreateObject();
-	{
-		cJSON *risk = cJSON_AddObjectToObject(r.extra, "risk");
-		cJSON_AddStringToObject(risk, "worst_severity", "critical");
-		cJSON_AddStringToObject(risk, "chain", "mqtt:1883 anonymous [high] -> http:1880 [critical]\x1b[2J");
-		cJSON_AddArrayToObject(r.extra, "services");
-	}
+	host_summary_block(&r, "mqtt:1883 anonymous [high] -> http:1880 [critical]\x1b[2J");
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
 	assert_int_equal(output_finish(o, &stt, 0), MSW_OK);
