@@ -7,7 +7,8 @@
  * layers produce are blocks: a typed struct plus its own table, attached with
  * record_block_new() and found again with record_block(); the walker writes each where its
  * table's slot says (RB_SLOT_LAYER after the findings: tls, websocket; RB_SLOT_TAIL after
- * the error: http, smb, the host summary, the classifier's tags), ordered by rank.
+ * the error and the members still kept in extra: http, smb, mqtt access, amqp, the
+ * classifier's, the host summary), ordered by rank.
  *
  * Strings from the network are kept as bytes (struct mbytes) or C strings; sinks write
  * valid UTF-8 as text and anything else as "<name>_b64", never a lossy replacement. */

@@ -1,7 +1,7 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, the host
- * summary) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, smb, the
+ * host summary) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -13,6 +13,7 @@
 #include "output/record.h"
 #include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
+#include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 
@@ -500,6 +501,66 @@ static cJSON *ws_json(const struct ws_info *w)
 	return o;
 }
 
+/* ---- the smb block, as the SMB probe built it before smb_result ---- */
+
+static cJSON *smb_files_json(const struct smb_share *sh)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (uint32_t i = 0; a && i < sh->nfiles; i++) {
+		const struct smb_file *f = &sh->files[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "path", f->path ? f->path : "");
+		cJSON_AddNumberToObject(o, "size", (double)f->size);
+		cJSON_AddStringToObject(o, "what", f->what ? f->what : "");
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *smb_share_json(const struct smb_share *sh)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", sh->name ? sh->name : "");
+	if (sh->guessed)
+		cJSON_AddBoolToObject(o, "guessed", true);
+	cJSON_AddStringToObject(o, "access", fenum_name(&smb_access_enum, (int)sh->access));
+	if (sh->access == SMB_ACCESS_ERROR && sh->error)
+		cJSON_AddStringToObject(o, "error", sh->error);
+	if (sh->access != SMB_ACCESS_GUEST)
+		return o;
+	cJSON_AddStringToObject(o, "session", fenum_name(&smb_session_enum, (int)sh->session));
+	cJSON_AddNumberToObject(o, "entries", sh->entries);
+	cJSON_AddItemToObject(o, "files", smb_files_json(sh));
+	return o;
+}
+
+static cJSON *smb_json(const struct smb_result *s)
+{
+	const struct smb_share *sh = s->shares.p;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "share_listing", fenum_name(&smb_listing_enum, (int)s->listing));
+	a = cJSON_AddArrayToObject(o, "shares");
+	for (size_t i = 0; a && i < s->shares.n; i++) {
+		cJSON *x = smb_share_json(&sh[i]);
+		if (x)
+			cJSON_AddItemToArray(a, x);
+	}
+	if (s->secrets == SMB_SECRETS_REFUSED)
+		cJSON_AddStringToObject(o, "read_secrets", "refused: the host was not named (part of a range)");
+	else if (s->secrets == SMB_SECRETS_READ)
+		cJSON_AddNumberToObject(o, "secrets_read", s->secrets_read);
+	return o;
+}
+
 /* ---- the host summary, as the engine built it before struct host_summary ---- */
 
 static void add_host_summary(cJSON *o, const struct host_summary *h)
@@ -699,6 +760,10 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);
+	/* the tail's blocks, in rank order */
+	const struct smb_result *smb = record_block(r, &smb_table);
+	if (smb)
+		kadd(o, "smb", smb_json(smb));
 	const struct cls_result *cr = record_block(r, &cls_result_table);
 	if (cr)
 		add_cls_result(o, cr);

@@ -31,10 +31,9 @@
 #include "classify/classify.h"
 #include "base/config.h"
 #include "base/target.h"
-#include "base/target.h"
-#include <cjson/cJSON.h>
 #include "base/record.h"
 #include "probes/probe.h"
+#include "probes/smb_result.h"
 
 /* libsmbclient is loaded on first use: every call goes through the loaded table (smb_run
  * checks that it loaded before anything else runs) */
@@ -104,7 +103,7 @@ struct smb_job {
 	bool answered;          /* the server spoke SMB to us at least once */
 	int conn_errno;         /* first connection-level errno */
 	unsigned secrets_read;
-	cJSON *shares;
+	struct smb_result res;  /* the record's smb block, attached when the server answered */
 };
 
 static char guest_marker;
@@ -425,19 +424,19 @@ static void denied_finding(struct smb_job *j, const char *share)
 
 /* --- shares --- */
 
-static cJSON *files_json(const struct listing *l)
+/* The listing's files into the share's record (paths copied; as many as memory allows). */
+static void keep_files(struct smb_share *sh, const struct listing *l)
 {
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; a && i < l->nf; i++) {
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
+	if (!l->nf || !(sh->files = calloc(l->nf, sizeof(*sh->files))))
+		return;
+	for (size_t i = 0; i < l->nf; i++) {
+		struct smb_file *f = &sh->files[sh->nfiles];
+		if (!(f->path = strdup(l->f[i].path)))
 			break;
-		cJSON_AddStringToObject(o, "path", l->f[i].path);
-		cJSON_AddNumberToObject(o, "size", (double)l->f[i].size);
-		cJSON_AddStringToObject(o, "what", l->f[i].kind->what);
-		cJSON_AddItemToArray(a, o);
+		f->size = l->f[i].size;
+		f->what = l->f[i].kind->what;
+		sh->nfiles++;
 	}
-	return a;
 }
 
 /* Open share as anonymous, then guest. Returns the session that worked or NULL (*err). */
@@ -472,29 +471,27 @@ static void process_share(struct smb_job *j, const char *share, bool guessed)
 	const char *session = open_share(j, share, &l, &err, &ctx);
 	if (!session && (guessed && (err == ENOENT || err == ENODEV || conn_level(err))))
 		return;  /* a guessed name that does not exist */
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return;
-	cJSON_AddStringToObject(o, "name", share);
-	if (guessed)
-		cJSON_AddBoolToObject(o, "guessed", true);
+	struct smb_share *sh = smb_result_add_share(&j->res, share);
+	if (sh)
+		sh->guessed = guessed;
 	if (!session) {
 		bool denied = err == EACCES || err == EPERM;
-		cJSON_AddStringToObject(o, "access", denied ? "denied" : "error");
-		if (!denied)
-			cJSON_AddStringToObject(o, "error", strerror(err));
-		else
+		if (sh) {
+			sh->access = denied ? SMB_ACCESS_DENIED : SMB_ACCESS_ERROR;
+			sh->error = denied ? NULL : strdup(strerror(err));
+		}
+		if (denied)
 			denied_finding(j, share);
-		cJSON_AddItemToArray(j->shares, o);
 		return;
 	}
 	for (size_t i = 0; i < l.nsub; i++)
 		list_dir(j, ctx, share, l.subdirs[i], &l);
-	cJSON_AddStringToObject(o, "access", "guest");
-	cJSON_AddStringToObject(o, "session", session);
-	cJSON_AddNumberToObject(o, "entries", l.entries);
-	cJSON_AddItemToObject(o, "files", files_json(&l));
-	cJSON_AddItemToArray(j->shares, o);
+	if (sh) {
+		sh->access = SMB_ACCESS_GUEST;
+		sh->session = strcmp(session, "guest") ? SMB_SESSION_ANONYMOUS : SMB_SESSION_GUEST;
+		sh->entries = l.entries;
+		keep_files(sh, &l);
+	}
 	share_findings(j, share, session, &l);
 	if (!may_read_secrets(j))
 		return;
@@ -552,49 +549,33 @@ static void set_base(struct smb_job *j)
  * (nothing without credentials), "unknown" (no block: the server did not answer). */
 static const char *smb_summarize(const struct msw_record *r)
 {
-	const cJSON *smb = cJSON_GetObjectItemCaseSensitive(r->extra, "smb"), *sh;
-	const char *listing =
-		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(smb, "share_listing"));
-	bool any_share = false;
+	const struct smb_result *s = record_block(r, &smb_table);
+	const struct smb_share *sh;
 
-	if (!cJSON_IsObject(smb))
+	if (!s)
 		return "unknown";
-	cJSON_ArrayForEach(sh, cJSON_GetObjectItemCaseSensitive(smb, "shares"))
-	{
-		const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sh, "access"));
-		if (a && !strcmp(a, "guest"))
+	sh = s->shares.p;
+	for (size_t i = 0; i < s->shares.n; i++)
+		if (sh[i].access == SMB_ACCESS_GUEST)
 			return "open";
-		any_share = true;
-	}
-	if (listing && strcmp(listing, "denied"))
-		return "listing_only";
-	return any_share || listing ? "login_required" : "unknown";
+	return s->listing != SMB_LIST_DENIED ? "listing_only" : "login_required";
 }
 
+/* The smb block, attached to the record (the server answered). */
 static void build_record(struct smb_job *j, const char *enumeration)
 {
-	cJSON *s = cJSON_CreateObject();
-	if (!s) {
-		cJSON_Delete(j->shares);
-		j->shares = NULL;
+	struct smb_result *s = record_block_new(j->c->rec, &smb_table);
+
+	if (!s)
 		return;
-	}
-	cJSON_AddStringToObject(s, "share_listing", enumeration);
-	cJSON_AddItemToObject(s, "shares", j->shares ? j->shares : cJSON_CreateArray());
-	j->shares = NULL;
+	smb_result_move(s, &j->res);
+	s->listing = !strcmp(enumeration, "anonymous") ? SMB_LIST_ANONYMOUS
+		     : !strcmp(enumeration, "guest")   ? SMB_LIST_GUEST
+						       : SMB_LIST_DENIED;
 	if (j->c->cfg->read_secrets) {
-		if (!j->c->target->named)
-			cJSON_AddStringToObject(s, "read_secrets", "refused: the host was not named (part of a range)");
-		else
-			cJSON_AddNumberToObject(s, "secrets_read", j->secrets_read);
+		s->secrets = j->c->target->named ? SMB_SECRETS_READ : SMB_SECRETS_REFUSED;
+		s->secrets_read = j->secrets_read;
 	}
-	struct msw_record *r = j->c->rec;
-	if (!r->extra)
-		r->extra = cJSON_CreateObject();
-	if (r->extra)
-		cJSON_AddItemToObject(r->extra, "smb", s);
-	else
-		cJSON_Delete(s);
 }
 
 static msw_err smb_status(struct smb_job *j)
@@ -701,7 +682,7 @@ static msw_err smb_job_locked(struct pctx *c)
 	if (!list)
 		return MSW_ERR_NOMEM;
 	set_base(&j);
-	j.shares = cJSON_CreateArray();
+	smb_result_init(&j.res);
 	size_t n = 0;
 	const char *session = "denied";
 	int rc = list_shares(&j, list, &n, &session);
@@ -716,7 +697,7 @@ static msw_err smb_job_locked(struct pctx *c)
 	msw_err st = smb_status(&j);
 	if (j.answered)
 		build_record(&j, session);
-	cJSON_Delete(j.shares);
+	smb_result_free(&j.res);
 	for (int i = 0; i < 2; i++)
 		if (j.ctx[i])
 			SMB(smbc_free_context)(j.ctx[i], 1);

@@ -7,14 +7,17 @@
  * writer (jsonw) must write exactly what cJSON_PrintUnformatted writes, for that record and
  * for a bare string of the input's bytes up to the first NUL (valid UTF-8 or not); and the
  * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
- * that record and for one whose subtree (extra) is the input
- * parsed as JSON (any keys and strings, valid UTF-8 or not). */
+ * that record, for one whose subtree (extra) is the input
+ * parsed as JSON (any keys and strings, valid UTF-8 or not), and for one whose probe blocks
+ * (smb) hold the input wherever a peer's text goes. */
 #include <assert.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
 #include "output/escape.h"
 #include "output/jsonw.h"
 #include "output/record.h"
+#include "probes/smb_result.h"
 
 static void check_escapers(const uint8_t *data, size_t size)
 {
@@ -78,6 +81,37 @@ static void check_subtrees(const uint8_t *data, size_t size)
 	record_free(&r);
 }
 
+/* The input (up to a NUL) as the peer's text in every typed probe block. */
+static void check_blocks(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_strdup(data, size);
+	struct msw_record r;
+
+	if (!s)
+		return;
+	record_init(&r, "smb");
+	struct smb_result *smb = record_block_new(&r, &smb_table);
+	assert(smb);
+	smb_result_init(smb);
+	struct smb_share *sh = smb_result_add_share(smb, s);
+	struct smb_share *bad = smb_result_add_share(smb, s);
+	assert(sh && bad);
+	sh->files = calloc(1, sizeof(*sh->files));
+	assert(sh->files);
+	sh->nfiles = 1;
+	sh->files[0].path = strdup(s);
+	sh->files[0].size = size;
+	sh->files[0].what = "home coordinates";
+	bad->access = SMB_ACCESS_ERROR;
+	bad->error = strdup(s);
+	cJSON *j = record_to_json(&r, "fuzz");
+	assert(j);
+	same_as_text(&r, j);
+	cJSON_Delete(j);
+	record_free(&r);
+	free(s);
+}
+
 static void check_string(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_strdup(data, size);
@@ -133,5 +167,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_string(data, size);
 	check_record(data, size);
 	check_subtrees(data, size);
+	check_blocks(data, size);
 	return 0;
 }

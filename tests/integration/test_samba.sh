@@ -35,7 +35,8 @@ touch "$SMBDIR/shares/config/x'\$(id)'.tar"
 
 # --- 1. default: names and sizes only
 "$RUN" $A $PORT >"$T/list.json" 2>"$T/list.err"
-assert_eq 0 $? "smb job exit code"
+assert_eq 0 $? "smb job exit code (0: the walker's line is the reference tree's, byte for byte)"
+assert_eq 1 "$(grep -c '^access: open$' "$T/list.err")" "summarize hook: a guest share opens (open)"
 assert_json "$T/list.json" '.probe == "smb" and .status == "success"' "record: probe smb, success"
 assert_json "$T/list.json" '.smb.shares | map(select(.name == "config" and .access == "guest")) | length == 1' "guest share 'config' found"
 for f in secrets.yaml .storage/core.config_entries known_devices.yaml zigbee2mqtt/configuration.yaml configuration.yaml; do
@@ -62,7 +63,7 @@ no_asan_report "$T/list.err"
 
 # --- 2. --read-secrets on a named host: classified, redacted
 "$RUN" $A $PORT --read-secrets >"$T/read.json" 2>"$T/read.err"
-assert_eq 0 $? "smb job exit code (--read-secrets)"
+assert_eq 0 $? "smb job exit code (--read-secrets; walker and reference agree)"
 assert_json "$T/read.json" '.smb.secrets_read >= 4' "secret files read (>= 4)"
 assert_json "$T/read.json" '[.findings[] | select((.id | startswith("smb.") | not) and .category == "credential")] | length >= 1' "classifier: credential finding from the files"
 assert_eq 0 "$(grep -c "$SECRET" "$T/read.json")" "the MQTT password is not in the record (redacted)"
@@ -73,6 +74,7 @@ no_asan_report "$T/read.err"
 
 # --- 3. --read-secrets on a host from a range: refused
 "$RUN" $A $PORT --read-secrets --range >"$T/range.json" 2>"$T/range.err"
+assert_eq 0 $? "smb job exit code (--range; walker and reference agree)"
 assert_json "$T/range.json" '.smb.read_secrets | startswith("refused")' "--read-secrets refused for a range target"
 assert_json "$T/range.json" '[.findings[] | select(.id | startswith("smb.") | not)] | length == 0' "range target: nothing read or classified"
 assert_json "$T/range.json" '[.findings[] | select(.id == "smb.ha_files")] | length == 1' "range target: names still listed"
@@ -81,13 +83,15 @@ assert_json "$T/range.json" '[.findings[] | select(.id == "smb.ha_files")] | len
 start=$(date +%s%N)
 "$RUN" $A 4446 >"$T/closed.json" 2>"$T/closed.err"
 el=$(( ($(date +%s%N) - start) / 1000000 ))
-assert_json "$T/closed.json" '.status == "connection-refused" and (.findings | length) == 0' "closed port: connection-refused, no finding"
+assert_json "$T/closed.json" '.status == "connection-refused" and (.findings | length) == 0 and (has("smb") | not)' "closed port: connection-refused, no finding, no smb block"
+assert_eq 1 "$(grep -c '^access: unknown$' "$T/closed.err")" "summarize hook: no answer (unknown)"
 [ $el -lt 3000 ] && pass "closed port answered in ${el} ms" || fail "closed port took ${el} ms"
 
 # --- 4b. share listing refused (restrict anonymous = 2): the add-on's share names are tried
 bash "$PEER/start_smbd.sh" 127.0.93.6 $PORT "$SMBDIR2" "$MSW_FIXTURES/payloads" 2 >"$T/start2.out" 2>&1 ||
 	{ cat "$T/start2.out" >&2; fail "second smbd did not start"; }
 "$RUN" 127.0.93.6 $PORT >"$T/restrict.json" 2>"$T/restrict.err"
+assert_eq 0 $? "smb job exit code (listing refused; walker and reference agree)"
 assert_json "$T/restrict.json" '.status == "success" and .smb.share_listing == "denied"' "listing refused: recorded as denied"
 assert_json "$T/restrict.json" '.smb.shares | map(select(.name == "config" and .guessed == true and .access == "guest" and (.files | length) >= 4)) | length == 1' "listing refused: the 'config' share found by its add-on name"
 assert_json "$T/restrict.json" '.smb.shares | map(select(.name == "private" or .name == "public")) | length == 0' "listing refused: unlisted shares not invented"

@@ -1,6 +1,9 @@
 /* Runs the smb probe's blocking job directly against one SMB server and prints the
  * record as JSON (what the engine would emit, classifier findings included), so the
- * probe can be tested against a real smbd without the rest of the scan pipeline.
+ * probe can be tested against a real smbd without the rest of the scan pipeline. The line
+ * is the table walker's (record_text); it must be byte for byte the reference tree's
+ * (record_to_json), else the tool says where they differ and exits 3. stderr also gets the
+ * probe's summarize word ("access: open").
  *
  * usage: smb_probe_run IP PORT [--read-secrets] [--range] [--evidence raw|redacted]
  *   --range: the host came from a range (t->named = false): --read-secrets is refused. */
@@ -11,6 +14,7 @@
 #include "classify/classify.h"
 #include "base/config.h"
 #include "base/target.h"
+#include "output/jsonw.h"
 #include "output/record.h"
 #include "probes/probe.h"
 
@@ -64,14 +68,27 @@ int main(int argc, char **argv)
 		cls_finish(pc.cls, &rec);
 		cls_free(pc.cls);
 	}
+	struct dbuf line, ref;
+	dbuf_init(&line, 1u << 24);
+	dbuf_init(&ref, 1u << 24);
 	cJSON *j = record_to_json(&rec, "test");
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-	if (s)
-		printf("%s\n", s);
-	free(s);
+	bool ok = j && jsonw_append(&ref, j) == MSW_OK && record_text(&rec, "test", &line) == MSW_OK;
+	bool same = ok && line.len == ref.len && memcmp(line.p, ref.p, line.len) == 0;
+	if (ok)
+		printf("%.*s\n", (int)line.len, (const char *)line.p);
+	if (ok && !same) {
+		size_t i = 0;
+		while (i < line.len && i < ref.len && line.p[i] == ref.p[i])
+			i++;
+		fprintf(stderr, "record_text and record_to_json differ at byte %zu:\n%.*s\n%.*s\n", i,
+			(int)ref.len, (const char *)ref.p, (int)line.len, (const char *)line.p);
+	}
+	fprintf(stderr, "access: %s\n", probe_smb.summarize(&rec));
 	cJSON_Delete(j);
+	dbuf_free(&line);
+	dbuf_free(&ref);
 	record_free(&rec);
 	fflush(stdout);
 	fprintf(stderr, "run_blocking: %s\n", msw_err_str(rc));
-	return s ? 0 : 1;
+	return !ok ? 1 : !same ? 3 : 0;
 }

@@ -3,7 +3,8 @@
  * keys, bad strings in objects and arrays, below and beyond depth 64), extra members that
  * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
  * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
- * records. */
+ * records (typed blocks drawn too: tls, websocket, CONNACK properties, host summary, the
+ * classifier's, smb, their peer texts of any bytes). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "output/record.h"
 #include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
+#include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
 #include "test_rng.h"
@@ -629,6 +631,37 @@ static void rnd_cls(struct msw_record *r)
 	c->findings_dropped = rnd(2) ? 0 : rnd(4) ? rnd(1000) : 0xffffffffu;
 }
 
+/* An smb block: share names and paths of any bytes but NUL (the server's), every access,
+ * session and --read-secrets outcome, one past each vocabulary too, sizes up to 2^62. */
+static void rnd_smb(struct msw_record *r)
+{
+	static const char *const what[] = {"plain-text passwords and API keys",
+					   "home coordinates", NULL};
+	struct smb_result *s = record_block_new(r, &smb_table);
+
+	smb_result_init(s);
+	s->listing = (enum smb_listing)rnd(SMB_LIST__COUNT + 1);
+	for (uint32_t i = 0, n = rnd(5); i < n; i++) {
+		char *name = rnd_cstr(rnd(4) ? 8 : 40);
+		struct smb_share *sh = smb_result_add_share(s, name);
+		free(name);
+		sh->guessed = rnd(2);
+		sh->access = (enum smb_access)rnd(SMB_ACCESS__COUNT + 1);
+		sh->error = rnd(2) ? rnd_cstr(12) : NULL;
+		sh->session = (enum smb_session)rnd(SMB_SESSION__COUNT + 1);
+		sh->entries = rnd(2) ? rnd(600) : 0xffffffffu;
+		sh->nfiles = rnd(4);
+		sh->files = sh->nfiles ? calloc(sh->nfiles, sizeof(*sh->files)) : NULL;
+		for (uint32_t k = 0; k < sh->nfiles; k++) {
+			sh->files[k].path = rnd(5) ? rnd_cstr(20) : NULL;
+			sh->files[k].size = rnd(2) ? rnd(100000) : (uint64_t)rnd(1u << 31) << rnd(32);
+			sh->files[k].what = what[rnd(3)];
+		}
+	}
+	s->secrets = (enum smb_secrets)rnd(3);
+	s->secrets_read = rnd(20);
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -705,6 +738,8 @@ static void rnd_record(struct msw_record *r)
 		rnd_host(r);
 	if (!rnd(3))
 		rnd_cls(r);
+	if (!rnd(4))
+		rnd_smb(r);
 }
 
 static void test_random(void **st)
