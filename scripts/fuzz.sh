@@ -128,6 +128,12 @@ make_seeds() {
 	done
 	printf '[{"kind":"service","probe":"mqtt","mqtt":true,"ip":"192.0.2.1","port":8883,"auth":"anonymous","transport_security":"tls_unverified","broker":{"product":"mosquitto","version":"2.0.11"},"tls":{"certificate":{"san":{"dns":["core-mosquitto"]}}},"topics":{"count":1,"list":[{"topic":"owntracks/a/b","sample":"x"}]},"findings":[{"severity":"critical","category":"location","id":"owntracks.location","title":"t","topic":"owntracks/a/b","reproduce":"r"},{"severity":"info","category":"broker_info","id":"mosquitto.sys","topic":"$SYS/broker/uptime"}]},{"kind":"host","ip":"192.0.2.1","port":0,"risk":{"chain":"mqtt:8883 [critical] -> http:1880 [high]"}}]' |
 		seed fuzz_report lab
+	# fuzz_record_read: the golden records' lines (every envelope field, _b64 twins)
+	i=0
+	while IFS= read -r line; do
+		i=$((i + 1))
+		printf '%s' "$line" | seed fuzz_record_read "golden$i"
+	done <"$ROOT/tests/vectors/record/records_head.jsonl"
 	cert_seeds
 }
 

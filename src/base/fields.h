@@ -128,6 +128,11 @@ struct fval {
 
 /* A computed field: fills *out (out->t, out->absent and out->tbl are preset from the row). */
 typedef void (*fget_fn)(const void *obj, const struct fdef *f, struct fval *out);
+/* Its inverse, for a reader of records (JSON text back into the struct): sets in obj what
+ * makes the getter give v (v->absent: null or left out; for a BLOCK row only its presence,
+ * its rows are read into what the getter points at). Returns 0, or an msw_err when no
+ * struct gives that value (the text was not written from one). */
+typedef int (*fset_fn)(void *obj, const struct fdef *f, const struct fval *v);
 
 struct fdef {
 	const char *name;
@@ -140,6 +145,7 @@ struct fdef {
 	const struct fenum *enm;     /* FT_ENUM */
 	const struct fblock *sub;    /* BLOCK/PTR/LIST */
 	fget_fn get;                 /* computed value (instead of off) */
+	fset_fn set;                 /* the getter's inverse (the record reader), or NULL */
 	intptr_t arg;                /* for get, and FT_BLOCKS' slot */
 	const char *desc;            /* one line, for the schema and the docs */
 	int64_t min, max;            /* INT/UINT bounds in the schema (min == max: none) */

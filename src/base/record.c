@@ -725,6 +725,165 @@ static void get_worst(const void *o, const struct fdef *f, struct fval *v)
 	}
 }
 
+/* ---- the getters' inverses (a record read back from its JSON text) ---- */
+
+static int set_schema(void *o, const struct fdef *f, const struct fval *v)
+{
+	return v->n == sizeof(MSW_RECORD_SCHEMA) - 1 && !memcmp(v->s, MSW_RECORD_SCHEMA, v->n)
+		       ? 0 : MSW_ERR_MALFORMED;
+}
+
+static int set_probe(void *o, const struct fdef *f, const struct fval *v)
+{
+	R *r = o;
+
+	if (v->n >= sizeof(r->probe) || memchr(v->s, 0, v->n))
+		return MSW_ERR_MALFORMED;
+	memset(r->probe, 0, sizeof(r->probe));
+	memcpy(r->probe, v->s, v->n);
+	return 0;
+}
+
+static int digits(const uint8_t *p, int n)
+{
+	int x = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (p[i] - '0');
+	}
+	return x;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" back to start_us (the microseconds below the millisecond are
+ * not in the text); only a text record_format_ts() writes is taken. */
+static int set_timestamp(void *o, const struct fdef *f, const struct fval *v)
+{
+	R *r = o;
+	const uint8_t *p = v->s;
+	struct tm tm = {0};
+	char again[48];
+	time_t t;
+	int ms;
+
+	if (v->n != 24 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' ||
+	    p[16] != ':' || p[19] != '.' || p[23] != 'Z')
+		return MSW_ERR_MALFORMED;
+	tm.tm_year = digits(p, 4) - 1900;
+	tm.tm_mon = digits(p + 5, 2) - 1;
+	tm.tm_mday = digits(p + 8, 2);
+	tm.tm_hour = digits(p + 11, 2);
+	tm.tm_min = digits(p + 14, 2);
+	tm.tm_sec = digits(p + 17, 2);
+	ms = digits(p + 20, 3);
+	if (ms < 0 || tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 0 || tm.tm_hour < 0 ||
+	    tm.tm_min < 0 || tm.tm_sec < 0 || (t = timegm(&tm)) == (time_t)-1)
+		return MSW_ERR_MALFORMED;
+	r->start_us = (int64_t)t * 1000000 + ms * 1000;
+	record_format_ts(r->start_us, again, sizeof(again));
+	return strlen(again) == v->n && !memcmp(again, p, v->n) ? 0 : MSW_ERR_MALFORMED;
+}
+
+static int set_connack(void *o, const struct fdef *f, const struct fval *v)
+{
+	if (v->absent)
+		((R *)o)->connack_code = -1;
+	return 0;
+}
+
+/* The reason is the code's (read before it): a text that says another is not ours. */
+static int set_reason(void *o, const struct fdef *f, const struct fval *v)
+{
+	const R *r = o;
+	const char *s = record_connack_reason(r->connack_code, r->mqtt_version);
+
+	if (v->absent)
+		return s ? MSW_ERR_MALFORMED : 0;
+	return s && strlen(s) == v->n && !memcmp(s, v->s, v->n) ? 0 : MSW_ERR_MALFORMED;
+}
+
+static int set_raw_hex(void *o, const struct fdef *f, const struct fval *v)
+{
+	R *r = o;
+
+	if (v->n > CONNACK_RAW_MAX)
+		return MSW_ERR_MALFORMED;
+	mbytes_free(&r->connack_raw);
+	return v->n ? mbytes_set(&r->connack_raw, v->s, v->n) : 0;
+}
+
+static int set_raw_truncated(void *o, const struct fdef *f, const struct fval *v)
+{
+	return v->absent || v->b ? 0 : MSW_ERR_MALFORMED;
+}
+
+/* A truncated CONNACK's length: the bytes past those shown are not in the text (zeros). */
+#define CONNACK_READ_MAX (1u << 20)
+static int set_raw_len(void *o, const struct fdef *f, const struct fval *v)
+{
+	R *r = o;
+	uint8_t *p;
+
+	if (v->absent)
+		return 0;
+	if (v->u <= CONNACK_RAW_MAX || r->connack_raw.len != CONNACK_RAW_MAX)
+		return MSW_ERR_MALFORMED;
+	if (v->u > CONNACK_READ_MAX)
+		return MSW_ERR_TOO_BIG;
+	if (!(p = realloc(r->connack_raw.p, (size_t)v->u + 1)))
+		return MSW_ERR_NOMEM;
+	memset(p + r->connack_raw.len, 0, (size_t)v->u + 1 - r->connack_raw.len);
+	r->connack_raw.p = p;
+	r->connack_raw.len = (size_t)v->u;
+	return 0;
+}
+
+static int set_versions(void *o, const struct fdef *f, const struct fval *v)
+{
+	((R *)o)->versions.set = !v->absent;
+	return 0;
+}
+
+static int set_version_at(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct msw_versions *x = o;
+	int i = (int)f->arg;
+
+	if (!v->absent) {
+		x->planned |= (uint8_t)(1u << i);
+		x->v[i] = (uint8_t)v->i;
+	}
+	return 0;
+}
+
+static int set_duration(void *o, const struct fdef *f, const struct fval *v)
+{
+	if (v->i < 0)
+		return MSW_ERR_MALFORMED;
+	((R *)o)->duration_ms = v->i;
+	return 0;
+}
+
+static int set_finding_id(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct msw_finding *x = o;
+
+	if (memchr(v->s, 0, v->n))
+		return MSW_ERR_MALFORMED;
+	free(x->id);
+	x->id = strndup((const char *)v->s, v->n);
+	return x->id ? 0 : MSW_ERR_NOMEM;
+}
+
+static int set_cwe(void *o, const struct fdef *f, const struct fval *v)
+{
+	if (!v->absent && v->i <= 0)
+		return MSW_ERR_MALFORMED;
+	((struct msw_finding *)o)->cwe = v->absent ? 0 : (int)v->i;
+	return 0;
+}
+
 /* findings[] */
 static void get_finding_id(const void *o, const struct fdef *f, struct fval *v)
 {
@@ -742,13 +901,13 @@ static void get_cwe(const void *o, const struct fdef *f, struct fval *v)
 
 #define F struct msw_finding
 static const struct fdef finding_fields[] = {
-	{FIELD_KEY("id"), .type = FT_STR, .get = get_finding_id,
+	{FIELD_KEY("id"), .type = FT_STR, .get = get_finding_id, .set = set_finding_id,
 	 .desc = "stable rule id, e.g. owntracks.location"},
 	{FIELD_KEY("category"), .type = FT_ENUM, FMEMBER(F, category), .enm = &msw_category_enum},
 	{FIELD_KEY("severity"), .type = FT_ENUM, FMEMBER(F, severity), .enm = &msw_severity_enum},
 	{FIELD_KEY("confidence"), .type = FT_ENUM, FMEMBER(F, confidence),
 	 .enm = &msw_confidence_enum},
-	{FIELD_KEY("cwe"), .type = FT_INT, .get = get_cwe, .flags = F_NULL,
+	{FIELD_KEY("cwe"), .type = FT_INT, .get = get_cwe, .set = set_cwe, .flags = F_NULL,
 	 .desc = "the CWE that names the weakness", .min = 1, .max = 100000},
 	{FIELD_KEY("topic"), .type = FT_BYTES, FMEMBER(F, topic), .flags = F_NULL | F_ZERO,
 	 .desc = "the topic the finding was read from (redacted like the topic list)"},
@@ -803,22 +962,27 @@ static const struct fdef broker_fields[] = {
 static const struct fblock broker_table = {FIELDS(broker_fields)};
 
 static const struct fdef versions_fields[] = {
-	{FIELD_KEY("3.1"), .type = FT_ENUM, .get = get_version_at, .arg = 0, .flags = F_OPT,
+	{FIELD_KEY("3.1"), .type = FT_ENUM, .get = get_version_at, .set = set_version_at, .arg = 0,
+	 .flags = F_OPT,
 	 .enm = &msw_vres_enum},
-	{FIELD_KEY("3.1.1"), .type = FT_ENUM, .get = get_version_at, .arg = 1, .flags = F_OPT,
+	{FIELD_KEY("3.1.1"), .type = FT_ENUM, .get = get_version_at, .set = set_version_at, .arg = 1,
+	 .flags = F_OPT,
 	 .enm = &msw_vres_enum},
-	{FIELD_KEY("5.0"), .type = FT_ENUM, .get = get_version_at, .arg = 2, .flags = F_OPT,
+	{FIELD_KEY("5.0"), .type = FT_ENUM, .get = get_version_at, .set = set_version_at, .arg = 2,
+	 .flags = F_OPT,
 	 .enm = &msw_vres_enum},
 };
 static const struct fblock versions_table = {FIELDS(versions_fields)};
 
 static const struct fdef connack_fields[] = {
 	{FIELD_KEY("code"), .type = FT_INT, FSIZED(R, connack_code), .min = 0, .max = 255},
-	{FIELD_KEY("reason"), .type = FT_WORD, .get = get_reason, .flags = F_NULL},
-	{FIELD_KEY("raw_hex"), .type = FT_HEX, .get = get_raw_hex, .pattern = "^([0-9a-f]{2})*$"},
-	{FIELD_KEY("raw_truncated"), .type = FT_BOOL, .get = get_raw_truncated, .flags = F_OPT,
+	{FIELD_KEY("reason"), .type = FT_WORD, .get = get_reason, .set = set_reason, .flags = F_NULL},
+	{FIELD_KEY("raw_hex"), .type = FT_HEX, .get = get_raw_hex, .set = set_raw_hex, .pattern = "^([0-9a-f]{2})*$"},
+	{FIELD_KEY("raw_truncated"), .type = FT_BOOL, .get = get_raw_truncated,
+	 .set = set_raw_truncated, .flags = F_OPT,
 	 .desc = "raw_hex holds only the first 1024 bytes of a larger CONNACK"},
-	{FIELD_KEY("raw_len"), .type = FT_UINT, .get = get_raw_len, .flags = F_OPT,
+	{FIELD_KEY("raw_len"), .type = FT_UINT, .get = get_raw_len, .set = set_raw_len,
+	 .flags = F_OPT,
 	 .desc = "length in bytes of the whole CONNACK when raw_hex was truncated"},
 	{FIELD_KEY("properties"), .type = FT_REF, FMEMBER(R, connack_props), .flags = F_NULL,
 	 .desc = "MQTT 5 CONNACK properties, decoded; null for 3.x"},
@@ -826,12 +990,12 @@ static const struct fdef connack_fields[] = {
 static const struct fblock connack_table = {FIELDS(connack_fields)};
 
 static const struct fdef record_fields[] = {
-	{FIELD_KEY("schema"), .type = FT_WORD, .get = get_schema, .pattern = "^mqttsweep\\.record/1$",
+	{FIELD_KEY("schema"), .type = FT_WORD, .get = get_schema, .set = set_schema, .pattern = "^mqttsweep\\.record/1$",
 	 .desc = "the record format and its version"},
 	{FIELD_KEY("kind"), .type = FT_ENUM, FMEMBER(R, kind), .enm = &msw_kind_enum},
-	{FIELD_KEY("probe"), .type = FT_STR, .get = get_probe},
+	{FIELD_KEY("probe"), .type = FT_STR, .get = get_probe, .set = set_probe},
 	{FIELD_KEY("scan_id"), .type = FT_CHARS, FSIZED(R, scan_id)},
-	{FIELD_KEY("timestamp"), .type = FT_WORD, .get = get_timestamp,
+	{FIELD_KEY("timestamp"), .type = FT_WORD, .get = get_timestamp, .set = set_timestamp,
 	 .pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"},
 	{FIELD_KEY("tool_version"), .type = FT_WORD, .get = get_sinkval, .flags = F_SINKVAL,
 	 .desc = "the mqttsweep version that wrote the record"},
@@ -852,9 +1016,11 @@ static const struct fdef record_fields[] = {
 	 .flags = F_NULL | F_ZERO, .pattern = "^(3\\.1|3\\.1\\.1|5\\.0)$",
 	 .desc = "protocol version of the accepted (or last answered) CONNECT; null when MQTT was not spoken"},
 	{FIELD_KEY("auth"), .type = FT_ENUM, FMEMBER(R, auth), .enm = &msw_auth_enum},
-	{FIELD_KEY("connack"), .type = FT_BLOCK, .get = get_connack, .flags = F_NULL,
+	{FIELD_KEY("connack"), .type = FT_BLOCK, .get = get_connack, .set = set_connack,
+	 .flags = F_NULL,
 	 .sub = &connack_table},
-	{FIELD_KEY("versions"), .type = FT_BLOCK, .get = get_versions, .flags = F_OPT,
+	{FIELD_KEY("versions"), .type = FT_BLOCK, .get = get_versions, .set = set_versions,
+	 .flags = F_OPT,
 	 .sub = &versions_table},
 	{FIELD_KEY("read_access"), .type = FT_ENUM, FMEMBER(R, read_access), .enm = &msw_read_enum},
 	{FIELD_KEY("write_access"), .type = FT_ENUM, FMEMBER(R, write_access),
@@ -864,7 +1030,8 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("findings"), .type = FT_LIST, FMEMBER(R, findings.p), FCOUNT(R, findings.n),
 	 .sub = &finding_table},
 	{FIELD_KEY(""), .type = FT_BLOCKS, .get = get_blocks, .arg = RB_SLOT_LAYER},
-	{FIELD_KEY("duration_ms"), .type = FT_INT, .get = get_duration, .min = 0, .max = 0},
+	{FIELD_KEY("duration_ms"), .type = FT_INT, .get = get_duration, .set = set_duration,
+	 .min = 0, .max = 0},
 	{FIELD_KEY("error"), .type = FT_STR, FMEMBER(R, error), .flags = F_NULL},
 	{FIELD_KEY(""), .type = FT_JSON, FMEMBER(R, extra), .flags = F_OPT | F_MERGE},
 	{FIELD_KEY(""), .type = FT_BLOCKS, .get = get_blocks, .arg = RB_SLOT_TAIL},

@@ -5,8 +5,11 @@
  * whose one sink is the pipe to the parent (sink_worker_pipe, output_open_to): every
  * record as one JSON line, plus control lines
  *   {"__host_done": index, "tally": {counts}}   {"__progress": {counts}}   {"__stats": {counts}}
- * The parent hands records to output_json(), host markers to output_host_done(), sums
- * the stats, and forwards a stop signal to the children. */
+ * The parent reads each record line back into a record (record_from_tree(): the tables'
+ * reader) and hands it to output_record(), so its sinks walk it as a single process's
+ * would (a record with a part the tables cannot read back yet goes to output_json() as
+ * its parsed tree); host markers go to output_host_done(); it sums the stats and
+ * forwards a stop signal to the children. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 #include "engine/engine_priv.h"
 #include "output/output.h"
+#include "output/record.h"
 #include "output/sink.h"
 
 #ifndef MSW_VERSION
@@ -201,8 +205,17 @@ static void handle_line(struct output *out, struct wchild *w, char *line, bool *
 		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19 &&
 		    output_host_done(out, (uint64_t)v->valuedouble, &tally))
 			*failed = true;
-	} else if (output_json(out, o)) {
-		*failed = true;
+	} else {
+		/* a record: read back through the tables, so the sinks walk it; a part they
+		 * cannot read back yet keeps the parsed tree for this one */
+		struct msw_record rec;
+		if (record_from_tree(o, &rec) == MSW_OK) {
+			if (output_record(out, &rec))
+				*failed = true;
+			record_free(&rec);
+		} else if (output_json(out, o)) {
+			*failed = true;
+		}
 	}
 	cJSON_Delete(o);
 }

@@ -18,6 +18,13 @@ msw_err record_block_text(const struct fblock *blk, const void *obj, struct dbuf
 /* Append the record's compact JSON text to b: byte for byte jsonw_append(record_to_json(r)).
  * On an error (b's cap, out of memory) b is left as it was. */
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b);
+/* A record from its JSON text (one line record_text() wrote), or from that text parsed:
+ * the walker's inverse over the same tables (output/record_read.c). MSW_ERR_MALFORMED for
+ * anything no record gives (and TOO_BIG past a cap, NOMEM), MSW_ERR_UNSUPPORTED for a part
+ * the tables cannot read back yet (a block with computed rows that have no setter): keep
+ * the parsed tree for that one. On an error *r is empty (record_free() is harmless). */
+msw_err record_from_json(const char *text, size_t n, struct msw_record *r);
+msw_err record_from_tree(const cJSON *o, struct msw_record *r);
 /* Add a bytes field to a JSON object: "name" if valid UTF-8, else "name_b64". */
 void json_add_bytes(cJSON *o, const char *name, const uint8_t *p, size_t n);
 

@@ -1,0 +1,263 @@
+/* record_from_json() reads back what record_text() wrote: random records of
+ * test_record_text.c's generator (any bytes in every text, _b64 twins, extra members that
+ * shadow envelope names, subtrees needing sanitising) and the hostile full record go text
+ * -> record -> text byte for byte; a record with a part the tables cannot read back yet
+ * (a tls, websocket or CONNACK-property block) is MSW_ERR_UNSUPPORTED, never a different
+ * record. Hostile texts (every prefix of a record, wrong types, non-canonical base64, text
+ * where base64 belongs, out-of-range numbers, unknown members, caps) earn an error, never
+ * a crash or a leak (ASan). */
+#define _GNU_SOURCE
+#include "output/record.h"
+
+#pragma GCC diagnostic ignored "-Wunused-function"
+#define main test_record_text_main
+#include "test_record_text.c"
+#undef main
+
+static int rt_same, rt_unsupported;
+
+/* Parts read back as UNSUPPORTED: a layer block or CONNACK properties (computed rows
+ * without setters), or a block written after extra's members whose name one of them has
+ * (the text cannot tell which is which). */
+static bool has_unreadable(const struct msw_record *r)
+{
+	return record_block(r, &tls_table) || record_block(r, &ws_table) || r->connack_props.p ||
+	       (r->extra && r->nblocks);
+}
+
+/* text -> record -> text: the same bytes (or UNSUPPORTED for a part not readable yet). */
+static void round_trip(const struct msw_record *r)
+{
+	struct dbuf a, b;
+	struct msw_record back;
+	msw_err rc;
+
+	dbuf_init(&a, 1u << 26);
+	dbuf_init(&b, 1u << 26);
+	assert_int_equal(record_text(r, "9.9.9", &a), MSW_OK);
+	rc = record_from_json((const char *)a.p, a.len, &back);
+	if (rc == MSW_ERR_UNSUPPORTED && has_unreadable(r)) {
+		rt_unsupported++;
+	} else {
+		if (rc != MSW_OK)
+			fprintf(stderr, "%s: %.*s\n", msw_err_str(rc), (int)a.len, (char *)a.p);
+		assert_int_equal(rc, MSW_OK);
+		assert_int_equal(record_text(&back, "9.9.9", &b), MSW_OK);
+		if (a.len != b.len || memcmp(a.p, b.p, a.len)) {
+			fprintf(stderr, "text:  %.*s\nagain: %.*s\n", (int)a.len, (char *)a.p,
+				(int)b.len, (char *)b.p);
+			fail();
+		}
+		rt_same++;
+	}
+	record_free(&back);
+	dbuf_free(&a);
+	dbuf_free(&b);
+}
+
+static void test_read_random(void **st)
+{
+	(void)st;
+	rt_same = rt_unsupported = 0;
+	for (int i = 0; i < 3000; i++) {
+		struct msw_record r;
+		int unsupported_before;
+		rnd_record(&r);
+		round_trip(&r);
+		/* the same record without the parts not readable yet ... */
+		record_block_drop(&r, &tls_table);
+		record_block_drop(&r, &ws_table);
+		fref_clear(&r.connack_props);
+		round_trip(&r);
+		/* ... and without extra: the blocks written last come back (as extra) whole */
+		cJSON_Delete(r.extra);
+		r.extra = NULL;
+		unsupported_before = rt_unsupported;
+		round_trip(&r);
+		assert_int_equal(rt_unsupported, unsupported_before);
+		record_free(&r);
+	}
+	fprintf(stderr, "round trips: %d the same, %d unsupported\n", rt_same, rt_unsupported);
+	assert_true(rt_same > 6000);
+}
+
+/* The hostile full record of test_record_text.c (its blocks dropped: not readable yet). */
+static void test_read_hostile(void **st)
+{
+	struct msw_record r;
+	struct msw_finding f = {.id = NULL, .category = CAT__COUNT + 3, .severity = SEV_HIGH,
+				.cwe = 79, .title = "t\xff", .evidence = "a\"b\\c\x01"};
+	uint8_t big[1500];
+
+	(void)st;
+	record_init(&r, "mq\xfftt");
+	snprintf(r.scan_id, sizeof(r.scan_id), "abc");
+	r.start_us = 1764000000123456;
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.\xff");
+	r.port = 65535;
+	r.hostname = strdup("h\xc3\xa9\"\n\x01");
+	r.auth_identity = strdup("us\xff" "er");
+	r.transport = TRANSPORT_WSS;
+	r.transport_security = TSEC_MTLS;
+	r.status = ST__COUNT + 5;
+	r.error = strdup("bad \xff");
+	r.mqtt = true;
+	snprintf(r.mqtt_version, sizeof(r.mqtt_version), "5.0");
+	r.connack_code = 0x9D;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	mbytes_set(&r.connack_raw, big, sizeof(big)); /* raw_len: the bytes past 1024 are 0 */
+	round_trip(&r);
+	memset(big + CONNACK_RAW_MAX, 0, sizeof(big) - CONNACK_RAW_MAX);
+	mbytes_free(&r.connack_raw);
+	mbytes_set(&r.connack_raw, big, sizeof(big));
+	r.versions = (struct msw_versions){.set = true, .planned = 5, .v = {VR_ACCEPTED, 0, 99}};
+	r.broker_product = strdup("mosquitto");
+	r.broker_version = strdup("2.0\xff");
+	record_add_evidence(&r, "$SYS/broker/version", "2.0\xff");
+	struct msw_topic *t = record_topic(&r, BAD, sizeof(BAD), 10);
+	mbytes_set(&t->sample, "s\0x", 3);
+	t->bytes = 1ull << 50;
+	record_topic(&r, (const uint8_t *)"", 0, 10);
+	mbytes_set(&f.topic, BAD, sizeof(BAD));
+	record_add_finding(&r, &f);
+	mbytes_free(&f.topic);
+	r.extra = cJSON_CreateObject();
+	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");
+	cJSON_AddStringToObject(r.extra, "ip", "ip is _b64");
+	cJSON_AddItemToObject(r.extra, "http", bad_tree(3));
+	cJSON_AddItemToObject(r.extra, "deep", bad_tree(70));
+	cJSON_AddItemToObject(r.extra, "\xff", cJSON_CreateTrue());
+	rnd_host(&r);
+	round_trip(&r);
+	record_free(&r);
+}
+
+static void expect_error(const char *text)
+{
+	struct msw_record r;
+	msw_err rc = record_from_json(text, strlen(text), &r);
+
+	if (rc == MSW_OK)
+		fprintf(stderr, "taken: %s\n", text);
+	assert_int_not_equal(rc, MSW_OK);
+	record_free(&r);
+}
+
+/* A valid record's text with one member replaced (by its name) or removed. */
+static void mutate(const char *base, const char *key, const char *value)
+{
+	cJSON *o = cJSON_Parse(base);
+	char *txt;
+
+	assert_non_null(o);
+	if (value)
+		cJSON_ReplaceItemInObjectCaseSensitive(o, key, cJSON_Parse(value));
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	txt = cJSON_PrintUnformatted(o);
+	expect_error(txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+static void test_hostile_text(void **st)
+{
+	struct msw_record r;
+	struct dbuf a;
+	struct msw_finding f = {.id = "x.y", .title = "t", .cwe = 5};
+	char *base;
+
+	(void)st;
+	record_init(&r, "mqtt");
+	r.start_us = 1764000000123000;
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.1");
+	r.connack_code = 0;
+	mbytes_set(&r.connack_raw, "\x20\x02\x00\x00", 4);
+	r.hostname = strdup("h");
+	record_topic(&r, (const uint8_t *)"a/b", 3, 10);
+	record_add_finding(&r, &f);
+	dbuf_init(&a, 1u << 20);
+	assert_int_equal(record_text(&r, "9.9.9", &a), MSW_OK);
+	record_free(&r);
+	base = strndup((const char *)a.p, a.len);
+	/* the text itself is read */
+	assert_int_equal(record_from_json(base, strlen(base), &r), MSW_OK);
+	record_free(&r);
+	/* every prefix */
+	for (size_t n = 0; n < a.len; n++) {
+		msw_err rc = record_from_json(base, n, &r);
+		assert_int_not_equal(rc, MSW_OK);
+		record_free(&r);
+	}
+	expect_error("[]");
+	expect_error("null");
+	expect_error("{}");
+	mutate(base, "schema", "\"mqttsweep.record/2\"");
+	mutate(base, "timestamp", "\"2025-13-40T99:00:00.000Z\"");
+	mutate(base, "timestamp", "\"2025-01-01T00:00:00Z\"");
+	mutate(base, "port", "65536");
+	mutate(base, "port", "-1");
+	mutate(base, "port", "1.5");
+	mutate(base, "port", "\"1883\"");
+	mutate(base, "status", "\"no-such-status\"");
+	mutate(base, "mqtt", "1");
+	mutate(base, "hostname", "7");
+	mutate(base, "ip", "\"0123456789012345678901234567890123456789012345678901234567890123456789\"");
+	mutate(base, "duration_ms", "-4");
+	mutate(base, "port", NULL);                       /* a row that is always there */
+	mutate(base, "connack", "{\"code\":0,\"reason\":\"Not this\",\"raw_hex\":\"20020000\","
+			       "\"properties\":null}");
+	mutate(base, "connack", "{\"code\":1e10,\"reason\":null,\"raw_hex\":\"\",\"properties\":null}");
+	mutate(base, "connack", "{\"code\":0,\"reason\":\"Connection Accepted\",\"raw_hex\":\"2g\","
+			       "\"properties\":null}");
+	mutate(base, "connack", "{\"code\":0,\"reason\":\"Connection Accepted\",\"raw_hex\":\"\","
+			       "\"raw_truncated\":true,\"raw_len\":99999999999,\"properties\":null}");
+	mutate(base, "connack", "{\"code\":0,\"reason\":\"Connection Accepted\",\"raw_hex\":\"\","
+			       "\"properties\":null,\"more\":1}");
+	mutate(base, "topics", "{\"count\":1}");
+	mutate(base, "topics", "{\"count\":1,\"sys_count\":0,\"retained\":0,\"messages\":0,"
+			      "\"bytes\":0,\"truncated\":false,\"list\":[{\"topic_b64\":\"YS9i\"}]}");
+	mutate(base, "findings", "[{\"id\":\"x\"}]");
+	mutate(base, "findings", "[1]");
+	mutate(base, "findings", "{}");
+	/* base64 where text belongs, text where base64 belongs, non-canonical base64 */
+	{
+		char *t = calloc(1, strlen(base) + 16), *h;
+		memcpy(t, base, strlen(base));
+		h = strstr(t, "\"hostname\":\"h\"");
+		assert_non_null(h);
+		memcpy(h, "\"hostname_b64\":\"aA==\"", 21); /* "h" is text: never base64 */
+		memmove(h + 21, h + 14, strlen(h + 14) + 1);
+		expect_error(t);
+		free(t);
+	}
+	expect_error("{\"schema\":\"mqttsweep.record/1\",\"kind\":\"service\",\"probe_b64\":\"/w=\"}");
+	/* the extra members: one that repeats a name written above */
+	{
+		size_t n = strlen(base);
+		char *t = malloc(n + 32);
+		memcpy(t, base, n - 1);
+		snprintf(t + n - 1, 32, ",\"ip\":\"x\"}");
+		expect_error(t);
+		snprintf(t + n - 1, 32, ",\"zz\":1,\"zz\":2}");
+		expect_error(t);
+		snprintf(t + n - 1, 32, ",\"zz\":1}"); /* a new name: extra */
+		assert_int_equal(record_from_json(t, strlen(t), &r), MSW_OK);
+		assert_non_null(cJSON_GetObjectItem(r.extra, "zz"));
+		record_free(&r);
+		free(t);
+	}
+	free(base);
+	dbuf_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_random),
+		cmocka_unit_test(test_read_hostile),
+		cmocka_unit_test(test_hostile_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
