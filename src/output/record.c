@@ -1,7 +1,7 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, smb, the
- * host summary) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, smb, amqp,
+ * the host summary) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -12,6 +12,7 @@
  * (error, broker product/version, finding texts) go through the same gate. */
 #include "output/record.h"
 #include "classify/cls_result.h"
+#include "probes/amqp_rec.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
@@ -561,6 +562,50 @@ static cJSON *smb_json(const struct smb_result *s)
 	return o;
 }
 
+/* ---- the amqp block, as the AMQP probe built it before amqp_info ---- */
+
+static void amqp_prop(cJSON *o, const char *k, const struct amqp_str *v)
+{
+	if (v->present)
+		cJSON_AddStringToObject(o, k, v->s);
+}
+
+static void amqp_list(cJSON *o, const char *k, const struct strlist *l)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, k);
+
+	for (uint32_t i = 0; a && i < l->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i].p ? (const char *)l->v[i].p : ""));
+}
+
+static cJSON *amqp_json(const struct amqp_info *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	char proto[sizeof(b->protocol) + 1], loc[sizeof(b->locales) + 1];
+
+	if (!o)
+		return NULL;
+	snprintf(proto, sizeof(proto), "%.*s", (int)sizeof(b->protocol), b->protocol);
+	snprintf(loc, sizeof(loc), "%.*s", (int)sizeof(b->locales), b->locales);
+	cJSON_AddStringToObject(o, "protocol", proto);
+	cJSON_AddStringToObject(o, "answer", fenum_name(&amqp_answer_enum, (int)b->answer));
+	amqp_prop(o, "product", &b->product);
+	amqp_prop(o, "version", &b->version);
+	amqp_prop(o, "platform", &b->platform);
+	amqp_prop(o, "cluster_name", &b->cluster_name);
+	amqp_prop(o, "copyright", &b->copyright);
+	amqp_prop(o, "information", &b->information);
+	if (b->mechanisms.n)
+		amqp_list(o, "mechanisms", &b->mechanisms);
+	if (loc[0])
+		cJSON_AddStringToObject(o, "locales", loc);
+	if (b->capabilities.n)
+		amqp_list(o, "capabilities", &b->capabilities);
+	if (b->sasl_asked)
+		amqp_list(o, "sasl_mechanisms", &b->sasl_mechanisms);
+	return o;
+}
+
 /* ---- the host summary, as the engine built it before struct host_summary ---- */
 
 static void add_host_summary(cJSON *o, const struct host_summary *h)
@@ -764,6 +809,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	const struct smb_result *smb = record_block(r, &smb_table);
 	if (smb)
 		kadd(o, "smb", smb_json(smb));
+	const struct amqp_info *amqp = record_block(r, &amqp_table);
+	if (amqp)
+		kadd(o, "amqp", amqp_json(amqp));
 	const struct cls_result *cr = record_block(r, &cls_result_table);
 	if (cr)
 		add_cls_result(o, cr);

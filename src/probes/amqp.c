@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
 #include "base/config.h"
+#include "base/record.h"
 #include "base/target.h"
-#include "output/record.h"
 #include "probes/amqp_codec.h"
+#include "probes/amqp_rec.h"
 #include "probes/probe.h"
 
 #define AMQP_MAX_INPUT (AMQP_MAX_FRAME + 64)
@@ -114,54 +114,6 @@ static enum probe_rc amqp_on_close(struct pctx *c, msw_err why)
 }
 
 /* ---- the record ---- */
-
-static void add_str(cJSON *o, const char *k, const struct amqp_str *v)
-{
-	if (v->present)
-		cJSON_AddStringToObject(o, k, v->s);
-}
-
-static void add_list(cJSON *o, const char *k, const char (*v)[24], size_t n)
-{
-	cJSON *a = cJSON_AddArrayToObject(o, k);
-
-	for (size_t i = 0; a && i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-}
-
-static cJSON *block(const struct amqp_state *s, const struct amqp_reply *r)
-{
-	cJSON *o = cJSON_CreateObject(), *caps;
-	const char *proto = r->kind == AMQP_START ? "0-9-1" : amqp_proto_name(r->proto);
-	char pv[16];
-
-	if (!o)
-		return NULL;
-	if (proto)
-		cJSON_AddStringToObject(o, "protocol", proto);
-	else {
-		snprintf(pv, sizeof(pv), "%u.%u.%u.%u", r->proto[0], r->proto[1], r->proto[2], r->proto[3]);
-		cJSON_AddStringToObject(o, "protocol", pv);
-	}
-	cJSON_AddStringToObject(o, "answer", r->kind == AMQP_START ? "connection_start"
-					     : r->kind == AMQP_SASL ? "sasl_mechanisms" : "protocol_header");
-	add_str(o, "product", &r->product);
-	add_str(o, "version", &r->version);
-	add_str(o, "platform", &r->platform);
-	add_str(o, "cluster_name", &r->cluster_name);
-	add_str(o, "copyright", &r->copyright);
-	add_str(o, "information", &r->information);
-	if (r->nmechs)
-		add_list(o, "mechanisms", r->mechs, r->nmechs);
-	if (r->locales[0])
-		cJSON_AddStringToObject(o, "locales", r->locales);
-	if (r->ncaps && (caps = cJSON_AddArrayToObject(o, "capabilities")))
-		for (size_t i = 0; i < r->ncaps; i++)
-			cJSON_AddItemToArray(caps, cJSON_CreateString(r->caps[i]));
-	if (s->gotsasl && r == &s->first && s->second.kind == AMQP_SASL)
-		add_list(o, "sasl_mechanisms", s->second.mechs, s->second.nmechs);
-	return o;
-}
 
 /* "RabbitMQ" -> "rabbitmq", ActiveMQ Artemis's "apache-activemq-artemis" -> "artemis" */
 static char *product_id(const char *p)
@@ -264,16 +216,15 @@ static void findings(struct pctx *c, const struct amqp_state *s)
 static void amqp_finish(struct pctx *c)
 {
 	struct amqp_state *s = c->state;
-	cJSON *b;
+	struct amqp_info *b;
 
 	if (!s->got091)
 		return; /* refused, silent, or not AMQP: the engine and on_data said so */
 	c->rec->status = ST_SUCCESS;
 	set_broker(c->rec, &s->first);
-	if (!c->rec->extra)
-		c->rec->extra = cJSON_CreateObject();
-	if (c->rec->extra && (b = block(s, &s->first)))
-		cJSON_AddItemToObject(c->rec->extra, "amqp", b);
+	if ((b = record_block_new(c->rec, &amqp_table)))
+		(void)amqp_info_fill(b, &s->first,
+				     s->gotsasl && s->second.kind == AMQP_SASL ? &s->second : NULL);
 	findings(c, s);
 }
 

@@ -9,7 +9,7 @@
  * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
  * that record, for one whose subtree (extra) is the input
  * parsed as JSON (any keys and strings, valid UTF-8 or not), and for one whose probe blocks
- * (smb) hold the input wherever a peer's text goes. */
+ * (smb, amqp) hold the input wherever a peer's text goes. */
 #include <assert.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
@@ -17,6 +17,7 @@
 #include "output/escape.h"
 #include "output/jsonw.h"
 #include "output/record.h"
+#include "probes/amqp_rec.h"
 #include "probes/smb_result.h"
 
 static void check_escapers(const uint8_t *data, size_t size)
@@ -91,7 +92,8 @@ static void check_blocks(const uint8_t *data, size_t size)
 		return;
 	record_init(&r, "smb");
 	struct smb_result *smb = record_block_new(&r, &smb_table);
-	assert(smb);
+	struct amqp_info *amqp = record_block_new(&r, &amqp_table);
+	assert(smb && amqp);
 	smb_result_init(smb);
 	struct smb_share *sh = smb_result_add_share(smb, s);
 	struct smb_share *bad = smb_result_add_share(smb, s);
@@ -104,6 +106,10 @@ static void check_blocks(const uint8_t *data, size_t size)
 	sh->files[0].what = "home coordinates";
 	bad->access = SMB_ACCESS_ERROR;
 	bad->error = strdup(s);
+	snprintf(amqp->product.s, sizeof(amqp->product.s), "%s", s);
+	amqp->product.present = true;
+	snprintf(amqp->locales, sizeof(amqp->locales), "%s", s);
+	strlist_add(&amqp->mechanisms, s, strlen(s), AMQP_MAX_MECHS);
 	cJSON *j = record_to_json(&r, "fuzz");
 	assert(j);
 	same_as_text(&r, j);

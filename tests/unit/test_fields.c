@@ -13,6 +13,7 @@
 #include "base/record.h"
 #include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
+#include "probes/amqp_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -79,6 +80,7 @@ static void test_tables(void **st)
 	lint_block(&ws_table, 0);
 	lint_block(&host_summary_table, 0);
 	lint_block(&smb_table, 0);
+	lint_block(&amqp_table, 0);
 	lint_block(&cls_result_table, 0);
 }
 

@@ -4,7 +4,7 @@
  * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
  * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
  * records (typed blocks drawn too: tls, websocket, CONNACK properties, host summary, the
- * classifier's, smb, their peer texts of any bytes). */
+ * classifier's, smb, amqp, their peer texts of any bytes). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +19,7 @@
 #include "output/record.h"
 #include "classify/cls_result.h"
 #include "probes/mqtt_props_rec.h"
+#include "probes/amqp_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -662,6 +663,47 @@ static void rnd_smb(struct msw_record *r)
 	s->secrets_read = rnd(20);
 }
 
+/* A word as the codec keeps it: any byte but NUL (mechanisms hold quotes and backslashes). */
+static void rnd_word(struct strlist *l, uint32_t max)
+{
+	for (uint32_t i = 0, n = rnd(max + 1); i < n; i++) {
+		char *w = rnd_cstr(8);
+		strlist_add(l, w, strlen(w), max);
+		free(w);
+	}
+}
+
+static void rnd_amqp_str(struct amqp_str *p)
+{
+	char *s = rnd_cstr(rnd(8) ? 20 : sizeof(p->s) - 1);
+	p->present = rnd(3);
+	snprintf(p->s, sizeof(p->s), "%s", p->present || rnd(2) ? s : "");
+	free(s);
+}
+
+static void rnd_amqp(struct msw_record *r)
+{
+	struct amqp_info *b = record_block_new(r, &amqp_table);
+	char *s = rnd_cstr(sizeof(b->protocol) - 1);
+
+	snprintf(b->protocol, sizeof(b->protocol), "%s", rnd(2) ? "0-9-1" : s);
+	free(s);
+	b->answer = (enum amqp_answer)rnd(AMQP_ANSWER__COUNT + 1);
+	rnd_amqp_str(&b->product);
+	rnd_amqp_str(&b->version);
+	rnd_amqp_str(&b->platform);
+	rnd_amqp_str(&b->cluster_name);
+	rnd_amqp_str(&b->copyright);
+	rnd_amqp_str(&b->information);
+	rnd_word(&b->mechanisms, AMQP_MAX_MECHS);
+	s = rnd_cstr(rnd(2) ? 0 : sizeof(b->locales) - 1);
+	snprintf(b->locales, sizeof(b->locales), "%s", s);
+	free(s);
+	rnd_word(&b->capabilities, AMQP_MAX_CAPS);
+	b->sasl_asked = rnd(2);
+	rnd_word(&b->sasl_mechanisms, AMQP_MAX_MECHS);
+}
+
 static void rnd_record(struct msw_record *r)
 {
 	record_init(r, rnd(4) ? "mqtt" : NULL);
@@ -740,6 +782,8 @@ static void rnd_record(struct msw_record *r)
 		rnd_cls(r);
 	if (!rnd(4))
 		rnd_smb(r);
+	if (!rnd(4))
+		rnd_amqp(r);
 }
 
 static void test_random(void **st)
