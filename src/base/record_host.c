@@ -5,6 +5,14 @@
 #include <string.h>
 #include "base/record.h"
 
+/* The words a service's access can be: the probe's summarize() word (http: open,
+ * login_required, unknown; smb: open, listing_only, login_required), else the MQTT auth
+ * vocabulary (msw_auth_enum; test_fields checks every name matches). */
+#define HOST_ACCESS_PATTERN                                                                   \
+	"^(anonymous|any_credentials|authenticated|credentials_required|client_cert_required|" \
+	"not_authorized|banned|server_moved|use_another_server|unknown|open|login_required|"   \
+	"listing_only)$"
+
 #define S struct host_service
 #define H struct host_summary
 
@@ -25,7 +33,7 @@ static const struct fdef service_fields[] = {
 	{FIELD_KEY("port"), .type = FT_UINT, FSIZED(S, port), .min = 0, .max = 65535},
 	{FIELD_KEY("transport"), .type = FT_ENUM, FMEMBER(S, transport), .enm = &msw_transport_enum},
 	{FIELD_KEY("status"), .type = FT_ENUM, FMEMBER(S, status), .enm = &msw_status_enum},
-	{FIELD_KEY("auth"), .type = FT_WORD, FMEMBER(S, access),
+	{FIELD_KEY("auth"), .type = FT_WORD, FMEMBER(S, access), .pattern = HOST_ACCESS_PATTERN,
 	 .desc = "what an outsider gets, in the probe's own words"},
 	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst_service, .flags = F_NULL,
 	 .enm = &msw_severity_enum},

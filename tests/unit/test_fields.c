@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <regex.h>
 #include "base/fields.h"
 #include "base/record.h"
 #include "classify/cls_result.h"
@@ -222,6 +223,31 @@ static void test_enum(void **st)
 	assert_int_equal(fenum_lookup(&msw_severity_enum, NULL), -1);
 }
 
+/* A host's service access word: every MQTT auth name and the probes' own words match the
+ * row's schema pattern (which the schema uses as the list of words). */
+static void test_access_pattern(void **st)
+{
+	(void)st;
+	const struct fblock *svc = host_summary_table.f[0].sub;
+	const struct fdef *f = NULL;
+	static const char *const probe_words[] = {"open", "login_required", "listing_only", "unknown"};
+	regex_t re;
+
+	for (size_t i = 0; svc && i < svc->n; i++)
+		if (strcmp(svc->f[i].name, "auth") == 0)
+			f = &svc->f[i];
+	assert_non_null(f);
+	assert_non_null(f->pattern);
+	assert_int_equal(regcomp(&re, f->pattern, REG_EXTENDED | REG_NOSUB), 0);
+	for (int i = 0; i < msw_auth_enum.n; i++)
+		assert_int_equal(regexec(&re, msw_auth_enum.names[i], 0, NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(probe_words) / sizeof(probe_words[0]); i++)
+		assert_int_equal(regexec(&re, probe_words[i], 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(&re, "maybe", 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(&re, "open2", 0, NULL, 0), 0);
+	regfree(&re);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_access_pattern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
