@@ -2,6 +2,7 @@
 #include "classify/cls_result.h"
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const hp_names[CLS_HP__COUNT] = {
 	[CLS_HP_STRONG] = "strong",
@@ -17,6 +18,12 @@ static void get_honeypot(const void *o, const struct fdef *f, struct fval *v)
 
 	v->p = c;
 	v->absent = !c->honeypot;
+}
+
+static int set_honeypot(void *o, const struct fdef *f, const struct fval *v)
+{
+	((C *)o)->honeypot = !v->absent;
+	return 0;
 }
 
 static const struct fdef hp_fields[] = {
@@ -61,21 +68,69 @@ static void get_fp_capped(const void *o, const struct fdef *f, struct fval *v)
 	v->absent = !fp->n || !fp->capped;
 }
 
-#define FP_ROWS(nm, m, set, hash_desc)                                                        \
-	{FIELD_KEY(nm), .type = FT_HEX, .get = get_fp_hash, .arg = offsetof(C, m),             \
+/* The setters (the record reader) take the three rows in order: the hash, then its count
+ * (a hash is written with its count, never alone), then capped (written only when true). */
+static struct cls_fingerprint *fp_at(void *o, const struct fdef *f)
+{
+	return (struct cls_fingerprint *)((char *)o + f->arg);
+}
+
+static int set_fp_hash(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct cls_fingerprint *fp = fp_at(o, f);
+
+	if (v->absent)
+		return 0;
+	if (v->n != sizeof(fp->hash))
+		return MSW_ERR_MALFORMED;
+	memcpy(fp->hash, v->s, sizeof(fp->hash));
+	fp->n = 1; /* there; the count follows */
+	return 0;
+}
+
+static int set_fp_n(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct cls_fingerprint *fp = fp_at(o, f);
+
+	if (v->absent)
+		return fp->n ? MSW_ERR_MALFORMED : 0;
+	if (!fp->n || !v->u || v->u > UINT32_MAX)
+		return MSW_ERR_MALFORMED;
+	fp->n = (uint32_t)v->u;
+	return 0;
+}
+
+static int set_fp_capped(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct cls_fingerprint *fp = fp_at(o, f);
+
+	if (v->absent)
+		return 0;
+	if (!fp->n || !v->b)
+		return MSW_ERR_MALFORMED;
+	fp->capped = true;
+	return 0;
+}
+
+#define FP_ROWS(nm, m, what, hash_desc)                                                       \
+	{FIELD_KEY(nm), .type = FT_HEX, .get = get_fp_hash, .set = set_fp_hash,                \
+	 .arg = offsetof(C, m),                                                                 \
 	 .flags = F_OPT, .pattern = "^[0-9a-f]{32}$", .desc = hash_desc},                      \
-	{FIELD_KEY(nm "_n"), .type = FT_UINT, .get = get_fp_n, .arg = offsetof(C, m),          \
+	{FIELD_KEY(nm "_n"), .type = FT_UINT, .get = get_fp_n, .set = set_fp_n,                \
+	 .arg = offsetof(C, m),                                                                 \
 	 .flags = F_OPT, .min = 1, .max = UINT32_MAX,                                          \
-	 .desc = "how many messages of the " set " the fingerprint covers"},                   \
-	{FIELD_KEY(nm "_capped"), .type = FT_BOOL, .get = get_fp_capped, .arg = offsetof(C, m), \
+	 .desc = "how many messages of the " what " the fingerprint covers"},                   \
+	{FIELD_KEY(nm "_capped"), .type = FT_BOOL, .get = get_fp_capped, .set = set_fp_capped, \
+	 .arg = offsetof(C, m),                                                                 \
 	 .flags = F_OPT,                                                                        \
-	 .desc = "the " set " outgrew the classifier's table: the fingerprint covers a prefix"}
+	 .desc = "the " what " outgrew the classifier's table: the fingerprint covers a prefix"}
 
 static const struct fdef cls_fields[] = {
 	{FIELD_KEY("tags"), .type = FT_STRLIST, FMEMBER(C, tags.v), FCOUNT(C, tags.n),
 	 .flags = F_OPT | F_ZERO, .pattern = "^[a-z][a-z0-9_]*$",
 	 .desc = "measurement-honesty tags (public_test_broker, acl_filtered, ...)"},
-	{FIELD_KEY("honeypot"), .type = FT_BLOCK, .get = get_honeypot, .flags = F_OPT,
+	{FIELD_KEY("honeypot"), .type = FT_BLOCK, .get = get_honeypot, .set = set_honeypot,
+	 .flags = F_OPT,
 	 .sub = &hp_table},
 	FP_ROWS("retained_fingerprint", retained, "retained set",
 		"hash over the sorted non-$SYS retained topic+payload set (cross-target honeypot "

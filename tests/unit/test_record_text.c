@@ -786,6 +786,52 @@ static void rnd_record(struct msw_record *r)
 		rnd_amqp(r);
 }
 
+/* The classifier block's computed rows read back through their setters (the record
+ * reader's way) give the values their getters gave; a count without its hash, a hash
+ * without its count and capped false are refused. */
+static void test_cls_setters(void **st)
+{
+	(void)st;
+	for (int k = 0; k < 300; k++) {
+		struct msw_record r;
+		record_init(&r, "mqtt");
+		rnd_cls(&r);
+		const struct cls_result *c = record_block(&r, &cls_result_table);
+		struct cls_result back = {0};
+		for (size_t i = 0; i < cls_result_table.n; i++) {
+			const struct fdef *f = &cls_result_table.f[i];
+			struct fval v;
+			if (!f->get)
+				continue;
+			assert_non_null(f->set);
+			fields_get(c, f, &v);
+			assert_int_equal(f->set(&back, f, &v), 0);
+		}
+		assert_int_equal(back.honeypot, c->honeypot);
+		const struct cls_fingerprint *fa[2] = {&c->retained, &c->sys}, *fb[2] = {&back.retained, &back.sys};
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(fb[i]->n, fa[i]->n);
+			if (fa[i]->n) {
+				assert_memory_equal(fb[i]->hash, fa[i]->hash, 16);
+				assert_int_equal(fb[i]->capped, fa[i]->capped);
+			}
+		}
+		record_free(&r);
+	}
+	/* rows 2..4: retained_fingerprint, _n, _capped */
+	const struct fdef *h = &cls_result_table.f[2], *n = h + 1, *cp = h + 2;
+	struct cls_result x = {0};
+	struct fval v = {.t = FT_UINT, .u = 3};
+	assert_string_equal(h->name, "retained_fingerprint");
+	assert_int_not_equal(n->set(&x, n, &v), 0); /* a count without its hash */
+	v = (struct fval){.t = FT_HEX, .s = (const uint8_t *)"0123456789abcdef", .n = 16};
+	assert_int_equal(h->set(&x, h, &v), 0);
+	v = (struct fval){.t = FT_UINT, .absent = true};
+	assert_int_not_equal(n->set(&x, n, &v), 0); /* a hash without its count */
+	v = (struct fval){.t = FT_BOOL, .b = false};
+	assert_int_not_equal(cp->set(&x, cp, &v), 0); /* capped is written only when true */
+}
+
 static void test_random(void **st)
 {
 	(void)st;
@@ -918,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_cls_setters),
 		cmocka_unit_test(test_props_rows),
 		cmocka_unit_test(test_props_vectors),
 		cmocka_unit_test(test_cap),
