@@ -212,7 +212,7 @@ struct msw_record {
 	struct fref *blocks;
 
 	/* transitional: subtrees still built as parsed-JSON trees (struct cJSON *), owned */
-	void *extra;            /* probe-specific fields merged at top level (http, smb, host) */
+	void *extra;            /* probe-specific fields merged at top level (acl, accounts) */
 
 	size_t topic_bytes;     /* bytes of topic names in the list (≤ RECORD_TOPIC_BYTES) */
 };

@@ -1,7 +1,7 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
- * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, smb, amqp,
- * the host summary) are built here from their structs
+ * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, http, smb,
+ * amqp, the host summary) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -13,6 +13,7 @@
 #include "output/record.h"
 #include "classify/cls_result.h"
 #include "probes/amqp_rec.h"
+#include "probes/http_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
@@ -502,6 +503,99 @@ static cJSON *ws_json(const struct ws_info *w)
 	return o;
 }
 
+/* ---- the http block, as the dashboard probe built it before http_result ---- */
+
+static cJSON *http_path_json(const struct http_path_rec *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "path", p->path ? p->path : "");
+	if (p->request == FPR_WS || p->request == FPR_WS_MQTT)
+		cJSON_AddStringToObject(o, "request",
+					p->request == FPR_WS_MQTT ? "websocket-mqtt" : "websocket");
+	cJSON_AddNumberToObject(o, "status", p->status);
+	if (p->server)
+		cJSON_AddStringToObject(o, "server", p->server);
+	if (p->content_type)
+		cJSON_AddStringToObject(o, "content_type", p->content_type);
+	if (p->location)
+		cJSON_AddStringToObject(o, "location", p->location);
+	if (p->bytes)
+		cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+	if (p->truncated)
+		cJSON_AddBoolToObject(o, "truncated", true);
+	if (p->ws_close_code >= 0)
+		cJSON_AddNumberToObject(o, "ws_close_code", p->ws_close_code);
+	if (p->ws_data)
+		cJSON_AddBoolToObject(o, "ws_data", true);
+	if (p->ws_protocol)
+		cJSON_AddStringToObject(o, "ws_protocol", p->ws_protocol);
+	if (p->marker)
+		cJSON_AddStringToObject(o, "marker", p->marker);
+	if (p->error)
+		cJSON_AddStringToObject(o, "error", p->error);
+	return o;
+}
+
+static cJSON *http_login_json(const struct http_login_rec *l)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "product", l->product ? l->product : "");
+	cJSON_AddStringToObject(o, "path", l->path ? l->path : "");
+	cJSON_AddStringToObject(o, "method", l->method == 1 ? "POST" : "GET");
+	cJSON_AddStringToObject(o, "username", l->username ? l->username : "");
+	cJSON_AddNumberToObject(o, "status", l->status);
+	cJSON_AddBoolToObject(o, "accepted", l->accepted);
+	return o;
+}
+
+static cJSON *http_json(const struct http_result *h)
+{
+	const struct http_path_rec *pv = h->paths.p;
+	const struct http_login_rec *lv = h->logins.p;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	if (!o)
+		return NULL;
+	if (h->product)
+		cJSON_AddStringToObject(o, "product", h->product);
+	else
+		cJSON_AddNullToObject(o, "product");
+	if (h->product_id)
+		cJSON_AddStringToObject(o, "product_id", h->product_id);
+	if (h->version[0])
+		cJSON_AddStringToObject(o, "version", h->version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	cJSON_AddStringToObject(o, "auth", http_auth_word(h->auth));
+	a = cJSON_AddArrayToObject(o, "paths");
+	for (size_t i = 0; a && i < h->paths.n; i++)
+		cJSON_AddItemToArray(a, http_path_json(&pv[i]));
+	a = cJSON_AddArrayToObject(o, "mqtt_ws_endpoints");
+	for (uint32_t i = 0; a && i < h->ws_endpoints.n; i++) {
+		const struct mbytes *m = &h->ws_endpoints.v[i];
+		if (m->p && memchr(m->p, 0, m->len)) { /* the probe makes none: as the walker writes it */
+			cJSON *w = cJSON_CreateObject();
+			char *b = record_b64(m->p, m->len);
+			if (w && b)
+				cJSON_AddStringToObject(w, "b64", b);
+			free(b);
+			cJSON_AddItemToArray(a, w);
+		} else {
+			cJSON_AddItemToArray(a, cJSON_CreateString(m->p ? (const char *)m->p : ""));
+		}
+	}
+	if (h->logins.n && (a = cJSON_AddArrayToObject(o, "default_logins")))
+		for (size_t i = 0; i < h->logins.n; i++)
+			cJSON_AddItemToArray(a, http_login_json(&lv[i]));
+	return o;
+}
+
 /* ---- the smb block, as the SMB probe built it before smb_result ---- */
 
 static cJSON *smb_files_json(const struct smb_share *sh)
@@ -806,6 +900,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	json_add_cstr(o, "error", r->error);
 	merge_extra(o, r->extra);
 	/* the tail's blocks, in rank order */
+	const struct http_result *http = record_block(r, &http_table);
+	if (http)
+		kadd(o, "http", http_json(http));
 	const struct smb_result *smb = record_block(r, &smb_table);
 	if (smb)
 		kadd(o, "smb", smb_json(smb));

@@ -20,11 +20,11 @@
 #include <string.h>
 #include "base/config.h"
 #include "base/target.h"
-#include "base/target.h"
 #include "classify/classify.h"
 #include "base/record.h"
 #include "probes/http_fp.h"
 #include "probes/http_parse.h"
+#include "probes/http_result.h"
 #include "probes/probe.h"
 #include "transport/ws_codec.h"
 
@@ -37,6 +37,7 @@
 #define HTTP_MAX_FAILS 3
 #define HTTP_REQ_DEFAULT_MS 10000
 #define HTTP_UA "mqttsweep/" MSW_VERSION " (security audit; GET only)"
+_Static_assert(HTTP_MAX_REQS <= HTTP_RESULT_MAX_PATHS, "one http.paths entry per request");
 
 struct hreq {
 	char path[HTTP_PATH_MAX];
@@ -89,7 +90,7 @@ struct http_state {
 	bool ws_data;
 	/* results */
 	struct fp_acc acc;
-	cJSON *paths, *ws_endpoints, *logins;
+	struct http_result res;  /* moves into the record's http block at the end */
 	bool any_response;
 	msw_err first_err;
 	unsigned positions, users;
@@ -450,61 +451,46 @@ static void note_positions(struct pctx *c, struct http_state *s, const cJSON *j)
 	s->users = (unsigned)nseen;
 }
 
+/* A copy of a text, or NULL when it is empty (or out of memory). */
+static char *dup_or_null(const char *t)
+{
+	return t && t[0] ? strdup(t) : NULL;
+}
+
 static void note_login(struct http_state *s, const struct hreq *r, const cJSON *json)
 {
 	const struct fp_login *l = &fp_logins[r->login];
-	bool ok = s->status == l->ok_status && fp_json_match(json, l->ok_json);
-	if (!s->logins)
-		s->logins = cJSON_CreateArray();
-	cJSON *o = cJSON_CreateObject();
-	if (!o || !s->logins) {
-		cJSON_Delete(o);
+	struct http_login_rec *o = vec_push(&s->res.logins);
+	if (!o)
 		return;
-	}
-	cJSON_AddStringToObject(o, "product", l->product);
-	cJSON_AddStringToObject(o, "path", l->path);
-	cJSON_AddStringToObject(o, "method", l->post_json ? "POST" : "GET");
-	cJSON_AddStringToObject(o, "username", l->user);
-	cJSON_AddNumberToObject(o, "status", s->status);
-	cJSON_AddBoolToObject(o, "accepted", ok);
-	cJSON_AddItemToArray(s->logins, o);
+	o->product = strdup(l->product);
+	o->path = strdup(l->path);
+	o->method = l->post_json;
+	o->username = strdup(l->user);
+	o->status = s->status;
+	o->accepted = s->status == l->ok_status && fp_json_match(json, l->ok_json);
 }
 
 static void note_path(struct http_state *s, const struct hreq *r, int rule, const char *err)
 {
-	if (!s->paths)
-		s->paths = cJSON_CreateArray();
-	cJSON *o = cJSON_CreateObject();
-	if (!o || !s->paths) {
-		cJSON_Delete(o);
+	struct http_path_rec *o = vec_push(&s->res.paths);
+	bool ws = s->phase == HP_WS;
+	if (!o)
 		return;
-	}
-	cJSON_AddStringToObject(o, "path", r->path);
-	if (r->req != FPR_GET)
-		cJSON_AddStringToObject(o, "request", r->req == FPR_WS_MQTT ? "websocket-mqtt" : "websocket");
-	cJSON_AddNumberToObject(o, "status", s->status);
-	if (s->server[0])
-		cJSON_AddStringToObject(o, "server", s->server);
-	if (s->ctype[0])
-		cJSON_AddStringToObject(o, "content_type", s->ctype);
-	if (s->location[0])
-		cJSON_AddStringToObject(o, "location", s->location);
-	if (s->body_len || s->dropped)
-		cJSON_AddNumberToObject(o, "bytes", (double)(s->body_len + s->dropped));
-	if (s->dropped)
-		cJSON_AddBoolToObject(o, "truncated", true);
-	if (s->phase == HP_WS && s->ws_close >= 0)
-		cJSON_AddNumberToObject(o, "ws_close_code", s->ws_close);
-	if (s->phase == HP_WS && s->ws_data)
-		cJSON_AddBoolToObject(o, "ws_data", true);  /* the server pushed data, unasked */
-	if (s->phase == HP_WS && s->ws_proto[0])
-		cJSON_AddStringToObject(o, "ws_protocol", s->ws_proto);
+	o->path = strdup(r->path);
+	o->request = r->req;
+	o->status = s->status;
+	o->server = dup_or_null(s->server);
+	o->content_type = dup_or_null(s->ctype);
+	o->location = dup_or_null(s->location);
+	o->bytes = s->body_len + s->dropped;
+	o->truncated = s->dropped != 0;
+	o->ws_close_code = ws && s->ws_close >= 0 ? s->ws_close : -1;
+	o->ws_data = ws && s->ws_data;  /* the server pushed data, unasked */
+	o->ws_protocol = ws ? dup_or_null(s->ws_proto) : NULL;
 	if (rule >= 0)
-		cJSON_AddStringToObject(o, "marker", fp_rules[rule].marker ? fp_rules[rule].marker
-									   : "status");
-	if (err)
-		cJSON_AddStringToObject(o, "error", err);
-	cJSON_AddItemToArray(s->paths, o);
+		o->marker = strdup(fp_rules[rule].marker ? fp_rules[rule].marker : "status");
+	o->error = err ? strdup(err) : NULL;
 }
 
 static void note_ws_mqtt(struct pctx *c, struct http_state *s, const struct hreq *r)
@@ -516,10 +502,7 @@ static void note_ws_mqtt(struct pctx *c, struct http_state *s, const struct hreq
 	host_header(tgt(c), host, sizeof(host));
 	snprintf(url, sizeof(url), "%s://%s%s", tgt(c)->transport == TRANSPORT_TLS ? "wss" : "ws",
 		 host, r->path);
-	if (!s->ws_endpoints)
-		s->ws_endpoints = cJSON_CreateArray();
-	if (s->ws_endpoints)
-		cJSON_AddItemToArray(s->ws_endpoints, cJSON_CreateString(url));
+	(void)strlist_add(&s->res.ws_endpoints, url, strlen(url), HTTP_RESULT_MAX_PATHS);
 }
 
 static cJSON *parse_json_body(const struct http_state *s)
@@ -606,6 +589,7 @@ static enum probe_rc http_init(struct pctx *c)
 {
 	struct http_state *s = c->state;
 	fp_acc_init(&s->acc);
+	http_result_init(&s->res);
 	plan_build(c, s);
 	if (!c->rec->probe[0])
 		snprintf(c->rec->probe, sizeof(c->rec->probe), "http");
@@ -866,13 +850,13 @@ static size_t rule_findings(struct pctx *c, struct http_state *s, const char *pr
 static void login_findings(struct pctx *c, struct http_state *s, const char *name)
 {
 	const struct fp_finding_def *d = fp_finding_by_id("default_login");
-	const cJSON *o;
-	if (!d || !s->logins)
+	const struct http_login_rec *o = s->res.logins.p;
+	if (!d)
 		return;
-	cJSON_ArrayForEach(o, s->logins) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "accepted")))
+	for (size_t k = 0; k < s->res.logins.n; k++) {
+		if (!o[k].accepted)
 			continue;
-		const char *prod = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "product"));
+		const char *prod = o[k].product;
 		for (size_t i = 0; i < fp_nlogins; i++) {
 			const struct fp_login *l = &fp_logins[i];
 			if (!prod || strcmp(l->product, prod) != 0)
@@ -907,11 +891,6 @@ static void emit_findings(struct pctx *c, struct http_state *s, const struct fp_
 		add_finding(c, d, title, "identified by its web interface markers", rep);
 }
 
-static const char *auth_word(enum fp_auth a)
-{
-	return a == FP_AUTH_OPEN ? "open" : a == FP_AUTH_LOGIN ? "login_required" : "unknown";
-}
-
 static enum msw_status status_of(msw_err why)
 {
 	switch (why) {
@@ -927,75 +906,52 @@ static enum msw_status status_of(msw_err why)
 	}
 }
 
-static void build_extra(struct pctx *c, struct http_state *s, const struct fp_result *res)
+/* The port answered: the result moves into the record's http block, with the verdict. */
+static void attach_result(struct pctx *c, struct http_state *s, const struct fp_result *res)
 {
-	cJSON *h = cJSON_CreateObject();
+	struct http_result *h = record_block_new(c->rec, &http_table);
 	if (!h)
 		return;
+	http_result_move(h, &s->res);
 	if (res->product >= 0) {
-		cJSON_AddStringToObject(h, "product", fp_products[res->product].name);
-		cJSON_AddStringToObject(h, "product_id", fp_products[res->product].id);
-	} else {
-		cJSON_AddNullToObject(h, "product");
+		h->product = strdup(fp_products[res->product].name);
+		h->product_id = strdup(fp_products[res->product].id);
 	}
-	if (res->version[0])
-		cJSON_AddStringToObject(h, "version", res->version);
-	else
-		cJSON_AddNullToObject(h, "version");
-	cJSON_AddStringToObject(h, "auth", auth_word(res->auth));
-	cJSON_AddItemToObject(h, "paths", s->paths ? s->paths : cJSON_CreateArray());
-	cJSON_AddItemToObject(h, "mqtt_ws_endpoints",
-			      s->ws_endpoints ? s->ws_endpoints : cJSON_CreateArray());
-	if (s->logins)
-		cJSON_AddItemToObject(h, "default_logins", s->logins);
-	s->paths = s->ws_endpoints = s->logins = NULL;
-	if (!c->rec->extra)
-		c->rec->extra = cJSON_CreateObject();
-	if (c->rec->extra)
-		cJSON_AddItemToObject(c->rec->extra, "http", h);
-	else
-		cJSON_Delete(h);
+	snprintf(h->version, sizeof(h->version), "%s", res->version);
+	h->auth = res->auth;
 }
 
 /* ---- what the engine asks of a finished record (probe.h) ---- */
 
-static const cJSON *http_block(const struct msw_record *r)
-{
-	return cJSON_GetObjectItemCaseSensitive(r->extra, "http");
-}
-
-/* The dashboard's access word, as build_extra() wrote it. */
+/* The dashboard's access word (the http block's auth). */
 static const char *http_summarize(const struct msw_record *r)
 {
-	static const enum fp_auth words[] = {FP_AUTH_OPEN, FP_AUTH_LOGIN};
-	const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(http_block(r), "auth"));
+	const struct http_result *h = record_block(r, &http_table);
 
-	for (size_t i = 0; a && i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp(a, auth_word(words[i])))
-			return auth_word(words[i]);
-	return "unknown";
+	return http_auth_word(h ? h->auth : FP_AUTH_UNKNOWN);
 }
 
 /* The MQTT-over-WebSocket endpoints the pages named (ws://host:port/path): their paths,
  * for the engine's stage 3 on the same port. */
 static size_t http_follow_ups(const struct msw_record *r, struct probe_follow_up *out, size_t max)
 {
-	const cJSON *u;
+	const struct http_result *h = record_block(r, &http_table);
 	size_t n = 0;
 
-	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(http_block(r), "mqtt_ws_endpoints"))
-	{
-		const char *url = cJSON_GetStringValue(u), *path;
-		bool wss = url && !strncmp(url, "wss://", 6);
-		if (!url || n >= max)
-			break;
-		if (!wss && strncmp(url, "ws://", 5))
+	for (uint32_t i = 0; h && i < h->ws_endpoints.n && n < max; i++) {
+		const struct mbytes *u = &h->ws_endpoints.v[i];
+		const char *url = (const char *)u->p, *path;
+		bool wss = u->len >= 6 && !memcmp(url, "wss://", 6);
+		size_t skip = wss ? 6 : 5, plen;
+		if (!wss && (u->len < 5 || memcmp(url, "ws://", 5)))
 			continue;
-		path = strchr(url + (wss ? 6 : 5), '/');
-		if (!path || strlen(path) >= PROBE_PATH_MAX)
+		path = memchr(url + skip, '/', u->len - skip);
+		plen = path ? (size_t)(url + u->len - path) : 0;
+		if (!path || plen >= PROBE_PATH_MAX || memchr(path, 0, plen))
 			continue;
 		out[n].transport = wss ? TRANSPORT_WSS : TRANSPORT_WS;
-		memcpy(out[n].path, path, strlen(path) + 1);
+		memcpy(out[n].path, path, plen);
+		out[n].path[plen] = 0;
 		n++;
 	}
 	return n;
@@ -1032,20 +988,17 @@ static void http_finish(struct pctx *c)
 	if (s->any_response) {
 		c->rec->status = ST_SUCCESS;
 		if (res.product >= 0) {
-			emit_findings(c, s, &res);  /* before build_extra moves the lists out */
+			emit_findings(c, s, &res);  /* before attach_result moves the lists out */
 			set_broker(c, &res);
 		}
-		build_extra(c, s, &res);
+		attach_result(c, s, &res);
 	} else if (s->first_err) {
 		c->rec->status = status_of(s->first_err);
 		if (!c->rec->error)
 			record_set_error(c->rec, "%s", s->first_err == MSW_ERR_MALFORMED
 				? "the answer was not an HTTP/1.x response" : msw_err_str(s->first_err));
 	}
-	cJSON_Delete(s->paths);
-	cJSON_Delete(s->ws_endpoints);
-	cJSON_Delete(s->logins);
-	s->paths = s->ws_endpoints = s->logins = NULL;
+	http_result_free(&s->res);
 	free(s->body);
 	s->body = NULL;
 }

@@ -9,7 +9,7 @@
  * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
  * that record, for one whose subtree (extra) is the input
  * parsed as JSON (any keys and strings, valid UTF-8 or not), and for one whose probe blocks
- * (smb, amqp) hold the input wherever a peer's text goes. */
+ * (http, smb, amqp) hold the input wherever a peer's text goes. */
 #include <assert.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
@@ -18,6 +18,7 @@
 #include "output/jsonw.h"
 #include "output/record.h"
 #include "probes/amqp_rec.h"
+#include "probes/http_result.h"
 #include "probes/smb_result.h"
 
 static void check_escapers(const uint8_t *data, size_t size)
@@ -82,6 +83,30 @@ static void check_subtrees(const uint8_t *data, size_t size)
 	record_free(&r);
 }
 
+/* An http block whose texts (the version cut to its room) and one endpoint are the input. */
+static void add_http(struct msw_record *r, const uint8_t *data, size_t size)
+{
+	struct http_result *h = record_block_new(r, &http_table);
+	struct http_path_rec *p;
+
+	assert(h);
+	http_result_init(h);
+	h->product = fuzz_strdup(data, size);
+	memcpy(h->version, data, size < sizeof(h->version) - 1 ? size : sizeof(h->version) - 1);
+	h->auth = size ? data[0] % 4 : 0;
+	p = vec_push(&h->paths);
+	assert(p);
+	p->path = fuzz_strdup(data, size);
+	p->request = size ? data[size - 1] % 3 : 0;
+	p->server = fuzz_strdup(data, size);
+	p->location = fuzz_strdup(data, size);
+	p->bytes = size;
+	p->ws_close_code = size ? data[0] - 1 : -1;
+	p->ws_protocol = fuzz_strdup(data, size);
+	p->error = fuzz_strdup(data, size);
+	assert(strlist_add(&h->ws_endpoints, data, size, 4) == MSW_OK);
+}
+
 /* The input (up to a NUL) as the peer's text in every typed probe block. */
 static void check_blocks(const uint8_t *data, size_t size)
 {
@@ -110,6 +135,7 @@ static void check_blocks(const uint8_t *data, size_t size)
 	amqp->product.present = true;
 	snprintf(amqp->locales, sizeof(amqp->locales), "%s", s);
 	strlist_add(&amqp->mechanisms, s, strlen(s), AMQP_MAX_MECHS);
+	add_http(&r, data, size);
 	cJSON *j = record_to_json(&r, "fuzz");
 	assert(j);
 	same_as_text(&r, j);

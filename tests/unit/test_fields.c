@@ -13,6 +13,7 @@
 #include "base/fields.h"
 #include "base/record.h"
 #include "classify/cls_result.h"
+#include "probes/http_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/amqp_rec.h"
 #include "probes/smb_result.h"
@@ -83,6 +84,7 @@ static void test_tables(void **st)
 	lint_block(&smb_table, 0);
 	lint_block(&amqp_table, 0);
 	lint_block(&cls_result_table, 0);
+	lint_block(&http_table, 0);
 }
 
 /* ---- by path ---- */

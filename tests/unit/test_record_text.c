@@ -4,7 +4,7 @@
  * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
  * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
  * records (typed blocks drawn too: tls, websocket, CONNACK properties, host summary, the
- * classifier's, smb, amqp, their peer texts of any bytes). */
+ * classifier's, smb, amqp, http, their peer texts of any bytes). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,7 @@
 #include "output/jsonw.h"
 #include "output/record.h"
 #include "classify/cls_result.h"
+#include "probes/http_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/amqp_rec.h"
 #include "probes/smb_result.h"
@@ -238,6 +239,54 @@ static void hostile_cls(struct msw_record *r)
 	c->findings_dropped = 4294967295u;
 }
 
+/* An http block with every field, hostile header and endpoint bytes, and logins. */
+static void hostile_http(struct msw_record *r)
+{
+	struct http_result *h = record_block_new(r, &http_table);
+	struct http_path_rec *p;
+	struct http_login_rec *l;
+
+	http_result_init(h);
+	h->product = strdup("Node-RED \xff");
+	h->product_id = strdup("node_red");
+	snprintf(h->version, sizeof(h->version), "4.0\xc3");
+	h->auth = FP_AUTH_OPEN;
+	p = vec_push(&h->paths);
+	p->path = strdup("/settings");
+	p->status = 200;
+	p->server = strdup("srv\xc0\x80");
+	p->content_type = strdup("application/json");
+	p->location = strdup("\"/x\\");
+	p->bytes = (1ull << 60) + 3;
+	p->truncated = true;
+	p->ws_close_code = -1;
+	p->marker = strdup("httpNodeRoot&version");
+	p = vec_push(&h->paths);
+	p->path = strdup("/comms");
+	p->request = FPR_WS;
+	p->status = 101;
+	p->ws_close_code = 0;
+	p->ws_data = true;
+	p->ws_protocol = strdup("mqtt\xfe");
+	p->error = strdup("timed out");
+	p = vec_push(&h->paths);
+	p->path = strdup("");
+	p->request = 7; /* no upgrade this probe knows: not written */
+	p->ws_close_code = 65535;
+	strlist_add(&h->ws_endpoints, "ws://127.0.0.1:9001/mqtt", 24, 8);
+	strlist_add(&h->ws_endpoints, "ws://h\xff:1/", sizeof("ws://h\xff:1/") - 1, 8);
+	strlist_add(&h->ws_endpoints, "wss://a\0b/", sizeof("wss://a\0b/") - 1, 8);
+	l = vec_push(&h->logins);
+	l->product = strdup("node_red");
+	l->path = strdup("/auth/token");
+	l->method = 1;
+	l->username = strdup("adm\xffin");
+	l->status = 401;
+	l = vec_push(&h->logins);
+	l->method = 5; /* out of the vocabulary: its fallback */
+	l->accepted = true;
+}
+
 static void test_full(void **st)
 {
 	(void)st;
@@ -302,6 +351,7 @@ static void test_full(void **st)
 	hostile_tls(&r);
 	hostile_ws(&r);
 	hostile_cls(&r);
+	hostile_http(&r);
 	r.extra = cJSON_CreateObject();
 	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
 	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
@@ -528,6 +578,52 @@ static void rnd_ws(struct msw_record *r)
 	w->messages = rnd(100);
 	w->close_code = (int)rnd(3000) - 1;
 	w->error = rnd(2) ? rnd_cstr(10) : NULL;
+}
+
+/* An http block with every field drawn (texts of any bytes but NUL). */
+static void rnd_http(struct msw_record *r)
+{
+	struct http_result *h = record_block_new(r, &http_table);
+
+	http_result_init(h);
+	h->product = rnd(3) ? rnd_cstr(8) : NULL;
+	h->product_id = rnd(3) ? rnd_cstr(8) : NULL;
+	if (rnd(2)) {
+		char *v = rnd_cstr(sizeof(h->version) - 1);
+		memcpy(h->version, v, strlen(v) + 1);
+		free(v);
+	}
+	h->auth = (int)rnd(4);
+	for (uint32_t i = 0, n = rnd(5); i < n; i++) {
+		struct http_path_rec *p = vec_push(&h->paths);
+		p->path = rnd(6) ? rnd_cstr(8) : NULL;
+		p->request = (int)rnd(4);
+		p->status = (int)rnd(600);
+		p->server = rnd(2) ? rnd_cstr(6) : NULL;
+		p->content_type = rnd(2) ? rnd_cstr(6) : NULL;
+		p->location = rnd(3) ? NULL : rnd_cstr(6);
+		p->bytes = rnd(2) ? 0 : rnd(3) ? rnd(70000) : (uint64_t)rnd(1u << 30) << rnd(34);
+		p->truncated = rnd(2);
+		p->ws_close_code = rnd(3) ? (int)rnd(70000) - 1 : -1;
+		p->ws_data = rnd(2);
+		p->ws_protocol = rnd(3) ? NULL : rnd_cstr(4);
+		p->marker = rnd(2) ? rnd_cstr(6) : NULL;
+		p->error = rnd(4) ? NULL : rnd_cstr(6);
+	}
+	for (uint32_t i = 0, n = rnd(3); i < n; i++) {
+		char *u = rnd_cstr(10);
+		strlist_add(&h->ws_endpoints, u, strlen(u), 8);
+		free(u);
+	}
+	for (uint32_t i = 0, n = rnd(2) ? 0 : rnd(4); i < n; i++) {
+		struct http_login_rec *l = vec_push(&h->logins);
+		l->product = rnd(5) ? rnd_cstr(6) : NULL;
+		l->path = rnd(5) ? rnd_cstr(6) : NULL;
+		l->method = (int)rnd(3);
+		l->username = rnd(5) ? rnd_cstr(6) : NULL;
+		l->status = (int)rnd(600);
+		l->accepted = rnd(2);
+	}
 }
 
 static struct slice rnd_slice(uint8_t *pool, size_t *used, size_t max)
@@ -784,6 +880,8 @@ static void rnd_record(struct msw_record *r)
 		rnd_smb(r);
 	if (!rnd(4))
 		rnd_amqp(r);
+	if (!rnd(4))
+		rnd_http(r);
 }
 
 /* The classifier block's computed rows read back through their setters (the record
