@@ -36,6 +36,7 @@
 #include "output/record.h"
 #include "output/rsource.h"
 #include "output/sink.h"
+#include "probes/http_result.h"
 
 #ifndef MSW_VERSION
 #define MSW_VERSION "0.0.0"
@@ -710,6 +711,18 @@ static void tally_actions(struct output *o, const cJSON *rec)
 	}
 }
 
+/* The opt-in actions of a record itself: the http block's default logins, then what
+ * tally_actions() finds in extra (acl, accounts). */
+static void tally_record(struct output *o, const struct msw_record *r)
+{
+	unsigned n, ok;
+
+	http_result_logins(r, &n, &ok);
+	o->login_attempts += n;
+	o->logins_accepted += ok;
+	tally_actions(o, r->extra);
+}
+
 msw_err output_json(struct output *o, const cJSON *rec)
 {
 	cJSON *copy = NULL;
@@ -763,7 +776,7 @@ static bool records_only(const struct output *o)
 /* The fastest path: each sink walks the record into its own buffer. */
 static void record_to_sinks(struct output *o, const struct msw_record *r)
 {
-	tally_actions(o, r->extra); /* http/smb reach the record from extra */
+	tally_record(o, r);
 	for (int i = 0; i < o->nsinks; i++) {
 		msw_err rc;
 		if (o->dead[i])
@@ -788,7 +801,7 @@ static bool record_as_text(struct output *o, const struct msw_record *r)
 	dbuf_reset(&o->line);
 	if (record_text(r, MSW_VERSION, &o->line) != MSW_OK)
 		return false;
-	tally_actions(o, r->extra); /* http/smb reach the record from extra */
+	tally_record(o, r);
 	for (int i = 0; i < o->nsinks; i++) {
 		msw_err rc;
 		if (o->dead[i])
