@@ -11,6 +11,11 @@ const char *fenum_name(const struct fenum *e, int v)
 	return e->names[e->fallback];
 }
 
+int fenum_index(const struct fenum *e, int v)
+{
+	return v >= 0 && v < e->n && e->names[v] ? v : e->fallback;
+}
+
 int fenum_lookup(const struct fenum *e, const char *name)
 {
 	if (!name)

@@ -80,6 +80,8 @@ struct fenum {
 };
 const char *fenum_name(const struct fenum *e, int v);
 int fenum_lookup(const struct fenum *e, const char *name); /* -1 when unknown */
+/* The value whose name fenum_name() gives for v: v itself, or the fallback. */
+int fenum_index(const struct fenum *e, int v);
 
 /* Bytes as received: not necessarily UTF-8, not NUL-terminated (a NUL is appended for
  * convenience but len excludes it). */

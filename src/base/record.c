@@ -715,9 +715,17 @@ static void get_finding_count(const void *o, const struct fdef *f, struct fval *
 	v->u = ((const R *)o)->findings.n;
 }
 
+/* The worst of the severities as their names read (a value outside the vocabulary reads,
+ * and ranks, as its fallback). */
 static void get_worst(const void *o, const struct fdef *f, struct fval *v)
 {
-	v->i = record_worst_severity(o);
+	const R *r = o;
+
+	v->i = -1;
+	for (size_t i = 0; i < r->findings.n; i++) {
+		int s = fenum_index(&msw_severity_enum, (int)record_findings(r)[i].severity);
+		v->i = s > v->i ? s : v->i;
+	}
 	v->absent = v->i < 0;
 	if (!v->absent) {
 		v->s = (const uint8_t *)severity_str((enum msw_severity)v->i);

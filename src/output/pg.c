@@ -41,11 +41,17 @@
 #include "base/scan_stats.h"
 #include "base/dbuf.h"
 #include "base/vec.h"
+#include "output/dbcols.h"
 #include "output/jget.h"
 #include "output/jsonw.h"
 #include "output/output.h"
 #include "output/record.h"
+#include "output/rpath.h"
 #include "output/sink.h"
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0.0.0"
+#endif
 
 #define BATCH_MAX 1000
 #define BATCH_US 200000
@@ -227,6 +233,7 @@ struct pgs {
 	char *run_id, *shard; /* from the configuration */
 	struct dbuf b[B__COUNT]; /* the batch being filled (the engine's thread) */
 	struct dbuf json;        /* one record's JSON text */
+	struct pg_paths *rp;     /* write_record's field lookups */
 	uint64_t ord;            /* records in this batch */
 	size_t nrec;
 	int64_t batch_start_us;
@@ -396,8 +403,8 @@ const struct pg_col pg_services_cols[] = {
 	{"retained_count", "topics.retained", 'i'},
 	{"messages", "topics.messages", 'i'},
 	{"bytes", "topics.bytes", 'i'},
-	{"finding_count", NULL, 'i'},
-	{"worst_severity", NULL, 't'},
+	{"finding_count", "finding_count", 'i'},
+	{"worst_severity", "worst_severity", 't'},
 	{"timestamp", "timestamp", 't'},
 	{"duration_ms", "duration_ms", 'i'},
 	{"error", "error", 't'},
@@ -477,12 +484,12 @@ static msw_err svc_row(struct pgs *q, const cJSON *rec)
 	for (const struct pg_col *c = pg_services_cols; c->column && !rc; c++) {
 		if ((rc = tab(b)))
 			break;
-		if (c->path)
-			rc = put_col(b, rec, c);
-		else if (!strcmp(c->column, "finding_count"))
+		if (!strcmp(c->column, "finding_count"))
 			rc = put(b, num, strlen(num));
 		else if (!strcmp(c->column, "worst_severity"))
 			rc = put_txt(b, worst);
+		else if (c->path)
+			rc = put_col(b, rec, c);
 		else
 			rc = put_txt_n(b, (const char *)q->json.p, q->json.len);
 	}
@@ -566,6 +573,138 @@ static msw_err finding_rows(struct pgs *q, const cJSON *rec)
 			rc = eol(b);
 		if (rc)
 			break;
+	}
+	return rc;
+}
+
+/* ---- write_record: the record itself, read through its field tables ----
+ *
+ * The same rows as above, each column a field read by its path (output/rpath.h,
+ * output/dbcols.h), typed or still carried as parsed JSON, resolved once when the sink
+ * opens; the values are those pg_write puts from the record's JSON. */
+#define SVC_MAX 32
+
+struct pg_paths {
+	struct rpath svc[SVC_MAX]; /* pg_services_cols, in order (json: unused) */
+	struct rpath scan_id, topics, findings;
+	struct rpath topic[DB_TOPIC_COLS], finding[DB_FINDING_COLS];
+};
+
+static struct pg_paths *pg_paths_new(void)
+{
+	struct pg_paths *p = calloc(1, sizeof(*p));
+	size_t i = 0;
+	bool ok = p != NULL;
+
+	for (const struct pg_col *c = pg_services_cols; ok && c->column; c++, i++)
+		ok = i < SVC_MAX && (!c->path || rpath_init(&p->svc[i], c->path));
+	ok = ok && rpath_init(&p->scan_id, "scan_id") && rpath_init(&p->topics, "topics.list") &&
+	     rpath_init(&p->findings, "findings");
+	for (i = 0; ok && i < DB_TOPIC_COLS; i++)
+		ok = rpath_init(&p->topic[i], db_topic_cols[i].path);
+	for (i = 0; ok && i < DB_FINDING_COLS; i++)
+		ok = rpath_init(&p->finding[i], db_finding_cols[i].path);
+	if (!ok) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* An integer in decimal. */
+static msw_err put_i64(struct dbuf *b, int64_t v)
+{
+	char num[24], *e = num + sizeof(num), *d = e;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--d = '-';
+	return put(b, d, (size_t)(e - d));
+}
+
+/* A field's value as column text (put_int's rules for a number: NaN and values past
+ * int64 are \N). */
+static msw_err put_field(struct dbuf *b, const struct fval *v, char type)
+{
+	struct dbv d;
+	msw_err rc;
+
+	dbv_read(v, type, &d);
+	switch (d.k) {
+	case DBV_NUM:
+		if (d.d != d.d || d.d >= 9.2e18 || d.d <= -9.2e18)
+			return put(b, "\\N", 2);
+		return put_i64(b, (int64_t)d.d);
+	case DBV_INT:
+		return put_i64(b, d.i);
+	case DBV_TEXT:
+		return put_txt_n(b, (const char *)d.s, d.n);
+	case DBV_B64: /* base64 needs no COPY escape */
+		if ((rc = dbuf_reserve(b, 4 * ((d.n + 2) / 3))))
+			return rc;
+		b->len += b64_encode(d.s, d.n, (char *)b->p + b->len);
+		return MSW_OK;
+	default:
+		return put(b, "\\N", 2);
+	}
+}
+
+static msw_err rsvc_row(struct pgs *q, const struct msw_record *r)
+{
+	struct dbuf *b = &q->b[B_SVC];
+	struct rpath *p = q->rp->svc;
+	msw_err rc;
+
+	q->json.len = 0; /* the whole record, as the JSON lines sink writes it */
+	rc = record_text(r, MSW_VERSION, &q->json);
+	if (!rc)
+		rc = put_ord(b, q->ord);
+	if (!rc)
+		rc = put_txt(b, q->scan_id);
+	for (const struct pg_col *c = pg_services_cols; c->column && !rc; c++, p++) {
+		struct fval v;
+
+		if ((rc = tab(b)))
+			break;
+		if (c->path) {
+			rpath_get(r, p, &v);
+			rc = put_field(b, &v, c->type);
+		} else {
+			rc = put_txt_n(b, (const char *)q->json.p, q->json.len);
+		}
+	}
+	if (!rc && !(rc = tab(b)))
+		rc = put_txt(b, q->run_key);
+	if (!rc)
+		rc = eol(b);
+	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&q->json);
+	return rc;
+}
+
+/* The rows of a list field (topics, findings): the batch's ord, then the columns. */
+static msw_err rlist_rows(struct pgs *q, struct dbuf *b, const struct msw_record *r,
+			  struct rpath *list, struct rpath *p, const struct dbcol *c, size_t nc)
+{
+	struct fval l, e, v;
+	msw_err rc = MSW_OK;
+
+	rpath_get(r, list, &l);
+	for (size_t i = 0, n = rpath_len(&l); i < n && !rc; i++) {
+		rpath_elem(&l, i, &e);
+		rc = put_ord(b, q->ord);
+		for (size_t k = 0; k < nc && !rc; k++) {
+			if (k && (rc = tab(b)))
+				break;
+			rpath_get_in(&e, &p[k], &v);
+			rc = put_field(b, &v, c[k].type);
+		}
+		if (!rc)
+			rc = eol(b);
 	}
 	return rc;
 }
@@ -870,6 +1009,8 @@ static msw_err pg_open(struct sink *s, const char *url, const struct msw_config 
 	pthread_cond_init(&q->cv, NULL);
 	batch_reset(q);
 	q->resume = cfg && cfg->resume_db;
+	if (!(q->rp = pg_paths_new()))
+		return MSW_ERR_NOMEM;
 	if (cfg && cfg->run_id && !(q->run_id = strdup(cfg->run_id)))
 		return MSW_ERR_NOMEM;
 	if (cfg && cfg->shards > 1 && asprintf(&q->shard, "%u/%u", cfg->shard, cfg->shards) < 0) {
@@ -912,6 +1053,37 @@ static msw_err pg_write(struct sink *s, const cJSON *rec)
 		rc = topic_rows(q, rec);
 	if (!rc)
 		rc = finding_rows(q, rec);
+	if (rc)
+		return rc;
+	q->nrec++;
+	return maybe_commit(q);
+}
+
+static msw_err pg_write_record(struct sink *s, const struct msw_record *r)
+{
+	struct pgs *q = s->priv;
+	msw_err rc;
+
+	if (!q->scan_id[0]) {
+		struct fval v;
+		const uint8_t *t;
+		size_t n;
+		char sid[sizeof(q->scan_id)];
+
+		rpath_get(r, &q->rp->scan_id, &v);
+		if (!rval_text(&v, &t, &n))
+			n = 0;
+		snprintf(sid, sizeof(sid), "%.*s", (int)n, n ? (const char *)t : "");
+		set_ids(q, sid);
+	}
+	q->ord++;
+	rc = rsvc_row(q, r);
+	if (!rc)
+		rc = rlist_rows(q, &q->b[B_TOP], r, &q->rp->topics, q->rp->topic, db_topic_cols,
+				DB_TOPIC_COLS);
+	if (!rc)
+		rc = rlist_rows(q, &q->b[B_FND], r, &q->rp->findings, q->rp->finding,
+				db_finding_cols, DB_FINDING_COLS);
 	if (rc)
 		return rc;
 	q->nrec++;
@@ -1042,6 +1214,7 @@ static void pg_close(struct sink *s)
 		dbuf_free(&q->out[i]);
 	}
 	dbuf_free(&q->json);
+	free(q->rp);
 	free(q->run_id);
 	free(q->shard);
 	free(q);
@@ -1052,6 +1225,7 @@ const struct sink_ops sink_pg = {
 	.name = "postgresql",
 	.open = pg_open,
 	.write = pg_write,
+	.write_record = pg_write_record,
 	.meta = pg_meta,
 	.flush = pg_flush,
 	.close = pg_close,

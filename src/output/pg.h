@@ -29,10 +29,10 @@ msw_err pg_resume_load(const char *url, const struct resume_pick *pick, char **s
  * cannot be reached or holds no mqttsweep tables. */
 msw_err pg_copy_to_sqlite(const char *url, const char *filter, const char *path, bool rows);
 
-/* The services columns after id and scan_id, in table order (NULL-terminated): the
- * record field each is read from by its path in the record tables (NULL: computed:
- * finding_count, worst_severity, the whole record as json) and its type ('t' text,
- * 'i' integer). */
+/* The services columns after id and scan_id, in table order (NULL-terminated), of both
+ * database sinks: the record field each is read from by its path in the record tables
+ * (output/rpath.h; finding_count and worst_severity are the envelope's derived rows; NULL:
+ * the whole record as json) and its type ('t' text, 'i' integer). */
 struct pg_col {
 	const char *column, *path;
 	char type;

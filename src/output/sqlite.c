@@ -31,11 +31,17 @@
 #include "base/dbuf.h"
 #include "base/vec.h"
 #include "output/jget.h"
+#include "output/dbcols.h"
 #include "output/jsonw.h"
 #include "output/output.h"
 #include "output/pg.h"
 #include "output/record.h"
+#include "output/rpath.h"
 #include "output/sink.h"
+
+#ifndef MSW_VERSION
+#define MSW_VERSION "0.0.0"
+#endif
 
 #define BATCH_MAX 256
 #define BATCH_US 200000
@@ -176,7 +182,60 @@ struct sq {
 	int pending;
 	int64_t tx_start_us;
 	struct dbuf json; /* one record's JSON text */
+	struct dbuf b64;  /* a value's base64 (write_record) */
+	struct sq_paths *rp; /* write_record's field lookups */
 };
+
+/* ---- write_record: the lookups of the record's fields ----
+ *
+ * Each column is a field read by its path (output/rpath.h, output/dbcols.h), typed or still
+ * carried as parsed JSON, resolved once when the sink opens; the values are those the tree
+ * path (sq_write) binds from the record's JSON. */
+static const struct dbcol acl_cols[] = { /* ?7 .. ?12 */
+	{"filter", 't'}, {"read", 't'}, {"write", 't'}, {"suback", 'i'}, {"puback", 'i'},
+	{"write_topic", 't'},
+};
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+#define SVC_MAX 32
+
+struct sq_paths {
+	struct rpath svc[SVC_MAX]; /* pg_services_cols, in order (json: unused) */
+	struct rpath scan_id, ip, port, transport, probe, kind;
+	struct rpath topics, findings, accounts, acl, user, acl_in;
+	struct rpath topic[DB_TOPIC_COLS], finding[DB_FINDING_COLS], aclr[NCOLS(acl_cols)];
+};
+
+static bool init_cols(struct rpath *p, const struct dbcol *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!rpath_init(&p[i], c[i].path))
+			return false;
+	return true;
+}
+
+static struct sq_paths *sq_paths_new(void)
+{
+	struct sq_paths *p = calloc(1, sizeof(*p));
+	size_t i = 0;
+	bool ok = p != NULL;
+
+	for (const struct pg_col *c = pg_services_cols; ok && c->column; c++, i++)
+		ok = i < SVC_MAX && (!c->path || rpath_init(&p->svc[i], c->path));
+	ok = ok && rpath_init(&p->scan_id, "scan_id") && rpath_init(&p->ip, "ip") &&
+	     rpath_init(&p->port, "port") && rpath_init(&p->transport, "transport") &&
+	     rpath_init(&p->probe, "probe") && rpath_init(&p->kind, "kind") &&
+	     rpath_init(&p->topics, "topics.list") && rpath_init(&p->findings, "findings") &&
+	     rpath_init(&p->accounts, "accounts") && rpath_init(&p->acl, "acl") &&
+	     rpath_init(&p->user, "user") && rpath_init(&p->acl_in, "acl") &&
+	     init_cols(p->topic, db_topic_cols, DB_TOPIC_COLS) &&
+	     init_cols(p->finding, db_finding_cols, DB_FINDING_COLS) &&
+	     init_cols(p->aclr, acl_cols, NCOLS(acl_cols));
+	if (!ok) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
 
 static int64_t mono_us(void)
 {
@@ -303,6 +362,9 @@ static msw_err sq_open(struct sink *s, const char *path, const struct msw_config
 		return MSW_ERR_NOMEM;
 	s->priv = q;
 	dbuf_init(&q->json, JSON_MAX);
+	dbuf_init(&q->b64, JSON_MAX);
+	if (!(q->rp = sq_paths_new()))
+		return MSW_ERR_NOMEM;
 	q->resume = cfg && cfg->resume_db;
 	if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mqttsweep: sqlite %s: %s\n", path, sqlite3_errmsg(q->db));
@@ -590,6 +652,248 @@ static msw_err sq_write(struct sink *s, const cJSON *rec)
 	return maybe_commit(q);
 }
 
+/* ---- write_record: the record itself, read through its field tables ---- */
+
+/* A text a getter wrote into the value (v->buf) is copied by SQLite; any other lives in
+ * the record, its parsed JSON or a static table until the statement has run. */
+static bool in_buf(const struct fval *v)
+{
+	return v->s >= (const uint8_t *)v->buf && v->s < (const uint8_t *)v->buf + sizeof(v->buf);
+}
+
+static msw_err bind_field(struct sq *q, sqlite3_stmt *st, int i, const struct fval *v, char type)
+{
+	struct dbv d;
+
+	dbv_read(v, type, &d);
+	switch (d.k) {
+	case DBV_NUM:
+		sqlite3_bind_int64(st, i, clamp_i64(d.d));
+		break;
+	case DBV_INT:
+		sqlite3_bind_int64(st, i, d.i);
+		break;
+	case DBV_TEXT:
+		sqlite3_bind_text(st, i, (const char *)d.s, (int)d.n,
+				  in_buf(v) ? SQLITE_TRANSIENT : SQLITE_STATIC);
+		break;
+	case DBV_B64:
+		dbuf_reset(&q->b64);
+		if (dbuf_reserve(&q->b64, 4 * ((d.n + 2) / 3) + 1))
+			return MSW_ERR_NOMEM;
+		q->b64.len = b64_encode(d.s, d.n, (char *)q->b64.p);
+		sqlite3_bind_text(st, i, (const char *)q->b64.p, (int)q->b64.len, SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_bind_null(st, i);
+	}
+	return MSW_OK;
+}
+
+/* The field at p in r bound as column i. */
+static msw_err bind_path(struct sq *q, sqlite3_stmt *st, int i, const struct msw_record *r,
+			 struct rpath *p, char type)
+{
+	struct fval v;
+
+	rpath_get(r, p, &v);
+	return bind_field(q, st, i, &v, type);
+}
+
+/* Columns first .. of the fields at c below node e. */
+static msw_err bind_cols(struct sq *q, sqlite3_stmt *st, int first, const struct fval *e,
+			 struct rpath *p, const struct dbcol *c, size_t n)
+{
+	msw_err rc = MSW_OK;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct fval v;
+
+		rpath_get_in(e, &p[i], &v);
+		rc = bind_field(q, st, first + (int)i, &v, c[i].type);
+	}
+	return rc;
+}
+
+static msw_err rbind_key(struct sq *q, sqlite3_stmt *st, sqlite3_int64 id,
+			 const struct msw_record *r)
+{
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, q->scan_id);
+	return bind_path(q, st, 3, r, &q->rp->ip, 't') ?: bind_path(q, st, 4, r, &q->rp->port, 'i');
+}
+
+static msw_err rinsert_service(struct sq *q, const struct msw_record *r, sqlite3_int64 *id)
+{
+	sqlite3_stmt *st = q->q[Q_SERVICE];
+	msw_err rc;
+	int i = 2;
+
+	q->json.len = 0; /* the whole record, as the JSON lines sink writes it */
+	if ((rc = record_text(r, MSW_VERSION, &q->json)))
+		return rc;
+	bind_str(st, 1, q->scan_id);
+	for (const struct pg_col *c = pg_services_cols; c->column && !rc; c++, i++) {
+		if (c->path)
+			rc = bind_path(q, st, i, r, &q->rp->svc[i - 2], c->type);
+		else
+			sqlite3_bind_text(st, i, (const char *)q->json.p, (int)q->json.len,
+					  SQLITE_STATIC);
+	}
+	if (!rc)
+		rc = step(q, st);
+	*id = sqlite3_last_insert_rowid(q->db);
+	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&q->json);
+	return rc;
+}
+
+static msw_err rinsert_topics(struct sq *q, const struct msw_record *r, sqlite3_int64 id)
+{
+	sqlite3_stmt *st = q->q[Q_TOPIC];
+	struct fval list, e;
+	msw_err rc = MSW_OK;
+
+	rpath_get(r, &q->rp->topics, &list);
+	for (size_t i = 0, n = rpath_len(&list); i < n && !rc; i++) {
+		rpath_elem(&list, i, &e);
+		rc = rbind_key(q, st, id, r);
+		if (!rc)
+			rc = bind_cols(q, st, 5, &e, q->rp->topic, db_topic_cols, DB_TOPIC_COLS);
+		if (!rc && step(q, st))
+			rc = MSW_ERR_IO;
+	}
+	return rc;
+}
+
+static msw_err rinsert_findings(struct sq *q, const struct msw_record *r, sqlite3_int64 id)
+{
+	sqlite3_stmt *st = q->q[Q_FINDING];
+	struct fval list, e;
+	msw_err rc = MSW_OK;
+
+	rpath_get(r, &q->rp->findings, &list);
+	for (size_t i = 0, n = rpath_len(&list); i < n && !rc; i++) {
+		rpath_elem(&list, i, &e);
+		rc = rbind_key(q, st, id, r);
+		if (!rc)
+			rc = bind_path(q, st, 5, r, &q->rp->probe, 't');
+		if (!rc)
+			rc = bind_cols(q, st, 6, &e, q->rp->finding, db_finding_cols,
+				       DB_FINDING_COLS);
+		if (!rc && step(q, st))
+			rc = MSW_ERR_IO;
+	}
+	return rc;
+}
+
+/* One account's rows (acl: a list value), or the record's own under account NULL. */
+static msw_err rinsert_acl_rows(struct sq *q, const struct msw_record *r, sqlite3_int64 id,
+				const struct fval *acl, const struct fval *user, int index)
+{
+	sqlite3_stmt *st = q->q[Q_ACL];
+	struct fval e;
+	msw_err rc = MSW_OK;
+
+	for (size_t i = 0, n = rpath_len(acl); i < n && !rc; i++) {
+		rpath_elem(acl, i, &e);
+		rc = rbind_key(q, st, id, r);
+		if (!rc && user)
+			rc = bind_field(q, st, 5, user, 't');
+		else if (!rc)
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_int(st, 6, index);
+		if (!rc)
+			rc = bind_cols(q, st, 7, &e, q->rp->aclr, acl_cols, NCOLS(acl_cols));
+		if (!rc && step(q, st))
+			rc = MSW_ERR_IO;
+	}
+	return rc;
+}
+
+/* The access map, as insert_acl() stores it. */
+static msw_err rinsert_acl(struct sq *q, const struct msw_record *r, sqlite3_int64 id)
+{
+	struct fval accounts, a, user, acl;
+	size_t n;
+	msw_err rc = MSW_OK;
+
+	rpath_get(r, &q->rp->accounts, &accounts);
+	n = rval_is_list(&accounts) ? rpath_len(&accounts) : 0;
+	if (!n) {
+		rpath_get(r, &q->rp->acl, &acl);
+		return rinsert_acl_rows(q, r, id, &acl, NULL, 0);
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		rpath_elem(&accounts, i, &a);
+		rpath_get_in(&a, &q->rp->user, &user);
+		rpath_get_in(&a, &q->rp->acl_in, &acl);
+		rc = rinsert_acl_rows(q, r, id, &acl, &user, (int)i);
+	}
+	return rc;
+}
+
+static msw_err rdelete_previous(struct sq *q, const struct msw_record *r)
+{
+	static const int qs[] = {Q_DEL_TOPICS, Q_DEL_FINDINGS, Q_DEL_ACL, Q_DEL_SERVICE};
+	struct sq_paths *p = q->rp;
+	msw_err rc = MSW_OK;
+
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]) && !rc; i++) {
+		sqlite3_stmt *st = q->q[qs[i]];
+
+		bind_str(st, 1, q->scan_id);
+		rc = bind_path(q, st, 2, r, &p->ip, 't') ?: bind_path(q, st, 3, r, &p->port, 'i') ?:
+		     bind_path(q, st, 4, r, &p->transport, 't') ?:
+		     bind_path(q, st, 5, r, &p->probe, 't') ?: bind_path(q, st, 6, r, &p->kind, 't');
+		if (!rc && step(q, st))
+			rc = MSW_ERR_IO;
+	}
+	return rc;
+}
+
+static msw_err rupdate_host(struct sq *q, const struct msw_record *r)
+{
+	sqlite3_stmt *st = q->q[Q_HOST];
+
+	bind_str(st, 1, q->scan_id);
+	return bind_path(q, st, 2, r, &q->rp->ip, 't') ?: step(q, st);
+}
+
+static msw_err sq_write_record(struct sink *s, const struct msw_record *r)
+{
+	struct sq *q = s->priv;
+	sqlite3_int64 id;
+	msw_err rc;
+
+	if (!q->scan_id[0]) {
+		struct fval v;
+		const uint8_t *t;
+		size_t n;
+
+		rpath_get(r, &q->rp->scan_id, &v);
+		if (rval_text(&v, &t, &n))
+			snprintf(q->scan_id, sizeof(q->scan_id), "%.*s", (int)n, (const char *)t);
+	}
+	rc = tx_begin(q);
+	if (!rc && q->resume)
+		rc = rdelete_previous(q, r);
+	if (!rc)
+		rc = rinsert_service(q, r, &id);
+	if (!rc)
+		rc = rinsert_topics(q, r, id);
+	if (!rc)
+		rc = rinsert_findings(q, r, id);
+	if (!rc)
+		rc = rinsert_acl(q, r, id);
+	if (!rc)
+		rc = rupdate_host(q, r);
+	if (rc)
+		return rc;
+	q->pending++;
+	return maybe_commit(q);
+}
+
 /* The done marker carries the host's share of the scan counts (base/scan_stats.h), which
  * --resume adds up to continue the counts where the finished hosts left them. */
 static msw_err sq_host_done(struct sink *s, uint64_t index, const struct scan_stats *tally)
@@ -785,6 +1089,8 @@ static void sq_close(struct sink *s)
 	if (q->db)
 		sqlite3_close(q->db);
 	dbuf_free(&q->json);
+	dbuf_free(&q->b64);
+	free(q->rp);
 	free(q);
 	s->priv = NULL;
 }
@@ -793,6 +1099,7 @@ const struct sink_ops sink_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
 	.write = sq_write,
+	.write_record = sq_write_record,
 	.meta = sq_meta,
 	.flush = sq_flush,
 	.close = sq_close,

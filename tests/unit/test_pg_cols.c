@@ -1,6 +1,7 @@
 /* The PostgreSQL sink's services columns are the SQLite sink's, in order (the two back
- * ends keep the same tables; tests/integration/test_pg.sh compares their rows), and
- * which strings name a PostgreSQL database. */
+ * ends keep the same tables; tests/integration/test_pg.sh compares their rows), each read
+ * from an envelope field by its path (both sinks' write_record), and which strings name a
+ * PostgreSQL database. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include "base/record.h"
 #include "output/pg.h"
 #include "output/sink.h"
 
@@ -45,6 +47,16 @@ static void test_same_columns_as_sqlite(void **state)
 		c++;
 	}
 	assert_null(c->column); /* no column of ours that SQLite lacks */
+	/* every column read by path is a field of the envelope (only json is not) */
+	for (c = pg_services_cols; c->column; c++) {
+		struct fpath fp;
+
+		if (!c->path) {
+			assert_string_equal(c->column, "json");
+			continue;
+		}
+		assert_true(fields_find(&record_table, c->path, &fp) > 0);
+	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	unlink(path);
