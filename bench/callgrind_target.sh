@@ -7,7 +7,9 @@
 # For each binary: two scans of N1 and N2 targets (--depth topics --window 0, one sink:
 # JSON lines to a file), each under `valgrind --tool=callgrind`; the figure is
 # (Ir(N2) - Ir(N1)) / (N2 - N1): start-up and shut-down cancel out. Prints one line per
-# binary. Environment: CG_N1 (500), CG_N2 (3500), CG_PORT (21884). Traffic stays on
+# binary. Environment: CG_N1 (500), CG_N2 (3500), CG_PORT (21884), CG_DB: a database sink
+# too (1: a new SQLite file per scan; a postgresql:// URL: that server, the client's
+# instructions only). Traffic stays on
 # 127.0.0.0/8; run it inside `unshare -n` (after `ip link set lo up`) to keep ports private.
 set -uo pipefail
 
@@ -46,9 +48,15 @@ net=20
 ir_of() { # BIN N -> total Ir of one scan
 	local bin=$1 n=$2 out
 	out="$T/cg.$net.out"
+	local db=()
+	case "${CG_DB:-}" in
+	"") ;;
+	postgres*) db=(--db "$CG_DB") ;;
+	*) db=(--db "$T/cg.$net.db") ;;
+	esac
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" scan "127.$net.0.0/16" \
 		-p "$PORT" -n "$n" --depth topics --window 0 --rate 100000 --concurrency 100 \
-		--format json -q >"$T/scan.json" 2>"$T/vg.err" </dev/null
+		--format json -q "${db[@]}" >"$T/scan.json" 2>"$T/vg.err" </dev/null
 	net=$((net + 1))
 	awk '/^summary:/ {print $2}' "$out"
 	[ "$(grep -c '"status":"success"' "$T/scan.json")" = "$n" ] ||
