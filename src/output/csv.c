@@ -1,7 +1,15 @@
 /* CSV sink (--csv FILE): one row per finding; a service with no finding gets one row with
  * the finding columns empty. Every cell goes through escape_csv_cell(): always quoted
  * (RFC 4180), and a cell that would start with = + - @ TAB or CR gets a leading
- * apostrophe so a spreadsheet never evaluates a broker-chosen topic as a formula. */
+ * apostrophe so a spreadsheet never evaluates a broker-chosen topic as a formula.
+ *
+ * Two entry points write the same rows: write_record() reads the record through the field
+ * tables (the columns' rows found once at open, fields_get_path() per record), write()
+ * reads a parsed record (the rows a database gives back when a resumed scan's file is
+ * written anew). A text value is a cell when it is text (valid UTF-8 without NUL); peer
+ * text that is not (hostname, auth_identity, broker product and version, finding texts)
+ * shows its base64, as the JSON's "<name>_b64" holds it, and a finding's topic is marked
+ * "base64:" then. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +17,45 @@
 #include "output/escape.h"
 #include "output/jget.h"
 #include "base/config.h"
+#include "output/record.h"
 #include "output/sink.h"
+
+/* How a column's value becomes a cell. */
+enum col_how {
+	C_TEXT,     /* text, else empty */
+	C_TEXT_B64, /* text, else its base64 */
+	C_TOPIC,    /* text, else "base64:" + its base64 */
+	C_NUM,      /* a number (a bool as true/false), else empty */
+};
+
+struct col {
+	const char *path;
+	enum col_how how;
+};
+
+/* The service columns, then the finding columns (paths in a finding), in file order. */
+static const struct col service_cols[] = {
+	{"scan_id", C_TEXT}, {"timestamp", C_TEXT}, {"ip", C_TEXT}, {"port", C_NUM},
+	{"hostname", C_TEXT_B64}, {"transport", C_TEXT}, {"probe", C_TEXT}, {"status", C_TEXT},
+	{"mqtt", C_NUM}, {"mqtt_version", C_TEXT}, {"auth", C_TEXT},
+	{"auth_identity", C_TEXT_B64}, {"read_access", C_TEXT}, {"write_access", C_TEXT},
+	{"broker.product", C_TEXT_B64}, {"broker.version", C_TEXT_B64}, {"topics.count", C_NUM},
+	{"topics.sys_count", C_NUM},
+};
+static const struct col finding_cols[] = {
+	{"id", C_TEXT}, {"category", C_TEXT}, {"severity", C_TEXT}, {"confidence", C_TEXT},
+	{"cwe", C_NUM}, {"topic", C_TOPIC}, {"title", C_TEXT_B64}, {"evidence", C_TEXT_B64},
+	{"remediation", C_TEXT_B64}, {"reproduce", C_TEXT_B64},
+};
+#define NSERVICE (sizeof(service_cols) / sizeof(service_cols[0]))
+#define NFINDING (sizeof(finding_cols) / sizeof(finding_cols[0]))
 
 struct csv {
 	FILE *f;
 	bool bad;
+	/* write_record(): the columns' rows, found at open */
+	struct fpath svc[NSERVICE], fnd[NFINDING], findings;
+	bool paths_ok;
 };
 
 static const char *const columns[] = {
@@ -23,9 +65,11 @@ static const char *const columns[] = {
 	"cwe", "topic", "title", "evidence", "remediation", "reproduce", NULL
 };
 
-static void cell(struct csv *c, const char *s, bool first)
+static bool find_paths(struct csv *c);
+
+static void cell_n(struct csv *c, const void *p, size_t n, bool first)
 {
-	char *e = escape_csv_s(s ? s : "");
+	char *e = escape_csv_cell(p, n);
 
 	if (!e) {
 		c->bad = true;
@@ -34,6 +78,11 @@ static void cell(struct csv *c, const char *s, bool first)
 	if ((!first && fputc(',', c->f) == EOF) || fputs(e, c->f) == EOF)
 		c->bad = true;
 	free(e);
+}
+
+static void cell(struct csv *c, const char *s, bool first)
+{
+	cell_n(c, s, s ? strlen(s) : 0, first);
 }
 
 static void cell_num(struct csv *c, const cJSON *o, const char *k)
@@ -67,6 +116,7 @@ static msw_err csv_open(struct sink *s, const char *path, const struct msw_confi
 		return MSW_ERR_IO;
 	}
 	s->priv = c;
+	c->paths_ok = find_paths(c);
 	if (fseek(c->f, 0, SEEK_END) == 0 && ftell(c->f) > 0)
 		return MSW_OK;
 	for (int i = 0; columns[i]; i++)
@@ -154,6 +204,135 @@ static msw_err csv_write(struct sink *s, const cJSON *rec)
 	return c->bad ? MSW_ERR_IO : MSW_OK;
 }
 
+/* ---- the record, through the field tables ---- */
+
+/* "<name>_b64" of a row, into buf (false when it does not fit). */
+static bool b64_name(const struct fdef *f, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s_b64", f->name);
+	return n > 0 && (size_t)n < cap;
+}
+
+static void num_cell(struct csv *c, const struct fval *v)
+{
+	char b[48] = "";
+
+	if (v->absent)
+		;
+	else if (v->t == FT_BOOL)
+		snprintf(b, sizeof(b), "%s", v->b ? "true" : "false");
+	else if (v->t == FT_INT || v->t == FT_ENUM)
+		snprintf(b, sizeof(b), "%.0f", (double)v->i);
+	else if (v->t == FT_UINT)
+		snprintf(b, sizeof(b), "%.0f", (double)v->u);
+	cell(c, b, false);
+}
+
+/* Text that is not text (invalid UTF-8, or NUL): its base64, marked for a topic. */
+static void b64_cell(struct csv *c, const struct fval *v, size_t n, enum col_how how,
+		     bool first)
+{
+	char *b = record_b64(v->s, n), *both = NULL;
+	size_t bn = b ? strlen(b) + 8 : 0;
+
+	if (b && how == C_TOPIC && (both = malloc(bn)))
+		snprintf(both, bn, "base64:%s", b);
+	if (!b || (how == C_TOPIC && !both))
+		c->bad = true;
+	else
+		cell(c, both ? both : b, first);
+	free(both);
+	free(b);
+}
+
+/* One cell of the value at path p in obj; top: the record, when p is a top-level row. */
+static void rec_cell(struct csv *c, const void *obj, const struct fpath *p, enum col_how how,
+		     const struct msw_record *top, bool first)
+{
+	const struct fdef *f = p->f[p->n - 1];
+	char k64[64];
+	struct fval v;
+	size_t n;
+
+	fields_get_path(obj, p, &v);
+	if (how == C_NUM) {
+		num_cell(c, &v);
+		return;
+	}
+	if (v.absent) {
+		const char *s = NULL;
+		if (top && how != C_TEXT && b64_name(f, k64, sizeof(k64)))
+			s = record_extra_text(top, k64);
+		cell(c, s, first);
+		return;
+	}
+	if (v.t == FT_WORD || v.t == FT_ENUM) {
+		cell_n(c, v.s, v.n, first);
+		return;
+	}
+	n = (f->flags & F_TRUNC_NUL) ? strnlen((const char *)v.s, v.n) : v.n;
+	if (fields_text_ok(v.s, n)) {
+		cell_n(c, v.s, n, first);
+		return;
+	}
+	const char *shadow = top ? record_extra_text(top, f->name) : NULL;
+	if (shadow || how == C_TEXT)
+		cell(c, shadow, first);
+	else
+		b64_cell(c, &v, n, how, first);
+}
+
+static void record_service(struct csv *c, const struct msw_record *r)
+{
+	for (size_t i = 0; i < NSERVICE; i++)
+		rec_cell(c, r, &c->svc[i], service_cols[i].how, c->svc[i].n == 1 ? r : NULL,
+			 i == 0);
+}
+
+static msw_err csv_write_record(struct sink *s, const struct msw_record *r)
+{
+	struct csv *c = s->priv;
+	struct fval list;
+
+	if (!c->paths_ok)
+		return MSW_ERR_INTERNAL;
+	fields_get_path(r, &c->findings, &list);
+	for (size_t i = 0; !list.absent && i < list.n; i++) {
+		const void *f = fields_elem(&list, i);
+
+		record_service(c, r);
+		for (size_t k = 0; k < NFINDING; k++)
+			rec_cell(c, f, &c->fnd[k], finding_cols[k].how, NULL, false);
+		end_row(c);
+	}
+	if (list.absent || !list.n) {
+		record_service(c, r);
+		for (size_t k = 0; k < NFINDING; k++)
+			cell(c, "", false);
+		end_row(c);
+	}
+	if (fflush(c->f) != 0)
+		c->bad = true;
+	return c->bad ? MSW_ERR_IO : MSW_OK;
+}
+
+/* The columns' rows in the record's tables. */
+static bool find_paths(struct csv *c)
+{
+	const struct fblock *ft;
+
+	if (!fields_find(&record_table, "findings", &c->findings))
+		return false;
+	ft = c->findings.f[0]->sub;
+	for (size_t i = 0; i < NSERVICE; i++)
+		if (!fields_find(&record_table, service_cols[i].path, &c->svc[i]))
+			return false;
+	for (size_t i = 0; i < NFINDING; i++)
+		if (!fields_find(ft, finding_cols[i].path, &c->fnd[i]))
+			return false;
+	return true;
+}
+
 static msw_err csv_flush(struct sink *s)
 {
 	struct csv *c = s->priv;
@@ -176,6 +355,7 @@ const struct sink_ops sink_csv = {
 	.name = "csv",
 	.open = csv_open,
 	.write = csv_write,
+	.write_record = csv_write_record,
 	.flush = csv_flush,
 	.close = csv_close,
 };

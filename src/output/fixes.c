@@ -486,30 +486,47 @@ static bool has_any(const char *s, const char *const *words)
 	return false;
 }
 
-void fix_signals_add(struct addon_signals *s, const cJSON *rec)
+void fix_signal_text(struct addon_signals *s, enum fix_src k, const char *text)
 {
 	static const char *const ha_names[] = {"core-mosquitto", "homeassistant", NULL};
 	static const char *const addons[] = {"'addons'", "\"addons\"", NULL};
 	static const char *const ha[] = {"Home Assistant", NULL};
+
+	switch (k) {
+	case FX_CERT_NAME:
+		s->ha_cert |= has_any(text, ha_names);
+		break;
+	case FX_HTTP_PRODUCT:
+		s->ha_host |= has_any(text, ha);
+		break;
+	case FX_PRODUCT:
+		s->not_mosquitto |= text && strcasecmp(text, "mosquitto") != 0;
+		break;
+	case FX_FINDING_ID:
+		s->ha_traffic |= text && !strncmp(text, "homeassistant.", 14);
+		break;
+	case FX_FINDING_TEXT:
+		s->account |= has_any(text, addons);
+		break;
+	}
+}
+
+void fix_signals_add(struct addon_signals *s, const cJSON *rec)
+{
 	const cJSON *cert = jget(jget(rec, "tls"), "certificate"), *d, *f;
-	const char *probe = jstr(rec, "probe"), *product = jstr(jget(rec, "broker"), "product");
+	const char *probe = jstr(rec, "probe");
 
 	cJSON_ArrayForEach(d, jget(jget(cert, "san"), "dns"))
-		if (cJSON_IsString(d) && has_any(d->valuestring, ha_names))
-			s->ha_cert = true;
-	if (has_any(jstr(jget(cert, "subject"), "CN"), ha_names))
-		s->ha_cert = true;
-	if (probe && !strcmp(probe, "http") && has_any(jstr(jget(rec, "http"), "product"), ha))
-		s->ha_host = true;
-	if (product && strcasecmp(product, "mosquitto"))
-		s->not_mosquitto = true;
+		if (cJSON_IsString(d))
+			fix_signal_text(s, FX_CERT_NAME, d->valuestring);
+	fix_signal_text(s, FX_CERT_NAME, jstr(jget(cert, "subject"), "CN"));
+	if (probe && !strcmp(probe, "http"))
+		fix_signal_text(s, FX_HTTP_PRODUCT, jstr(jget(rec, "http"), "product"));
+	fix_signal_text(s, FX_PRODUCT, jstr(jget(rec, "broker"), "product"));
 	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		const char *id = jstr(f, "id");
-
-		if (id && !strncmp(id, "homeassistant.", 14))
-			s->ha_traffic = true;
-		if (has_any(jstr(f, "title"), addons) || has_any(jstr(f, "evidence"), addons))
-			s->account = true;
+		fix_signal_text(s, FX_FINDING_ID, jstr(f, "id"));
+		fix_signal_text(s, FX_FINDING_TEXT, jstr(f, "title"));
+		fix_signal_text(s, FX_FINDING_TEXT, jstr(f, "evidence"));
 	}
 }
 

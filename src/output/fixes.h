@@ -75,6 +75,12 @@ bool fix_is_addon(const struct addon_signals *s);
  * broker, Home Assistant topics, an `addons` account, Home Assistant's web UI, another
  * product's name. The port layout (ports) is the caller's: it needs the host's services. */
 void fix_signals_add(struct addon_signals *s, const cJSON *rec);
+/* The same, one text at a time, for a caller that reads the record another way: which
+ * text of the record it is (a certificate's SAN DNS name or subject CN; the HTTP product
+ * of an http record; the broker product; a finding's id; a finding's title or evidence),
+ * NULL when the record has none. */
+enum fix_src { FX_CERT_NAME, FX_HTTP_PRODUCT, FX_PRODUCT, FX_FINDING_ID, FX_FINDING_TEXT };
+void fix_signal_text(struct addon_signals *s, enum fix_src k, const char *text);
 /* The software fixes are written for: a product other than Mosquitto by its name, else the
  * add-on when the signals say so, else Mosquitto when it named itself, else FSW_ANY. */
 enum fix_sw fix_sw_for(const char *product, const struct addon_signals *s);

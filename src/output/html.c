@@ -2,7 +2,9 @@
  * with the records as they come. The page is rewritten (to FILE.tmp, then renamed) at most
  * every REWRITE_US while the scan runs and once at the end, so a killed scan still leaves a
  * readable report of what it had. With --resume the interrupted scan's records are read
- * back from the database first, so the page covers the whole scan. */
+ * back from the database first, so the page covers the whole scan. A scan's records come
+ * as records (write_record: read through the field tables), a database's as parsed JSON
+ * (write); both make the same page. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,18 @@ static msw_err html_write(struct sink *s, const cJSON *r)
 	return MSW_OK;
 }
 
+static msw_err html_write_record(struct sink *s, const struct msw_record *r)
+{
+	struct html *h = s->priv;
+	/* as write(): a record the report cannot use is left out; a table it cannot read
+	 * (a path not found) is a fault */
+	if (report_add_record(h->rep, r) == MSW_ERR_INTERNAL)
+		return MSW_ERR_INTERNAL;
+	if (now_us() - h->written_us >= REWRITE_US)
+		return rewrite(h);
+	return MSW_OK;
+}
+
 static msw_err html_meta(struct sink *s, const cJSON *m, int final)
 {
 	struct html *h = s->priv;
@@ -115,6 +129,7 @@ const struct sink_ops sink_html = {
 	.name = "html",
 	.open = html_open,
 	.write = html_write,
+	.write_record = html_write_record,
 	.meta = html_meta,
 	.flush = html_flush,
 	.close = html_close,

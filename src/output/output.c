@@ -2,25 +2,28 @@
  *
  * output_open() picks the sinks from the configuration: stdout gets JSON lines when it is
  * not a terminal or with --format json (or -oJ -), else the plain-language text summary;
- * -oJ FILE, --db (or the --resume database), --csv and --html add sinks. Each record is
- * converted once (record_to_json) and given to every sink still alive — or, when every
- * live sink takes text (JSON lines) and no secret needs scrubbing, written once as text
- * straight from the struct (record_text, the same bytes) with no tree; a sink that fails
- * is reported once on stderr, skipped from then on, and makes output_failed() true (exit
- * 3) while the others go on and are flushed at the end.
+ * -oJ FILE, --db (or the --resume database), --csv and --html add sinks. A record goes to
+ * every sink still alive, without a tree when it can: each sink walks it over the field
+ * tables when every live sink can (write_record), else it is written once as text
+ * straight from the struct (record_text) when every live sink takes text; otherwise it is
+ * converted once (record_to_json, the same bytes) and the tree given to each. A sink that
+ * fails is reported once on stderr, skipped from then on, and makes output_failed() true
+ * (exit 3) while the others go on and are flushed at the end.
  *
  * Secrets: the options echo comes from the function the application registers
  * (output_set_options_echo: the option table's echo; secret options flagged in the
  * option table); the raw argv echo replaces the values of secret options and URL
  * passwords with "***". As a last line of defence every record is checked for the
- * configured secrets (password, PSK, URL passwords) before any sink sees it, and any
- * string holding one has it replaced by "***".
+ * configured secrets (password, PSK, URL passwords) before any sink sees it: a record
+ * that holds one anywhere a sink could show it takes the tree path, where every string
+ * holding one has it replaced by "***".
  *
  * The scan metadata record ("mqttsweep.scan/1") goes to --metadata-file (written at the
  * start, refreshed with the running counts every 10 s, and rewritten, complete, at the
  * end, each time via a temporary file + rename) and
  * to the sinks' meta() (SQLite scans table, HTML/text summaries). It is never mixed into
  * the JSON lines stream, so every line there is a mqttsweep.record/1. */
+#define _GNU_SOURCE /* memmem */
 #include "output/output.h"
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +34,13 @@
 #include <unistd.h>
 #include "base/config.h"
 #include "base/dbuf.h"
+#include "base/fields.h"
 #include "base/scan_stats.h"
 #include "output/pg.h"
+#include "output/rpath.h"
 #include "output/record.h"
 #include "output/rsource.h"
 #include "output/sink.h"
-#include "probes/http_result.h"
 
 #ifndef MSW_VERSION
 #define MSW_VERSION "0.0.0"
@@ -79,6 +83,16 @@ struct output {
 	uint64_t login_attempts, logins_accepted, secrets_read;
 	/* write tests (--publish-proof): PUBLISH packets sent, and how many came back */
 	uint64_t publish_attempts, publish_confirmed;
+	/* the fields those tallies read, by path (typed blocks or parts still JSON) */
+	struct tally_paths {
+		struct rpath logins, accepted, secrets, accounts, acl, write_topic, write;
+	} tp;
+	/* attached blocks' tables seen, and whether the tallies read a part of theirs */
+	struct tally_table {
+		const struct fblock *tbl;
+		bool read;
+	} tt[16];
+	int ntt;
 };
 
 static char **g_argv;
@@ -287,6 +301,178 @@ static void scrub_secrets(struct output *o, cJSON *rec)
 {
 	for (int i = 0; i < o->nsecrets; i++)
 		scrub_tree(rec, o->secrets[i], 0);
+}
+
+/* ---- secrets in a record, before any sink sees it ----
+ *
+ * A record whose sinks walk it (or take its text) gets no tree, so it is searched for the
+ * secrets where it is: every text the walker writes, in each form a sink may show it (the
+ * bytes, their base64 when they are not text, a CONNACK's hex), the rows' names, and the
+ * members and keys of the parts still parsed JSON. A record that holds none goes the fast
+ * way; one that does takes the tree path, whose scrubbing replaces it in every string the
+ * sinks get (the same bytes as before). The search errs on the side of the tree: a name
+ * that only a sink's decoration would complete, or no memory for a base64 form, counts as
+ * a hit. */
+
+struct sscan {
+	const struct output *o;
+	bool hit;
+};
+
+static bool holds(const struct output *o, const void *p, size_t n)
+{
+	for (int i = 0; i < o->nsecrets; i++)
+		if (n && memmem(p, n, o->secrets[i], strlen(o->secrets[i])))
+			return true;
+	return false;
+}
+
+/* Text as a sink may show it: its bytes, or (not text) its base64. */
+static bool text_holds(const struct output *o, const uint8_t *p, size_t n)
+{
+	char *b;
+	bool h;
+
+	if (holds(o, p, n))
+		return true;
+	if (fields_text_ok(p, n))
+		return false;
+	b = record_b64(p, n);
+	h = !b || holds(o, b, strlen(b));
+	free(b);
+	return h;
+}
+
+static bool hex_holds(const struct output *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *t = malloc(2 * n + 1);
+	bool h;
+
+	if (!t)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		t[2 * i] = hx[p[i] >> 4];
+		t[2 * i + 1] = hx[p[i] & 15];
+	}
+	h = holds(o, t, 2 * n);
+	free(t);
+	return h;
+}
+
+#define SSCAN_DEPTH 1100 /* past the JSON writer's nesting cap: a hit (the tree decides) */
+
+static bool tree_holds(const struct output *o, const cJSON *n, int depth)
+{
+	const cJSON *c;
+
+	if (depth > SSCAN_DEPTH)
+		return true;
+	if (cJSON_IsString(n) && n->valuestring &&
+	    text_holds(o, (const uint8_t *)n->valuestring, strlen(n->valuestring)))
+		return true;
+	if (cJSON_IsRaw(n) && n->valuestring && holds(o, n->valuestring, strlen(n->valuestring)))
+		return true;
+	for (c = n->child; c; c = c->next) {
+		if (c->string && text_holds(o, (const uint8_t *)c->string, strlen(c->string)))
+			return true;
+		if (tree_holds(o, c, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* A row's name and its "<name>_b64" (both in its padded key text). */
+static bool name_holds(const struct output *o, const struct fdef *f)
+{
+	return f && f->jkey64 && holds(o, f->jkey64, f->jk64len);
+}
+
+static bool value_holds(const struct output *o, const struct fdef *f, const struct fval *v)
+{
+	switch (v->t) {
+	case FT_STR:
+	case FT_BYTES:
+	case FT_CHARS: {
+		size_t cut = strnlen((const char *)v->s, v->n);
+		return text_holds(o, v->s, v->n) ||
+		       ((f->flags & F_TRUNC_NUL) && cut < v->n && text_holds(o, v->s, cut));
+	}
+	case FT_WORD:
+		if (f->flags & F_SINKVAL)
+			return holds(o, MSW_VERSION, strlen(MSW_VERSION));
+		return holds(o, v->s, v->n);
+	case FT_ENUM:
+		return holds(o, v->s, v->n);
+	case FT_HEX:
+		return hex_holds(o, v->s, v->n);
+	case FT_JSON:
+		return v->p && tree_holds(o, v->p, 0);
+	case FT_LIST: /* a map list (FB_MAP): its keys and values */
+		for (size_t i = 0; f->sub && (f->sub->flags & FB_MAP) && i < v->n; i++) {
+			struct fval k, x;
+			fields_map_entry(v, i, &k, &x);
+			if (text_holds(o, k.s, k.n) || text_holds(o, x.s, x.n))
+				return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+static void ss_value(void *ctx, const struct fdef *f, const struct fval *v, bool elem)
+{
+	struct sscan *s = ctx;
+
+	(void)elem;
+	if (s->hit)
+		return;
+	s->hit = name_holds(s->o, f) || (!v->absent && value_holds(s->o, f, v));
+}
+
+static void ss_open(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k,
+		    bool elem)
+{
+	struct sscan *s = ctx;
+
+	(void)k;
+	(void)elem;
+	if (!s->hit)
+		s->hit = name_holds(s->o, f) ||
+			 (!f && blk->jkey && holds(s->o, blk->jkey, blk->jklen));
+}
+
+static void ss_close(void *ctx, const struct fdef *f, const struct fblock *blk, enum fnode k)
+{
+	(void)ctx;
+	(void)f;
+	(void)blk;
+	(void)k;
+}
+
+static bool ss_stopped(void *ctx)
+{
+	return ((struct sscan *)ctx)->hit;
+}
+
+static const struct fvisitor secret_scan = {
+	.value = ss_value,
+	.open = ss_open,
+	.close = ss_close,
+	.derived = true, /* columnar sinks write the derived rows too */
+	.stopped = ss_stopped,
+};
+
+/* The record holds a configured secret somewhere a sink could show it. */
+static bool record_holds_secret(const struct output *o, const struct msw_record *r)
+{
+	struct sscan s = {.o = o};
+
+	if (!o->nsecrets)
+		return false;
+	fields_walk(&record_table, r, &secret_scan, &s);
+	return s.hit;
 }
 
 /* ---- sinks ---- */
@@ -612,6 +798,15 @@ static struct output *output_new(const struct msw_config *cfg, const char *scan_
 	snprintf(o->scan_id, sizeof(o->scan_id), "%s", scan_id ? scan_id : "");
 	o->seed = seed;
 	dbuf_init(&o->line, RECORD_TEXT_MAX);
+	if (!rpath_init(&o->tp.logins, "http.default_logins") ||
+	    !rpath_init(&o->tp.accepted, "accepted") ||
+	    !rpath_init(&o->tp.secrets, "smb.secrets_read") ||
+	    !rpath_init(&o->tp.accounts, "accounts") || !rpath_init(&o->tp.acl, "acl") ||
+	    !rpath_init(&o->tp.write_topic, "write_topic") ||
+	    !rpath_init(&o->tp.write, "write")) {
+		free(o);
+		return NULL;
+	}
 	o->start_us = now_us();
 	o->last_flush_us = o->start_us;
 	o->last_meta_us = o->start_us;
@@ -671,73 +866,121 @@ static void progress_clear(struct output *o)
 	o->last_progress_us = 0;
 }
 
-/* The write tests of one access map: its rows that name the topic a write went to. */
-static void tally_writes(struct output *o, const cJSON *acl)
+/* What a record says the opt-in actions did (every entry point, so --workers children's
+ * records are counted too). The fields are read by path, the same calls for a record
+ * (typed blocks, or parts still parsed JSON in extra) and for a parsed record (a tree):
+ * http.default_logins[] and how many were accepted, smb.secrets_read, and the write tests
+ * of the access map (accounts[].acl[] when several accounts ran, else acl[]): the rows
+ * that name the topic a write went to, and how many were confirmed. */
+static void get_top(const struct msw_record *r, const cJSON *tree, struct rpath *p,
+		    struct fval *v)
 {
-	const cJSON *l, *n;
+	struct fval root = {.t = FT_JSON, .p = tree};
 
-	cJSON_ArrayForEach(l, acl)
-	{
-		if (!cJSON_GetObjectItemCaseSensitive(l, "write_topic"))
+	if (r)
+		rpath_get(r, p, v);
+	else
+		rpath_get_in(&root, p, v);
+}
+
+static void tally_writes(struct output *o, const struct fval *acl)
+{
+	for (size_t i = 0, n = rpath_len(acl); i < n; i++) {
+		struct fval row, t, w;
+		const uint8_t *s;
+		size_t len;
+
+		rpath_elem(acl, i, &row);
+		rpath_get_in(&row, &o->tp.write_topic, &t);
+		if (t.absent)
 			continue;
-		n = cJSON_GetObjectItemCaseSensitive(l, "write");
+		rpath_get_in(&row, &o->tp.write, &w);
 		o->publish_attempts++;
-		o->publish_confirmed += cJSON_IsString(n) && !strcmp(n->valuestring, "confirmed");
+		o->publish_confirmed += rval_text(&w, &s, &len) && len == 9 &&
+					!memcmp(s, "confirmed", 9);
 	}
 }
 
-/* Count what a record says the opt-in actions did (both entry points, so --workers
- * children's records are counted too). */
-static void tally_actions(struct output *o, const cJSON *rec)
+/* Whether the tallies read a part of this attached block's table: one named like a part
+ * they read, or an FB_TOP block with a row of that name (cached per table). */
+static bool tally_table(struct output *o, const struct fblock *t)
 {
-	const cJSON *http = cJSON_GetObjectItemCaseSensitive(rec, "http");
-	const cJSON *smb = cJSON_GetObjectItemCaseSensitive(rec, "smb");
-	const cJSON *l, *n, *acc;
+	static const char *const parts[] = {"http", "smb", "accounts", "acl"};
+	bool read = false;
 
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(http, "default_logins"))
-	{
+	for (int i = 0; i < o->ntt; i++)
+		if (o->tt[i].tbl == t)
+			return o->tt[i].read;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct fpath fp;
+		read |= (t->flags & FB_TOP) ? fields_find(t, parts[i], &fp) > 0
+					    : t->name && !strcmp(t->name, parts[i]);
+	}
+	if (o->ntt < (int)(sizeof(o->tt) / sizeof(o->tt[0])))
+		o->tt[o->ntt++] = (struct tally_table){t, read};
+	return read;
+}
+
+/* A record with none of those parts (no extra member, no such block: most records) has
+ * nothing to count, and the lookups are skipped. */
+static bool tally_parts(struct output *o, const struct msw_record *r)
+{
+	const cJSON *x = r->extra;
+
+	if (x && x->child)
+		return true;
+	for (size_t i = 0; i < r->nblocks; i++)
+		if (r->blocks[i].tbl && tally_table(o, r->blocks[i].tbl))
+			return true;
+	return false;
+}
+
+static void tally_actions(struct output *o, const struct msw_record *r, const cJSON *tree)
+{
+	struct fval v, e, x;
+	double d;
+	size_t n;
+
+	if (r && !tally_parts(o, r))
+		return;
+
+	get_top(r, tree, &o->tp.logins, &v);
+	for (size_t i = 0, k = rpath_len(&v); i < k; i++) {
+		rpath_elem(&v, i, &e);
+		rpath_get_in(&e, &o->tp.accepted, &x);
 		o->login_attempts++;
-		o->logins_accepted += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "accepted"));
+		o->logins_accepted += !x.absent && x.t == FT_BOOL && x.b;
 	}
-	n = cJSON_GetObjectItemCaseSensitive(smb, "secrets_read");
-	if (cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble < 1e9)
-		o->secrets_read += (uint64_t)n->valuedouble;
-	acc = cJSON_GetObjectItemCaseSensitive(rec, "accounts");
-	if (cJSON_GetArraySize(acc) > 0) {
-		cJSON_ArrayForEach(l, acc)
-			tally_writes(o, cJSON_GetObjectItemCaseSensitive(l, "acl"));
-	} else {
-		tally_writes(o, cJSON_GetObjectItemCaseSensitive(rec, "acl"));
+	get_top(r, tree, &o->tp.secrets, &v);
+	if (!v.absent && v.t != FT_BOOL && rval_num(&v, &d) && d > 0 && d < 1e9)
+		o->secrets_read += (uint64_t)d;
+	get_top(r, tree, &o->tp.accounts, &v);
+	n = rpath_len(&v);
+	for (size_t i = 0; i < n; i++) {
+		rpath_elem(&v, i, &e);
+		rpath_get_in(&e, &o->tp.acl, &x);
+		tally_writes(o, &x);
+	}
+	if (!n) {
+		get_top(r, tree, &o->tp.acl, &x);
+		tally_writes(o, &x);
 	}
 }
 
-/* The opt-in actions of a record itself: the http block's default logins, then what
- * tally_actions() finds in extra (acl, accounts). */
-static void tally_record(struct output *o, const struct msw_record *r)
+/* Every live sink has the entry point: write_record (want_record) or write_text. */
+static bool all_sinks_take(const struct output *o, bool want_record)
 {
-	unsigned n, ok;
-
-	http_result_logins(r, &n, &ok);
-	o->login_attempts += n;
-	o->logins_accepted += ok;
-	tally_actions(o, r->extra);
+	for (int i = 0; i < o->nsinks; i++) {
+		const struct sink_ops *ops = o->sinks[i].ops;
+		if (!o->dead[i] && !(want_record ? ops->write_record != NULL : ops->write_text != NULL))
+			return false;
+	}
+	return true;
 }
 
-msw_err output_json(struct output *o, const cJSON *rec)
+/* The tree (scrubbed of the secrets already) to every live sink. */
+static void tree_to_sinks(struct output *o, const cJSON *rec)
 {
-	cJSON *copy = NULL;
-
-	if (!o || !rec)
-		return MSW_ERR_INTERNAL;
-	progress_clear(o);
-	tally_actions(o, rec);
-	if (o->nsecrets) {
-		copy = cJSON_Duplicate(rec, 1);
-		if (!copy)
-			return MSW_ERR_NOMEM;
-		scrub_secrets(o, copy);
-		rec = copy;
-	}
 	for (int i = 0; i < o->nsinks; i++) {
 		msw_err rc;
 
@@ -747,36 +990,30 @@ msw_err output_json(struct output *o, const cJSON *rec)
 		if (rc)
 			sink_failed(o, i, rc, "writing a record");
 	}
-	cJSON_Delete(copy);
+}
+
+msw_err output_json(struct output *o, const cJSON *rec)
+{
+	if (!o || !rec)
+		return MSW_ERR_INTERNAL;
+	progress_clear(o);
+	tally_actions(o, NULL, rec);
+	if (o->nsecrets) {
+		cJSON *copy = cJSON_Duplicate(rec, 1);
+		if (!copy)
+			return MSW_ERR_NOMEM;
+		scrub_secrets(o, copy);
+		tree_to_sinks(o, copy);
+		cJSON_Delete(copy);
+	} else {
+		tree_to_sinks(o, rec);
+	}
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
-}
-
-/* Every live sink takes JSON text, and no secret needs scrubbing from the tree. */
-static bool text_only(const struct output *o)
-{
-	if (o->nsecrets)
-		return false;
-	for (int i = 0; i < o->nsinks; i++)
-		if (!o->dead[i] && !o->sinks[i].ops->write_text)
-			return false;
-	return true;
-}
-
-/* Every live sink walks the record itself, and no secret needs scrubbing. */
-static bool records_only(const struct output *o)
-{
-	if (o->nsecrets)
-		return false;
-	for (int i = 0; i < o->nsinks; i++)
-		if (!o->dead[i] && !o->sinks[i].ops->write_record)
-			return false;
-	return true;
 }
 
 /* The fastest path: each sink walks the record into its own buffer. */
 static void record_to_sinks(struct output *o, const struct msw_record *r)
 {
-	tally_record(o, r);
 	for (int i = 0; i < o->nsinks; i++) {
 		msw_err rc;
 		if (o->dead[i])
@@ -787,21 +1024,13 @@ static void record_to_sinks(struct output *o, const struct msw_record *r)
 	}
 }
 
-/* The fast path: the record's text written directly (record_text: the same bytes as the
- * tree), no tree built. false when it does not apply or the text could not be made (the
- * tree path then reports the failure). */
-static bool record_as_text(struct output *o, const struct msw_record *r)
+/* The record's text written once for every sink (record_text: the same bytes as the
+ * tree). false when it could not be made (the tree path then reports the failure). */
+static bool text_to_sinks(struct output *o, const struct msw_record *r)
 {
-	if (records_only(o)) {
-		record_to_sinks(o, r);
-		return true;
-	}
-	if (!text_only(o))
-		return false;
 	dbuf_reset(&o->line);
 	if (record_text(r, MSW_VERSION, &o->line) != MSW_OK)
 		return false;
-	tally_record(o, r);
 	for (int i = 0; i < o->nsinks; i++) {
 		msw_err rc;
 		if (o->dead[i])
@@ -816,31 +1045,41 @@ static bool record_as_text(struct output *o, const struct msw_record *r)
 	return true;
 }
 
+/* The fast paths, no tree: every live sink walks the record, or takes its text, and the
+ * record holds no secret. false when neither applies. */
+static bool record_fast(struct output *o, const struct msw_record *r)
+{
+	bool recs = all_sinks_take(o, true);
+
+	if (!recs && !all_sinks_take(o, false))
+		return false;
+	if (record_holds_secret(o, r))
+		return false;
+	if (recs) {
+		record_to_sinks(o, r);
+		return true;
+	}
+	return text_to_sinks(o, r);
+}
+
 msw_err output_record(struct output *o, struct msw_record *r)
 {
 	cJSON *j;
-	msw_err rc;
 
 	if (!o || !r)
 		return MSW_ERR_INTERNAL;
 	if (!r->scan_id[0])
 		snprintf(r->scan_id, sizeof(r->scan_id), "%s", o->scan_id);
 	progress_clear(o);
-	if (record_as_text(o, r))
+	tally_actions(o, r, NULL);
+	if (record_fast(o, r))
 		return o->failed ? MSW_ERR_SINK : MSW_OK;
 	j = record_to_json(r, MSW_VERSION);
 	if (!j)
 		return MSW_ERR_NOMEM;
-	tally_actions(o, j);
 	if (o->nsecrets)
 		scrub_secrets(o, j);
-	for (int i = 0; i < o->nsinks; i++) {
-		if (o->dead[i])
-			continue;
-		rc = o->sinks[i].ops->write(&o->sinks[i], j);
-		if (rc)
-			sink_failed(o, i, rc, "writing a record");
-	}
+	tree_to_sinks(o, j);
 	cJSON_Delete(j);
 	return o->failed ? MSW_ERR_SINK : MSW_OK;
 }

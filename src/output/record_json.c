@@ -613,3 +613,53 @@ msw_err record_text(const struct msw_record *r, const char *tool_version, struct
 		b->len = mark;
 	return t.rc;
 }
+
+/* ---- the top level as a parsed copy reads it ---- */
+
+const char *record_extra_text(const struct msw_record *r, const char *name)
+{
+	const cJSON *x = r->extra, *it;
+
+	if (!cJSON_IsObject(x))
+		return NULL;
+	cJSON_ArrayForEach(it, x) {
+		if (!it->string || strcmp(it->string, name) != 0)
+			continue;
+		if (!cJSON_IsString(it) || !it->valuestring || bad_utf8(it->valuestring))
+			return NULL;
+		return it->valuestring;
+	}
+	return NULL;
+}
+
+bool record_top_text(const struct msw_record *r, const struct fpath *p, const uint8_t **s,
+		     size_t *n)
+{
+	const struct fdef *f = p->f[0];
+	const char *x;
+	struct fval v;
+
+	fields_get_path(r, p, &v);
+	if (v.absent && (f->flags & F_NULL))
+		return false;
+	if (!v.absent && (v.t == FT_WORD || v.t == FT_ENUM)) {
+		*s = v.s;
+		*n = v.n;
+		return true;
+	}
+	if (!v.absent && (v.t == FT_STR || v.t == FT_BYTES || v.t == FT_CHARS)) {
+		size_t k = (f->flags & F_TRUNC_NUL) ? strnlen((const char *)v.s, v.n) : v.n;
+		if (fields_text_ok(v.s, k)) {
+			*s = v.s;
+			*n = k;
+			return true;
+		}
+	} else if (!v.absent) {
+		return false; /* not text */
+	}
+	if (!(x = record_extra_text(r, f->name)))
+		return false;
+	*s = (const uint8_t *)x;
+	*n = strlen(x);
+	return true;
+}

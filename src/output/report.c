@@ -7,12 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "base/dbuf.h"
 #include "base/hash.h"
 #include "output/jget.h"
+#include "output/rpath.h"
 #include "output/report_int.h"
 
 #define INDEX_MAX (1u << 20) /* distinct hosts counted */
 #define LABELS_KEPT 64       /* distinct product labels counted before "other" */
+#define REPORT_KEPT_MAX (64u * 1024 * 1024) /* one kept record's JSON text */
+#ifndef MSW_VERSION
+#define MSW_VERSION "0.0.0"
+#endif
 
 struct idx_slot {
 	uint64_t h;
@@ -58,9 +64,14 @@ void report_free(struct report *r)
 		return;
 	h = r->hosts.p;
 	for (uint32_t i = 0; i < r->hosts.n; i++) {
+		struct rep_service *k = h[i].kept.p;
+
 		free(h[i].ip);
-		cJSON_Delete(h[i].summary);
-		cJSON_Delete(h[i].services);
+		free(h[i].summary_json);
+		free(h[i].product);
+		for (uint32_t j = 0; j < h[i].kept.n; j++)
+			free(k[j].json);
+		vec_free(&h[i].kept);
 	}
 	vec_free(&r->hosts);
 	for (struct idx_slot *s = NULL; (s = hset_next(&r->index, s));)
@@ -162,21 +173,34 @@ static int ecosystem_of(const char *id)
 	return -1;
 }
 
-static void count_ecosystems(struct report *r, const cJSON *rec)
+/* ---- one record, in either form ---------------------------------------------------- */
+
+/* What the counts read of a finding, and of a record: texts as a parsed copy of the
+ * record holds them (NULL where it has none, or none as text), pointing into the record. */
+struct rep_fd {
+	const char *id, *title, *evidence, *severity, *category;
+};
+struct rep_in {
+	const char *ip, *kind, *auth, *read_access, *tsec, *product, *version;
+	bool mqtt;
+	struct rep_fd *f;
+	size_t nf;
+};
+
+static void ecosystems_of(struct report *r, const struct rep_in *in)
 {
-	const cJSON *f;
 	uint64_t seen = 0;
 
 	_Static_assert(NECO <= 64, "ecosystem set fits a mask");
-	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		int e = ecosystem_of(jstr(f, "id"));
+	for (size_t i = 0; i < in->nf; i++) {
+		int e = ecosystem_of(in->f[i].id);
 
 		if (e < 0)
 			continue;
 		/* two prefixes of one name count once */
-		for (size_t i = 0; i < NECO; i++)
-			if (!strcmp(ecosystems[i].name, ecosystems[e].name))
-				e = (int)i, i = NECO;
+		for (size_t k = 0; k < NECO; k++)
+			if (!strcmp(ecosystems[k].name, ecosystems[e].name))
+				e = (int)k, k = NECO;
 		if (!(seen & (1ull << e))) {
 			seen |= 1ull << e;
 			label_bump(&r->ecosystems, ecosystems[e].name);
@@ -194,22 +218,22 @@ static bool has_word(const char *s, const char *const *words)
 	return false;
 }
 
-static void broker_leaks(const cJSON *rec, bool lk[LK__COUNT])
+static void broker_leaks(const struct rep_in *in, bool lk[LK__COUNT])
 {
 	static const char *const door_words[] = {"door", "lock", "garage", "gate", NULL};
-	const cJSON *f;
-	int a = rep_auth_of(jstr(rec, "auth"));
+	int a = rep_auth_of(in->auth);
 
 	lk[LK_OPEN] = a == AUTH_ANONYMOUS || a == AUTH_ANY_CREDENTIALS;
-	lk[LK_READABLE] = lk[LK_OPEN] && !strcmp(jstr(rec, "read_access") ?: "", "granted_with_data");
-	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		int c = category_from_str(jstr(f, "category"));
+	lk[LK_READABLE] = lk[LK_OPEN] && !strcmp(in->read_access ?: "", "granted_with_data");
+	for (size_t i = 0; i < in->nf; i++) {
+		const struct rep_fd *f = &in->f[i];
+		int c = category_from_str(f->category);
 
 		if (c == CAT_LOCATION || c == CAT_PRESENCE)
 			lk[LK_PEOPLE] = true;
 		if (c == CAT_DOOR_STATE || (c == CAT_ACTUATOR_CONTROL &&
-					    (has_word(jstr(f, "id"), door_words) ||
-					     has_word(jstr(f, "title"), door_words))))
+					    (has_word(f->id, door_words) ||
+					     has_word(f->title, door_words))))
 			lk[LK_DOOR] = true;
 		if (c == CAT_ACTUATOR_CONTROL)
 			lk[LK_SWITCH] = true;
@@ -218,48 +242,45 @@ static void broker_leaks(const cJSON *rec, bool lk[LK__COUNT])
 	}
 }
 
-static void count_product(struct report *r, const cJSON *rec)
+static void count_product(struct report *r, const struct rep_in *in)
 {
-	const cJSON *b = jget(rec, "broker");
-	const char *p = jstr(b, "product"), *v = jstr(b, "version");
 	char label[160];
 
-	if (!p)
+	if (!in->product)
 		snprintf(label, sizeof(label), "not named");
 	else
-		snprintf(label, sizeof(label), "%.80s %.60s", p, v ? v : "(version unknown)");
+		snprintf(label, sizeof(label), "%.80s %.60s", in->product,
+			 in->version ? in->version : "(version unknown)");
 	if (!label_bump(&r->products, label))
 		r->products_other++;
 }
 
-static void count_broker(struct report *r, const cJSON *rec)
+static void count_broker(struct report *r, const struct rep_in *in)
 {
 	static const char *const tls_names[] = {"plaintext", "tls_unverified", "tls_verified",
 						"mtls"};
-	const char *ts = jstr(rec, "transport_security");
-	int a = rep_auth_of(jstr(rec, "auth"));
+	const char *ts = in->tsec;
+	int a = rep_auth_of(in->auth);
 	bool lk[LK__COUNT] = {0};
 	size_t t = 0;
 
 	r->brokers++;
 	r->auth[a < 0 ? AUTH_UNKNOWN : a]++;
-	broker_leaks(rec, lk);
+	broker_leaks(in, lk);
 	for (int i = 0; i < LK__COUNT; i++)
 		r->leak[i] += lk[i];
 	while (t < 4 && !(ts && !strcmp(ts, tls_names[t])))
 		t++;
 	r->tls[t]++;
-	count_product(r, rec);
-	count_ecosystems(r, rec);
+	count_product(r, in);
+	ecosystems_of(r, in);
 }
 
-static void count_findings(struct report *r, const cJSON *rec, int *worst, uint32_t *n)
+static void count_findings(struct report *r, const struct rep_in *in, int *worst, uint32_t *n)
 {
-	const cJSON *f;
-
-	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		int s = severity_from_str(jstr(f, "severity"));
-		int c = category_from_str(jstr(f, "category"));
+	for (size_t i = 0; i < in->nf; i++) {
+		int s = severity_from_str(in->f[i].severity);
+		int c = category_from_str(in->f[i].category);
 
 		if (s < 0)
 			continue;
@@ -311,12 +332,11 @@ static struct rep_host *host_of(struct report *r, struct idx_slot *s, const char
 		r->hosts_dropped++;
 		return NULL;
 	}
+	memset(host, 0, sizeof(*host));
 	host->ip = strdup(ip);
-	host->services = cJSON_CreateArray();
+	vec_init(&host->kept, sizeof(struct rep_service), 2, REPORT_SERVICES_MAX);
 	host->worst = -1;
-	if (!host->ip || !host->services) {
-		free(host->ip);
-		cJSON_Delete(host->services);
+	if (!host->ip) {
 		r->hosts.n--;
 		s->dropped = true;
 		r->hosts_dropped++;
@@ -335,50 +355,45 @@ static void trim_array(cJSON *parent, const char *key, int keep)
 		cJSON_DeleteItemFromArray(a, cJSON_GetArraySize(a) - 1);
 }
 
-/* The add-on signals of one record, and the port layout over the host's services. */
-static void host_signals(struct rep_host *h, const cJSON *rec)
+/* The port layout over the host's services. */
+static void host_ports(struct rep_host *h)
 {
-	const cJSON *d;
+	const struct rep_service *k = h->kept.p;
 	int mqtt_ports = 0;
 
-	fix_signals_add(&h->sig, rec);
-	cJSON_ArrayForEach(d, h->services) {
-		int port = jport(d, "port");
-
-		if (jbool(d, "mqtt") && (port == 1883 || port == 1884 || port == 8883 || port == 8884))
+	for (uint32_t i = 0; i < h->kept.n; i++)
+		if (k[i].mqtt && (k[i].port == 1883 || k[i].port == 1884 || k[i].port == 8883 ||
+				  k[i].port == 8884))
 			mqtt_ports++;
-	}
 	h->sig.ports = mqtt_ports >= 2;
 }
 
-static void keep_service(struct report *r, struct rep_host *h, const cJSON *rec)
+/* A kept service (json: malloc'ed text, taken). */
+static void keep_service(struct report *r, struct rep_host *h, char *json, int port, bool mqtt,
+			 const char *product)
 {
-	cJSON *copy;
+	struct rep_service *k;
 
-	if (cJSON_GetArraySize(h->services) >= REPORT_SERVICES_MAX) {
+	if (h->kept.n >= REPORT_SERVICES_MAX) {
 		r->services_dropped++;
+		free(json);
 		return;
 	}
-	copy = cJSON_Duplicate(rec, 1);
-	if (!copy)
+	if (!json || !(k = vec_push(&h->kept))) {
+		free(json);
 		return;
-	trim_array(cJSON_GetObjectItemCaseSensitive(copy, "topics"), "list", REPORT_TOPICS_KEPT);
-	trim_array(copy, "findings", REPORT_FINDINGS_KEPT);
-	cJSON_AddItemToArray(h->services, copy);
-	/* the first product named, re-read from the kept copy (the record is the caller's) */
-	h->product = NULL;
-	cJSON_ArrayForEach(copy, h->services)
-		if (!h->product)
-			h->product = jstr(jget(copy, "broker"), "product");
+	}
+	*k = (struct rep_service){.json = json, .port = port, .mqtt = mqtt};
+	/* the first product named among the kept services */
+	if (!h->product && product)
+		h->product = strdup(product);
 }
 
 /* Hosts with an open dashboard or file share, each counted once. */
-static void count_open(struct report *r, struct idx_slot *s, const cJSON *rec)
+static void count_open(struct report *r, struct idx_slot *s, const struct rep_in *in)
 {
-	const cJSON *f;
-
-	cJSON_ArrayForEach(f, jget(rec, "findings")) {
-		int c = category_from_str(jstr(f, "category"));
+	for (size_t i = 0; i < in->nf; i++) {
+		int c = category_from_str(in->f[i].category);
 
 		if (c == CAT_DASHBOARD && !s->dashboard) {
 			s->dashboard = true;
@@ -390,37 +405,286 @@ static void count_open(struct report *r, struct idx_slot *s, const cJSON *rec)
 	}
 }
 
-msw_err report_add(struct report *r, const cJSON *rec)
+/* The counts of one service record; its host's kept detail, when it has one, is the
+ * caller's (h). */
+static void count_service(struct report *r, struct idx_slot *slot, struct rep_host *h,
+			  const struct rep_in *in)
 {
-	const char *ip = jstr(rec, "ip"), *kind = jstr(rec, "kind");
-	struct rep_host *h;
 	int worst = -1;
 	uint32_t n = 0;
 
-	struct idx_slot *slot;
-
-	if (!cJSON_IsObject(rec) || !ip)
-		return MSW_ERR_MALFORMED;
-	r->records++;
-	slot = slot_of(r, ip);
-	h = host_of(r, slot, ip);
-	if (kind && !strcmp(kind, "host")) {
-		if (h && !h->summary)
-			h->summary = cJSON_Duplicate(rec, 1);
-		return MSW_OK;
-	}
-	count_findings(r, rec, &worst, &n);
-	if (jbool(rec, "mqtt"))
-		count_broker(r, rec);
+	count_findings(r, in, &worst, &n);
+	if (in->mqtt)
+		count_broker(r, in);
 	if (slot)
-		count_open(r, slot, rec);
+		count_open(r, slot, in);
 	if (!h)
-		return MSW_OK;
-	keep_service(r, h, rec);
+		return;
 	if (worst > h->worst)
 		h->worst = worst;
 	h->findings += n;
-	host_signals(h, rec);
+}
+
+/* ---- a parsed record ---- */
+
+static void tree_in(const cJSON *rec, struct rep_in *in)
+{
+	const cJSON *b = jget(rec, "broker"), *fs = jget(rec, "findings"), *f;
+	size_t n = 0;
+
+	*in = (struct rep_in){
+		.ip = jstr(rec, "ip"), .kind = jstr(rec, "kind"), .auth = jstr(rec, "auth"),
+		.read_access = jstr(rec, "read_access"), .tsec = jstr(rec, "transport_security"),
+		.product = jstr(b, "product"), .version = jstr(b, "version"),
+		.mqtt = jbool(rec, "mqtt")};
+	cJSON_ArrayForEach(f, fs)
+		n++;
+	if (!n || !(in->f = calloc(n, sizeof(*in->f))))
+		return;
+	cJSON_ArrayForEach(f, fs)
+		in->f[in->nf++] = (struct rep_fd){.id = jstr(f, "id"), .title = jstr(f, "title"),
+						  .evidence = jstr(f, "evidence"),
+						  .severity = jstr(f, "severity"),
+						  .category = jstr(f, "category")};
+}
+
+msw_err report_add(struct report *r, const cJSON *rec)
+{
+	struct rep_in in;
+	struct rep_host *h;
+	struct idx_slot *slot;
+	cJSON *copy;
+
+	if (!cJSON_IsObject(rec) || !jstr(rec, "ip"))
+		return MSW_ERR_MALFORMED;
+	tree_in(rec, &in);
+	r->records++;
+	slot = slot_of(r, in.ip);
+	h = host_of(r, slot, in.ip);
+	if (in.kind && !strcmp(in.kind, "host")) {
+		if (h && !h->summary_json)
+			h->summary_json = cJSON_PrintUnformatted(rec);
+		free(in.f);
+		return MSW_OK;
+	}
+	count_service(r, slot, h, &in);
+	if (h && (copy = cJSON_Duplicate(rec, 1))) {
+		trim_array(cJSON_GetObjectItemCaseSensitive(copy, "topics"), "list",
+			   REPORT_TOPICS_KEPT);
+		trim_array(copy, "findings", REPORT_FINDINGS_KEPT);
+		keep_service(r, h, cJSON_PrintUnformatted(copy), jport(copy, "port"),
+			     jbool(copy, "mqtt"), in.product);
+		cJSON_Delete(copy);
+	}
+	if (h) {
+		fix_signals_add(&h->sig, rec);
+		host_ports(h);
+	}
+	free(in.f);
+	return MSW_OK;
+}
+
+/* ---- a record, through its tables ---- */
+
+/* The rows read, found once. */
+static struct rep_paths {
+	bool ok;
+	struct fpath ip, kind, auth, read_access, tsec, product, version, mqtt, port, probe,
+		findings, topics_list, f_id, f_title, f_evidence, f_severity, f_category;
+	struct rpath cert, san_dns, subject, cn, http_product;
+} P;
+
+static bool paths_init(void)
+{
+	const struct fblock *ft;
+
+	if (P.ok)
+		return true;
+	if (!fields_find(&record_table, "findings", &P.findings))
+		return false;
+	ft = P.findings.f[0]->sub;
+	P.ok = fields_find(&record_table, "ip", &P.ip) && fields_find(&record_table, "kind", &P.kind) &&
+	       fields_find(&record_table, "auth", &P.auth) &&
+	       fields_find(&record_table, "read_access", &P.read_access) &&
+	       fields_find(&record_table, "transport_security", &P.tsec) &&
+	       fields_find(&record_table, "broker.product", &P.product) &&
+	       fields_find(&record_table, "broker.version", &P.version) &&
+	       fields_find(&record_table, "mqtt", &P.mqtt) &&
+	       fields_find(&record_table, "port", &P.port) &&
+	       fields_find(&record_table, "probe", &P.probe) &&
+	       fields_find(&record_table, "topics.list", &P.topics_list) &&
+	       fields_find(ft, "id", &P.f_id) && fields_find(ft, "title", &P.f_title) &&
+	       fields_find(ft, "evidence", &P.f_evidence) &&
+	       fields_find(ft, "severity", &P.f_severity) &&
+	       fields_find(ft, "category", &P.f_category) &&
+	       rpath_init(&P.cert, "tls.certificate") && rpath_init(&P.san_dns, "san.dns") &&
+	       rpath_init(&P.subject, "subject") && rpath_init(&P.cn, "CN") &&
+	       rpath_init(&P.http_product, "http.product");
+	return P.ok;
+}
+
+/* A text (STR, CHARS, WORD, ENUM: NUL-terminated in the record) as a parsed copy holds
+ * it under the row's own name, else NULL. */
+static const char *text_of(const void *obj, const struct fpath *p)
+{
+	struct fval v;
+
+	fields_get_path(obj, p, &v);
+	if (v.absent)
+		return NULL;
+	if (v.t == FT_WORD || v.t == FT_ENUM)
+		return (const char *)v.s;
+	if ((v.t == FT_STR || v.t == FT_CHARS) && fields_text_ok(v.s, v.n))
+		return (const char *)v.s;
+	return NULL;
+}
+
+/* A top-level text, with the extra member that stands where the envelope wrote none. */
+static const char *top_of(const struct msw_record *rec, const struct fpath *p)
+{
+	const uint8_t *s;
+	size_t n;
+
+	return record_top_text(rec, p, &s, &n) ? (const char *)s : NULL;
+}
+
+static void record_in(const struct msw_record *rec, struct rep_in *in)
+{
+	struct fval l;
+
+	*in = (struct rep_in){
+		.ip = top_of(rec, &P.ip), .kind = top_of(rec, &P.kind), .auth = top_of(rec, &P.auth),
+		.read_access = top_of(rec, &P.read_access), .tsec = top_of(rec, &P.tsec),
+		.product = text_of(rec, &P.product), .version = text_of(rec, &P.version)};
+	fields_get_path(rec, &P.mqtt, &l);
+	in->mqtt = l.b;
+	fields_get_path(rec, &P.findings, &l);
+	if (l.absent || !l.n || !(in->f = calloc(l.n, sizeof(*in->f))))
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const void *f = fields_elem(&l, i);
+		in->f[in->nf++] = (struct rep_fd){
+			.id = text_of(f, &P.f_id), .title = text_of(f, &P.f_title),
+			.evidence = text_of(f, &P.f_evidence), .severity = text_of(f, &P.f_severity),
+			.category = text_of(f, &P.f_category)};
+	}
+}
+
+/* A map list's (a DN's) text at key k, as its JSON object holds it: the one value of that
+ * key (values holding NUL stand apart as "<k>_b64"), when it is text. */
+static const char *map_text(const struct fval *m, const char *k)
+{
+	const char *hit = NULL;
+	size_t kn = strlen(k), seen = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct fval key, val;
+		fields_map_entry(m, i, &key, &val);
+		if (key.n != kn || memcmp(key.s, k, kn) || memchr(val.s, 0, val.n))
+			continue;
+		if (!seen++ && fields_text_ok(val.s, val.n))
+			hit = (const char *)val.s;
+	}
+	return seen == 1 ? hit : NULL;
+}
+
+/* A value read by path as text (a typed text, or a JSON string): NUL-terminated. */
+static const char *rtext(const struct fval *v)
+{
+	const uint8_t *s;
+	size_t n;
+
+	return rval_text(v, &s, &n) && !memchr(s, 0, n) && !s[n] ? (const char *)s : NULL;
+}
+
+/* fix_signals_add() over the record's tables (and the parts still JSON). */
+static void record_signals(struct addon_signals *sig, const struct msw_record *rec,
+			   const struct rep_in *in)
+{
+	struct fval cert, v, e;
+	const char *probe = top_of(rec, &P.probe);
+
+	rpath_get(rec, &P.cert, &cert);
+	if (!cert.absent) {
+		rpath_get_in(&cert, &P.san_dns, &v);
+		for (size_t i = 0, n = rpath_len(&v); i < n; i++) {
+			rpath_elem(&v, i, &e);
+			fix_signal_text(sig, FX_CERT_NAME, rtext(&e));
+		}
+		rpath_get_in(&cert, &P.subject, &v);
+		if (!v.absent && v.t == FT_LIST && v.tbl && (v.tbl->flags & FB_MAP)) {
+			fix_signal_text(sig, FX_CERT_NAME, map_text(&v, "CN"));
+		} else if (!v.absent) {
+			rpath_get_in(&v, &P.cn, &e);
+			fix_signal_text(sig, FX_CERT_NAME, rtext(&e));
+		}
+	}
+	if (probe && !strcmp(probe, "http")) {
+		rpath_get(rec, &P.http_product, &v);
+		fix_signal_text(sig, FX_HTTP_PRODUCT, rtext(&v));
+	}
+	fix_signal_text(sig, FX_PRODUCT, in->product);
+	for (size_t i = 0; i < in->nf; i++) {
+		fix_signal_text(sig, FX_FINDING_ID, in->f[i].id);
+		fix_signal_text(sig, FX_FINDING_TEXT, in->f[i].title);
+		fix_signal_text(sig, FX_FINDING_TEXT, in->f[i].evidence);
+	}
+}
+
+/* The record's JSON text, its lists cut as the report keeps them (a view of the record:
+ * the same pointers, shorter counts). */
+static char *kept_text(const struct msw_record *rec, bool trim)
+{
+	struct msw_record view = *rec;
+	struct dbuf b;
+	char *t = NULL;
+
+	if (trim) {
+		if (view.topics.n > REPORT_TOPICS_KEPT)
+			view.topics.n = REPORT_TOPICS_KEPT;
+		if (view.findings.n > REPORT_FINDINGS_KEPT)
+			view.findings.n = REPORT_FINDINGS_KEPT;
+	}
+	dbuf_init(&b, REPORT_KEPT_MAX);
+	if (record_text(&view, MSW_VERSION, &b) == MSW_OK && (t = malloc(b.len + 1))) {
+		memcpy(t, b.p, b.len);
+		t[b.len] = 0;
+	}
+	dbuf_free(&b);
+	return t;
+}
+
+msw_err report_add_record(struct report *r, const struct msw_record *rec)
+{
+	struct rep_in in;
+	struct rep_host *h;
+	struct idx_slot *slot;
+	struct fval port;
+
+	if (!paths_init())
+		return MSW_ERR_INTERNAL;
+	record_in(rec, &in);
+	if (!in.ip) {
+		free(in.f);
+		return MSW_ERR_MALFORMED;
+	}
+	r->records++;
+	slot = slot_of(r, in.ip);
+	h = host_of(r, slot, in.ip);
+	if (in.kind && !strcmp(in.kind, "host")) {
+		if (h && !h->summary_json)
+			h->summary_json = kept_text(rec, false);
+		free(in.f);
+		return MSW_OK;
+	}
+	count_service(r, slot, h, &in);
+	if (h) {
+		fields_get_path(rec, &P.port, &port);
+		keep_service(r, h, kept_text(rec, true), (int)port.u, in.mqtt, in.product);
+		record_signals(&h->sig, rec, &in);
+		host_ports(h);
+	}
+	free(in.f);
 	return MSW_OK;
 }
 

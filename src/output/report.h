@@ -14,7 +14,8 @@
  * escaped (htmlw.h) and only fields of the expected type are read. Memory is capped:
  * the aggregates count every record, the per-host detail keeps REPORT_HOSTS_MAX hosts
  * (those with findings first come, then the rest) with REPORT_TOPICS_KEPT topics per
- * service; what was left out is said on the page. */
+ * service; what was left out is said on the page. A kept service is kept as its JSON text
+ * and parsed again only while its host's section is drawn. */
 #ifndef MSW_REPORT_H
 #define MSW_REPORT_H
 #include <stdbool.h>
@@ -37,6 +38,9 @@ msw_err report_new(struct report **out);
 void report_free(struct report *r);
 /* A record of any kind (service, host summary); what is kept is copied. */
 msw_err report_add(struct report *r, const cJSON *rec);
+/* The same record read through the field tables (the scan's records, no tree): the page is
+ * the one report_add() of its JSON would give. */
+msw_err report_add_record(struct report *r, const struct msw_record *rec);
 /* Where the records came from, for the page's first lines (copied; shown escaped). */
 msw_err report_set_origin(struct report *r, const char *source, const char *scans);
 /* A comparison with an earlier scan, rendered as its own section (the report takes it:

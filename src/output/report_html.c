@@ -402,6 +402,30 @@ static void host_section(struct hw *w, size_t hno, const struct rep_host *h)
 	free(v);
 }
 
+/* A host's section, its kept texts parsed for the time it is drawn (a text the parser
+ * refuses, nested past its limit, is left out of the section; it was counted). */
+static void drawn_host(struct hw *w, size_t hno, const struct rep_host *h)
+{
+	const struct rep_service *k = h->kept.p;
+	struct rep_host t = *h;
+
+	t.services = cJSON_CreateArray();
+	t.summary = h->summary_json ? cJSON_Parse(h->summary_json) : NULL;
+	if (!t.services)
+		w->err = true;
+	for (uint32_t i = 0; t.services && i < h->kept.n; i++) {
+		cJSON *s = cJSON_Parse(k[i].json);
+		if (s && !cJSON_AddItemToArray(t.services, s)) {
+			cJSON_Delete(s);
+			w->err = true;
+		}
+	}
+	if (!w->err)
+		host_section(w, hno, &t);
+	cJSON_Delete(t.services);
+	cJSON_Delete(t.summary);
+}
+
 static int host_cmp(const void *a, const void *b)
 {
 	const struct rep_host *x = *(const struct rep_host *const *)a;
@@ -433,7 +457,7 @@ void rep_html_hosts(struct hw *w, const struct report *r)
 		hw_fmt(w, "<p>%" PRIu64 " services past %d on one host are counted but not "
 			  "listed.</p>\n", r->services_dropped, REPORT_SERVICES_MAX);
 	for (uint32_t i = 0; i < r->hosts.n; i++)
-		host_section(w, i + 1, order[i]);
+		drawn_host(w, i + 1, order[i]);
 	free(order);
 }
 

@@ -16,15 +16,25 @@ struct rep_label {
 	uint64_t n;
 };
 
+/* One kept service record: its JSON text (trimmed: REPORT_TOPICS_KEPT topics,
+ * REPORT_FINDINGS_KEPT findings), parsed again only while its host is drawn. */
+struct rep_service {
+	char *json;
+	int port;
+	bool mqtt;
+};
 /* One host: its service records (trimmed copies), its host summary, what it runs. */
 struct rep_host {
 	char *ip;
+	char *summary_json;  /* the kind "host" record's JSON text, or NULL */
+	struct vec kept;     /* struct rep_service */
+	/* while the host is drawn (report_html.c), the kept texts parsed: */
 	cJSON *summary;     /* the kind "host" record, or NULL */
 	cJSON *services;    /* array of kind "service" records */
 	int worst;          /* enum msw_severity, -1 without findings */
 	uint32_t findings;
 	struct addon_signals sig;
-	const char *product; /* the first broker product named (points into services) */
+	char *product;       /* the first broker product named */
 };
 
 /* Things a broker (an MQTT service) gives away; headline order. */

@@ -1,6 +1,8 @@
-/* Output sinks: thin writers over the one record model (record_to_json()). Each sink is a
- * const table. write() gets every record as JSON; meta() gets the scan metadata record
- * (at start and again, complete, at the end). A failing sink makes the scan exit 3 after
+/* Output sinks: thin writers over the one record model. Each sink is a const table.
+ * write_record() gets a record to read through the field tables; write() gets a record as
+ * parsed JSON (a tree: from a database, a --workers child, or a record that held a
+ * secret); meta() gets the scan metadata record (at start and again, complete, at the
+ * end). A failing sink makes the scan exit 3 after
  * the others are flushed. The sinks a configuration names are opened by output_open();
  * a sink given by its owner (the --workers pipe, engine/workers.c) by output_open_to(). */
 #ifndef MSW_SINK_H
@@ -19,11 +21,12 @@ struct sink_ops {
 	msw_err (*open)(struct sink *s, const char *path, const struct msw_config *cfg);
 	msw_err (*write)(struct sink *s, const cJSON *rec);
 	/* optional: the same record as its compact JSON text (n bytes, no newline); when
-	 * every live sink has it, no tree is built (output.c) */
+	 * every live sink has it (and the record holds no configured secret), no tree is
+	 * built (output.c) */
 	msw_err (*write_text)(struct sink *s, const char *json, size_t n);
-	/* optional: the record itself, walked by the sink over the field tables; when every
-	 * live sink has it and no secret needs scrubbing, output.c neither builds a tree
-	 * nor writes the text once for all */
+	/* optional: the record itself, read by the sink through the field tables; when every
+	 * live sink has it and the record holds no configured secret, output.c neither
+	 * builds a tree nor writes the text once for all (ndjson, csv, html) */
 	msw_err (*write_record)(struct sink *s, const struct msw_record *r);
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);

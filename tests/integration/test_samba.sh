@@ -100,8 +100,18 @@ bash "$PEER/stop_smbd.sh" "$SMBDIR2"
 # --- 5. end to end through mqttsweep, when the CLI has --smb-port
 if "$MSW_BIN" audit --help 2>&1 | grep -q -- '--smb-port'; then
 	"$MSW_BIN" audit $A --probe-all --smb-port $PORT --read-secrets --format json \
-		>"$T/e2e.json" 2>"$T/e2e.err"
+		--metadata-file "$T/e2e.meta" >"$T/e2e.json" 2>"$T/e2e.err"
 	assert_json "$T/e2e.json" '.probe == "smb" and .port == 4445 and .status == "success" and ([.findings[] | select(.id == "smb.ha_files")] | length == 1)' "mqttsweep audit: smb record with the critical share finding"
+	# the scan metadata counts the secret files the records say were read (the smb block
+	# typed: the count is read through the record's tables), with and without --workers
+	n_read=$(jq -s '[.[] | select(.probe == "smb") | .smb.secrets_read // 0] | add' "$T/e2e.json")
+	assert_json "$T/e2e.meta" ".final and .opt_in.read_secrets and .opt_in_actions.secrets_read == $n_read and $n_read >= 4" \
+		"metadata: opt_in_actions.secrets_read = the records' secrets_read ($n_read)"
+	"$MSW_BIN" audit $A --probe-all --smb-port $PORT --read-secrets --format json --workers 2 \
+		--metadata-file "$T/w.meta" >"$T/w.json" 2>"$T/w.err"
+	assert_json "$T/w.meta" ".opt_in_actions.secrets_read == $n_read" \
+		"--workers 2: the parent counts the children's secret reads ($n_read)"
+	no_asan_report "$T/w.err"
 	assert_eq 0 "$(grep -c "$SECRET" "$T/e2e.json")" "mqttsweep audit: no secret in clear"
 	validate_schema "$T/e2e.json"
 	no_asan_report "$T/e2e.err"
