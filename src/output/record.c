@@ -1,7 +1,7 @@
 /* The record as a cJSON tree (the path the sinks took before they walked the field
  * tables; kept until every sink walks them, and as the reference the table walker's JSON
  * is compared with). Blocks that are typed now (tls, websocket, CONNACK properties, http, smb,
- * amqp, the host summary) are built here from their structs
+ * acl and accounts, amqp, the host summary) are built here from their structs
  * the way their layers built their trees before, so the comparison still checks the
  * tables against the old shape.
  *
@@ -14,6 +14,7 @@
 #include "classify/cls_result.h"
 #include "probes/amqp_rec.h"
 #include "probes/http_result.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
@@ -656,6 +657,60 @@ static cJSON *smb_json(const struct smb_result *s)
 	return o;
 }
 
+/* ---- acl and accounts, as the MQTT probe built them before mqtt_access_rec ---- */
+
+static cJSON *acl_json(const struct acl_rec *m)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (uint32_t i = 0; a && i < m->n; i++) {
+		const struct acl_rec_row *r = &m->rows[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "filter", r->filter ? r->filter : "");
+		cJSON_AddStringToObject(o, "read", acl_read_str(r->read));
+		cJSON_AddStringToObject(o, "write", acl_write_str(r->write));
+		if (r->suback != ACL_NO_CODE)
+			cJSON_AddNumberToObject(o, "suback", r->suback);
+		if (r->write_topic)
+			cJSON_AddStringToObject(o, "write_topic", r->write_topic);
+		if (r->puback != ACL_NO_CODE)
+			cJSON_AddNumberToObject(o, "puback", r->puback);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *accounts_json(const struct mqtt_access_rec *m)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (uint32_t i = 0; arr && i < m->naccounts; i++) {
+		const struct access_account_rec *a = &m->accounts[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		cJSON_AddItemToObject(o, "user", a->user ? cJSON_CreateString(a->user) : cJSON_CreateNull());
+		cJSON_AddStringToObject(o, "auth", auth_str(a->auth));
+		cJSON_AddStringToObject(o, "read_access", read_access_str(a->read_access));
+		cJSON_AddStringToObject(o, "write_access", write_access_str(a->write_access));
+		cJSON_AddNumberToObject(o, "messages", (double)a->messages);
+		if (a->mapped)
+			cJSON_AddItemToObject(o, "acl", acl_json(&a->acl));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static void add_access(cJSON *o, const struct mqtt_access_rec *m)
+{
+	if (m->mapped)
+		kadd(o, "acl", acl_json(&m->acl));
+	if (m->naccounts)
+		kadd(o, "accounts", accounts_json(m));
+}
+
 /* ---- the amqp block, as the AMQP probe built it before amqp_info ---- */
 
 static void amqp_prop(cJSON *o, const char *k, const struct amqp_str *v)
@@ -906,6 +961,9 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 	const struct smb_result *smb = record_block(r, &smb_table);
 	if (smb)
 		kadd(o, "smb", smb_json(smb));
+	const struct mqtt_access_rec *acc = record_block(r, &mqtt_access_table);
+	if (acc)
+		add_access(o, acc);
 	const struct amqp_info *amqp = record_block(r, &amqp_table);
 	if (amqp)
 		kadd(o, "amqp", amqp_json(amqp));

@@ -13,6 +13,7 @@
 #include "classify/cls_result.h"
 #include "probes/amqp_rec.h"
 #include "probes/http_result.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -567,6 +568,6 @@ msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char
 /* Every table a layer attaches to a record (record_block_new). A block not listed here is
  * still written, but the schema does not describe it: list it when you add one. */
 const struct fblock *const record_schema_blocks[] = {&tls_table, &ws_table, &http_table, &smb_table,
-						     &amqp_table, &cls_result_table,
+						     &mqtt_access_table, &amqp_table, &cls_result_table,
 						     &host_summary_table};
 const size_t record_schema_nblocks = sizeof(record_schema_blocks) / sizeof(record_schema_blocks[0]);

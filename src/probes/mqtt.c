@@ -51,10 +51,10 @@
 #include "base/hashset.h"
 #include "classify/classify.h"
 #include "base/target.h"
-#include <cjson/cJSON.h>
 #include "base/record.h"
 #include "probes/broker_db.h"
 #include "probes/mqtt_access.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/mqtt_codec.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/probe.h"
@@ -1582,35 +1582,35 @@ static enum probe_rc mq_on_close(struct pctx *c, msw_err why)
 }
 
 /* A filter or topic as the record shows it: a family seen on the broker is its data and
- * is redacted like the topic list (--evidence); our own filters are shown as they are. */
-static void add_acl_text(const struct pctx *c, cJSON *o, const char *key, const char *s,
-			 bool from_broker)
+ * is redacted like the topic list (--evidence); our own filters are shown as they are.
+ * NULL when out of memory. */
+static char *acl_text(const struct pctx *c, const char *s, bool from_broker)
 {
 	char *red = from_broker ? cls_redact_topic(c->cfg, (const uint8_t *)s, strlen(s)) : NULL;
-	cJSON_AddStringToObject(o, key, red ? red : s);
-	free(red);
+	return red ? red : strdup(s);
 }
 
-static cJSON *acl_json(const struct pctx *c, const struct acl_map *map)
+/* A copy of the map's rows as the record shows them (MSW_ERR_NOMEM: *out holds none). */
+static msw_err acl_copy(const struct pctx *c, const struct acl_map *map, struct acl_rec *out)
 {
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; a && i < map->n; i++) {
+	if (acl_rec_alloc(out, map->n))
+		return MSW_ERR_NOMEM;
+	for (size_t i = 0; i < map->n; i++) {
 		const struct acl_row *r = &map->rows[i];
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
-			break;
-		add_acl_text(c, o, "filter", r->filter, r->origin == ACL_FAMILY);
-		cJSON_AddStringToObject(o, "read", acl_read_str(r->read));
-		cJSON_AddStringToObject(o, "write", acl_write_str(r->write));
-		if (r->suback != ACL_NO_CODE)
-			cJSON_AddNumberToObject(o, "suback", r->suback);
-		if (r->published)
-			add_acl_text(c, o, "write_topic", r->write_topic, r->origin == ACL_FAMILY);
-		if (r->puback != ACL_NO_CODE)
-			cJSON_AddNumberToObject(o, "puback", r->puback);
-		cJSON_AddItemToArray(a, o);
+		struct acl_rec_row *w = &out->rows[i];
+		bool family = r->origin == ACL_FAMILY;
+		w->filter = acl_text(c, r->filter, family);
+		w->read = r->read;
+		w->write = r->write;
+		w->suback = r->suback;
+		w->puback = r->puback;
+		w->write_topic = r->published ? acl_text(c, r->write_topic, family) : NULL;
+		if (!w->filter || (r->published && !w->write_topic)) {
+			acl_rec_free(out);
+			return MSW_ERR_NOMEM;
+		}
 	}
-	return a;
+	return MSW_OK;
 }
 
 static uint8_t record_write(int w)
@@ -1624,30 +1624,25 @@ static uint8_t record_write(int w)
 
 /* Each account of a run with several: who it is (never its password), its verdict, what
  * its main pass read and its access map. Identity 0's verdict is the record's. */
-static cJSON *accounts_json(struct pctx *c, struct mq *m)
+static void accounts_copy(struct pctx *c, struct mq *m, struct mqtt_access_rec *out)
 {
-	cJSON *arr = cJSON_CreateArray();
-	for (size_t i = 0; arr && i < m->acc->nid; i++) {
+	if (!(out->accounts = calloc(m->acc->nid, sizeof(*out->accounts))))
+		return;
+	for (size_t i = 0; i < m->acc->nid; i++) {
 		const struct ident *id = &m->acc->id[i];
+		struct access_account_rec *o = &out->accounts[out->naccounts];
 		const char *user, *pass;
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
-			break;
 		identity_creds(c, (unsigned)i, &user, &pass);
-		cJSON_AddItemToObject(o, "user", user ? cJSON_CreateString(user) : cJSON_CreateNull());
-		cJSON_AddStringToObject(o, "auth", auth_str(i ? id->auth : c->rec->auth));
-		cJSON_AddStringToObject(o, "read_access",
-					read_access_str(i ? id->read : c->rec->read_access));
-		cJSON_AddStringToObject(
-			o, "write_access",
-			write_access_str(id->built ? record_write(acl_proof_write(&id->map))
-						   : WRITE_UNTESTED));
-		cJSON_AddNumberToObject(o, "messages", i ? id->messages : c->rec->messages_total);
-		if (id->built)
-			cJSON_AddItemToObject(o, "acl", acl_json(c, &id->map));
-		cJSON_AddItemToArray(arr, o);
+		if (user && !(o->user = strdup(user)))
+			break;
+		o->auth = i ? (enum msw_auth)id->auth : c->rec->auth;
+		o->read_access = i ? (enum msw_read_access)id->read : c->rec->read_access;
+		o->write_access = id->built ? (enum msw_write_access)record_write(acl_proof_write(&id->map))
+					    : WRITE_UNTESTED;
+		o->messages = i ? id->messages : c->rec->messages_total;
+		o->mapped = id->built && !acl_copy(c, &id->map, &o->acl);
+		out->naccounts++;
 	}
-	return arr;
 }
 
 /* The verdicts of the access maps and the write proofs, into the record. */
@@ -1656,22 +1651,23 @@ static void access_finish(struct pctx *c, struct mq *m)
 	struct msw_record *r = c->rec;
 	struct access *a = m->acc;
 	struct acl_map *maps[MSW_MAX_ACCOUNTS];
+	struct mqtt_access_rec *rec = NULL;
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->nid && i < MSW_MAX_ACCOUNTS; i++)
 		maps[i] = a->id[i].built ? &a->id[i].map : NULL;
 	acl_verdicts(maps, a->nid < MSW_MAX_ACCOUNTS ? a->nid : MSW_MAX_ACCOUNTS);
-	if (!r->extra)
-		r->extra = cJSON_CreateObject();
+	if (a->id[0].built || a->nid > 1)
+		rec = record_block_new(r, &mqtt_access_table);
 	if (a->id[0].built) {
 		int w = acl_proof_write(&a->id[0].map);
 		if (w != ACL_WRITE_UNTESTED)
 			r->write_access = record_write(w);
-		if (r->extra)
-			cJSON_AddItemToObject(r->extra, "acl", acl_json(c, &a->id[0].map));
+		if (rec)
+			rec->mapped = !acl_copy(c, &a->id[0].map, &rec->acl);
 	}
-	if (a->nid > 1 && r->extra)
-		cJSON_AddItemToObject(r->extra, "accounts", accounts_json(c, m));
+	if (a->nid > 1 && rec)
+		accounts_copy(c, m, rec);
 	for (size_t i = 0; i < a->nid; i++)
 		acl_map_free(&a->id[i].map);
 	acl_families_free(&a->fam);

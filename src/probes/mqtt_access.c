@@ -15,16 +15,22 @@ static const char *const sensitive[] = {
 };
 #define NSENSITIVE (sizeof(sensitive) / sizeof(sensitive[0]))
 
+static const char *const read_names[] = {
+	[ACL_READ_UNKNOWN] = "unknown", [ACL_READ_GRANTED] = "granted", [ACL_READ_DENIED] = "denied"};
+static const char *const write_names[] = {
+	[ACL_WRITE_UNTESTED] = "untested", [ACL_WRITE_CONFIRMED] = "confirmed",
+	[ACL_WRITE_ACCEPTED] = "accepted", [ACL_WRITE_DENIED] = "denied"};
+const struct fenum acl_read_enum = {read_names, 3, ACL_READ_UNKNOWN};
+const struct fenum acl_write_enum = {write_names, 4, ACL_WRITE_UNTESTED};
+
 const char *acl_read_str(int r)
 {
-	static const char *const n[] = {"unknown", "granted", "denied"};
-	return r >= 0 && r <= ACL_READ_DENIED ? n[r] : "unknown";
+	return fenum_name(&acl_read_enum, r);
 }
 
 const char *acl_write_str(int w)
 {
-	static const char *const n[] = {"untested", "confirmed", "accepted", "denied"};
-	return w >= 0 && w <= ACL_WRITE_DENIED ? n[w] : "untested";
+	return fenum_name(&acl_write_enum, w);
 }
 
 /* ------------------------------------------------------------ filters and families */

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/err.h"
+#include "base/fields.h"
 
 #define ACL_NO_CODE 0xffu      /* no SUBACK / PUBACK code came */
 #define ACL_MAX_FILTER 1024    /* longest filter we subscribe to */
@@ -54,6 +55,8 @@
 
 enum acl_read { ACL_READ_UNKNOWN, ACL_READ_GRANTED, ACL_READ_DENIED };
 enum acl_write { ACL_WRITE_UNTESTED, ACL_WRITE_CONFIRMED, ACL_WRITE_ACCEPTED, ACL_WRITE_DENIED };
+/* The verdicts' names (any other value reads as unknown / untested). */
+extern const struct fenum acl_read_enum, acl_write_enum;
 const char *acl_read_str(int r);
 const char *acl_write_str(int w);
 

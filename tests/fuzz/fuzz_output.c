@@ -9,7 +9,7 @@
  * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
  * that record, for one whose subtree (extra) is the input
  * parsed as JSON (any keys and strings, valid UTF-8 or not), and for one whose probe blocks
- * (http, smb, amqp) hold the input wherever a peer's text goes. */
+ * (http, smb, acl/accounts, amqp) hold the input wherever a peer's text goes. */
 #include <assert.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
@@ -19,6 +19,7 @@
 #include "output/record.h"
 #include "probes/amqp_rec.h"
 #include "probes/http_result.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/smb_result.h"
 
 static void check_escapers(const uint8_t *data, size_t size)
@@ -117,8 +118,9 @@ static void check_blocks(const uint8_t *data, size_t size)
 		return;
 	record_init(&r, "smb");
 	struct smb_result *smb = record_block_new(&r, &smb_table);
+	struct mqtt_access_rec *acc = record_block_new(&r, &mqtt_access_table);
 	struct amqp_info *amqp = record_block_new(&r, &amqp_table);
-	assert(smb && amqp);
+	assert(smb && acc && amqp);
 	smb_result_init(smb);
 	struct smb_share *sh = smb_result_add_share(smb, s);
 	struct smb_share *bad = smb_result_add_share(smb, s);
@@ -131,6 +133,14 @@ static void check_blocks(const uint8_t *data, size_t size)
 	sh->files[0].what = "home coordinates";
 	bad->access = SMB_ACCESS_ERROR;
 	bad->error = strdup(s);
+	acc->mapped = true;
+	assert(acl_rec_alloc(&acc->acl, 1) == MSW_OK);
+	acc->acl.rows[0] = (struct acl_rec_row){.filter = strdup(s), .write_topic = strdup(s),
+						.suback = ACL_NO_CODE, .puback = 0x87};
+	acc->accounts = calloc(2, sizeof(*acc->accounts));
+	assert(acc->accounts);
+	acc->naccounts = 2;
+	acc->accounts[0].user = strdup(s);
 	snprintf(amqp->product.s, sizeof(amqp->product.s), "%s", s);
 	amqp->product.present = true;
 	snprintf(amqp->locales, sizeof(amqp->locales), "%s", s);

@@ -16,6 +16,7 @@
 #include "probes/http_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/amqp_rec.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -82,6 +83,7 @@ static void test_tables(void **st)
 	lint_block(&ws_table, 0);
 	lint_block(&host_summary_table, 0);
 	lint_block(&smb_table, 0);
+	lint_block(&mqtt_access_table, 0);
 	lint_block(&amqp_table, 0);
 	lint_block(&cls_result_table, 0);
 	lint_block(&http_table, 0);

@@ -16,6 +16,7 @@
 #include "base/target.h"
 #include "classify/classify.h"
 #include "output/record.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/mqtt_codec.h"
 #include "probes/probe.h"
 
@@ -791,10 +792,13 @@ static void main_pass_then_access(int ver)
 			 PROBE_CONTINUE);
 }
 
-static const char *acl_field(int i, const char *k)
+/* Row i of the record's access map: its write verdict ("write") or write topic. */
+static const char *acl_field(uint32_t i, const char *k)
 {
-	const cJSON *acl = cJSON_GetObjectItem(H->rec.extra, "acl");
-	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(acl, i), k));
+	const struct mqtt_access_rec *a = record_block(&H->rec, &mqtt_access_table);
+	assert_non_null(a);
+	assert_true(a->mapped && i < a->acl.n);
+	return strcmp(k, "write") ? a->acl.rows[i].write_topic : acl_write_str(a->acl.rows[i].write);
 }
 
 /* --publish-proof, MQTT 5: the proof topic subscribed, one QoS 1 PUBLISH (never

@@ -4,7 +4,7 @@
  * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
  * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
  * records (typed blocks drawn too: tls, websocket, CONNACK properties, host summary, the
- * classifier's, smb, amqp, http, their peer texts of any bytes). */
+ * classifier's, smb, acl/accounts, amqp, http, their peer texts of any bytes). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include "probes/http_result.h"
 #include "probes/mqtt_props_rec.h"
 #include "probes/amqp_rec.h"
+#include "probes/mqtt_access_rec.h"
 #include "probes/smb_result.h"
 #include "transport/tlsinfo.h"
 #include "transport/ws_info.h"
@@ -759,6 +760,48 @@ static void rnd_smb(struct msw_record *r)
 	s->secrets_read = rnd(20);
 }
 
+/* An access map: filters and write topics of any bytes but NUL, every verdict and one past
+ * them, codes or none. */
+static void rnd_acl(struct acl_rec *a)
+{
+	acl_rec_alloc(a, rnd(5));
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct acl_rec_row *w = &a->rows[i];
+		w->filter = rnd(8) ? rnd_cstr(12) : NULL;
+		w->read = (uint8_t)rnd(ACL_READ_DENIED + 2);
+		w->write = (uint8_t)rnd(ACL_WRITE_DENIED + 2);
+		w->suback = rnd(3) ? (uint8_t)rnd(256) : ACL_NO_CODE;
+		w->puback = rnd(3) ? (uint8_t)rnd(256) : ACL_NO_CODE;
+		w->write_topic = rnd(2) ? rnd_cstr(16) : NULL;
+	}
+}
+
+/* acl and accounts (user names of any bytes but NUL, or none; verdicts one past their
+ * vocabularies too). */
+static void rnd_access(struct msw_record *r)
+{
+	struct mqtt_access_rec *m = record_block_new(r, &mqtt_access_table);
+
+	m->mapped = rnd(4);
+	if (m->mapped || rnd(2))
+		rnd_acl(&m->acl);
+	if (rnd(2))
+		return;
+	m->naccounts = 1 + rnd(4);
+	m->accounts = calloc(m->naccounts, sizeof(*m->accounts));
+	for (uint32_t i = 0; i < m->naccounts; i++) {
+		struct access_account_rec *a = &m->accounts[i];
+		a->user = rnd(4) ? rnd_cstr(10) : NULL;
+		a->auth = (enum msw_auth)rnd(AUTH__COUNT + 1);
+		a->read_access = (enum msw_read_access)rnd(READ__COUNT + 1);
+		a->write_access = (enum msw_write_access)rnd(WRITE__COUNT + 1);
+		a->messages = rnd(2) ? rnd(1000) : (uint64_t)rnd(1u << 31) << rnd(33);
+		a->mapped = rnd(2);
+		if (a->mapped || rnd(3))
+			rnd_acl(&a->acl);
+	}
+}
+
 /* A word as the codec keeps it: any byte but NUL (mechanisms hold quotes and backslashes). */
 static void rnd_word(struct strlist *l, uint32_t max)
 {
@@ -878,6 +921,8 @@ static void rnd_record(struct msw_record *r)
 		rnd_cls(r);
 	if (!rnd(4))
 		rnd_smb(r);
+	if (!rnd(4))
+		rnd_access(r);
 	if (!rnd(4))
 		rnd_amqp(r);
 	if (!rnd(4))
