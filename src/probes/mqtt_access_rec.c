@@ -136,30 +136,4 @@ const struct fblock mqtt_access_table = {
 	.slot = RB_SLOT_TAIL, .rank = 50, .free = mqtt_access_rec_free,
 	.desc = "probe mqtt: the access maps and the accounts audited",
 };
-
-static void tally(const struct acl_rec *a, uint64_t *attempts, uint64_t *confirmed)
-{
-	for (uint32_t i = 0; i < a->n; i++) {
-		if (!a->rows[i].write_topic)
-			continue;
-		(*attempts)++;
-		*confirmed += a->rows[i].write == ACL_WRITE_CONFIRMED;
-	}
-}
-
-void mqtt_access_writes(const struct msw_record *r, uint64_t *attempts, uint64_t *confirmed)
-{
-	const M *m = record_block(r, &mqtt_access_table);
-
-	*attempts = *confirmed = 0;
-	if (!m)
-		return;
-	if (m->naccounts) {
-		for (uint32_t i = 0; i < m->naccounts; i++)
-			if (m->accounts[i].mapped)
-				tally(&m->accounts[i].acl, attempts, confirmed);
-	} else if (m->mapped) {
-		tally(&m->acl, attempts, confirmed);
-	}
-}
 #undef M

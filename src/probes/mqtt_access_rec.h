@@ -54,9 +54,4 @@ msw_err acl_rec_alloc(struct acl_rec *a, size_t n);
 void acl_rec_free(struct acl_rec *a);
 void mqtt_access_rec_free(void *p);
 
-/* The write tests of this record (rows with a write topic, every account's when several
- * were audited, else the record's own map's) and how many of them were confirmed: for
- * the run's opt-in action counts. Zero without the block. */
-void mqtt_access_writes(const struct msw_record *r, uint64_t *attempts, uint64_t *confirmed);
-
 #endif

@@ -171,10 +171,3 @@ const struct fblock smb_table = {
 	.desc = "probe smb: the shares an anonymous or guest session lists and opens",
 };
 #undef R
-
-unsigned smb_result_secrets_read(const struct msw_record *r)
-{
-	const struct smb_result *s = record_block(r, &smb_table);
-
-	return s && s->secrets == SMB_SECRETS_READ ? s->secrets_read : 0;
-}

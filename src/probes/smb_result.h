@@ -61,8 +61,4 @@ struct smb_share *smb_result_add_share(struct smb_result *s, const char *name);
 void smb_result_move(struct smb_result *dst, struct smb_result *src);
 void smb_result_free(void *s);
 
-/* Files --read-secrets read for this record (0 without an smb block or without the
- * option): for the run's opt-in action counts. */
-unsigned smb_result_secrets_read(const struct msw_record *r);
-
 #endif
