@@ -41,6 +41,12 @@ uint8_t *cls_redact_sample(const struct msw_config *cfg, const uint8_t *topic, s
 /* Topic as it may be shown under the --evidence policy (minimal: generalised filter). */
 char *cls_redact_topic(const struct msw_config *cfg, const uint8_t *topic, size_t tlen);
 
+/* A URL a peer sent (an HTTP Location header) as the record may keep it: by default a
+ * userinfo password and the values of query or fragment parameters named like secrets
+ * (token, access_token, password, key, ...) are masked; --evidence minimal masks every
+ * parameter value; raw keeps it as sent. Malloc'ed; NULL for NULL or out of memory. */
+char *cls_redact_url(const struct msw_config *cfg, const char *url);
+
 /* Classify a file read from a share (issue 5, --read-secrets). */
 void cls_file(struct classify_ctx *c, const char *path, const uint8_t *data, size_t len);
 

@@ -457,6 +457,68 @@ char *cls_scrub_text(const char *s)
 	return out;
 }
 
+/* One query or fragment parameter "key=value" of p[0..n): copied to out, its value masked
+ * when minimal (every value) or when the key is named like a secret (token, password, ...). */
+static size_t url_param(const char *p, size_t n, bool minimal, char *out)
+{
+	const char *eq = memchr(p, '=', n);
+	char key[72], *val, *m;
+	size_t kl = eq ? (size_t)(eq - p) : 0, o;
+
+	if (!eq || kl == 0 || kl > 64) {
+		memcpy(out, p, n);
+		return n;
+	}
+	memcpy(key, p, kl);
+	key[kl] = 0;
+	if (!minimal && cls_key_class(key) != RC_SECRET) {
+		memcpy(out, p, n);
+		return n;
+	}
+	o = kl + 1;
+	memcpy(out, p, o);
+	if (o == n)
+		return o; /* an empty value shows nothing */
+	val = strndup(eq + 1, n - o);
+	m = !val ? NULL : minimal ? strdup("[redacted]") : cls_mask_secret(val);
+	free(val);
+	if (!m)
+		return o;
+	memcpy(out + o, m, strlen(m));
+	o += strlen(m);
+	free(m);
+	return o;
+}
+
+char *cls_redact_url(const struct msw_config *cfg, const char *url)
+{
+	enum msw_evidence ev = cfg ? cfg->evidence : EVIDENCE_REDACTED;
+	char *s, *out;
+	size_t n, i, o;
+
+	if (!url || ev == EVIDENCE_RAW)
+		return url ? strdup(url) : NULL;
+	if (!(s = cls_scrub_text(url)))
+		return NULL;
+	n = strlen(s);
+	i = strcspn(s, "?#");
+	/* a masked value is at most 33 bytes longer than the value it replaces */
+	out = i < n && n < SIZE_MAX / 40 ? malloc(n * 34 + 64) : NULL;
+	if (!out)
+		return i < n ? (free(s), NULL) : s;
+	memcpy(out, s, i);
+	o = i;
+	while (i < n) {
+		out[o++] = s[i++]; /* the separator: ? # & ; */
+		size_t k = strcspn(s + i, "?#&;");
+		o += url_param(s + i, k, ev == EVIDENCE_MINIMAL, out + o);
+		i += k;
+	}
+	out[o] = 0;
+	free(s);
+	return out;
+}
+
 /* [lat, lon(, alt...)] or [lon, lat, ...]: two precise numbers that can be a position. */
 static bool coord_array(const cJSON *a)
 {

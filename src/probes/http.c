@@ -471,7 +471,8 @@ static void note_login(struct http_state *s, const struct hreq *r, const cJSON *
 	o->accepted = s->status == l->ok_status && fp_json_match(json, l->ok_json);
 }
 
-static void note_path(struct http_state *s, const struct hreq *r, int rule, const char *err)
+static void note_path(const struct pctx *c, struct http_state *s, const struct hreq *r, int rule,
+		      const char *err)
 {
 	struct http_path_rec *o = vec_push(&s->res.paths);
 	bool ws = s->phase == HP_WS;
@@ -482,7 +483,7 @@ static void note_path(struct http_state *s, const struct hreq *r, int rule, cons
 	o->status = s->status;
 	o->server = dup_or_null(s->server);
 	o->content_type = dup_or_null(s->ctype);
-	o->location = dup_or_null(s->location);
+	o->location = s->location[0] ? cls_redact_url(c->cfg, s->location) : NULL;
 	o->bytes = s->body_len + s->dropped;
 	o->truncated = s->dropped != 0;
 	o->ws_close_code = ws && s->ws_close >= 0 ? s->ws_close : -1;
@@ -556,7 +557,7 @@ static enum probe_rc complete_response(struct pctx *c, struct http_state *s)
 		rule = fp_apply(&s->acc, s->cands, s->ncands, &fr);
 	if (r->login < 0 && strcmp(r->path, "/api/0/last") == 0 && s->status == 200)
 		note_positions(c, s, json);
-	note_path(s, r, rule, NULL);
+	note_path(c, s, r, rule, NULL);
 	note_ws_mqtt(c, s, r);
 	follow_redirect(c, s);
 	cJSON_Delete(json);
@@ -575,7 +576,7 @@ static enum probe_rc fail_request(struct pctx *c, struct http_state *s, msw_err 
 {
 	if (!s->first_err)
 		s->first_err = why;
-	note_path(s, &s->reqs[s->cur], -1, msw_err_str(why));
+	note_path(c, s, &s->reqs[s->cur], -1, msw_err_str(why));
 	pctx_timer(c, 0);
 	set_phase(c, s, HP_IDLE);
 	s->fails++;

@@ -468,6 +468,51 @@ static void test_compiled_patterns_agree(void **state)
 	}
 }
 
+static void url_is(enum msw_evidence ev, const char *in, const char *want)
+{
+	struct msw_config cfg = {.evidence = ev};
+	char *got = cls_redact_url(&cfg, in);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* A peer's Location header: userinfo passwords and secret-named parameters masked by default,
+ * every parameter value under minimal, the URL as sent under raw. */
+static void test_redact_url(void **state)
+{
+	(void)state;
+	url_is(EVIDENCE_REDACTED, "http://admin:hunter22@x.example/login?token=abcdef123&page=2",
+	       "http://admin:hu\xe2\x80\xa6(8)@x.example/login?token=ab\xe2\x80\xa6(9)&page=2");
+	url_is(EVIDENCE_REDACTED, "/auth/cb?next=/home;access_token=ZYXWVUTS#id_token=eyJhbGc&x=1",
+	       "/auth/cb?next=/home;access_token=ZY\xe2\x80\xa6(8)#id_token=ey\xe2\x80\xa6(7)&x=1");
+	url_is(EVIDENCE_REDACTED, "/login?PassWord=s3cr3t!&API_KEY=k", /* any case, short value */
+	       "/login?PassWord=s3\xe2\x80\xa6(7)&API_KEY=\xe2\x80\xa6(1)");
+	url_is(EVIDENCE_REDACTED, "/plain/path", "/plain/path");
+	url_is(EVIDENCE_REDACTED, "/?", "/?");
+	url_is(EVIDENCE_REDACTED, "/?=&&=x&token=&;#", "/?=&&=x&token=&;#"); /* nothing to mask */
+	url_is(EVIDENCE_MINIMAL, "/a?page=2&token=abc#frag", "/a?page=[redacted]&token=[redacted]#frag");
+	url_is(EVIDENCE_RAW, "http://u:p@h/?token=abc", "http://u:p@h/?token=abc");
+	assert_null(cls_redact_url(NULL, NULL));
+
+	/* many short secret parameters: each masked value is longer than the value it replaces */
+	char in[4096], *got;
+	size_t n = 0;
+
+	in[n++] = '/';
+	while (n + 10 < sizeof(in)) {
+		memcpy(in + n, "?token=v", 8);
+		n += 8;
+	}
+	in[n] = 0;
+	struct msw_config cfg = {.evidence = EVIDENCE_REDACTED};
+	got = cls_redact_url(&cfg, in);
+	assert_non_null(got);
+	assert_null(strstr(got, "=v"));
+	free(got);
+}
+
 /* A value longer than CLS_VAL_MAX is cut to at most CLS_VAL_MAX characters ending in "...",
  * for every length around the cap (lengths CLS_VAL_MAX + 1 and + 2 once overran the copy). */
 static void test_value_cap(void **state)
@@ -505,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_compiled_patterns_agree),
 		cmocka_unit_test(test_value_cap),
+		cmocka_unit_test(test_redact_url),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_samples_unkeyed),
 	};
