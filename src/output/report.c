@@ -72,6 +72,11 @@ void report_free(struct report *r)
 		for (uint32_t j = 0; j < h[i].kept.n; j++)
 			free(k[j].json);
 		vec_free(&h[i].kept);
+		if (h[i].drawn) {
+			cJSON_Delete(h[i].drawn->services);
+			cJSON_Delete(h[i].drawn->summary);
+			free(h[i].drawn);
+		}
 	}
 	vec_free(&r->hosts);
 	for (struct idx_slot *s = NULL; (s = hset_next(&r->index, s));)
@@ -334,9 +339,12 @@ static struct rep_host *host_of(struct report *r, struct idx_slot *s, const char
 	}
 	memset(host, 0, sizeof(*host));
 	host->ip = strdup(ip);
+	host->drawn = calloc(1, sizeof(*host->drawn));
 	vec_init(&host->kept, sizeof(struct rep_service), 2, REPORT_SERVICES_MAX);
 	host->worst = -1;
-	if (!host->ip) {
+	if (!host->ip || !host->drawn) {
+		free(host->ip);
+		free(host->drawn);
 		r->hosts.n--;
 		s->dropped = true;
 		r->hosts_dropped++;

@@ -402,28 +402,34 @@ static void host_section(struct hw *w, size_t hno, const struct rep_host *h)
 	free(v);
 }
 
-/* A host's section, its kept texts parsed for the time it is drawn (a text the parser
- * refuses, nested past its limit, is left out of the section; it was counted). */
+/* A host's section from its kept records, each parsed once, when first drawn (its text
+ * freed then; a text the parser refuses, nested past its limit, is left out of the
+ * section: it was counted). */
 static void drawn_host(struct hw *w, size_t hno, const struct rep_host *h)
 {
-	const struct rep_service *k = h->kept.p;
+	struct rep_service *k = h->kept.p;
+	struct rep_drawn *d = h->drawn;
 	struct rep_host t = *h;
 
-	t.services = cJSON_CreateArray();
-	t.summary = h->summary_json ? cJSON_Parse(h->summary_json) : NULL;
-	if (!t.services)
+	if (!d->services && !(d->services = cJSON_CreateArray())) {
 		w->err = true;
-	for (uint32_t i = 0; t.services && i < h->kept.n; i++) {
-		cJSON *s = cJSON_Parse(k[i].json);
-		if (s && !cJSON_AddItemToArray(t.services, s)) {
+		return;
+	}
+	for (; d->n < h->kept.n; d->n++) {
+		cJSON *s = k[d->n].json ? cJSON_Parse(k[d->n].json) : NULL;
+		if (s && !cJSON_AddItemToArray(d->services, s)) {
 			cJSON_Delete(s);
 			w->err = true;
+			return;
 		}
+		free(k[d->n].json);
+		k[d->n].json = NULL;
 	}
-	if (!w->err)
-		host_section(w, hno, &t);
-	cJSON_Delete(t.services);
-	cJSON_Delete(t.summary);
+	if (h->summary_json && !d->summary)
+		d->summary = cJSON_Parse(h->summary_json);
+	t.services = d->services;
+	t.summary = d->summary;
+	host_section(w, hno, &t);
 }
 
 static int host_cmp(const void *a, const void *b)

@@ -17,20 +17,28 @@ struct rep_label {
 };
 
 /* One kept service record: its JSON text (trimmed: REPORT_TOPICS_KEPT topics,
- * REPORT_FINDINGS_KEPT findings), parsed again only while its host is drawn. */
+ * REPORT_FINDINGS_KEPT findings) until the page is first drawn with it, then parsed once
+ * (struct rep_drawn) and the text freed. */
 struct rep_service {
 	char *json;
 	int port;
 	bool mqtt;
+};
+/* A host's kept records as the page draws them: parsed once each, when first drawn. */
+struct rep_drawn {
+	cJSON *services;    /* array of the first n kept services */
+	uint32_t n;
+	cJSON *summary;
 };
 /* One host: its service records (trimmed copies), its host summary, what it runs. */
 struct rep_host {
 	char *ip;
 	char *summary_json;  /* the kind "host" record's JSON text, or NULL */
 	struct vec kept;     /* struct rep_service */
-	/* while the host is drawn (report_html.c), the kept texts parsed: */
-	cJSON *summary;     /* the kind "host" record, or NULL */
-	cJSON *services;    /* array of kind "service" records */
+	struct rep_drawn *drawn; /* what report_html.c parsed of them so far */
+	/* while the host is drawn (report_html.c): drawn's trees */
+	const cJSON *summary; /* the kind "host" record, or NULL */
+	const cJSON *services; /* array of kind "service" records */
 	int worst;          /* enum msw_severity, -1 without findings */
 	uint32_t findings;
 	struct addon_signals sig;
