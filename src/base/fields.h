@@ -13,7 +13,7 @@
  *
  * Contract for tables:
  *  - Only rows flagged F_OPT (may be left out) or F_NULL (null when absent) can be
- *    absent: when their pointer is NULL (STR, PTR, REF, JSON), their bytes pointer is
+ *    absent: when their pointer is NULL (STR, PTR, REF), their bytes pointer is
  *    NULL (BYTES), with F_ZERO when the value is 0 / false / empty (text, list), or when
  *    their getter says so. Other rows are always written (a NULL text reads as "").
  *  - STR, BYTES and CHARS hold bytes a peer (or a user) chose: sinks that need text
@@ -46,7 +46,8 @@ enum ftype {
 	FT_STRLIST, /* a pointer at off to count struct mbytes (count as for FT_LIST) */
 	FT_REF,     /* struct fref at off: a block whose table is known only at run time */
 	FT_BLOCKS,  /* the blocks attached to a record for slot `arg` (the envelope only) */
-	FT_JSON,    /* an opaque parsed-JSON value (struct cJSON *): input echoed, never built */
+	FT_JSON,    /* a value only, never a row: a parsed-JSON node (struct cJSON *), what a
+		     * path gives in a parsed record (output/rpath.h) */
 	FT__COUNT
 };
 
@@ -59,8 +60,6 @@ enum fflag {
 	F_NULWRAP = 1u << 5,/* STRLIST: an element holding NUL is {"<name>_b64": ...} */
 	F_TRUNC_NUL = 1u << 6, /* BYTES as text: only the bytes before a NUL (a C string) */
 	F_SINKVAL = 1u << 7,/* WORD given by the sink, not the record (the tool version) */
-	F_MERGE = 1u << 8,  /* JSON: an object whose members join this level, skipping names
-			     * already written here */
 	F_INLINE = 1u << 9, /* BLOCK/PTR: the sub-block's fields join this level (no key) */
 };
 

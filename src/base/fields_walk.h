@@ -93,7 +93,6 @@ static inline __attribute__((always_inline)) void fw_get_t(const void *obj, cons
 		v->p = at;
 		return;
 	case FT_PTR:
-	case FT_JSON:
 		v->p = *(const void *const *)at;
 		v->absent = opt && !v->p;
 		return;
@@ -273,7 +272,6 @@ static inline void fw_block(const struct fblock *blk, const void *obj, const str
 			FW_ROW(FT_STRLIST);
 			FW_ROW(FT_REF);
 			FW_ROW(FT_BLOCKS);
-			FW_ROW(FT_JSON);
 		default:
 			fw_row(f, obj, vis, ctx, (enum ftype)f->type);
 		}

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <cjson/cJSON.h>
 
 #define ENUM_OF(var, tbl, fb) const struct fenum var = {tbl, (int)(sizeof(tbl) / sizeof(tbl[0])), fb}
 
@@ -420,7 +419,6 @@ void record_free(struct msw_record *r)
 	for (size_t i = 0; i < r->nblocks; i++)
 		fref_clear(&r->blocks[i]);
 	free(r->blocks);
-	cJSON_Delete(r->extra);
 	memset(r, 0, sizeof(*r));
 	lists_init(r);
 	r->connack_code = -1;
@@ -1041,7 +1039,6 @@ static const struct fdef record_fields[] = {
 	{FIELD_KEY("duration_ms"), .type = FT_INT, .get = get_duration, .set = set_duration,
 	 .min = 0, .max = 0},
 	{FIELD_KEY("error"), .type = FT_STR, FMEMBER(R, error), .flags = F_NULL},
-	{FIELD_KEY(""), .type = FT_JSON, FMEMBER(R, extra), .flags = F_OPT | F_MERGE},
 	{FIELD_KEY(""), .type = FT_BLOCKS, .get = get_blocks, .arg = RB_SLOT_TAIL},
 	{FIELD_KEY("finding_count"), .type = FT_UINT, .get = get_finding_count, .flags = F_DERIVED},
 	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst,

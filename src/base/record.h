@@ -7,8 +7,8 @@
  * layers produce are blocks: a typed struct plus its own table, attached with
  * record_block_new() and found again with record_block(); the walker writes each where its
  * table's slot says (RB_SLOT_LAYER after the findings: tls, websocket; RB_SLOT_TAIL after
- * the error and the members still kept in extra: http, smb, mqtt access, amqp, the
- * classifier's, the host summary), ordered by rank.
+ * the error: http, smb, mqtt access, amqp, the classifier's, the host summary), ordered
+ * by rank. A record carries no parsed JSON: every part has its table.
  *
  * Strings from the network are kept as bytes (struct mbytes) or C strings; sinks write
  * valid UTF-8 as text and anything else as "<name>_b64", never a lossy replacement. */
@@ -210,9 +210,6 @@ struct msw_record {
 
 	/* attached blocks, ordered by (slot, rank); allocated when the first is attached */
 	struct fref *blocks;
-
-	/* transitional: subtrees still built as parsed-JSON trees (struct cJSON *), owned */
-	void *extra;            /* probe-specific fields merged at top level (acl, accounts) */
 
 	size_t topic_bytes;     /* bytes of topic names in the list (≤ RECORD_TOPIC_BYTES) */
 };

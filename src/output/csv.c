@@ -206,13 +206,6 @@ static msw_err csv_write(struct sink *s, const cJSON *rec)
 
 /* ---- the record, through the field tables ---- */
 
-/* "<name>_b64" of a row, into buf (false when it does not fit). */
-static bool b64_name(const struct fdef *f, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "%s_b64", f->name);
-	return n > 0 && (size_t)n < cap;
-}
-
 static void num_cell(struct csv *c, const struct fval *v)
 {
 	char b[48] = "";
@@ -245,12 +238,11 @@ static void b64_cell(struct csv *c, const struct fval *v, size_t n, enum col_how
 	free(b);
 }
 
-/* One cell of the value at path p in obj; top: the record, when p is a top-level row. */
+/* One cell of the value at path p in obj. */
 static void rec_cell(struct csv *c, const void *obj, const struct fpath *p, enum col_how how,
-		     const struct msw_record *top, bool first)
+		     bool first)
 {
 	const struct fdef *f = p->f[p->n - 1];
-	char k64[64];
 	struct fval v;
 	size_t n;
 
@@ -260,10 +252,7 @@ static void rec_cell(struct csv *c, const void *obj, const struct fpath *p, enum
 		return;
 	}
 	if (v.absent) {
-		const char *s = NULL;
-		if (top && how != C_TEXT && b64_name(f, k64, sizeof(k64)))
-			s = record_extra_text(top, k64);
-		cell(c, s, first);
+		cell(c, NULL, first);
 		return;
 	}
 	if (v.t == FT_WORD || v.t == FT_ENUM) {
@@ -275,9 +264,8 @@ static void rec_cell(struct csv *c, const void *obj, const struct fpath *p, enum
 		cell_n(c, v.s, n, first);
 		return;
 	}
-	const char *shadow = top ? record_extra_text(top, f->name) : NULL;
-	if (shadow || how == C_TEXT)
-		cell(c, shadow, first);
+	if (how == C_TEXT)
+		cell(c, NULL, first);
 	else
 		b64_cell(c, &v, n, how, first);
 }
@@ -285,8 +273,7 @@ static void rec_cell(struct csv *c, const void *obj, const struct fpath *p, enum
 static void record_service(struct csv *c, const struct msw_record *r)
 {
 	for (size_t i = 0; i < NSERVICE; i++)
-		rec_cell(c, r, &c->svc[i], service_cols[i].how, c->svc[i].n == 1 ? r : NULL,
-			 i == 0);
+		rec_cell(c, r, &c->svc[i], service_cols[i].how, i == 0);
 }
 
 static msw_err csv_write_record(struct sink *s, const struct msw_record *r)
@@ -302,7 +289,7 @@ static msw_err csv_write_record(struct sink *s, const struct msw_record *r)
 
 		record_service(c, r);
 		for (size_t k = 0; k < NFINDING; k++)
-			rec_cell(c, f, &c->fnd[k], finding_cols[k].how, NULL, false);
+			rec_cell(c, f, &c->fnd[k], finding_cols[k].how, false);
 		end_row(c);
 	}
 	if (list.absent || !list.n) {

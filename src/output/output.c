@@ -868,7 +868,7 @@ static void progress_clear(struct output *o)
 
 /* What a record says the opt-in actions did (every entry point, so --workers children's
  * records are counted too). The fields are read by path, the same calls for a record
- * (typed blocks, or parts still parsed JSON in extra) and for a parsed record (a tree):
+ * (its typed blocks) and for a parsed record (a tree):
  * http.default_logins[] and how many were accepted, smb.secrets_read, and the write tests
  * of the access map (accounts[].acl[] when several accounts ran, else acl[]): the rows
  * that name the topic a write went to, and how many were confirmed. */
@@ -921,14 +921,10 @@ static bool tally_table(struct output *o, const struct fblock *t)
 	return read;
 }
 
-/* A record with none of those parts (no extra member, no such block: most records) has
- * nothing to count, and the lookups are skipped. */
+/* A record with none of those parts (no such block: most records) has nothing to count,
+ * and the lookups are skipped. */
 static bool tally_parts(struct output *o, const struct msw_record *r)
 {
-	const cJSON *x = r->extra;
-
-	if (x && x->child)
-		return true;
 	for (size_t i = 0; i < r->nblocks; i++)
 		if (r->blocks[i].tbl && tally_table(o, r->blocks[i].tbl))
 			return true;

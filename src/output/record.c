@@ -793,7 +793,7 @@ static void add_host_summary(cJSON *o, const struct host_summary *h)
 	cJSON_AddStringToObject(rk, "chain", h->chain ? h->chain : "");
 }
 
-/* ---- the classifier's members, as cls_finish() added them to the merged members ---- */
+/* ---- the classifier's members, as cls_finish() built them before they were typed ---- */
 
 /* A list of texts as strings (sanitize_tree() turns one that is not UTF-8 into
  * {"b64": ...}; a C string holds no NUL, exact bytes that do are {"b64": ...} here). */
@@ -855,25 +855,8 @@ static void add_cls_result(cJSON *o, const struct cls_result *c)
 		kadd(o, "findings_dropped", cJSON_CreateNumber(c->findings_dropped));
 }
 
-/* Probe-specific blocks join the top level; they never replace an envelope field. */
-static void merge_extra(cJSON *o, const cJSON *extra)
-{
-	const cJSON *it;
-
-	if (!cJSON_IsObject(extra))
-		return;
-	cJSON_ArrayForEach(it, extra) {
-		if (!it->string || cJSON_GetObjectItemCaseSensitive(o, it->string))
-			continue;
-		cJSON *dup = cJSON_Duplicate(it, 1);
-
-		if (dup && !cJSON_AddItemToObject(o, it->string, dup))
-			cJSON_Delete(dup);  /* allocation failed: do not leak the copy */
-	}
-}
-
-/* Subtrees built by other parts (CONNACK properties, tls, http, smb blocks) may hold peer
- * strings: any value that is not valid UTF-8 becomes "<key>_b64" (or, inside an array,
+/* The parts built above from typed blocks, as their layers built them (CONNACK
+ * properties, tls, websocket, ...), may hold peer strings: any value that is not valid UTF-8 becomes "<key>_b64" (or, inside an array,
  * {"b64": ...}); an invalid key is replaced by "_b64:" + its base64. */
 static void sanitize_tree(cJSON *node, int depth)
 {
@@ -953,7 +936,6 @@ cJSON *record_to_json(const struct msw_record *r, const char *tool_version)
 		kadd(o, "websocket", ws_json(ws));
 	kadd(o, "duration_ms", cJSON_CreateNumber((double)(r->duration_ms > 0 ? r->duration_ms : 0)));
 	json_add_cstr(o, "error", r->error);
-	merge_extra(o, r->extra);
 	/* the tail's blocks, in rank order */
 	const struct http_result *http = record_block(r, &http_table);
 	if (http)

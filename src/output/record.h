@@ -19,14 +19,9 @@ msw_err record_block_text(const struct fblock *blk, const void *obj, struct dbuf
  * On an error (b's cap, out of memory) b is left as it was. */
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b);
 /* Reading a record as a parsed copy of its JSON reads it (a sink's column, a report's
- * count), for the top level, where the members still carried as parsed JSON (extra) join
- * under names the envelope did not write:
- * record_extra_text(): the first extra member named `name`, when it is a string that is
- * valid UTF-8 (a member whose value is not text is written as "<name>_b64"), else NULL.
- * record_top_text(): the text at the top-level key of row p (one row of record_table):
- * its word or text when written under its own name; NULL when written as null; else (left
- * out, or written as "<name>_b64") the extra member standing there, or NULL. */
-const char *record_extra_text(const struct msw_record *r, const char *name);
+ * count): record_top_text() gives the text at the top-level key of row p (one row of
+ * record_table), its word or text when written under its own name; false when written as
+ * null, left out, or written as "<name>_b64". */
 bool record_top_text(const struct msw_record *r, const struct fpath *p, const uint8_t **s,
 		     size_t *n);
 /* A record from its JSON text (one line record_text() wrote), or from that text parsed:

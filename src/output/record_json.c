@@ -6,10 +6,7 @@
  * anything else as "<name>_b64" (or {"b64": ...} in a list); vocabulary words are copied
  * as they are. The bytes are those jsonw_append(record_to_json(r)) writes (the cJSON
  * tree, kept as the reference: tests/unit/test_record_text.c and fuzz_output compare
- * the two byte for byte), including the rules for the parsed-JSON subtrees the record
- * still carries (sanitize_tree() in record.c: an invalid UTF-8 key becomes "_b64:" +
- * base64, an invalid string value "<key>_b64" in an object or {"b64": ...} in an array,
- * down to depth 64; members merged at the top level never repeat a name written there).
+ * the two byte for byte).
  *
  * Errors (the buffer's cap, out of memory) leave the buffer as it was. */
 #include <stdbool.h>
@@ -20,21 +17,12 @@
 #include "base/fields_walk.h"
 #include "output/record.h"
 
-#define SANITIZE_DEPTH 64 /* sanitize_tree() stops below this depth */
-#define TOP_KEYS 64       /* the envelope's keys, for merge_extra()'s duplicate check */
-#define JSONW_DEPTH 1000  /* jsonw_append()'s nesting cap */
-
 struct jt {
 	struct dbuf *b;
 	msw_err rc;
 	bool first; /* no member written yet at the current level */
-	/* top-level keys written so far (extra members must not repeat one) */
-	const char *keys[TOP_KEYS];
-	bool b64[TOP_KEYS]; /* keys[i] was written with "_b64" appended */
-	int nkeys;
-	int depth; /* objects and arrays open: 1 while writing the top level's members */
+	int depth;  /* objects and arrays open: 1 while writing the top level's members */
 	const char *tool_version;
-	bool track; /* keep keys[]: the record has members to merge at the top level */
 };
 
 /* Up to 16 bytes without a call: two overlapping fixed-size copies. */
@@ -129,17 +117,10 @@ static void close_(struct jt *t, const char *c)
 	t->depth--;
 }
 
-/* A member's key: a row's precomputed `"name":` text (or `"name_b64":`). known_b64: the
- * name the top-level merge compares with has "_b64" (for a subtree it is the name before
- * sanitising). */
-static inline __attribute__((always_inline)) void key_as(struct jt *t, const char *k,
-							      const char *text, size_t n,
-							      bool known_b64)
+/* A member's key: a row's precomputed `"name":` text (or `"name_b64":`). */
+static inline __attribute__((always_inline)) void key_as(struct jt *t, const char *text,
+							      size_t n)
 {
-	if (t->track && t->depth == 1 && t->nkeys < TOP_KEYS) {
-		t->keys[t->nkeys] = k;
-		t->b64[t->nkeys++] = known_b64;
-	}
 	struct dbuf *b = t->b;
 	if (b->alloc - b->len > FKEY_COPY) { /* padded key text: one fixed-size copy */
 		uint8_t *d = b->p + b->len;
@@ -157,12 +138,12 @@ static inline __attribute__((always_inline)) void key_as(struct jt *t, const cha
 
 static inline __attribute__((always_inline)) void key(struct jt *t, const struct fdef *f)
 {
-	key_as(t, f->name, f->jkey, f->jklen, false);
+	key_as(t, f->jkey, f->jklen);
 }
 
-static inline void key64(struct jt *t, const struct fdef *f, bool known)
+static inline void key64(struct jt *t, const struct fdef *f)
 {
-	key_as(t, f->name, f->jkey64, f->jk64len, known);
+	key_as(t, f->jkey64, f->jk64len);
 }
 
 static __attribute__((noinline)) void b64_value(struct jt *t, const uint8_t *p, size_t n)
@@ -187,7 +168,7 @@ static __attribute__((noinline)) void text_slow(struct jt *t, const struct fdef 
 		key(t, f);
 		str_n(t, n ? p : (const uint8_t *)"", n);
 	} else {
-		key64(t, f, true);
+		key64(t, f);
 		b64_value(t, p, n);
 	}
 }
@@ -224,146 +205,6 @@ static inline __attribute__((always_inline)) void hex(struct jt *t, const uint8_
 	*d++ = '"';
 	b->len = (size_t)(d - b->p);
 }
-
-/* ---- subtrees, with sanitize_tree()'s rules ---- */
-
-static void sub_value(struct jt *t, const cJSON *v, int depth);
-
-static bool bad_utf8(const char *s)
-{
-	return s && !utf8_valid((const uint8_t *)s, strlen(s));
-}
-
-/* A string that sanitize_tree() replaces by its base64. (Subtrees reach the tree as
- * cJSON_Duplicate() copies, which are never references: every string is checked.) */
-static bool bad_string(const cJSON *c, int depth)
-{
-	return depth <= SANITIZE_DEPTH && cJSON_IsString(c) && c->valuestring &&
-	       bad_utf8(c->valuestring);
-}
-
-/* An object member's key as sanitize_tree() leaves it (malloc'd when renamed). */
-static char *member_key(const cJSON *c, int depth)
-{
-	if (depth > SANITIZE_DEPTH || !c->string || (c->type & cJSON_StringIsConst) ||
-	    !bad_utf8(c->string))
-		return NULL;
-	char *b = record_b64((const uint8_t *)c->string, strlen(c->string));
-	size_t n = b ? strlen(b) + 6 : 0;
-	char *k = b ? malloc(n) : NULL;
-	if (k)
-		snprintf(k, n, "_b64:%s", b);
-	free(b);
-	return k;
-}
-
-/* One member of an object whose members sanitize_tree() visits at `depth`. */
-static void sub_member(struct jt *t, const cJSON *c, int depth)
-{
-	char *renamed = member_key(c, depth);
-	const char *k = renamed ? renamed : c->string;
-
-	sep(t);
-	if (bad_string(c, depth) && k) {
-		char kb[256];
-		snprintf(kb, sizeof(kb), "%s_b64", k);
-		str(t, kb);
-		raw(t, ":", 1);
-		b64_value(t, (const uint8_t *)c->valuestring, strlen(c->valuestring));
-	} else {
-		str(t, k);
-		raw(t, ":", 1);
-		sub_value(t, c, depth + 1);
-	}
-	free(renamed);
-}
-
-static void sub_children(struct jt *t, const cJSON *node, int depth)
-{
-	bool obj = cJSON_IsObject(node);
-
-	open_(t, obj ? "{" : "[");
-	for (const cJSON *c = node->child; c && !t->rc; c = c->next) {
-		if (obj) {
-			sub_member(t, c, depth);
-			continue;
-		}
-		sep(t);
-		if (bad_string(c, depth)) {
-			raw(t, "{\"b64\":", 7);
-			b64_value(t, (const uint8_t *)c->valuestring, strlen(c->valuestring));
-			raw(t, "}", 1);
-		} else {
-			sub_value(t, c, depth + 1);
-		}
-	}
-	close_(t, obj ? "}" : "]");
-}
-
-/* A value whose own members (if any) sanitize_tree() visits at `depth`. */
-static void sub_value(struct jt *t, const cJSON *v, int depth)
-{
-	if (depth > JSONW_DEPTH) { /* v sits at this depth of the record */
-		t->rc = t->rc ? t->rc : MSW_ERR_TOO_BIG;
-		return;
-	}
-	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-		sub_children(t, v, depth);
-		return;
-	}
-	if (!t->rc)
-		t->rc = jsonw_append(t->b, v);
-}
-
-/* A subtree under row f, visited by sanitize_tree() at `depth` (the key is ours, so only
- * a string value can be renamed, after merge_extra() looked). */
-static void subtree(struct jt *t, const struct fdef *f, const cJSON *v, int depth)
-{
-	if (bad_string(v, depth)) {
-		key64(t, f, false);
-		b64_value(t, (const uint8_t *)v->valuestring, strlen(v->valuestring));
-	} else {
-		key(t, f);
-		sub_value(t, v, depth + 1);
-	}
-}
-
-/* merge_extra(): an extra member whose key is already at the top level is skipped. */
-static bool top_has(const struct jt *t, const char *k)
-{
-	for (int i = 0; i < t->nkeys; i++) {
-		const char *w = t->keys[i];
-		if (w[0] && w[0] != k[0]) /* most names differ at once */
-			continue;
-		size_t n = strlen(w);
-		if (strncmp(k, w, n) == 0 && (t->b64[i] ? strcmp(k + n, "_b64") == 0 : !k[n]))
-			return true;
-	}
-	return false;
-}
-
-/* An earlier member of x with key k: it was written, or skipped for the same reason. */
-static bool earlier(const cJSON *x, const cJSON *it)
-{
-	for (const cJSON *p = x->child; p && p != it; p = p->next)
-		if (p->string && strcmp(p->string, it->string) == 0)
-			return true;
-	return false;
-}
-
-static void extra(struct jt *t, const cJSON *x)
-{
-	const cJSON *it;
-
-	if (!cJSON_IsObject(x))
-		return;
-	cJSON_ArrayForEach(it, x) {
-		if (!it->string || top_has(t, it->string) || earlier(x, it))
-			continue;
-		sub_member(t, it, 0);
-	}
-}
-
 
 /* ---- the visitor ---- */
 
@@ -499,11 +340,7 @@ static void map_value(struct jt *t, const struct fdef *f, const struct fval *lis
 static __attribute__((noinline)) void rare_value(struct jt *t, const struct fdef *f,
 						       const struct fval *v)
 {
-	if (v->t == FT_JSON && (f->flags & F_MERGE))
-		extra(t, v->p);
-	else if (v->t == FT_JSON)
-		subtree(t, f, v->p, t->depth - 1);
-	else if (v->t == FT_LIST && f->sub && (f->sub->flags & FB_MAP))
+	if (v->t == FT_LIST && f->sub && (f->sub->flags & FB_MAP))
 		map_value(t, f, v);
 	else
 		t->rc = t->rc ? t->rc : MSW_ERR_INTERNAL;
@@ -570,7 +407,7 @@ static inline __attribute__((always_inline)) void on_open(void *ctx, const struc
 	else if (f)
 		key(t, f);
 	else if (blk->jkey && t->depth > 0) /* an attached block (the walk's top has no key) */
-		key_as(t, blk->name, blk->jkey, blk->jklen, false);
+		key_as(t, blk->jkey, blk->jklen);
 	open_(t, k == FN_OBJECT ? "{" : "[");
 }
 
@@ -604,7 +441,7 @@ msw_err record_block_text(const struct fblock *blk, const void *obj, struct dbuf
 
 msw_err record_text(const struct msw_record *r, const char *tool_version, struct dbuf *b)
 {
-	struct jt t = {.b = b, .first = true, .tool_version = tool_version, .track = r->extra};
+	struct jt t = {.b = b, .first = true, .tool_version = tool_version};
 	size_t mark = b->len;
 
 	(void)dbuf_reserve(b, 4096); /* most records fit: raw() then only copies */
@@ -616,50 +453,27 @@ msw_err record_text(const struct msw_record *r, const char *tool_version, struct
 
 /* ---- the top level as a parsed copy reads it ---- */
 
-const char *record_extra_text(const struct msw_record *r, const char *name)
-{
-	const cJSON *x = r->extra, *it;
-
-	if (!cJSON_IsObject(x))
-		return NULL;
-	cJSON_ArrayForEach(it, x) {
-		if (!it->string || strcmp(it->string, name) != 0)
-			continue;
-		if (!cJSON_IsString(it) || !it->valuestring || bad_utf8(it->valuestring))
-			return NULL;
-		return it->valuestring;
-	}
-	return NULL;
-}
-
 bool record_top_text(const struct msw_record *r, const struct fpath *p, const uint8_t **s,
 		     size_t *n)
 {
 	const struct fdef *f = p->f[0];
-	const char *x;
 	struct fval v;
 
 	fields_get_path(r, p, &v);
-	if (v.absent && (f->flags & F_NULL))
+	if (v.absent)
 		return false;
-	if (!v.absent && (v.t == FT_WORD || v.t == FT_ENUM)) {
+	if (v.t == FT_WORD || v.t == FT_ENUM) {
 		*s = v.s;
 		*n = v.n;
 		return true;
 	}
-	if (!v.absent && (v.t == FT_STR || v.t == FT_BYTES || v.t == FT_CHARS)) {
+	if (v.t == FT_STR || v.t == FT_BYTES || v.t == FT_CHARS) {
 		size_t k = (f->flags & F_TRUNC_NUL) ? strnlen((const char *)v.s, v.n) : v.n;
 		if (fields_text_ok(v.s, k)) {
 			*s = v.s;
 			*n = k;
 			return true;
 		}
-	} else if (!v.absent) {
-		return false; /* not text */
 	}
-	if (!(x = record_extra_text(r, f->name)))
-		return false;
-	*s = (const uint8_t *)x;
-	*n = strlen(x);
-	return true;
+	return false; /* not text, or written as "<name>_b64" */
 }

@@ -4,10 +4,10 @@
  * cJSON parses the text; the tables then take its members in the order the walker wrote
  * them: each row the member under its name, under "<name>_b64" (text that is not text, in
  * base64), or none (a row that may be left out); a computed row through its setter (the
- * getter's inverse, base/fields.h); a block its object, a list its array. The members
- * after the envelope's rows are the parts still carried as parsed JSON: they go to extra
- * as they are (with the blocks written after them: the walker writes them back at the
- * same place, and the column sinks read either form by path).
+ * getter's inverse, base/fields.h); a block its object, a list its array. An attached
+ * block comes back from the member of its name, or (FB_TOP) from the top-level members of
+ * its rows, where its slot and rank put them; a member no row or block takes is not from a
+ * record.
  *
  * Only what a struct can give is taken: text under its own name must be text (valid UTF-8
  * without NUL) and base64 must hold what is not, numbers must be whole and fit their
@@ -25,14 +25,10 @@
 
 #define RD_LIST_MAX (1u << 20)  /* elements of one list */
 #define RD_ALLOC_MAX (256u << 20) /* bytes one record's lists and texts may allocate */
-#define RD_TOP_KEYS 64          /* the envelope's keys, for the members merged after them */
 
 struct rd {
 	size_t left; /* of RD_ALLOC_MAX */
 	struct msw_record *rec;
-	const char *top[RD_TOP_KEYS]; /* top-level keys taken by rows and blocks */
-	int ntop;
-	bool at_top;
 };
 
 static int charge(struct rd *d, size_t n)
@@ -279,7 +275,6 @@ static int read_level(struct rd *d, const struct fblock *tbl, void *obj, const c
 static int read_object(struct rd *d, const struct fblock *tbl, void *obj, const cJSON *o)
 {
 	const cJSON *m;
-	bool top = d->at_top;
 	int rc;
 
 	if (!cJSON_IsObject(o))
@@ -287,9 +282,7 @@ static int read_object(struct rd *d, const struct fblock *tbl, void *obj, const 
 	if (tbl->flags & (FB_TUPLE | FB_MAP))
 		return MSW_ERR_UNSUPPORTED;
 	m = o->child;
-	d->at_top = false;
 	rc = read_level(d, tbl, obj, &m);
-	d->at_top = top;
 	return rc ? rc : m ? MSW_ERR_MALFORMED : 0;
 }
 
@@ -304,7 +297,7 @@ static bool row_ok(const struct fblock *tbl, int depth)
 		if (f->get && !f->set && !(f->type == FT_BLOCK && (f->flags & (F_OPT | F_NULL)) == 0))
 			return false;
 		if (f->type == FT_PTR || f->type == FT_REF || f->type == FT_BLOCKS ||
-		    f->type == FT_JSON || (f->type == FT_WORD && !f->get))
+		    (f->type == FT_WORD && !f->get))
 			return false;
 		if ((f->type == FT_BLOCK || f->type == FT_LIST) && !row_ok(f->sub, depth + 1))
 			return false;
@@ -392,103 +385,42 @@ static const cJSON *member_for(const struct fdef *f, const cJSON *m, bool *b64)
 	return NULL;
 }
 
-static void took(struct rd *d, const char *key)
+/* An FB_TOP table's rows stand at m: the member there is one of its rows'. */
+static bool top_block_at(const struct fblock *t, const cJSON *m)
 {
-	if (d->at_top && d->ntop < RD_TOP_KEYS)
-		d->top[d->ntop++] = key;
+	bool b64;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!(t->f[i].flags & (F_SECRET | F_DERIVED)) && member_for(&t->f[i], m, &b64))
+			return true;
+	return false;
 }
 
-/* The member a sanitised extra member stands for: "<k>_b64" (whose name the envelope
- * wrote) was k holding the bytes of that base64, which are not text. */
-static int unsanitised(struct rd *d, const cJSON *m, cJSON **out, char **name)
-{
-	size_t kn = strlen(m->string), n;
-	uint8_t *b = NULL;
-	int rc;
-
-	if (kn <= 4 || strcmp(m->string + kn - 4, "_b64") || !cJSON_IsString(m))
-		return MSW_ERR_MALFORMED;
-	if ((rc = text_bytes(d, m, true, &b, &n)) || memchr(b, 0, n)) {
-		free(b);
-		return rc ? rc : MSW_ERR_UNSUPPORTED; /* a C string cannot hold it */
-	}
-	*name = strndup(m->string, kn - 4);
-	*out = cJSON_CreateString((const char *)b);
-	free(b);
-	if (!*name || !*out) {
-		free(*name);
-		cJSON_Delete(*out);
-		*name = NULL;
-		*out = NULL;
-		return MSW_ERR_NOMEM;
-	}
-	return 0;
-}
-
-/* The members after the envelope's rows: extra, as they are. A name the walker would not
- * write there (one written above, or twice) is not from a record, but for a member it
- * renamed itself (see unsanitised()). */
-static int merge_rest(struct rd *d, const cJSON **m)
-{
-	cJSON *x = cJSON_CreateObject();
-	int rc = 0;
-
-	if (!x)
-		return MSW_ERR_NOMEM;
-	for (; *m && !rc; *m = (*m)->next) {
-		cJSON *c = NULL;
-		char *name = NULL;
-		bool taken = false;
-
-		if (!(*m)->string) {
-			rc = MSW_ERR_MALFORMED;
-			break;
-		}
-		for (int i = 0; i < d->ntop; i++)
-			taken |= !strcmp(d->top[i], (*m)->string);
-		if (taken)
-			rc = unsanitised(d, *m, &c, &name);
-		else if (!(c = cJSON_Duplicate(*m, 1)))
-			rc = MSW_ERR_NOMEM;
-		if (!rc && cJSON_GetObjectItemCaseSensitive(x, name ? name : (*m)->string))
-			rc = MSW_ERR_UNSUPPORTED; /* a block written after them, named like one */
-		if (!rc && !cJSON_AddItemToObject(x, name ? name : (*m)->string, c))
-			rc = MSW_ERR_NOMEM;
-		else if (!rc)
-			c = NULL;
-		cJSON_Delete(c);
-		free(name);
-		if (rc)
-			break;
-	}
-	if (rc || !x->child) {
-		cJSON_Delete(x);
-		return rc;
-	}
-	cJSON_Delete(d->rec->extra);
-	d->rec->extra = x;
-	return 0;
-}
-
-/* The attached blocks of one slot whose keys stand at *m (tables the schema lists). */
+/* The attached blocks of one slot that stand at *m (tables the schema lists): a block
+ * under its key, or an FB_TOP block's rows at this level. */
 static int read_attached(struct rd *d, const struct fdef *f, const cJSON **m)
 {
 	for (size_t i = 0; *m && i < record_schema_nblocks; i++) {
 		const struct fblock *t = record_schema_blocks[i];
+		bool top = t->flags & FB_TOP;
 		void *p;
 		int rc;
 
-		if (t->slot != f->arg || (t->flags & FB_TOP) || !(*m)->string ||
-		    strcmp((*m)->string, t->name))
+		if (t->slot != f->arg || !(*m)->string)
+			continue;
+		if (top ? !top_block_at(t, *m) : strcmp((*m)->string, t->name) != 0)
 			continue;
 		if (!row_ok(t, 0))
 			return MSW_ERR_UNSUPPORTED;
 		if (record_block(d->rec, t) || !(p = record_block_new(d->rec, t)))
 			return record_block(d->rec, t) ? MSW_ERR_MALFORMED : MSW_ERR_NOMEM;
-		took(d, t->name);
-		if ((rc = read_object(d, t, p, *m)))
+		if (top) {
+			rc = read_level(d, t, p, m);
+		} else if (!(rc = read_object(d, t, p, *m))) {
+			*m = (*m)->next;
+		}
+		if (rc)
 			return rc;
-		*m = (*m)->next;
 		i = (size_t)-1; /* the next block may be any of them (by rank) */
 	}
 	return 0;
@@ -530,21 +462,12 @@ static int read_level(struct rd *d, const struct fblock *tbl, void *obj, const c
 		if (f->flags & (F_SECRET | F_DERIVED))
 			continue;
 		if (f->flags & F_SINKVAL) { /* the writer's own (tool_version) */
-			if ((mm = member_for(f, *m, &b64)) && !b64 && cJSON_IsString(mm)) {
-				took(d, f->name);
+			if ((mm = member_for(f, *m, &b64)) && !b64 && cJSON_IsString(mm))
 				*m = mm->next;
-			}
 			continue;
 		}
 		if (f->type == FT_BLOCKS) {
 			if ((rc = read_attached(d, f, m)))
-				return rc;
-			continue;
-		}
-		if (f->type == FT_JSON) {
-			if (!(f->flags & F_MERGE) || !d->at_top)
-				return MSW_ERR_UNSUPPORTED;
-			if ((rc = merge_rest(d, m)))
 				return rc;
 			continue;
 		}
@@ -554,10 +477,8 @@ static int read_level(struct rd *d, const struct fblock *tbl, void *obj, const c
 			continue;
 		}
 		mm = member_for(f, *m, &b64);
-		if (mm) {
-			took(d, mm->string);
+		if (mm)
 			*m = mm->next;
-		}
 		if (f->type == FT_BLOCK) {
 			if ((rc = read_block_row(d, f, obj, mm)))
 				return rc;
@@ -600,7 +521,7 @@ static int read_level(struct rd *d, const struct fblock *tbl, void *obj, const c
 
 msw_err record_from_tree(const cJSON *o, struct msw_record *r)
 {
-	struct rd d = {.left = RD_ALLOC_MAX, .rec = r, .at_top = true};
+	struct rd d = {.left = RD_ALLOC_MAX, .rec = r};
 	const cJSON *m;
 	int rc;
 

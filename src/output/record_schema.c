@@ -5,7 +5,7 @@
  * row, which may come as either twin), "allOf" (one anyOf per always-written text row:
  * the name or its twin). F_NULL adds null to a value's type; FT_BLOCKS rows expand to the
  * attached tables of their slot (FB_TOP tables' rows join the level, the others are
- * optional properties named after the table); FT_JSON rows take their fragment by path. */
+ * optional properties named after the table). */
 #include <stdio.h>
 #include <string.h>
 #include "output/jsonw.h"
@@ -365,7 +365,6 @@ static void list_schema(struct sctx *c, const struct fdef *f, const char *path, 
 static void value_schema(struct sctx *c, const struct fdef *f, const char *path)
 {
 	bool nullable = (f->flags & F_NULL) != 0;
-	const cJSON *fr;
 
 	switch ((enum ftype)f->type) {
 	case FT_BOOL:
@@ -402,13 +401,6 @@ static void value_schema(struct sctx *c, const struct fdef *f, const char *path)
 		desc_kw(c, f);
 		raw(c, "}");
 		break;
-	case FT_JSON:
-		fr = fragment(c, path);
-		if (fr)
-			echo(c, fr);
-		else
-			raw(c, "true");
-		break;
 	default:
 		raw(c, "true");
 		break;
@@ -417,28 +409,10 @@ static void value_schema(struct sctx *c, const struct fdef *f, const char *path)
 
 /* ---- the keywords of an object ---- */
 
-static const cJSON *merged(struct sctx *c, const char *member)
-{
-	const cJSON *m = fragment(c, "merged");
-
-	return m ? cJSON_GetObjectItemCaseSensitive(m, member) : NULL;
-}
-
 static void prop_row(struct sctx *c, const struct fdef *f, const char *path, bool *first)
 {
 	char p[PATH_MAX_LEN];
-	const cJSON *m, *e;
 
-	if (f->type == FT_JSON && (f->flags & F_MERGE)) {
-		/* members of a merged JSON object: their fragments, all optional */
-		m = path[0] ? NULL : merged(c, "properties");
-		cJSON_ArrayForEach(e, m) {
-			sep(c, first);
-			key(c, e->string);
-			echo(c, e);
-		}
-		return;
-	}
 	row_path(p, sizeof(p), path, f->name);
 	sep(c, first);
 	key(c, f->name);
@@ -452,7 +426,7 @@ static void prop_row(struct sctx *c, const struct fdef *f, const char *path, boo
 
 static bool always_written(const struct fdef *f)
 {
-	return !(f->flags & F_OPT) && f->name[0] && !(f->type == FT_JSON && (f->flags & F_MERGE));
+	return !(f->flags & F_OPT) && f->name[0];
 }
 
 static void required_row(struct sctx *c, const struct fdef *f, const char *path, bool *first)
@@ -533,7 +507,7 @@ static bool top_keyword(const char *k)
 msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char **unused)
 {
 	struct sctx c = {.b = out, .frag = fragments};
-	const cJSON *env = fragment(&c, "envelope"), *e, *defs = merged(&c, "$defs");
+	const cJSON *env = fragment(&c, "envelope"), *e;
 	bool first = true;
 	size_t mark = out->len;
 
@@ -552,11 +526,6 @@ msw_err record_schema_write(struct dbuf *out, const cJSON *fragments, const char
 	each_row(&c, &record_table, "", required_row, &first);
 	raw(&c, "]");
 	allof_kw(&c, &record_table, "", env ? cJSON_GetObjectItemCaseSensitive(env, "allOf") : NULL);
-	if (defs) {
-		raw(&c, ",");
-		key(&c, "$defs");
-		echo(&c, defs);
-	}
 	raw(&c, "}");
 	if (c.rc)
 		out->len = mark;

@@ -2,13 +2,10 @@
  *
  * Every typed part of a record (the envelope, its nested blocks and lists, the blocks
  * layers attach) is described by the same rows the JSON writer walks, so the schema cannot
- * drift from the writer. Parts a record still carries as parsed JSON (FT_JSON rows: what a
- * probe has not yet turned into a typed block) are described by hand in a fragments file
+ * drift from the writer. What no row states is written by hand in a fragments file
  * (docs/schema/untyped.json) that the generator splices in by name:
  *   "envelope"            top-level keywords ($id, title, description, extra allOf rules)
- *   "<row path>"          the schema of one FT_JSON row, e.g. "tls", "connack.properties"
- *   "merged"              {"properties": {...}, "$defs": {...}} for an F_MERGE row's members
- * A part without a fragment is described as any JSON value. */
+ * A fragment no row asks for is reported (a part that got its table keeps no fragment). */
 #ifndef MSW_RECORD_SCHEMA_H
 #define MSW_RECORD_SCHEMA_H
 #include <cjson/cJSON.h>

@@ -1,5 +1,5 @@
-/* A record's field by its dotted path: the envelope's rows, the attached blocks, then the
- * members still carried as parsed JSON (see rpath.h). */
+/* A record's field by its dotted path: the envelope's rows, then the attached blocks; or
+ * below a parsed record's node (see rpath.h). */
 #include "output/rpath.h"
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -162,33 +162,14 @@ static bool in_blocks(const struct msw_record *r, struct rpath *p, struct fval *
 void rpath_get(const struct msw_record *r, struct rpath *p, struct fval *v)
 {
 	if (p->env.n) {
-		struct fval top;
-		const cJSON *m;
-
 		get_rows(r, &p->env, v);
-		if (!v->absent) {
-			/* a top-level text written as "<name>_b64" leaves its plain name to a
-			 * merged member of that name */
-			if (p->env.n == 1 && r->extra && (v->t == FT_STR || v->t == FT_BYTES ||
-			    v->t == FT_CHARS) && !fields_text_ok(v->s, v->n) &&
-			    (m = member(r->extra, p->path, p->first)))
-				from_json(m, v);
-			return;
-		}
-		/* an envelope field written as null hides a merged member of its name; one left
-		 * out does not */
-		fields_get(r, p->env.f[0], &top);
-		if (!top.absent || (p->env.f[0]->flags & F_NULL))
-			return;
+		return;
 	}
-	/* in the JSON's order: the layers' blocks, the merged members, the tail's blocks
-	 * (a name written twice reads as its first) */
-	if (r->nblocks && in_blocks(r, p, v, false))
+	/* in the JSON's order: the layers' blocks, then the tail's (a name written twice
+	 * reads as its first) */
+	if (r->nblocks && (in_blocks(r, p, v, false) || in_blocks(r, p, v, true)))
 		return;
-	const cJSON *m = json_find(r->extra, p->path);
-	if (!m && r->nblocks && in_blocks(r, p, v, true))
-		return;
-	from_json(m, v);
+	none(v);
 }
 
 void rpath_get_in(const struct fval *node, struct rpath *p, struct fval *v)

@@ -4,18 +4,14 @@
  * want as paths of the record's JSON ("broker.product", "topics.count", "risk.chain",
  * "smb.secrets_read", "accounts"). A path is looked up, in the order the JSON writer puts
  * the parts:
- *   1. the envelope's rows (record_table; resolved once, by rpath_init()); a row left
- *      out (F_OPT, absent) or a text written as "<name>_b64" leaves the name to a merged
- *      member, a row written as null does not;
+ *   1. the envelope's rows (record_table; resolved once, by rpath_init());
  *   2. the attached blocks before the tail (RB_SLOT_LAYER): one named by the path's first
  *      part ("tls.version"), or an FB_TOP block whose rows join the top level;
- *   3. the members the record still carries as parsed JSON (rec->extra, merged at the top
- *      level), and their members below (of two members of one name, the first the JSON
- *      shows under that name: a string that is not UTF-8 is "<name>_b64" there);
- *   4. the tail's blocks (RB_SLOT_TAIL: "risk.chain" of the host summary, probe blocks).
- * These are the values the cJSON tree (record_to_json) gives at the path. So a part read
- * by path keeps being read, unchanged, when it moves from rec->extra to a typed block with
- * a table of the same names.
+ *   3. the tail's blocks (RB_SLOT_TAIL: "risk.chain" of the host summary, probe blocks,
+ *      the classifier's members).
+ * These are the values the cJSON tree (record_to_json) gives at the path. A parsed record
+ * (a cJSON tree, when a record's text could not be read back into a struct) is read with
+ * rpath_get_in() from an FT_JSON value holding its root, by the same paths.
  *
  * Values come as struct fval (base/fields.h). A typed field reads as its row says. A JSON
  * member reads as: string -> FT_STR (its bytes), number -> FT_INT (i: the number cut to an

@@ -169,8 +169,8 @@ void http_result_logins(const struct msw_record *r, unsigned *attempts, unsigned
 	}
 }
 
-/* After the error and whatever is still merged from extra; before the classifier's members
- * (they are added after the probe finished) and the host summary (rank 80). */
+/* After the error; before the classifier's members (they are added after the probe
+ * finished) and the host summary (rank 80). */
 const struct fblock http_table = {
 	FBLOCK_KEY("http"), FIELDS(http_fields), .size = sizeof(H), .slot = RB_SLOT_TAIL,
 	.rank = 30, .free = http_result_free,

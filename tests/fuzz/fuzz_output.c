@@ -7,13 +7,14 @@
  * writer (jsonw) must write exactly what cJSON_PrintUnformatted writes, for that record and
  * for a bare string of the input's bytes up to the first NUL (valid UTF-8 or not); and the
  * direct record writer (record_text) exactly what jsonw writes for record_to_json(), for
- * that record, for one whose subtree (extra) is the input
- * parsed as JSON (any keys and strings, valid UTF-8 or not), and for one whose probe blocks
- * (http, smb, acl/accounts, amqp) hold the input wherever a peer's text goes. */
+ * that record, for one whose classifier block holds the input (a tag, a honeypot signal,
+ * the $SYS identity up to the first NUL), and for one whose probe blocks (http, smb,
+ * acl/accounts, amqp) hold the input wherever a peer's text goes. */
 #include <assert.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
 #include "fuzz_common.h"
+#include "classify/cls_result.h"
 #include "output/escape.h"
 #include "output/jsonw.h"
 #include "output/record.h"
@@ -64,19 +65,20 @@ static void same_as_text(const struct msw_record *r, const cJSON *j)
 	dbuf_free(&b);
 }
 
-/* The input as JSON in every subtree slot of a record. */
-static void check_subtrees(const uint8_t *data, size_t size)
+/* The input in the text members of the classifier's block. */
+static void check_cls_block(const uint8_t *data, size_t size)
 {
-	char *s = fuzz_strdup(data, size);
-	cJSON *in = s ? cJSON_Parse(s) : NULL;
 	struct msw_record r;
+	struct cls_result *c;
 
-	free(s);
-	if (!in)
-		return;
 	record_init(&r, "mqtt");
 	r.connack_code = 0;
-	r.extra = in;
+	c = record_block_new(&r, &cls_result_table);
+	assert(c);
+	strlist_add(&c->tags, data, size, CLS_RESULT_MAX_TAGS);
+	c->honeypot = true;
+	strlist_add(&c->hp_signals, data, size, CLS_RESULT_MAX_SIGNALS);
+	c->sys_identity = fuzz_strdup(data, size);
 	cJSON *j = record_to_json(&r, "fuzz");
 	if (j)
 		same_as_text(&r, j);
@@ -208,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_escapers(data, size);
 	check_string(data, size);
 	check_record(data, size);
-	check_subtrees(data, size);
+	check_cls_block(data, size);
 	check_blocks(data, size);
 	return 0;
 }

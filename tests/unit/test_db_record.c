@@ -1,17 +1,13 @@
 /* The database sinks read the record through its field tables (write_record) and store the
  * values the tree path (write: the record's cJSON tree, record_to_json) stores:
- * - SQLite: 600 random records (the golden recipe, record_recipe.h, plus access maps and
- *   other parts as parsed JSON with hostile values, typed host summaries, enums past their
- *   vocabularies), written once through write() and once through write_record(), then
- *   again with --resume (every target replaced): every row of every table the same, value
- *   and type;
- * - the access map as a typed block (its table named like the JSON) gives the rows the
- *   JSON shape gives;
+ * - SQLite: 600 random records (the golden recipe, record_recipe.h, plus typed access maps
+ *   with hostile values, typed host summaries, enums past their vocabularies), written once
+ *   through write() and once through write_record(), then again with --resume (every
+ *   target replaced): every row of every table the same, value and type;
  * - PostgreSQL, when MSW_TEST_PG_URL names a throw-away server (tests/integration/
  *   test_db_record.sh starts one): the same records through both paths, every row the
  *   same. */
 #define _GNU_SOURCE
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +25,7 @@
 #include "output/record.h"
 #include "output/rpath.h"
 #include "output/sink.h"
+#include "probes/mqtt_access_rec.h"
 
 static void SET_KIND(struct msw_record *r, unsigned host)
 {
@@ -56,105 +53,44 @@ static void ADD_EVIDENCE(struct msw_record *r, const char *s, const char *v)
 
 #define NREC 600
 
-/* ---- random parts as parsed JSON (what the probes still add to rec->extra) ---- */
+/* ---- random access maps (the MQTT probe's typed block, mqtt_access_rec.h) ---- */
 
-static cJSON *rnd_str_or_not(void)
+static void rnd_rows(struct acl_rec *a)
 {
-	switch (rnd(8)) {
-	case 0: return cJSON_CreateNull();
-	case 1: return cJSON_CreateNumber((double)rnd(1000));
-	case 2: return cJSON_CreateBool(rnd(2));
-	case 3: return cJSON_CreateObject();
-	default: {
-		char *s = rcstr(12); /* may be invalid UTF-8: then the JSON has <name>_b64 */
-		cJSON *c = cJSON_CreateString(s);
-		free(s);
-		return c;
-	}
+	assert_int_equal(acl_rec_alloc(a, rnd(4)), MSW_OK);
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct acl_rec_row *w = &a->rows[i];
+		w->filter = rcstr(12); /* may be invalid UTF-8: then the JSON has <name>_b64 */
+		w->read = (uint8_t)rnd(4);  /* one past the vocabulary: its fallback */
+		w->write = (uint8_t)rnd(5);
+		w->suback = rnd(3) ? (uint8_t)rnd(256) : ACL_NO_CODE;
+		w->puback = rnd(3) ? ACL_NO_CODE : (uint8_t)rnd(256);
+		w->write_topic = rnd(3) ? NULL : rcstr(8);
 	}
 }
 
-static cJSON *rnd_num_or_not(void)
+static void rnd_access(struct msw_record *r)
 {
-	static const double odd[] = {1.5, -3, 1e19, -1e19, 9007199254740993.0, 4e18, 0};
-	switch (rnd(8)) {
-	case 0: return cJSON_CreateNull();
-	case 1: return cJSON_CreateString("12");
-	case 2: return cJSON_CreateBool(rnd(2));
-	case 3: return cJSON_CreateNumber(rnd(4) ? odd[rnd(7)] : NAN);
-	default: return cJSON_CreateNumber((double)rnd(256));
-	}
-}
-
-static cJSON *rnd_acl(void)
-{
-	static const char *const words[] = {"granted", "denied", "untested", "confirmed", "accepted"};
-	cJSON *a = cJSON_CreateArray();
-
-	for (unsigned i = 0, n = rnd(4); i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		if (!rnd(12)) { /* not an object: no field reads */
-			cJSON_AddItemToArray(a, cJSON_CreateString("x"));
-			cJSON_Delete(o);
-			continue;
-		}
-		cJSON_AddItemToObject(o, "filter", rnd_str_or_not());
-		if (rnd(4))
-			cJSON_AddStringToObject(o, "read", words[rnd(5)]);
-		cJSON_AddItemToObject(o, "write", rnd(3) ? cJSON_CreateString(words[rnd(5)])
-							 : rnd_str_or_not());
-		if (rnd(2))
-			cJSON_AddItemToObject(o, "suback", rnd_num_or_not());
-		if (rnd(3) == 0)
-			cJSON_AddItemToObject(o, "puback", rnd_num_or_not());
-		if (rnd(3) == 0)
-			cJSON_AddItemToObject(o, "write_topic", rnd_str_or_not());
-		if (rnd(6) == 0) /* a name twice: the first is read */
-			cJSON_AddStringToObject(o, "filter", "second");
-		cJSON_AddItemToArray(a, o);
-	}
-	return a;
-}
-
-static void rnd_extra(struct msw_record *r)
-{
-	cJSON *x;
+	struct mqtt_access_rec *x;
 
 	if (rnd(3) == 0)
 		return;
-	x = r->extra = cJSON_CreateObject();
-	if (rnd(2))
-		cJSON_AddItemToObject(x, "acl", rnd(8) ? rnd_acl() : rnd_str_or_not());
+	x = record_block_new(r, &mqtt_access_table);
+	assert_non_null(x);
+	if ((x->mapped = rnd(2)))
+		rnd_rows(&x->acl);
 	if (rnd(3) == 0) {
-		cJSON *accs = rnd(8) ? cJSON_CreateArray() : cJSON_CreateObject();
-		for (unsigned i = 0, n = rnd(4); i < n; i++) {
-			cJSON *a = cJSON_CreateObject();
-			if (rnd(2))
-				cJSON_AddItemToObject(a, "user", rnd_str_or_not());
-			if (rnd(5))
-				cJSON_AddItemToObject(a, "acl", rnd_acl());
-			if (!cJSON_IsArray(accs)) {
-				cJSON_AddItemToObject(accs, "k", a);
-			} else if (rnd(10)) {
-				cJSON_AddItemToArray(accs, a);
-			} else { /* not an object: an account without rows */
-				cJSON_Delete(a);
-				cJSON_AddItemToArray(accs, cJSON_CreateNumber(5));
-			}
+		x->naccounts = 1 + rnd(3);
+		x->accounts = calloc(x->naccounts, sizeof(*x->accounts));
+		assert_non_null(x->accounts);
+		for (uint32_t i = 0; i < x->naccounts; i++) {
+			struct access_account_rec *ac = &x->accounts[i];
+			ac->user = rnd(4) ? rcstr(8) : NULL;
+			ac->auth = (enum msw_auth)rnd(AUTH__COUNT);
+			if ((ac->mapped = rnd(5) != 0))
+				rnd_rows(&ac->acl);
 		}
-		cJSON_AddItemToObject(x, "accounts", accs);
 	}
-	if (rnd(3) == 0) {
-		cJSON *smb = cJSON_AddObjectToObject(x, "smb");
-		cJSON_AddItemToObject(smb, "secrets_read", rnd_num_or_not());
-	}
-	/* members whose name the envelope has: merged only where the envelope left it out */
-	if (rnd(4) == 0)
-		cJSON_AddStringToObject(x, "transport_security", "from-extra");
-	if (rnd(4) == 0)
-		cJSON_AddStringToObject(x, "hostname", "from-extra");
-	if (rnd(4) == 0)
-		cJSON_AddNumberToObject(x, "sys_topic_count", 7);
 }
 
 static void rnd_host(struct msw_record *r)
@@ -170,7 +106,7 @@ static void rnd_host(struct msw_record *r)
 static void rnd_record(struct msw_record *r)
 {
 	recipe(r);
-	rnd_extra(r);
+	rnd_access(r);
 	if (rnd(4) == 0)
 		rnd_host(r);
 	/* values past their vocabularies read as the fallback's name */
@@ -313,164 +249,6 @@ static void test_sqlite_same_rows(void **st)
 	rm_db(pb);
 }
 
-/* ---- the access map typed: a table named like the JSON ---- */
-
-struct t_aclrow {
-	char *filter, *read, *write, *write_topic;
-	int suback; /* -1: none */
-};
-struct t_account {
-	char *user;
-	struct t_aclrow *acl;
-	uint32_t nacl;
-};
-struct t_access {
-	struct t_aclrow *acl;
-	uint32_t nacl;
-	struct t_account *accounts;
-	uint32_t naccounts;
-};
-
-static void get_suback(const void *o, const struct fdef *f, struct fval *v)
-{
-	const struct t_aclrow *a = o;
-	v->i = a->suback;
-	v->absent = a->suback < 0;
-}
-
-#define A struct t_aclrow
-static const struct fdef t_aclrow_fields[] = {
-	{FIELD_KEY("filter"), .type = FT_STR, FMEMBER(A, filter), .flags = F_NULL},
-	{FIELD_KEY("read"), .type = FT_WORD, FMEMBER(A, read), .flags = F_OPT},
-	{FIELD_KEY("write"), .type = FT_WORD, FMEMBER(A, write), .flags = F_OPT},
-	{FIELD_KEY("suback"), .type = FT_INT, .get = get_suback, .flags = F_OPT},
-	{FIELD_KEY("write_topic"), .type = FT_STR, FMEMBER(A, write_topic), .flags = F_OPT},
-};
-#undef A
-static const struct fblock t_aclrow_table = {FIELDS(t_aclrow_fields), .size = sizeof(struct t_aclrow)};
-#define U struct t_account
-static const struct fdef t_account_fields[] = {
-	{FIELD_KEY("user"), .type = FT_STR, FMEMBER(U, user), .flags = F_NULL},
-	{FIELD_KEY("acl"), .type = FT_LIST, FMEMBER(U, acl), FCOUNT(U, nacl), .sub = &t_aclrow_table},
-};
-#undef U
-static const struct fblock t_account_table = {FIELDS(t_account_fields), .size = sizeof(struct t_account)};
-#define X struct t_access
-static const struct fdef t_access_fields[] = {
-	{FIELD_KEY("acl"), .type = FT_LIST, FMEMBER(X, acl), FCOUNT(X, nacl),
-	 .sub = &t_aclrow_table, .flags = F_OPT | F_ZERO},
-	{FIELD_KEY("accounts"), .type = FT_LIST, FMEMBER(X, accounts), FCOUNT(X, naccounts),
-	 .sub = &t_account_table, .flags = F_OPT | F_ZERO},
-};
-#undef X
-static void t_access_free(void *p)
-{
-	struct t_access *x = p;
-	free(x->acl);
-	for (uint32_t i = 0; i < x->naccounts; i++)
-		free(x->accounts[i].acl);
-	free(x->accounts);
-}
-static const struct fblock t_access_table = {FBLOCK_KEY("access"), FIELDS(t_access_fields),
-					     .size = sizeof(struct t_access), .flags = FB_TOP,
-					     .slot = RB_SLOT_TAIL, .rank = 20, .free = t_access_free};
-
-static void base(struct msw_record *r, const char *ip)
-{
-	record_init(r, "mqtt");
-	snprintf(r->ip, sizeof(r->ip), "%s", ip);
-	snprintf(r->scan_id, sizeof(r->scan_id), "scan-typed");
-	r->port = 1883;
-	r->status = ST_SUCCESS;
-}
-
-static cJSON *json_row(const struct t_aclrow *a)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "filter", a->filter ? cJSON_CreateString(a->filter) : cJSON_CreateNull());
-	if (a->read)
-		cJSON_AddStringToObject(o, "read", a->read);
-	if (a->write)
-		cJSON_AddStringToObject(o, "write", a->write);
-	if (a->suback >= 0)
-		cJSON_AddNumberToObject(o, "suback", a->suback);
-	if (a->write_topic)
-		cJSON_AddStringToObject(o, "write_topic", a->write_topic);
-	return o;
-}
-
-static void test_acl_typed_or_json(void **st)
-{
-	static struct t_aclrow own[] = {
-		{"home/#", "granted", "confirmed", NULL, 0},
-		{"$SYS/#", "denied", NULL, NULL, -1},
-		{"bad\xff", "granted", "inferred", "w/\xfe", 128},
-	};
-	static struct t_aclrow bob[] = {{"owntracks/#", "granted", "accepted", "owntracks/x", 1}};
-	char pa[] = "/tmp/msw-dbrec-j-XXXXXX", pb[] = "/tmp/msw-dbrec-t-XXXXXX";
-	struct sink a = {.ops = &sink_sqlite}, b = a;
-	long n[6];
-	(void)st;
-
-	close(mkstemp(pa));
-	close(mkstemp(pb));
-	assert_int_equal(sink_sqlite.open(&a, pa, NULL), MSW_OK);
-	assert_int_equal(sink_sqlite.open(&b, pb, NULL), MSW_OK);
-	for (int k = 0; k < 2; k++) { /* k 0: the record's own map; 1: two accounts */
-		struct msw_record rj, rt;
-		const char *ip = k ? "127.0.0.2" : "127.0.0.1";
-		base(&rj, ip);
-		base(&rt, ip);
-		rj.extra = cJSON_CreateObject();
-		cJSON *acl = cJSON_AddArrayToObject(rj.extra, "acl");
-		for (size_t i = 0; i < 3; i++)
-			cJSON_AddItemToArray(acl, json_row(&own[i]));
-		struct t_access *x = record_block_new(&rt, &t_access_table);
-		assert_non_null(x);
-		x->acl = malloc(sizeof(own));
-		memcpy(x->acl, own, sizeof(own));
-		x->nacl = 3;
-		if (k) {
-			cJSON *accs = cJSON_AddArrayToObject(rj.extra, "accounts");
-			x->naccounts = 2;
-			x->accounts = calloc(2, sizeof(*x->accounts));
-			for (int u = 0; u < 2; u++) {
-				struct t_account *ta = &x->accounts[u];
-				cJSON *ja = cJSON_CreateObject();
-				ta->user = u ? "bob" : "al\xff";
-				ta->nacl = u ? 1 : 3;
-				ta->acl = malloc(ta->nacl * sizeof(struct t_aclrow));
-				memcpy(ta->acl, u ? bob : own, ta->nacl * sizeof(struct t_aclrow));
-				cJSON_AddStringToObject(ja, "user", ta->user);
-				cJSON *l = cJSON_AddArrayToObject(ja, "acl");
-				for (uint32_t i = 0; i < ta->nacl; i++)
-					cJSON_AddItemToArray(l, json_row(&ta->acl[i]));
-				cJSON_AddItemToArray(accs, ja);
-			}
-		}
-		assert_int_equal(sink_sqlite.write_record(&a, &rj), MSW_OK);
-		assert_int_equal(sink_sqlite.write_record(&b, &rt), MSW_OK);
-		record_free(&rj);
-		record_free(&rt);
-	}
-	sink_sqlite.close(&a);
-	sink_sqlite.close(&b);
-	{
-		sqlite3 *x, *y;
-		assert_int_equal(sqlite3_open(pa, &x), SQLITE_OK);
-		assert_int_equal(sqlite3_open(pb, &y), SQLITE_OK);
-		n[0] = same_rows(x, y, "SELECT * FROM acl ORDER BY rowid");
-		n[1] = same_rows(x, y, "SELECT count(*) FROM acl WHERE account IS NULL AND"
-					" suback = 128 AND filter IS NULL AND write_topic IS NULL");
-		n[2] = same_rows(x, y, "SELECT account FROM acl WHERE account IS NOT NULL");
-		sqlite3_close(x);
-		sqlite3_close(y);
-	}
-	assert_int_equal(n[0], 3 + 4); /* 3 own rows; bob's 1 + al's 3 (NULL account: not text) */
-	rm_db(pa);
-	rm_db(pb);
-}
-
 /* ---- PostgreSQL (a throw-away server given by MSW_TEST_PG_URL) ---- */
 
 static const char *const pg_tables[] = {"scans", "services", "topics", "findings", "hosts", "done"};
@@ -571,7 +349,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sqlite_same_rows),
-		cmocka_unit_test(test_acl_typed_or_json),
 		cmocka_unit_test(test_pg_same_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "base/dbuf.h"
+#include "classify/cls_result.h"
 #include "output/record.h"
 #include "probes/http_result.h"
 #include "probes/probe.h"
@@ -145,29 +146,30 @@ static void test_json_unknown(void **st)
 	record_free(&r);
 }
 
-/* The block comes after the error and what is still merged from extra, and before the
- * host summary (rank 80). */
+/* The block comes after the error, before the classifier's members (rank 70) and the host
+ * summary (rank 80). */
 static void test_order(void **st)
 {
 	(void)st;
 	struct msw_record r;
 	struct dbuf b;
-	const char *s, *err, *x, *http, *services;
+	const char *s, *err, *http, *tags, *services;
 
 	record_init(&r, "http");
 	http_result_init(record_block_new(&r, &http_table));
 	host_summary_init(record_block_new(&r, &host_summary_table));
-	r.extra = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r.extra, "x_member", 1);
+	struct cls_result *c = record_block_new(&r, &cls_result_table);
+	assert_non_null(c);
+	assert_int_equal(strlist_add(&c->tags, "x", 1, CLS_RESULT_MAX_TAGS), MSW_OK);
 	dbuf_init(&b, 1u << 20);
 	assert_int_equal(record_text(&r, "1.0", &b), MSW_OK);
 	assert_int_equal(dbuf_append(&b, "", 1), MSW_OK);
 	s = (const char *)b.p;
 	err = strstr(s, "\"error\":");
-	x = strstr(s, "\"x_member\":");
 	http = strstr(s, "\"http\":");
+	tags = strstr(s, "\"tags\":");
 	services = strstr(s, "\"services\":");
-	assert_true(err && x && http && services && err < x && x < http && http < services);
+	assert_true(err && http && tags && services && err < http && http < tags && tags < services);
 	dbuf_free(&b);
 	record_free(&r);
 }

@@ -1,11 +1,8 @@
 /* record_text() writes exactly jsonw_append(record_to_json()): for a default record, a
- * record with every field, _b64 fallbacks everywhere, subtrees needing sanitising (bad
- * keys, bad strings in objects and arrays, below and beyond depth 64), extra members that
- * collide with envelope keys (also their _b64 forms), a typed tls block with hostile
+ * record with every field, _b64 fallbacks everywhere, a typed tls block with hostile
  * certificate names (NUL, bytes that are not UTF-8, repeated DN parts), and 3,000 random
  * records (typed blocks drawn too: tls, websocket, CONNACK properties, host summary, the
  * classifier's, smb, acl/accounts, amqp, http, their peer texts of any bytes). */
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,26 +66,6 @@ static void test_default(void **st)
 }
 
 static const uint8_t BAD[] = {'a', 0xff, 'b', 0xc0, 0x80};
-
-static cJSON *bad_tree(int depth)
-{
-	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
-	char bad[8] = {'k', (char)0xfe, 0};
-	cJSON_AddItemToObject(o, bad, cJSON_CreateString("fine"));
-	cJSON_AddItemToObject(o, "v", cJSON_CreateString((const char *)"x\xff"));
-	cJSON_AddItemToObject(o, bad, cJSON_CreateString((const char *)"\xc3\x28"));
-	cJSON_AddItemToArray(a, cJSON_CreateString((const char *)"\xed\xa0\x80"));
-	cJSON_AddItemToArray(a, cJSON_CreateNumber(1.5));
-	cJSON_AddItemToArray(a, cJSON_CreateNumber(NAN));
-	cJSON_AddItemToArray(a, cJSON_CreateRaw("{\"raw\":1}"));
-	cJSON_AddItemToArray(a, cJSON_CreateStringReference((const char *)"ref\xff"));
-	cJSON_AddItemToObject(o, "arr", a);
-	cJSON_AddItemToObject(o, "n", cJSON_CreateNumber(12345678901234567.0));
-	cJSON_AddItemToObject(o, "neg0", cJSON_CreateNumber(-0.0));
-	if (depth > 0)
-		cJSON_AddItemToObject(o, "deeper", bad_tree(depth - 1));
-	return o;
-}
 
 /* CONNACK properties of every type: text with NUL and bytes that are not UTF-8, binary,
  * more user properties than are kept. */
@@ -215,7 +192,7 @@ static void hostile_ws(struct msw_record *r)
 	w->error = strdup("websocket upgrade: \xff");
 }
 
-/* The classifier's block with every member, after merged members of the same names. */
+/* The classifier's block with every member. */
 static void hostile_cls(struct msw_record *r)
 {
 	struct cls_result *c = record_block_new(r, &cls_result_table);
@@ -353,21 +330,6 @@ static void test_full(void **st)
 	hostile_ws(&r);
 	hostile_cls(&r);
 	hostile_http(&r);
-	r.extra = cJSON_CreateObject();
-	cJSON_AddStringToObject(r.extra, "ip", "dup");               /* envelope key: skipped */
-	cJSON_AddStringToObject(r.extra, "probe", "probe is _b64");  /* written as probe_b64 */
-	cJSON_AddStringToObject(r.extra, "probe_b64", "dup");        /* skipped */
-	cJSON_AddStringToObject(r.extra, "hostname_b64", "kept");    /* hostname was valid */
-	cJSON_AddItemToObject(r.extra, "http", bad_tree(3));
-	cJSON_AddItemToObject(r.extra, "deep", bad_tree(70)); /* sanitising stops at depth 64 */
-	cJSON_AddItemToObject(r.extra, "http", cJSON_CreateNull()); /* second: skipped */
-	cJSON_AddStringToObject(r.extra, "s", "\xff\xfe");
-	cJSON_AddItemToObject(r.extra, "\xff", cJSON_CreateTrue());
-	for (int i = 0; i < 100; i++) { /* many members, each twice */
-		char k[16];
-		snprintf(k, sizeof(k), "m%d", i % 50);
-		cJSON_AddNumberToObject(r.extra, k, i);
-	}
 	r.duration_ms = 1234;
 	same(&r);
 	/* every _b64 form of the envelope's names, and the plain forms */
@@ -401,43 +363,6 @@ static char *rnd_cstr(size_t max)
 		s[i] = s[i] ? s[i] : 'z';
 	s[n] = 0;
 	return s;
-}
-
-static const char *const KEYS[] = {"ip", "port", "probe", "probe_b64", "error", "tls",
-				   "versions", "x", "x", "http", "smb", "status_b64"};
-
-static cJSON *rnd_tree(int depth)
-{
-	switch (depth > 5 ? rnd(5) : rnd(7)) {
-	case 0: return cJSON_CreateNull();
-	case 1: return cJSON_CreateBool(rnd(2));
-	case 2: {
-		double v[] = {0, -1, 3.25, 1e300, -2.5e-8, 1e15, 123456789, NAN};
-		return cJSON_CreateNumber(v[rnd(8)]);
-	}
-	case 3:
-	case 4: {
-		char *s = rnd_cstr(12);
-		cJSON *j = cJSON_CreateString(s);
-		free(s);
-		return j;
-	}
-	default: {
-		bool obj = rnd(2);
-		cJSON *o = obj ? cJSON_CreateObject() : cJSON_CreateArray();
-		for (uint32_t i = 0, n = rnd(5); i < n; i++) {
-			cJSON *c = rnd_tree(depth + 1);
-			if (!obj) {
-				cJSON_AddItemToArray(o, c);
-				continue;
-			}
-			char *k = rnd(3) ? strdup(KEYS[rnd(12)]) : rnd_cstr(6);
-			cJSON_AddItemToObject(o, k, c);
-			free(k);
-		}
-		return o;
-	}
-	}
 }
 
 static void rnd_mbytes(struct mbytes *m, size_t max)
@@ -912,7 +837,6 @@ static void rnd_record(struct msw_record *r)
 		rnd_tls(r);
 	if (!rnd(4))
 		rnd_ws(r);
-	r->extra = rnd(2) ? rnd_tree(4) : NULL;
 	r->sys_topic_count = rnd(3) ? 0 : rnd(100000);
 	r->duration_ms = (int64_t)rnd(100000) - 10;
 	if (!rnd(5))

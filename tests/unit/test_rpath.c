@@ -1,8 +1,7 @@
-/* output/rpath: a record's field by its dotted path reads envelope rows (absent ones as the
- * JSON leaves them: null hides a merged member of that name, left out does not), attached
- * typed blocks (by name, FB_TOP rows at the top level), members still carried as parsed
- * JSON (strings, numbers as the tree holds them, booleans, null), and lists of either shape
- * alike; values as the JSON has them (text, or the "<name>_b64" bytes). */
+/* output/rpath: a record's field by its dotted path reads envelope rows, attached typed
+ * blocks (by name, FB_TOP rows at the top level, before the tail and in it), a parsed
+ * record's members (strings, numbers as the tree holds them, booleans, null), and lists of
+ * either shape alike; values as the JSON has them (text, or the "<name>_b64" bytes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +12,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 #include "base/record.h"
+#include "classify/cls_result.h"
 #include "output/rpath.h"
 #include "transport/tlsinfo.h"
 
@@ -71,7 +71,7 @@ static void test_rpath(void **st)
 	assert_true(x.absent);
 	assert_false(rval_text(&x, &s, &n));
 
-	/* a typed attached block by its name; the same path still JSON in extra */
+	/* a typed attached block by its name */
 	struct tls_info *t = record_block_new(&r, &tls_table);
 	assert_non_null(t);
 	t->facts = true;
@@ -98,17 +98,46 @@ static void test_rpath(void **st)
 	assert_true(rval_text(&v, &s, &n));
 	assert_int_equal(n, 16);
 
-	/* parsed JSON: members, lists, numbers as the tree holds them */
-	r.extra = cJSON_Parse("{\"smb\":{\"secrets_read\":3,\"shares\":[{\"name\":\"a\"},"
-			      "{\"name\":\"b\\u00e9\"}]},\"hostname\":\"hidden\",\"versions\":{\"x\":1},"
-			      "\"n\":1e300,\"t\":true,\"z\":null}");
-	assert_non_null(r.extra);
-	assert_true(rpath_init(&p, "smb.secrets_read"));
+	/* the tail's FB_TOP blocks: the classifier's members */
+	struct cls_result *c = record_block_new(&r, &cls_result_table);
+	assert_non_null(c);
+	assert_int_equal(strlist_add(&c->tags, "acl_filtered", 12, CLS_RESULT_MAX_TAGS), MSW_OK);
+	c->honeypot = true;
+	c->hp_likelihood = CLS_HP_WEAK;
+	c->retained.n = 3;
+	assert_true(rpath_init(&p, "tags"));
 	rpath_get(&r, &p, &v);
+	assert_true(rval_is_list(&v));
+	assert_int_equal(rpath_len(&v), 1);
+	rpath_elem(&v, 0, &e);
+	assert_true(rval_text(&e, &s, &n));
+	assert_memory_equal(s, "acl_filtered", 12);
+	assert_true(rpath_init(&p, "honeypot.likelihood"));
+	rpath_get(&r, &p, &v);
+	assert_true(rval_text(&v, &s, &n));
+	assert_memory_equal(s, "weak", 4);
+	assert_true(rpath_init(&p, "retained_fingerprint_n"));
+	rpath_get(&r, &p, &v);
+	assert_true(rval_num(&v, &d) && d == 3);
+	assert_true(rpath_init(&p, "sys_fingerprint_n")); /* none: left out */
+	rpath_get(&r, &p, &v);
+	assert_true(v.absent);
+	assert_true(rpath_init(&p, "versions")); /* left out by the envelope */
+	rpath_get(&r, &p, &v);
+	assert_true(v.absent);
+
+	/* a parsed record: members, lists, numbers as the tree holds them */
+	cJSON *tree = cJSON_Parse("{\"smb\":{\"secrets_read\":3,\"shares\":[{\"name\":\"a\"},"
+				  "{\"name\":\"b\\u00e9\"}]},\"versions\":{\"x\":1},"
+				  "\"n\":1e300,\"t\":true,\"z\":null}");
+	struct fval root = {.t = FT_JSON, .p = tree};
+	assert_non_null(tree);
+	assert_true(rpath_init(&p, "smb.secrets_read"));
+	rpath_get_in(&root, &p, &v);
 	assert_int_equal(v.t, FT_INT);
 	assert_true(rval_num(&v, &d) && d == 3);
 	assert_true(rpath_init(&p, "smb.shares"));
-	rpath_get(&r, &p, &v);
+	rpath_get_in(&root, &p, &v);
 	assert_true(rval_is_list(&v));
 	assert_int_equal(rpath_len(&v), 2);
 	rpath_elem(&v, 1, &e);
@@ -116,33 +145,25 @@ static void test_rpath(void **st)
 	rpath_get_in(&e, &p, &x);
 	assert_true(rval_text(&x, &s, &n));
 	assert_int_equal(n, 3);
-	/* the envelope's hostname is written as hostname_b64: a merged "hostname" shows */
-	assert_true(rpath_init(&p, "hostname"));
-	rpath_get(&r, &p, &v);
-	assert_true(rval_text(&v, &s, &n));
-	assert_memory_equal(s, "hidden", 6);
-	free(r.hostname); /* written as null: the merged member is hidden */
-	r.hostname = NULL;
-	rpath_get(&r, &p, &v);
-	assert_true(v.absent);
-	assert_true(rpath_init(&p, "versions")); /* left out by the envelope: the member's */
-	rpath_get(&r, &p, &v);
+	assert_true(rpath_init(&p, "versions"));
+	rpath_get_in(&root, &p, &v);
 	assert_false(v.absent);
 	assert_int_equal(v.t, FT_JSON);
 	assert_true(rpath_init(&p, "n"));
-	rpath_get(&r, &p, &v);
+	rpath_get_in(&root, &p, &v);
 	assert_true(rval_num(&v, &d) && d == 1e300);
 	assert_true(v.i == INT64_MAX);
 	assert_true(rpath_init(&p, "t"));
-	rpath_get(&r, &p, &v);
+	rpath_get_in(&root, &p, &v);
 	assert_true(rval_num(&v, &d) && d == 1);
 	assert_true(rpath_init(&p, "z"));
-	rpath_get(&r, &p, &v);
+	rpath_get_in(&root, &p, &v);
 	assert_true(v.absent);
 	assert_true(rpath_init(&p, "smb.nothing.here"));
-	rpath_get(&r, &p, &v);
+	rpath_get_in(&root, &p, &v);
 	assert_true(v.absent);
 	assert_int_equal(rpath_len(&v), 0);
+	cJSON_Delete(tree);
 	record_free(&r);
 }
 

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 #include "base/config.h"
 #include "classify/cls_result.h"
+#include "probes/mqtt_access_rec.h"
 #include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
@@ -416,20 +417,50 @@ static void test_sqlite_and_resume(void **st)
 	unlink(path_in("stdout2.ndjson"));
 }
 
-static cJSON *acl_row(cJSON *arr, const char *filter, const char *rd, const char *wr)
+/* The access maps as the MQTT probe attaches them (mqtt_access_rec.h). */
+static struct mqtt_access_rec *access_block(struct msw_record *r)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "filter", filter);
-	cJSON_AddStringToObject(o, "read", rd);
-	cJSON_AddStringToObject(o, "write", wr);
-	cJSON_AddItemToArray(arr, o);
-	return o;
+	struct mqtt_access_rec *x = record_block_new(r, &mqtt_access_table);
+
+	assert_non_null(x);
+	return x;
+}
+
+/* Append a row (filter, read and write words; no SUBACK code yet) to a map. */
+static struct acl_rec_row *acl_row(struct acl_rec *a, const char *filter, const char *rd,
+				   const char *wr)
+{
+	struct acl_rec_row *v = realloc(a->rows, (a->n + 1) * sizeof(*v)), *w;
+
+	assert_non_null(v);
+	a->rows = v;
+	w = &v[a->n++];
+	memset(w, 0, sizeof(*w));
+	w->filter = strdup(filter);
+	w->read = (uint8_t)fenum_lookup(&acl_read_enum, rd);
+	w->write = (uint8_t)fenum_lookup(&acl_write_enum, wr);
+	w->suback = w->puback = ACL_NO_CODE;
+	return w;
+}
+
+/* The accounts list with n entries (mapped, authenticated). */
+static struct access_account_rec *accounts_of(struct mqtt_access_rec *x, uint32_t n)
+{
+	x->accounts = calloc(n, sizeof(*x->accounts));
+	assert_non_null(x->accounts);
+	x->naccounts = n;
+	for (uint32_t i = 0; i < n; i++) {
+		x->accounts[i].mapped = true;
+		x->accounts[i].auth = AUTH_AUTHENTICATED;
+	}
+	return x->accounts;
 }
 
 /* A record with the access maps of two accounts (alice's is also the record's own). */
 static void acl_record(struct msw_record *r, const char *ip, const char *alice_home_write)
 {
-	cJSON *accs, *acl;
+	struct mqtt_access_rec *x;
+	struct access_account_rec *accs;
 
 	record_init(r, "mqtt");
 	snprintf(r->ip, sizeof(r->ip), "%s", ip);
@@ -437,23 +468,21 @@ static void acl_record(struct msw_record *r, const char *ip, const char *alice_h
 	r->status = ST_SUCCESS;
 	r->mqtt = true;
 	r->auth = AUTH_AUTHENTICATED;
-	r->extra = cJSON_CreateObject();
-	acl = cJSON_AddArrayToObject(r->extra, "acl");
-	acl_row(acl, "home/#", "granted", alice_home_write);
-	acl_row(acl, "$SYS/#", "denied", "untested");
-	accs = cJSON_AddArrayToObject(r->extra, "accounts");
+	x = access_block(r);
+	x->mapped = true;
+	acl_row(&x->acl, "home/#", "granted", alice_home_write);
+	acl_row(&x->acl, "$SYS/#", "denied", "untested");
+	accs = accounts_of(x, 2);
 	for (int i = 0; i < 2; i++) {
-		cJSON *a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "user", i ? "bo'b\x1b" : "alice");
-		acl = cJSON_AddArrayToObject(a, "acl");
-		cJSON_AddNumberToObject(acl_row(acl, "home/#", i ? "denied" : "granted",
-						i ? "accepted" : alice_home_write), "suback", i ? 0x87 : 0);
+		struct acl_rec *acl = &accs[i].acl;
+		accs[i].user = strdup(i ? "bo'b\x1b" : "alice");
+		acl_row(acl, "home/#", i ? "denied" : "granted", i ? "accepted" : alice_home_write)
+			->suback = i ? 0x87 : 0;
 		if (!i)
 			acl_row(acl, "$SYS/#", "denied", "untested");
 		else
-			cJSON_AddStringToObject(acl_row(acl, "owntracks/bob/#", "granted", "confirmed"),
-						"write_topic", "owntracks/bob/mqttsweep-x");
-		cJSON_AddItemToArray(accs, a);
+			acl_row(acl, "owntracks/bob/#", "granted", "confirmed")->write_topic =
+				strdup("owntracks/bob/mqttsweep-x");
 	}
 }
 
@@ -469,7 +498,16 @@ static void acl_scan(struct msw_config *cfg, const char *home_write)
 	record_free(&r);
 	/* a single identity: the record's own map, account NULL */
 	acl_record(&r, "127.0.0.31", home_write);
-	cJSON_DeleteItemFromObject(r.extra, "accounts");
+	{
+		struct mqtt_access_rec *x = record_block(&r, &mqtt_access_table);
+		for (uint32_t i = 0; i < x->naccounts; i++) {
+			free(x->accounts[i].user);
+			acl_rec_free(&x->accounts[i].acl);
+		}
+		free(x->accounts);
+		x->accounts = NULL;
+		x->naccounts = 0;
+	}
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
 	assert_int_equal(output_host_done(o, 0, &stt), MSW_OK);
@@ -634,12 +672,12 @@ static void test_text_acl(void **st)
 	r.status = ST_SUCCESS;
 	r.mqtt = true;
 	r.auth = AUTH_AUTHENTICATED;
-	r.extra = cJSON_CreateObject();
 	{
-		cJSON *acl = cJSON_AddArrayToObject(r.extra, "acl");
-		acl_row(acl, "mqttsweep/abc/proof", "granted", "confirmed");
-		acl_row(acl, "home/#", "granted", "denied");
-		acl_row(acl, "$SYS/#\x1b]0;x\x07", "denied", "untested");
+		struct mqtt_access_rec *x = access_block(&r);
+		x->mapped = true;
+		acl_row(&x->acl, "mqttsweep/abc/proof", "granted", "confirmed");
+		acl_row(&x->acl, "home/#", "granted", "denied");
+		acl_row(&x->acl, "$SYS/#\x1b]0;x\x07", "denied", "untested");
 	}
 	assert_int_equal(output_record(o, &r), MSW_OK);
 	record_free(&r);
@@ -650,21 +688,15 @@ static void test_text_acl(void **st)
 	r.status = ST_SUCCESS;
 	r.mqtt = true;
 	r.auth = AUTH_AUTHENTICATED;
-	r.extra = cJSON_CreateObject();
 	{
-		cJSON *accs = cJSON_AddArrayToObject(r.extra, "accounts");
+		struct access_account_rec *accs = accounts_of(access_block(&r), 3);
 		for (int i = 0; i < 3; i++) {
-			cJSON *a = cJSON_CreateObject(), *acl;
-			if (users[i])
-				cJSON_AddStringToObject(a, "user", users[i]);
-			else
-				cJSON_AddNullToObject(a, "user");
-			acl = cJSON_AddArrayToObject(a, "acl");
+			struct acl_rec *acl = &accs[i].acl;
+			accs[i].user = users[i] ? strdup(users[i]) : NULL;
 			acl_row(acl, "home/#", i == 0 ? "granted" : "denied", i == 1 ? "accepted" : "denied");
 			if (i == 1)
 				acl_row(acl, "owntracks/w/#", "granted", "confirmed");
 			acl_row(acl, "$SYS/#", i == 2 ? "granted" : "unknown", "untested");
-			cJSON_AddItemToArray(accs, a);
 		}
 	}
 	assert_int_equal(output_record(o, &r), MSW_OK);

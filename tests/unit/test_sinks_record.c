@@ -1,11 +1,10 @@
 /* The sinks that walk a record (write_record) write what they wrote from its cJSON tree
  * (write, the record_to_json reference): CSV rows byte for byte, for 3,000 random records
- * of test_record_text.c's generator (any bytes in every text, extra members that shadow
- * envelope names, typed tls/websocket/properties/host blocks) and hand-made hostile ones
- * (formula-leading cells, controls, _b64 twins, extra members standing in for an
- * envelope name written as null or as _b64). And the fan-out: a record that holds a
- * configured secret anywhere a sink could show it (error text, topic, sample, evidence,
- * a finding, a certificate name, an extra key or value, only in base64 form, a row name)
+ * of test_record_text.c's generator (any bytes in every text, typed tls/websocket/
+ * properties/host/classifier/probe blocks) and hand-made hostile ones (formula-leading
+ * cells, controls, _b64 twins). And the fan-out: a record that holds a configured secret
+ * anywhere a sink could show it (error text, topic, sample, evidence, a finding, a
+ * certificate name, a probe's or the classifier's text, only in base64 form, a row name)
  * never reaches a file with it, while a record without one goes the tree-less way with
  * the same bytes a scan without secrets writes. */
 #define _GNU_SOURCE
@@ -122,7 +121,7 @@ static void pair_close(struct pair *p)
 }
 
 /* A record with every CSV column hostile: formula-leading and control-holding text,
- * _b64 twins, extra members standing in where the envelope wrote another name. */
+ * _b64 twins. */
 static void hostile_record(struct msw_record *r, int variant)
 {
 	record_init(r, variant & 1 ? "mq\xfftt" : "=cmd|' /C calc'!A0");
@@ -154,16 +153,6 @@ static void hostile_record(struct msw_record *r, int variant)
 	struct msw_finding g = {0};
 	if (variant & 4)
 		record_add_finding(r, &g);
-	r->extra = cJSON_CreateObject();
-	cJSON_AddStringToObject(r->extra, "probe", "@shadow probe");
-	cJSON_AddStringToObject(r->extra, "ip", "shadow ip");
-	cJSON_AddStringToObject(r->extra, "hostname_b64", "=shadow");
-	cJSON_AddStringToObject(r->extra, "hostname", "never");
-	cJSON_AddStringToObject(r->extra, variant & 16 ? "auth_identity_b64" : "auth_identity",
-				"shadow id");
-	cJSON_AddItemToObject(r->extra, "scan_id", cJSON_CreateNumber(5));
-	cJSON_AddStringToObject(r->extra, "mqtt_version_b64", "nope");
-	cJSON_AddStringToObject(r->extra, "probe", "second: skipped");
 }
 
 static void test_csv_hostile(void **st)
@@ -178,15 +167,6 @@ static void test_csv_hostile(void **st)
 		pair_write(&p, &r);
 		record_free(&r);
 	}
-	/* extra that is not an object, or absent */
-	hostile_record(&r, 3);
-	cJSON_Delete(r.extra);
-	r.extra = cJSON_CreateArray();
-	pair_write(&p, &r);
-	cJSON_Delete(r.extra);
-	r.extra = NULL;
-	pair_write(&p, &r);
-	record_free(&r);
 	record_init(&r, NULL);
 	pair_write(&p, &r);
 	record_free(&r);
@@ -336,14 +316,19 @@ static void secret_record(struct msw_record *r, int where)
 		t->error = strdup("alert " PW);
 		break;
 	}
-	case 6:
-		r->extra = cJSON_CreateObject();
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(r->extra, "http"), "login", PW);
+	case 6: { /* the broker's $SYS identity, in the classifier's block */
+		struct cls_result *c = record_block_new(r, &cls_result_table);
+		assert_non_null(c);
+		c->sys_identity = strdup("node-" PW);
 		break;
-	case 7:
-		r->extra = cJSON_CreateObject();
-		cJSON_AddTrueToObject(cJSON_AddObjectToObject(r->extra, "smb"), "share:" PW);
+	}
+	case 7: { /* a share's name, in the smb block */
+		struct smb_result *sm = record_block_new(r, &smb_table);
+		assert_non_null(sm);
+		smb_result_init(sm);
+		assert_non_null(smb_result_add_share(sm, "share:" PW));
 		break;
+	}
 	case 8:
 		r->broker_product = strdup("x" PW "\xff"); /* product_b64 */
 		break;

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include "base/config.h"
 #include "classify/cls_result.h"
+#include "probes/mqtt_access_rec.h"
 #include "engine/engine.h"
 #include "output/output.h"
 #include "output/record.h"
@@ -374,37 +375,50 @@ static void test_stats_honeypots(void **st)
 	cJSON_Delete(j);
 }
 
-static void acl_rows(cJSON *arr, const char *w1, const char *w2)
+/* Two rows ("#", "home/#"), read denied, with these write verdicts (the probe's map,
+ * mqtt_access_rec.h). */
+static void acl_rows(struct acl_rec *a, const char *w1, const char *w2)
 {
 	const char *w[2] = {w1, w2};
+
+	assert_int_equal(acl_rec_alloc(a, 2), MSW_OK);
 	for (int i = 0; i < 2; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "filter", i ? "home/#" : "#");
-		cJSON_AddStringToObject(o, "read", "denied");
-		cJSON_AddStringToObject(o, "write", w[i]);
-		cJSON_AddItemToArray(arr, o);
+		a->rows[i].filter = strdup(i ? "home/#" : "#");
+		a->rows[i].read = ACL_READ_DENIED;
+		a->rows[i].write = (uint8_t)fenum_lookup(&acl_write_enum, w[i]);
+		a->rows[i].suback = a->rows[i].puback = ACL_NO_CODE;
 	}
+}
+
+static struct mqtt_access_rec *access_block(struct msw_record *r)
+{
+	struct mqtt_access_rec *x = record_block_new(r, &mqtt_access_table);
+
+	assert_non_null(x);
+	x->mapped = true;
+	return x;
 }
 
 /* one account, nothing writable */
 static void map_denied(struct msw_record *r)
 {
-	r->extra = cJSON_CreateObject();
-	acl_rows(cJSON_AddArrayToObject(r->extra, "acl"), "denied", "untested");
+	acl_rows(&access_block(r)->acl, "denied", "untested");
 }
 
 /* two accounts, the second one's write test under home/# accepted */
 static void map_accepted(struct msw_record *r)
 {
-	cJSON *accs;
-	r->extra = cJSON_CreateObject();
-	acl_rows(cJSON_AddArrayToObject(r->extra, "acl"), "denied", "denied");
-	accs = cJSON_AddArrayToObject(r->extra, "accounts");
+	struct mqtt_access_rec *x = access_block(r);
+
+	acl_rows(&x->acl, "denied", "denied");
+	x->accounts = calloc(2, sizeof(*x->accounts));
+	assert_non_null(x->accounts);
+	x->naccounts = 2;
 	for (int i = 0; i < 2; i++) {
-		cJSON *a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "user", i ? "writer" : "reader");
-		acl_rows(cJSON_AddArrayToObject(a, "acl"), "denied", i ? "accepted" : "denied");
-		cJSON_AddItemToArray(accs, a);
+		x->accounts[i].user = strdup(i ? "writer" : "reader");
+		x->accounts[i].auth = AUTH_AUTHENTICATED;
+		x->accounts[i].mapped = true;
+		acl_rows(&x->accounts[i].acl, "denied", i ? "accepted" : "denied");
 	}
 }
 
