@@ -28,7 +28,10 @@ static char *http_part(const struct msw_record *r)
 
 	dbuf_init(&b, 1u << 20);
 	assert_int_equal(record_text(r, "1.0", &b), MSW_OK);
-	s = strndup((const char *)b.p, b.len);
+	s = malloc(b.len + 1); /* the line is not NUL-terminated: no strndup past b.len */
+	assert_non_null(s);
+	memcpy(s, b.p, b.len);
+	s[b.len] = 0;
 	dbuf_free(&b);
 	from = strstr(s, ",\"http\":{");
 	assert_non_null(from);
