@@ -131,7 +131,9 @@ struct fval {
 typedef void (*fget_fn)(const void *obj, const struct fdef *f, struct fval *out);
 /* Its inverse, for a reader of records (JSON text back into the struct): sets in obj what
  * makes the getter give v (v->absent: null or left out; for a BLOCK row only its presence,
- * its rows are read into what the getter points at). Returns 0, or an msw_err when no
+ * its rows are read into what the getter points at; for a LIST/STRLIST row only its
+ * presence, its elements are read into the row's off/off2 members, which the row must then
+ * name as a stored list does). Returns 0, or an msw_err when no
  * struct gives that value (the text was not written from one). */
 typedef int (*fset_fn)(void *obj, const struct fdef *f, const struct fval *v);
 

@@ -315,7 +315,7 @@ static int read_list(struct rd *d, const struct fdef *f, void *obj, const cJSON 
 	void *p;
 	int rc, i = 0;
 
-	if (!cJSON_IsArray(a) || f->get || (f->type == FT_LIST && !esz))
+	if (!cJSON_IsArray(a) || (f->get && !f->set) || (f->type == FT_LIST && !esz))
 		return cJSON_IsArray(a) ? MSW_ERR_UNSUPPORTED : MSW_ERR_MALFORMED;
 	cJSON_ArrayForEach(e, a)
 		n++;
@@ -503,6 +503,11 @@ static int read_level(struct rd *d, const struct fblock *tbl, void *obj, const c
 			continue;
 		}
 		if (f->type == FT_LIST || f->type == FT_STRLIST) {
+			struct fval here = {.t = (enum ftype)f->type};
+			/* a computed list: its setter takes the presence, the elements go to the
+			 * row's member as for a stored list */
+			if (f->set && (rc = f->set(obj, f, &here)))
+				return rc;
 			if ((rc = read_list(d, f, obj, mm)))
 				return rc;
 			continue;

@@ -21,6 +21,22 @@ static void get_prop(const void *o, const struct fdef *f, struct fval *v)
 	v->absent = !p->present;
 }
 
+/* absent: not sent; a value fits the property's room with its NUL (the codec cuts it
+ * there) */
+static int set_prop(void *o, const struct fdef *f, const struct fval *v)
+{
+	struct amqp_str *p = (struct amqp_str *)((char *)o + f->off);
+
+	memset(p, 0, sizeof(*p));
+	if (v->absent)
+		return 0;
+	if (v->n >= sizeof(p->s) || memchr(v->s, 0, v->n))
+		return MSW_ERR_MALFORMED;
+	memcpy(p->s, v->s, v->n);
+	p->present = true;
+	return 0;
+}
+
 static void get_sasl(const void *o, const struct fdef *f, struct fval *v)
 {
 	const B *b = o;
@@ -31,7 +47,17 @@ static void get_sasl(const void *o, const struct fdef *f, struct fval *v)
 }
 
 #define PROP(nm, m, d) \
-	{FIELD_KEY(nm), .type = FT_CHARS, FMEMBER(B, m), .get = get_prop, .flags = F_OPT, .desc = d}
+	{FIELD_KEY(nm), .type = FT_CHARS, FMEMBER(B, m), .get = get_prop, .set = set_prop, .flags = F_OPT, .desc = d}
+/* Present: the server was asked with the SASL header (the list is read into the row's
+ * member); absent: it was not, and the list stays empty. */
+static int set_sasl(void *o, const struct fdef *f, const struct fval *v)
+{
+	B *b = o;
+
+	b->sasl_asked = !v->absent;
+	return 0;
+}
+
 static const struct fdef amqp_fields[] = {
 	{FIELD_KEY("protocol"), .type = FT_CHARS, FSIZED(B, protocol),
 	 .desc = "the protocol the port answered with: 0-9-1, 1.0 (SASL), 1.0, 1.0 (TLS), or the "
@@ -52,7 +78,8 @@ static const struct fdef amqp_fields[] = {
 	{FIELD_KEY("capabilities"), .type = FT_STRLIST, FMEMBER(B, capabilities.v),
 	 FCOUNT(B, capabilities.n), .flags = F_OPT | F_ZERO,
 	 .desc = "the server capabilities set to true"},
-	{FIELD_KEY("sasl_mechanisms"), .type = FT_STRLIST, .get = get_sasl, .flags = F_OPT,
+	{FIELD_KEY("sasl_mechanisms"), .type = FT_STRLIST, FMEMBER(B, sasl_mechanisms.v),
+	 FCOUNT(B, sasl_mechanisms.n), .get = get_sasl, .set = set_sasl, .flags = F_OPT,
 	 .desc = "a 1.0 server asked again with the SASL header: the mechanisms it offers "
 		 "(ANONYMOUS: logins without credentials)"},
 };

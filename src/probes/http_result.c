@@ -1,5 +1,6 @@
 /* The "http" block's tables and life (see http_result.h). */
 #include "probes/http_result.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,17 @@ static void get_request(const void *o, const struct fdef *f, struct fval *v)
 	v->n = strlen(request_names[v->i]);
 }
 
+/* absent: a GET; else the upgrade its name says */
+static int set_request(void *o, const struct fdef *f, const struct fval *v)
+{
+	P *p = o;
+
+	if (!v->absent && (v->i < 0 || v->i > 1))
+		return MSW_ERR_MALFORMED;
+	p->request = v->absent ? FPR_GET : v->i ? FPR_WS_MQTT : FPR_WS;
+	return 0;
+}
+
 static void get_ws_close(const void *o, const struct fdef *f, struct fval *v)
 {
 	const P *p = o;
@@ -41,9 +53,20 @@ static void get_ws_close(const void *o, const struct fdef *f, struct fval *v)
 	v->absent = p->ws_close_code < 0;
 }
 
+/* absent: no close frame (-1); a code is never negative and fits an int */
+static int set_ws_close(void *o, const struct fdef *f, const struct fval *v)
+{
+	P *p = o;
+
+	if (!v->absent && (v->i < 0 || v->i > INT_MAX))
+		return MSW_ERR_MALFORMED;
+	p->ws_close_code = v->absent ? -1 : (int)v->i;
+	return 0;
+}
+
 static const struct fdef path_fields[] = {
 	{FIELD_KEY("path"), .type = FT_STR, FMEMBER(P, path), .desc = "the request's path"},
-	{FIELD_KEY("request"), .type = FT_ENUM, .get = get_request, .flags = F_OPT,
+	{FIELD_KEY("request"), .type = FT_ENUM, .get = get_request, .set = set_request, .flags = F_OPT,
 	 .enm = &request_enum,
 	 .desc = "a WebSocket upgrade (websocket-mqtt: asking for the mqtt subprotocol); absent for a GET"},
 	{FIELD_KEY("status"), .type = FT_INT, FSIZED(P, status), .min = 0, .max = 999,
@@ -58,7 +81,7 @@ static const struct fdef path_fields[] = {
 	 .desc = "body bytes received, those past the cap included"},
 	{FIELD_KEY("truncated"), .type = FT_BOOL, FMEMBER(P, truncated), .flags = F_OPT | F_ZERO,
 	 .desc = "the body was longer than the probe keeps (64 KiB)"},
-	{FIELD_KEY("ws_close_code"), .type = FT_INT, .get = get_ws_close, .flags = F_OPT,
+	{FIELD_KEY("ws_close_code"), .type = FT_INT, .get = get_ws_close, .set = set_ws_close, .flags = F_OPT,
 	 .min = 0, .max = 65535,
 	 .desc = "after a 101: the code of the server's close frame (1005 when it had none)"},
 	{FIELD_KEY("ws_data"), .type = FT_BOOL, FMEMBER(P, ws_data), .flags = F_OPT | F_ZERO,

@@ -2,8 +2,9 @@
  * test_record_text.c's generator (any bytes in every text, _b64 twins, the classifier's
  * block at the top level) and the hostile full record go text -> record -> text byte for
  * byte; a record with a part the tables cannot read back yet (a tls, websocket,
- * CONNACK-property, host-summary, http, smb, amqp or access block) is
- * MSW_ERR_UNSUPPORTED, never a different record. Hostile texts (every prefix of a record,
+ * CONNACK-property, host-summary, smb or access block) is MSW_ERR_UNSUPPORTED, never a
+ * different record; the http and amqp blocks are read back (their computed rows through
+ * their setters). Hostile texts (every prefix of a record,
  * wrong types, non-canonical base64, text where base64 belongs, out-of-range numbers,
  * unknown members, a block's members out of place, caps) earn an error, never a crash or
  * a leak (ASan). */
@@ -15,16 +16,15 @@
 #include "test_record_text.c"
 #undef main
 
-static int rt_same, rt_unsupported;
+static int rt_same, rt_unsupported, rt_http, rt_amqp;
 
 /* Parts read back as UNSUPPORTED: a layer block, CONNACK properties, the host summary or
- * the http, smb, amqp and mqtt access blocks (computed rows without setters, words read
- * from a table). */
+ * the smb and mqtt access blocks (computed rows without setters, words read from a
+ * table). */
 static bool has_unreadable(const struct msw_record *r)
 {
 	return record_block(r, &tls_table) || record_block(r, &ws_table) || r->connack_props.p ||
-	       record_block(r, &host_summary_table) || record_block(r, &amqp_table) ||
-	       record_block(r, &smb_table) || record_block(r, &http_table) ||
+	       record_block(r, &host_summary_table) || record_block(r, &smb_table) ||
 	       record_block(r, &mqtt_access_table);
 }
 
@@ -52,6 +52,8 @@ static void round_trip(const struct msw_record *r)
 			fail();
 		}
 		rt_same++;
+		rt_http += record_block(r, &http_table) != NULL;
+		rt_amqp += record_block(r, &amqp_table) != NULL;
 	}
 	record_free(&back);
 	dbuf_free(&a);
@@ -61,7 +63,7 @@ static void round_trip(const struct msw_record *r)
 static void test_read_random(void **st)
 {
 	(void)st;
-	rt_same = rt_unsupported = 0;
+	rt_same = rt_unsupported = rt_http = rt_amqp = 0;
 	for (int i = 0; i < 3000; i++) {
 		struct msw_record r;
 		int unsupported_before;
@@ -72,8 +74,6 @@ static void test_read_random(void **st)
 		record_block_drop(&r, &ws_table);
 		record_block_drop(&r, &host_summary_table);
 		record_block_drop(&r, &smb_table);
-		record_block_drop(&r, &amqp_table);
-		record_block_drop(&r, &http_table);
 		record_block_drop(&r, &mqtt_access_table);
 		fref_clear(&r.connack_props);
 		unsupported_before = rt_unsupported;
@@ -81,8 +81,14 @@ static void test_read_random(void **st)
 		assert_int_equal(rt_unsupported, unsupported_before);
 		record_free(&r);
 	}
-	fprintf(stderr, "round trips: %d the same, %d unsupported\n", rt_same, rt_unsupported);
-	assert_true(rt_same > 3000);
+	fprintf(stderr, "round trips: %d the same (%d with an http block, %d with an amqp block), "
+		"%d unsupported\n", rt_same, rt_http, rt_amqp, rt_unsupported);
+	/* every record without the unreadable parts (all 3,000 the second time), and those
+	 * drawn without them the first time; a quarter of each carries an http block, a
+	 * quarter an amqp block */
+	assert_int_equal(rt_same + rt_unsupported, 6000);
+	assert_true(rt_same > 3300);
+	assert_true(rt_http > 700 && rt_amqp > 700);
 }
 
 /* The hostile full record of test_record_text.c (its blocks dropped: not readable yet). */
@@ -269,12 +275,183 @@ static void test_hostile_text(void **st)
 	dbuf_free(&a);
 }
 
+/* A record with an http block (one path, an upgrade with its close code) and an amqp block
+ * (two properties, asked with the SASL header): its text, NUL-terminated (free it). */
+static char *blocks_text(void)
+{
+	struct msw_record r;
+	struct dbuf a;
+	char *t;
+
+	record_init(&r, "mqtt");
+	r.start_us = 1764000000123000;
+	snprintf(r.ip, sizeof(r.ip), "127.0.0.1");
+	struct http_result *h = record_block_new(&r, &http_table);
+	http_result_init(h);
+	struct http_path_rec *p = vec_push(&h->paths);
+	p->path = strdup("/mqtt");
+	p->request = FPR_WS_MQTT;
+	p->status = 101;
+	p->ws_close_code = 1005;
+	p = vec_push(&h->paths);
+	p->path = strdup("/");
+	p->request = FPR_GET;
+	p->status = 200;
+	p->ws_close_code = -1;
+	struct amqp_info *b = record_block_new(&r, &amqp_table);
+	snprintf(b->protocol, sizeof(b->protocol), "0-9-1");
+	b->product.present = true;
+	snprintf(b->product.s, sizeof(b->product.s), "RabbitMQ");
+	b->version.present = true; /* an empty value the server sent */
+	b->sasl_asked = true;
+	strlist_add(&b->sasl_mechanisms, "PLAIN", 5, AMQP_MAX_MECHS);
+	dbuf_init(&a, 1u << 20);
+	assert_int_equal(record_text(&r, "9.9.9", &a), MSW_OK);
+	record_free(&r);
+	t = malloc(a.len + 1);
+	assert_non_null(t);
+	memcpy(t, a.p, a.len);
+	t[a.len] = 0;
+	dbuf_free(&a);
+	return t;
+}
+
+/* base with the member key of the object at path (block, then optional list index)
+ * replaced by value (NULL: removed); expects an error. */
+static void mutate_in(const char *base, const char *block, int index, const char *key,
+		      const char *value)
+{
+	cJSON *o = cJSON_Parse(base), *in;
+	char *txt;
+
+	assert_non_null(o);
+	in = cJSON_GetObjectItemCaseSensitive(o, block);
+	assert_non_null(in);
+	if (index >= 0)
+		in = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(in, "paths"), index);
+	assert_non_null(in);
+	if (!value)
+		cJSON_DeleteItemFromObjectCaseSensitive(in, key);
+	else if (cJSON_GetObjectItemCaseSensitive(in, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(in, key, cJSON_Parse(value));
+	else
+		cJSON_AddItemToObject(in, key, cJSON_Parse(value)); /* after its place */
+	txt = cJSON_PrintUnformatted(o);
+	expect_error(txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+/* The http and amqp setters: what their getters give comes back, and values no struct
+ * gives are refused. */
+static void test_hostile_blocks(void **st)
+{
+	struct msw_record r;
+	char *base = blocks_text(), prop[200];
+
+	(void)st;
+	assert_int_equal(record_from_json(base, strlen(base), &r), MSW_OK);
+	const struct http_result *h = record_block(&r, &http_table);
+	assert_non_null(h);
+	assert_int_equal(h->paths.n, 2);
+	assert_int_equal(((struct http_path_rec *)h->paths.p)[0].request, FPR_WS_MQTT);
+	assert_int_equal(((struct http_path_rec *)h->paths.p)[0].ws_close_code, 1005);
+	assert_int_equal(((struct http_path_rec *)h->paths.p)[1].request, FPR_GET);
+	assert_int_equal(((struct http_path_rec *)h->paths.p)[1].ws_close_code, -1);
+	const struct amqp_info *b = record_block(&r, &amqp_table);
+	assert_non_null(b);
+	assert_true(b->product.present && !strcmp(b->product.s, "RabbitMQ"));
+	assert_true(b->version.present && !b->version.s[0]);
+	assert_false(b->platform.present);
+	assert_true(b->sasl_asked);
+	assert_int_equal(b->sasl_mechanisms.n, 1);
+	record_free(&r);
+	/* every prefix */
+	for (size_t n = 0; n < strlen(base); n++) {
+		assert_int_not_equal(record_from_json(base, n, &r), MSW_OK);
+		record_free(&r);
+	}
+	/* http: a close code no int holds or below 0 (-1 is "none": left out), an upgrade
+	 * the vocabulary does not name, a GET's request written */
+	mutate_in(base, "http", 0, "ws_close_code", "-1");
+	mutate_in(base, "http", 0, "ws_close_code", "2147483648");
+	mutate_in(base, "http", 0, "ws_close_code", "1e300");
+	mutate_in(base, "http", 0, "ws_close_code", "1005.5");
+	mutate_in(base, "http", 0, "ws_close_code", "\"1005\"");
+	mutate_in(base, "http", 0, "ws_close_code", "null");
+	mutate_in(base, "http", 0, "request", "\"GET\"");
+	mutate_in(base, "http", 0, "request", "\"websocket-mqtt \"");
+	mutate_in(base, "http", 0, "request", "1");
+	mutate_in(base, "http", 0, "request", "null");
+	mutate_in(base, "http", 1, "request", "\"websocket\""); /* out of its place */
+	/* amqp: a property longer than the codec keeps (its room less the NUL), one with a
+	 * NUL (base64), not text, null; the SASL list not a list, null, of non-strings */
+	memset(prop, 'x', sizeof(prop));
+	prop[0] = '"';
+	snprintf(prop + 1 + AMQP_STR, sizeof(prop) - 1 - AMQP_STR, "\"");
+	mutate_in(base, "amqp", -1, "product", prop);
+	mutate_in(base, "amqp", -1, "product", "null");
+	mutate_in(base, "amqp", -1, "product", "7");
+	mutate_in(base, "amqp", -1, "product", "[\"a\"]");
+	mutate_in(base, "amqp", -1, "sasl_mechanisms", "\"PLAIN\"");
+	mutate_in(base, "amqp", -1, "sasl_mechanisms", "null");
+	mutate_in(base, "amqp", -1, "sasl_mechanisms", "[1]");
+	mutate_in(base, "amqp", -1, "sasl_mechanisms", "{}");
+	{
+		/* a property of AMQP_STR - 1 bytes is the longest the codec keeps: taken */
+		cJSON *o = cJSON_Parse(base);
+		char *txt;
+		prop[AMQP_STR] = '"';
+		prop[AMQP_STR + 1] = 0;
+		cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "amqp"),
+						       "product", cJSON_Parse(prop));
+		txt = cJSON_PrintUnformatted(o);
+		assert_int_equal(record_from_json(txt, strlen(txt), &r), MSW_OK);
+		assert_int_equal(strlen(((const struct amqp_info *)record_block(&r, &amqp_table))
+					     ->product.s),
+				 AMQP_STR - 1);
+		record_free(&r);
+		cJSON_free(txt);
+		/* base64 in the property's place: bytes that are not text come back, a NUL (no
+		 * C string holds it) does not */
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "amqp"),
+							"product");
+		txt = cJSON_PrintUnformatted(o);
+		char *at = strstr(txt, "\"amqp\":{");
+		assert_non_null(at);
+		char *t2 = malloc(strlen(txt) + 64);
+		size_t k = (size_t)(at - txt) + 8;
+		memcpy(t2, txt, k);
+		/* protocol, answer, then product: "a\0b" in base64 */
+		char *ans = strstr(at, "\"answer\":");
+		assert_non_null(ans);
+		char *after = strchr(ans + 9 + 1, '"');
+		assert_non_null(after);
+		k = (size_t)(after + 1 - txt);
+		memcpy(t2, txt, k);
+		/* 0xff (not text) is what a struct holds and writes as base64: taken */
+		snprintf(t2 + k, strlen(txt) + 64 - k, ",\"product_b64\":\"/w==\"%s", after + 1);
+		assert_int_equal(record_from_json(t2, strlen(t2), &r), MSW_OK);
+		assert_int_equal((uint8_t)((const struct amqp_info *)record_block(&r, &amqp_table))
+					 ->product.s[0],
+				 0xff);
+		record_free(&r);
+		snprintf(t2 + k, strlen(txt) + 64 - k, ",\"product_b64\":\"YQBi\"%s", after + 1);
+		expect_error(t2);
+		free(t2);
+		cJSON_free(txt);
+		cJSON_Delete(o);
+	}
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_random),
 		cmocka_unit_test(test_read_hostile),
 		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_hostile_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
