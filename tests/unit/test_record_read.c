@@ -2,9 +2,9 @@
  * test_record_text.c's generator (any bytes in every text, _b64 twins, the classifier's
  * block at the top level) and the hostile full record go text -> record -> text byte for
  * byte; a record with a part the tables cannot read back yet (a tls, websocket,
- * CONNACK-property, host-summary, smb or access block) is MSW_ERR_UNSUPPORTED, never a
- * different record; the http and amqp blocks are read back (their computed rows through
- * their setters). Hostile texts (every prefix of a record,
+ * CONNACK-property, host-summary or smb block) is MSW_ERR_UNSUPPORTED, never a different
+ * record; the http, amqp and access (acl, accounts) blocks are read back (their computed
+ * rows through their setters). Hostile texts (every prefix of a record,
  * wrong types, non-canonical base64, text where base64 belongs, out-of-range numbers,
  * unknown members, a block's members out of place, caps) earn an error, never a crash or
  * a leak (ASan). */
@@ -16,16 +16,14 @@
 #include "test_record_text.c"
 #undef main
 
-static int rt_same, rt_unsupported, rt_http, rt_amqp;
+static int rt_same, rt_unsupported, rt_http, rt_amqp, rt_access;
 
 /* Parts read back as UNSUPPORTED: a layer block, CONNACK properties, the host summary or
- * the smb and mqtt access blocks (computed rows without setters, words read from a
- * table). */
+ * the smb block (computed rows without setters, words read from a table). */
 static bool has_unreadable(const struct msw_record *r)
 {
 	return record_block(r, &tls_table) || record_block(r, &ws_table) || r->connack_props.p ||
-	       record_block(r, &host_summary_table) || record_block(r, &smb_table) ||
-	       record_block(r, &mqtt_access_table);
+	       record_block(r, &host_summary_table) || record_block(r, &smb_table);
 }
 
 /* text -> record -> text: the same bytes (or UNSUPPORTED for a part not readable yet). */
@@ -54,6 +52,7 @@ static void round_trip(const struct msw_record *r)
 		rt_same++;
 		rt_http += record_block(r, &http_table) != NULL;
 		rt_amqp += record_block(r, &amqp_table) != NULL;
+		rt_access += record_block(r, &mqtt_access_table) != NULL;
 	}
 	record_free(&back);
 	dbuf_free(&a);
@@ -63,7 +62,7 @@ static void round_trip(const struct msw_record *r)
 static void test_read_random(void **st)
 {
 	(void)st;
-	rt_same = rt_unsupported = rt_http = rt_amqp = 0;
+	rt_same = rt_unsupported = rt_http = rt_amqp = rt_access = 0;
 	for (int i = 0; i < 3000; i++) {
 		struct msw_record r;
 		int unsupported_before;
@@ -74,21 +73,21 @@ static void test_read_random(void **st)
 		record_block_drop(&r, &ws_table);
 		record_block_drop(&r, &host_summary_table);
 		record_block_drop(&r, &smb_table);
-		record_block_drop(&r, &mqtt_access_table);
 		fref_clear(&r.connack_props);
 		unsupported_before = rt_unsupported;
 		round_trip(&r);
 		assert_int_equal(rt_unsupported, unsupported_before);
 		record_free(&r);
 	}
-	fprintf(stderr, "round trips: %d the same (%d with an http block, %d with an amqp block), "
-		"%d unsupported\n", rt_same, rt_http, rt_amqp, rt_unsupported);
+	fprintf(stderr, "round trips: %d the same (%d with an http block, %d with an amqp block, "
+		"%d with an access block), %d unsupported\n", rt_same, rt_http, rt_amqp, rt_access,
+		rt_unsupported);
 	/* every record without the unreadable parts (all 3,000 the second time), and those
 	 * drawn without them the first time; a quarter of each carries an http block, a
 	 * quarter an amqp block */
 	assert_int_equal(rt_same + rt_unsupported, 6000);
-	assert_true(rt_same > 3300);
-	assert_true(rt_http > 700 && rt_amqp > 700);
+	assert_true(rt_same > 3400);
+	assert_true(rt_http > 700 && rt_amqp > 700 && rt_access > 700);
 }
 
 /* The hostile full record of test_record_text.c (its blocks dropped: not readable yet). */
@@ -305,6 +304,12 @@ static char *blocks_text(void)
 	b->version.present = true; /* an empty value the server sent */
 	b->sasl_asked = true;
 	strlist_add(&b->sasl_mechanisms, "PLAIN", 5, AMQP_MAX_MECHS);
+	struct mqtt_access_rec *m = record_block_new(&r, &mqtt_access_table);
+	m->mapped = true;
+	acl_rec_alloc(&m->acl, 1);
+	m->acl.rows[0] = (struct acl_rec_row){.filter = strdup("#"), .read = ACL_READ_GRANTED,
+					      .write = ACL_WRITE_UNTESTED, .suback = 0,
+					      .puback = ACL_NO_CODE};
 	dbuf_init(&a, 1u << 20);
 	assert_int_equal(record_text(&r, "9.9.9", &a), MSW_OK);
 	record_free(&r);
@@ -328,7 +333,9 @@ static void mutate_in(const char *base, const char *block, int index, const char
 	in = cJSON_GetObjectItemCaseSensitive(o, block);
 	assert_non_null(in);
 	if (index >= 0)
-		in = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(in, "paths"), index);
+		in = cJSON_GetArrayItem(cJSON_IsArray(in) ? in
+							  : cJSON_GetObjectItemCaseSensitive(in, "paths"),
+					index);
 	assert_non_null(in);
 	if (!value)
 		cJSON_DeleteItemFromObjectCaseSensitive(in, key);
@@ -365,6 +372,13 @@ static void test_hostile_blocks(void **st)
 	assert_false(b->platform.present);
 	assert_true(b->sasl_asked);
 	assert_int_equal(b->sasl_mechanisms.n, 1);
+	const struct mqtt_access_rec *m = record_block(&r, &mqtt_access_table);
+	assert_non_null(m);
+	assert_true(m->mapped);
+	assert_int_equal(m->acl.n, 1);
+	assert_int_equal(m->acl.rows[0].suback, 0);
+	assert_int_equal(m->acl.rows[0].puback, ACL_NO_CODE);
+	assert_int_equal(m->acl.rows[0].read, ACL_READ_GRANTED);
 	record_free(&r);
 	/* every prefix */
 	for (size_t n = 0; n < strlen(base); n++) {
@@ -397,6 +411,21 @@ static void test_hostile_blocks(void **st)
 	mutate_in(base, "amqp", -1, "sasl_mechanisms", "null");
 	mutate_in(base, "amqp", -1, "sasl_mechanisms", "[1]");
 	mutate_in(base, "amqp", -1, "sasl_mechanisms", "{}");
+	/* acl: a code no SUBACK gives (255 is "none": left out), verdicts not in their
+	 * vocabularies, the map not a list */
+	mutate_in(base, "acl", 0, "suback", "255");
+	mutate_in(base, "acl", 0, "suback", "256");
+	mutate_in(base, "acl", 0, "suback", "-1");
+	mutate_in(base, "acl", 0, "suback", "null");
+	mutate_in(base, "acl", 0, "puback", "255");
+	mutate_in(base, "acl", 0, "read", "\"granted \"");
+	mutate_in(base, "acl", 0, "read", "null");
+	mutate_in(base, "acl", 0, "read", NULL);
+	mutate_in(base, "acl", 0, "write", "\"accepted_maybe\"");
+	mutate_in(base, "acl", 0, "write", "2");
+	mutate(base, "acl", "null");
+	mutate(base, "acl", "{}");
+	mutate(base, "acl", "[1]");
 	{
 		/* a property of AMQP_STR - 1 bytes is the longest the codec keeps: taken */
 		cJSON *o = cJSON_Parse(base);
