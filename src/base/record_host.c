@@ -16,6 +16,50 @@
 #define S struct host_service
 #define H struct host_summary
 
+/* The same words, for a reader of records: the text it reads becomes one of these. */
+static const char *const access_words[] = {
+	"anonymous", "any_credentials", "authenticated", "credentials_required",
+	"client_cert_required", "not_authorized", "banned", "server_moved",
+	"use_another_server", "unknown", "open", "login_required", "listing_only",
+};
+
+/* a worst severity: absent -1, else its index in the vocabulary (the reader looked the
+ * name up) */
+static int set_worst(int *worst, const struct fval *v)
+{
+	if (!v->absent && (v->i < 0 || v->i >= SEV__COUNT))
+		return MSW_ERR_MALFORMED;
+	*worst = v->absent ? -1 : (int)v->i;
+	return 0;
+}
+
+/* access is static text: NULL reads as "" */
+static void get_access(const void *o, const struct fdef *f, struct fval *v)
+{
+	const char *a = ((const S *)o)->access;
+
+	v->s = (const uint8_t *)(a ? a : "");
+	v->n = a ? strlen(a) : 0;
+}
+
+/* "" is no word (NULL); any other text must be one of the words a probe gives */
+static int set_access(void *o, const struct fdef *f, const struct fval *v)
+{
+	S *s = o;
+
+	s->access = NULL;
+	if (v->absent)
+		return MSW_ERR_MALFORMED;
+	if (!v->n)
+		return 0;
+	for (size_t i = 0; i < sizeof(access_words) / sizeof(access_words[0]); i++)
+		if (strlen(access_words[i]) == v->n && !memcmp(access_words[i], v->s, v->n)) {
+			s->access = access_words[i];
+			return 0;
+		}
+	return MSW_ERR_MALFORMED;
+}
+
 static void get_worst_service(const void *o, const struct fdef *f, struct fval *v)
 {
 	const S *s = o;
@@ -28,14 +72,20 @@ static void get_worst_service(const void *o, const struct fdef *f, struct fval *
 	}
 }
 
+static int set_worst_service(void *o, const struct fdef *f, const struct fval *v)
+{
+	return set_worst(&((S *)o)->worst, v);
+}
+
 static const struct fdef service_fields[] = {
 	{FIELD_KEY("probe"), .type = FT_CHARS, FSIZED(S, probe)},
 	{FIELD_KEY("port"), .type = FT_UINT, FSIZED(S, port), .min = 0, .max = 65535},
 	{FIELD_KEY("transport"), .type = FT_ENUM, FMEMBER(S, transport), .enm = &msw_transport_enum},
 	{FIELD_KEY("status"), .type = FT_ENUM, FMEMBER(S, status), .enm = &msw_status_enum},
-	{FIELD_KEY("auth"), .type = FT_WORD, FMEMBER(S, access), .pattern = HOST_ACCESS_PATTERN,
+	{FIELD_KEY("auth"), .type = FT_WORD, FMEMBER(S, access), .get = get_access,
+	 .set = set_access, .pattern = HOST_ACCESS_PATTERN,
 	 .desc = "what an outsider gets, in the probe's own words"},
-	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst_service, .flags = F_NULL,
+	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst_service, .set = set_worst_service, .flags = F_NULL,
 	 .enm = &msw_severity_enum},
 };
 static const struct fblock service_table = {FIELDS(service_fields), .size = sizeof(S)};
@@ -71,13 +121,18 @@ static void get_worst_host(const void *o, const struct fdef *f, struct fval *v)
 	}
 }
 
+static int set_worst_host(void *o, const struct fdef *f, const struct fval *v)
+{
+	return set_worst(&((H *)o)->worst, v);
+}
+
 static void get_self(const void *o, const struct fdef *f, struct fval *v)
 {
 	v->p = o;
 }
 
 static const struct fdef risk_fields[] = {
-	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst_host, .flags = F_NULL,
+	{FIELD_KEY("worst_severity"), .type = FT_ENUM, .get = get_worst_host, .set = set_worst_host, .flags = F_NULL,
 	 .enm = &msw_severity_enum, .desc = "the worst finding on the host"},
 	{FIELD_KEY("findings_by_category"), .type = FT_BLOCK, .get = get_self, .sub = &cats_table,
 	 .desc = "counts of findings per category across the host's services"},

@@ -2,8 +2,8 @@
  * test_record_text.c's generator (any bytes in every text, _b64 twins, the classifier's
  * block at the top level) and the hostile full record go text -> record -> text byte for
  * byte; a record with a part the tables cannot read back yet (a tls, websocket,
- * CONNACK-property, host-summary or smb block) is MSW_ERR_UNSUPPORTED, never a different
- * record; the http, amqp and access (acl, accounts) blocks are read back (their computed
+ * CONNACK-property or smb block) is MSW_ERR_UNSUPPORTED, never a different record; the
+ * http, amqp, access (acl, accounts) and host-summary blocks are read back (their computed
  * rows through their setters). Hostile texts (every prefix of a record,
  * wrong types, non-canonical base64, text where base64 belongs, out-of-range numbers,
  * unknown members, a block's members out of place, caps) earn an error, never a crash or
@@ -16,14 +16,14 @@
 #include "test_record_text.c"
 #undef main
 
-static int rt_same, rt_unsupported, rt_http, rt_amqp, rt_access;
+static int rt_same, rt_unsupported, rt_http, rt_amqp, rt_access, rt_host;
 
-/* Parts read back as UNSUPPORTED: a layer block, CONNACK properties, the host summary or
- * the smb block (computed rows without setters, words read from a table). */
+/* Parts read back as UNSUPPORTED: a layer block, CONNACK properties or the smb block
+ * (computed rows without setters, words read from a table). */
 static bool has_unreadable(const struct msw_record *r)
 {
 	return record_block(r, &tls_table) || record_block(r, &ws_table) || r->connack_props.p ||
-	       record_block(r, &host_summary_table) || record_block(r, &smb_table);
+	       record_block(r, &smb_table);
 }
 
 /* text -> record -> text: the same bytes (or UNSUPPORTED for a part not readable yet). */
@@ -53,6 +53,7 @@ static void round_trip(const struct msw_record *r)
 		rt_http += record_block(r, &http_table) != NULL;
 		rt_amqp += record_block(r, &amqp_table) != NULL;
 		rt_access += record_block(r, &mqtt_access_table) != NULL;
+		rt_host += record_block(r, &host_summary_table) != NULL;
 	}
 	record_free(&back);
 	dbuf_free(&a);
@@ -62,7 +63,7 @@ static void round_trip(const struct msw_record *r)
 static void test_read_random(void **st)
 {
 	(void)st;
-	rt_same = rt_unsupported = rt_http = rt_amqp = rt_access = 0;
+	rt_same = rt_unsupported = rt_http = rt_amqp = rt_access = rt_host = 0;
 	for (int i = 0; i < 3000; i++) {
 		struct msw_record r;
 		int unsupported_before;
@@ -71,7 +72,6 @@ static void test_read_random(void **st)
 		/* the same record without the parts not readable yet comes back whole */
 		record_block_drop(&r, &tls_table);
 		record_block_drop(&r, &ws_table);
-		record_block_drop(&r, &host_summary_table);
 		record_block_drop(&r, &smb_table);
 		fref_clear(&r.connack_props);
 		unsupported_before = rt_unsupported;
@@ -80,14 +80,14 @@ static void test_read_random(void **st)
 		record_free(&r);
 	}
 	fprintf(stderr, "round trips: %d the same (%d with an http block, %d with an amqp block, "
-		"%d with an access block), %d unsupported\n", rt_same, rt_http, rt_amqp, rt_access,
-		rt_unsupported);
+		"%d with an access block, %d with a host summary), %d unsupported\n", rt_same, rt_http,
+		rt_amqp, rt_access, rt_host, rt_unsupported);
 	/* every record without the unreadable parts (all 3,000 the second time), and those
 	 * drawn without them the first time; a quarter of each carries an http block, a
 	 * quarter an amqp block */
 	assert_int_equal(rt_same + rt_unsupported, 6000);
-	assert_true(rt_same > 3400);
-	assert_true(rt_http > 700 && rt_amqp > 700 && rt_access > 700);
+	assert_true(rt_same > 3500);
+	assert_true(rt_http > 700 && rt_amqp > 700 && rt_access > 700 && rt_host > 600);
 }
 
 /* The hostile full record of test_record_text.c (its blocks dropped: not readable yet). */
@@ -470,6 +470,52 @@ static void test_hostile_blocks(void **st)
 		free(t2);
 		cJSON_free(txt);
 		cJSON_Delete(o);
+	}
+	free(base);
+	/* the host summary: a severity or an access word not in their vocabularies */
+	{
+		struct dbuf a;
+		record_init(&r, "host");
+		r.start_us = 1764000000123000;
+		struct host_summary *hs = record_block_new(&r, &host_summary_table);
+		host_summary_init(hs);
+		struct host_service *sv = vec_push(&hs->services);
+		assert_non_null(sv);
+		if (!sv)
+			return;
+		snprintf(sv->probe, sizeof(sv->probe), "http");
+		sv->port = 1880;
+		sv->access = "open";
+		sv->worst = SEV_HIGH;
+		hs->worst = SEV_HIGH;
+		hs->cats[CAT_DASHBOARD] = 2;
+		hs->chain = strdup("http:1880 [high]");
+		dbuf_init(&a, 1u << 20);
+		assert_int_equal(record_text(&r, "9.9.9", &a), MSW_OK);
+		record_free(&r);
+		base = malloc(a.len + 1);
+		memcpy(base, a.p, a.len);
+		base[a.len] = 0;
+		dbuf_free(&a);
+		assert_int_equal(record_from_json(base, strlen(base), &r), MSW_OK);
+		hs = record_block(&r, &host_summary_table);
+		assert_non_null(hs);
+		assert_int_equal(hs->worst, SEV_HIGH);
+		assert_int_equal(hs->services.n, 1);
+		assert_string_equal(((struct host_service *)hs->services.p)[0].access, "open");
+		record_free(&r);
+		mutate_in(base, "services", 0, "auth", "\"root\"");
+		mutate_in(base, "services", 0, "auth", "\"open \"");
+		mutate_in(base, "services", 0, "auth", "null");
+		mutate_in(base, "services", 0, "auth", "1");
+		mutate_in(base, "services", 0, "worst_severity", "\"severe\"");
+		mutate_in(base, "services", 0, "worst_severity", "3");
+		mutate_in(base, "risk", -1, "worst_severity", "\"HIGH\"");
+		mutate_in(base, "risk", -1, "worst_severity", "-1");
+		mutate_in(base, "risk", -1, "findings_by_category", "{\"dashboard\":-2}");
+		mutate_in(base, "risk", -1, "findings_by_category", "{\"nope\":1}");
+		mutate(base, "risk", "null");
+		mutate(base, "services", "{}");
 	}
 	free(base);
 }

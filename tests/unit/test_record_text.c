@@ -600,7 +600,8 @@ static void rnd_host(struct msw_record *r)
 	for (uint32_t i = 0, n = rnd(5); i < n; i++) {
 		struct host_service *s = vec_push(&h->services);
 		char *p = rnd_cstr(rnd(2) ? 4 : 16);
-		memcpy(s->probe, p, strlen(p) < sizeof(s->probe) ? strlen(p) : sizeof(s->probe));
+		/* a probe's name as the engine copies it: NUL-terminated in its room */
+		memcpy(s->probe, p, strlen(p) < sizeof(s->probe) ? strlen(p) : sizeof(s->probe) - 1);
 		free(p);
 		s->port = (uint16_t)rnd(65536);
 		s->transport = (enum msw_transport)rnd(TRANSPORT__COUNT + 1);
