@@ -26,7 +26,7 @@ struct sink_ops {
 	msw_err (*write_text)(struct sink *s, const char *json, size_t n);
 	/* optional: the record itself, read by the sink through the field tables; when every
 	 * live sink has it and the record holds no configured secret, output.c neither
-	 * builds a tree nor writes the text once for all (ndjson, csv, html) */
+	 * builds a tree nor writes the text once for all (ndjson, csv, html, text) */
 	msw_err (*write_record)(struct sink *s, const struct msw_record *r);
 	msw_err (*meta)(struct sink *s, const cJSON *meta, int final);
 	msw_err (*flush)(struct sink *s);

@@ -6,7 +6,12 @@
  * counts. Every string that came from the network (or
  * from the user: hostnames) goes through escape_term(), so control characters, escape
  * sequences and bidi overrides in a broker's version string are shown as \x1b etc. and
- * never reach the terminal as such. */
+ * never reach the terminal as such.
+ *
+ * Two entry points print the same bytes: write_record() reads the record itself through
+ * the field tables (rpath, text_node.h), so a scan printing its summary builds no tree;
+ * write() reads a parsed record (one that held a configured secret, scrubbed, or one from
+ * a database) by the same paths. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 #include "output/record.h"
 #include "output/sink.h"
 #include "output/text_findings.h"
+#include "output/text_node.h"
 
 struct text {
 	FILE *f;
@@ -80,17 +86,17 @@ static void put_esc(FILE *f, const char *s)
 	}
 }
 
-static void put_target(FILE *f, const cJSON *r)
+static void put_target(FILE *f, const struct tnode *r)
 {
-	const char *host = jstr(r, "hostname"), *tr = jstr(r, "transport");
-	const cJSON *b = jget(r, "broker");
+	const char *host = tn_str(r, "hostname"), *tr = tn_str(r, "transport");
+	struct tnode br = tn_sub(r, "broker"), *b = &br;
 
-	const char *ip = jstr(r, "ip");
+	const char *ip = tn_str(r, "ip");
 	bool no_ip = !ip || !ip[0]; /* a name that did not resolve: the name stands for it */
 
 	put_esc(f, no_ip && host ? host : ip);
-	if (strcmp(jstr(r, "kind") ? jstr(r, "kind") : "", "host") != 0)
-		fprintf(f, ":%.0f", jnum(r, "port", 0));
+	if (strcmp(tn_str(r, "kind") ? tn_str(r, "kind") : "", "host") != 0)
+		fprintf(f, ":%.0f", tn_num(r, "port", 0));
 	if (host && !no_ip) {
 		fputs(" (", f);
 		put_esc(f, host);
@@ -98,34 +104,36 @@ static void put_target(FILE *f, const cJSON *r)
 	}
 	if (tr && strcmp(tr, "tcp") != 0)
 		fprintf(f, " [%s]", tr);
-	if (jstr(r, "probe") && strcmp(jstr(r, "probe"), "mqtt") != 0) {
+	if (tn_str(r, "probe") && strcmp(tn_str(r, "probe"), "mqtt") != 0) {
 		fputc(' ', f);
-		put_esc(f, jstr(r, "probe"));
+		put_esc(f, tn_str(r, "probe"));
 	}
-	if (!jstr(b, "product"))
-		b = jget(r, "http");   /* dashboards: the fingerprinted product */
-	if (jstr(b, "product")) {
+	if (!tn_str(b, "product"))
+		br = tn_sub(r, "http");   /* dashboards: the fingerprinted product */
+	if (tn_str(b, "product")) {
 		fputc(' ', f);
-		put_esc(f, jstr(b, "product"));
-		if (jstr(b, "version")) {
+		put_esc(f, tn_str(b, "product"));
+		if (tn_str(b, "version")) {
 			fputc(' ', f);
-			put_esc(f, jstr(b, "version"));
+			put_esc(f, tn_str(b, "version"));
 		}
 	}
 }
 
 /* Worst severity and the categories present, worst first (at most 4 named). */
-static int categories(const cJSON *r, int *order, int max, int *n, const char **worst_title)
+static int categories(const struct tnode *r, int *order, int max, int *n, const char **worst_title)
 {
 	int rank[CAT__COUNT], worst = -1;
-	const cJSON *fi;
+	struct tnode all = tn_sub(r, "findings");
+	size_t nf = tn_len(&all);
 
 	for (int i = 0; i < CAT__COUNT; i++)
 		rank[i] = -1;
 	*worst_title = NULL;
-	cJSON_ArrayForEach(fi, jget(r, "findings")) {
-		int c = category_from_str(jstr(fi, "category"));
-		int sv = severity_from_str(jstr(fi, "severity"));
+	for (size_t i = 0; i < nf; i++) {
+		struct tnode e = tn_elem(&all, i), *fi = &e;
+		int c = category_from_str(tn_str(fi, "category"));
+		int sv = severity_from_str(tn_str(fi, "severity"));
 
 		if (c < 0 || sv < 0)
 			continue;
@@ -133,7 +141,7 @@ static int categories(const cJSON *r, int *order, int max, int *n, const char **
 			rank[c] = sv;
 		if (sv > worst) {
 			worst = sv;
-			*worst_title = jstr(fi, "title");
+			*worst_title = tn_str(fi, "title");
 		}
 	}
 	*n = 0;
@@ -156,13 +164,18 @@ static void put_severity(struct text *t, int worst)
 		fprintf(t->f, " (%s)", severity_str((enum msw_severity)worst));
 }
 
-static bool has_tag(const cJSON *r, const char *tag)
+static bool has_tag(const struct tnode *r, const char *tag)
 {
-	const cJSON *it;
+	struct tnode tags = tn_sub(r, "tags");
+	size_t n = tn_len(&tags);
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "tags"))
-		if (cJSON_IsString(it) && strcmp(it->valuestring, tag) == 0)
+	for (size_t i = 0; i < n; i++) {
+		struct tnode it = tn_elem(&tags, i);
+		const char *s = tv_str(it.sc, &it.v);
+
+		if (s && strcmp(s, tag) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -174,12 +187,12 @@ static bool refused_given(const char *auth, bool creds)
 	       (strcmp(auth, "credentials_required") == 0 || strcmp(auth, "not_authorized") == 0);
 }
 
-static void put_mqtt_verdict(FILE *f, const cJSON *r, bool creds)
+static void put_mqtt_verdict(FILE *f, const struct tnode *r, bool creds)
 {
-	const char *auth = jstr(r, "auth"), *ra = jstr(r, "read_access");
+	const char *auth = tn_str(r, "auth"), *ra = tn_str(r, "read_access");
 	const char *v = "speaks MQTT";
-	double count = jnum(jget(r, "topics"), "count", 0);
-	double sys = jnum(jget(r, "topics"), "sys_count", 0);
+	double count = tn_num(r, "topics.count", 0);
+	double sys = tn_num(r, "topics.sys_count", 0);
 
 	for (size_t i = 0; auth && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		if (strcmp(auth, verdicts[i].auth) == 0)
@@ -206,13 +219,13 @@ static void put_mqtt_verdict(FILE *f, const cJSON *r, bool creds)
 				"own statistics", f);
 	else if (strcmp(ra, "denied") == 0)
 		fputs(", but subscribing was refused", f);
-	if (jstr(r, "write_access") && strcmp(jstr(r, "write_access"), "confirmed") == 0)
+	if (tn_str(r, "write_access") && strcmp(tn_str(r, "write_access"), "confirmed") == 0)
 		fputs(", and anyone can publish", f);
 }
 
-static void put_failure(FILE *f, const cJSON *r)
+static void put_failure(FILE *f, const struct tnode *r)
 {
-	const char *st = jstr(r, "status"), *err = jstr(r, "error");
+	const char *st = tn_str(r, "status"), *err = tn_str(r, "error");
 	char buf[64];
 	size_t i;
 
@@ -244,17 +257,16 @@ static void put_findings(FILE *f, const int *order, int n)
 }
 
 /* Host summary (depth host): the chain of open doors, when there is one. */
-static msw_err text_host(struct text *t, const cJSON *r)
+static msw_err text_host(struct text *t, const struct tnode *r)
 {
-	const cJSON *risk = jget(r, "risk");
-	const char *chain = jstr(risk, "chain");
+	const char *chain = tn_str(r, "risk.chain");
 
 	if (!chain || !chain[0])
 		return MSW_OK;
-	put_esc(t->f, jstr(r, "ip"));
+	put_esc(t->f, tn_str(r, "ip"));
 	fputs(" host \xe2\x80\x94 open doors: ", t->f);
 	put_esc(t->f, chain);
-	put_severity(t, severity_from_str(jstr(risk, "worst_severity")));
+	put_severity(t, severity_from_str(tn_str(r, "risk.worst_severity")));
 	fputc('\n', t->f);
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
 }
@@ -287,22 +299,22 @@ static void put_filter_cell(FILE *f, const char *filter)
 	free(e);
 }
 
-static const char *word(const cJSON *o, const char *k)
+static const char *word(const struct tnode *o, const char *k)
 {
-	const char *s = jstr(o, k);
+	const char *s = tn_str(o, k);
 	return s ? s : "?";
 }
 
 /* One account: its rows with the read and write verdicts in words. */
-static void put_acl_rows(FILE *f, const cJSON *acl)
+static void put_acl_rows(FILE *f, const struct tnode *acl)
 {
-	const cJSON *row;
+	size_t n = tn_len(acl);
 	fputs("    ", f);
 	put_padded(f, "filter", ACL_COL);
 	fprintf(f, "%-9s %s\n", "read", "write");
-	cJSON_ArrayForEach(row, acl)
-	{
-		put_filter_cell(f, jstr(row, "filter"));
+	for (size_t i = 0; i < n; i++) {
+		struct tnode e = tn_elem(acl, i), *row = &e;
+		put_filter_cell(f, tn_str(row, "filter"));
 		fprintf(f, "%-9s %s\n", word(row, "read"), word(row, "write"));
 	}
 }
@@ -321,9 +333,9 @@ static char write_letter(const char *wr)
 }
 
 /* An account's name as its column header: escaped, cut to ACL_USER_W characters. */
-static char *user_label(const cJSON *account)
+static char *user_label(const struct tnode *account)
 {
-	const char *u = jstr(account, "user");
+	const char *u = tn_str(account, "user");
 	char *e = escape_term_s(u ? u : "(anonymous)");
 	size_t w = 0, i = 0;
 	if (!e)
@@ -337,13 +349,13 @@ static char *user_label(const cJSON *account)
 
 /* A verdict in two letters (read, write) in a column WIDTH wide; blank when the account
  * had no such row. */
-static void put_acl_cell(FILE *f, const cJSON *acl, const char *filter, size_t width)
+static void put_acl_cell(FILE *f, const struct tnode *acl, const char *filter, size_t width)
 {
-	const cJSON *row;
+	size_t n = tn_len(acl);
 	char cell[3] = "  ";
-	cJSON_ArrayForEach(row, acl)
-	{
-		const char *rf = jstr(row, "filter");
+	for (size_t i = 0; i < n; i++) {
+		struct tnode e = tn_elem(acl, i), *row = &e;
+		const char *rf = tn_str(row, "filter");
 		if (!rf || strcmp(rf, filter))
 			continue;
 		cell[0] = read_letter(word(row, "read"));
@@ -353,17 +365,20 @@ static void put_acl_cell(FILE *f, const cJSON *acl, const char *filter, size_t w
 	put_padded(f, cell, width + 2);
 }
 
-/* Whether a row before ROW (of any account, in table order) already has this filter. */
-static bool filter_seen(const cJSON *accounts, const cJSON *row, const char *filter)
+/* Whether a row before row RI of account AI (of any account, in table order) already has
+ * this filter. */
+static bool filter_seen(const struct tnode *accounts, size_t ai, size_t ri, const char *filter)
 {
-	const cJSON *a, *x;
-	cJSON_ArrayForEach(a, accounts)
-	{
-		cJSON_ArrayForEach(x, jget(a, "acl"))
-		{
-			if (x == row)
+	for (size_t i = 0; i <= ai; i++) {
+		struct tnode a = tn_elem(accounts, i), acl = tn_sub(&a, "acl");
+		size_t n = tn_len(&acl);
+		for (size_t k = 0; k < n; k++) {
+			struct tnode x = tn_elem(&acl, k);
+			const char *xf;
+			if (i == ai && k == ri)
 				return false;
-			if (jstr(x, "filter") && !strcmp(jstr(x, "filter"), filter))
+			xf = tn_str(&x, "filter");
+			if (xf && !strcmp(xf, filter))
 				return true;
 		}
 	}
@@ -371,15 +386,14 @@ static bool filter_seen(const cJSON *accounts, const cJSON *row, const char *fil
 }
 
 /* Several accounts: one column each, the rows of all of them in order of appearance. */
-static void put_acl_compare(FILE *f, const cJSON *accounts)
+static void put_acl_compare(FILE *f, const struct tnode *accounts)
 {
-	const cJSON *a, *row;
-	size_t width[MSW_MAX_ACCOUNTS], n = 0;
+	size_t width[MSW_MAX_ACCOUNTS], n = 0, na = tn_len(accounts);
 	fputs("    ", f);
 	put_padded(f, "filter", ACL_COL);
-	cJSON_ArrayForEach(a, accounts)
-	{
-		char *e = user_label(a);
+	for (size_t ai = 0; ai < na; ai++) {
+		struct tnode a = tn_elem(accounts, ai);
+		char *e = user_label(&a);
 		if (n == MSW_MAX_ACCOUNTS)
 			break;
 		width[n] = term_width(e) > 2 ? term_width(e) : 2;
@@ -387,21 +401,18 @@ static void put_acl_compare(FILE *f, const cJSON *accounts)
 		free(e);
 	}
 	fputc('\n', f);
-	cJSON_ArrayForEach(a, accounts)
-	{
-		cJSON_ArrayForEach(row, jget(a, "acl"))
-		{
-			const char *filter = jstr(row, "filter");
-			const cJSON *b;
-			size_t i = 0;
-			if (!filter || filter_seen(accounts, row, filter))
+	for (size_t ai = 0; ai < na; ai++) {
+		struct tnode a = tn_elem(accounts, ai), acl = tn_sub(&a, "acl");
+		size_t nr = tn_len(&acl);
+		for (size_t ri = 0; ri < nr; ri++) {
+			struct tnode row = tn_elem(&acl, ri);
+			const char *filter = tn_str(&row, "filter");
+			if (!filter || filter_seen(accounts, ai, ri, filter))
 				continue;
 			put_filter_cell(f, filter);
-			cJSON_ArrayForEach(b, accounts)
-			{
-				if (i == n)
-					break;
-				put_acl_cell(f, jget(b, "acl"), filter, width[i++]);
+			for (size_t i = 0; i < na && i < n; i++) {
+				struct tnode b = tn_elem(accounts, i), bacl = tn_sub(&b, "acl");
+				put_acl_cell(f, &bacl, filter, width[i]);
 			}
 			fputc('\n', f);
 		}
@@ -410,38 +421,40 @@ static void put_acl_compare(FILE *f, const cJSON *accounts)
 	      "? untested)\n", f);
 }
 
-static bool any_acl(const cJSON *accounts)
+static bool any_acl(const struct tnode *accounts)
 {
-	const cJSON *a;
-	cJSON_ArrayForEach(a, accounts)
-		if (cJSON_GetArraySize(jget(a, "acl")) > 0)
+	size_t na = tn_len(accounts);
+	for (size_t i = 0; i < na; i++) {
+		struct tnode a = tn_elem(accounts, i), acl = tn_sub(&a, "acl");
+		if (tn_len(&acl) > 0)
 			return true;
+	}
 	return false;
 }
 
 /* The access map of a record as a table under its sentence: what each account may read
  * and write (the audit's answer to "what can this account do"). */
-static void put_acl(FILE *f, const cJSON *r)
+static void put_acl(FILE *f, const struct tnode *r)
 {
-	const cJSON *accounts = jget(r, "accounts"), *acl = jget(r, "acl");
-	if (cJSON_GetArraySize(accounts) > 1 && any_acl(accounts)) {
+	struct tnode accounts = tn_sub(r, "accounts"), acl = tn_sub(r, "acl");
+	if (tn_len(&accounts) > 1 && any_acl(&accounts)) {
 		fputs("  what each account may do:\n", f);
-		put_acl_compare(f, accounts);
-	} else if (cJSON_GetArraySize(acl) > 0) {
+		put_acl_compare(f, &accounts);
+	} else if (tn_len(&acl) > 0) {
 		fputs("  what this account may do:\n", f);
-		put_acl_rows(f, acl);
+		put_acl_rows(f, &acl);
 	}
 }
 
-static msw_err text_write(struct sink *s, const cJSON *r)
+/* One record's sentence (and, with details, its access map and findings). */
+static msw_err text_node(struct text *t, const struct tnode *r)
 {
-	struct text *t = s->priv;
 	int order[4], n, worst;
 	const char *title;
-	bool is_mqtt = jbool(r, "mqtt"), ok = jstr(r, "status") &&
-		strcmp(jstr(r, "status"), "success") == 0;
+	bool is_mqtt = tn_bool(r, "mqtt"), ok = tn_str(r, "status") &&
+		strcmp(tn_str(r, "status"), "success") == 0;
 
-	if (jstr(r, "kind") && strcmp(jstr(r, "kind"), "host") == 0)
+	if (tn_str(r, "kind") && strcmp(tn_str(r, "kind"), "host") == 0)
 		return text_host(t, r);
 	worst = categories(r, order, 4, &n, &title);
 	put_target(t->f, r);
@@ -464,10 +477,32 @@ static msw_err text_write(struct sink *s, const cJSON *r)
 	fputc('\n', t->f);
 	if (t->details) { /* the access map and the findings: audit's default, scan --details */
 		put_acl(t->f, r);
-		text_findings(t->f, r, t->color, t->detect);
+		text_findings_node(t->f, r, t->color, t->detect);
 	}
 	t->printed++;
 	return fflush(t->f) == 0 ? MSW_OK : MSW_ERR_IO;
+}
+
+/* A parsed record (one that held a configured secret, or from a database). */
+static msw_err text_write(struct sink *s, const cJSON *rec)
+{
+	struct tscratch sc = {0};
+	struct tnode r = tnode_tree(rec, &sc);
+	msw_err e = text_node(s->priv, &r);
+
+	tscratch_free(&sc);
+	return e;
+}
+
+/* The record itself, read through the field tables: the same lines, no tree. */
+static msw_err text_write_record(struct sink *s, const struct msw_record *rec)
+{
+	struct tscratch sc = {0};
+	struct tnode r = tnode_record(rec, &sc);
+	msw_err e = text_node(s->priv, &r);
+
+	tscratch_free(&sc);
+	return e;
 }
 
 /* "N word" with the plural s, appended after a separator when n > 0 (or always). */
@@ -575,6 +610,7 @@ const struct sink_ops sink_text = {
 	.name = "text",
 	.open = text_open,
 	.write = text_write,
+	.write_record = text_write_record,
 	.meta = text_meta,
 	.flush = text_flush,
 	.close = text_close,

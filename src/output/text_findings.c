@@ -19,9 +19,9 @@
 #include <string.h>
 #include "output/escape.h"
 #include "output/fixes.h"
-#include "output/jget.h"
 #include "output/record.h"
 #include "output/text_findings.h"
+#include "output/text_node.h"
 
 #define TF_FIXES_MAX 32    /* distinct fixes numbered under one service */
 #define TF_TEXT_MAX 600    /* bytes of a title, reproduce line or remediation shown */
@@ -51,9 +51,9 @@ static void indented(FILE *f, const char *ind, const char *text)
 	}
 }
 
-static bool is_sys(const cJSON *f)
+static bool is_sys(const struct tnode *f)
 {
-	const char *t = jstr(f, "topic");
+	const char *t = tn_str(f, "topic");
 
 	return t && !strncmp(t, "$SYS", 4);
 }
@@ -84,38 +84,41 @@ static const char *sev_color(int sev)
 	return sev >= 0 && sev < SEV__COUNT ? col[sev] : "";
 }
 
-static void one(struct tf *t, const cJSON *f)
+static void one(struct tf *t, const struct tnode *f)
 {
-	int cat = category_from_str(jstr(f, "category"));
-	const struct fix *x = fix_lookup(jstr(f, "id"), cat, t->sw);
+	int cat = category_from_str(tn_str(f, "category"));
+	const struct fix *x = fix_lookup(tn_str(f, "id"), cat, t->sw);
 	int no = x ? fix_no(t, x) : 0;
 
 	fputs("    ", t->f);
-	esc(t->f, jstr(f, "title"));
+	esc(t->f, tn_str(f, "title"));
 	fputs("\n      ", t->f);
 	fputs(fix_meaning(cat), t->f);
 	if (no) {
 		fprintf(t->f, "  Fix %d.", no);
-	} else if (jstr(f, "remediation")) {
+	} else if (tn_str(f, "remediation")) {
 		fputs("\n      Fix: ", t->f);
-		esc(t->f, jstr(f, "remediation"));
+		esc(t->f, tn_str(f, "remediation"));
 	}
-	if (jstr(f, "reproduce")) {
+	if (tn_str(f, "reproduce")) {
 		fputs("\n      $ ", t->f);
-		esc(t->f, jstr(f, "reproduce"));
+		esc(t->f, tn_str(f, "reproduce"));
 	}
 	fputc('\n', t->f);
 }
 
 /* One severity group: its header and its findings (those about $SYS counted apart). */
-static void group(struct tf *t, const cJSON *rec, int sev)
+static void group(struct tf *t, const struct tnode *rec, int sev)
 {
-	const cJSON *f;
+	struct tnode all = tn_sub(rec, "findings");
+	size_t nf = tn_len(&all);
 	int n = 0, sys = 0;
 
-	cJSON_ArrayForEach(f, jget(rec, "findings"))
-		if (severity_from_str(jstr(f, "severity")) == sev)
-			is_sys(f) ? sys++ : n++;
+	for (size_t i = 0; i < nf; i++) {
+		struct tnode f = tn_elem(&all, i);
+		if (severity_from_str(tn_str(&f, "severity")) == sev)
+			is_sys(&f) ? sys++ : n++;
+	}
 	if (!n && !sys)
 		return;
 	if (t->color && sev_color(sev)[0])
@@ -126,9 +129,11 @@ static void group(struct tf *t, const cJSON *rec, int sev)
 	if (sys)
 		fprintf(t->f, ": %d about the broker's own $SYS topics, not listed", sys);
 	fputc('\n', t->f);
-	cJSON_ArrayForEach(f, jget(rec, "findings"))
-		if (severity_from_str(jstr(f, "severity")) == sev && !is_sys(f))
-			one(t, f);
+	for (size_t i = 0; i < nf; i++) {
+		struct tnode f = tn_elem(&all, i);
+		if (severity_from_str(tn_str(&f, "severity")) == sev && !is_sys(&f))
+			one(t, &f);
+	}
 }
 
 static void fixes(struct tf *t)
@@ -153,29 +158,67 @@ static void fixes(struct tf *t)
 
 /* TLS failed on 8883 (the handshake or what came back was not TLS): many brokers serve
  * plain MQTT there, which only --detect tries. */
-static void hints(FILE *out, const cJSON *rec, bool detect)
+static void hints(FILE *out, const struct tnode *rec, bool detect)
 {
-	const char *tr = jstr(rec, "transport"), *st = jstr(rec, "status");
+	const char *tr = tn_str(rec, "transport"), *st = tn_str(rec, "status");
 
-	if (!detect && jport(rec, "port") == 8883 && tr && !strcmp(tr, "tls") && st &&
+	double d = tn_num(rec, "port", 0);
+	int port = d >= 0 && d <= 65535 ? (int)d : 0; /* as jport() reads it */
+
+	if (!detect && port == 8883 && tr && !strcmp(tr, "tls") && st &&
 	    (!strcmp(st, "handshake-error") || !strcmp(st, "protocol-error") ||
 		   !strcmp(st, "connection-closed")))
 		fputs("  hint: TLS failed on 8883; plain MQTT may answer there: run again with "
 		      "--detect\n", out);
 }
 
-void text_findings(FILE *out, const cJSON *rec, bool color, bool detect)
+/* fix_signals_add(), read the same way as the rest. */
+static void signals(struct addon_signals *s, const struct tnode *rec)
+{
+	struct tnode dns = tn_sub(rec, "tls.certificate.san.dns"), all = tn_sub(rec, "findings");
+	const char *probe = tn_str(rec, "probe");
+	size_t n = tn_len(&dns);
+
+	for (size_t i = 0; i < n; i++) {
+		struct tnode d = tn_elem(&dns, i);
+		const char *name = tv_str(d.sc, &d.v);
+		if (name)
+			fix_signal_text(s, FX_CERT_NAME, name);
+	}
+	fix_signal_text(s, FX_CERT_NAME, tn_str(rec, "tls.certificate.subject.CN"));
+	if (probe && !strcmp(probe, "http"))
+		fix_signal_text(s, FX_HTTP_PRODUCT, tn_str(rec, "http.product"));
+	fix_signal_text(s, FX_PRODUCT, tn_str(rec, "broker.product"));
+	n = tn_len(&all);
+	for (size_t i = 0; i < n; i++) {
+		struct tnode f = tn_elem(&all, i);
+		fix_signal_text(s, FX_FINDING_ID, tn_str(&f, "id"));
+		fix_signal_text(s, FX_FINDING_TEXT, tn_str(&f, "title"));
+		fix_signal_text(s, FX_FINDING_TEXT, tn_str(&f, "evidence"));
+	}
+}
+
+void text_findings_node(FILE *out, const struct tnode *rec, bool color, bool detect)
 {
 	struct tf t = {.f = out, .color = color};
 	struct addon_signals sig = {0};
+	struct tnode all = tn_sub(rec, "findings");
 
 	hints(out, rec, detect);
-	if (!cJSON_GetArraySize(jget(rec, "findings")))
+	if (!tn_len(&all))
 		return;
-	fix_signals_add(&sig, rec);
-	t.sw = jbool(rec, "mqtt") ? fix_sw_for(jstr(jget(rec, "broker"), "product"), &sig)
-				  : FSW_ANY;
+	signals(&sig, rec);
+	t.sw = tn_bool(rec, "mqtt") ? fix_sw_for(tn_str(rec, "broker.product"), &sig) : FSW_ANY;
 	for (int sev = SEV__COUNT - 1; sev >= 0; sev--)
 		group(&t, rec, sev);
 	fixes(&t);
+}
+
+void text_findings(FILE *out, const cJSON *rec, bool color, bool detect)
+{
+	struct tscratch sc = {0};
+	struct tnode r = tnode_tree(rec, &sc);
+
+	text_findings_node(out, &r, color, detect);
+	tscratch_free(&sc);
 }

@@ -8,5 +8,8 @@
 /* Every finding of a service record, worst first, with its meaning, fix and reproduce line,
  * and the hints that help (detect: --detect was given). */
 void text_findings(FILE *out, const cJSON *rec, bool color, bool detect);
+/* The same for a record read through text_node.h (the record itself or a parsed one). */
+struct tnode;
+void text_findings_node(FILE *out, const struct tnode *rec, bool color, bool detect);
 
 #endif

@@ -6,7 +6,8 @@
  * anywhere a sink could show it (error text, topic, sample, evidence, a finding, a
  * certificate name, a probe's or the classifier's text, only in base64 form, a row name)
  * never reaches a file with it, while a record without one goes the tree-less way with
- * the same bytes a scan without secrets writes. */
+ * the same bytes a scan without secrets writes. The terminal summary (sink_text) likewise:
+ * its sentences, access tables and finding lists the same both ways. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -268,6 +269,219 @@ static void test_html_random(void **st)
 	report_free(b);
 }
 
+/* ---- the terminal summary: write (tree) and write_record, the same lines ---- */
+
+/* The text sink writes to stdout: each write goes to its own file through dup2. */
+struct tpair {
+	struct msw_config cfg;
+	struct sink tree, rec;
+	int fd_tree, fd_rec, saved;
+	size_t at;
+	unsigned seen; /* which of the parts below the lines showed */
+};
+
+/* Parts of the summary a run should show, so that the comparison covers them. */
+static const char *const text_parts[] = {
+	"what each account may do:", "what this account may do:", " host \xe2\x80\x94 open doors: ",
+	"hint: TLS failed on 8883", "What to change", " about the broker's own $SYS topics",
+	"delivered nothing although the broker", ", and anyone can publish", "rejected the credentials given",
+	"\\x1b", "    (read: R granted",
+};
+#define NPARTS (sizeof(text_parts) / sizeof(text_parts[0]))
+
+static void tpair_open(struct tpair *p, bool creds, bool detect)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg.details = true; /* the access map and the findings under each sentence */
+	p->cfg.detect = detect;
+	p->cfg.username = creds ? "bob" : NULL;
+	p->tree = (struct sink){.ops = &sink_text, .cfg = &p->cfg};
+	p->rec = (struct sink){.ops = &sink_text, .cfg = &p->cfg};
+	p->fd_tree = open(path_in("t-tree.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	p->fd_rec = open(path_in("t-rec.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(p->fd_tree >= 0 && p->fd_rec >= 0);
+	fflush(stdout);
+	p->saved = dup(STDOUT_FILENO);
+	assert_int_equal(sink_text.open(&p->tree, NULL, &p->cfg), MSW_OK);
+	assert_int_equal(sink_text.open(&p->rec, NULL, &p->cfg), MSW_OK);
+	assert_non_null(sink_text.write_record);
+}
+
+static void to_fd(int fd)
+{
+	fflush(stdout);
+	assert_true(dup2(fd, STDOUT_FILENO) >= 0);
+}
+
+static void tpair_write(struct tpair *p, const struct msw_record *r)
+{
+	cJSON *j = record_to_json(r, "9.9.9");
+	size_t na, nb;
+	char *a, *b;
+
+	assert_non_null(j);
+	to_fd(p->fd_tree);
+	assert_int_equal(sink_text.write(&p->tree, j), MSW_OK);
+	to_fd(p->fd_rec);
+	assert_int_equal(sink_text.write_record(&p->rec, r), MSW_OK);
+	to_fd(p->saved);
+	cJSON_Delete(j);
+	a = slurp(path_in("t-tree.txt"), &na);
+	b = slurp(path_in("t-rec.txt"), &nb);
+	if (na != nb || memcmp(a + p->at, b + p->at, na - p->at) != 0) {
+		fprintf(stderr, "tree:   %s\nrecord: %s\n", a + p->at, b + p->at);
+		fail();
+	}
+	/* escaped for the terminal: no control byte but the line ends (no colour: not a tty) */
+	for (size_t i = p->at; i < nb; i++)
+		assert_true((unsigned char)b[i] >= 0x20 || b[i] == '\n');
+	assert_true(nb > p->at || r->kind == KIND_HOST); /* a service always gets its line */
+	for (size_t k = 0; k < NPARTS; k++)
+		if (memmem(b + p->at, nb - p->at, text_parts[k], strlen(text_parts[k])))
+			p->seen |= 1u << k;
+	p->at = na;
+	free(a);
+	free(b);
+}
+
+/* need: the parts (bits of text_parts) that some record must have shown. */
+static void tpair_close(struct tpair *p, unsigned need)
+{
+	for (size_t k = 0; k < NPARTS; k++)
+		if ((need & (1u << k)) && !(p->seen & (1u << k))) {
+			fprintf(stderr, "text: no record showed \"%s\"\n", text_parts[k]);
+			fail();
+		}
+	to_fd(p->fd_tree);
+	sink_text.close(&p->tree);
+	to_fd(p->fd_rec);
+	sink_text.close(&p->rec);
+	to_fd(p->saved);
+	close(p->saved);
+	close(p->fd_tree);
+	close(p->fd_rec);
+}
+
+/* An access map of n rows whose filters repeat across accounts (the comparison table's
+ * shared rows), with hostile bytes in filters and user names. */
+static void shared_acl(struct acl_rec *a, uint32_t n, int salt)
+{
+	static const char *const filters[] = {"#", "home/+/door", "$SYS/#", "\x1b[2Jx",
+					      "caf\xc3\xa9/\xe2\x80\xae", "t\xff"};
+	acl_rec_alloc(a, n);
+	for (uint32_t i = 0; i < n; i++) {
+		a->rows[i].filter = (i + salt) % 7 == 6 ? NULL : strdup(filters[(i + salt) % 6]);
+		a->rows[i].read = (uint8_t)((i + salt) % (ACL_READ_DENIED + 2));
+		a->rows[i].write = (uint8_t)((i * 3 + salt) % (ACL_WRITE_DENIED + 2));
+		a->rows[i].suback = ACL_NO_CODE;
+		a->rows[i].puback = ACL_NO_CODE;
+	}
+}
+
+static void access_record(struct msw_record *r, int v)
+{
+	static const char *const users[] = {"alice", NULL, "\x1b]0;pwn\x07",
+					    "a-very-long-user-name-cut-at-24-chars-\xc3\xa9\xc3\xa9",
+					    "us\xff" "er"};
+	struct mqtt_access_rec *m;
+
+	hostile_record(r, v);
+	m = record_block_new(r, &mqtt_access_table);
+	assert_non_null(m);
+	m->mapped = !(v & 4);
+	shared_acl(&m->acl, (uint32_t)(v % 5), v);
+	if (v & 2)
+		return;
+	m->naccounts = 1 + (uint32_t)v % 4;
+	m->accounts = calloc(m->naccounts, sizeof(*m->accounts));
+	assert_non_null(m->accounts);
+	for (uint32_t i = 0; i < m->naccounts; i++) {
+		struct access_account_rec *a = &m->accounts[i];
+		a->user = users[(i + (uint32_t)v) % 5] ? strdup(users[(i + (uint32_t)v) % 5]) : NULL;
+		a->auth = AUTH_AUTHENTICATED;
+		a->mapped = (i + (uint32_t)v) % 3 != 0;
+		shared_acl(&a->acl, (uint32_t)(i + (uint32_t)v) % 6, (int)i + v);
+	}
+}
+
+/* Sentences, access tables, findings and hints of hand-made records: hostile texts, TLS on
+ * 8883, access maps with repeated filters and several accounts, host summaries, dashboards,
+ * tags. */
+static void test_text_hostile(void **st)
+{
+	struct tpair p;
+
+	(void)st;
+	for (int c = 0; c < 4; c++) {
+		tpair_open(&p, c & 1, c & 2);
+		for (int v = 0; v < 64; v++) {
+			struct msw_record r;
+			if (v < 32) {
+				hostile_record(&r, v);
+				if (v & 16)
+					hostile_tls(&r);
+				if (v & 8) {
+					struct cls_result *cr;
+					hostile_cls(&r); /* tags */
+					cr = record_block(&r, &cls_result_table);
+					strlist_add(&cr->tags, "acl_filtered", 12, CLS_RESULT_MAX_TAGS);
+				}
+				if (v & 1) { /* a finding about $SYS: counted apart */
+					struct msw_finding f = {.id = "sys.x", .title = "s",
+								.category = CAT_BROKER_INFO,
+								.severity = (enum msw_severity)(v % SEV__COUNT)};
+					mbytes_set(&f.topic, "$SYS/broker/version", 19);
+					record_add_finding(&r, &f);
+					mbytes_free(&f.topic);
+				}
+				if (v & 4) {
+					hostile_http(&r);
+					r.mqtt = false;
+				}
+				r.port = v & 2 ? 8883 : r.port;
+				r.transport = v & 2 ? TRANSPORT_TLS : r.transport;
+				r.status = (enum msw_status)(v / 2 % (ST__COUNT + 1));
+				r.read_access = (enum msw_read_access)(v / 2 % (READ__COUNT + 1));
+				r.write_access = (enum msw_write_access)(v / 3 % (WRITE__COUNT + 1));
+				r.auth = (enum msw_auth)(v / 2 % (AUTH__COUNT + 1));
+			} else {
+				access_record(&r, v - 32);
+				if (v % 8 == 7) {
+					struct host_summary *h;
+					r.kind = KIND_HOST;
+					rnd_host(&r);
+					h = record_block(&r, &host_summary_table);
+					free(h->chain); /* a chain that is text (a random one is not) */
+					h->chain = strdup("mqtt \xe2\x86\x92 \x1b[5mhttp");
+				}
+			}
+			tpair_write(&p, &r);
+			record_free(&r);
+		}
+		/* all but the --detect hint when --detect is given, and the verdict on given
+		 * credentials when none are */
+		tpair_close(&p, ((1u << NPARTS) - 1) & ~(c & 2 ? 1u << 3 : 0) & ~(c & 1 ? 0 : 1u << 8));
+	}
+}
+
+static void test_text_random(void **st)
+{
+	struct tpair p;
+
+	(void)st;
+	for (int c = 0; c < 2; c++) {
+		tpair_open(&p, c, !c);
+		for (int i = 0; i < 3000; i++) {
+			struct msw_record r;
+			rnd_record(&r);
+			tpair_write(&p, &r);
+			record_free(&r);
+		}
+		/* the access tables, host lines and finding groups */
+		tpair_close(&p, 1u << 0 | 1u << 1 | 1u << 2 | 1u << 4 | 1u << 10);
+	}
+}
+
 /* ---- the fan-out's secret check ---- */
 
 #define PW "Sentinel-Pw-4242"
@@ -423,6 +637,8 @@ int main(void)
 		cmocka_unit_test(test_csv_random),
 		cmocka_unit_test(test_html_hostile),
 		cmocka_unit_test(test_html_random),
+		cmocka_unit_test(test_text_hostile),
+		cmocka_unit_test(test_text_random),
 		cmocka_unit_test(test_secret_anywhere),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
