@@ -9,7 +9,8 @@
 # (Ir(N2) - Ir(N1)) / (N2 - N1): start-up and shut-down cancel out. Prints one line per
 # binary. Environment: CG_N1 (500), CG_N2 (3500), CG_PORT (21884), CG_DB: a database sink
 # too (1: a new SQLite file per scan; a postgresql:// URL: that server, the client's
-# instructions only), CG_CSV=1 / CG_HTML=1: a CSV file / an HTML report too. Traffic stays on
+# instructions only), CG_CSV=1 / CG_HTML=1: a CSV file / an HTML report too; CG_TEXT=1: the
+# terminal summary (--format text --details) on stdout, the JSON lines to a file beside it. Traffic stays on
 # 127.0.0.0/8; run it inside `unshare -n` (after `ip link set lo up`) to keep ports private.
 set -uo pipefail
 
@@ -56,9 +57,14 @@ ir_of() { # BIN N -> total Ir of one scan
 	esac
 	[ -n "${CG_CSV:-}" ] && db+=(--csv "$T/cg.$net.csv")
 	[ -n "${CG_HTML:-}" ] && db+=(--html "$T/cg.$net.html")
+	local fmt=(--format json) so="$T/scan.json"
+	if [ -n "${CG_TEXT:-}" ]; then
+		fmt=(--format text --details -oJ "$T/scan.json")
+		so="$T/scan.txt"
+	fi
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" scan "127.$net.0.0/16" \
 		-p "$PORT" -n "$n" --depth topics --window 0 --rate 100000 --concurrency 100 \
-		--format json -q "${db[@]}" >"$T/scan.json" 2>"$T/vg.err" </dev/null
+		"${fmt[@]}" -q "${db[@]}" >"$so" 2>"$T/vg.err" </dev/null
 	net=$((net + 1))
 	awk '/^summary:/ {print $2}' "$out"
 	[ "$(grep -c '"status":"success"' "$T/scan.json")" = "$n" ] ||

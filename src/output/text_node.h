@@ -54,21 +54,45 @@ static inline struct tnode tnode_record(const struct msw_record *r, struct tscra
 	return n;
 }
 
-/* The value at a dotted path below n (absent when there is none). */
+#define TN_PATHS 64 /* prepared paths kept per thread (and per file that reads) */
+
+/* The prepared rpath of a path given as a string literal (its address is the key): resolving
+ * a path in the tables costs more than reading the field, so each is prepared once per
+ * thread. NULL: not a path. */
+static inline struct rpath *tn_path(const char *path, struct rpath *spare)
+{
+	static _Thread_local struct {
+		const char *key;
+		struct rpath p;
+		bool ok;
+	} cache[TN_PATHS];
+	static _Thread_local size_t used;
+
+	for (size_t i = 0; i < used; i++)
+		if (cache[i].key == path)
+			return cache[i].ok ? &cache[i].p : NULL;
+	if (used == TN_PATHS)
+		return rpath_init(spare, path) ? spare : NULL;
+	cache[used].key = path;
+	cache[used].ok = rpath_init(&cache[used].p, path);
+	return cache[used++].ok ? &cache[used - 1].p : NULL;
+}
+
+/* The value at a dotted path (a string literal) below n (absent when there is none). */
 static inline void tn_get(const struct tnode *n, const char *path, struct fval *v)
 {
-	struct rpath p;
+	struct rpath spare, *p = NULL;
 
-	if (!n || (!n->r && n->v.absent) || !rpath_init(&p, path)) {
+	if (!n || (!n->r && n->v.absent) || !(p = tn_path(path, &spare))) {
 		memset(v, 0, sizeof(*v));
 		v->t = FT_JSON;
 		v->absent = true;
 		return;
 	}
 	if (n->r)
-		rpath_get(n->r, &p, v);
+		rpath_get(n->r, p, v);
 	else
-		rpath_get_in(&n->v, &p, v);
+		rpath_get_in(&n->v, p, v);
 }
 
 /* A value's text as a C string (a copy in the scratch list), else NULL. */
