@@ -376,6 +376,19 @@ static msw_err eol(struct dbuf *b)
 	return put(b, "\n", 1);
 }
 
+/* The end of a staged services row (either writer): the run key, the newline, and the
+ * record's JSON buffer dropped when one huge record grew it. */
+static msw_err row_end(struct pgs *q, struct dbuf *b, msw_err rc)
+{
+	if (!rc && !(rc = tab(b)))
+		rc = put_txt(b, q->run_key);
+	if (!rc)
+		rc = eol(b);
+	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
+		dbuf_free(&q->json);
+	return rc;
+}
+
 /* ---- records ---- */
 
 /* The services columns after scan_id, in table order: each is a record field read by
@@ -493,13 +506,7 @@ static msw_err svc_row(struct pgs *q, const cJSON *rec)
 		else
 			rc = put_txt_n(b, (const char *)q->json.p, q->json.len);
 	}
-	if (!rc && !(rc = tab(b)))
-		rc = put_txt(b, q->run_key);
-	if (!rc)
-		rc = eol(b);
-	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
-		dbuf_free(&q->json);
-	return rc;
+	return row_end(q, b, rc);
 }
 
 /* Fields of a list element, in the staging table's order: text or integer by name. */
@@ -677,13 +684,7 @@ static msw_err rsvc_row(struct pgs *q, const struct msw_record *r)
 			rc = put_txt_n(b, (const char *)q->json.p, q->json.len);
 		}
 	}
-	if (!rc && !(rc = tab(b)))
-		rc = put_txt(b, q->run_key);
-	if (!rc)
-		rc = eol(b);
-	if (q->json.alloc > (1u << 20)) /* one huge record: do not keep its buffer */
-		dbuf_free(&q->json);
-	return rc;
+	return row_end(q, b, rc);
 }
 
 /* The rows of a list field (topics, findings): the batch's ord, then the columns. */

@@ -27,29 +27,7 @@
 #include "output/sink.h"
 #include "probes/mqtt_access_rec.h"
 
-static void SET_KIND(struct msw_record *r, unsigned host)
-{
-	r->kind = host ? KIND_HOST : KIND_SERVICE;
-}
-
-static void SET_TSEC(struct msw_record *r, const char *s)
-{
-	r->transport_security = s ? (enum msw_tsec)fenum_lookup(&msw_tsec_enum, s) : TSEC_UNSET;
-}
-
-static void SET_VERSIONS(struct msw_record *r, unsigned planned, unsigned a, unsigned b,
-			 unsigned c)
-{
-	r->versions = (struct msw_versions){
-		.set = true, .planned = (uint8_t)planned, .v = {(uint8_t)a, (uint8_t)b, (uint8_t)c}};
-}
-
-static void ADD_EVIDENCE(struct msw_record *r, const char *s, const char *v)
-{
-	assert_int_equal(record_add_evidence(r, s, v), MSW_OK);
-}
-
-#include "record_recipe.h"
+#include "record_recipe_hooks.h"
 
 #define NREC 600
 
